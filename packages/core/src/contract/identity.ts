@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { Email, Id, OrgName, OrgParams, RoleSchema, Timestamp } from './common.js';
+
+export const User = z.object({ id: Id, email: z.string(), name: z.string().nullable() });
+export type User = z.infer<typeof User>;
+
+export const TokenKind = z.enum(['pat', 'platform_key', 'service_account_key', 'session']);
+
+export const TokenInfo = z.object({
+  id: Id,
+  kind: TokenKind,
+  name: z.string(),
+  prefix: z.string(),
+  scopes: z.array(z.string()).nullable(),
+  createdAt: Timestamp,
+  expiresAt: Timestamp.nullable(),
+  lastUsedAt: Timestamp.nullable(),
+});
+export type TokenInfo = z.infer<typeof TokenInfo>;
+
+/** `GET /api/v1/me`: who the presented credential belongs to. */
+export const Me = z.object({
+  user: User.nullable(),
+  token: TokenInfo,
+  org: z.object({ id: Id, name: z.string() }).nullable().describe('set for org-bound credentials'),
+});
+export type Me = z.infer<typeof Me>;
+
+export const Org = z.object({
+  id: Id,
+  name: z.string(),
+  personal: z.boolean(),
+  role: RoleSchema.nullable(),
+  createdAt: Timestamp,
+});
+export type Org = z.infer<typeof Org>;
+export const CreateOrgBody = z.strictObject({ name: OrgName });
+
+export const Member = z.object({
+  userId: Id,
+  email: z.string(),
+  name: z.string().nullable(),
+  role: RoleSchema,
+  joinedAt: Timestamp,
+});
+export type Member = z.infer<typeof Member>;
+export const MemberParams = OrgParams.extend({ member: z.string().min(1).max(254) });
+export const UpdateMemberBody = z.strictObject({ role: RoleSchema });
+
+export const InvitationStatus = z.enum(['pending', 'accepted', 'declined', 'revoked', 'expired']);
+export const Invitation = z.object({
+  id: Id,
+  org: z.object({ id: Id, name: z.string() }),
+  email: z.string(),
+  role: RoleSchema,
+  status: InvitationStatus,
+  invitedBy: z.string().nullable(),
+  createdAt: Timestamp,
+  expiresAt: Timestamp,
+});
+export type Invitation = z.infer<typeof Invitation>;
+export const CreateInvitationBody = z.strictObject({ email: Email, role: RoleSchema.default('developer') });
+
+export const Pat = TokenInfo.extend({ status: z.enum(['active', 'expiring', 'expired', 'revoked']) });
+export type Pat = z.infer<typeof Pat>;
+export const CreatePatBody = z.strictObject({
+  name: z.string().trim().min(1).max(100),
+  expiresIn: z.union([z.string().max(20), z.number().int()]).optional().describe('90d, 12h, or a day count'),
+  scopes: z.array(z.string().max(64)).max(32).optional(),
+});
+export const CreatedPat = Pat.extend({ token: z.string().describe('shown once') });
+export type CreatedPat = z.infer<typeof CreatedPat>;

@@ -60,6 +60,10 @@ export const Invitation = z.object({
 });
 export type Invitation = z.infer<typeof Invitation>;
 export const CreateInvitationBody = z.strictObject({ email: Email, role: RoleSchema.default('developer') });
+export const OrgInvitationParams = OrgParams.extend({ id: Id });
+/** `POST /api/v1/invitations/:id/accept`: the invitation, and the org you now belong to. */
+export const AcceptedInvitation = z.object({ invitation: Invitation, org: Org });
+export type AcceptedInvitation = z.infer<typeof AcceptedInvitation>;
 
 export const Pat = TokenInfo.extend({ status: z.enum(['active', 'expiring', 'expired', 'revoked']) });
 export type Pat = z.infer<typeof Pat>;

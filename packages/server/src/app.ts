@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { type Clock, systemClock } from './clock.js';
+import type { ServerConfig } from './config.js';
+import { registerErrorHandling } from './http/errors.js';
+import { createLimiters, type Limiters } from './http/rate-limit.js';
+import { collectRouteTable, type RouteInfo, registerSecurity } from './http/security.js';
+import { routeModules } from './routes/index.js';
+import { createServices, type Services } from './services/index.js';
+import type { Database } from './store/db.js';
+
+export type AppDeps = {
+  database: Database;
+  config: ServerConfig;
+  clock?: Clock;
+  logger?: FastifyServerOptions['logger'];
+};
+
+export type App = FastifyInstance & {
+  services: Services;
+  limiters: Limiters;
+  routeTable: RouteInfo[];
+  config: ServerConfig;
+};
+
+export type RouteContext = { services: Services; limiters: Limiters; config: ServerConfig; database: Database; clock: Clock };
+export type RouteModule = (app: FastifyInstance, ctx: RouteContext) => void | Promise<void>;
+
+/** Wires plugins, services and routes; never listens (main.ts does), so tests use app.inject(). */
+export async function buildApp(deps: AppDeps): Promise<App> {
+  const { config, database } = deps;
+  const clock = deps.clock ?? systemClock;
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    bodyLimit: config.bodyLimitBytes,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w-]{8,64}$/.test(given) ? given : `req_${randomUUID()}`;
+    },
+    requestIdHeader: false,
+    trustProxy: process.env.LATCH_TRUST_PROXY === '1',
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('X-Request-Id', req.id);
+  });
+
+  const services = createServices({ db: database.db, clock, config });
+  const limiters = createLimiters(config);
+  const routeTable = collectRouteTable(app);
+
+  registerErrorHandling(app);
+  await app.register(cookie);
+  await app.register(formbody, { bodyLimit: config.bodyLimitBytes });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Latchkey API', version: '1' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  registerSecurity(app, services, limiters);
+
+  const ctx: RouteContext = { services, limiters, config, database, clock };
+  for (const mod of routeModules) await mod(app, ctx);
+
+  app.get('/api/v1/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, async () =>
+    app.swagger(),
+  );
+
+  await app.ready();
+  return Object.assign(app, { services, limiters, routeTable, config }) as unknown as App;
+}

@@ -1,0 +1,52 @@
+export type ServerMode = 'dev' | 'production';
+
+export type RateLimitRule = { points: number; durationSeconds: number };
+
+export type ServerConfig = {
+  mode: ServerMode;
+  /** Where browsers and CLIs reach this server, e.g. http://127.0.0.1:7420 (no trailing slash). */
+  publicUrl: string;
+  /** 32-byte key-encryption key (LATCH_MASTER_KEY). Required in production. */
+  masterKey: Buffer | null;
+  bodyLimitBytes: number;
+  /** Secure cookies need https; derived from publicUrl. */
+  secureCookies: boolean;
+  redisUrl: string | null;
+  metricsToken: string | null;
+  rateLimits: {
+    /** Every request, per IP. */
+    perIp: RateLimitRule;
+    /** Every authenticated request, per credential. */
+    perCredential: RateLimitRule;
+    /** Sign-in attempts per IP and per email. */
+    signIn: RateLimitRule;
+    /** Wrong device user-code entries per IP. */
+    deviceCodeEntry: RateLimitRule;
+    /** /oauth/token and /oauth/device/code per IP. */
+    tokenEndpoint: RateLimitRule;
+  };
+};
+
+export const DEFAULT_RATE_LIMITS: ServerConfig['rateLimits'] = {
+  perIp: { points: 1200, durationSeconds: 60 },
+  perCredential: { points: 1200, durationSeconds: 60 },
+  signIn: { points: 10, durationSeconds: 60 },
+  deviceCodeEntry: { points: 10, durationSeconds: 300 },
+  // Device polling every 5 s is 12/min per login; allow a few concurrent logins per IP.
+  tokenEndpoint: { points: 60, durationSeconds: 60 },
+};
+
+export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConfig {
+  const publicUrl = (overrides.publicUrl ?? 'http://127.0.0.1:7420').replace(/\/+$/, '');
+  return {
+    mode: 'dev',
+    masterKey: null,
+    bodyLimitBytes: 1024 * 1024,
+    secureCookies: publicUrl.startsWith('https://'),
+    redisUrl: null,
+    metricsToken: null,
+    rateLimits: DEFAULT_RATE_LIMITS,
+    ...overrides,
+    publicUrl,
+  };
+}

@@ -1,0 +1,93 @@
+import { AppError, type ErrorCode } from '@latchkey/core';
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+
+type Issue = { path: string; message: string };
+
+function validationIssues(err: FastifyError): Issue[] {
+  if (hasZodFastifySchemaValidationErrors(err)) {
+    return err.validation.map((v) => ({
+      path: [err.validationContext, ...String(v.instancePath ?? '').split('/').filter(Boolean)].join('.'),
+      message: v.message ?? 'is invalid',
+    }));
+  }
+  return (err.validation ?? []).map((v) => ({ path: `${err.validationContext ?? 'input'}${v.instancePath}`, message: v.message ?? 'is invalid' }));
+}
+
+/** Fastify's own errors, by code, to ours. Anything else unknown is a 500 with no detail leaked. */
+const FASTIFY_CODES: Record<string, [ErrorCode, string, string]> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: ['PAYLOAD_TOO_LARGE', 'The request body is too large.', 'Send at most 1 MiB.'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [
+    'UNSUPPORTED_MEDIA_TYPE',
+    'Unsupported content type.',
+    'Send JSON with Content-Type: application/json.',
+  ],
+  FST_ERR_CTP_INVALID_JSON_BODY: ['INVALID_JSON', 'The body is not valid JSON.', 'Check the JSON syntax.'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: [
+    'INVALID_JSON',
+    'The body is empty but Content-Type says JSON.',
+    'Send a JSON body or drop the Content-Type header.',
+  ],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['INVALID_INPUT', 'Content-Length does not match the body.', 'Resend the request.'],
+};
+
+export function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  const e = err as FastifyError & { code?: string; statusCode?: number };
+  if (e?.validation) {
+    const issues = validationIssues(e);
+    const first = issues[0];
+    return new AppError('INVALID_INPUT', first ? `${first.path}: ${first.message}` : 'Invalid input.', {
+      hint: 'Fix the fields listed in details and try again.',
+      details: { issues },
+    });
+  }
+  const mapped = e?.code ? FASTIFY_CODES[e.code] : undefined;
+  if (mapped) return new AppError(mapped[0], mapped[1], { hint: mapped[2] });
+  if (e instanceof SyntaxError && e.statusCode === 400) {
+    return new AppError('INVALID_JSON', 'The body is not valid JSON.', { hint: 'Check the JSON syntax.' });
+  }
+  if (e?.code === '23505') {
+    return new AppError('CONFLICT', 'That already exists.', { hint: 'Pick another name.' });
+  }
+  if (isDatabaseDown(e)) {
+    return new AppError('DATABASE_UNAVAILABLE', 'The database is unavailable.', { hint: 'Try again shortly.' });
+  }
+  if (typeof e?.statusCode === 'number' && e.statusCode === 413) {
+    return new AppError('PAYLOAD_TOO_LARGE', 'The request body is too large.', { hint: 'Send at most 1 MiB.' });
+  }
+  if (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    return new AppError('INVALID_INPUT', 'The request could not be read.', { hint: 'Check the request format.' });
+  }
+  return new AppError('INTERNAL', 'Something went wrong on the server.', {
+    hint: 'Try again; if it persists, report it with the requestId.',
+    cause: err,
+  });
+}
+
+function isDatabaseDown(e: { code?: string; message?: string } | undefined): boolean {
+  const code = e?.code ?? '';
+  return ['ECONNREFUSED', 'ECONNRESET', '57P01', '57P03', '08006', '08001'].includes(code) ||
+    /Connection terminated|timeout exceeded when trying to connect/i.test(e?.message ?? '');
+}
+
+export function registerErrorHandling(app: FastifyInstance) {
+  app.setErrorHandler((err, req, reply) => {
+    const appErr = toAppError(err);
+    if (appErr.code === 'INTERNAL' || appErr.code === 'DATABASE_UNAVAILABLE') {
+      req.log.error({ err: appErr.cause ?? err }, 'request failed');
+    }
+    if (appErr.retryAfterSeconds !== undefined) reply.header('Retry-After', String(appErr.retryAfterSeconds));
+    if (appErr.code === 'UNAUTHENTICATED' || appErr.code.startsWith('TOKEN_') || appErr.code === 'INVALID_TOKEN') {
+      reply.header('WWW-Authenticate', 'Bearer realm="latchkey"');
+    }
+    return reply.status(appErr.status).send(appErr.toBody(req.id));
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    const err = new AppError('NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0]}.`, {
+      hint: 'See /api/v1/openapi.json for the routes.',
+    });
+    return reply.status(404).send(err.toBody(req.id));
+  });
+}

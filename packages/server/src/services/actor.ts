@@ -1,0 +1,64 @@
+import {
+  AppError,
+  can,
+  type Permission,
+  type PermissionSet,
+  parsePermission,
+  type Role,
+} from '@latchkey/core';
+
+/** Who presented the credential. Later kinds (platform keys, service accounts) join this union. */
+export type Principal = {
+  kind: 'user';
+  userId: string;
+  email: string;
+  credential: { type: 'pat' | 'session'; id: string; scopes: string[] | null; expiresAt: Date | null };
+};
+
+/** The org a request acts in, with what the principal may do there. */
+export type OrgContext = {
+  id: string;
+  name: string;
+  personal: boolean;
+  role: Role | null;
+  permissions: PermissionSet;
+};
+
+/** Travels explicitly into every service call (DESIGN rule 2): no ambient request state. */
+export type Actor = {
+  principal: Principal;
+  org: OrgContext | null;
+  requestId: string | null;
+  ip: string | null;
+};
+
+export function actorFor(principal: Principal, extra: Partial<Omit<Actor, 'principal'>> = {}): Actor {
+  return { principal, org: null, requestId: null, ip: null, ...extra };
+}
+
+/** The service-side permission check: the org context must exist and grant `permission`. */
+export function requirePermission(actor: Actor, permission: Permission): OrgContext {
+  const org = actor.org;
+  if (!org) throw new AppError('INTERNAL', `No org context for a ${permission} check`);
+  if (!can(org.permissions, permission)) throw permissionDenied(org, permission);
+  return org;
+}
+
+export function permissionDenied(org: OrgContext, permission: Permission): AppError {
+  const parsed = parsePermission(permission);
+  const have = parsed ? org.permissions[parsed.resource] : 'none';
+  const who = org.role ? `your role (${org.role}) in ${org.name}` : `this credential in ${org.name}`;
+  return new AppError('PERMISSION_DENIED', `This needs ${permission}; ${who} has ${parsed?.resource}:${have}.`, {
+    hint: 'Ask an owner or admin of the org for a role that grants it.',
+    details: { required: permission },
+  });
+}
+
+export function requireUser(actor: Actor): Extract<Principal, { kind: 'user' }> {
+  if (actor.principal.kind !== 'user') {
+    throw new AppError('PERMISSION_DENIED', 'Only a person can do this, not an automation key.', {
+      hint: 'Sign in with `latch login` and use your personal access token.',
+    });
+  }
+  return actor.principal;
+}

@@ -1,0 +1,68 @@
+import { parseToken } from '@latchkey/core';
+import type { DbOrTx } from '../../store/db.js';
+import { auditEvents } from '../../store/schema.js';
+import type { Actor } from '../actor.js';
+
+export type AuditActor = {
+  type: 'user' | 'platform_key' | 'service_account' | 'system' | 'anonymous';
+  id: string | null;
+  label: string | null;
+  ip?: string | null;
+  requestId?: string | null;
+};
+
+export type AuditTarget = { type: string; id: string };
+
+export type AuditEntry = {
+  orgId: string | null;
+  action: string;
+  target?: AuditTarget;
+  data?: Record<string, unknown>;
+};
+
+export function auditActorOf(actor: Actor): AuditActor {
+  const p = actor.principal;
+  return { type: 'user', id: p.userId, label: p.email, ip: actor.ip, requestId: actor.requestId };
+}
+
+const FORBIDDEN_KEYS = /token|secret|password|hash|verifier|code$/i;
+
+/**
+ * Defence in depth: audit data must never carry a credential. A field named like one, or any
+ * string that parses as a token, is a programming error and fails the whole transaction.
+ */
+export function assertAuditSafe(data: unknown, path = 'data'): void {
+  if (typeof data === 'string') {
+    if (parseToken(data)) throw new Error(`audit ${path} holds a token`);
+    return;
+  }
+  if (Array.isArray(data)) data.forEach((v, i) => assertAuditSafe(v, `${path}[${i}]`));
+  else if (data && typeof data === 'object') {
+    for (const [k, v] of Object.entries(data)) {
+      if (FORBIDDEN_KEYS.test(k)) throw new Error(`audit ${path}.${k} looks like a secret field`);
+      assertAuditSafe(v, `${path}.${k}`);
+    }
+  }
+}
+
+/**
+ * Writes one audit row. Always called with the transaction that makes the change, so the change
+ * and its record commit or roll back together.
+ */
+export async function recordAudit(tx: DbOrTx, actor: Actor | AuditActor, entry: AuditEntry): Promise<void> {
+  const who = 'principal' in actor ? auditActorOf(actor) : actor;
+  const data = entry.data ?? {};
+  assertAuditSafe(data);
+  await tx.insert(auditEvents).values({
+    orgId: entry.orgId,
+    actorType: who.type,
+    actorId: who.id,
+    actorLabel: who.label,
+    action: entry.action,
+    targetType: entry.target?.type ?? null,
+    targetId: entry.target?.id ?? null,
+    data,
+    ip: who.ip ?? null,
+    requestId: who.requestId ?? null,
+  });
+}

@@ -1,0 +1,236 @@
+import {
+  type AcceptedInvitation,
+  AppError,
+  DAY,
+  type Invitation,
+  type PageQuery,
+  type Role,
+} from '@latchkey/core';
+import type { Clock } from '../../clock.js';
+import { newId } from '../../ids.js';
+import type { Db, Tx } from '../../store/db.js';
+import { decodeCursor, type Page, toPage } from '../../store/pagination.js';
+import { type Actor, requirePermission, requireUser } from '../actor.js';
+import { recordAudit } from '../audit/audit.service.js';
+import { toOrg } from '../orgs/orgs.service.js';
+import { currentContext, requireRoleAuthority, withArticle } from './authority.js';
+import * as repo from './invitations.repo.js';
+import * as membersRepo from './members.repo.js';
+
+export const INVITATION_TTL = 7 * DAY;
+
+export type InvitationsService = ReturnType<typeof createInvitationsService>;
+
+const cursorOf = (r: repo.InvitationRow) => ({ at: r.invitation.createdAt, id: r.invitation.id });
+
+export function toInvitation(row: repo.InvitationRow, now: Date): Invitation {
+  const inv = row.invitation;
+  // Expiry is not stored as a status: a pending invitation past its time reads as expired.
+  const status = inv.status === 'pending' && inv.expiresAt <= now ? 'expired' : inv.status;
+  return {
+    id: inv.id,
+    org: { id: inv.orgId, name: row.orgName },
+    email: inv.email,
+    role: inv.role,
+    status,
+    invitedBy: row.inviterEmail,
+    createdAt: inv.createdAt.toISOString(),
+    expiresAt: inv.expiresAt.toISOString(),
+  };
+}
+
+/** `status` is the final state it reached, or null when a concurrent answer won the race. */
+function alreadyAnswered(id: string, status: string | null): AppError {
+  return new AppError('CONFLICT', `Invitation ${id} was already ${status ?? 'answered a moment ago'}.`, {
+    hint:
+      status === 'accepted'
+        ? 'It is used up; to change access, update or remove the member instead.'
+        : 'It can no longer be used; ask for a new invitation if you still need one.',
+    details: { status },
+  });
+}
+
+/** Addressed to someone else answers exactly like missing: ids are not a way to probe other people. */
+function notYours(id: string, email: string): AppError {
+  return new AppError('NOT_FOUND', `No invitation ${id} for ${email}.`, {
+    hint: 'Run `latch invites list` to see the invitations addressed to you.',
+  });
+}
+
+export function createInvitationsService({ db, clock }: { db: Db; clock: Clock }) {
+  /** The invitation addressed to the caller, still pending, or a clear reason why not. */
+  async function findOpen(tx: Tx, actor: Actor, id: string, allowExpired: boolean) {
+    const user = requireUser(actor);
+    const row = await repo.findForEmail(tx, user.email, id);
+    if (!row) throw notYours(id, user.email);
+    const inv = row.invitation;
+    if (inv.status !== 'pending') throw alreadyAnswered(id, inv.status);
+    if (!allowExpired && inv.expiresAt <= clock.now()) {
+      throw new AppError(
+        'CONFLICT',
+        `Invitation ${id} to ${row.orgName} expired on ${inv.expiresAt.toISOString()}.`,
+        {
+          hint: `Ask an owner or admin of ${row.orgName} to invite you again.`,
+          details: { status: 'expired', expiredAt: inv.expiresAt.toISOString() },
+        },
+      );
+    }
+    return row;
+  }
+
+  async function decide(tx: Tx, row: repo.InvitationRow, status: 'accepted' | 'declined' | 'revoked') {
+    const decided = await repo.decide(tx, row.invitation.id, status, clock.now());
+    // Someone else answered it between our read and this update.
+    if (!decided) throw alreadyAnswered(row.invitation.id, null);
+    return { ...row, invitation: decided };
+  }
+
+  return {
+    async create(actor: Actor, input: { email: string; role: Role }): Promise<Invitation> {
+      const requestOrg = requirePermission(actor, 'members:write');
+      const email = input.email.trim().toLowerCase();
+      const doing = `inviting ${withArticle(input.role)}`;
+      requireRoleAuthority(requestOrg, input.role, doing);
+      const now = clock.now();
+      return db.transaction(async (tx) => {
+        // Same lock as membership changes and accepts: neither "already a member" nor the
+        // inviter's own role can go stale under us.
+        await membersRepo.lockOrg(tx, requestOrg.id);
+        const org = await currentContext(tx, actor, requestOrg, 'members:write');
+        requireRoleAuthority(org, input.role, doing);
+        const member = await membersRepo.find(tx, org.id, email);
+        if (member) {
+          throw new AppError('CONFLICT', `${email} is already a member of ${org.name} (${member.role}).`, {
+            hint: 'To give them another role, change their member role instead of inviting them.',
+          });
+        }
+        const pending = await repo.findPending(tx, org.id, email);
+        if (pending && pending.expiresAt > now) {
+          throw new AppError(
+            'CONFLICT',
+            `${email} is already invited to ${org.name} (${pending.id}, as ${pending.role}).`,
+            {
+              hint: `Ask them to run \`latch invites accept ${pending.id}\`, or revoke it first to invite with another role.`,
+              details: { invitationId: pending.id },
+            },
+          );
+        }
+        if (pending) {
+          // An expired invitation still holds the one-pending-per-email slot: retire it.
+          await repo.decide(tx, pending.id, 'revoked', now);
+          await recordAudit(tx, actor, {
+            orgId: org.id,
+            action: 'invitation.revoked',
+            target: { type: 'invitation', id: pending.id },
+            data: { email, role: pending.role, reason: 'expired, replaced by a new invitation' },
+          });
+        }
+        const created = await repo.insert(tx, {
+          id: newId('inv'),
+          orgId: org.id,
+          email,
+          role: input.role,
+          invitedBy: actor.principal.userId,
+          status: 'pending',
+          createdAt: now,
+          expiresAt: new Date(now.getTime() + INVITATION_TTL),
+        });
+        await recordAudit(tx, actor, {
+          orgId: org.id,
+          action: 'invitation.created',
+          target: { type: 'invitation', id: created.id },
+          data: { email, role: input.role, expiresAt: created.expiresAt.toISOString() },
+        });
+        return toInvitation(
+          { invitation: created, orgName: org.name, inviterEmail: actor.principal.email },
+          now,
+        );
+      });
+    },
+
+    async listForOrg(actor: Actor, query: PageQuery): Promise<Page<Invitation>> {
+      const org = requirePermission(actor, 'members:read');
+      const rows = await repo.listPendingForOrg(db, org.id, query.limit, decodeCursor(query.cursor));
+      const now = clock.now();
+      return toPage(rows, query.limit, (r) => toInvitation(r, now), cursorOf);
+    },
+
+    async revoke(actor: Actor, id: string): Promise<Invitation> {
+      const org = requirePermission(actor, 'members:write');
+      return db.transaction(async (tx) => {
+        const row = await repo.findInOrg(tx, org.id, id);
+        if (!row) {
+          throw new AppError('NOT_FOUND', `No invitation ${id} in ${org.name}.`, {
+            hint: 'Run `latch team members` to see the pending invitations.',
+          });
+        }
+        if (row.invitation.status !== 'pending') throw alreadyAnswered(id, row.invitation.status);
+        requireRoleAuthority(
+          org,
+          row.invitation.role,
+          `revoking an invitation for ${withArticle(row.invitation.role)}`,
+        );
+        const revoked = await decide(tx, row, 'revoked');
+        await recordAudit(tx, actor, {
+          orgId: org.id,
+          action: 'invitation.revoked',
+          target: { type: 'invitation', id },
+          data: { email: row.invitation.email, role: row.invitation.role },
+        });
+        return toInvitation(revoked, clock.now());
+      });
+    },
+
+    /** Invitations addressed to the caller's email that can still be accepted. */
+    async listMine(actor: Actor, query: PageQuery): Promise<Page<Invitation>> {
+      const user = requireUser(actor);
+      const now = clock.now();
+      const rows = await repo.listOpenForEmail(db, user.email, now, query.limit, decodeCursor(query.cursor));
+      return toPage(rows, query.limit, (r) => toInvitation(r, now), cursorOf);
+    },
+
+    /** Joins the org with the invited role; the invitation and the membership commit together. */
+    async accept(actor: Actor, id: string): Promise<AcceptedInvitation> {
+      return db.transaction(async (tx) => {
+        const row = await findOpen(tx, actor, id, false);
+        const inv = row.invitation;
+        const org = await membersRepo.lockOrg(tx, inv.orgId);
+        if (!org) throw notYours(id, actor.principal.email);
+        const accepted = await decide(tx, row, 'accepted');
+        const joined = await membersRepo.add(tx, {
+          orgId: inv.orgId,
+          userId: actor.principal.userId,
+          role: inv.role,
+          createdAt: clock.now(),
+        });
+        if (!joined) {
+          throw new AppError('CONFLICT', `You are already a member of ${org.name}.`, {
+            hint: `Decline the invitation with \`latch invites decline ${id}\`, or ask an admin to change your role.`,
+          });
+        }
+        await recordAudit(tx, actor, {
+          orgId: inv.orgId,
+          action: 'invitation.accepted',
+          target: { type: 'invitation', id },
+          data: { email: inv.email, role: inv.role, userId: actor.principal.userId },
+        });
+        return { invitation: toInvitation(accepted, clock.now()), org: toOrg(org, inv.role) };
+      });
+    },
+
+    /** Declining an expired invitation is allowed: it only tidies up. */
+    async decline(actor: Actor, id: string): Promise<Invitation> {
+      return db.transaction(async (tx) => {
+        const row = await findOpen(tx, actor, id, true);
+        const declined = await decide(tx, row, 'declined');
+        await recordAudit(tx, actor, {
+          orgId: row.invitation.orgId,
+          action: 'invitation.declined',
+          target: { type: 'invitation', id },
+          data: { email: row.invitation.email, role: row.invitation.role },
+        });
+        return toInvitation(declined, clock.now());
+      });
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import { and, eq, isNull } from 'drizzle-orm';
+import type { DbOrTx } from '../../store/db.js';
+import { type Cursor, keyset } from '../../store/pagination.js';
+import { tokens, users } from '../../store/schema.js';
+
+export type TokenRow = typeof tokens.$inferSelect;
+
+export async function findByHash(db: DbOrTx, hash: Buffer) {
+  const [row] = await db
+    .select({ token: tokens, user: { id: users.id, email: users.email } })
+    .from(tokens)
+    .leftJoin(users, eq(users.id, tokens.userId))
+    .where(eq(tokens.tokenHash, hash))
+    .limit(1);
+  return row ?? null;
+}
+
+export async function insert(db: DbOrTx, row: typeof tokens.$inferInsert): Promise<TokenRow> {
+  const [created] = await db.insert(tokens).values(row).returning();
+  return created!;
+}
+
+export async function listPats(db: DbOrTx, userId: string, limit: number, cursor: Cursor | null) {
+  const ks = keyset(tokens.createdAt, tokens.id, cursor);
+  return db
+    .select()
+    .from(tokens)
+    .where(and(eq(tokens.userId, userId), eq(tokens.kind, 'pat'), ks.where))
+    .orderBy(...ks.orderBy)
+    .limit(limit + 1);
+}
+
+export async function findPat(db: DbOrTx, userId: string, id: string): Promise<TokenRow | null> {
+  const [row] = await db
+    .select()
+    .from(tokens)
+    .where(and(eq(tokens.id, id), eq(tokens.userId, userId), eq(tokens.kind, 'pat')))
+    .limit(1);
+  return row ?? null;
+}
+
+export async function markRevoked(db: DbOrTx, id: string, at: Date): Promise<TokenRow | null> {
+  const [row] = await db
+    .update(tokens)
+    .set({ revokedAt: at })
+    .where(and(eq(tokens.id, id), isNull(tokens.revokedAt)))
+    .returning();
+  return row ?? null;
+}
+
+export async function touchLastUsed(db: DbOrTx, id: string, at: Date): Promise<void> {
+  await db.update(tokens).set({ lastUsedAt: at }).where(eq(tokens.id, id));
+}
+
+export async function findById(db: DbOrTx, id: string): Promise<TokenRow | null> {
+  const [row] = await db.select().from(tokens).where(eq(tokens.id, id)).limit(1);
+  return row ?? null;
+}

@@ -1,0 +1,216 @@
+import {
+  AppError,
+  type CreatedPat,
+  DAY,
+  displayPrefix,
+  EXPIRY_BOUNDS,
+  generateToken,
+  hashToken,
+  isPermission,
+  MINUTE,
+  type Pat,
+  type PageQuery,
+  parseBoundedDuration,
+  parseToken,
+  platformKindOf,
+  TOKEN_PREFIXES,
+} from '@latchkey/core';
+import type { Clock } from '../../clock.js';
+import { newId } from '../../ids.js';
+import type { Db, DbOrTx } from '../../store/db.js';
+import { decodeCursor, type Page, toPage } from '../../store/pagination.js';
+import { type Actor, type Principal, requireUser } from '../actor.js';
+import { type AuditActor, recordAudit } from '../audit/audit.service.js';
+import * as repo from './tokens.repo.js';
+
+export const PAT_DEFAULT_TTL = 120 * DAY;
+const EXPIRING_WINDOW = 7 * DAY;
+/** Last-used is coalesced: at most one write per token per minute, never on the request's path. */
+const LAST_USED_EVERY = MINUTE;
+
+export type TokensService = ReturnType<typeof createTokensService>;
+
+export function createTokensService({ db, clock }: { db: Db; clock: Clock }) {
+  const lastUsedWritten = new Map<string, number>();
+
+  function touch(id: string, now: Date) {
+    const last = lastUsedWritten.get(id) ?? 0;
+    if (now.getTime() - last < LAST_USED_EVERY) return;
+    lastUsedWritten.set(id, now.getTime());
+    if (lastUsedWritten.size > 100_000) lastUsedWritten.clear();
+    repo.touchLastUsed(db, id, now).catch(() => lastUsedWritten.delete(id));
+  }
+
+  function statusOf(row: repo.TokenRow, now: Date): Pat['status'] {
+    if (row.revokedAt) return 'revoked';
+    if (row.expiresAt && row.expiresAt <= now) return 'expired';
+    if (row.expiresAt && row.expiresAt.getTime() - now.getTime() < EXPIRING_WINDOW) return 'expiring';
+    return 'active';
+  }
+
+  function toPat(row: repo.TokenRow, now: Date): Pat {
+    return {
+      id: row.id,
+      kind: 'pat',
+      name: row.name,
+      prefix: row.displayPrefix,
+      scopes: row.scopes ?? null,
+      createdAt: row.createdAt.toISOString(),
+      expiresAt: row.expiresAt?.toISOString() ?? null,
+      lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
+      status: statusOf(row, now),
+    };
+  }
+
+  /**
+   * Resolves a bearer token to its principal. The shape and checksum are checked first, so garbage
+   * never reaches the database; only the SHA-256 of the token is ever looked up.
+   */
+  async function authenticate(token: string): Promise<Principal> {
+    const parsed = parseToken(token);
+    if (!parsed) {
+      throw new AppError('INVALID_TOKEN', 'The token is malformed (bad format or checksum).', {
+        hint: 'Copy the whole token again, or run `latch login`.',
+      });
+    }
+    const kind = platformKindOf(parsed.prefix);
+    if (!kind) {
+      throw new AppError('WRONG_TOKEN_KIND', 'This looks like an app API key; app keys call your app, not /api/v1.', {
+        hint: 'Use a personal access token (`latch login`) or a platform key (`latch keys create`).',
+      });
+    }
+    const found = await repo.findByHash(db, hashToken(token));
+    if (!found || !found.user) {
+      throw new AppError('INVALID_TOKEN', 'The token is not recognised.', { hint: 'Run `latch login` to get a new one.' });
+    }
+    const { token: row, user } = found;
+    const now = clock.now();
+    if (row.revokedAt) {
+      throw new AppError('TOKEN_REVOKED', 'The token was revoked.', { hint: 'Run `latch login` to get a new one.' });
+    }
+    if (row.expiresAt && row.expiresAt <= now) {
+      throw new AppError('TOKEN_EXPIRED', `The token expired on ${row.expiresAt.toISOString().slice(0, 10)}.`, {
+        hint: 'Run `latch login` to get a new one.',
+        details: { expiredAt: row.expiresAt.toISOString() },
+      });
+    }
+    touch(row.id, now);
+    return {
+      kind: 'user',
+      userId: user.id,
+      email: user.email,
+      credential: { type: 'pat', id: row.id, scopes: row.scopes ?? null, expiresAt: row.expiresAt },
+    };
+  }
+
+  function validScopes(scopes: string[] | undefined): string[] | null {
+    if (!scopes || scopes.length === 0) return null;
+    const bad = scopes.filter((s) => !isPermission(s));
+    if (bad.length) {
+      throw new AppError('INVALID_INPUT', `Unknown scope ${bad.map((s) => `"${s}"`).join(', ')}.`, {
+        hint: 'Scopes look like resource:level, e.g. projects:read or secrets:write.',
+        details: { field: 'scopes' },
+      });
+    }
+    return [...new Set(scopes)];
+  }
+
+  /** Issues a PAT in the caller's transaction (sign-in flows issue one as part of a larger change). */
+  async function issuePat(
+    tx: DbOrTx,
+    who: Actor | AuditActor,
+    userId: string,
+    input: { name: string; expiresIn?: string | number; scopes?: string[]; via: string },
+  ): Promise<CreatedPat> {
+    const now = clock.now();
+    let ttl = PAT_DEFAULT_TTL;
+    if (input.expiresIn !== undefined) {
+      const parsed = parseBoundedDuration(input.expiresIn, EXPIRY_BOUNDS.pat);
+      if (!parsed.ok) {
+        throw new AppError('INVALID_INPUT', `expiresIn ${parsed.error}.`, {
+          hint: 'PATs last from 1 hour to 366 days; the default is 120 days.',
+          details: { field: 'expiresIn' },
+        });
+      }
+      ttl = parsed.ms;
+    }
+    const scopes = validScopes(input.scopes);
+    const token = generateToken(TOKEN_PREFIXES.pat);
+    const row = await repo.insert(tx, {
+      id: newId('pat'),
+      kind: 'pat',
+      tokenHash: hashToken(token),
+      displayPrefix: displayPrefix(token),
+      name: input.name,
+      userId,
+      scopes,
+      createdBy: userId,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + ttl),
+    });
+    await recordAudit(tx, who, {
+      orgId: null,
+      action: 'pat.created',
+      target: { type: 'pat', id: row.id },
+      data: { name: row.name, prefix: row.displayPrefix, scopes, expiresAt: row.expiresAt?.toISOString(), via: input.via },
+    });
+    return { ...toPat(row, now), token };
+  }
+
+  return {
+    authenticate,
+    issuePat,
+    toPat,
+
+    async createPat(actor: Actor, input: { name: string; expiresIn?: string | number; scopes?: string[] }) {
+      const user = requireUser(actor);
+      return db.transaction((tx) => issuePat(tx, actor, user.userId, { ...input, via: 'api' }));
+    },
+
+    async listPats(actor: Actor, query: PageQuery): Promise<Page<Pat>> {
+      const user = requireUser(actor);
+      const rows = await repo.listPats(db, user.userId, query.limit, decodeCursor(query.cursor));
+      const now = clock.now();
+      return toPage(rows, query.limit, (r) => toPat(r, now), (r) => ({ at: r.createdAt, id: r.id }));
+    },
+
+    async revokePat(actor: Actor, id: string): Promise<Pat> {
+      const user = requireUser(actor);
+      return db.transaction(async (tx) => {
+        const row = await repo.findPat(tx, user.userId, id);
+        // Another user's PAT answers exactly like a missing one.
+        if (!row) throw new AppError('NOT_FOUND', `No personal access token ${id}.`, { hint: 'Run `latch pats list`.' });
+        const revoked = (await repo.markRevoked(tx, row.id, clock.now())) ?? row;
+        if (!row.revokedAt) {
+          await recordAudit(tx, actor, {
+            orgId: null,
+            action: 'pat.revoked',
+            target: { type: 'pat', id: row.id },
+            data: { name: row.name, prefix: row.displayPrefix },
+          });
+        }
+        return toPat(revoked, clock.now());
+      });
+    },
+
+    /** RFC 7009: revoke whatever PAT this is, if it is one; unknown tokens are silently fine. */
+    async revokeByToken(token: string, who: Omit<AuditActor, 'type' | 'id' | 'label'>): Promise<void> {
+      if (!parseToken(token)) return;
+      await db.transaction(async (tx) => {
+        const found = await repo.findByHash(tx, hashToken(token));
+        if (!found || found.token.revokedAt || found.token.kind !== 'pat') return;
+        await repo.markRevoked(tx, found.token.id, clock.now());
+        await recordAudit(
+          tx,
+          { type: 'user', id: found.user?.id ?? null, label: found.user?.email ?? null, ...who },
+          {
+            orgId: null,
+            action: 'pat.revoked',
+            target: { type: 'pat', id: found.token.id },
+            data: { name: found.token.name, prefix: found.token.displayPrefix, via: 'oauth_revoke' },
+          },
+        );
+      });
+    },
+  };
+}

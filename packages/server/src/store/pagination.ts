@@ -1,0 +1,41 @@
+import { AppError } from '@latchkey/core';
+import { and, desc, eq, lt, or, type SQL } from 'drizzle-orm';
+import type { PgColumn } from 'drizzle-orm/pg-core';
+
+export type Cursor = { at: Date; id: string };
+export type Page<T> = { items: T[]; nextCursor: string | null };
+
+/** Opaque to clients: base64url of the last row's (created_at, id), newest first. */
+export function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify([c.at.toISOString(), c.id])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string | undefined): Cursor | null {
+  if (!cursor) return null;
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
+    const date = new Date(at);
+    if (typeof id !== 'string' || Number.isNaN(date.getTime())) throw new Error('bad cursor');
+    return { at: date, id };
+  } catch {
+    throw new AppError('INVALID_INPUT', 'The cursor is not valid.', {
+      hint: 'Pass back the nextCursor value of a previous page unchanged.',
+    });
+  }
+}
+
+/** WHERE and ORDER BY for keyset pagination on (createdAt desc, id desc). */
+export function keyset(createdAt: PgColumn, id: PgColumn, cursor: Cursor | null) {
+  const where: SQL | undefined = cursor
+    ? or(lt(createdAt, cursor.at), and(eq(createdAt, cursor.at), lt(id, cursor.id)))
+    : undefined;
+  return { where, orderBy: [desc(createdAt), desc(id)] };
+}
+
+/** Fetch limit+1 rows, then cut: the extra row tells whether there is a next page. */
+export function toPage<R, T>(rows: R[], limit: number, map: (r: R) => T, key: (r: R) => Cursor): Page<T> {
+  const more = rows.length > limit;
+  const kept = more ? rows.slice(0, limit) : rows;
+  const last = kept[kept.length - 1];
+  return { items: kept.map(map), nextCursor: more && last ? encodeCursor(key(last)) : null };
+}

@@ -1,0 +1,119 @@
+import { sql } from 'drizzle-orm';
+import { bigserial, customType, integer, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+
+// Mirrors migrations/*.sql, which are the source of truth for the database.
+const bytea = customType<{ data: Buffer }>({ dataType: () => 'bytea' });
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+export const users = pgTable('users', {
+  id: text('id').primaryKey(),
+  email: text('email').notNull(),
+  name: text('name'),
+  passwordHash: text('password_hash'),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
+
+export const orgs = pgTable('orgs', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  personalFor: text('personal_for'),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
+
+export const memberships = pgTable(
+  'memberships',
+  {
+    orgId: text('org_id').notNull(),
+    userId: text('user_id').notNull(),
+    role: text('role').notNull().$type<'owner' | 'admin' | 'developer' | 'viewer'>(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.userId] })],
+);
+
+export const invitations = pgTable('invitations', {
+  id: text('id').primaryKey(),
+  orgId: text('org_id').notNull(),
+  email: text('email').notNull(),
+  role: text('role').notNull().$type<'owner' | 'admin' | 'developer' | 'viewer'>(),
+  invitedBy: text('invited_by'),
+  status: text('status').notNull().$type<'pending' | 'accepted' | 'declined' | 'revoked'>().default('pending'),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  expiresAt: ts('expires_at').notNull(),
+  decidedAt: ts('decided_at'),
+});
+
+export const tokens = pgTable('tokens', {
+  id: text('id').primaryKey(),
+  kind: text('kind').notNull().$type<'pat' | 'platform_key' | 'service_account_key'>(),
+  tokenHash: bytea('token_hash').notNull(),
+  displayPrefix: text('display_prefix').notNull(),
+  name: text('name').notNull(),
+  userId: text('user_id'),
+  orgId: text('org_id'),
+  scopes: text('scopes').array(),
+  createdBy: text('created_by'),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  expiresAt: ts('expires_at'),
+  lastUsedAt: ts('last_used_at'),
+  revokedAt: ts('revoked_at'),
+});
+
+export const sessions = pgTable('sessions', {
+  id: text('id').primaryKey(),
+  tokenHash: bytea('token_hash').notNull(),
+  userId: text('user_id').notNull(),
+  createdAt: ts('created_at').notNull(),
+  lastSeenAt: ts('last_seen_at').notNull(),
+  expiresAt: ts('expires_at').notNull(),
+  revokedAt: ts('revoked_at'),
+});
+
+export const oauthCodes = pgTable('oauth_codes', {
+  codeHash: bytea('code_hash').primaryKey(),
+  clientId: text('client_id').notNull(),
+  userId: text('user_id').notNull(),
+  redirectUri: text('redirect_uri').notNull(),
+  codeChallenge: text('code_challenge').notNull(),
+  deviceName: text('device_name'),
+  createdAt: ts('created_at').notNull(),
+  expiresAt: ts('expires_at').notNull(),
+  usedAt: ts('used_at'),
+  patId: text('pat_id'),
+});
+
+export const deviceGrants = pgTable('device_grants', {
+  id: text('id').primaryKey(),
+  deviceCodeHash: bytea('device_code_hash').notNull(),
+  userCode: text('user_code').notNull(),
+  clientId: text('client_id').notNull(),
+  deviceName: text('device_name'),
+  status: text('status').notNull().$type<'pending' | 'approved' | 'denied' | 'redeemed'>().default('pending'),
+  userId: text('user_id'),
+  intervalSeconds: integer('interval_seconds').notNull(),
+  lastPolledAt: ts('last_polled_at'),
+  createdAt: ts('created_at').notNull(),
+  expiresAt: ts('expires_at').notNull(),
+});
+
+export const setupTokens = pgTable('setup_tokens', {
+  tokenHash: bytea('token_hash').primaryKey(),
+  createdAt: ts('created_at').notNull(),
+  expiresAt: ts('expires_at').notNull(),
+  usedAt: ts('used_at'),
+});
+
+export const auditEvents = pgTable('audit_events', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  orgId: text('org_id'),
+  actorType: text('actor_type').notNull(),
+  actorId: text('actor_id'),
+  actorLabel: text('actor_label'),
+  action: text('action').notNull(),
+  targetType: text('target_type'),
+  targetId: text('target_id'),
+  data: jsonb('data').notNull().default(sql`'{}'::jsonb`),
+  ip: text('ip'),
+  requestId: text('request_id'),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});

@@ -1,0 +1,75 @@
+import { afterAll, beforeAll } from 'vitest';
+import { type App, buildApp } from '../../src/app.js';
+import { createTestClock, type TestClock } from '../../src/clock.js';
+import { defaultConfig, type ServerConfig } from '../../src/config.js';
+import type { Actor } from '../../src/services/actor.js';
+import type { Database } from '../../src/store/db.js';
+import { useTestDatabase } from './db.js';
+
+export type SignedUp = { userId: string; email: string; token: string; personalOrgId: string; actor: Actor };
+
+export type TestApp = {
+  app: App;
+  database: Database;
+  clock: TestClock;
+  config: ServerConfig;
+  /** A new user (with personal org) and a PAT for them, made through the real services. */
+  signUp(email?: string, opts?: { scopes?: string[] }): Promise<SignedUp>;
+  /** Bearer header for app.inject. */
+  auth(token: string): { authorization: string };
+};
+
+let counter = 0;
+
+export async function createTestApp(database: Database, overrides: Partial<ServerConfig> = {}): Promise<TestApp> {
+  const clock = createTestClock(new Date());
+  const config = defaultConfig({
+    mode: 'dev',
+    ...overrides,
+    // Tests hammer the API from one address; the limiters under test get their own configs.
+    rateLimits: { ...defaultConfig().rateLimits, perIp: { points: 100_000, durationSeconds: 60 }, ...overrides.rateLimits },
+  });
+  const app = await buildApp({ database, config, clock });
+
+  async function signUp(email = `user${++counter}-${Date.now()}@example.com`, opts: { scopes?: string[] } = {}) {
+    const meta = { ip: '127.0.0.1', requestId: null };
+    const { user, created } = await database.db.transaction(async (tx) => {
+      const user = await app.services.identity.createUser(tx, { email }, meta, 'test');
+      const created = await app.services.tokens.issuePat(
+        tx,
+        { type: 'user', id: user.id, label: user.email },
+        user.id,
+        { name: 'test', via: 'test', ...(opts.scopes ? { scopes: opts.scopes } : {}) },
+      );
+      return { user, created };
+    });
+    const actor: Actor = {
+      principal: {
+        kind: 'user',
+        userId: user.id,
+        email: user.email,
+        credential: { type: 'pat', id: created.id, scopes: created.scopes, expiresAt: null },
+      },
+      org: null,
+      requestId: null,
+      ip: '127.0.0.1',
+    };
+    const [personal] = await app.services.orgs.list(actor);
+    return { userId: user.id, email: user.email, token: created.token, personalOrgId: personal!.id, actor };
+  }
+
+  return { app, database, clock, config, signUp, auth: (token) => ({ authorization: `Bearer ${token}` }) };
+}
+
+/** One fresh database and app per test file. */
+export function useTestApp(overrides: Partial<ServerConfig> = {}): TestApp {
+  const db = useTestDatabase();
+  const handle = {} as TestApp;
+  beforeAll(async () => {
+    Object.assign(handle, await createTestApp(db.database, overrides));
+  });
+  afterAll(async () => {
+    await handle.app?.close();
+  });
+  return handle;
+}

@@ -7,13 +7,28 @@ import {
   type Role,
 } from '@latchkey/core';
 
-/** Who presented the credential. Later kinds (platform keys, service accounts) join this union. */
-export type Principal = {
-  kind: 'user';
-  userId: string;
-  email: string;
-  credential: { type: 'pat' | 'session'; id: string; scopes: string[] | null; expiresAt: Date | null };
+export type Credential = {
+  type: 'pat' | 'session' | 'platform_key' | 'service_account_key';
+  id: string;
+  /** `resource:level` scopes that cap the holder; null means no cap (an unscoped PAT). */
+  scopes: string[] | null;
+  expiresAt: Date | null;
 };
+
+/** Who presented the credential: a person, a platform key (acting for its creator) or a service account. */
+export type Principal =
+  | { kind: 'user'; userId: string; email: string; credential: Credential }
+  | { kind: 'platform_key'; orgId: string; createdBy: string | null; name: string; credential: Credential }
+  | {
+      kind: 'service_account';
+      orgId: string;
+      serviceAccountId: string;
+      name: string;
+      role: Exclude<Role, 'owner'>;
+      credential: Credential;
+    };
+
+export type UserPrincipal = Extract<Principal, { kind: 'user' }>;
 
 /** The org a request acts in, with what the principal may do there. */
 export type OrgContext = {
@@ -54,7 +69,7 @@ export function permissionDenied(org: OrgContext, permission: Permission): AppEr
   });
 }
 
-export function requireUser(actor: Actor): Extract<Principal, { kind: 'user' }> {
+export function requireUser(actor: Actor): UserPrincipal {
   if (actor.principal.kind !== 'user') {
     throw new AppError('PERMISSION_DENIED', 'Only a person can do this, not an automation key.', {
       hint: 'Sign in with `latch login` and use your personal access token.',

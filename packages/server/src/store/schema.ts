@@ -57,6 +57,10 @@ export const tokens = pgTable('tokens', {
   expiresAt: ts('expires_at'),
   lastUsedAt: ts('last_used_at'),
   revokedAt: ts('revoked_at'),
+  serviceAccountId: text('service_account_id'),
+  previousHash: bytea('previous_hash'),
+  previousExpiresAt: ts('previous_expires_at'),
+  rotatedAt: ts('rotated_at'),
 });
 
 export const sessions = pgTable('sessions', {
@@ -116,4 +120,64 @@ export const auditEvents = pgTable('audit_events', {
   ip: text('ip'),
   requestId: text('request_id'),
   createdAt: ts('created_at').notNull().defaultNow(),
+});
+
+export const projects = pgTable('projects', {
+  id: text('id').primaryKey(),
+  orgId: text('org_id').notNull(),
+  name: text('name').notNull(),
+  keyPrefix: text('key_prefix').notNull(),
+  createdBy: text('created_by'),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
+
+export const environments = pgTable('environments', {
+  id: text('id').primaryKey(),
+  orgId: text('org_id').notNull(),
+  projectId: text('project_id').notNull(),
+  name: text('name').notNull(),
+  createdBy: text('created_by'),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
+
+export const accessManifests = pgTable('access_manifests', {
+  id: text('id').primaryKey(),
+  orgId: text('org_id').notNull(),
+  projectId: text('project_id').notNull(),
+  environmentId: text('environment_id').notNull(),
+  version: integer('version').notNull(),
+  manifest: jsonb('manifest').notNull(),
+  pushedBy: text('pushed_by'),
+  pushedAt: ts('pushed_at').notNull().defaultNow(),
+});
+
+export const serviceAccounts = pgTable('service_accounts', {
+  id: text('id').primaryKey(),
+  orgId: text('org_id').notNull(),
+  name: text('name').notNull(),
+  role: text('role').notNull().$type<'admin' | 'developer' | 'viewer'>(),
+  createdBy: text('created_by'),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  deletedAt: ts('deleted_at'),
+});
+
+export const apiKeys = pgTable('api_keys', {
+  id: text('id').primaryKey(),
+  orgId: text('org_id').notNull(),
+  projectId: text('project_id').notNull(),
+  environmentId: text('environment_id').notNull(),
+  name: text('name').notNull(),
+  scope: text('scope').notNull(),
+  keyHash: bytea('key_hash').notNull(),
+  displayPrefix: text('display_prefix').notNull(),
+  previousHash: bytea('previous_hash'),
+  previousExpiresAt: ts('previous_expires_at'),
+  rotatedAt: ts('rotated_at'),
+  metadata: jsonb('metadata').notNull().$type<Record<string, string>>().default(sql`'{}'::jsonb`),
+  createdByType: text('created_by_type').notNull(),
+  createdBy: text('created_by'),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  expiresAt: ts('expires_at'),
+  lastUsedAt: ts('last_used_at'),
+  revokedAt: ts('revoked_at'),
 });

@@ -22,7 +22,15 @@ export type AuditEntry = {
 
 export function auditActorOf(actor: Actor): AuditActor {
   const p = actor.principal;
-  return { type: 'user', id: p.userId, label: p.email, ip: actor.ip, requestId: actor.requestId };
+  const meta = { ip: actor.ip, requestId: actor.requestId };
+  switch (p.kind) {
+    case 'user':
+      return { type: 'user', id: p.userId, label: p.email, ...meta };
+    case 'platform_key':
+      return { type: 'platform_key', id: p.credential.id, label: p.name, ...meta };
+    case 'service_account':
+      return { type: 'service_account', id: p.serviceAccountId, label: p.name, ...meta };
+  }
 }
 
 const FORBIDDEN_KEYS = /token|secret|password|hash|verifier|code$/i;

@@ -7,7 +7,7 @@ import {
   type Role,
 } from '@latchkey/core';
 import type { Tx } from '../../store/db.js';
-import { type Actor, type OrgContext, requirePermission } from '../actor.js';
+import { type Actor, type OrgContext, requirePermission, requireUser } from '../actor.js';
 import { notFoundOrg } from '../orgs/orgs.service.js';
 import * as repo from './members.repo.js';
 
@@ -54,13 +54,15 @@ export function requireRoleAuthority(org: OrgContext, target: Role, doing: strin
  * unseen; this closes that window for every membership change.
  */
 export async function currentContext(tx: Tx, actor: Actor, org: OrgContext, permission: Permission) {
-  const me = await repo.find(tx, org.id, actor.principal.userId);
+  // Membership changes are made by people: an automation key has no place in the owner chain.
+  const user = requireUser(actor);
+  const me = await repo.find(tx, org.id, user.userId);
   if (!me) throw notFoundOrg(org.name);
   if (me.role === org.role) return org;
   const fresh = {
     ...org,
     role: me.role,
-    permissions: effectivePermissions(me.role, actor.principal.credential.scopes),
+    permissions: effectivePermissions(me.role, user.credential.scopes),
   };
   return requirePermission({ ...actor, org: fresh }, permission);
 }

@@ -130,7 +130,7 @@ export function createInvitationsService({ db, clock }: { db: Db; clock: Clock }
           orgId: org.id,
           email,
           role: input.role,
-          invitedBy: actor.principal.userId,
+          invitedBy: requireUser(actor).userId,
           status: 'pending',
           createdAt: now,
           expiresAt: new Date(now.getTime() + INVITATION_TTL),
@@ -142,7 +142,7 @@ export function createInvitationsService({ db, clock }: { db: Db; clock: Clock }
           data: { email, role: input.role, expiresAt: created.expiresAt.toISOString() },
         });
         return toInvitation(
-          { invitation: created, orgName: org.name, inviterEmail: actor.principal.email },
+          { invitation: created, orgName: org.name, inviterEmail: requireUser(actor).email },
           now,
         );
       });
@@ -195,11 +195,11 @@ export function createInvitationsService({ db, clock }: { db: Db; clock: Clock }
         const row = await findOpen(tx, actor, id, false);
         const inv = row.invitation;
         const org = await membersRepo.lockOrg(tx, inv.orgId);
-        if (!org) throw notYours(id, actor.principal.email);
+        if (!org) throw notYours(id, requireUser(actor).email);
         const accepted = await decide(tx, row, 'accepted');
         const joined = await membersRepo.add(tx, {
           orgId: inv.orgId,
-          userId: actor.principal.userId,
+          userId: requireUser(actor).userId,
           role: inv.role,
           createdAt: clock.now(),
         });
@@ -212,7 +212,7 @@ export function createInvitationsService({ db, clock }: { db: Db; clock: Clock }
           orgId: inv.orgId,
           action: 'invitation.accepted',
           target: { type: 'invitation', id },
-          data: { email: inv.email, role: inv.role, userId: actor.principal.userId },
+          data: { email: inv.email, role: inv.role, userId: requireUser(actor).userId },
         });
         return { invitation: toInvitation(accepted, clock.now()), org: toOrg(org, inv.role) };
       });

@@ -72,7 +72,7 @@ export function createMembersService({ db }: { db: Db }) {
   }
 
   async function removeLocked(tx: Tx, actor: Actor, org: OrgContext, locked: OrgRow, member: repo.MemberRow) {
-    const leaving = member.userId === actor.principal.userId;
+    const leaving = member.userId === requireUser(actor).userId;
     refusePersonalOwner(locked, member, 'remove');
     await refuseLastOwner(tx, org, member, leaving ? 'leave' : 'remove');
     await repo.remove(tx, org.id, member.userId);
@@ -122,7 +122,7 @@ export function createMembersService({ db }: { db: Db }) {
       const requestOrg = requirePermission(actor, 'members:write');
       return db.transaction(async (tx) => {
         const { org, locked, member } = await lockAndFind(tx, actor, requestOrg, ref, 'members:write');
-        if (member.userId !== actor.principal.userId) {
+        if (member.userId !== requireUser(actor).userId) {
           requireRoleAuthority(org, member.role, `removing ${withArticle(member.role)}`);
         }
         return removeLocked(tx, actor, org, locked, member);

@@ -36,3 +36,12 @@ export async function insertOrg(db: DbOrTx, row: typeof orgs.$inferInsert): Prom
 export async function addMember(db: DbOrTx, orgId: string, userId: string, role: typeof memberships.$inferInsert.role) {
   await db.insert(memberships).values({ orgId, userId, role });
 }
+
+export async function findByRef(db: DbOrTx, ref: string): Promise<OrgRow | null> {
+  const [row] = await db
+    .select()
+    .from(orgs)
+    .where(sql`(${orgs.id} = ${ref} OR lower(${orgs.name}) = lower(${ref}))`)
+    .limit(1);
+  return row ?? null;
+}

@@ -1,8 +1,16 @@
-import { AppError, effectivePermissions, type Org, type Role } from '@latchkey/core';
+import {
+  AppError,
+  effectivePermissions,
+  missingPermissions,
+  type Org,
+  type PermissionSet,
+  ROLE_PERMISSIONS,
+  type Role,
+} from '@latchkey/core';
 import type { Clock } from '../../clock.js';
 import { newId } from '../../ids.js';
 import type { Db, DbOrTx } from '../../store/db.js';
-import type { Actor, OrgContext, Principal } from '../actor.js';
+import { type Actor, type OrgContext, type Principal, requirePermission, requireUser } from '../actor.js';
 import { type AuditActor, recordAudit } from '../audit/audit.service.js';
 import * as repo from './orgs.repo.js';
 
@@ -16,6 +24,10 @@ export function toOrg(row: repo.OrgRow, role: Role | null): Org {
     role,
     createdAt: row.createdAt.toISOString(),
   };
+}
+
+function contextOf(org: repo.OrgRow, role: Role | null, permissions: PermissionSet): OrgContext {
+  return { id: org.id, name: org.name, personal: org.personalFor !== null, role, permissions };
 }
 
 export function notFoundOrg(ref: string): AppError {
@@ -37,33 +49,61 @@ async function freeName(db: DbOrTx, base: string): Promise<string> {
 
 export function createOrgsService({ db, clock }: { db: Db; clock: Clock }) {
   return {
-    /** The org context a request acts in; 404 when the principal is not a member. */
+    /**
+     * The org context a request acts in; 404 when the principal is not in it. A platform key acts
+     * with its creator's current role, capped by its scopes, and is suspended the moment the
+     * creator no longer holds every scope (left the org, or was demoted).
+     */
     async resolve(principal: Principal, ref: string): Promise<OrgContext> {
-      const found = await repo.findForMember(db, principal.userId, ref);
-      if (!found) throw notFoundOrg(ref);
-      const role = found.role as Role;
-      return {
-        id: found.org.id,
-        name: found.org.name,
-        personal: found.org.personalFor !== null,
-        role,
-        permissions: effectivePermissions(role, principal.credential.scopes),
-      };
+      if (principal.kind === 'user') {
+        const found = await repo.findForMember(db, principal.userId, ref);
+        if (!found) throw notFoundOrg(ref);
+        const role = found.role as Role;
+        return contextOf(found.org, role, effectivePermissions(role, principal.credential.scopes));
+      }
+      const org = await repo.findByRef(db, ref);
+      if (!org || org.id !== principal.orgId) throw notFoundOrg(ref);
+      if (principal.kind === 'service_account') {
+        return contextOf(org, principal.role, effectivePermissions(principal.role, principal.credential.scopes));
+      }
+      const scopes = principal.credential.scopes ?? [];
+      const creator = principal.createdBy ? await repo.findForMember(db, principal.createdBy, org.id) : null;
+      const missing = creator ? missingPermissions(ROLE_PERMISSIONS[creator.role as Role], scopes) : scopes;
+      if (!creator || missing.length > 0) {
+        throw new AppError(
+          'KEY_SUSPENDED',
+          creator
+            ? `This platform key is suspended: its creator no longer has ${missing.join(', ')} in ${org.name}.`
+            : `This platform key is suspended: its creator is no longer a member of ${org.name}.`,
+          { hint: 'Automation that must outlive people should use a service account key (`latch service-accounts`).' },
+        );
+      }
+      return contextOf(org, null, effectivePermissions(creator.role as Role, scopes));
+    },
+
+    async orgOf(id: string) {
+      return repo.findByRef(db, id);
     },
 
     async list(actor: Actor): Promise<Org[]> {
-      const rows = await repo.listForMember(db, actor.principal.userId);
+      const p = actor.principal;
+      if (p.kind !== 'user') {
+        const org = await repo.findByRef(db, p.orgId);
+        return org ? [toOrg(org, p.kind === 'service_account' ? p.role : null)] : [];
+      }
+      const rows = await repo.listForMember(db, p.userId);
       return rows.map((r) => toOrg(r.org, r.role as Role));
     },
 
     async get(actor: Actor): Promise<Org> {
-      const org = actor.org!;
-      const rows = await repo.findForMember(db, actor.principal.userId, org.id);
-      if (!rows) throw notFoundOrg(org.name);
-      return toOrg(rows.org, org.role);
+      const org = requirePermission(actor, 'org:read');
+      const row = await repo.findByRef(db, org.id);
+      if (!row) throw notFoundOrg(org.name);
+      return toOrg(row, org.role);
     },
 
     async create(actor: Actor, input: { name: string }): Promise<Org> {
+      requireUser(actor);
       return db.transaction(async (tx) => {
         if (await repo.nameTaken(tx, input.name)) {
           throw new AppError('CONFLICT', `An org named ${input.name} already exists (names ignore case).`, {
@@ -71,7 +111,7 @@ export function createOrgsService({ db, clock }: { db: Db; clock: Clock }) {
           });
         }
         const row = await repo.insertOrg(tx, { id: newId('org'), name: input.name, createdAt: clock.now() });
-        await repo.addMember(tx, row.id, actor.principal.userId, 'owner');
+        await repo.addMember(tx, row.id, requireUser(actor).userId, 'owner');
         await recordAudit(tx, actor, {
           orgId: row.id,
           action: 'org.created',

@@ -1,0 +1,138 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ServerConfig } from '../../config.js';
+import { toAppError } from '../../http/errors.js';
+import {
+  SESSION_ABSOLUTE,
+  SESSION_COOKIE,
+  type SessionUser,
+} from '../../services/identity/identity.service.js';
+import type { Services } from '../../services/index.js';
+import type { Html } from './html.js';
+import { messagePage } from './pages.js';
+
+/**
+ * Pages need no script and load nothing from elsewhere. form-action also lists the loopback
+ * addresses because the consent form's answer is a redirect to the CLI's loopback listener, and
+ * browsers apply form-action to redirects that follow a form submission.
+ */
+const PAGE_HEADERS = {
+  'Content-Security-Policy':
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' http://127.0.0.1:* http://[::1]:*; frame-ancestors 'none'",
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'no-referrer',
+  'Cache-Control': 'no-store',
+  'X-Content-Type-Options': 'nosniff',
+};
+
+export function sendPage(reply: FastifyReply, status: number, page: Html) {
+  return reply.code(status).type('text/html; charset=utf-8').send(page.__html);
+}
+
+export function seeOther(reply: FastifyReply, location: string) {
+  return reply.code(303).header('Location', location).send();
+}
+
+/** Web routes live in their own scope: HTML error pages and the security headers on every answer. */
+export async function webScope(
+  app: FastifyInstance,
+  routes: (scope: FastifyInstance) => void,
+): Promise<void> {
+  await app.register(async (scope) => {
+    // Pages are not part of the API: keep them out of the OpenAPI document.
+    scope.addHook('onRoute', (route) => {
+      route.schema = { ...route.schema, hide: true };
+    });
+    scope.addHook('onSend', async (_req, reply) => {
+      reply.headers(PAGE_HEADERS);
+    });
+    scope.setErrorHandler((err, req, reply) => {
+      const appErr = toAppError(err);
+      if (appErr.code === 'INTERNAL' || appErr.code === 'DATABASE_UNAVAILABLE') {
+        req.log.error({ err: appErr.cause ?? err }, 'page failed');
+      }
+      if (appErr.retryAfterSeconds !== undefined)
+        reply.header('Retry-After', String(appErr.retryAfterSeconds));
+      const title =
+        appErr.status === 429
+          ? 'Too many attempts'
+          : appErr.status >= 500
+            ? 'Something went wrong'
+            : 'Cannot continue';
+      return sendPage(
+        reply,
+        appErr.status,
+        messagePage({ title, message: appErr.message, hint: appErr.hint ?? null, code: appErr.code }),
+      );
+    });
+    routes(scope);
+  });
+}
+
+/** A form or query object as plain strings; a repeated or non-string field counts as absent. */
+export function fields(input: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!input || typeof input !== 'object') return out;
+  for (const [key, value] of Object.entries(input)) if (typeof value === 'string') out[key] = value;
+  return out;
+}
+
+export const requestMeta = (req: FastifyRequest) => ({ ip: req.ip, requestId: req.id });
+
+export function currentUser(req: FastifyRequest, services: Services): Promise<SessionUser | null> {
+  return services.identity.sessionUser(req.cookies[SESSION_COOKIE]);
+}
+
+export function setSessionCookie(reply: FastifyReply, secret: string, config: ServerConfig) {
+  reply.setCookie(SESSION_COOKIE, secret, {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: config.secureCookies,
+    path: '/',
+    maxAge: SESSION_ABSOLUTE / 1000,
+  });
+}
+
+export function clearSessionCookie(reply: FastifyReply, config: ServerConfig) {
+  reply.clearCookie(SESSION_COOKIE, {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: config.secureCookies,
+    path: '/',
+  });
+}
+
+/**
+ * Where to go after signing in: only a path on this server. `//evil.example`, `/\evil.example`,
+ * absolute URLs and anything with control characters or backslashes are refused (open redirects).
+ */
+export function safeNext(next: unknown): string | null {
+  if (typeof next !== 'string' || next.length > 2000 || !next.startsWith('/') || next.startsWith('//'))
+    return null;
+  if (/[\\\p{Cc}]/u.test(next)) return null;
+  const base = 'http://same-origin.invalid';
+  try {
+    const url = new URL(next, base);
+    return url.origin === base ? url.pathname + url.search : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The sign-in page, coming back to this request's own path afterwards. */
+export function toLogin(req: FastifyRequest): string {
+  const back = safeNext(req.url);
+  return back ? `/login?next=${encodeURIComponent(back)}` : '/login';
+}
+
+export function refuseCsrf(reply: FastifyReply) {
+  return sendPage(
+    reply,
+    403,
+    messagePage({
+      title: 'Form expired',
+      message: 'This form expired or was sent from another site, so it was not accepted.',
+      hint: 'Go back, reload the page and try again.',
+      code: 'CSRF_FAILED',
+    }),
+  );
+}

@@ -1,0 +1,206 @@
+import { performance } from 'node:perf_hooks';
+import { sql } from 'drizzle-orm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { hashPassword } from '../../src/services/identity/passwords.js';
+import { useTestApp } from '../helpers/app.js';
+import { Browser, hiddenFields, passwordSignIn } from './browser.js';
+
+const t = useTestApp({ mode: 'production' });
+const PASSWORD = 'correct horse battery staple';
+const EMAIL = 'owner@example.com';
+
+beforeAll(async () => {
+  const passwordHash = await hashPassword(PASSWORD);
+  await t.database.db.transaction((tx) =>
+    t.app.services.identity.createUser(
+      tx,
+      { email: EMAIL, passwordHash },
+      { ip: null, requestId: null },
+      'test',
+    ),
+  );
+  // A user without a password (e.g. SSO-only) must answer like anyone else.
+  await t.database.db.transaction((tx) =>
+    t.app.services.identity.createUser(
+      tx,
+      { email: 'sso@example.com' },
+      { ip: null, requestId: null },
+      'test',
+    ),
+  );
+});
+
+async function timedSignIn(browser: Browser, email: string, password: string) {
+  const fields = hiddenFields((await browser.get('/login')).body, '/login');
+  const started = performance.now();
+  const res = await browser.post('/login', { ...fields, email, password });
+  return { res, ms: performance.now() - started };
+}
+
+describe('password sign-in', () => {
+  it('signs in with the right password and sets a strict session cookie', async () => {
+    const browser = Browser.inject(t.app);
+    const res = await passwordSignIn(browser, EMAIL, PASSWORD);
+    expect(res.status).toBe(303);
+    expect(res.location).toBe('/login');
+    const cookie = (await t.app.inject({ url: '/login' })).headers['set-cookie'];
+    expect(String(cookie)).toMatch(/latch_csrf=[^;]+; Path=\/; HttpOnly; SameSite=Lax/);
+    expect(browser.cookies.get('latch_session')).toBeTruthy();
+    const page = await browser.get('/login');
+    expect(page.body).toContain(`signed in as <strong>${EMAIL}</strong>`);
+  });
+
+  it('answers an unknown email, a wrong password and a password-less account identically, each after an argon2 check', async () => {
+    const browser = Browser.inject(t.app);
+    const unknown = await timedSignIn(browser, 'nobody@example.com', 'wrong password 1');
+    const wrong = await timedSignIn(browser, EMAIL, 'wrong password 1');
+    const noPassword = await timedSignIn(browser, 'sso@example.com', 'wrong password 1');
+    for (const attempt of [unknown, wrong, noPassword]) {
+      expect(attempt.res.status).toBe(401);
+      expect(attempt.res.body).toContain('Wrong email or password.');
+      expect(attempt.ms).toBeGreaterThan(5);
+      expect(browser.cookies.has('latch_session')).toBe(false);
+    }
+    const normalise = (body: string, email: string) => body.replaceAll(email, 'EMAIL');
+    expect(normalise(unknown.res.body, 'nobody@example.com')).toBe(normalise(wrong.res.body, EMAIL));
+    expect(normalise(noPassword.res.body, 'sso@example.com')).toBe(normalise(wrong.res.body, EMAIL));
+    expect(Object.keys(unknown.res.headers).sort()).toEqual(Object.keys(wrong.res.headers).sort());
+  });
+
+  it('audits failures and successes without ever recording the password', async () => {
+    const browser = Browser.inject(t.app);
+    await timedSignIn(browser, EMAIL, 'a-secret-wrong-guess');
+    await passwordSignIn(browser, EMAIL, PASSWORD);
+    const rows = await t.database.db.execute<{ action: string; data: Record<string, unknown> }>(
+      sql`SELECT action, data FROM audit_events WHERE action LIKE 'user.sign%' ORDER BY id`,
+    );
+    expect(rows.rows.map((r) => r.action)).toEqual(
+      expect.arrayContaining(['user.sign_in_failed', 'user.signed_in']),
+    );
+    const failed = rows.rows.filter((r) => r.action === 'user.sign_in_failed');
+    expect(failed.map((r) => r.data)).toContainEqual({
+      email: EMAIL,
+      reason: 'wrong_password',
+      via: 'password',
+    });
+    expect(failed.map((r) => r.data)).toContainEqual({
+      email: 'nobody@example.com',
+      reason: 'unknown_email',
+      via: 'password',
+    });
+    const all = JSON.stringify(rows.rows);
+    expect(all).not.toContain('a-secret-wrong-guess');
+    expect(all).not.toContain(PASSWORD);
+  });
+
+  it('rate limits attempts per email, even from many addresses', async () => {
+    const limit = t.config.rateLimits.signIn.points;
+    const target = 'target@example.com';
+    for (let i = 0; i < limit; i++) {
+      expect((await timedSignIn(Browser.inject(t.app), target, `guess ${i}`)).res.status).toBe(401);
+    }
+    const blocked = await timedSignIn(Browser.inject(t.app), target, 'guess again');
+    expect(blocked.res.status).toBe(429);
+    expect(Number(blocked.res.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
+  it('refuses dev sign-in in production with DEV_MODE_ONLY, and shows no dev form', async () => {
+    const browser = Browser.inject(t.app);
+    const page = await browser.get('/login');
+    expect(page.body).not.toContain('Dev sign-in');
+    const res = await browser.post('/login', {
+      ...hiddenFields(page.body, '/login'),
+      method: 'dev',
+      email: EMAIL,
+    });
+    expect(res.status).toBe(403);
+    expect(res.body).toContain('DEV_MODE_ONLY');
+    expect(browser.cookies.has('latch_session')).toBe(false);
+  });
+});
+
+describe('CSRF', () => {
+  it('refuses form posts whose token is missing, wrong, or sent cross-site', async () => {
+    const browser = Browser.inject(t.app);
+    const page = await browser.get('/login');
+    const fields: Record<string, string> = {
+      ...hiddenFields(page.body.slice(page.body.lastIndexOf('<form')), '/login'),
+      email: EMAIL,
+      password: PASSWORD,
+    };
+    const { csrf: _, ...withoutToken } = fields;
+    for (const form of [withoutToken, { ...fields, csrf: 'A'.repeat(43) }]) {
+      const res = await browser.post('/login', form);
+      expect(res.status).toBe(403);
+      expect(res.body).toContain('Form expired');
+    }
+    const fresh = Browser.inject(t.app);
+    expect((await fresh.post('/login', fields)).status).toBe(403); // the cookie of another browser
+    browser.extraHeaders = { 'sec-fetch-site': 'cross-site' };
+    expect((await browser.post('/login', fields)).status).toBe(403);
+    browser.extraHeaders = { 'sec-fetch-site': 'same-origin' };
+    expect((await browser.post('/login', fields)).status).toBe(303);
+    const logout = await browser.post('/logout', {});
+    expect(logout.status).toBe(403);
+  });
+});
+
+describe('after sign-in', () => {
+  it('goes only to same-origin paths (no open redirect)', async () => {
+    const cases: [string, string][] = [
+      ['/device?user_code=BCDF-GHJK', '/device?user_code=BCDF-GHJK'],
+      ['//evil.example/x', '/login'],
+      ['/\\evil.example', '/login'],
+      ['https://evil.example/', '/login'],
+      ['javascript:alert(1)', '/login'],
+      ['/%2F%2Fevil.example', '/%2F%2Fevil.example'],
+      ['/\tevil', '/login'],
+    ];
+    for (const [next, expected] of cases) {
+      const browser = Browser.inject(t.app);
+      const page = await browser.get(`/login?next=${encodeURIComponent(next)}`);
+      const fields = hiddenFields(page.body, '/login');
+      const res = await browser.post('/login', { ...fields, next, email: EMAIL, password: PASSWORD });
+      expect(res.status, next).toBe(303);
+      expect(res.location, next).toBe(expected);
+      const again = await browser.get(`/login?next=${encodeURIComponent(next)}`);
+      if (expected === '/login') expect(again.status, next).toBe(200);
+      else expect(again.location, next).toBe(expected);
+    }
+  });
+
+  it('signs out, ending the session on the server', async () => {
+    const browser = Browser.inject(t.app);
+    await passwordSignIn(browser, EMAIL, PASSWORD);
+    const session = browser.cookies.get('latch_session')!;
+    const page = await browser.get('/login');
+    const res = await browser.submit(page, '/logout');
+    expect(res.status).toBe(303);
+    expect(browser.cookies.has('latch_session')).toBe(false);
+    expect(await t.app.services.identity.sessionUser(session)).toBeNull();
+  });
+
+  it('sends the security headers on every page', async () => {
+    const res = await t.app.inject({ url: '/login' });
+    expect(res.headers).toMatchObject({
+      'content-security-policy':
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' http://127.0.0.1:* http://[::1]:*; frame-ancestors 'none'",
+      'x-frame-options': 'DENY',
+      'referrer-policy': 'no-referrer',
+      'cache-control': 'no-store',
+    });
+    expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+  });
+});
+
+describe('dev mode', () => {
+  const dev = useTestApp({ mode: 'dev' });
+  it('offers the dev sign-in form, which creates the user', async () => {
+    const browser = Browser.inject(dev.app);
+    const page = await browser.get('/login');
+    expect(page.body).toContain('Dev sign-in');
+    const res = await browser.submit(page, '/login', { email: 'New.Person@Example.com' });
+    expect(res.status).toBe(303);
+    expect((await browser.get('/login')).body).toContain('new.person@example.com');
+  });
+});

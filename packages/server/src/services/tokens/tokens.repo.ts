@@ -1,7 +1,7 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, or } from 'drizzle-orm';
 import type { DbOrTx } from '../../store/db.js';
 import { type Cursor, keyset } from '../../store/pagination.js';
-import { tokens, users } from '../../store/schema.js';
+import { serviceAccounts, tokens, users } from '../../store/schema.js';
 
 export type TokenRow = typeof tokens.$inferSelect;
 
@@ -11,6 +11,30 @@ export async function findByHash(db: DbOrTx, hash: Buffer) {
     .from(tokens)
     .leftJoin(users, eq(users.id, tokens.userId))
     .where(eq(tokens.tokenHash, hash))
+    .limit(1);
+  return row ?? null;
+}
+
+/**
+ * The credential a bearer token names, by its current hash or (during a rotation's grace period) the
+ * hash it replaced; both columns are uniquely indexed, so this is two index probes, no scan.
+ */
+export async function findForAuth(db: DbOrTx, hash: Buffer) {
+  const [row] = await db
+    .select({
+      token: tokens,
+      user: { id: users.id, email: users.email },
+      serviceAccount: {
+        id: serviceAccounts.id,
+        name: serviceAccounts.name,
+        role: serviceAccounts.role,
+        deletedAt: serviceAccounts.deletedAt,
+      },
+    })
+    .from(tokens)
+    .leftJoin(users, eq(users.id, tokens.userId))
+    .leftJoin(serviceAccounts, eq(serviceAccounts.id, tokens.serviceAccountId))
+    .where(or(eq(tokens.tokenHash, hash), eq(tokens.previousHash, hash)))
     .limit(1);
   return row ?? null;
 }

@@ -7,39 +7,28 @@ import {
   generateToken,
   hashToken,
   isPermission,
-  MINUTE,
   type Pat,
   type PageQuery,
   parseBoundedDuration,
   parseToken,
-  platformKindOf,
   TOKEN_PREFIXES,
 } from '@latchkey/core';
 import type { Clock } from '../../clock.js';
 import { newId } from '../../ids.js';
 import type { Db, DbOrTx } from '../../store/db.js';
 import { decodeCursor, type Page, toPage } from '../../store/pagination.js';
-import { type Actor, type Principal, requireUser } from '../actor.js';
+import { type Actor, requireUser } from '../actor.js';
 import { type AuditActor, recordAudit } from '../audit/audit.service.js';
+import { createAuthenticator } from './authenticate.js';
 import * as repo from './tokens.repo.js';
 
 export const PAT_DEFAULT_TTL = 120 * DAY;
 const EXPIRING_WINDOW = 7 * DAY;
-/** Last-used is coalesced: at most one write per token per minute, never on the request's path. */
-const LAST_USED_EVERY = MINUTE;
 
 export type TokensService = ReturnType<typeof createTokensService>;
 
 export function createTokensService({ db, clock }: { db: Db; clock: Clock }) {
-  const lastUsedWritten = new Map<string, number>();
-
-  function touch(id: string, now: Date) {
-    const last = lastUsedWritten.get(id) ?? 0;
-    if (now.getTime() - last < LAST_USED_EVERY) return;
-    lastUsedWritten.set(id, now.getTime());
-    if (lastUsedWritten.size > 100_000) lastUsedWritten.clear();
-    repo.touchLastUsed(db, id, now).catch(() => lastUsedWritten.delete(id));
-  }
+  const authenticate = createAuthenticator({ db, clock });
 
   function statusOf(row: repo.TokenRow, now: Date): Pat['status'] {
     if (row.revokedAt) return 'revoked';
@@ -59,47 +48,6 @@ export function createTokensService({ db, clock }: { db: Db; clock: Clock }) {
       expiresAt: row.expiresAt?.toISOString() ?? null,
       lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
       status: statusOf(row, now),
-    };
-  }
-
-  /**
-   * Resolves a bearer token to its principal. The shape and checksum are checked first, so garbage
-   * never reaches the database; only the SHA-256 of the token is ever looked up.
-   */
-  async function authenticate(token: string): Promise<Principal> {
-    const parsed = parseToken(token);
-    if (!parsed) {
-      throw new AppError('INVALID_TOKEN', 'The token is malformed (bad format or checksum).', {
-        hint: 'Copy the whole token again, or run `latch login`.',
-      });
-    }
-    const kind = platformKindOf(parsed.prefix);
-    if (!kind) {
-      throw new AppError('WRONG_TOKEN_KIND', 'This looks like an app API key; app keys call your app, not /api/v1.', {
-        hint: 'Use a personal access token (`latch login`) or a platform key (`latch keys create`).',
-      });
-    }
-    const found = await repo.findByHash(db, hashToken(token));
-    if (!found || !found.user) {
-      throw new AppError('INVALID_TOKEN', 'The token is not recognised.', { hint: 'Run `latch login` to get a new one.' });
-    }
-    const { token: row, user } = found;
-    const now = clock.now();
-    if (row.revokedAt) {
-      throw new AppError('TOKEN_REVOKED', 'The token was revoked.', { hint: 'Run `latch login` to get a new one.' });
-    }
-    if (row.expiresAt && row.expiresAt <= now) {
-      throw new AppError('TOKEN_EXPIRED', `The token expired on ${row.expiresAt.toISOString().slice(0, 10)}.`, {
-        hint: 'Run `latch login` to get a new one.',
-        details: { expiredAt: row.expiresAt.toISOString() },
-      });
-    }
-    touch(row.id, now);
-    return {
-      kind: 'user',
-      userId: user.id,
-      email: user.email,
-      credential: { type: 'pat', id: row.id, scopes: row.scopes ?? null, expiresAt: row.expiresAt },
     };
   }
 

@@ -1,0 +1,120 @@
+import { hostname } from 'node:os';
+import { parseToken, TOKEN_PREFIXES } from '@latchkey/core';
+import type { TokenGrant } from '../../lib/api.js';
+import { openBrowser } from '../../lib/auth/browser.js';
+import { chooseFlow } from '../../lib/auth/choose.js';
+import { deviceSignIn } from '../../lib/auth/device.js';
+import { loopbackSignIn } from '../../lib/auth/loopback.js';
+import { signedInLine, storeSignIn } from '../../lib/auth/session.js';
+import { DEFAULT_API_URL } from '../../lib/config.js';
+import { CliError, EXIT, usageError } from '../../lib/exit.js';
+import type { Io } from '../../lib/io.js';
+
+export type LoginOptions = { device?: boolean; token?: string };
+
+export async function run(opts: LoginOptions, io: Io): Promise<void> {
+  if (io.env.LATCH_TOKEN) {
+    throw usageError(
+      'LATCH_TOKEN is set, so a login would not be used and nothing will be stored.',
+      'Unset LATCH_TOKEN to sign in with `latch login`.',
+    );
+  }
+  const apiUrl = io.context.apiUrl;
+  let token: string;
+  if (opts.token !== undefined) {
+    token = checkPastedToken(opts.token === '-' ? await readStdin() : opts.token);
+  } else {
+    const grant = await signIn(opts, io);
+    token = grant.access_token;
+  }
+  const previous = io.config.data;
+  const signedIn = await storeSignIn(io, apiUrl, token);
+  io.result(
+    {
+      signedIn: true,
+      apiUrl,
+      user: signedIn.me.user,
+      token: { ...signedIn.me.token, masked: signedIn.masked },
+      activeOrg: signedIn.activeOrg,
+    },
+    () => undefined,
+  );
+  io.note(signedInLine(io, signedIn));
+  if (signedIn.activeOrg) io.note(`Active org: ${signedIn.activeOrg.name}`);
+  // The replaced token is not revoked: it may have been pasted with --token and be in use elsewhere.
+  if (
+    previous.token &&
+    previous.token !== token &&
+    (previous.apiUrl ?? DEFAULT_API_URL) === apiUrl &&
+    previous.tokenId &&
+    previous.tokenId !== signedIn.me.token.id
+  ) {
+    io.note(
+      io.err.dim(
+        `The previous login's token (${previous.tokenId}) still works; revoke it with \`latch pats revoke ${previous.tokenId}\` if nothing else uses it.`,
+      ),
+    );
+  }
+}
+
+async function signIn(opts: LoginOptions, io: Io): Promise<TokenGrant> {
+  const deviceName = hostname();
+  // A long wait follows: Ctrl-C is a cancellation (exit 2), not a crash.
+  const onSigint = () => {
+    io.note('\nCancelled; nothing was stored.');
+    process.exit(EXIT.usage);
+  };
+  process.once('SIGINT', onSigint);
+  try {
+    if (chooseFlow(opts, io.env) === 'device') {
+      return await deviceSignIn({
+        api: io.api,
+        deviceName,
+        note: io.note,
+        highlight: (s) => io.err.bold(io.err.cyan(s)),
+        spinner: io.spinner,
+      });
+    }
+    return await loopbackSignIn({
+      api: io.api,
+      deviceName,
+      note: io.note,
+      open: (url) => openBrowser(url, io.env),
+    });
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+/** Rejects typos and truncated pastes locally (checksum), before the token goes anywhere. */
+function checkPastedToken(raw: string): string {
+  const token = raw.trim();
+  if (!token) throw usageError('--token was empty.', 'Pass the token, or `--token -` to read it from stdin.');
+  const parsed = parseToken(token);
+  if (!parsed) {
+    throw usageError(
+      'That is not a valid Latchkey token: its format or checksum is wrong (a typo or a truncated paste?).',
+      'Copy the whole token again, or run `latch login` without --token to sign in in the browser.',
+    );
+  }
+  const known: string[] = Object.values(TOKEN_PREFIXES);
+  if (!known.includes(parsed.prefix)) {
+    throw usageError(
+      `Tokens starting with ${parsed.prefix} are app API keys; latch needs a personal access token (lk_pat_…), a platform key (lk_key_…) or a service-account key (lk_sa_…).`,
+      'Create one with `latch pats create` or in the dashboard.',
+    );
+  }
+  return token;
+}
+
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) {
+    throw new CliError('`--token -` reads the token from stdin, but stdin is a terminal.', {
+      exitCode: EXIT.usage,
+      hint: 'Pipe it in: `printenv MY_TOKEN | latch login --token -`.',
+    });
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,61 @@
+import { maskToken } from '@latchkey/core';
+import { NotSignedInError } from '../../lib/api.js';
+import { day, keyValues, relative } from '../../lib/format.js';
+import type { Io } from '../../lib/io.js';
+
+const KIND_NAMES: Record<string, string> = {
+  pat: 'personal access token',
+  platform_key: 'platform key',
+  service_account_key: 'service-account key',
+  session: 'browser session',
+};
+
+export async function run(_opts: Record<string, never>, io: Io): Promise<void> {
+  const { context, config } = io;
+  if (!context.token) throw new NotSignedInError(context.apiUrl);
+  // Validates the token: a 401 becomes exit 4 with the reason, via the one error mapping.
+  const me = await io.api.me();
+  const source = context.tokenSource === 'env' ? 'LATCH_TOKEN' : config.path;
+  const activeOrg = me.org ?? config.data.activeOrg ?? null;
+  const status = {
+    signedIn: true,
+    apiUrl: context.apiUrl,
+    user: me.user,
+    token: {
+      id: me.token.id,
+      kind: me.token.kind,
+      name: me.token.name,
+      masked: maskToken(context.token),
+      scopes: me.token.scopes,
+      expiresAt: me.token.expiresAt,
+      source: context.tokenSource,
+    },
+    activeOrg,
+    orgOverride: context.org ?? null,
+  };
+  io.result(status, () => {
+    const c = io.out;
+    const who = me.user ? c.bold(me.user.email) : c.bold(me.token.name);
+    const expiry = me.token.expiresAt
+      ? `${day(me.token.expiresAt)} (${relative(me.token.expiresAt)})`
+      : 'never';
+    const rows: [string, string][] = [
+      ['API URL', context.apiUrl],
+      [
+        'Token',
+        `${status.token.masked} ${c.dim(`(${KIND_NAMES[me.token.kind] ?? me.token.kind} "${me.token.name}")`)}`,
+      ],
+      ['Expires', expiry],
+      ['Scopes', me.token.scopes?.length ? me.token.scopes.join(', ') : c.dim('all of your permissions')],
+      [
+        'Active org',
+        activeOrg
+          ? `${activeOrg.name} ${c.dim(`(${activeOrg.id})`)}`
+          : c.dim('none: run `latch org use <name>`'),
+      ],
+      ['From', source],
+    ];
+    if (context.org) rows.push(['--org', context.org]);
+    return `${c.green('✓')} Signed in as ${who}\n${keyValues(rows, c.dim)}`;
+  });
+}

@@ -1,0 +1,16 @@
+import { day, table } from '../../lib/format.js';
+import type { Io } from '../../lib/io.js';
+
+export async function run(_opts: Record<string, never>, io: Io): Promise<void> {
+  const invitations = await io.api.invitations.mine();
+  io.result(invitations, () => {
+    if (invitations.length === 0) return 'No pending invitations.';
+    const c = io.out;
+    return table(
+      ['ID', 'ORG', 'ROLE', 'INVITED BY', 'EXPIRES'],
+      invitations.map((i) => [i.id, i.org.name, i.role, i.invitedBy ?? '-', day(i.expiresAt)]),
+      c.dim,
+    );
+  });
+  if (!io.json && invitations.length > 0) io.note(io.err.dim('Accept one with `latch invites accept <id>`.'));
+}

@@ -1,0 +1,29 @@
+import { EXPIRY_BOUNDS } from '@latchkey/core';
+import { usageError } from '../../lib/exit.js';
+import { checkDuration, nameFrom, parseScopes } from '../../lib/flags.js';
+import { day } from '../../lib/format.js';
+import type { Io } from '../../lib/io.js';
+import { resolveOrg } from '../../lib/org.js';
+
+export type CreateKeyOptions = { nameArg?: string; name?: string; scope?: string[]; expires?: string };
+
+const EXAMPLE = 'latch keys create "GitHub Actions" -s deploy:write,secrets:read --expires 90d';
+
+export async function run(opts: CreateKeyOptions, io: Io): Promise<void> {
+  const name = nameFrom(opts.nameArg, opts.name, 'A platform key', EXAMPLE);
+  const scopes = parseScopes(opts.scope);
+  if (scopes.length === 0) {
+    throw usageError('A platform key needs at least one scope (-s resource:level).', `Example: ${EXAMPLE}`);
+  }
+  const expiresIn = checkDuration('--expires', opts.expires, EXPIRY_BOUNDS.key, `${EXAMPLE} (1h to 365d)`);
+  const org = await resolveOrg(io);
+  const key = await io.api.keys.create(org.ref, { name, scopes, ...(expiresIn ? { expiresIn } : {}) });
+  // The one place the whole key is printed: alone on stdout (or inside the JSON), so
+  // `latch keys create ci -s deploy:write > key` captures it and nothing else.
+  io.result(key, (k) => k.token);
+  const expires = key.expiresAt ? `expires ${day(key.expiresAt)}` : 'does not expire';
+  io.note(
+    `${io.err.green('✓')} Created platform key ${io.err.bold(key.name)} (${key.id}) in ${org.label}: ${key.scopes.join(', ')}; ${expires}.`,
+  );
+  io.warn('Copy the key now: it will not be shown again.');
+}

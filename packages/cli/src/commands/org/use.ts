@@ -1,0 +1,20 @@
+import { CliError } from '../../lib/exit.js';
+import type { Io } from '../../lib/io.js';
+
+export async function run(opts: { org: string }, io: Io): Promise<void> {
+  const wanted = opts.org.trim();
+  const orgs = await io.api.orgs.list();
+  // An id matches exactly; a name case-insensitively, like the server's `:org` matching.
+  const org =
+    orgs.find((o) => o.id === wanted) ?? orgs.find((o) => o.name.toLowerCase() === wanted.toLowerCase());
+  if (!org) {
+    throw new CliError(`You are not a member of org ${wanted}.`, {
+      hint: 'Run `latch org list` to see yours.',
+      code: 'NOT_FOUND',
+    });
+  }
+  io.config.update({ activeOrg: { id: org.id, name: org.name } });
+  io.result({ ...org, active: true }, () => undefined);
+  io.note(`${io.err.green('✓')} Active org is now ${io.err.bold(org.name)} (${org.id}).`);
+  if (io.env.LATCH_TOKEN) io.note('(Stored in the config file; --org still overrides it per command.)');
+}

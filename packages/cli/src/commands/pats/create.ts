@@ -1,0 +1,45 @@
+import { EXPIRY_BOUNDS, parseBoundedDuration } from '@latchkey/core';
+import { usageError } from '../../lib/exit.js';
+import { day } from '../../lib/format.js';
+import type { Io } from '../../lib/io.js';
+
+export type CreatePatOptions = { nameArg?: string; name?: string; expires?: string; scope?: string[] };
+
+export async function run(opts: CreatePatOptions, io: Io): Promise<void> {
+  const name = resolveName(opts);
+  if (opts.expires !== undefined) {
+    const parsed = parseBoundedDuration(opts.expires, EXPIRY_BOUNDS.pat);
+    if (!parsed.ok)
+      throw usageError(`--expires ${parsed.error}.`, 'Example: --expires 90d (a PAT lasts 1h to 366d).');
+  }
+  const scopes = opts.scope
+    ?.flatMap((s) => s.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const pat = await io.api.pats.create({
+    name,
+    ...(opts.expires !== undefined ? { expiresIn: opts.expires.trim() } : {}),
+    ...(scopes?.length ? { scopes } : {}),
+  });
+  // The one place a whole token is printed: it exists nowhere else and cannot be shown again.
+  // It goes alone on stdout (or inside the JSON), so `latch pats create ci > token` captures it.
+  io.result(pat, (p) => p.token);
+  const expires = pat.expiresAt ? `expires ${day(pat.expiresAt)}` : 'does not expire';
+  io.note(
+    `${io.err.green('✓')} Created personal access token ${io.err.bold(pat.name)} (${pat.id}, ${expires}).`,
+  );
+  io.warn('Copy the token now: it will not be shown again.');
+}
+
+/** The name may be the first argument (`latch pats create ci`) or --name; both must agree. */
+function resolveName(opts: CreatePatOptions): string {
+  const arg = opts.nameArg?.trim();
+  const flag = opts.name?.trim();
+  if (arg && flag && arg !== flag) {
+    throw usageError(`Two names given ("${arg}" and --name "${flag}").`, 'Give the name once.');
+  }
+  const name = arg || flag;
+  if (!name)
+    throw usageError('A token needs a name.', 'Example: latch pats create "CI deploys" --expires 90d');
+  return name;
+}

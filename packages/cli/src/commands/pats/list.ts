@@ -1,0 +1,27 @@
+import { day, relative, table } from '../../lib/format.js';
+import type { Io } from '../../lib/io.js';
+
+export async function run(_opts: Record<string, never>, io: Io): Promise<void> {
+  const pats = await io.api.pats.list();
+  // Only the stored login is known by id; a LATCH_TOKEN is not marked.
+  const current = io.context.tokenSource === 'config' ? io.config.data.tokenId : undefined;
+  io.result(pats, () => {
+    if (pats.length === 0) return 'No personal access tokens. Create one with `latch pats create <name>`.';
+    const c = io.out;
+    const status = (s: string) => (s === 'active' ? c.green(s) : s === 'expiring' ? c.yellow(s) : c.dim(s));
+    return table(
+      ['NAME', 'ID', 'PREFIX', 'SCOPES', 'CREATED', 'LAST USED', 'EXPIRES', 'STATUS'],
+      pats.map((p) => [
+        p.id === current ? `${p.name} ${c.dim('(this CLI)')}` : p.name,
+        c.dim(p.id),
+        `${p.prefix}…`,
+        p.scopes?.length ? p.scopes.join(',') : c.dim('all'),
+        day(p.createdAt),
+        p.lastUsedAt ? relative(p.lastUsedAt) : 'never',
+        day(p.expiresAt),
+        status(p.status),
+      ]),
+      c.dim,
+    );
+  });
+}

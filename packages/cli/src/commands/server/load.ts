@@ -1,0 +1,35 @@
+import { CliError } from '../../lib/exit.js';
+
+export type ServerOptions = { port?: number; host?: string; dataDir?: string };
+type ServerModule = {
+  runDev(opts: ServerOptions): Promise<void>;
+  runServer(opts: ServerOptions): Promise<void>;
+};
+
+// A variable specifier keeps the server (Fastify, pg, embedded PostgreSQL) out of the bundle and
+// out of type-checking of the CLI: it is loaded only by `latch dev` / `latch server`.
+const SERVER_PACKAGE = '@latchkey/server';
+
+export async function loadServer(): Promise<ServerModule> {
+  try {
+    return (await import(SERVER_PACKAGE)) as ServerModule;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).includes(SERVER_PACKAGE)) {
+      throw new CliError('The Latchkey server package (@latchkey/server) is not installed next to latch.', {
+        hint: 'Install it (`npm i @latchkey/server`), or in the repository run `npm run build`.',
+        code: 'SERVER_MISSING',
+      });
+    }
+    throw err;
+  }
+}
+
+/** Passes only what the user gave: the server owns defaults and LATCH_PORT/HOST/DATA_DIR. */
+export function serverOptions(opts: ServerOptions): ServerOptions {
+  return {
+    ...(opts.port !== undefined ? { port: opts.port } : {}),
+    ...(opts.host !== undefined ? { host: opts.host } : {}),
+    ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
+  };
+}

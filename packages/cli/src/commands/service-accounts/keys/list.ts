@@ -1,0 +1,30 @@
+import { day, relative, table } from '../../../lib/format.js';
+import type { Io } from '../../../lib/io.js';
+import { statusText } from '../../../lib/key-status.js';
+import { resolveOrg } from '../../../lib/org.js';
+
+export async function run(opts: { account: string }, io: Io): Promise<void> {
+  const account = opts.account.trim();
+  const org = await resolveOrg(io);
+  const keys = await io.api.serviceAccounts.keys.list(org.ref, account);
+  io.result(keys, () => {
+    if (keys.length === 0) {
+      return `Service account ${account} has no keys. Create one with \`latch service-accounts keys create ${account}\`.`;
+    }
+    const c = io.out;
+    return table(
+      ['NAME', 'ID', 'PREFIX', 'CREATED BY', 'CREATED', 'LAST USED', 'EXPIRES', 'STATUS'],
+      keys.map((k) => [
+        k.name,
+        c.dim(k.id),
+        `${k.prefix}…`,
+        k.createdBy ?? c.dim('-'),
+        day(k.createdAt),
+        k.lastUsedAt ? relative(k.lastUsedAt) : 'never',
+        day(k.expiresAt),
+        statusText(c, k.status),
+      ]),
+      c.dim,
+    );
+  });
+}

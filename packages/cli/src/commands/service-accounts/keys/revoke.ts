@@ -1,0 +1,16 @@
+import type { Io } from '../../../lib/io.js';
+import { resolveOrg } from '../../../lib/org.js';
+
+export async function run(opts: { account: string; keyId: string }, io: Io): Promise<void> {
+  const account = opts.account.trim();
+  const keyId = opts.keyId.trim();
+  const org = await resolveOrg(io);
+  await io.confirm(
+    `Revoke key ${keyId} of service account ${account}? Anything using it is refused at once.`,
+  );
+  const key = await io.api.serviceAccounts.keys.revoke(org.ref, account, keyId);
+  io.result(key, () => undefined);
+  io.note(
+    `${io.err.green('✓')} Revoked key ${io.err.bold(key.name)} (${key.prefix}…) of ${key.serviceAccount.name}.`,
+  );
+}

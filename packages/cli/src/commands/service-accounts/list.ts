@@ -1,0 +1,26 @@
+import { day, table } from '../../lib/format.js';
+import type { Io } from '../../lib/io.js';
+import { resolveOrg } from '../../lib/org.js';
+
+export async function run(_opts: Record<string, never>, io: Io): Promise<void> {
+  const org = await resolveOrg(io);
+  const accounts = await io.api.serviceAccounts.list(org.ref);
+  io.result(accounts, () => {
+    if (accounts.length === 0) {
+      return `No service accounts in ${org.label}. Create one with \`latch service-accounts create <name> --role developer\`.`;
+    }
+    const c = io.out;
+    return table(
+      ['NAME', 'ID', 'ROLE', 'ACTIVE KEYS', 'CREATED BY', 'CREATED'],
+      accounts.map((a) => [
+        a.name,
+        c.dim(a.id),
+        a.role,
+        String(a.activeKeys),
+        a.createdBy ?? c.dim('-'),
+        day(a.createdAt),
+      ]),
+      c.dim,
+    );
+  });
+}

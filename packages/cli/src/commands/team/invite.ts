@@ -1,0 +1,22 @@
+import type { Role } from '@latchkey/core';
+import { usageError } from '../../lib/exit.js';
+import type { Io } from '../../lib/io.js';
+import { resolveOrg } from '../../lib/org.js';
+
+export async function run(opts: { email: string; role: Role }, io: Io): Promise<void> {
+  const email = opts.email.trim();
+  // Only a shape check to catch slips like a missing argument; the server validates properly.
+  if (!/^[^\s@]+@[^\s@]+$/.test(email)) {
+    throw usageError(
+      `"${opts.email}" is not an email address.`,
+      'Usage: latch team invite <email> --role <role>',
+    );
+  }
+  const org = await resolveOrg(io);
+  const invitation = await io.api.invitations.create(org.ref, { email, role: opts.role });
+  io.result(invitation, () => undefined);
+  io.note(
+    `${io.err.green('✓')} Invited ${io.err.bold(invitation.email)} to ${invitation.org.name} as ${invitation.role}.`,
+  );
+  io.note(`They accept with \`latch invites accept ${invitation.id}\` (or on the dashboard).`);
+}

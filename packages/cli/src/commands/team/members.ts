@@ -1,0 +1,22 @@
+import { day, table } from '../../lib/format.js';
+import type { Io } from '../../lib/io.js';
+import { resolveOrg } from '../../lib/org.js';
+
+export async function run(_opts: Record<string, never>, io: Io): Promise<void> {
+  const org = await resolveOrg(io);
+  const members = await io.api.members.list(org.ref);
+  const me = io.config.data.user?.id;
+  io.result(members, () => {
+    const c = io.out;
+    return table(
+      ['EMAIL', 'NAME', 'ROLE', 'JOINED'],
+      members.map((m) => [
+        m.userId === me ? `${m.email} ${c.dim('(you)')}` : m.email,
+        m.name ?? '',
+        m.role,
+        day(m.joinedAt),
+      ]),
+      c.dim,
+    );
+  });
+}

@@ -1,0 +1,62 @@
+import { Command, CommanderError } from 'commander';
+import { firstCommandWord, registerCommands } from './registry.js';
+
+// Keep this file's imports to commander and the registry: everything else loads per command.
+const VERSION = typeof __LATCH_VERSION__ === 'string' ? __LATCH_VERSION__ : '0.0.0-dev';
+const json = process.argv.includes('--json');
+
+const HELP_FOOTER = `
+Environment:
+  LATCH_TOKEN        use this token instead of the stored login (login refuses to store while set)
+  LATCH_API_URL      the server to talk to (default: the stored login's, else http://127.0.0.1:7420)
+  LATCH_CONFIG_DIR   config folder (default $XDG_CONFIG_HOME/latch or ~/.config/latch)
+  LATCH_BROWSER_CMD  browser for \`latch login\`, e.g. "firefox {url}"
+  NO_COLOR, CI       no colours; never prompt
+
+Exit codes: 0 ok, 1 error, 2 bad usage or cancelled, 4 not signed in or token rejected.`;
+
+const program = new Command('latch')
+  .description('Latchkey: sign-in, tokens, orgs, API keys and secrets for your apps.')
+  .version(VERSION, '-V, --version', 'print the version')
+  .option('--json', 'machine-readable output on stdout; messages stay on stderr')
+  .option('--org <org>', 'org to act on, by name or id (default: the active org)')
+  .option('--api-url <url>', 'Latchkey server URL')
+  .option('-y, --yes', 'do not ask for confirmation (needed without a terminal)')
+  .helpOption('-h, --help', 'show help')
+  .showSuggestionAfterError()
+  .exitOverride()
+  .configureOutput({
+    // With --json a usage error is reported as a JSON object below instead of commander's text.
+    outputError: (text, write) => {
+      if (!json) write(text);
+    },
+  })
+  .addHelpText('after', HELP_FOOTER);
+
+registerCommands(
+  program,
+  async (spec, opts, command) => {
+    const { execute } = await import('./lib/run.js');
+    await execute(spec, opts, command.optsWithGlobals());
+  },
+  firstCommandWord(process.argv.slice(2)),
+);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (!(err instanceof CommanderError)) throw err;
+  // --help and --version end in an "error" too under exitOverride; they are successes.
+  if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') {
+    process.exitCode = 0;
+  } else {
+    const hint = 'Run `latch --help` for usage, or add --help after any command.';
+    if (json) {
+      const message = err.message.replace(/^error: /, '');
+      process.stderr.write(`${JSON.stringify({ error: { code: 'USAGE', message, hint } })}\n`);
+    } else if (err.code !== 'commander.help') {
+      process.stderr.write(`${hint}\n`);
+    }
+    process.exitCode = 2;
+  }
+}

@@ -1,0 +1,149 @@
+import { ApiError, NotSignedInError } from './api.js';
+import { CliError, EXIT, type ExitCode } from './exit.js';
+import { day } from './format.js';
+import { NetworkError } from './http.js';
+
+export type Failure = {
+  exitCode: ExitCode;
+  code: string;
+  message: string;
+  hint?: string;
+  requestId?: string;
+};
+
+/** What the error handler knows about the credential in use, to phrase 401s precisely. */
+export type FailureContext = {
+  apiUrl?: string;
+  tokenSource?: 'env' | 'config' | null;
+  tokenExpiresAt?: string | null;
+  /** The server a stored login belongs to, when it is not the one this command talks to. */
+  storedLoginFor?: string | undefined;
+};
+
+/** Operating-system failures a user can fix themselves (mostly from `latch dev`/`latch server`). */
+const SYSTEM_HINTS: Record<string, string> = {
+  EADDRINUSE: 'Another process is using that port: stop it, or pick another with --port.',
+  EACCES: 'Permission denied: pick a port above 1023 or a folder you can write to.',
+  ENOSPC: 'The disk is full: free some space and try again.',
+};
+
+const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * The one place that turns anything thrown by a command into what the user reads and the exit
+ * code scripts see. Server messages and hints are shown as the server wrote them (they are
+ * written for users and never hold secrets).
+ */
+export function toFailure(err: unknown, ctx: FailureContext = {}): Failure {
+  if (err instanceof CliError) {
+    return { exitCode: err.exitCode, code: err.code, message: err.message, ...opt('hint', err.hint) };
+  }
+  if (err instanceof NotSignedInError) {
+    return {
+      exitCode: EXIT.auth,
+      code: 'NOT_SIGNED_IN',
+      ...notSignedIn(err.apiUrl, ctx.storedLoginFor),
+    };
+  }
+  if (err instanceof NetworkError) {
+    const url = new URL(err.origin);
+    const local = LOCAL_HOSTS.has(url.hostname);
+    return {
+      exitCode: EXIT.error,
+      code: 'UNREACHABLE',
+      message: `Cannot reach ${err.origin}: is the server running?`,
+      hint: local
+        ? 'Start one with `latch dev`.'
+        : `Check the URL (--api-url or LATCH_API_URL) and your network (${err.reason}).`,
+    };
+  }
+  if (err instanceof ApiError) return fromApiError(err, ctx);
+  // The server's AppError (from `latch dev`/`latch server`), matched by shape: the server bundles
+  // its own copy of core, so instanceof would not see it.
+  const e = err as { name?: unknown; code?: unknown; message?: unknown; hint?: unknown; syscall?: unknown };
+  if (e && e.name === 'AppError' && typeof e.code === 'string' && typeof e.message === 'string') {
+    const hint = typeof e.hint === 'string' ? e.hint : undefined;
+    return { exitCode: EXIT.error, code: e.code, message: e.message, ...opt('hint', hint) };
+  }
+  if (e && typeof e.code === 'string' && typeof e.syscall === 'string' && SYSTEM_HINTS[e.code]) {
+    return { exitCode: EXIT.error, code: e.code, message: String(e.message), hint: SYSTEM_HINTS[e.code] };
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return {
+    exitCode: EXIT.error,
+    code: 'INTERNAL',
+    message: `Unexpected error: ${message}`,
+    hint: 'This is a bug in latch; set LATCH_DEBUG=1 for details and please report it.',
+  };
+}
+
+function fromApiError(err: ApiError, ctx: FailureContext): Failure {
+  const base = { code: err.code, ...opt('requestId', err.requestId) };
+  if (err.status === 401) {
+    const fromEnv = ctx.tokenSource === 'env';
+    const whose = fromEnv ? 'The token in LATCH_TOKEN' : 'Your token';
+    const next = fromEnv
+      ? 'Set a valid LATCH_TOKEN, or unset it and run `latch login`.'
+      : 'Run `latch login`.';
+    if (err.code === 'TOKEN_EXPIRED') {
+      const when = expiryFrom(err.details) ?? (fromEnv ? undefined : ctx.tokenExpiresAt);
+      const message = when ? `${whose} expired on ${day(when)}.` : `${whose} has expired.`;
+      return { ...base, exitCode: EXIT.auth, message, hint: next };
+    }
+    return {
+      ...base,
+      exitCode: EXIT.auth,
+      message: `${whose} was rejected (${trimDot(err.message)}).`,
+      hint: next,
+    };
+  }
+  const hint = err.hint ?? defaultHint(err);
+  return { ...base, exitCode: EXIT.error, message: err.message, ...opt('hint', hint) };
+}
+
+function defaultHint(err: ApiError): string | undefined {
+  if (err.status === 429) {
+    return err.retryAfter ? `Wait ${err.retryAfter} seconds and try again.` : 'Wait a moment and try again.';
+  }
+  if (err.status >= 500) {
+    const id = err.requestId ? ` (request id ${err.requestId})` : '';
+    return `The server failed${id}. Try again; if it keeps failing, check the server's logs.`;
+  }
+  if (err.status === 403) return 'Ask an owner or admin of the org for a role that allows this.';
+  return undefined;
+}
+
+function notSignedIn(apiUrl: string, storedLoginFor: string | undefined): { message: string; hint: string } {
+  if (storedLoginFor && storedLoginFor !== apiUrl) {
+    return {
+      message: `You are not signed in to ${apiUrl} (your stored login is for ${storedLoginFor}).`,
+      hint: `Run \`latch login --api-url ${apiUrl}\` (or set LATCH_TOKEN).`,
+    };
+  }
+  return { message: 'You are not signed in.', hint: 'Run `latch login` (or set LATCH_TOKEN).' };
+}
+
+function expiryFrom(details: unknown): string | undefined {
+  const value = (details as { expiresAt?: unknown } | null | undefined)?.expiresAt;
+  return typeof value === 'string' ? value : undefined;
+}
+
+function trimDot(s: string): string {
+  return s.replace(/\.$/, '');
+}
+
+function opt<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: string };
+}
+
+/** One line for people: the message, then what to do next. */
+export function renderFailure(f: Failure): string {
+  const sep = /[.!?:]$/.test(f.message) ? ' ' : '. ';
+  return f.hint ? `${f.message}${sep}${f.hint}` : f.message;
+}
+
+/** With --json, the error object goes to stderr so stdout stays empty (and parseable) on failure. */
+export function failureJson(f: Failure): string {
+  const { exitCode: _exit, ...error } = f;
+  return JSON.stringify({ error });
+}

@@ -1,0 +1,137 @@
+import {
+  AppError,
+  hashToken,
+  MINUTE,
+  type PlatformTokenKind,
+  parseToken,
+  platformKindOf,
+} from '@latchkey/core';
+import type { Clock } from '../../clock.js';
+import type { Db } from '../../store/db.js';
+import type { Principal } from '../actor.js';
+import * as repo from './tokens.repo.js';
+
+/** Last-used is coalesced: at most one write per token per minute, never on the request's path. */
+const LAST_USED_EVERY = MINUTE;
+
+type Found = NonNullable<Awaited<ReturnType<typeof repo.findForAuth>>>;
+
+const ROW_KIND: Record<PlatformTokenKind, repo.TokenRow['kind']> = {
+  pat: 'pat',
+  platformKey: 'platform_key',
+  serviceAccountKey: 'service_account_key',
+};
+
+/** What to do about a dead credential depends on what kind it is: people sign in, keys are re-made. */
+const RENEW_HINT: Record<PlatformTokenKind, string> = {
+  pat: 'Run `latch login` to get a new one.',
+  platformKey: 'Ask for a new platform key (`latch keys create`).',
+  serviceAccountKey: 'Ask for a new service-account key (`latch service-accounts keys create <account>`).',
+};
+
+function invalid(message: string, hint: string): AppError {
+  return new AppError('INVALID_TOKEN', message, { hint });
+}
+
+export function createAuthenticator({ db, clock }: { db: Db; clock: Clock }) {
+  const lastUsedWritten = new Map<string, number>();
+
+  function touch(id: string, now: Date) {
+    const last = lastUsedWritten.get(id) ?? 0;
+    if (now.getTime() - last < LAST_USED_EVERY) return;
+    lastUsedWritten.set(id, now.getTime());
+    if (lastUsedWritten.size > 100_000) lastUsedWritten.clear();
+    repo.touchLastUsed(db, id, now).catch(() => lastUsedWritten.delete(id));
+  }
+
+  /** Revoked, deleted, expired or rotated out: each answers with its own code and next step. */
+  function refuseIfDead(found: Found, hash: Buffer, kind: PlatformTokenKind, now: Date): void {
+    const { token: row, serviceAccount } = found;
+    const hint = RENEW_HINT[kind];
+    if (row.revokedAt) throw new AppError('TOKEN_REVOKED', 'The token was revoked.', { hint });
+    if (kind === 'serviceAccountKey' && (!serviceAccount || serviceAccount.deletedAt)) {
+      throw new AppError('TOKEN_REVOKED', 'The service account this key belonged to was deleted.', {
+        hint: 'Create a service account and a key for it (`latch service-accounts create`).',
+      });
+    }
+    if (row.expiresAt && row.expiresAt <= now) {
+      throw new AppError(
+        'TOKEN_EXPIRED',
+        `The token expired on ${row.expiresAt.toISOString().slice(0, 10)}.`,
+        {
+          hint,
+          details: { expiresAt: row.expiresAt.toISOString() },
+        },
+      );
+    }
+    // Matched the hash a rotation replaced: it works only until its grace period ends.
+    const viaPrevious = !row.tokenHash.equals(hash);
+    if (viaPrevious && !(row.previousExpiresAt && row.previousExpiresAt > now)) {
+      throw invalid(
+        'The token is no longer valid: this secret was replaced by rotation.',
+        'Use the new secret the rotation printed.',
+      );
+    }
+  }
+
+  function principalOf(found: Found, kind: PlatformTokenKind): Principal {
+    const { token: row, user, serviceAccount } = found;
+    const credential = { id: row.id, scopes: row.scopes ?? null, expiresAt: row.expiresAt };
+    if (kind === 'pat' && user)
+      return { kind: 'user', userId: user.id, email: user.email, credential: { type: 'pat', ...credential } };
+    if (kind === 'platformKey' && row.orgId) {
+      return {
+        kind: 'platform_key',
+        orgId: row.orgId,
+        createdBy: row.createdBy,
+        name: row.name,
+        // A platform key always carries scopes; an empty list (never stored) would grant nothing.
+        credential: { type: 'platform_key', ...credential, scopes: row.scopes ?? [] },
+      };
+    }
+    if (kind === 'serviceAccountKey' && row.orgId && serviceAccount) {
+      return {
+        kind: 'service_account',
+        orgId: row.orgId,
+        serviceAccountId: serviceAccount.id,
+        name: serviceAccount.name,
+        role: serviceAccount.role,
+        credential: { type: 'service_account_key', ...credential },
+      };
+    }
+    throw invalid('The token is not recognised.', RENEW_HINT[kind]);
+  }
+
+  /**
+   * Resolves a bearer token to its principal. The shape and checksum are checked first, so garbage
+   * never reaches the database; only the SHA-256 of the token is ever looked up.
+   */
+  return async function authenticate(token: string): Promise<Principal> {
+    const parsed = parseToken(token);
+    if (!parsed)
+      throw invalid(
+        'The token is malformed (bad format or checksum).',
+        'Copy the whole token again, or run `latch login`.',
+      );
+    const kind = platformKindOf(parsed.prefix);
+    if (!kind) {
+      throw new AppError(
+        'WRONG_TOKEN_KIND',
+        'This looks like an app API key; app keys call your app, not /api/v1.',
+        {
+          hint: 'Use a personal access token (`latch login`) or a platform key (`latch keys create`).',
+        },
+      );
+    }
+    const hash = hashToken(token);
+    const found = await repo.findForAuth(db, hash);
+    // The prefix must agree with the row: a PAT hash can never be presented as a key, or the reverse.
+    if (!found || found.token.kind !== ROW_KIND[kind])
+      throw invalid('The token is not recognised.', RENEW_HINT[kind]);
+    const now = clock.now();
+    refuseIfDead(found, hash, kind, now);
+    const principal = principalOf(found, kind);
+    touch(found.token.id, now);
+    return principal;
+  };
+}

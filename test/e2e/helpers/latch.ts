@@ -1,0 +1,85 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const LATCH_BIN = resolve(import.meta.dirname, '../../../packages/cli/dist/latch.js');
+
+export type RunResult = { code: number; stdout: string; stderr: string; json<T = any>(): T };
+
+/** Runs the real `latch` binary as a user would, with its own config dir and no TTY. */
+export function latch(
+  args: string[],
+  opts: { env?: Record<string, string | undefined>; configDir: string; input?: string; timeoutMs?: number },
+): Promise<RunResult> {
+  return new Promise((resolvePromise, reject) => {
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries({ ...process.env, CI: '', LATCH_TOKEN: '', ...opts.env })) {
+      if (v !== undefined && v !== '') env[k] = v;
+    }
+    env.LATCH_CONFIG_DIR = opts.configDir;
+    env.NO_COLOR = '1';
+    const child = spawn(process.execPath, [LATCH_BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`latch ${args.join(' ')} timed out\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, opts.timeoutMs ?? 30_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code: code ?? 1, stdout, stderr, json: () => JSON.parse(stdout) });
+    });
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+/** Starts `latch` with arguments and returns the live process (for flows that wait on us). */
+export function spawnLatch(args: string[], opts: { env?: Record<string, string | undefined>; configDir: string }) {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ ...process.env, CI: '', LATCH_TOKEN: '', ...opts.env })) {
+    if (v !== undefined && v !== '') env[k] = v;
+  }
+  env.LATCH_CONFIG_DIR = opts.configDir;
+  env.NO_COLOR = '1';
+  const child = spawn(process.execPath, [LATCH_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = { stdout: '', stderr: '' };
+  child.stdout.on('data', (d) => {
+    out.stdout += d;
+  });
+  child.stderr.on('data', (d) => {
+    out.stderr += d;
+  });
+  const done = new Promise<number>((r) => child.on('close', (code) => r(code ?? 1)));
+  return { child, out, done };
+}
+
+export function tempDir(name: string): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), `latch-e2e-${name}-`));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+export async function waitFor<T>(what: string, fn: () => T | undefined | null | false, timeoutMs = 20_000): Promise<T> {
+  const start = Date.now();
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+  return new Promise((r) => {
+    if (child.exitCode !== null) return r(child.exitCode);
+    child.once('close', (code) => r(code));
+    child.kill(signal);
+  });
+}

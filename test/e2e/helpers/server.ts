@@ -1,0 +1,36 @@
+import type { ChildProcess } from 'node:child_process';
+import { inject } from 'vitest';
+import { createTestDatabase } from '../../../packages/server/src/store/test-database.js';
+import { spawnLatch, stop, tempDir, waitFor } from './latch.js';
+
+export type RunningServer = {
+  url: string;
+  child: ChildProcess;
+  logs: { stdout: string; stderr: string };
+  dataDir: string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+};
+
+/**
+ * Starts the real server process (`latch dev` or `latch server`) on a free port. By default it uses
+ * a fresh database on the test run's PostgreSQL (DATABASE_URL), so each server starts in a second;
+ * `embedded: true` lets it start its own embedded PostgreSQL in its data folder, as `npm start` does.
+ */
+export async function startServer(
+  opts: { command?: 'dev' | 'server'; embedded?: boolean; dataDir?: string; env?: Record<string, string> } = {},
+): Promise<RunningServer> {
+  const data = opts.dataDir ?? tempDir('data').path;
+  const env: Record<string, string> = { LATCH_PORT: '0', LATCH_DATA_DIR: data, ...opts.env };
+  if (!opts.embedded && !env.DATABASE_URL) env.DATABASE_URL = (await createTestDatabase(inject('adminUrl'))).url;
+  const configDir = tempDir('server-config').path;
+  const proc = spawnLatch([opts.command ?? 'dev'], { env, configDir });
+  const url = await waitFor(
+    'the server to print its URL',
+    () => {
+      if (proc.child.exitCode !== null) throw new Error(`server exited early:\n${proc.out.stderr}`);
+      return /(?:Latchkey[^\n]*?|Listening on )(http:\/\/127\.0\.0\.1:\d+)/.exec(proc.out.stderr + proc.out.stdout)?.[1];
+    },
+    90_000,
+  );
+  return { url, child: proc.child, logs: proc.out, dataDir: data, stop: (signal) => stop(proc.child, signal) };
+}

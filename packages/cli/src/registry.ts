@@ -127,6 +127,114 @@ export const SERVERS: LeafSpec[] = [
   },
 ];
 
+// Literals, not core's: importing core here would put it on the start-up path.
+const API_KEY_STATUSES = ['active', 'expiring', 'rotating', 'expired', 'revoked'] as const;
+const API_KEY_PROJECT: OptionSpec = {
+  flags: '--project <project>',
+  description: 'project name or id (default: LATCH_PROJECT, then the linked folder)',
+};
+
+// Projects, environments and the access manifest. `--project` falls back to LATCH_PROJECT, then
+// to the linked folder (lib/project.ts).
+const PROJECT_OPTION: OptionSpec = {
+  flags: '--project <project>',
+  description: 'project name or id (default: LATCH_PROJECT, then the linked folder)',
+};
+const CONFIG_OPTION: OptionSpec = {
+  flags: '--config <file>',
+  description: 'the access manifest file (default: latch.config.ts/.js/.json here or above)',
+};
+const MANIFEST_SOURCE_OPTIONS: OptionSpec[] = [
+  { flags: '--env <name>', description: 'environment whose pushed manifest to show (default: the only one)' },
+  { flags: '--local', description: 'show the local config file instead of what was pushed' },
+  CONFIG_OPTION,
+  PROJECT_OPTION,
+];
+
+const link: LeafSpec = {
+  name: 'link',
+  summary: 'link this folder to a project (writes .latch/project.json)',
+  args: [{ syntax: '[project]', key: 'project', description: 'project name or id (asks when omitted)' }],
+  load: () => import('./commands/projects/link.js'),
+};
+const routes: LeafSpec = {
+  name: 'routes',
+  summary: "the app's route table: method, path, handler, auth, rate limit",
+  options: MANIFEST_SOURCE_OPTIONS,
+  load: () => import('./commands/scopes/routes.js'),
+};
+const PROJECT_GROUPS: GroupSpec[] = [
+  {
+    name: 'projects',
+    summary: 'projects (apps) in the org',
+    commands: [
+      {
+        name: 'create',
+        summary: 'create a project',
+        args: [{ syntax: '<name>', key: 'name', description: 'lowercase letters, digits and dashes' }],
+        options: [{ flags: '--prefix <prefix>', description: "its API keys' prefix (default: from the name, e.g. acme_)" }],
+        load: () => import('./commands/projects/create.js'),
+      },
+      { name: 'list', summary: 'projects in the org (* = linked here)', load: () => import('./commands/projects/list.js') },
+      link,
+    ],
+  },
+  {
+    name: 'env',
+    summary: "a project's environments",
+    aliases: ['environments'],
+    commands: [
+      {
+        name: 'create',
+        summary: 'create an environment (development, staging, production, preview, …)',
+        args: [{ syntax: '<name>', key: 'name', description: 'environment name' }],
+        options: [PROJECT_OPTION],
+        load: () => import('./commands/env/create.js'),
+      },
+      {
+        name: 'list',
+        summary: "the project's environments",
+        options: [PROJECT_OPTION],
+        load: () => import('./commands/env/list.js'),
+      },
+      {
+        name: 'delete',
+        summary: 'delete an environment (asks first)',
+        args: [{ syntax: '<name>', key: 'name', description: 'environment name' }],
+        options: [{ flags: '--force', description: 'also delete its API keys' }, PROJECT_OPTION],
+        load: () => import('./commands/env/delete.js'),
+      },
+    ],
+  },
+  {
+    name: 'scopes',
+    summary: 'API-key scopes declared by the access manifest',
+    commands: [
+      {
+        name: 'push',
+        summary: 'validate latch.config and send it to environments',
+        options: [
+          {
+            flags: '--env <name...>',
+            description: 'environments to push to (repeatable; default: the only one)',
+          },
+          CONFIG_OPTION,
+          PROJECT_OPTION,
+        ],
+        load: () => import('./commands/scopes/push.js'),
+        help: '\nExamples:\n  latch scopes push --env staging\n  latch scopes push --env staging --env production',
+      },
+      {
+        name: 'list',
+        summary: 'declared scopes with their grants',
+        options: MANIFEST_SOURCE_OPTIONS,
+        load: () => import('./commands/scopes/list.js'),
+      },
+      { ...routes, summary: 'the same as `latch routes`' },
+    ],
+  },
+];
+
 export const GROUPS: GroupSpec[] = [
   { name: 'auth', summary: 'sign-in state', commands: [login, logout, status] },
   { name: 'org', summary: 'orgs, members and invitations', commands: orgCommands },
@@ -303,6 +411,56 @@ export const GROUPS: GroupSpec[] = [
       },
     ],
   },
+  {
+    name: 'api-keys',
+    summary: "your app's API keys: one declared scope, one environment each",
+    commands: [
+      {
+        name: 'create',
+        summary: 'create a key for a declared scope; it is printed once',
+        args: [{ syntax: '[name]', key: 'nameArg', description: 'key name (or --name)' }],
+        options: [
+          { flags: '-n, --name <name>', description: 'key name' },
+          { flags: '-s, --scope <scope>', description: "one of the environment's declared scopes (`latch scopes list`)" },
+          { flags: '--env <name>', description: 'environment (default: the only one)' },
+          { flags: '--expires <duration>', description: 'lifetime: 90d, 12h, or a day count (default: none)' },
+          { flags: '--meta <key=value...>', description: 'metadata returned by every verification (repeatable)' },
+          API_KEY_PROJECT,
+        ],
+        load: () => import('./commands/api-keys/create.js'),
+        help: '\nExamples:\n  latch api-keys create "Warehouse sync" --scope read --env production --expires 90d\n  latch api-keys create --name billing --scope billing.export --meta customer=acme > key',
+      },
+      {
+        name: 'list',
+        summary: "the project's keys (never the secrets)",
+        options: [
+          { flags: '-s, --scope <scope>', description: 'only keys of this scope' },
+          { flags: '--env <name>', description: 'only keys of this environment' },
+          { flags: '--status <status>', description: 'only keys in this state', choices: API_KEY_STATUSES },
+          API_KEY_PROJECT,
+        ],
+        load: () => import('./commands/api-keys/list.js'),
+      },
+      {
+        name: 'rotate',
+        summary: 'give a key a new secret; the old one works for a grace period',
+        args: [{ syntax: '<id>', key: 'id', description: 'key id (see `latch api-keys list`)' }],
+        options: [
+          { flags: '--grace-period <duration>', description: 'how long the old secret keeps working: 0 to 30d (default 24h)' },
+          API_KEY_PROJECT,
+        ],
+        load: () => import('./commands/api-keys/rotate.js'),
+      },
+      {
+        name: 'revoke',
+        summary: 'revoke a key at once, on every server',
+        args: [{ syntax: '<id>', key: 'id', description: 'key id (see `latch api-keys list`)' }],
+        options: [API_KEY_PROJECT],
+        load: () => import('./commands/api-keys/revoke.js'),
+      },
+    ],
+  },
+  ...PROJECT_GROUPS,
 ];
 
 function parsePort(value: string): number {
@@ -375,5 +533,6 @@ export function registerCommands(
     if (expandAll || word === group.name) for (const leaf of group.commands) addLeaf(cmd, leaf, runner);
     if (expandAll || word === group.name) for (const sub of group.groups ?? []) addGroup(cmd, sub, runner);
   }
+  for (const spec of [link, routes]) addLeaf(program, spec, runner);
   for (const spec of SERVERS) addLeaf(program, spec, runner);
 }

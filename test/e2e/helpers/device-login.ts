@@ -11,7 +11,10 @@ export async function deviceLogin(serverUrl: string, configDir: string, email: s
   );
   const browser = Browser.fetch(serverUrl);
   let page = await devSignIn(browser, email, `/device?user_code=${code}`);
-  if (page.status === 302 && page.location) page = await browser.get(page.location);
+  // Sign-in answers with a redirect (302 or 303) back to the device page.
+  for (let hops = 0; hops < 3 && page.status >= 300 && page.status < 400 && page.location; hops++) {
+    page = await browser.get(page.location);
+  }
   if (page.body.includes('action="/device"'))
     page = await browser.submit(page, '/device', { user_code: code });
   const approve = hiddenFields(page.body, '/device/approve');

@@ -1,5 +1,7 @@
 import type {
   AcceptedInvitation,
+  ApiKey,
+  CreatedApiKey,
   CreatedPat,
   CreatedPlatformKey,
   CreatedServiceAccountKey,
@@ -13,6 +15,13 @@ import type {
   ServiceAccount,
   ServiceAccountKey,
   ServiceAccountRole,
+} from '@latchkey/core';
+import type {
+  DeletedEnvironment,
+  Environment,
+  ManifestVersion,
+  Project,
+  PushedManifest,
 } from '@latchkey/core';
 import { isErrorBody } from '@latchkey/core';
 import { CliError, EXIT } from './exit.js';
@@ -116,11 +125,11 @@ export function createApi(opts: ApiOptions) {
   }
 
   /** Follows `nextCursor` so lists are complete; 500 is the server's page maximum. */
-  async function all<T>(path: string): Promise<T[]> {
+  async function all<T>(path: string, query: Record<string, string> = {}): Promise<T[]> {
     const items: T[] = [];
     let cursor: string | null | undefined;
     do {
-      const qs = new URLSearchParams({ limit: '500', ...(cursor ? { cursor } : {}) });
+      const qs = new URLSearchParams({ ...query, limit: '500', ...(cursor ? { cursor } : {}) });
       const page = await call<Page<T>>('GET', `${path}?${qs}`);
       items.push(...page.items);
       cursor = page.nextCursor;
@@ -195,6 +204,51 @@ export function createApi(opts: ApiOptions) {
             `/api/v1/orgs/${seg(org)}/service-accounts/${seg(account)}/keys/${seg(keyId)}`,
           ),
       },
+    },
+    /** App API keys of one project (`project` is its id or name). */
+    apiKeys: {
+      list: (org: string, project: string, filter: { scope?: string; env?: string; status?: string } = {}) =>
+        all<ApiKey>(`/api/v1/orgs/${seg(org)}/projects/${seg(project)}/api-keys`, filter),
+      create: (
+        org: string,
+        project: string,
+        body: { name: string; scope: string; environment: string; expiresIn?: string; metadata?: Record<string, string> },
+      ) => call<CreatedApiKey>('POST', `/api/v1/orgs/${seg(org)}/projects/${seg(project)}/api-keys`, body),
+      rotate: (org: string, project: string, id: string, body: { gracePeriod?: string }) =>
+        call<CreatedApiKey>('POST', `/api/v1/orgs/${seg(org)}/projects/${seg(project)}/api-keys/${seg(id)}/rotate`, body),
+      revoke: (org: string, project: string, id: string) =>
+        call<ApiKey>('DELETE', `/api/v1/orgs/${seg(org)}/projects/${seg(project)}/api-keys/${seg(id)}`),
+    },
+    projects: {
+      list: (org: string) => all<Project>(`/api/v1/orgs/${seg(org)}/projects`),
+      get: (org: string, project: string) =>
+        call<Project>('GET', `/api/v1/orgs/${seg(org)}/projects/${seg(project)}`),
+      create: (org: string, body: { name: string; keyPrefix?: string }) =>
+        call<Project>('POST', `/api/v1/orgs/${seg(org)}/projects`, body),
+    },
+    environments: {
+      list: (org: string, project: string) =>
+        all<Environment>(`/api/v1/orgs/${seg(org)}/projects/${seg(project)}/environments`),
+      create: (org: string, project: string, name: string) =>
+        call<Environment>('POST', `/api/v1/orgs/${seg(org)}/projects/${seg(project)}/environments`, { name }),
+      delete: (org: string, project: string, env: string, force: boolean) =>
+        call<DeletedEnvironment>(
+          'DELETE',
+          `/api/v1/orgs/${seg(org)}/projects/${seg(project)}/environments/${seg(env)}${force ? '?force=true' : ''}`,
+        ),
+    },
+    manifests: {
+      get: (org: string, project: string, env: string) =>
+        call<ManifestVersion>(
+          'GET',
+          `/api/v1/orgs/${seg(org)}/projects/${seg(project)}/environments/${seg(env)}/manifest`,
+        ),
+      push: (org: string, project: string, env: string, manifest: unknown) =>
+        call<PushedManifest>(
+          'POST',
+          `/api/v1/orgs/${seg(org)}/projects/${seg(project)}/environments/${seg(env)}/manifest`,
+          manifest,
+        ),
     },
     oauth: {
       async deviceCode(deviceName: string): Promise<DeviceCodeAnswer> {

@@ -145,12 +145,14 @@ export type LoadedManifest = { file: string; manifest: Manifest };
 
 export function invalidManifest(file: string, issues: readonly ManifestIssue[]): CliError {
   const n = issues.length;
+  const lines = formatManifestIssues(issues)
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n');
+  // The list is the message (no separate hint), so it reads the same on a terminal and in --json.
   return new CliError(
-    `${basename(file)} is not a valid access manifest (${n} problem${n === 1 ? '' : 's'}):\n${formatManifestIssues(issues)
-      .split('\n')
-      .map((l) => `  ${l}`)
-      .join('\n')}\n`,
-    { hint: 'Fix these fields and run the command again.', code: 'INVALID_MANIFEST' },
+    `${basename(file)} is not a valid access manifest; fix ${n === 1 ? 'this field' : `these ${n} fields`}:\n${lines}`,
+    { code: 'INVALID_MANIFEST' },
   );
 }
 

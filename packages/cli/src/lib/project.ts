@@ -12,7 +12,8 @@ export const LINK_FILE = 'project.json';
 export type ProjectLink = { org: string; project: string };
 export type LinkedFolder = { dir: string; file: string; link: ProjectLink };
 
-export type ProjectSource = 'flag' | 'env' | 'link';
+/** `config`: named by the manifest's own `project` field (`latch scopes push` only). */
+export type ProjectSource = 'flag' | 'env' | 'link' | 'config';
 export type ProjectSelection = {
   org: OrgRef;
   /** Project name or id, as the server accepts it. */
@@ -110,7 +111,12 @@ export async function requireProject(
 
 /** Where a selection came from, for messages: `acme (from .latch/project.json)`. */
 export function describeSelection(sel: ProjectSelection): string {
-  const from = { flag: '--project', env: 'LATCH_PROJECT', link: sel.linked?.file ?? LINK_FILE }[sel.source];
+  const from = {
+    flag: '--project',
+    env: 'LATCH_PROJECT',
+    link: sel.linked?.file ?? LINK_FILE,
+    config: 'the config file',
+  }[sel.source];
   return `${sel.project} (from ${from})`;
 }
 

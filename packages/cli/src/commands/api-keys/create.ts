@@ -1,0 +1,68 @@
+import { API_KEY_METADATA_LIMITS, API_KEY_SCOPE_RE, EXPIRY_BOUNDS } from '@latchkey/core';
+import { usageError } from '../../lib/exit.js';
+import { checkDuration, nameFrom } from '../../lib/flags.js';
+import { day } from '../../lib/format.js';
+import type { Io } from '../../lib/io.js';
+import { chooseEnvironments, requireProject } from '../../lib/project.js';
+
+export type CreateApiKeyOptions = {
+  nameArg?: string;
+  name?: string;
+  scope?: string;
+  env?: string;
+  expires?: string;
+  meta?: string[];
+  project?: string;
+};
+
+const EXAMPLE = 'latch api-keys create "Warehouse sync" --scope read --env production --meta customer=acme';
+
+/** `--meta k=v` (repeatable) → an object; checked here with the server's limits, before any request. */
+export function parseMeta(values: string[] | undefined): Record<string, string> | undefined {
+  if (!values?.length) return undefined;
+  const meta: Record<string, string> = {};
+  for (const item of values) {
+    const eq = item.indexOf('=');
+    const key = eq > 0 ? item.slice(0, eq) : '';
+    if (!API_KEY_METADATA_LIMITS.keyPattern.test(key)) {
+      throw usageError(
+        `--meta "${item}" is not key=value with a key of 1–40 letters, digits, _ . -.`,
+        'If it is the name, put the name first or pass --name. Example: --meta customer=acme --meta tier=gold',
+      );
+    }
+    const value = item.slice(eq + 1);
+    if (value.length > API_KEY_METADATA_LIMITS.maxValueLength) throw usageError(`--meta ${key}: values are at most 500 characters.`);
+    meta[key] = value;
+  }
+  if (Object.keys(meta).length > API_KEY_METADATA_LIMITS.maxKeys) throw usageError('At most 20 --meta keys.');
+  return meta;
+}
+
+export async function run(opts: CreateApiKeyOptions, io: Io): Promise<void> {
+  const name = nameFrom(opts.nameArg, opts.name, 'An API key', EXAMPLE);
+  const scope = opts.scope?.trim();
+  if (!scope) throw usageError('An API key needs one --scope, declared by the project.', `Example: ${EXAMPLE}`);
+  if (!API_KEY_SCOPE_RE.test(scope)) {
+    throw usageError(`"${scope}" is not a scope name (e.g. read, writer, orders:read).`, 'Run `latch scopes list` to see the declared ones.');
+  }
+  const expiresIn = checkDuration('--expires', opts.expires, EXPIRY_BOUNDS.key, `${EXAMPLE} --expires 90d (1h to 365d)`);
+  const metadata = parseMeta(opts.meta);
+  const sel = await requireProject(io, { project: opts.project });
+  const [env] = await chooseEnvironments(io, sel, opts.env);
+  // The server refuses a scope the environment does not declare, and its message lists them.
+  const key = await io.api.apiKeys.create(sel.org.ref, sel.project, {
+    name,
+    scope,
+    environment: env!.name,
+    ...(expiresIn ? { expiresIn } : {}),
+    ...(metadata ? { metadata } : {}),
+  });
+  // The one place the whole key is printed: alone on stdout (or inside the JSON), so
+  // `latch api-keys create sync --scope read > key` captures it and nothing else.
+  io.result(key, (k) => k.token);
+  const expires = key.expiresAt ? `expires ${day(key.expiresAt)}` : 'does not expire';
+  io.note(
+    `${io.err.green('✓')} Created API key ${io.err.bold(key.name)} (${key.id}) for ${sel.project}/${key.environment}: scope ${key.scope}; ${expires}.`,
+  );
+  io.warn('Copy the key now: it will not be shown again.');
+}

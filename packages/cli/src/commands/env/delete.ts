@@ -1,0 +1,18 @@
+import type { Io } from '../../lib/io.js';
+import { requireProject } from '../../lib/project.js';
+
+export async function run(
+  opts: { name: string; force?: boolean; project?: string; cwd?: string },
+  io: Io,
+): Promise<void> {
+  const name = opts.name.trim();
+  const sel = await requireProject(io, opts);
+  const keys = opts.force ? ' and all its API keys: apps using them are refused at once' : '';
+  await io.confirm(`Delete environment ${name} of ${sel.project}, with its access manifests${keys}?`);
+  // Without --force the server refuses (409) while the environment has API keys, and says so.
+  const deleted = await io.api.environments.delete(sel.org.ref, sel.project, name, Boolean(opts.force));
+  io.result(deleted, () => undefined);
+  const n = deleted.deletedApiKeys;
+  const also = n ? ` and ${n} API key${n === 1 ? '' : 's'}` : '';
+  io.note(`${io.err.green('✓')} Deleted environment ${io.err.bold(deleted.name)} of ${sel.project}${also}.`);
+}

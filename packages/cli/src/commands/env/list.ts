@@ -1,0 +1,24 @@
+import { day, table } from '../../lib/format.js';
+import type { Io } from '../../lib/io.js';
+import { requireProject, sortEnvironments } from '../../lib/project.js';
+
+export async function run(opts: { project?: string; cwd?: string }, io: Io): Promise<void> {
+  const sel = await requireProject(io, opts);
+  const envs = sortEnvironments(await io.api.environments.list(sel.org.ref, sel.project));
+  io.result(envs, () => {
+    if (envs.length === 0) {
+      return `Project ${sel.project} has no environments yet. Create one with \`latch env create development\`.`;
+    }
+    const c = io.out;
+    return table(
+      ['NAME', 'ID', 'MANIFEST', 'CREATED'],
+      envs.map((e) => [
+        e.name,
+        c.dim(e.id),
+        e.manifest ? `v${e.manifest.version} (${day(e.manifest.pushedAt)})` : c.dim('none pushed'),
+        day(e.createdAt),
+      ]),
+      c.dim,
+    );
+  });
+}

@@ -1,0 +1,23 @@
+import { keyPrefixError, normalizeKeyPrefix, projectNameError } from '@latchkey/core';
+import { usageError } from '../../lib/exit.js';
+import type { Io } from '../../lib/io.js';
+import { resolveOrg } from '../../lib/org.js';
+
+export async function run(opts: { name: string; prefix?: string }, io: Io): Promise<void> {
+  const name = opts.name.trim();
+  // The server checks the same rules; checking here makes a typo a usage error without a round trip.
+  const nameError = projectNameError(name);
+  if (nameError) throw usageError(`${nameError}.`, 'Example: latch projects create acme-api');
+  const keyPrefix = opts.prefix === undefined ? undefined : normalizeKeyPrefix(opts.prefix);
+  const prefixError = keyPrefix === undefined ? null : keyPrefixError(keyPrefix);
+  if (prefixError) throw usageError(`--prefix ${prefixError}.`, 'Example: --prefix acme (keys then start with acme_)');
+  const org = await resolveOrg(io);
+  const project = await io.api.projects.create(org.ref, { name, ...(keyPrefix ? { keyPrefix } : {}) });
+  io.result(project, () => undefined);
+  io.note(
+    `${io.err.green('✓')} Created project ${io.err.bold(project.name)} (${project.id}) in ${org.label}; its API keys start with ${project.keyPrefix}.`,
+  );
+  io.note(
+    `Next: \`latch link ${project.name}\` in its folder, then \`latch env create development\` (or staging, production).`,
+  );
+}

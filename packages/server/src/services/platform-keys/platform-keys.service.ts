@@ -1,0 +1,266 @@
+import {
+  AppError,
+  type CreatedPlatformKey,
+  can,
+  DAY,
+  displayPrefix,
+  EXPIRY_BOUNDS,
+  formatDuration,
+  generateToken,
+  hashToken,
+  isPermission,
+  LEVELS,
+  missingPermissions,
+  type PageQuery,
+  type PlatformKey,
+  parseBoundedDuration,
+  RESOURCES,
+  ROLE_PERMISSIONS,
+  TOKEN_PREFIXES,
+} from '@latchkey/core';
+import type { Clock } from '../../clock.js';
+import { newId } from '../../ids.js';
+import type { Db, Tx } from '../../store/db.js';
+import { decodeCursor, type Page, toPage } from '../../store/pagination.js';
+import { type Actor, type OrgContext, permissionDenied, requirePermission } from '../actor.js';
+import { recordAudit } from '../audit/audit.service.js';
+import { keyExpiry, keyStatus, rotatingUntil } from '../tokens/key-lifecycle.js';
+import * as tokensRepo from '../tokens/tokens.repo.js';
+import * as repo from './platform-keys.repo.js';
+
+/** SPEC 2: the replaced secret keeps working for a day unless told otherwise. */
+const DEFAULT_GRACE = DAY;
+
+export type PlatformKeysService = ReturnType<typeof createPlatformKeysService>;
+
+/** Every scope a key may carry, compactly: `projects:read|write|manage, secrets:read|write, …`. */
+const VALID_SCOPES = RESOURCES.map((r) => {
+  const levels = LEVELS.filter((l) => l !== 'none' && isPermission(`${r}:${l}`));
+  return `${r}:${levels.join('|')}`;
+}).join(', ');
+
+function validScopes(scopes: string[]): string[] {
+  const bad = scopes.filter((s) => !isPermission(s));
+  if (bad.length) {
+    throw new AppError('INVALID_INPUT', `Unknown scope ${bad.map((s) => `"${s}"`).join(', ')}.`, {
+      hint: `Scopes are resource:level; valid ones: ${VALID_SCOPES}.`,
+      details: { field: 'scopes', invalid: bad },
+    });
+  }
+  return [...new Set(scopes.map((s) => s.trim()))];
+}
+
+/** A key's missing scopes given its creator's current role: suspended when any is missing. */
+function suspendedNow(row: repo.PlatformKeyRow): boolean {
+  if (!row.creatorRole) return true;
+  return missingPermissions(ROLE_PERMISSIONS[row.creatorRole], row.key.scopes ?? []).length > 0;
+}
+
+export function toPlatformKey(row: repo.PlatformKeyRow, now: Date): PlatformKey {
+  const { key } = row;
+  return {
+    id: key.id,
+    kind: 'platform_key',
+    name: key.name,
+    prefix: key.displayPrefix,
+    scopes: key.scopes ?? [],
+    createdBy: row.creatorEmail,
+    createdAt: key.createdAt.toISOString(),
+    lastUsedAt: key.lastUsedAt?.toISOString() ?? null,
+    expiresAt: key.expiresAt?.toISOString() ?? null,
+    rotatingUntil: rotatingUntil(key, now)?.toISOString() ?? null,
+    status: keyStatus(key, now, suspendedNow(row)),
+  };
+}
+
+function notFound(id: string, org: OrgContext): AppError {
+  return new AppError('NOT_FOUND', `No platform key ${id} in ${org.name}.`, {
+    hint: 'Run `latch keys list` to see its keys.',
+  });
+}
+
+/** The person a credential acts for: whose keys count as "own" (SPEC 3: write = own, manage = anyone's). */
+function actingUserId(actor: Actor): string | null {
+  const p = actor.principal;
+  return p.kind === 'user' ? p.userId : p.kind === 'platform_key' ? p.createdBy : null;
+}
+
+export function createPlatformKeysService({ db, clock }: { db: Db; clock: Clock }) {
+  /** Finds and locks a key the actor may change: their own with write, anyone's with manage. */
+  async function lockChangeable(tx: Tx, actor: Actor, id: string, doing: string) {
+    const org = requirePermission(actor, 'platform_keys:write');
+    const row = await repo.findForUpdate(tx, org.id, id);
+    if (!row) throw notFound(id, org);
+    const own = row.key.createdBy !== null && row.key.createdBy === actingUserId(actor);
+    if (!own && !can(org.permissions, 'platform_keys:manage')) {
+      const denied = permissionDenied(org, 'platform_keys:manage');
+      throw new AppError(
+        'PERMISSION_DENIED',
+        `${doing} someone else's platform key needs platform_keys:manage. ${denied.message}`,
+        {
+          hint: 'Ask its creator, or an owner or admin of the org, to do it.',
+          details: { required: 'platform_keys:manage' },
+        },
+      );
+    }
+    return { org, row };
+  }
+
+  return {
+    /**
+     * Only a person makes platform keys: a key acts for its creator, so a key or a service account
+     * minting one would give it a creator who never chose to. Its scopes can never exceed what
+     * the creator may do now (checked again at every use, see orgs.resolve).
+     */
+    async create(
+      actor: Actor,
+      input: { name: string; scopes: string[]; expiresIn?: string | number },
+    ): Promise<CreatedPlatformKey> {
+      const org = requirePermission(actor, 'platform_keys:write');
+      const p = actor.principal;
+      if (p.kind !== 'user') {
+        throw new AppError(
+          'PERMISSION_DENIED',
+          'Only a person can create platform keys, not a platform or service-account key.',
+          {
+            hint: 'Sign in with `latch login` and run `latch keys create`, or use a service account for automation.',
+          },
+        );
+      }
+      const scopes = validScopes(input.scopes);
+      const missing = missingPermissions(org.permissions, scopes);
+      if (missing.length) {
+        throw new AppError(
+          'PERMISSION_DENIED',
+          `A key cannot have more than you: ${p.credential.scopes ? 'this scoped token' : `your role (${org.role})`} in ${org.name} lacks ${missing.join(', ')}.`,
+          {
+            hint: 'Drop those scopes, or ask an owner or admin for a role that grants them.',
+            details: { missing },
+          },
+        );
+      }
+      const now = clock.now();
+      const expiresAt = keyExpiry(input.expiresIn, now, 'latch keys create');
+      const token = generateToken(TOKEN_PREFIXES.platformKey);
+      return db.transaction(async (tx) => {
+        // user_id stays null: it cascades on user deletion, and a key must outlive that as "suspended".
+        const key = await tokensRepo.insert(tx, {
+          id: newId('key'),
+          kind: 'platform_key',
+          tokenHash: hashToken(token),
+          displayPrefix: displayPrefix(token),
+          name: input.name,
+          orgId: org.id,
+          scopes,
+          createdBy: p.userId,
+          createdAt: now,
+          expiresAt,
+        });
+        await recordAudit(tx, actor, {
+          orgId: org.id,
+          action: 'platform_key.created',
+          target: { type: 'platform_key', id: key.id },
+          data: {
+            name: key.name,
+            prefix: key.displayPrefix,
+            scopes,
+            expiresAt: expiresAt?.toISOString() ?? null,
+          },
+        });
+        return { ...toPlatformKey({ key, creatorEmail: p.email, creatorRole: org.role }, now), token };
+      });
+    },
+
+    async list(actor: Actor, query: PageQuery): Promise<Page<PlatformKey>> {
+      const org = requirePermission(actor, 'platform_keys:read');
+      const rows = await repo.list(db, org.id, query.limit, decodeCursor(query.cursor));
+      const now = clock.now();
+      return toPage(
+        rows,
+        query.limit,
+        (r) => toPlatformKey(r, now),
+        (r) => ({ at: r.key.createdAt, id: r.key.id }),
+      );
+    },
+
+    /** Immediate and final; revoking a revoked key changes nothing and records nothing. */
+    async revoke(actor: Actor, id: string): Promise<PlatformKey> {
+      return db.transaction(async (tx) => {
+        const { org, row } = await lockChangeable(tx, actor, id, 'Revoking');
+        const now = clock.now();
+        if (row.key.revokedAt) return toPlatformKey(row, now);
+        const key = await repo.markRevoked(tx, row.key.id, now);
+        await recordAudit(tx, actor, {
+          orgId: org.id,
+          action: 'platform_key.revoked',
+          target: { type: 'platform_key', id: key.id },
+          data: { name: key.name, prefix: key.displayPrefix },
+        });
+        return toPlatformKey({ ...row, key }, now);
+      });
+    },
+
+    /**
+     * New secret, same id, name and scopes. The replaced secret keeps working for the grace period,
+     * never past the key's own expiry; `0` ends it at once. Rotating again while a grace period
+     * runs ends the older secret: only one replaced secret is ever kept.
+     */
+    async rotate(
+      actor: Actor,
+      id: string,
+      input: { gracePeriod?: string | number },
+    ): Promise<CreatedPlatformKey> {
+      let grace = DEFAULT_GRACE;
+      if (input.gracePeriod !== undefined) {
+        const parsed = parseBoundedDuration(input.gracePeriod, EXPIRY_BOUNDS.grace);
+        if (!parsed.ok) {
+          throw new AppError('INVALID_INPUT', `gracePeriod ${parsed.error}.`, {
+            hint: 'Give 0 (end the old secret now) up to 30d, e.g. `latch keys rotate <id> --grace-period 24h`.',
+            details: { field: 'gracePeriod' },
+          });
+        }
+        grace = parsed.ms;
+      }
+      return db.transaction(async (tx) => {
+        const { org, row } = await lockChangeable(tx, actor, id, 'Rotating');
+        const now = clock.now();
+        const status = keyStatus(row.key, now);
+        if (status === 'revoked' || status === 'expired') {
+          throw new AppError(
+            'CONFLICT',
+            `Platform key ${row.key.name} is ${status}; only a live key can be rotated.`,
+            {
+              hint: 'Create a new key with `latch keys create`.',
+            },
+          );
+        }
+        const end = now.getTime() + grace;
+        const previousExpiresAt = new Date(
+          row.key.expiresAt ? Math.min(end, row.key.expiresAt.getTime()) : end,
+        );
+        const token = generateToken(TOKEN_PREFIXES.platformKey);
+        const key = await repo.rotate(tx, row.key.id, {
+          tokenHash: hashToken(token),
+          displayPrefix: displayPrefix(token),
+          // Kept even with grace 0, so the old secret is refused as "replaced by rotation", not "unknown".
+          previousHash: row.key.tokenHash,
+          previousExpiresAt,
+          rotatedAt: now,
+        });
+        await recordAudit(tx, actor, {
+          orgId: org.id,
+          action: 'platform_key.rotated',
+          target: { type: 'platform_key', id: key.id },
+          data: {
+            name: key.name,
+            prefix: key.displayPrefix,
+            previousPrefix: row.key.displayPrefix,
+            gracePeriod: formatDuration(grace),
+            previousValidUntil: previousExpiresAt.toISOString(),
+          },
+        });
+        return { ...toPlatformKey({ ...row, key }, now), token };
+      });
+    },
+  };
+}

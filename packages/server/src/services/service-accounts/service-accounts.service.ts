@@ -1,0 +1,251 @@
+import {
+  AppError,
+  type CreatedServiceAccountKey,
+  displayPrefix,
+  generateToken,
+  hashToken,
+  missingPermissions,
+  type PageQuery,
+  permissionList,
+  ROLE_PERMISSIONS,
+  type Role,
+  type ServiceAccount,
+  type ServiceAccountKey,
+  type ServiceAccountRole,
+  TOKEN_PREFIXES,
+} from '@latchkey/core';
+import type { Clock } from '../../clock.js';
+import { newId } from '../../ids.js';
+import type { Db } from '../../store/db.js';
+import { decodeCursor, type Page, toPage } from '../../store/pagination.js';
+import { type Actor, type OrgContext, requirePermission } from '../actor.js';
+import { recordAudit } from '../audit/audit.service.js';
+import { withArticle } from '../members/authority.js';
+import { keyExpiry, keyStatus } from '../tokens/key-lifecycle.js';
+import * as tokensRepo from '../tokens/tokens.repo.js';
+import * as repo from './service-accounts.repo.js';
+
+export type ServiceAccountsService = ReturnType<typeof createServiceAccountsService>;
+
+const RANK: Record<Role, number> = { viewer: 0, developer: 1, admin: 2, owner: 3 };
+
+function toServiceAccount(
+  row: repo.ServiceAccountRow,
+  creatorEmail: string | null,
+  activeKeys: number,
+): ServiceAccount {
+  return {
+    id: row.id,
+    name: row.name,
+    role: row.role,
+    createdBy: creatorEmail,
+    createdAt: row.createdAt.toISOString(),
+    activeKeys,
+  };
+}
+
+function toKey(row: repo.KeyRow, account: repo.ServiceAccountRow, now: Date): ServiceAccountKey {
+  const { key } = row;
+  const status = keyStatus(key, now);
+  return {
+    id: key.id,
+    kind: 'service_account_key',
+    name: key.name,
+    prefix: key.displayPrefix,
+    serviceAccount: { id: account.id, name: account.name },
+    createdBy: row.creatorEmail,
+    createdAt: key.createdAt.toISOString(),
+    lastUsedAt: key.lastUsedAt?.toISOString() ?? null,
+    expiresAt: key.expiresAt?.toISOString() ?? null,
+    // Service-account keys are not rotated (make a new one, then revoke the old), nor suspended.
+    status: status === 'rotating' || status === 'suspended' ? 'active' : status,
+  };
+}
+
+function accountNotFound(ref: string, org: OrgContext): AppError {
+  return new AppError('NOT_FOUND', `No service account ${ref} in ${org.name}.`, {
+    hint: 'Run `latch service-accounts list`; give its id or its name.',
+  });
+}
+
+/**
+ * A service account (or a key for one) holds its role's permissions, so making either is granting
+ * that role: nobody may grant above their own role, and a scoped credential may not grant more than
+ * its scopes allow.
+ */
+function requireCanGrant(org: OrgContext, role: ServiceAccountRole, doing: string): void {
+  if (org.role && RANK[role] > RANK[org.role]) {
+    throw new AppError(
+      'PERMISSION_DENIED',
+      `You cannot ${doing} ${withArticle(role)} service account: your role in ${org.name} is ${org.role}, and no one grants a role above their own.`,
+      { hint: `Use role ${org.role} or lower, or ask an owner or admin to do it.`, details: { role } },
+    );
+  }
+  const missing = missingPermissions(org.permissions, permissionList(ROLE_PERMISSIONS[role]));
+  if (missing.length) {
+    throw new AppError(
+      'PERMISSION_DENIED',
+      `You cannot ${doing} ${withArticle(role)} service account: this credential lacks ${missing.join(', ')} in ${org.name}.`,
+      {
+        hint: 'Use a lower role, or a credential without narrower scopes (e.g. your login).',
+        details: { missing },
+      },
+    );
+  }
+}
+
+/** The user behind the request, recorded as `created_by` (a users reference); audit names the exact actor. */
+function creatorOf(actor: Actor): { id: string | null; email: string | null } {
+  const p = actor.principal;
+  return p.kind === 'user' ? { id: p.userId, email: p.email } : { id: null, email: null };
+}
+
+export function createServiceAccountsService({ db, clock }: { db: Db; clock: Clock }) {
+  return {
+    async create(actor: Actor, input: { name: string; role: ServiceAccountRole }): Promise<ServiceAccount> {
+      const org = requirePermission(actor, 'service_accounts:write');
+      requireCanGrant(org, input.role, 'create');
+      const creator = creatorOf(actor);
+      return db.transaction(async (tx) => {
+        if (await repo.nameTaken(tx, org.id, input.name)) {
+          throw new AppError(
+            'CONFLICT',
+            `${org.name} already has a service account named ${input.name} (names ignore case).`,
+            {
+              hint: 'Pick another name, or run `latch service-accounts list`.',
+            },
+          );
+        }
+        const row = await repo.insert(tx, {
+          id: newId('sa'),
+          orgId: org.id,
+          name: input.name,
+          role: input.role,
+          createdBy: creator.id,
+          createdAt: clock.now(),
+        });
+        await recordAudit(tx, actor, {
+          orgId: org.id,
+          action: 'service_account.created',
+          target: { type: 'service_account', id: row.id },
+          data: { name: row.name, role: row.role },
+        });
+        return toServiceAccount(row, creator.email, 0);
+      });
+    },
+
+    async list(actor: Actor, query: PageQuery): Promise<Page<ServiceAccount>> {
+      const org = requirePermission(actor, 'service_accounts:read');
+      const rows = await repo.list(db, org.id, clock.now(), query.limit, decodeCursor(query.cursor));
+      return toPage(
+        rows,
+        query.limit,
+        (r) => toServiceAccount(r.account, r.creatorEmail, r.activeKeys),
+        (r) => ({ at: r.account.createdAt, id: r.account.id }),
+      );
+    },
+
+    /** Soft delete; its keys are revoked in the same transaction, so none outlives the account. */
+    async delete(actor: Actor, ref: string): Promise<ServiceAccount> {
+      const org = requirePermission(actor, 'service_accounts:manage');
+      return db.transaction(async (tx) => {
+        const row = await repo.findLocked(tx, org.id, ref, 'update');
+        if (!row) throw accountNotFound(ref, org);
+        const now = clock.now();
+        await repo.markDeleted(tx, row.id, now);
+        const keysRevoked = await repo.revokeAllKeys(tx, row.id, now);
+        await recordAudit(tx, actor, {
+          orgId: org.id,
+          action: 'service_account.deleted',
+          target: { type: 'service_account', id: row.id },
+          data: { name: row.name, role: row.role, keysRevoked },
+        });
+        return toServiceAccount(row, null, 0);
+      });
+    },
+
+    async createKey(
+      actor: Actor,
+      ref: string,
+      input: { name?: string | undefined; expiresIn?: string | number | undefined },
+    ): Promise<CreatedServiceAccountKey> {
+      const org = requirePermission(actor, 'service_accounts:write');
+      const now = clock.now();
+      const expiresAt = keyExpiry(input.expiresIn, now, 'latch service-accounts keys create <account>');
+      const creator = creatorOf(actor);
+      const token = generateToken(TOKEN_PREFIXES.serviceAccountKey);
+      return db.transaction(async (tx) => {
+        const account = await repo.findLocked(tx, org.id, ref, 'share');
+        if (!account) throw accountNotFound(ref, org);
+        requireCanGrant(org, account.role, 'make a key for');
+        const key = await tokensRepo.insert(tx, {
+          id: newId('sak'),
+          kind: 'service_account_key',
+          tokenHash: hashToken(token),
+          displayPrefix: displayPrefix(token),
+          name: input.name ?? account.name,
+          orgId: org.id,
+          serviceAccountId: account.id,
+          createdBy: creator.id,
+          createdAt: now,
+          expiresAt,
+        });
+        await recordAudit(tx, actor, {
+          orgId: org.id,
+          action: 'service_account_key.created',
+          target: { type: 'service_account_key', id: key.id },
+          data: {
+            serviceAccount: { id: account.id, name: account.name },
+            name: key.name,
+            prefix: key.displayPrefix,
+            expiresAt: expiresAt?.toISOString() ?? null,
+          },
+        });
+        return { ...toKey({ key, creatorEmail: creator.email }, account, now), token };
+      });
+    },
+
+    async listKeys(actor: Actor, ref: string, query: PageQuery): Promise<Page<ServiceAccountKey>> {
+      const org = requirePermission(actor, 'service_accounts:read');
+      const account = await repo.find(db, org.id, ref);
+      if (!account) throw accountNotFound(ref, org);
+      const rows = await repo.listKeys(db, account.id, query.limit, decodeCursor(query.cursor));
+      const now = clock.now();
+      return toPage(
+        rows,
+        query.limit,
+        (r) => toKey(r, account, now),
+        (r) => ({ at: r.key.createdAt, id: r.key.id }),
+      );
+    },
+
+    /** Immediate and final; revoking a revoked key changes nothing and records nothing. */
+    async revokeKey(actor: Actor, ref: string, keyId: string): Promise<ServiceAccountKey> {
+      const org = requirePermission(actor, 'service_accounts:write');
+      return db.transaction(async (tx) => {
+        const account = await repo.findLocked(tx, org.id, ref, 'share');
+        if (!account) throw accountNotFound(ref, org);
+        const row = await repo.findKeyForUpdate(tx, account.id, keyId);
+        if (!row) {
+          throw new AppError('NOT_FOUND', `Service account ${account.name} has no key ${keyId}.`, {
+            hint: `Run \`latch service-accounts keys list ${account.name}\`.`,
+          });
+        }
+        const now = clock.now();
+        if (row.key.revokedAt) return toKey(row, account, now);
+        const key = await repo.markKeyRevoked(tx, row.key.id, now);
+        await recordAudit(tx, actor, {
+          orgId: org.id,
+          action: 'service_account_key.revoked',
+          target: { type: 'service_account_key', id: key.id },
+          data: {
+            serviceAccount: { id: account.id, name: account.name },
+            name: key.name,
+            prefix: key.displayPrefix,
+          },
+        });
+        return toKey({ ...row, key }, account, now);
+      });
+    },
+  };
+}

@@ -172,10 +172,19 @@ const PROJECT_GROUPS: GroupSpec[] = [
         name: 'create',
         summary: 'create a project',
         args: [{ syntax: '<name>', key: 'name', description: 'lowercase letters, digits and dashes' }],
-        options: [{ flags: '--prefix <prefix>', description: "its API keys' prefix (default: from the name, e.g. acme_)" }],
+        options: [
+          {
+            flags: '--prefix <prefix>',
+            description: "its API keys' prefix (default: from the name, e.g. acme_)",
+          },
+        ],
         load: () => import('./commands/projects/create.js'),
       },
-      { name: 'list', summary: 'projects in the org (* = linked here)', load: () => import('./commands/projects/list.js') },
+      {
+        name: 'list',
+        summary: 'projects in the org (* = linked here)',
+        load: () => import('./commands/projects/list.js'),
+      },
       link,
     ],
   },

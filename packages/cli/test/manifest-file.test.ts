@@ -14,7 +14,9 @@ const MANIFEST = {
 /** Node 20 as it really is: it cannot import .ts files. Everything else goes through the real import. */
 const node20: Importer = async (url) => {
   if (url.endsWith('.ts') || url.endsWith('.mts')) {
-    throw Object.assign(new TypeError(`Unknown file extension ".ts" for ${url}`), { code: 'ERR_UNKNOWN_FILE_EXTENSION' });
+    throw Object.assign(new TypeError(`Unknown file extension ".ts" for ${url}`), {
+      code: 'ERR_UNKNOWN_FILE_EXTENSION',
+    });
   }
   return import(/* @vite-ignore */ url);
 };
@@ -63,7 +65,9 @@ describe('loading latch.config', () => {
     const noSdk: Importer = async (url) => {
       if (url.includes('latch.config.mjs') && !url.includes(`.latch.config.mjs.`)) {
         nativeTries++;
-        throw Object.assign(new Error("Cannot find package '@latchkey/sdk'"), { code: 'ERR_MODULE_NOT_FOUND' });
+        throw Object.assign(new Error("Cannot find package '@latchkey/sdk'"), {
+          code: 'ERR_MODULE_NOT_FOUND',
+        });
       }
       return import(/* @vite-ignore */ url);
     };
@@ -106,8 +110,10 @@ describe('loading latch.config', () => {
   });
 
   it('prints every bad field of an invalid manifest, exit 1', async () => {
-    const bad = structuredClone(MANIFEST) as typeof MANIFEST & { routes: { routes: Record<string, unknown> }[] };
-    bad.routes[0]!.routes['GET /tasks'] = { handler: 'listTasks', auth: 'apiKey:reed' };
+    const bad = structuredClone(MANIFEST) as typeof MANIFEST & {
+      routes: { routes: Record<string, unknown> }[];
+    };
+    bad.routes[0]!.prefix = 'v1';
     bad.routes[0]!.routes['FETCH /x'] = 'x';
     const dir = project({ 'latch.config.json': JSON.stringify(bad) });
     const err = await failure(loadManifest(dir));
@@ -116,13 +122,22 @@ describe('loading latch.config', () => {
     expect(err.message).toBe(
       [
         'latch.config.json is not a valid access manifest; fix these 2 fields:',
+        '  routes[0].prefix: "v1" must start with /',
         '  routes[0].routes["FETCH /x"]: method "FETCH" is not one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS',
-      ].join('\n') + expect.anything(),
+      ].join('\n'),
     );
+    const undeclared = structuredClone(MANIFEST);
+    undeclared.routes[0]!.auth = 'apiKey:reed';
+    const err2 = await failure(loadManifest(project({ 'latch.config.json': JSON.stringify(undeclared) })));
+    expect(err2.message).toContain('routes[0].auth: scope "reed" is not declared; declared: read');
   });
 
   it('finds the nearest config file upwards, preferring .ts, and says when there is none', async () => {
-    const dir = project({ 'latch.config.json': '{}', 'latch.config.ts': 'export default {}', 'src/deep/x.txt': '' });
+    const dir = project({
+      'latch.config.json': '{}',
+      'latch.config.ts': 'export default {}',
+      'src/deep/x.txt': '',
+    });
     expect(findConfigFile(join(dir, 'src', 'deep'))).toBe(join(dir, 'latch.config.ts'));
     const err = await failure(loadManifest(tempDir()));
     expect(err.message).toContain('No latch.config.ts, .js or .json found');

@@ -2,3 +2,6 @@ export * from './tokens/index.js';
 export * from './permissions/index.js';
 export * from './durations.js';
 export * from './contract/index.js';
+export * from './names.js';
+export * from './manifest/index.js';
+export * from './secrets/index.js';

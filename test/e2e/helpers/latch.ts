@@ -10,7 +10,14 @@ export type RunResult = { code: number; stdout: string; stderr: string; json<T =
 /** Runs the real `latch` binary as a user would, with its own config dir and no TTY. */
 export function latch(
   args: string[],
-  opts: { env?: Record<string, string | undefined>; configDir: string; input?: string; timeoutMs?: number },
+  opts: {
+    env?: Record<string, string | undefined>;
+    configDir: string;
+    input?: string;
+    timeoutMs?: number;
+    /** The folder to run in (project links, latch.config files); default: this process's. */
+    cwd?: string;
+  },
 ): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
     const env: Record<string, string> = {};
@@ -19,7 +26,11 @@ export function latch(
     }
     env.LATCH_CONFIG_DIR = opts.configDir;
     env.NO_COLOR = '1';
-    const child = spawn(process.execPath, [LATCH_BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [LATCH_BIN, ...args], {
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      ...(opts.cwd ? { cwd: opts.cwd } : {}),
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => {
@@ -42,7 +53,10 @@ export function latch(
 }
 
 /** Starts `latch` with arguments and returns the live process (for flows that wait on us). */
-export function spawnLatch(args: string[], opts: { env?: Record<string, string | undefined>; configDir: string }) {
+export function spawnLatch(
+  args: string[],
+  opts: { env?: Record<string, string | undefined>; configDir: string },
+) {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...process.env, CI: '', LATCH_TOKEN: '', ...opts.env })) {
     if (v !== undefined && v !== '') env[k] = v;
@@ -66,7 +80,11 @@ export function tempDir(name: string): { path: string; remove(): void } {
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
-export async function waitFor<T>(what: string, fn: () => T | undefined | null | false, timeoutMs = 20_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => T | undefined | null | false,
+  timeoutMs = 20_000,
+): Promise<T> {
   const start = Date.now();
   for (;;) {
     const v = fn();

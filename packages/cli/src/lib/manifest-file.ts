@@ -37,7 +37,8 @@ export function findConfigFile(cwd: string): string | null {
 export function locateConfigFile(cwd: string, given?: string): string {
   if (given) {
     const file = resolve(cwd, given);
-    if (!existsSync(file)) throw new CliError(`${given} does not exist.`, { hint: 'Check the --config path.' });
+    if (!existsSync(file))
+      throw new CliError(`${given} does not exist.`, { hint: 'Check the --config path.' });
     return file;
   }
   const found = findConfigFile(cwd);
@@ -114,7 +115,10 @@ async function importBundled(file: string, importer: Importer): Promise<Record<s
       {
         name: 'latch-sdk-config',
         setup(b) {
-          b.onResolve({ filter: /^@latchkey\/sdk\/config$/ }, () => ({ path: SDK_CONFIG, namespace: 'latch-shim' }));
+          b.onResolve({ filter: /^@latchkey\/sdk\/config$/ }, () => ({
+            path: SDK_CONFIG,
+            namespace: 'latch-shim',
+          }));
           b.onLoad({ filter: /.*/, namespace: 'latch-shim' }, () => ({
             contents: 'export function defineProject(m) { return m; }\nexport default defineProject;\n',
             loader: 'js',

@@ -23,7 +23,8 @@ export type ProjectSelection = {
   linked: LinkedFolder | null;
 };
 
-export const NO_PROJECT_HINT = 'Pass --project, set LATCH_PROJECT, or run `latch link` in your project folder.';
+export const NO_PROJECT_HINT =
+  'Pass --project, set LATCH_PROJECT, or run `latch link` in your project folder.';
 
 /** The nearest `.latch/project.json` from `cwd` upwards, like git finds `.git`. */
 export function findLink(cwd: string): LinkedFolder | null {
@@ -87,7 +88,11 @@ export async function findProject(
   const linked = findLink(opts.cwd ?? process.cwd());
   const flag = opts.project?.trim();
   const fromEnv = io.env.LATCH_PROJECT?.trim();
-  const explicit = flag ? { project: flag, source: 'flag' as const } : fromEnv ? { project: fromEnv, source: 'env' as const } : null;
+  const explicit = flag
+    ? { project: flag, source: 'flag' as const }
+    : fromEnv
+      ? { project: fromEnv, source: 'env' as const }
+      : null;
   if (explicit) {
     const org = await resolveOrg(io);
     const same = linked && linked.link.project.toLowerCase() === explicit.project.toLowerCase();
@@ -166,7 +171,9 @@ export async function chooseEnvironments(
     const env = envs.find((e) => e.name === name.toLowerCase() || e.id === name);
     if (!env) {
       throw new CliError(`Project ${sel.project} has no environment ${name}.`, {
-        hint: envs.length ? `Its environments: ${list}. Create one with \`latch env create ${name}\`.` : `Create it with \`latch env create ${name}\`.`,
+        hint: envs.length
+          ? `Its environments: ${list}. Create one with \`latch env create ${name}\`.`
+          : `Create it with \`latch env create ${name}\`.`,
         code: 'NOT_FOUND',
       });
     }

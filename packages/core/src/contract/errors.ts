@@ -16,6 +16,8 @@ export const ErrorCodes = [
   'DEV_MODE_ONLY',
   'SETUP_REQUIRED',
   'DATABASE_UNAVAILABLE',
+  'SERVICE_UNAVAILABLE',
+  'INTEGRITY_ERROR',
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof ErrorCodes)[number];
@@ -38,6 +40,9 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   DEV_MODE_ONLY: 403,
   SETUP_REQUIRED: 409,
   DATABASE_UNAVAILABLE: 503,
+  SERVICE_UNAVAILABLE: 503,
+  // A stored ciphertext or wrapped key failed authentication (altered, moved, wrong master key).
+  INTEGRITY_ERROR: 500,
   INTERNAL: 500,
 };
 

@@ -31,6 +31,14 @@ const FASTIFY_CODES: Record<string, [ErrorCode, string, string]> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['INVALID_INPUT', 'Content-Length does not match the body.', 'Resend the request.'],
 };
 
+/** drizzle wraps driver errors; the PostgreSQL error code sits on the cause. */
+function pgCode(err: unknown): string | undefined {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, i = 0; e && i < 5; e = e.cause as never, i++) {
+    if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return e.code;
+  }
+  return undefined;
+}
+
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   const e = err as FastifyError & { code?: string; statusCode?: number };
@@ -47,7 +55,7 @@ export function toAppError(err: unknown): AppError {
   if (e instanceof SyntaxError && e.statusCode === 400) {
     return new AppError('INVALID_JSON', 'The body is not valid JSON.', { hint: 'Check the JSON syntax.' });
   }
-  if (e?.code === '23505') {
+  if (pgCode(err) === '23505') {
     return new AppError('CONFLICT', 'That already exists.', { hint: 'Pick another name.' });
   }
   if (isDatabaseDown(e)) {
@@ -65,10 +73,12 @@ export function toAppError(err: unknown): AppError {
   });
 }
 
-function isDatabaseDown(e: { code?: string; message?: string } | undefined): boolean {
-  const code = e?.code ?? '';
+function isDatabaseDown(e: { code?: string; message?: string; cause?: unknown } | undefined): boolean {
+  const code = pgCode(e) ?? e?.code ?? (e?.cause as { code?: string } | undefined)?.code ?? '';
   return ['ECONNREFUSED', 'ECONNRESET', '57P01', '57P03', '08006', '08001'].includes(code) ||
-    /Connection terminated|timeout exceeded when trying to connect/i.test(e?.message ?? '');
+    /Connection terminated|timeout exceeded when trying to connect|ECONNREFUSED/i.test(
+      `${e?.message ?? ''} ${(e?.cause as Error | undefined)?.message ?? ''}`,
+    );
 }
 
 export function registerErrorHandling(app: FastifyInstance) {

@@ -10,7 +10,8 @@ export async function run(opts: { name: string; prefix?: string }, io: Io): Prom
   if (nameError) throw usageError(`${nameError}.`, 'Example: latch projects create acme-api');
   const keyPrefix = opts.prefix === undefined ? undefined : normalizeKeyPrefix(opts.prefix);
   const prefixError = keyPrefix === undefined ? null : keyPrefixError(keyPrefix);
-  if (prefixError) throw usageError(`--prefix ${prefixError}.`, 'Example: --prefix acme (keys then start with acme_)');
+  if (prefixError)
+    throw usageError(`--prefix ${prefixError}.`, 'Example: --prefix acme (keys then start with acme_)');
   const org = await resolveOrg(io);
   const project = await io.api.projects.create(org.ref, { name, ...(keyPrefix ? { keyPrefix } : {}) });
   io.result(project, () => undefined);

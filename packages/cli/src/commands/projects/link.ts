@@ -21,7 +21,9 @@ export async function run(
   const file = writeLink(cwd, { org: org.label, project: project.name });
   io.result({ org: org.label, project: project.name, projectId: project.id, path: file }, () => undefined);
   const was =
-    before && before.dir === cwd && before.link.project !== project.name ? ` (was ${before.link.project})` : '';
+    before && before.dir === cwd && before.link.project !== project.name
+      ? ` (was ${before.link.project})`
+      : '';
   io.note(
     `${io.err.green('✓')} Linked ${cwd} to project ${io.err.bold(project.name)} in ${org.label}${was}; commands run in this folder use it.`,
   );
@@ -42,7 +44,8 @@ async function pickOne(io: Io, orgLabel: string, orgRef: string, pick: PickProje
     });
   }
   const chosen = await pick(projects);
-  if (!chosen) throw new CliError('Cancelled; nothing was linked.', { exitCode: EXIT.usage, code: 'CANCELLED' });
+  if (!chosen)
+    throw new CliError('Cancelled; nothing was linked.', { exitCode: EXIT.usage, code: 'CANCELLED' });
   return chosen;
 }
 
@@ -51,7 +54,11 @@ const pickOnTerminal: PickProject = async (projects) => {
   const { select, isCancel } = await import('@clack/prompts');
   const answer = await select({
     message: 'Which project should this folder use?',
-    options: projects.map((p) => ({ value: p.id, label: p.name, hint: p.environments.join(', ') || undefined })),
+    options: projects.map((p) => ({
+      value: p.id,
+      label: p.name,
+      hint: p.environments.join(', ') || undefined,
+    })),
     output: process.stderr,
   });
   return isCancel(answer) ? null : (projects.find((p) => p.id === answer) ?? null);

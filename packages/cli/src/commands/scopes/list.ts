@@ -3,7 +3,11 @@ import type { Io } from '../../lib/io.js';
 import type { Importer } from '../../lib/manifest-file.js';
 import { type ManifestSourceOptions, manifestFor } from '../../lib/manifest-source.js';
 
-export async function run(opts: ManifestSourceOptions, io: Io, deps: { importer?: Importer } = {}): Promise<void> {
+export async function run(
+  opts: ManifestSourceOptions,
+  io: Io,
+  deps: { importer?: Importer } = {},
+): Promise<void> {
   const { manifest, from } = await manifestFor(io, opts, deps.importer);
   const scopes = Object.entries(manifest.apiKeys.scopes)
     .sort(([a], [b]) => a.localeCompare(b))

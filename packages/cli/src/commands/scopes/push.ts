@@ -3,7 +3,12 @@ import { usageError } from '../../lib/exit.js';
 import type { Io } from '../../lib/io.js';
 import { type Importer, loadManifest } from '../../lib/manifest-file.js';
 import { resolveOrg } from '../../lib/org.js';
-import { chooseEnvironments, describeSelection, findProject, type ProjectSelection } from '../../lib/project.js';
+import {
+  chooseEnvironments,
+  describeSelection,
+  findProject,
+  type ProjectSelection,
+} from '../../lib/project.js';
 
 export type PushOptions = { env?: string[] | string; config?: string; project?: string; cwd?: string };
 
@@ -23,7 +28,11 @@ export async function run(opts: PushOptions, io: Io, deps: { importer?: Importer
     linked: null,
   };
   // An id cannot be compared locally; the server checks that case.
-  if (sel.source !== 'config' && !sel.project.startsWith('prj_') && sel.project.toLowerCase() !== manifest.project) {
+  if (
+    sel.source !== 'config' &&
+    !sel.project.startsWith('prj_') &&
+    sel.project.toLowerCase() !== manifest.project
+  ) {
     throw usageError(
       `${name} declares project ${manifest.project}, but the selected project is ${describeSelection(sel)}.`,
       `Fix \`project\` in ${name}, or pass --project ${manifest.project}.`,
@@ -37,9 +46,13 @@ export async function run(opts: PushOptions, io: Io, deps: { importer?: Importer
     results.push(summary);
     const counts = `${pushed.scopes.length} scope${pushed.scopes.length === 1 ? '' : 's'}, ${pushed.routeCount} route${pushed.routeCount === 1 ? '' : 's'}`;
     if (pushed.changed) {
-      io.note(`${io.err.green('✓')} Pushed ${name} to ${io.err.bold(env.name)} as v${pushed.version} (${counts}).`);
+      io.note(
+        `${io.err.green('✓')} Pushed ${name} to ${io.err.bold(env.name)} as v${pushed.version} (${counts}).`,
+      );
     } else {
-      io.note(`${io.err.dim('=')} ${io.err.bold(env.name)} already has this manifest (v${pushed.version}, ${counts}).`);
+      io.note(
+        `${io.err.dim('=')} ${io.err.bold(env.name)} already has this manifest (v${pushed.version}, ${counts}).`,
+      );
     }
   }
   io.result(results, () => undefined);

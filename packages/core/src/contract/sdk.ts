@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { Id, Timestamp } from './common.js';
+
+// ---- pushed invalidation: GET /api/v1/orgs/:org/projects/:project/events ----
+
+export const KeyEventsQuery = z.strictObject({
+  environment: z.string().trim().min(1).max(64).describe('the environment whose key changes to stream'),
+  lastEventId: z.string().max(100).optional().describe('resume after this event (or the Last-Event-ID header)'),
+});
+export type KeyEventsQuery = z.infer<typeof KeyEventsQuery>;
+
+/** What happened to a key (or, for `manifest`, to the environment's scopes and grants). */
+export const KEY_EVENT_KINDS = ['revoked', 'rotated', 'deleted', 'updated', 'manifest'] as const;
+export type KeyEventKind = (typeof KEY_EVENT_KINDS)[number];
+
+/**
+ * One server-sent event's data. `hashes` are SHA-256 (hex) of the affected secrets, never a token:
+ * an SDK evicts those entries; `manifest` (no hashes) drops every entry, grants may have changed.
+ */
+export type KeyEventData = { kind: KeyEventKind; hashes: string[] };
+
+/**
+ * The first event of every stream (`event: hello`). `resumed` false means events may have been
+ * missed since the given Last-Event-ID: drop everything cached. `cache` false means this server
+ * cannot currently push changes (its own listener is down): serve nothing from a cache until a
+ * later `hello` or `reset` says otherwise.
+ */
+export type KeyStreamHello = { resumed: boolean; cache: boolean; environment: string; heartbeatMs: number };
+
+// ---- usage reporting: POST /api/v1/orgs/:org/projects/:project/usage ----
+
+export const UsageItem = z.strictObject({
+  keyId: Id,
+  route: z.string().max(300).nullable().describe('"GET /v1/projects/:projectId", or null outside a route'),
+  outcome: z.string().max(40).describe('a verification code (VALID, REVOKED, …) or RATE_LIMITED'),
+  count: z.number().int().min(1),
+  latencyMsTotal: z.number().min(0).describe('sum over `count` requests'),
+  latencyMsMax: z.number().min(0),
+  lastAt: Timestamp,
+});
+export type UsageItem = z.infer<typeof UsageItem>;
+
+export const UsageReportBody = z.strictObject({
+  environment: z.string().max(64).optional(),
+  items: z.array(UsageItem).max(5000),
+  dropped: z.number().int().min(0).default(0).describe('events the SDK dropped since its last report'),
+});
+export type UsageReportBody = z.input<typeof UsageReportBody>;
+
+export const UsageReportResult = z.object({
+  accepted: z.number().int(),
+  lastUsedUpdated: z.number().int().describe('keys whose lastUsedAt moved (coalesced, once a minute per key)'),
+});
+export type UsageReportResult = z.infer<typeof UsageReportResult>;

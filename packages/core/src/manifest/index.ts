@@ -1,0 +1,4 @@
+export * from './routes.js';
+export * from './rules.js';
+export * from './schema.js';
+export * from './validate.js';

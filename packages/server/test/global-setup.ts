@@ -15,7 +15,8 @@ const key = Symbol.for('latchkey.test-postgres');
 const registry = globalThis as unknown as { [key]?: Shared };
 
 export default async function setup(project: TestProject) {
-  const shared = (registry[key] ??= { server: startTestPostgres(), users: 0 });
+  registry[key] ??= { server: startTestPostgres(), users: 0 };
+  const shared = registry[key];
   shared.users += 1;
   const server = await shared.server;
   project.provide('adminUrl', server.adminUrl);

@@ -98,7 +98,13 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
         await proc.stop();
         throw err;
       }
-      return { url: `${base}/${database}`, adminUrl: `${base}/postgres`, port, exited: proc.exited, stop: proc.stop };
+      return {
+        url: `${base}/${database}`,
+        adminUrl: `${base}/postgres`,
+        port,
+        exited: proc.exited,
+        stop: proc.stop,
+      };
     } catch (err) {
       if (!(err instanceof PostgresStartError)) throw err;
       // Someone took the port between findFreePort() and postgres binding it.
@@ -115,7 +121,12 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   }
 }
 
-async function initialise(o: { pgDir: string; passwordFile: string; asRoot: boolean; log: (l: string) => void }) {
+async function initialise(o: {
+  pgDir: string;
+  passwordFile: string;
+  asRoot: boolean;
+  log: (l: string) => void;
+}) {
   const leftovers = await readdir(o.pgDir).catch(() => []);
   if (leftovers.length > 0) {
     throw new Error(
@@ -142,7 +153,9 @@ async function initialise(o: { pgDir: string; passwordFile: string; asRoot: bool
   } catch (err) {
     await rm(o.passwordFile, { force: true });
     await rm(o.pgDir, { recursive: true, force: true });
-    throw new Error(`Could not create a PostgreSQL cluster in ${o.pgDir}: ${(err as Error).message}`, { cause: err });
+    throw new Error(`Could not create a PostgreSQL cluster in ${o.pgDir}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   return password;
 }
@@ -175,7 +188,9 @@ async function postgresBinary(): Promise<string> {
   try {
     entry = createRequire(libraryEntry).resolve(name);
   } catch {
-    throw new Error(`The embedded PostgreSQL binaries for this machine (${name}) are not installed. Run npm ci.`);
+    throw new Error(
+      `The embedded PostgreSQL binaries for this machine (${name}) are not installed. Run npm ci.`,
+    );
   }
   const mod = (await import(pathToFileURL(entry).href)) as { postgres: string };
   return mod.postgres;
@@ -233,7 +248,9 @@ function explain(err: PostgresStartError, dataDir: string, pgDir: string): strin
     return (
       `PostgreSQL is already running on ${pgDir}${pid}. Is another Latchkey using ${dataDir}? ` +
       `Stop it first, or use another data folder.` +
-      (err.otherPid ? ` If no Latchkey is running, stop the leftover PostgreSQL with: kill -INT ${err.otherPid}` : '')
+      (err.otherPid
+        ? ` If no Latchkey is running, stop the leftover PostgreSQL with: kill -INT ${err.otherPid}`
+        : '')
     );
   }
   const output = err.output.length ? `\n  ${err.output.slice(-10).join('\n  ')}` : '';

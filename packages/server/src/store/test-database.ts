@@ -55,7 +55,10 @@ const TEMPLATE_LOCK = 7_420_100;
  * schema is kept as a template named after the migrations' contents and copied with
  * CREATE DATABASE … TEMPLATE. `empty: true` gives a database without any migration applied.
  */
-export async function createTestDatabase(adminUrl: string, opts: { empty?: boolean } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(
+  adminUrl: string,
+  opts: { empty?: boolean } = {},
+): Promise<TestDatabase> {
   const name = `test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
@@ -75,7 +78,8 @@ export async function createTestDatabase(adminUrl: string, opts: { empty?: boole
 async function ensureTemplate(admin: pg.Client, adminUrl: string): Promise<string> {
   const template = `latch_template_${await migrationsHash()}`;
   const isReady = async () =>
-    (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1 AND datistemplate', [template])).rowCount === 1;
+    (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1 AND datistemplate', [template]))
+      .rowCount === 1;
   if (await isReady()) return template;
   await admin.query('SELECT pg_advisory_lock($1)', [TEMPLATE_LOCK]);
   try {
@@ -115,7 +119,11 @@ async function migrationsHash(): Promise<string> {
   const dir = migrationsDir();
   const hash = createHash('sha256');
   for (const file of (await readdir(dir)).filter((f) => f.endsWith('.sql')).sort()) {
-    hash.update(file).update('\0').update(await readFile(path.join(dir, file))).update('\0');
+    hash
+      .update(file)
+      .update('\0')
+      .update(await readFile(path.join(dir, file)))
+      .update('\0');
   }
   return hash.digest('hex').slice(0, 16);
 }

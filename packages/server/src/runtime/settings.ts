@@ -1,0 +1,102 @@
+import path from 'node:path';
+import type { ServerMode } from '../config.js';
+import { StartupError } from './startup-error.js';
+
+export type RunOptions = { port?: number; host?: string; dataDir?: string };
+
+/** What start-up needs, from command-line options (which win) and the environment. */
+export type RuntimeSettings = {
+  mode: ServerMode;
+  /** 0 picks a free port. */
+  port: number;
+  host: string;
+  dataDir: string;
+  /** External PostgreSQL; null runs the embedded one in dataDir. */
+  databaseUrl: string | null;
+  /** LATCH_PUBLIC_URL; null means http://host:port as actually bound. */
+  publicUrl: string | null;
+  redisUrl: string | null;
+  metricsToken: string | null;
+  bodyLimitBytes: number | null;
+};
+
+export const DEFAULT_PORT = 7420;
+export const DEFAULT_HOST = '127.0.0.1';
+
+type Env = Record<string, string | undefined>;
+
+export function readSettings(
+  mode: ServerMode,
+  opts: RunOptions,
+  env: Env,
+  cwd = process.cwd(),
+): RuntimeSettings {
+  const value = (name: string) => (env[name]?.trim() ? env[name]!.trim() : null);
+  const dataDir = opts.dataDir ?? value('LATCH_DATA_DIR') ?? (mode === 'dev' ? '.latch/dev' : '.latch/data');
+  return {
+    mode,
+    port: parsePort(opts.port ?? value('LATCH_PORT') ?? DEFAULT_PORT),
+    host: opts.host ?? value('LATCH_HOST') ?? DEFAULT_HOST,
+    dataDir: path.resolve(cwd, dataDir),
+    databaseUrl: parseDatabaseUrl(value('DATABASE_URL')),
+    publicUrl: parsePublicUrl(value('LATCH_PUBLIC_URL')),
+    redisUrl: value('REDIS_URL'),
+    metricsToken: value('LATCH_METRICS_TOKEN'),
+    bodyLimitBytes: parseBodyLimit(value('LATCH_BODY_LIMIT')),
+  };
+}
+
+function parsePort(raw: number | string): number {
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new StartupError(
+      `The port must be a whole number from 0 to 65535 (got "${raw}"). 0 picks a free one.`,
+    );
+  }
+  return port;
+}
+
+function parseDatabaseUrl(raw: string | null): string | null {
+  if (raw === null) return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    // The value is not echoed: it may hold a password.
+    throw new StartupError(
+      'DATABASE_URL is not a valid URL. Expected postgres://user:password@host:5432/database.',
+    );
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new StartupError(`DATABASE_URL must start with postgres:// (got ${url.protocol}//).`);
+  }
+  return raw;
+}
+
+function parsePublicUrl(raw: string | null): string | null {
+  if (raw === null) return null;
+  try {
+    const url = new URL(raw);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return raw.replace(/\/+$/, '');
+  } catch {}
+  throw new StartupError(
+    `LATCH_PUBLIC_URL must be an http:// or https:// URL, e.g. https://latch.example.com (got "${raw}").`,
+  );
+}
+
+function parseBodyLimit(raw: string | null): number | null {
+  if (raw === null) return null;
+  const bytes = Number(raw);
+  if (!Number.isInteger(bytes) || bytes < 1024) {
+    throw new StartupError(
+      `LATCH_BODY_LIMIT is a size in bytes, at least 1024 (got "${raw}"). The default is 1048576 (1 MiB).`,
+    );
+  }
+  return bytes;
+}
+
+/** The URL people use to reach a server bound to host:port (a wildcard bind is reached on loopback). */
+export function localUrl(host: string, port: number): string {
+  const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
+}

@@ -1,0 +1,169 @@
+import { chmod, mkdir } from 'node:fs/promises';
+import { type App, buildApp } from '../app.js';
+import { defaultConfig } from '../config.js';
+import { openDatabase } from '../store/db.js';
+import { startEmbeddedPostgres } from '../store/embedded.js';
+import type { PostgresExit } from '../store/embedded-process.js';
+import { migrate } from '../store/migrate.js';
+import { findFreePort, probePort } from './free-port.js';
+import { type DataDirLock, lockDataDir } from './lock-file.js';
+import { loggerOptions } from './logger.js';
+import { devMasterKey, masterKeyFromEnv } from './master-key.js';
+import { Resources } from './resources.js';
+import { localUrl, type RuntimeSettings } from './settings.js';
+import {
+  databaseStartupError,
+  describeDatabaseTarget,
+  listenStartupError,
+  StartupError,
+} from './startup-error.js';
+
+export type RunningLatchkey = {
+  app: App;
+  /** The public URL (LATCH_PUBLIC_URL, or where this process listens). */
+  url: string;
+  /** Where this process actually listens. */
+  listenUrl: string;
+  /** For the banner, e.g. "embedded PostgreSQL in /x/.latch/dev/pg". */
+  databaseLabel: string;
+  /** Production on an empty database: the one-time link that creates the first owner. */
+  setupLink: string | null;
+  /** Settles if the embedded PostgreSQL exits; null with an external database. */
+  embeddedExit: Promise<PostgresExit> | null;
+  /** Stops everything that start acquired, in reverse order. */
+  close(): Promise<void>;
+};
+
+type Env = Record<string, string | undefined>;
+
+// Long-lived requests (log tails) would hold app.close() open forever; after this they are cut.
+const REQUEST_DRAIN_MS = 10_000;
+
+/**
+ * Starts a Latchkey server: data folder and lock, database (external or embedded), migrations,
+ * app, listen. Everything acquired is registered in `resources`, so a failure or a signal at any
+ * point releases exactly what exists.
+ */
+export async function startLatchkey(
+  settings: RuntimeSettings,
+  opts: { env?: Env; resources?: Resources; log?: (line: string) => void; signal?: AbortSignal } = {},
+): Promise<RunningLatchkey> {
+  const env = opts.env ?? process.env;
+  const resources = opts.resources ?? new Resources();
+  // Start-up stops between steps, never inside one: an initdb cut short leaves a folder that
+  // cannot be used or initialised again without manual cleanup.
+  const step = () => opts.signal?.throwIfAborted();
+  try {
+    return await start(settings, env, resources, step, opts.log);
+  } catch (err) {
+    await resources.releaseAll();
+    throw err;
+  }
+}
+
+async function start(
+  settings: RuntimeSettings,
+  env: Env,
+  resources: Resources,
+  step: () => void,
+  pgLog?: (line: string) => void,
+) {
+  const { mode, dataDir, host } = settings;
+  // Checked first: a production start without its key must not touch anything.
+  const envKey = mode === 'production' ? masterKeyFromEnv(env.LATCH_MASTER_KEY) : null;
+  const embedded = settings.databaseUrl === null;
+
+  let lock: DataDirLock | null = null;
+  if (mode === 'dev' || embedded) {
+    await mkdir(dataDir, { recursive: true });
+    await chmod(dataDir, process.getuid?.() === 0 && embedded ? 0o711 : 0o700);
+    lock = await lockDataDir(dataDir, mode === 'dev' ? 'Latchkey dev server' : 'Latchkey server');
+    resources.add('lock file', lock.release);
+  }
+  step();
+  const masterKey = envKey ?? (await devMasterKey(dataDir));
+  if (settings.port !== 0) {
+    await probePort(host, settings.port).catch((err) => {
+      throw listenStartupError(err, host, settings.port) ?? err;
+    });
+  }
+
+  let databaseUrl = settings.databaseUrl;
+  let embeddedExit: Promise<PostgresExit> | null = null;
+  let databaseLabel = `PostgreSQL at ${describeDatabaseTarget(databaseUrl ?? '')}`;
+  if (databaseUrl === null) {
+    // The lock is ours, so a PostgreSQL still running on this folder is a crashed run's leftover.
+    const pg = await startEmbeddedPostgres({ dataDir, log: pgLog, takeOverStray: true }).catch(
+      (err: Error) => {
+        throw new StartupError(err.message);
+      },
+    );
+    resources.add('embedded PostgreSQL', pg.stop);
+    step();
+    databaseUrl = pg.url;
+    embeddedExit = pg.exited;
+    databaseLabel = `embedded PostgreSQL in ${dataDir}/pg`;
+  }
+
+  const source = settings.databaseUrl ? 'DATABASE_URL' : 'the embedded PostgreSQL';
+  const database = openDatabase(databaseUrl);
+  resources.add('database pool', database.close);
+  // Under an advisory lock: several nodes starting together apply each migration once.
+  await migrate(database.pool).catch((err) => {
+    throw databaseStartupError(err, databaseUrl, source);
+  });
+  step();
+
+  // Port 0 is resolved now rather than by listen(): the public URL must be known to build the app.
+  const port = settings.port === 0 ? await findFreePort(host) : settings.port;
+  const url = settings.publicUrl ?? localUrl(host, port);
+  const config = defaultConfig({
+    mode,
+    publicUrl: url,
+    masterKey,
+    redisUrl: settings.redisUrl,
+    metricsToken: settings.metricsToken,
+    ...(settings.bodyLimitBytes ? { bodyLimitBytes: settings.bodyLimitBytes } : {}),
+  });
+  const app = await buildApp({
+    database,
+    config,
+    logger: loggerOptions(mode, env.LATCH_LOG_LEVEL || 'info'),
+  });
+  resources.add('HTTP server', async () => {
+    // Fastify drops idle keep-alive connections once, when close() starts; a connection whose
+    // request finishes later would otherwise hold the shutdown until the client lets go.
+    const idle = setInterval(() => app.server.closeIdleConnections(), 100);
+    const cut = setTimeout(() => app.server.closeAllConnections(), REQUEST_DRAIN_MS);
+    try {
+      await app.close();
+    } finally {
+      clearInterval(idle);
+      clearTimeout(cut);
+    }
+  });
+  step();
+  await app.listen({ port, host }).catch((err) => {
+    throw listenStartupError(err, host, port) ?? err;
+  });
+  const listenUrl = localUrl(host, port);
+  await lock?.setUrl(listenUrl);
+
+  const setupLink = mode === 'production' ? await createSetupLink(app) : null;
+  return { app, url, listenUrl, databaseLabel, setupLink, embeddedExit, close: () => resources.releaseAll() };
+}
+
+type SetupCapable = { createSetupLink?: () => Promise<string | null> };
+
+/**
+ * The identity/setup service stores a one-time token (its hash) and returns the link while the
+ * server has no users, null afterwards. Looked up loosely so main does not dictate where the lead
+ * wires it: `app.services.setup` or `app.services.identity`.
+ */
+async function createSetupLink(app: App): Promise<string | null> {
+  const services = app.services as unknown as Record<string, SetupCapable | undefined>;
+  const owner = [services.setup, services.identity].find((s) => typeof s?.createSetupLink === 'function');
+  if (owner?.createSetupLink) return owner.createSetupLink();
+  app.log.warn('no setup service wired: cannot print a setup link for the first owner');
+  return null;
+}

@@ -1,7 +1,13 @@
 import type { ChildProcess } from 'node:child_process';
-import { inject } from 'vitest';
+import { afterAll, inject } from 'vitest';
 import { createTestDatabase } from '../../../packages/server/src/store/test-database.js';
 import { spawnLatch, stop, tempDir, waitFor } from './latch.js';
+
+const dropAfterRun: Array<() => Promise<void>> = [];
+afterAll(async () => {
+  // After every server of the file has stopped (their afterAll hooks were registered later, so run first).
+  await Promise.allSettled(dropAfterRun.splice(0).map((drop) => drop()));
+});
 
 export type RunningServer = {
   url: string;
@@ -21,7 +27,11 @@ export async function startServer(
 ): Promise<RunningServer> {
   const data = opts.dataDir ?? tempDir('data').path;
   const env: Record<string, string> = { LATCH_PORT: '0', LATCH_DATA_DIR: data, ...opts.env };
-  if (!opts.embedded && !env.DATABASE_URL) env.DATABASE_URL = (await createTestDatabase(inject('adminUrl'))).url;
+  if (!opts.embedded && !env.DATABASE_URL && !env.LATCH_DATABASE_URL) {
+    const db = await createTestDatabase(inject('adminUrl'));
+    env.LATCH_DATABASE_URL = db.url;
+    dropAfterRun.push(db.drop);
+  }
   const configDir = tempDir('server-config').path;
   const proc = spawnLatch([opts.command ?? 'dev'], { env, configDir });
   const url = await waitFor(

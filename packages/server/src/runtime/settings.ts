@@ -18,6 +18,8 @@ export type RuntimeSettings = {
   redisUrl: string | null;
   metricsToken: string | null;
   bodyLimitBytes: number | null;
+  /** LATCH_APP_DATABASE_URL: admin URL for per-environment databases (dev: the embedded server's). */
+  appDatabaseUrl?: string | null;
 };
 
 export const DEFAULT_PORT = 7420;
@@ -38,11 +40,18 @@ export function readSettings(
     port: parsePort(opts.port ?? value('LATCH_PORT') ?? DEFAULT_PORT),
     host: opts.host ?? value('LATCH_HOST') ?? DEFAULT_HOST,
     dataDir: path.resolve(cwd, dataDir),
-    databaseUrl: parseDatabaseUrl(value('DATABASE_URL')),
+    // `latch dev` ignores DATABASE_URL: a developer's shell often sets it for their own app, and
+    // Latchkey's tables must not land there. LATCH_DATABASE_URL points either mode elsewhere.
+    databaseUrl: value('LATCH_DATABASE_URL')
+      ? parseDatabaseUrl(value('LATCH_DATABASE_URL'), 'LATCH_DATABASE_URL')
+      : mode === 'dev'
+        ? null
+        : parseDatabaseUrl(value('DATABASE_URL')),
     publicUrl: parsePublicUrl(value('LATCH_PUBLIC_URL')),
     redisUrl: value('REDIS_URL'),
     metricsToken: value('LATCH_METRICS_TOKEN'),
     bodyLimitBytes: parseBodyLimit(value('LATCH_BODY_LIMIT')),
+    appDatabaseUrl: parseDatabaseUrl(value('LATCH_APP_DATABASE_URL'), 'LATCH_APP_DATABASE_URL'),
   };
 }
 
@@ -56,7 +65,7 @@ function parsePort(raw: number | string): number {
   return port;
 }
 
-function parseDatabaseUrl(raw: string | null): string | null {
+function parseDatabaseUrl(raw: string | null, variable = 'DATABASE_URL'): string | null {
   if (raw === null) return null;
   let url: URL;
   try {
@@ -64,11 +73,11 @@ function parseDatabaseUrl(raw: string | null): string | null {
   } catch {
     // The value is not echoed: it may hold a password.
     throw new StartupError(
-      'DATABASE_URL is not a valid URL. Expected postgres://user:password@host:5432/database.',
+      `${variable} is not a valid URL. Expected postgres://user:password@host:5432/database.`,
     );
   }
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-    throw new StartupError(`DATABASE_URL must start with postgres:// (got ${url.protocol}//).`);
+    throw new StartupError(`${variable} must start with postgres:// (got ${url.protocol}//).`);
   }
   return raw;
 }

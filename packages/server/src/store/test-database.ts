@@ -20,6 +20,7 @@ export async function startTestPostgres(env = process.env): Promise<TestPostgres
   const external = env.LATCH_TEST_DATABASE_URL;
   if (external) {
     await assertReachable(external);
+    await dropAbandonedDatabases(external);
     return { adminUrl: external, stop: async () => {} };
   }
   const dir = await mkdtemp(path.join(tmpdir(), 'latch-test-'));
@@ -59,7 +60,8 @@ export async function createTestDatabase(
   adminUrl: string,
   opts: { empty?: boolean } = {},
 ): Promise<TestDatabase> {
-  const name = `test_${randomBytes(6).toString('hex')}`;
+  // The creation time in the name lets a later run recognise databases a crashed run left behind.
+  const name = `test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   try {
@@ -112,6 +114,31 @@ async function dropStaleTemplates(admin: pg.Client, keep: string): Promise<void>
     const id = admin.escapeIdentifier(datname);
     await admin.query(`ALTER DATABASE ${id} WITH IS_TEMPLATE false`).catch(() => {});
     await admin.query(`DROP DATABASE IF EXISTS ${id}`).catch(() => {});
+  }
+}
+
+const ABANDONED_AFTER_MS = 60 * 60 * 1000;
+
+/**
+ * On a long-lived shared server, databases of runs that crashed (or files that never dropped
+ * theirs) pile up. Nothing runs for an hour, so older test databases are abandoned.
+ */
+async function dropAbandonedDatabases(adminUrl: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    const { rows } = await admin.query<{ datname: string }>(
+      "SELECT datname FROM pg_database WHERE datname ~ '^test_[0-9a-z]+_[0-9a-f]{8}$'",
+    );
+    for (const { datname } of rows) {
+      const created = Number.parseInt(datname.split('_')[1] ?? '', 36);
+      if (Date.now() - created < ABANDONED_AFTER_MS) continue;
+      await admin
+        .query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(datname)} WITH (FORCE)`)
+        .catch(() => {});
+    }
+  } finally {
+    await admin.end();
   }
 }
 

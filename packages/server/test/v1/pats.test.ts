@@ -8,6 +8,7 @@ const t = useTestApp();
 describe('personal access tokens', () => {
   it('creates a PAT that is shown once, stored only as a hash, and works at once', async () => {
     const alice = await t.signUp();
+    t.clock.advance(1000); // lists are newest first; give the new PAT a later creation time
     const res = await t.app.inject({
       method: 'POST',
       url: '/api/v1/pats',

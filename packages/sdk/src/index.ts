@@ -1,3 +1,61 @@
-// @latchkey/sdk: the app SDK (verifier, route mounting, webhooks, management client) arrives with
-// its own issue; for now it re-exports the error contract apps will share with the server.
-export { AppError, type ErrorCode, ErrorCodes } from '@latchkey/core';
+// @latchkey/sdk: what an app puts inside itself to verify API keys, mount its route table,
+// check webhooks and manage its own keys. Errors share the server's codes.
+export {
+  type ApiKey,
+  AppError,
+  type CreatedApiKey,
+  type ErrorCode,
+  ErrorCodes,
+  type VerifyResult,
+} from '@latchkey/core';
+export { createFetchHandler, type FetchHandler, toNodeListener } from './adapters/fetch.js';
+export { mountRoutes } from './adapters/mount.js';
+export {
+  type ApiKeyPage,
+  type ClientOptions,
+  type CreateApiKeyInput,
+  createClient,
+  type LatchkeyClient,
+  type ListApiKeysInput,
+} from './client.js';
+export { ManifestMountError } from './routes/compile.js';
+export type { RateDecision, RateLimitOptions, RateLimitStore } from './routes/rate-limit.js';
+export {
+  badRequest,
+  created,
+  forbidden,
+  noContent,
+  notFound,
+  ok,
+  tooManyRequests,
+  unauthorized,
+} from './routes/responses.js';
+export type { OidcSessionOptions, SessionInput, SessionOption, SessionResolver } from './routes/session.js';
+export type {
+  ApiKeyAuth,
+  AuthInfo,
+  MountOptions,
+  NoAuth,
+  RouteHandler,
+  RouteRequest,
+  RouteResponse,
+  SessionAuth,
+  SessionUser,
+} from './routes/types.js';
+export { type LoadSecretsOptions, loadSecrets } from './secrets.js';
+export type { UsageEvent, UsageOptions } from './verifier/usage.js';
+export {
+  createVerifier,
+  type Verifier,
+  type VerifierOptions,
+  type VerifierStats,
+  type VerifyOptions,
+} from './verifier/verifier.js';
+export {
+  type ToleranceOptions,
+  verifyGithubWebhook,
+  verifyStandardWebhook,
+  verifyStripeWebhook,
+  type WebhookCheck,
+  type WebhookRequest,
+} from './webhooks.js';

@@ -5,7 +5,11 @@ import { Id, Timestamp } from './common.js';
 
 export const KeyEventsQuery = z.strictObject({
   environment: z.string().trim().min(1).max(64).describe('the environment whose key changes to stream'),
-  lastEventId: z.string().max(100).optional().describe('resume after this event (or the Last-Event-ID header)'),
+  lastEventId: z
+    .string()
+    .max(100)
+    .optional()
+    .describe('resume after this event (or the Last-Event-ID header)'),
 });
 export type KeyEventsQuery = z.infer<typeof KeyEventsQuery>;
 
@@ -49,6 +53,9 @@ export type UsageReportBody = z.input<typeof UsageReportBody>;
 
 export const UsageReportResult = z.object({
   accepted: z.number().int(),
-  lastUsedUpdated: z.number().int().describe('keys whose lastUsedAt moved (coalesced, once a minute per key)'),
+  lastUsedUpdated: z
+    .number()
+    .int()
+    .describe('keys whose lastUsedAt moved (coalesced, once a minute per key)'),
 });
 export type UsageReportResult = z.infer<typeof UsageReportResult>;

@@ -1,0 +1,259 @@
+#!/usr/bin/env node
+// SDK benchmark (issue 4), three measurements in one run on one machine:
+//   (a) cached `verifier.verify(key)` in-process vs the floor of the same work by hand (SHA-256 of
+//       the key + one Map look-up): ops/s and ratio (target >= 50%).
+//   (b) a Fastify route mounted from the manifest and guarded by apiKey:read vs the same route on
+//       plain Fastify with no guard, 50 connections (autocannon): req/s, p99, ratio (target >= 80%).
+//   (c) revocation propagation: time from `latch api-keys revoke` (the real binary) returning to
+//       the app answering 401 for the key, 20 trials: median and max (target: max < 1 s).
+//
+//   node bench/sdk-verify/run.mjs      (or `npm run bench`)
+//
+// PostgreSQL: LATCH_BENCH_DATABASE_URL (a superuser URL), else the machine's at 127.0.0.1:5432,
+// else an embedded one. A fresh database is made and dropped. BENCH_DURATION (seconds per load
+// run, default 10) shortens it for a quick look.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import pg from 'pg';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+const duration = Number(process.env.BENCH_DURATION) || 10;
+const TRIALS = 20;
+const work = mkdtempSync(join(tmpdir(), 'latch-bench-sdk-'));
+const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+
+// ---- database (as in bench/verify-http) ----
+
+async function reachable(url) {
+  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await c.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await c.end().catch(() => {});
+  }
+}
+
+async function adminDatabase() {
+  const given = process.env.LATCH_BENCH_DATABASE_URL;
+  if (given) return { url: given, label: 'LATCH_BENCH_DATABASE_URL', stop: async () => {} };
+  const machine = 'postgres://postgres@127.0.0.1:5432/postgres';
+  if (await reachable(machine))
+    return { url: machine, label: 'PostgreSQL at 127.0.0.1:5432', stop: async () => {} };
+  const { startEmbeddedPostgres } = await import('../../packages/server/dist/index.js').catch(() => ({}));
+  if (!startEmbeddedPostgres)
+    throw new Error('No PostgreSQL: set LATCH_BENCH_DATABASE_URL or start one on 127.0.0.1:5432.');
+  const server = await startEmbeddedPostgres({ dataDir: join(work, 'pg'), database: 'postgres' });
+  return { url: server.adminUrl, label: 'embedded PostgreSQL', stop: server.stop };
+}
+
+async function adminQuery(url, text) {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await c.query(text);
+  } finally {
+    await c.end();
+  }
+}
+
+// ---- processes ----
+
+/**
+ * Runs a TypeScript file of this folder; resolves with its `<word> <json>` line. The server runs
+ * from sources; the app and the in-process loop use the built SDK (`npm run bench` builds it).
+ */
+function start(file, env, word = 'READY', source = false) {
+  const flags = source ? ['--conditions=source', '--import', 'tsx'] : ['--import', 'tsx'];
+  const child = spawn(process.execPath, [...flags, join(here, file)], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    child.stdout.on('data', (d) => {
+      out += d;
+      const line = new RegExp(`${word} (\\{.*\\})\\n`).exec(out)?.[1];
+      if (line) resolve({ child, ...JSON.parse(line) });
+    });
+    child.on('exit', (code) => reject(new Error(`${file} exited (${code}) before answering:\n${out}`)));
+  });
+}
+
+function stop(proc) {
+  return new Promise((resolve) => {
+    if (!proc || proc.child.exitCode !== null) return resolve();
+    proc.child.once('exit', () => resolve());
+    proc.child.kill('SIGTERM');
+  });
+}
+
+function latch(args, env) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(root, 'packages/cli/dist/latch.js'), ...args], {
+      env: { ...process.env, CI: '1', LATCH_CONFIG_DIR: join(work, 'cli'), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    child.stderr.on('data', (d) => {
+      err += d;
+    });
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`latch ${args.join(' ')}: ${err}`)),
+    );
+  });
+}
+
+// ---- measurements ----
+
+async function createKey(s) {
+  const res = await fetch(`${s.url}/api/v1/orgs/${s.orgId}/projects/bench/api-keys`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${s.platformKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'bench', scope: 'read', environment: 'production' }),
+  });
+  if (res.status !== 201) throw new Error(`create key: ${await res.text()}`);
+  return res.json();
+}
+
+async function load(opts) {
+  const result = await autocannon({ duration, connections: 50, ...opts });
+  const bad = result.non2xx + result.errors + result.timeouts;
+  if (bad > 0) throw new Error(`${opts.url}: ${bad} failed requests (non-2xx ${result.non2xx})`);
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
+}
+
+async function guardedVsPlain(app, key) {
+  const guarded = { url: `${app.guarded}/v1/projects`, headers: { authorization: `Bearer ${key}` } };
+  const plain = { url: `${app.plain}/v1/projects` };
+  await load({ ...plain, duration: 3 });
+  await load({ ...guarded, duration: 3 });
+  const rounds = [];
+  for (let i = 0; i < 3; i++) rounds.push({ plain: await load(plain), guarded: await load(guarded) });
+  const avg = (side, field) => rounds.reduce((a, r) => a + r[side][field], 0) / rounds.length;
+  const side = (name) => ({ rps: avg(name, 'rps'), p50: avg(name, 'p50'), p99: avg(name, 'p99') });
+  return { plain: side('plain'), guarded: side('guarded') };
+}
+
+async function propagation(s, app) {
+  const env = { LATCH_TOKEN: s.platformKey, LATCH_API_URL: s.url };
+  const times = [];
+  for (let i = 0; i < TRIALS; i++) {
+    const key = await createKey(s);
+    const call = () =>
+      fetch(`${app.guarded}/v1/projects`, { headers: { authorization: `Bearer ${key.token}` } });
+    if ((await call()).status !== 200) throw new Error('a fresh key was refused');
+    await latch(['api-keys', 'revoke', key.id, '-y', '--project', 'bench'], env);
+    const returned = performance.now();
+    for (;;) {
+      const status = (await call()).status;
+      if (status === 401) break;
+      if (performance.now() - returned > 10_000)
+        throw new Error('the app still accepts a revoked key after 10 s');
+    }
+    times.push(performance.now() - returned);
+  }
+  times.sort((a, b) => a - b);
+  return { median: (times[9] + times[10]) / 2, max: times[times.length - 1], min: times[0] };
+}
+
+function machine() {
+  const model = cpus()[0]?.model?.trim() ?? 'unknown CPU';
+  return `${cpus().length} CPUs, ${model}, Node ${process.version}, load average ${loadavg()[0].toFixed(2)} at start`;
+}
+
+function writeResults(section) {
+  const file = join(root, 'bench', 'RESULTS.md');
+  const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n';
+  const startAt = current.indexOf('## sdk-verify');
+  let next;
+  if (startAt === -1) next = `${current.trimEnd()}\n\n${section}`;
+  else {
+    const after = current.indexOf('\n## ', startAt + 1);
+    next = current.slice(0, startAt) + section + (after === -1 ? '' : `\n${current.slice(after + 1)}`);
+  }
+  writeFileSync(file, next.endsWith('\n') ? next : `${next}\n`);
+  console.log(`Wrote the sdk-verify section of ${relative(root, file)}.`);
+}
+
+// ---- main ----
+
+const machineText = machine();
+const day = new Date().toISOString().slice(0, 10);
+const admin = await adminDatabase();
+const dbName = `bench_sdk_${randomBytes(4).toString('hex')}`;
+await adminQuery(admin.url, `CREATE DATABASE ${dbName}`);
+const u = new URL(admin.url);
+u.pathname = `/${dbName}`;
+let server;
+let app;
+try {
+  console.log(`Database: fresh ${dbName} on ${admin.label}. ${duration} s per load run.`);
+  server = await start('server.ts', { DATABASE_URL: u.toString() }, 'READY', true);
+  const sdkEnv = { LATCH_API_URL: server.url, LATCH_TOKEN: server.platformKey };
+  const key = await createKey(server);
+
+  console.log('(a) cached verifier.verify vs SHA-256 + Map look-up…');
+  const cached = await start('cached.ts', { ...sdkEnv, BENCH_KEY: key.token }, 'RESULT');
+  const a = { floor: cached.floor, sdk: cached.sdk, ratio: cached.sdk / cached.floor };
+  console.log(`  floor ${fmt(a.floor)}/s, SDK ${fmt(a.sdk)}/s → ${fmt(a.ratio * 100, 1)}% (target ≥ 50%)`);
+
+  console.log('(b) guarded vs plain Fastify route, 50 connections…');
+  app = await start('app.ts', sdkEnv);
+  const b = await guardedVsPlain(app, key.token);
+  const bRatio = b.guarded.rps / b.plain.rps;
+  console.log(`  plain   ${fmt(b.plain.rps)} req/s, p99 ${fmt(b.plain.p99, 1)} ms`);
+  console.log(
+    `  guarded ${fmt(b.guarded.rps)} req/s, p99 ${fmt(b.guarded.p99, 1)} ms → ${fmt(bRatio * 100, 1)}% (target ≥ 80%)`,
+  );
+
+  console.log(`(c) revocation propagation, ${TRIALS} trials…`);
+  const c = await propagation(server, app);
+  console.log(`  median ${fmt(c.median, 1)} ms, max ${fmt(c.max, 1)} ms (target: max < 1000 ms)`);
+
+  writeResults(
+    [
+      '## sdk-verify',
+      '',
+      `${day}, ${machineText}; ${admin.label} (fresh database), one Latchkey server process, one app process; autocannon 8, ${duration} s per load run after a 3 s warm-up; the load generator shares the machine.`,
+      '',
+      `**(a) Cached verification in-process**: \`await verifier.verify(key)\` (usage reporting on) vs the floor, SHA-256 (hex) of the key + one \`Map.get\`, ${fmt(cached.iterations)} calls per round, three alternating rounds averaged. Target: ≥ 50%.`,
+      '',
+      '| what | per second |',
+      '| --- | ---: |',
+      `| floor: SHA-256 + Map look-up by hand | ${fmt(a.floor)} |`,
+      `| \`verifier.verify(key)\`, cached | ${fmt(a.sdk)} |`,
+      `| **ratio** | **${fmt(a.ratio * 100, 1)}%** |`,
+      '',
+      '**(b) A Fastify route guarded by `apiKey:read`** (mounted from the manifest, one cached key) vs the same route and answer on plain Fastify with no guard, same process, 50 connections, three alternating rounds averaged. Target: ≥ 80%.',
+      '',
+      '| route | req/s | p50 ms | p99 ms |',
+      '| --- | ---: | ---: | ---: |',
+      `| plain Fastify, unguarded | ${fmt(b.plain.rps)} | ${fmt(b.plain.p50, 1)} | ${fmt(b.plain.p99, 1)} |`,
+      `| \`mountRoutes\`, \`apiKey:read\` | ${fmt(b.guarded.rps)} | ${fmt(b.guarded.p50, 1)} | ${fmt(b.guarded.p99, 1)} |`,
+      `| **ratio** | **${fmt(bRatio * 100, 1)}%** | | |`,
+      '',
+      `**(c) Revocation propagation**: time from \`latch api-keys revoke <id> -y\` (the real binary) returning to the app's first 401 for that key (the key was cached by a 200 just before), ${TRIALS} trials. Target: max < 1 s.`,
+      '',
+      '| median ms | min ms | max ms |',
+      '| ---: | ---: | ---: |',
+      `| ${fmt(c.median, 1)} | ${fmt(c.min, 1)} | ${fmt(c.max, 1)} |`,
+      '',
+    ].join('\n'),
+  );
+} finally {
+  await stop(app);
+  await stop(server);
+  await adminQuery(admin.url, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {});
+  await admin.stop();
+  rmSync(work, { recursive: true, force: true });
+}

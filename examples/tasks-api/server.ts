@@ -1,0 +1,60 @@
+/**
+ * The tasks API: Fastify with the route table of latch.config.ts, API keys verified in-process by
+ * the Latchkey SDK (cached, revocations pushed by the server).
+ *
+ *   LATCH_API_URL   the Latchkey server (default http://127.0.0.1:7420)
+ *   LATCH_TOKEN     a platform key with api_keys:read: `latch keys create tasks-api -s api_keys:read`
+ *   LATCH_ENV       the environment this app serves (default production)
+ *   LATCH_ORG       org name or id (optional: a platform key knows its org)
+ *   PORT, HOST      where to listen (default 127.0.0.1:3000; PORT=0 picks a free port)
+ *   OIDC_ISSUER, OIDC_AUDIENCE   enable the session route with your identity provider
+ */
+import { createVerifier, mountRoutes } from '@latchkey/sdk';
+import Fastify from 'fastify';
+import { handlers } from './handlers.js';
+import manifest from './latch.config.js';
+
+const env = process.env;
+if (!env.LATCH_TOKEN) {
+  console.error(
+    'Set LATCH_TOKEN to a platform key with api_keys:read (latch keys create tasks-api -s api_keys:read).',
+  );
+  process.exit(1);
+}
+
+const verifier = createVerifier({
+  apiUrl: env.LATCH_API_URL ?? 'http://127.0.0.1:7420',
+  token: env.LATCH_TOKEN,
+  project: manifest.project,
+  environment: env.LATCH_ENV ?? 'production',
+  ...(env.LATCH_ORG ? { org: env.LATCH_ORG } : {}),
+  ...(env.LATCH_OFFLINE_GRACE_MS ? { offlineGrace: Number(env.LATCH_OFFLINE_GRACE_MS) } : {}),
+  onError: (err) => console.error(`latchkey: ${(err as Error).message}`),
+});
+
+const app = Fastify();
+app.get('/health', async () => ({
+  ok: true,
+  latchkey: verifier.stats().connected ? 'connected' : 'offline',
+}));
+mountRoutes(app, manifest, {
+  handlers,
+  verifier,
+  session: env.OIDC_ISSUER
+    ? { issuer: env.OIDC_ISSUER, audience: env.OIDC_AUDIENCE ?? 'tasks-api' }
+    : () => null, // no identity provider configured: session routes answer 401
+});
+
+await app.listen({ host: env.HOST ?? '127.0.0.1', port: Number(env.PORT ?? 3000) });
+const addr = app.server.address();
+console.log(
+  `Tasks API listening on http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : env.PORT}`,
+);
+
+const stop = async () => {
+  await app.close();
+  await verifier.close(); // sends the last usage batch
+  process.exit(0);
+};
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);

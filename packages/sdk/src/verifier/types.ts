@@ -1,0 +1,57 @@
+import type { VerifyResult } from '@latchkey/core';
+import type { FetchLike } from '../api.js';
+import type { UsageEvent, UsageOptions } from './usage.js';
+
+export type VerifierOptions = {
+  /** The Latchkey server, e.g. https://latch.example.com. */
+  apiUrl: string;
+  /** A platform key or service-account key with api_keys:read in the project's org. */
+  token: string;
+  /** Project name or id. */
+  project: string;
+  /** Keys of any other environment answer WRONG_ENVIRONMENT. */
+  environment: string;
+  /** Org name or id; found from the token when left out. */
+  org?: string;
+  cache?: { maxEntries?: number; ttlMs?: number; negativeTtlMs?: number };
+  /** How long cached answers keep serving while the server is unreachable (ms, default 5 minutes). */
+  offlineGrace?: number;
+  /** Usage batching; `false` turns reporting off. */
+  usage?: UsageOptions | false;
+  fetch?: FetchLike;
+  /** Per request to the server (default 5 s). */
+  requestTimeoutMs?: number;
+  /** Background problems (stream drops, failed reports); never carries a token. */
+  onError?: (err: unknown) => void;
+};
+
+export type VerifyOptions = {
+  scope?: string | undefined;
+  /** false: the caller reports usage itself, with its route and latency (the route layer does). */
+  report?: boolean;
+};
+
+export type VerifierStats = {
+  size: number;
+  hits: number;
+  misses: number;
+  requests: number;
+  connected: boolean;
+  usage: { buffered: number; dropped: number; sentRows: number };
+};
+
+export type Verifier = {
+  verify(token: string, opts?: VerifyOptions): Promise<VerifyResult>;
+  /** The cached answer, without I/O, or undefined when verify() would have to ask the server. */
+  peek(token: string, opts?: VerifyOptions): VerifyResult | undefined;
+  /** Route layer: one request's outcome, for last-used, logs and metrics. */
+  recordUsage(event: UsageEvent): void;
+  /** Route layer, hot path: one use of an answer on a route (outcome = the answer's code). */
+  recordAnswer(answer: VerifyResult, route: string | null, latencyMs: number): void;
+  /** Resolves once the change stream is connected (the cache is then trusted). */
+  ready(): Promise<void>;
+  stats(): VerifierStats;
+  flushUsage(): Promise<void>;
+  close(): Promise<void>;
+  readonly environment: string;
+};

@@ -1,0 +1,141 @@
+import type { UsageItem, UsageReportBody } from '@latchkey/core';
+import type { Api } from '../api.js';
+
+/** One verification outcome, as the route layer (or a direct verify) saw it. */
+export type UsageEvent = { keyId: string; route: string | null; outcome: string; latencyMs: number };
+
+export type UsageOptions = {
+  /** How often batches go out (default 5 s). */
+  flushIntervalMs?: number;
+  /** Distinct key/route/outcome rows held between flushes (default 10,000); beyond, events are dropped and counted. */
+  maxBuffered?: number;
+};
+
+type Row = {
+  keyId: string;
+  route: string | null;
+  outcome: string;
+  count: number;
+  total: number;
+  max: number;
+  last: number;
+};
+
+/**
+ * Usage goes back to the server in batches, aggregated per key, route and outcome, so memory is
+ * bounded by the number of distinct rows, not by traffic. Recording is a Map update: it never
+ * waits on the network, and a failed report is dropped (and counted) rather than retried into an
+ * ever-growing buffer.
+ */
+export function createUsageReporter(api: Api, path: string, environment: string, opts: UsageOptions = {}) {
+  const max = opts.maxBuffered ?? 10_000;
+  let rows = new Map<string, Row>();
+  // Uses of one cached answer on one route share a row: identity look-ups instead of building a
+  // string key per request.
+  let byAnswer = new WeakMap<object, Map<string | null, Row>>();
+  let dropped = 0;
+  let droppedTotal = 0;
+  let sent = 0;
+  let inflight: Promise<void> | undefined;
+  const timer = setInterval(() => void flush(), opts.flushIntervalMs ?? 5_000);
+  timer.unref();
+
+  async function flush(): Promise<void> {
+    await inflight;
+    if (rows.size === 0 && dropped === 0) return;
+    const batch = rows;
+    const lost = dropped;
+    rows = new Map();
+    byAnswer = new WeakMap();
+    dropped = 0;
+    const items: UsageItem[] = [...batch.values()].map((r) => ({
+      keyId: r.keyId,
+      route: r.route,
+      outcome: r.outcome,
+      count: r.count,
+      latencyMsTotal: r.total,
+      latencyMsMax: r.max,
+      lastAt: new Date(r.last).toISOString(),
+    }));
+    const body: UsageReportBody = { environment, items, dropped: lost };
+    inflight = api
+      .request('POST', path, body)
+      .then(() => {
+        sent += items.length;
+      })
+      .catch(() => {
+        for (const r of batch.values()) dropped += r.count;
+        droppedTotal += [...batch.values()].reduce((n, r) => n + r.count, 0);
+      })
+      .finally(() => {
+        inflight = undefined;
+      });
+    await inflight;
+  }
+
+  function record(e: UsageEvent): Row | null {
+    const key = `${e.keyId}\u0000${e.route ?? ''}\u0000${e.outcome}`;
+    const row = rows.get(key);
+    if (row) {
+      row.count++;
+      row.total += e.latencyMs;
+      if (e.latencyMs > row.max) row.max = e.latencyMs;
+      row.last = Date.now();
+      return row;
+    }
+    if (rows.size >= max) {
+      dropped++;
+      droppedTotal++;
+      return null;
+    }
+    const fresh = {
+      keyId: e.keyId,
+      route: e.route,
+      outcome: e.outcome,
+      count: 1,
+      total: e.latencyMs,
+      max: e.latencyMs,
+      last: Date.now(),
+    };
+    rows.set(key, fresh);
+    return fresh;
+  }
+
+  return {
+    record(e: UsageEvent): void {
+      record(e);
+    },
+    /** One use of a verification answer (outcome = its code): the hot path. */
+    hit(
+      answer: { keyId: string | null; code: string },
+      route: string | null,
+      latencyMs: number,
+      now: number,
+    ): void {
+      let perRoute = byAnswer.get(answer);
+      const row = perRoute?.get(route);
+      if (row !== undefined) {
+        row.count++;
+        row.total += latencyMs;
+        if (latencyMs > row.max) row.max = latencyMs;
+        row.last = now;
+        return;
+      }
+      const made = record({ keyId: answer.keyId as string, route, outcome: answer.code, latencyMs });
+      if (!made) return;
+      if (!perRoute) {
+        perRoute = new Map();
+        byAnswer.set(answer, perRoute);
+      }
+      perRoute.set(route, made);
+    },
+    flush,
+    stats: () => ({ buffered: rows.size, dropped: droppedTotal, sentRows: sent }),
+    async close(): Promise<void> {
+      clearInterval(timer);
+      await flush();
+    },
+  };
+}
+
+export type UsageReporter = ReturnType<typeof createUsageReporter>;

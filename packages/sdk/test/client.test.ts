@@ -1,0 +1,62 @@
+import { AppError } from '@latchkey/core';
+import { describe, expect, it } from 'vitest';
+import { createClient, createVerifier } from '../src/index.js';
+import { useLatchkey } from './helpers/latchkey.js';
+
+const lk = useLatchkey();
+
+describe('createClient (management) against a real server', () => {
+  it('creates (token once), lists, rotates and revokes keys; a verifier sees each step', async () => {
+    const client = createClient({ ...lk.verifierOptions(), environment: 'production' });
+    const verifier = createVerifier(lk.verifierOptions());
+    await verifier.ready();
+    try {
+      const created = await client.apiKeys.create({
+        scope: 'read',
+        name: 'Customer 42',
+        metadata: { customer: '42' },
+        expiresIn: '30d',
+      });
+      expect(created.token.startsWith(lk.project.prefix)).toBe(true);
+      expect(created).toMatchObject({
+        name: 'Customer 42',
+        scope: 'read',
+        environment: 'production',
+        status: 'active',
+      });
+      expect((await verifier.verify(created.token)).valid).toBe(true);
+
+      const page = await client.apiKeys.list({ scope: 'read' });
+      const listed = page.items.find((k) => k.id === created.id)!;
+      expect(listed).toBeDefined();
+      expect(JSON.stringify(page)).not.toContain(created.token);
+
+      const rotated = await client.apiKeys.rotate(created.id, { gracePeriod: '1h' });
+      expect(rotated.id).toBe(created.id);
+      expect(rotated.token).not.toBe(created.token);
+      expect((await verifier.verify(rotated.token)).keyId).toBe(created.id);
+      expect((await verifier.verify(created.token)).rotatingUntil).not.toBeNull();
+
+      const revoked = await client.apiKeys.revoke(created.id);
+      expect(revoked.status).toBe('revoked');
+      await expect
+        .poll(async () => (await verifier.verify(rotated.token)).code, { timeout: 1000 })
+        .toBe('REVOKED');
+    } finally {
+      await verifier.close();
+    }
+  });
+
+  it('answers with the shared error codes', async () => {
+    const client = createClient({ ...lk.verifierOptions() });
+    const err = await client.apiKeys
+      .create({ scope: 'admin', name: 'x', environment: 'production' })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(AppError);
+    expect(err.code).toBe('INVALID_INPUT');
+    expect(err.details).toMatchObject({ declared: ['billing', 'read', 'writer'] });
+    expect((await client.apiKeys.revoke('ak_nope').catch((e) => e)).code).toBe('NOT_FOUND');
+    const stranger = createClient({ ...lk.verifierOptions(), token: 'lk_pat_nope' });
+    expect((await stranger.apiKeys.list().catch((e) => e)).code).toBe('INVALID_TOKEN');
+  });
+});

@@ -1,0 +1,179 @@
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeProject, type ProjectFixture } from '../api-keys/fixtures.js';
+import { useTestApp } from '../helpers/app.js';
+
+const t = useTestApp();
+let url: string;
+let p: ProjectFixture;
+
+beforeAll(async () => {
+  await t.app.listen({ host: '127.0.0.1', port: 0 });
+  const addr = t.app.server.address();
+  url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  p = await makeProject(t);
+});
+afterAll(async () => {
+  // Streams end on close (preClose), or close() would wait for them forever.
+  await t.app.close();
+});
+
+type Frame = { id?: string; event: string; data: Record<string, unknown> };
+
+/** Reads server-sent events until `until` says stop. */
+async function stream(
+  token: string,
+  path: string,
+  until: (frames: Frame[]) => boolean,
+  headers: Record<string, string> = {},
+) {
+  const ac = new AbortController();
+  const res = await fetch(url + path, {
+    headers: { authorization: `Bearer ${token}`, ...headers },
+    signal: ac.signal,
+  });
+  const frames: Frame[] = [];
+  if (!res.ok || !res.body) return { res, frames, close: () => ac.abort() };
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  const done = (async () => {
+    while (!until(frames)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += value;
+      let end = buffer.indexOf('\n\n');
+      while (end !== -1) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        end = buffer.indexOf('\n\n');
+        const f: Partial<Frame> = {};
+        for (const line of block.split('\n')) {
+          if (line.startsWith('id: ')) f.id = line.slice(4);
+          if (line.startsWith('event: ')) f.event = line.slice(7);
+          if (line.startsWith('data: ')) f.data = JSON.parse(line.slice(6));
+        }
+        if (f.event) frames.push(f as Frame);
+      }
+    }
+  })();
+  return { res, frames, done, close: () => ac.abort() };
+}
+
+const hex = (token: string) => createHash('sha256').update(token).digest('hex');
+const eventsPath = (env = 'production') => `${p.base}/events?environment=${env}`;
+
+describe('GET …/projects/:project/events (key changes for SDKs)', () => {
+  it('says hello, then pushes a revocation with the key hash and never the token', async () => {
+    const key = await p.createKey();
+    const s = await stream(p.owner.token, eventsPath(), (f) => f.some((x) => x.event === 'revoked'));
+    expect(s.res.headers.get('content-type')).toContain('text/event-stream');
+    await t.app.inject({
+      method: 'DELETE',
+      url: `${p.base}/api-keys/${key.id}`,
+      headers: t.auth(p.owner.token),
+    });
+    await s.done;
+    s.close();
+    expect(s.frames[0]).toMatchObject({
+      event: 'hello',
+      data: { resumed: false, cache: true, environment: 'production' },
+    });
+    const revoked = s.frames.find((f) => f.event === 'revoked')!;
+    expect(revoked.data.hashes).toContain(hex(key.token));
+    expect(JSON.stringify(s.frames)).not.toContain(key.token);
+  });
+
+  it('resumes after a disconnect with Last-Event-ID, replaying only this environment', async () => {
+    const first = await stream(p.owner.token, eventsPath(), (f) => f.length >= 1);
+    await first.done;
+    first.close();
+    const cursor = first.frames[0]!.id!;
+    const key = await p.createKey();
+    await t.app.inject({
+      method: 'POST',
+      url: `${p.base}/api-keys/${key.id}/rotate`,
+      headers: t.auth(p.owner.token),
+      payload: { gracePeriod: '1h' },
+    });
+    // Give the NOTIFY a moment to arrive while nobody is connected.
+    await new Promise((r) => setTimeout(r, 200));
+    const again = await stream(p.owner.token, eventsPath(), (f) => f.some((x) => x.event === 'rotated'), {
+      'last-event-id': cursor,
+    });
+    await again.done;
+    again.close();
+    expect(again.frames[0]).toMatchObject({ event: 'hello', data: { resumed: true } });
+    expect(again.frames.find((f) => f.event === 'rotated')!.data.hashes).toContain(hex(key.token));
+
+    const staging = await stream(p.owner.token, eventsPath('staging'), (f) => f.length >= 1, {
+      'last-event-id': cursor,
+    });
+    await staging.done;
+    staging.close();
+    expect(staging.frames).toHaveLength(1);
+    expect(staging.frames[0]!.data.resumed).toBe(true);
+  });
+
+  it('refuses to resume from an unknown position (the SDK then drops its cache)', async () => {
+    const s = await stream(p.owner.token, eventsPath(), (f) => f.length >= 1, { 'last-event-id': 'abc-1' });
+    await s.done;
+    s.close();
+    expect(s.frames[0]!.data.resumed).toBe(false);
+  });
+
+  it('404 for an unknown environment, another org or project; 401 without a token', async () => {
+    expect((await fetch(url + eventsPath('nope'), { headers: t.auth(p.owner.token) })).status).toBe(404);
+    const other = await makeProject(t);
+    expect((await fetch(url + eventsPath(), { headers: t.auth(other.owner.token) })).status).toBe(404);
+    expect((await fetch(url + eventsPath())).status).toBe(401);
+  });
+});
+
+describe('POST …/projects/:project/usage', () => {
+  it('sets lastUsedAt for this project’s keys only, coalesced', async () => {
+    const key = await p.createKey();
+    const other = await makeProject(t);
+    const theirs = await other.createKey();
+    const at = t.clock.now().toISOString();
+    const item = (keyId: string) => ({
+      keyId,
+      route: 'GET /v1/projects',
+      outcome: 'VALID',
+      count: 3,
+      latencyMsTotal: 1.5,
+      latencyMsMax: 1,
+      lastAt: at,
+    });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `${p.base}/usage`,
+      headers: t.auth(p.owner.token),
+      payload: { items: [item(key.id), item(theirs.id)], dropped: 0 },
+    });
+    expect(res.statusCode, res.body).toBe(202);
+    expect(res.json()).toEqual({ accepted: 2, lastUsedUpdated: 1 });
+    const list = async (f: ProjectFixture) =>
+      (
+        await t.app.inject({ method: 'GET', url: `${f.base}/api-keys`, headers: t.auth(f.owner.token) })
+      ).json().items;
+    expect((await list(p)).find((k: { id: string }) => k.id === key.id).lastUsedAt).not.toBeNull();
+    expect((await list(other))[0].lastUsedAt).toBeNull();
+    const again = await t.app.inject({
+      method: 'POST',
+      url: `${p.base}/usage`,
+      headers: t.auth(p.owner.token),
+      payload: { items: [item(key.id)] },
+    });
+    expect(again.json().lastUsedUpdated).toBe(0);
+  });
+
+  it('refuses unknown fields', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `${p.base}/usage`,
+      headers: t.auth(p.owner.token),
+      payload: { items: [], token: 'x' },
+    });
+    expect(res.statusCode).toBe(400);
+  });
+});

@@ -13,7 +13,17 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: 'core', include: ['packages/core/test/**/*.test.ts'] } },
       { extends: true, test: { name: 'cli', include: ['packages/cli/test/**/*.test.ts'] } },
-      { extends: true, test: { name: 'sdk', include: ['packages/sdk/test/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: {
+          name: 'sdk',
+          include: ['packages/sdk/test/**/*.test.ts'],
+          // Verifier and adapter tests talk to a real Latchkey server on the test run's PostgreSQL.
+          globalSetup: [serverSetup],
+          testTimeout: 15_000,
+          hookTimeout: 60_000,
+        },
+      },
       {
         extends: true,
         test: {

@@ -4,6 +4,7 @@ import { firstCommandWord, registerCommands } from './registry.js';
 // Keep this file's imports to commander and the registry: everything else loads per command.
 const VERSION = typeof __LATCH_VERSION__ === 'string' ? __LATCH_VERSION__ : '0.0.0-dev';
 const json = process.argv.includes('--json');
+const word = firstCommandWord(process.argv.slice(2));
 
 const HELP_FOOTER = `
 Environment:
@@ -17,7 +18,8 @@ Exit codes: 0 ok, 1 error, 2 bad usage or cancelled, 4 not signed in or token re
 
 const program = new Command('latch')
   .description('Latchkey: sign-in, tokens, orgs, API keys and secrets for your apps.')
-  .version(VERSION, '-V, --version', 'print the version')
+  // Long --version only without a command: `latch secrets rollback X --version 3` is the command's.
+  .version(VERSION, word ? '-V' : '-V, --version', 'print the version')
   .option('--json', 'machine-readable output on stdout; messages stay on stderr')
   .option('--org <org>', 'org to act on, by name or id (default: the active org)')
   .option('--api-url <url>', 'Latchkey server URL')
@@ -39,7 +41,7 @@ registerCommands(
     const { execute } = await import('./lib/run.js');
     await execute(spec, opts, command.optsWithGlobals());
   },
-  firstCommandWord(process.argv.slice(2)),
+  word,
 );
 
 try {

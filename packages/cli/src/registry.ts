@@ -26,6 +26,8 @@ export type LeafSpec = {
   /** Runs without the io object (no config, no API client): the server owns its own set-up. */
   bare?: boolean;
   help?: string;
+  /** Commands under this one (`latch server rotate-master-key`); the leaf itself still runs alone. */
+  subcommands?: LeafSpec[];
 };
 type GroupSpec = {
   name: string;
@@ -124,15 +126,32 @@ export const SERVERS: LeafSpec[] = [
     options: serverOptions,
     load: () => import('./commands/server/start.js'),
     bare: true,
+    subcommands: [
+      {
+        name: 'rotate-master-key',
+        summary: 're-wrap every data key with a new master key (works while servers run)',
+        options: [
+          { flags: '--new-key-file <file>', description: 'file holding the new key (32 bytes, base64)' },
+          { flags: '--data-dir <dir>', description: 'data folder of an embedded database or dev server' },
+        ],
+        load: () => import('./commands/server/rotate-master-key.js'),
+        bare: true,
+        help: [
+          '',
+          "The current key is LATCH_MASTER_KEY (or the dev data folder's master.key); the database is",
+          'LATCH_DATABASE_URL, else the embedded one in the data folder, else DATABASE_URL.',
+          '',
+          'Example:',
+          '  openssl rand -base64 32 > new.key',
+          '  LATCH_MASTER_KEY=… DATABASE_URL=… latch server rotate-master-key --new-key-file new.key',
+        ].join('\n'),
+      },
+    ],
   },
 ];
 
 // Literals, not core's: importing core here would put it on the start-up path.
 const API_KEY_STATUSES = ['active', 'expiring', 'rotating', 'expired', 'revoked'] as const;
-const API_KEY_PROJECT: OptionSpec = {
-  flags: '--project <project>',
-  description: 'project name or id (default: LATCH_PROJECT, then the linked folder)',
-};
 
 // Projects, environments and the access manifest. `--project` falls back to LATCH_PROJECT, then
 // to the linked folder (lib/project.ts).
@@ -243,6 +262,146 @@ const PROJECT_GROUPS: GroupSpec[] = [
     ],
   },
 ];
+
+// Secrets, releases, runs (SPEC section 7).
+const ENV_OPTION: OptionSpec = { flags: '--env <name>', description: 'environment (default: the only one)' };
+const SECRET_NAME: ArgSpec = { syntax: '<name>', key: 'name', description: 'UPPER_SNAKE_CASE name' };
+const SECRET_GROUPS: GroupSpec[] = [
+  {
+    name: 'secrets',
+    summary: "an environment's secrets: encrypted, versioned, live at the next deploy",
+    commands: [
+      {
+        name: 'set',
+        summary: 'set a secret (a new version; live at the next deploy)',
+        args: [SECRET_NAME, { syntax: '[value]', key: 'value', description: 'the value; - reads stdin' }],
+        options: [ENV_OPTION, PROJECT_OPTION],
+        load: () => import('./commands/secrets/set.js'),
+        help: '\nExamples:\n  latch secrets set STRIPE_SECRET_KEY sk_live_123 --env production\n  pbpaste | latch secrets set STRIPE_SECRET_KEY - --env production   # stays out of shell history',
+      },
+      {
+        name: 'get',
+        summary: 'print a value (the read is audited)',
+        args: [SECRET_NAME],
+        options: [{ flags: '--version <n>', description: 'an older version' }, ENV_OPTION, PROJECT_OPTION],
+        load: () => import('./commands/secrets/get.js'),
+      },
+      {
+        name: 'list',
+        summary: 'names, masked values, versions, and what waits for the next deploy',
+        options: [ENV_OPTION, PROJECT_OPTION],
+        load: () => import('./commands/secrets/list.js'),
+      },
+      {
+        name: 'unset',
+        summary: 'remove a secret (a new version; gone at the next deploy)',
+        args: [SECRET_NAME],
+        options: [ENV_OPTION, PROJECT_OPTION],
+        load: () => import('./commands/secrets/unset.js'),
+      },
+      {
+        name: 'history',
+        summary: "a secret's versions: who, when, which releases",
+        args: [SECRET_NAME],
+        options: [
+          { flags: '--reveal', description: 'show the values too (audited)' },
+          ENV_OPTION,
+          PROJECT_OPTION,
+        ],
+        load: () => import('./commands/secrets/history.js'),
+      },
+      {
+        name: 'rollback',
+        summary: "make a new version with an older version's value",
+        args: [SECRET_NAME],
+        options: [
+          { flags: '--version <n>', description: 'the version whose value to restore' },
+          ENV_OPTION,
+          PROJECT_OPTION,
+        ],
+        load: () => import('./commands/secrets/rollback.js'),
+      },
+      {
+        name: 'import',
+        summary: 'import a .env file (reports added, changed, unchanged)',
+        args: [{ syntax: '<file>', key: 'file', description: '.env file, or - for stdin' }],
+        options: [
+          { flags: '--dry-run', description: 'report without changing anything' },
+          ENV_OPTION,
+          PROJECT_OPTION,
+        ],
+        load: () => import('./commands/secrets/import.js'),
+      },
+      {
+        name: 'export',
+        summary: 'print the released values as .env or JSON',
+        options: [
+          { flags: '--format <format>', description: 'dotenv or json', choices: ['dotenv', 'json'] },
+          { flags: '--latest', description: 'the newest versions instead of the current release' },
+          ENV_OPTION,
+          PROJECT_OPTION,
+        ],
+        load: () => import('./commands/secrets/export.js'),
+      },
+    ],
+  },
+  {
+    name: 'releases',
+    summary: 'releases made by `latch deploy`',
+    commands: [
+      {
+        name: 'list',
+        summary: 'releases, newest first (* = in force)',
+        options: [{ flags: '--env <name>', description: 'only this environment' }, PROJECT_OPTION],
+        load: () => import('./commands/releases/list.js'),
+      },
+      {
+        name: 'rollback',
+        summary: "make a new release with an older release's contents",
+        options: [
+          { flags: '--env <name>', description: 'environment' },
+          { flags: '--to <release>', description: 'the release to restore, e.g. v3' },
+          PROJECT_OPTION,
+        ],
+        load: () => import('./commands/releases/rollback.js'),
+      },
+    ],
+  },
+];
+const deploy: LeafSpec = {
+  name: 'deploy',
+  summary: 'make a release: push latch.config, pin the current secret versions',
+  options: [
+    { flags: '--env <name>', description: 'environment (created on its first deploy)' },
+    { flags: '-m, --message <text>', description: 'why, shown in `latch releases list`' },
+    { flags: '--no-manifest', description: 'do not push latch.config.* even if there is one' },
+    CONFIG_OPTION,
+    PROJECT_OPTION,
+  ],
+  load: () => import('./commands/releases/deploy.js'),
+  help: '\nExamples:\n  latch deploy --env staging\n  LATCH_TOKEN=lk_key_… latch deploy --env production --yes -m "v2.3.1"',
+};
+const runLeaf: LeafSpec = {
+  name: 'run',
+  summary: "run a command with the environment's released secrets",
+  args: [{ syntax: '[command...]', key: 'command', description: 'the command and its arguments, after --' }],
+  options: [
+    { flags: '--env <name>', description: 'environment (default: the only one)' },
+    { flags: '--latest', description: 'the newest versions instead of the current release' },
+    { flags: '--no-inherit', description: "do not pass this shell's environment, only the secrets" },
+    { flags: '--dry-run', description: 'list the names it would set, run nothing' },
+    PROJECT_OPTION,
+  ],
+  load: () => import('./commands/secrets/run.js'),
+  help: [
+    '',
+    'Examples:',
+    '  latch run --env production -- node server.js',
+    '  latch run --env staging --dry-run -- npm start',
+    '',
+    "Exits with the command's exit code (128+N when it dies of signal N).",
+  ].join('\n'),
+};
 
 export const GROUPS: GroupSpec[] = [
   { name: 'auth', summary: 'sign-in state', commands: [login, logout, status] },
@@ -430,11 +589,20 @@ export const GROUPS: GroupSpec[] = [
         args: [{ syntax: '[name]', key: 'nameArg', description: 'key name (or --name)' }],
         options: [
           { flags: '-n, --name <name>', description: 'key name' },
-          { flags: '-s, --scope <scope>', description: "one of the environment's declared scopes (`latch scopes list`)" },
+          {
+            flags: '-s, --scope <scope>',
+            description: "one of the environment's declared scopes (`latch scopes list`)",
+          },
           { flags: '--env <name>', description: 'environment (default: the only one)' },
-          { flags: '--expires <duration>', description: 'lifetime: 90d, 12h, or a day count (default: none)' },
-          { flags: '--meta <key=value...>', description: 'metadata returned by every verification (repeatable)' },
-          API_KEY_PROJECT,
+          {
+            flags: '--expires <duration>',
+            description: 'lifetime: 90d, 12h, or a day count (default: none)',
+          },
+          {
+            flags: '--meta <key=value...>',
+            description: 'metadata returned by every verification (repeatable)',
+          },
+          PROJECT_OPTION,
         ],
         load: () => import('./commands/api-keys/create.js'),
         help: '\nExamples:\n  latch api-keys create "Warehouse sync" --scope read --env production --expires 90d\n  latch api-keys create --name billing --scope billing.export --meta customer=acme > key',
@@ -446,7 +614,7 @@ export const GROUPS: GroupSpec[] = [
           { flags: '-s, --scope <scope>', description: 'only keys of this scope' },
           { flags: '--env <name>', description: 'only keys of this environment' },
           { flags: '--status <status>', description: 'only keys in this state', choices: API_KEY_STATUSES },
-          API_KEY_PROJECT,
+          PROJECT_OPTION,
         ],
         load: () => import('./commands/api-keys/list.js'),
       },
@@ -455,8 +623,11 @@ export const GROUPS: GroupSpec[] = [
         summary: 'give a key a new secret; the old one works for a grace period',
         args: [{ syntax: '<id>', key: 'id', description: 'key id (see `latch api-keys list`)' }],
         options: [
-          { flags: '--grace-period <duration>', description: 'how long the old secret keeps working: 0 to 30d (default 24h)' },
-          API_KEY_PROJECT,
+          {
+            flags: '--grace-period <duration>',
+            description: 'how long the old secret keeps working: 0 to 30d (default 24h)',
+          },
+          PROJECT_OPTION,
         ],
         load: () => import('./commands/api-keys/rotate.js'),
       },
@@ -464,12 +635,13 @@ export const GROUPS: GroupSpec[] = [
         name: 'revoke',
         summary: 'revoke a key at once, on every server',
         args: [{ syntax: '<id>', key: 'id', description: 'key id (see `latch api-keys list`)' }],
-        options: [API_KEY_PROJECT],
+        options: [PROJECT_OPTION],
         load: () => import('./commands/api-keys/revoke.js'),
       },
     ],
   },
   ...PROJECT_GROUPS,
+  ...SECRET_GROUPS,
 ];
 
 function parsePort(value: string): number {
@@ -478,7 +650,7 @@ function parsePort(value: string): number {
   return n;
 }
 
-function addLeaf(parent: Command, spec: LeafSpec, runner: Runner): void {
+function addLeaf(parent: Command, spec: LeafSpec, runner: Runner, nested = false): void {
   const cmd = parent.command(spec.name).description(spec.summary);
   for (const a of spec.args ?? []) cmd.argument(a.syntax, a.description);
   for (const o of spec.options ?? []) {
@@ -489,10 +661,15 @@ function addLeaf(parent: Command, spec: LeafSpec, runner: Runner): void {
     cmd.addOption(option);
   }
   if (spec.help) cmd.addHelpText('after', spec.help);
+  for (const sub of spec.subcommands ?? []) addLeaf(cmd, sub, runner, true);
   cmd.action(async (...params: unknown[]) => {
     // commander calls back with (positional args…, options, command).
     const command = params[params.length - 1] as Command;
-    const opts: Record<string, unknown> = { ...command.opts() };
+    // Under a leaf (`latch server rotate-master-key --data-dir x`), commander gives options the
+    // parent also has to the parent: take them from there.
+    const inherited = nested ? (command.parent?.opts() ?? {}) : {};
+    const own = Object.fromEntries(Object.entries(command.opts()).filter(([, v]) => v !== undefined));
+    const opts: Record<string, unknown> = { ...inherited, ...own };
     (spec.args ?? []).forEach((a, i) => {
       opts[a.key] = params[i];
     });
@@ -542,6 +719,6 @@ export function registerCommands(
     if (expandAll || word === group.name) for (const leaf of group.commands) addLeaf(cmd, leaf, runner);
     if (expandAll || word === group.name) for (const sub of group.groups ?? []) addGroup(cmd, sub, runner);
   }
-  for (const spec of [link, routes]) addLeaf(program, spec, runner);
+  for (const spec of [link, routes, deploy, runLeaf]) addLeaf(program, spec, runner);
   for (const spec of SERVERS) addLeaf(program, spec, runner);
 }

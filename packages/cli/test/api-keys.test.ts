@@ -7,7 +7,7 @@ import { run as rotate } from '../src/commands/api-keys/rotate.js';
 import { ApiError } from '../src/lib/api.js';
 import { ConfigStore } from '../src/lib/config.js';
 import { toFailure } from '../src/lib/errors.js';
-import { CliError, EXIT } from '../src/lib/exit.js';
+import { type CliError, EXIT } from '../src/lib/exit.js';
 import { type Handler, patToken, startFakeApi, tempDir, testIo } from './helpers.js';
 
 let close: (() => Promise<void>) | undefined;
@@ -43,7 +43,11 @@ async function signedIn(handler: Handler) {
   const api = await startFakeApi(handler);
   close = api.close;
   const dir = tempDir();
-  new ConfigStore(dir).update({ apiUrl: api.url, token: patToken(), activeOrg: { id: 'org_team', name: 'Acme' } });
+  new ConfigStore(dir).update({
+    apiUrl: api.url,
+    token: patToken(),
+    activeOrg: { id: 'org_team', name: 'Acme' },
+  });
   return { api, io: (globals = {}) => testIo(globals, { configDir: dir, env: { LATCH_PROJECT: 'acme' } }) };
 }
 
@@ -56,9 +60,14 @@ describe('latch api-keys create', () => {
         : { status: 201, body: { ...KEY, token } },
     );
     const out = io();
-    await create({ nameArg: 'Warehouse sync', scope: 'read', env: 'production', expires: '90d', meta: ['customer=c1'] }, out);
+    await create(
+      { nameArg: 'Warehouse sync', scope: 'read', env: 'production', expires: '90d', meta: ['customer=c1'] },
+      out,
+    );
     expect(out.stdoutText()).toBe(`${token}\n`);
-    expect(out.stderrText()).toMatch(/Created API key Warehouse sync \(ak_1\) for acme\/production: scope read/);
+    expect(out.stderrText()).toMatch(
+      /Created API key Warehouse sync \(ak_1\) for acme\/production: scope read/,
+    );
     expect(out.stderrText()).toMatch(/will not be shown again/);
     const post = api.seen.find((s) => s.method === 'POST');
     expect(post?.path).toBe(`${base}/api-keys`);
@@ -76,9 +85,14 @@ describe('latch api-keys create', () => {
     const { io } = await signedIn((req) =>
       req.path.endsWith('/environments')
         ? { body: { items: ENVS, nextCursor: null } }
-        : { status: 400, body: { error: { code: 'INVALID_INPUT', message, hint: 'Pick a declared scope.' } } },
+        : {
+            status: 400,
+            body: { error: { code: 'INVALID_INPUT', message, hint: 'Pick a declared scope.' } },
+          },
     );
-    const err = await create({ nameArg: 'x', scope: 'admin', env: 'production' }, io()).catch((e: unknown) => e);
+    const err = await create({ nameArg: 'x', scope: 'admin', env: 'production' }, io()).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(ApiError);
     const failure = toFailure(err);
     expect(failure.message).toBe(message);
@@ -110,7 +124,9 @@ describe('latch api-keys create', () => {
 
   it('says how to pick a project when none is selected', async () => {
     const noProject = testIo({}, { configDir: tempDir(), env: { LATCH_TOKEN: patToken() } });
-    const err = (await create({ nameArg: 'x', scope: 'read', env: 'production' }, noProject).catch((e: unknown) => e)) as CliError;
+    const err = (await create({ nameArg: 'x', scope: 'read', env: 'production' }, noProject).catch(
+      (e: unknown) => e,
+    )) as CliError;
     expect(err.exitCode).toBe(EXIT.usage);
     expect(err.hint).toMatch(/--project|LATCH_PROJECT|latch link/);
   });
@@ -123,7 +139,9 @@ describe('latch api-keys list', () => {
     await list({ scope: 'read', env: 'Production', status: 'active' }, out);
     const [header, row] = out.stdoutText().trimEnd().split('\n');
     expect(header).toMatch(/^NAME\s+ID\s+PREFIX\s+SCOPE\s+ENV\s+CREATED\s+LAST USED\s+EXPIRES\s+STATUS$/);
-    expect(row).toMatch(/^Warehouse sync\s+ak_1\s+acme_AbCd…\s+read\s+production\s+2026-01-01\s+never\s+2026-04-01\s+active$/);
+    expect(row).toMatch(
+      /^Warehouse sync\s+ak_1\s+acme_AbCd…\s+read\s+production\s+2026-01-01\s+never\s+2026-04-01\s+active$/,
+    );
     const q = api.seen[0]!.query;
     expect([q.get('scope'), q.get('env'), q.get('status')]).toEqual(['read', 'production', 'active']);
     const json = io({ json: true });
@@ -142,7 +160,11 @@ describe('latch api-keys rotate and revoke', () => {
     await rotate({ id: 'ak_1', gracePeriod: '24h' }, out);
     expect(out.stdoutText()).toBe(`${token}\n`);
     expect(out.stderrText()).toContain('keeps working until 2026-01-02 00:00 UTC');
-    expect(api.seen[0]).toMatchObject({ method: 'POST', path: `${base}/api-keys/ak_1/rotate`, json: { gracePeriod: '24h' } });
+    expect(api.seen[0]).toMatchObject({
+      method: 'POST',
+      path: `${base}/api-keys/ak_1/rotate`,
+      json: { gracePeriod: '24h' },
+    });
   });
 
   it('revoke needs --yes without a terminal, then revokes', async () => {

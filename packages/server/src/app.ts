@@ -17,6 +17,7 @@ import { collectRouteTable, type RouteInfo, registerSecurity } from './http/secu
 import { routeModules } from './routes/index.js';
 import { createServices, type Services } from './services/index.js';
 import type { Database } from './store/db.js';
+import { createEventBus } from './store/notify.js';
 
 export type AppDeps = {
   database: Database;
@@ -57,7 +58,14 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     reply.header('X-Request-Id', req.id);
   });
 
-  const services = createServices({ db: database.db, clock, config });
+  // Cross-node cache invalidation (LISTEN/NOTIFY); listens once the app is ready, stops on close.
+  const bus = createEventBus(database.pool, app.log);
+  const services = createServices({ db: database.db, clock, config, bus });
+  app.addHook('onReady', () => bus.start());
+  app.addHook('onClose', async () => {
+    await services.apiKeys.close();
+    await bus.close();
+  });
   const limiters = createLimiters(config);
   const routeTable = collectRouteTable(app);
 

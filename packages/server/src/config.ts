@@ -8,11 +8,17 @@ export type ServerConfig = {
   publicUrl: string;
   /** 32-byte key-encryption key (LATCH_MASTER_KEY). Required in production. */
   masterKey: Buffer | null;
+  /** Dev: the file the master key came from, read again after `latch server rotate-master-key`. */
+  masterKeyFile?: string | null;
+  /** LATCH_APP_DATABASE_URL: a PostgreSQL admin URL; each environment then gets its own database. */
+  appDatabaseUrl?: string | null;
   bodyLimitBytes: number;
   /** Secure cookies need https; derived from publicUrl. */
   secureCookies: boolean;
   redisUrl: string | null;
   metricsToken: string | null;
+  /** API-key verification cache size (default 100k entries); 0 turns it off. */
+  verifyCacheEntries?: number;
   rateLimits: {
     /** Every request, per IP. */
     perIp: RateLimitRule;

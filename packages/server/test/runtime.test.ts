@@ -23,7 +23,7 @@ const KEY = Buffer.alloc(32, 7).toString('base64');
 
 /** Starts against the file's test database (not the embedded one) on a free port, logs silenced. */
 function start(mode: 'dev' | 'production', env: Record<string, string> = {}, opts: { port?: number } = {}) {
-  const fullEnv = { DATABASE_URL: db.url, LATCH_LOG_LEVEL: 'silent', ...env };
+  const fullEnv = { LATCH_DATABASE_URL: db.url, LATCH_LOG_LEVEL: 'silent', ...env };
   const settings = readSettings(mode, { port: 0, dataDir: path.join(dir, mode), ...opts }, fullEnv);
   return startLatchkey(settings, { env: fullEnv });
 }
@@ -89,7 +89,7 @@ describe('latch dev', () => {
 
   it('names an unreachable database by host and port, never by its password', async () => {
     const err = await startupError(
-      start('dev', { DATABASE_URL: 'postgres://latch:hunter2@127.0.0.1:1/latch' }),
+      start('dev', { LATCH_DATABASE_URL: 'postgres://latch:hunter2@127.0.0.1:1/latch' }),
     );
     expect(err.message).toContain('Cannot reach PostgreSQL at 127.0.0.1:1');
     expect(err.message).not.toContain('hunter2');

@@ -55,7 +55,7 @@ export function latch(
 /** Starts `latch` with arguments and returns the live process (for flows that wait on us). */
 export function spawnLatch(
   args: string[],
-  opts: { env?: Record<string, string | undefined>; configDir: string },
+  opts: { env?: Record<string, string | undefined>; configDir: string; cwd?: string },
 ) {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...process.env, CI: '', LATCH_TOKEN: '', ...opts.env })) {
@@ -63,7 +63,11 @@ export function spawnLatch(
   }
   env.LATCH_CONFIG_DIR = opts.configDir;
   env.NO_COLOR = '1';
-  const child = spawn(process.execPath, [LATCH_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [LATCH_BIN, ...args], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(opts.cwd ? { cwd: opts.cwd } : {}),
+  });
   const out = { stdout: '', stderr: '' };
   child.stdout.on('data', (d) => {
     out.stdout += d;

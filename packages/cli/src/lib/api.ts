@@ -23,6 +23,16 @@ import type {
   Project,
   PushedManifest,
 } from '@latchkey/core';
+import type {
+  Deployed,
+  ImportedSecrets,
+  Release,
+  ReleasedSecrets,
+  SecretChange,
+  SecretHistory,
+  SecretList,
+  SecretValue,
+} from '@latchkey/core';
 import { isErrorBody } from '@latchkey/core';
 import { CliError, EXIT } from './exit.js';
 import { type HttpResponse, nodeTransport, type Transport } from './http.js';
@@ -79,6 +89,8 @@ export type ApiOptions = { apiUrl: string; token?: string | undefined; transport
 type Page<T> = { items: T[]; nextCursor?: string | null };
 
 const seg = encodeURIComponent;
+const envPath = (org: string, project: string, env: string) =>
+  `/api/v1/orgs/${seg(org)}/projects/${seg(project)}/environments/${seg(env)}`;
 
 export function createApi(opts: ApiOptions) {
   const transport = opts.transport ?? nodeTransport;
@@ -249,6 +261,68 @@ export function createApi(opts: ApiOptions) {
           `/api/v1/orgs/${seg(org)}/projects/${seg(project)}/environments/${seg(env)}/manifest`,
           manifest,
         ),
+    },
+    /** An environment's secrets; `env` is its name. Values only ever go in bodies, never URLs. */
+    secrets: {
+      async list(org: string, project: string, env: string): Promise<SecretList> {
+        const path = `${envPath(org, project, env)}/secrets`;
+        let cursor: string | null = null;
+        let first: SecretList | undefined;
+        do {
+          const qs: string = new URLSearchParams({ limit: '500', ...(cursor ? { cursor } : {}) }).toString();
+          const page: SecretList = await call<SecretList>('GET', `${path}?${qs}`);
+          if (first) first.items.push(...page.items);
+          else first = page;
+          cursor = page.nextCursor;
+        } while (cursor);
+        return { ...first!, nextCursor: null };
+      },
+      get: (org: string, project: string, env: string, name: string, version?: number) =>
+        call<SecretValue>(
+          'GET',
+          `${envPath(org, project, env)}/secrets/${seg(name)}${version ? `?version=${version}` : ''}`,
+        ),
+      set: (org: string, project: string, env: string, name: string, value: string) =>
+        call<SecretChange>('PUT', `${envPath(org, project, env)}/secrets/${seg(name)}`, { value }),
+      unset: (org: string, project: string, env: string, name: string) =>
+        call<SecretChange>('DELETE', `${envPath(org, project, env)}/secrets/${seg(name)}`),
+      async history(org: string, project: string, env: string, name: string, reveal: boolean) {
+        const path = `${envPath(org, project, env)}/secrets/${seg(name)}/history`;
+        let cursor: string | null = null;
+        let first: SecretHistory | undefined;
+        do {
+          const query = new URLSearchParams({
+            limit: '500',
+            ...(reveal ? { reveal: 'true' } : {}),
+            ...(cursor ? { cursor } : {}),
+          });
+          const page: SecretHistory = await call<SecretHistory>('GET', `${path}?${query}`);
+          if (first) first.items.push(...page.items);
+          else first = page;
+          cursor = page.nextCursor;
+        } while (cursor);
+        return first!;
+      },
+      rollback: (org: string, project: string, env: string, name: string, version: number) =>
+        call<SecretChange>('POST', `${envPath(org, project, env)}/secrets/${seg(name)}/rollback`, {
+          version,
+        }),
+      import: (org: string, project: string, env: string, content: string, dryRun: boolean) =>
+        call<ImportedSecrets>('POST', `${envPath(org, project, env)}/secrets/import`, { content, dryRun }),
+      /** The current release's values (`latch run`, export), or the newest ones with `latest`. */
+      released: (org: string, project: string, env: string, latest: boolean) =>
+        call<ReleasedSecrets>(
+          'GET',
+          `${envPath(org, project, env)}/released-secrets${latest ? '?latest=true' : ''}`,
+        ),
+    },
+    releases: {
+      deploy: (org: string, project: string, env: string, body: { message?: string; manifest?: unknown }) =>
+        call<Deployed>('POST', `${envPath(org, project, env)}/deploy`, body),
+      list: (org: string, project: string, env?: string) =>
+        all<Release>(`/api/v1/orgs/${seg(org)}/projects/${seg(project)}/releases`, env ? { env } : {}),
+      rollback: (org: string, project: string, env: string, release: string) =>
+        call<Deployed>('POST', `${envPath(org, project, env)}/releases/${seg(release)}/rollback`),
     },
     oauth: {
       async deviceCode(deviceName: string): Promise<DeviceCodeAnswer> {

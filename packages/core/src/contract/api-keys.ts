@@ -3,10 +3,16 @@ import { Id, OrgParams, PageQuery, Timestamp } from './common.js';
 
 /** App API-key scope names are the project's own (SPEC 4): `read`, `orders:read`, `billing.export`. */
 export const API_KEY_SCOPE_RE = /^[a-z][a-z0-9_.:-]{0,63}$/;
-export const ApiKeyScopeName = z.string().regex(API_KEY_SCOPE_RE, 'must be a scope name like read or orders:read');
+export const ApiKeyScopeName = z
+  .string()
+  .regex(API_KEY_SCOPE_RE, 'must be a scope name like read or orders:read');
 
 /** Metadata travels with the key into every verification, so it is kept small and flat. */
-export const API_KEY_METADATA_LIMITS = { maxKeys: 20, keyPattern: /^[a-zA-Z0-9_.-]{1,40}$/, maxValueLength: 500 };
+export const API_KEY_METADATA_LIMITS = {
+  maxKeys: 20,
+  keyPattern: /^[a-zA-Z0-9_.-]{1,40}$/,
+  maxValueLength: 500,
+};
 export const ApiKeyMetadata = z
   .record(
     z.string().regex(API_KEY_METADATA_LIMITS.keyPattern, 'metadata keys are 1–40 of a-z A-Z 0-9 _ . -'),

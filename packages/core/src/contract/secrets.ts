@@ -25,7 +25,9 @@ export type SecretStatus = z.infer<typeof SecretStatus>;
 export const SecretSummary = z.object({
   name: z.string(),
   status: SecretStatus,
-  managed: z.boolean().describe('kept by Latchkey (e.g. DATABASE_URL of the environment database): read-only'),
+  managed: z
+    .boolean()
+    .describe('kept by Latchkey (e.g. DATABASE_URL of the environment database): read-only'),
   version: z.number().int().nullable().describe('null without secrets:read'),
   releasedVersion: z.number().int().nullable().describe('the version the current release pins, if any'),
   masked: z.string().nullable().describe('a fixed mask when a value exists; null without secrets:read'),

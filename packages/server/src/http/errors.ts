@@ -84,7 +84,12 @@ function isDatabaseDown(e: { code?: string; message?: string; cause?: unknown } 
 export function registerErrorHandling(app: FastifyInstance) {
   app.setErrorHandler((err, req, reply) => {
     const appErr = toAppError(err);
-    if (appErr.code === 'INTERNAL' || appErr.code === 'DATABASE_UNAVAILABLE') {
+    // INTEGRITY_ERROR: tampered or misplaced ciphertext; its message names the secret, never a value.
+    if (
+      appErr.code === 'INTERNAL' ||
+      appErr.code === 'DATABASE_UNAVAILABLE' ||
+      appErr.code === 'INTEGRITY_ERROR'
+    ) {
       req.log.error({ err: appErr.cause ?? err }, 'request failed');
     }
     if (appErr.retryAfterSeconds !== undefined) reply.header('Retry-After', String(appErr.retryAfterSeconds));

@@ -1,6 +1,9 @@
 import { chmod, mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import { type App, buildApp } from '../app.js';
 import { defaultConfig } from '../config.js';
+import { masterKeyId } from '../services/secrets/crypto.js';
+import { verifyMasterKey } from '../services/secrets/master-key.js';
 import { openDatabase } from '../store/db.js';
 import { startEmbeddedPostgres } from '../store/embedded.js';
 import type { PostgresExit } from '../store/embedded-process.js';
@@ -82,6 +85,7 @@ async function start(
   }
   step();
   const masterKey = envKey ?? (await devMasterKey(dataDir));
+  const masterKeyFile = envKey ? null : path.join(dataDir, 'master.key');
   if (settings.port !== 0) {
     await probePort(host, settings.port).catch((err) => {
       throw listenStartupError(err, host, settings.port) ?? err;
@@ -90,6 +94,7 @@ async function start(
 
   let databaseUrl = settings.databaseUrl;
   let embeddedExit: Promise<PostgresExit> | null = null;
+  let embeddedAdminUrl: string | null = null;
   let databaseLabel = `PostgreSQL at ${describeDatabaseTarget(databaseUrl ?? '')}`;
   if (databaseUrl === null) {
     // The lock is ours, so a PostgreSQL still running on this folder is a crashed run's leftover.
@@ -101,6 +106,7 @@ async function start(
     resources.add('embedded PostgreSQL', pg.stop);
     step();
     databaseUrl = pg.url;
+    embeddedAdminUrl = pg.adminUrl;
     embeddedExit = pg.exited;
     databaseLabel = `embedded PostgreSQL in ${dataDir}/pg`;
   }
@@ -112,6 +118,10 @@ async function start(
   await migrate(database.pool).catch((err) => {
     throw databaseStartupError(err, databaseUrl, source);
   });
+  // A wrong key would turn every secret read into an integrity error: refuse to start instead.
+  if ((await verifyMasterKey(database.db, masterKey)) === 'mismatch') {
+    throw wrongMasterKey(masterKey, masterKeyFile);
+  }
   step();
 
   // Port 0 is resolved now rather than by listen(): the public URL must be known to build the app.
@@ -121,6 +131,8 @@ async function start(
     mode,
     publicUrl: url,
     masterKey,
+    masterKeyFile,
+    appDatabaseUrl: settings.appDatabaseUrl ?? (mode === 'dev' ? embeddedAdminUrl : null),
     redisUrl: settings.redisUrl,
     metricsToken: settings.metricsToken,
     ...(settings.bodyLimitBytes ? { bodyLimitBytes: settings.bodyLimitBytes } : {}),
@@ -130,6 +142,8 @@ async function start(
     config,
     logger: loggerOptions(mode, env.LATCH_LOG_LEVEL || 'info'),
   });
+  // Unwrapped data keys in memory let this process keep serving through a master-key rotation.
+  await app.services.keyring.warm();
   resources.add('HTTP server', async () => {
     // Fastify drops idle keep-alive connections once, when close() starts; a connection whose
     // request finishes later would otherwise hold the shutdown until the client lets go.
@@ -151,6 +165,17 @@ async function start(
 
   const setupLink = mode === 'production' ? await createSetupLink(app) : null;
   return { app, url, listenUrl, databaseLabel, setupLink, embeddedExit, close: () => resources.releaseAll() };
+}
+
+function wrongMasterKey(key: Buffer, keyFile: string | null): StartupError {
+  const which = keyFile ? `The master key in ${keyFile}` : 'LATCH_MASTER_KEY';
+  const fix = keyFile
+    ? `Restore that file from a backup (a new one cannot open the secrets already stored).`
+    : 'Start with the key the secrets were stored under; after `latch server rotate-master-key`, that is the new key.';
+  return new StartupError(
+    `${which} (key id ${masterKeyId(key)}) is not the master key this database's secrets are encrypted with. ` +
+      `Refusing to start rather than fail on every secret. ${fix}`,
+  );
 }
 
 type SetupCapable = { createSetupLink?: () => Promise<string | null> };

@@ -1,5 +1,15 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, customType, integer, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import {
+  bigserial,
+  boolean,
+  customType,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+} from 'drizzle-orm/pg-core';
 
 // Mirrors migrations/*.sql, which are the source of truth for the database.
 const bytea = customType<{ data: Buffer }>({ dataType: () => 'bytea' });
@@ -180,4 +190,71 @@ export const apiKeys = pgTable('api_keys', {
   expiresAt: ts('expires_at'),
   lastUsedAt: ts('last_used_at'),
   revokedAt: ts('revoked_at'),
+});
+
+// Secrets and releases (migration 0006).
+export const serverMeta = pgTable('server_meta', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});
+
+export const environmentKeys = pgTable('environment_keys', {
+  environmentId: text('environment_id').primaryKey(),
+  orgId: text('org_id').notNull(),
+  wrappedKey: bytea('wrapped_key').notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  rewrappedAt: ts('rewrapped_at'),
+});
+
+export const secretVersions = pgTable('secret_versions', {
+  id: text('id').primaryKey(),
+  orgId: text('org_id').notNull(),
+  projectId: text('project_id').notNull(),
+  environmentId: text('environment_id').notNull(),
+  name: text('name').notNull(),
+  version: integer('version').notNull(),
+  ciphertext: bytea('ciphertext'),
+  action: text('action').notNull().$type<'set' | 'unset' | 'rollback' | 'import' | 'managed'>(),
+  rolledBackTo: integer('rolled_back_to'),
+  managed: boolean('managed').notNull().default(false),
+  createdByType: text('created_by_type').notNull(),
+  createdBy: text('created_by'),
+  createdByLabel: text('created_by_label'),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
+
+export const releases = pgTable('releases', {
+  id: text('id').primaryKey(),
+  orgId: text('org_id').notNull(),
+  projectId: text('project_id').notNull(),
+  environmentId: text('environment_id').notNull(),
+  number: integer('number').notNull(),
+  message: text('message'),
+  manifestVersion: integer('manifest_version'),
+  rollbackOf: integer('rollback_of'),
+  variables: integer('variables').notNull(),
+  createdByType: text('created_by_type').notNull(),
+  createdBy: text('created_by'),
+  createdByLabel: text('created_by_label'),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
+
+export const releaseSecrets = pgTable(
+  'release_secrets',
+  {
+    releaseId: text('release_id').notNull(),
+    name: text('name').notNull(),
+    secretVersionId: text('secret_version_id').notNull(),
+    version: integer('version').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.releaseId, t.name] })],
+);
+
+export const environmentDatabases = pgTable('environment_databases', {
+  environmentId: text('environment_id').primaryKey(),
+  orgId: text('org_id').notNull(),
+  databaseName: text('database_name').notNull(),
+  roleName: text('role_name').notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
 });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
 import { type App, buildApp } from '../../src/app.js';
 import { createTestClock, type TestClock } from '../../src/clock.js';
@@ -25,6 +26,8 @@ export async function createTestApp(database: Database, overrides: Partial<Serve
   const clock = createTestClock(new Date());
   const config = defaultConfig({
     mode: 'dev',
+    // Secrets need a master key: a fresh random one per test app, as in a real deployment.
+    masterKey: randomBytes(32),
     ...overrides,
     // Tests hammer the API from one address; the limiters under test get their own configs.
     rateLimits: { ...defaultConfig().rateLimits, perIp: { points: 100_000, durationSeconds: 60 }, ...overrides.rateLimits },

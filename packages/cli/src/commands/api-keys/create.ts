@@ -31,7 +31,8 @@ export function parseMeta(values: string[] | undefined): Record<string, string> 
       );
     }
     const value = item.slice(eq + 1);
-    if (value.length > API_KEY_METADATA_LIMITS.maxValueLength) throw usageError(`--meta ${key}: values are at most 500 characters.`);
+    if (value.length > API_KEY_METADATA_LIMITS.maxValueLength)
+      throw usageError(`--meta ${key}: values are at most 500 characters.`);
     meta[key] = value;
   }
   if (Object.keys(meta).length > API_KEY_METADATA_LIMITS.maxKeys) throw usageError('At most 20 --meta keys.');
@@ -41,11 +42,20 @@ export function parseMeta(values: string[] | undefined): Record<string, string> 
 export async function run(opts: CreateApiKeyOptions, io: Io): Promise<void> {
   const name = nameFrom(opts.nameArg, opts.name, 'An API key', EXAMPLE);
   const scope = opts.scope?.trim();
-  if (!scope) throw usageError('An API key needs one --scope, declared by the project.', `Example: ${EXAMPLE}`);
+  if (!scope)
+    throw usageError('An API key needs one --scope, declared by the project.', `Example: ${EXAMPLE}`);
   if (!API_KEY_SCOPE_RE.test(scope)) {
-    throw usageError(`"${scope}" is not a scope name (e.g. read, writer, orders:read).`, 'Run `latch scopes list` to see the declared ones.');
+    throw usageError(
+      `"${scope}" is not a scope name (e.g. read, writer, orders:read).`,
+      'Run `latch scopes list` to see the declared ones.',
+    );
   }
-  const expiresIn = checkDuration('--expires', opts.expires, EXPIRY_BOUNDS.key, `${EXAMPLE} --expires 90d (1h to 365d)`);
+  const expiresIn = checkDuration(
+    '--expires',
+    opts.expires,
+    EXPIRY_BOUNDS.key,
+    `${EXAMPLE} --expires 90d (1h to 365d)`,
+  );
   const metadata = parseMeta(opts.meta);
   const sel = await requireProject(io, { project: opts.project });
   const [env] = await chooseEnvironments(io, sel, opts.env);

@@ -4,8 +4,12 @@ import { requireProject } from '../../lib/project.js';
 export async function run(opts: { id: string; project?: string }, io: Io): Promise<void> {
   const id = opts.id.trim();
   const sel = await requireProject(io, { project: opts.project });
-  await io.confirm(`Revoke API key ${id} of ${sel.project}? Apps using it are refused at once, on every server.`);
+  await io.confirm(
+    `Revoke API key ${id} of ${sel.project}? Apps using it are refused at once, on every server.`,
+  );
   const key = await io.api.apiKeys.revoke(sel.org.ref, sel.project, id);
   io.result(key, () => undefined);
-  io.note(`${io.err.green('✓')} Revoked API key ${io.err.bold(key.name)} (${key.prefix}…) of ${sel.project}/${key.environment}.`);
+  io.note(
+    `${io.err.green('✓')} Revoked API key ${io.err.bold(key.name)} (${key.prefix}…) of ${sel.project}/${key.environment}.`,
+  );
 }

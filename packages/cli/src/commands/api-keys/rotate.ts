@@ -4,7 +4,10 @@ import { day } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 import { requireProject } from '../../lib/project.js';
 
-export async function run(opts: { id: string; gracePeriod?: string; project?: string }, io: Io): Promise<void> {
+export async function run(
+  opts: { id: string; gracePeriod?: string; project?: string },
+  io: Io,
+): Promise<void> {
   const id = opts.id.trim();
   const gracePeriod = checkDuration(
     '--grace-period',
@@ -15,11 +18,20 @@ export async function run(opts: { id: string; gracePeriod?: string; project?: st
   const sel = await requireProject(io, { project: opts.project });
   // Without a grace period every app still holding the old secret fails at once: that deserves a question.
   if (gracePeriod !== undefined && parseDuration(gracePeriod) === 0) {
-    await io.confirm(`Rotate API key ${id} with no grace period? Apps using the old secret are refused at once.`);
+    await io.confirm(
+      `Rotate API key ${id} with no grace period? Apps using the old secret are refused at once.`,
+    );
   }
-  const key = await io.api.apiKeys.rotate(sel.org.ref, sel.project, id, gracePeriod === undefined ? {} : { gracePeriod });
+  const key = await io.api.apiKeys.rotate(
+    sel.org.ref,
+    sel.project,
+    id,
+    gracePeriod === undefined ? {} : { gracePeriod },
+  );
   io.result(key, (k) => k.token);
-  io.note(`${io.err.green('✓')} Rotated API key ${io.err.bold(key.name)} (${key.id}); new prefix ${key.prefix}…`);
+  io.note(
+    `${io.err.green('✓')} Rotated API key ${io.err.bold(key.name)} (${key.id}); new prefix ${key.prefix}…`,
+  );
   io.note(
     key.rotatingUntil
       ? `The old secret keeps working until ${day(key.rotatingUntil)} ${key.rotatingUntil.slice(11, 16)} UTC: update the apps that use it before then.`

@@ -8,7 +8,9 @@ export async function run(
   const name = opts.name.trim();
   const sel = await requireProject(io, opts);
   const keys = opts.force ? ' and all its API keys: apps using them are refused at once' : '';
-  await io.confirm(`Delete environment ${name} of ${sel.project}, with its access manifests${keys}?`);
+  await io.confirm(
+    `Delete environment ${name} of ${sel.project}, with its access manifests, secrets, releases and database (if it has one)${keys}?`,
+  );
   // Without --force the server refuses (409) while the environment has API keys, and says so.
   const deleted = await io.api.environments.delete(sel.org.ref, sel.project, name, Boolean(opts.force));
   io.result(deleted, () => undefined);

@@ -34,6 +34,22 @@ export type EnvironmentDeletingHook = (
   deleted: { orgId: string; projectId: string; environmentId: string; name: string; apiKeyIds: string[] },
 ) => Promise<void>;
 
+/**
+ * Runs inside the creating transaction, after the row is inserted: the place for other domains to
+ * set up what belongs to a new environment (e.g. its database and managed DATABASE_URL secret).
+ */
+export type EnvironmentCreatedHook = (
+  tx: Tx,
+  created: { actor: Actor; project: ProjectRow; environment: EnvironmentRow },
+) => Promise<void>;
+
+/** Runs after a deletion committed: for what cannot be rolled back (dropping the environment database). */
+export type EnvironmentDeletedHook = (deleted: {
+  orgId: string;
+  environmentId: string;
+  name: string;
+}) => Promise<void>;
+
 type Summary = { version: number; pushedAt: Date } | undefined;
 
 function toEnvironment(row: EnvironmentRow, manifest: Summary): Environment {
@@ -68,6 +84,35 @@ export function createEnvironmentsService({
   projects: Pick<ProjectsService, 'resolve'>;
 }) {
   const deletingHooks: EnvironmentDeletingHook[] = [];
+  const createdHooks: EnvironmentCreatedHook[] = [];
+  const deletedHooks: EnvironmentDeletedHook[] = [];
+
+  /** Inserts, audits and runs the created hooks in `tx`; the caller has checked permission and name. */
+  async function createWithin(
+    tx: Tx,
+    actor: Actor,
+    project: ProjectRow,
+    name: string,
+  ): Promise<EnvironmentRow> {
+    const org = orgOf(actor);
+    if (await repo.findByRef(tx, project.id, name)) throw environmentExists(name, project);
+    const row = await repo.insert(tx, {
+      id: newId('env'),
+      orgId: org.id,
+      projectId: project.id,
+      name,
+      createdBy: actor.principal.kind === 'user' ? actor.principal.userId : null,
+      createdAt: clock.now(),
+    });
+    await recordAudit(tx, actor, {
+      orgId: org.id,
+      action: 'environment.created',
+      target: { type: 'environment', id: row.id },
+      data: { project: project.name, projectId: project.id, name },
+    });
+    for (const hook of createdHooks) await hook(tx, { actor, project, environment: row });
+    return row;
+  }
 
   /**
    * The environment `ref` (name or id) of a project in the actor's org; 404 otherwise. Like
@@ -96,31 +141,29 @@ export function createEnvironmentsService({
       deletingHooks.push(hook);
     },
 
+    /** Register a hook that runs inside every environment creation (see EnvironmentCreatedHook). */
+    onCreated(hook: EnvironmentCreatedHook): void {
+      createdHooks.push(hook);
+    },
+
+    /** Register a hook that runs after every committed deletion (see EnvironmentDeletedHook). */
+    onDeleted(hook: EnvironmentDeletedHook): void {
+      deletedHooks.push(hook);
+    },
+
+    /** For `latch deploy`, whose first deploy creates the environment inside its own transaction. */
+    createWithin,
+
     async create(actor: Actor, projectRef: string, input: { name: string }): Promise<Environment> {
-      const org = requirePermission(actor, 'environments:write');
+      requirePermission(actor, 'environments:write');
       const name = input.name.trim();
       const error = environmentNameError(name);
       if (error) throw invalidInput('name', error, `Common names: ${STANDARD_ENVIRONMENTS.join(', ')}.`);
       const project = await projects.resolve(actor, projectRef);
       try {
-        return await db.transaction(async (tx) => {
-          if (await repo.findByRef(tx, project.id, name)) throw environmentExists(name, project);
-          const row = await repo.insert(tx, {
-            id: newId('env'),
-            orgId: org.id,
-            projectId: project.id,
-            name,
-            createdBy: actor.principal.kind === 'user' ? actor.principal.userId : null,
-            createdAt: clock.now(),
-          });
-          await recordAudit(tx, actor, {
-            orgId: org.id,
-            action: 'environment.created',
-            target: { type: 'environment', id: row.id },
-            data: { project: project.name, projectId: project.id, name },
-          });
-          return toEnvironment(row, undefined);
-        });
+        return await db.transaction(async (tx) =>
+          toEnvironment(await createWithin(tx, actor, project, name), undefined),
+        );
       } catch (err) {
         if (isUniqueViolation(err)) throw environmentExists(name, project);
         throw err;
@@ -156,7 +199,7 @@ export function createEnvironmentsService({
     ): Promise<DeletedEnvironment> {
       const org = requirePermission(actor, 'environments:manage');
       const project = await projects.resolve(actor, projectRef);
-      return db.transaction(async (tx) => {
+      const deleted = await db.transaction(async (tx) => {
         const row = await repo.findForUpdate(tx, project.id, envRef.trim());
         if (!row) throw environmentNotFound(envRef, project);
         const liveKeys = await repo.countLiveApiKeys(tx, row.id);
@@ -193,6 +236,10 @@ export function createEnvironmentsService({
         });
         return { ...toEnvironment(row, summary), deletedApiKeys: apiKeyIds.length };
       });
+      for (const hook of deletedHooks) {
+        await hook({ orgId: org.id, environmentId: deleted.id, name: deleted.name });
+      }
+      return deleted;
     },
   };
 }

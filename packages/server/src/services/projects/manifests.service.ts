@@ -93,9 +93,16 @@ export function createManifestsService({
      * Validates and stores a new manifest version for one environment. Pushing what is already
      * in force changes nothing: no new version, no audit entry, `changed: false`.
      */
-    async push(actor: Actor, projectRef: string, envRef: string, input: unknown): Promise<PushedManifest> {
+    async push(
+      actor: Actor,
+      projectRef: string,
+      envRef: string,
+      input: unknown,
+      /** `latch deploy` pushes inside its release transaction (a savepoint here). */
+      outer: DbOrTx = db,
+    ): Promise<PushedManifest> {
       const org = requirePermission(actor, 'deploy:write');
-      const project = await projects.resolve(actor, projectRef);
+      const project = await projects.resolve(actor, projectRef, outer);
       const checked = validateManifest(input);
       if (!checked.ok) {
         const [first] = checked.issues;
@@ -122,7 +129,7 @@ export function createManifestsService({
           },
         );
       }
-      return db.transaction(async (tx) => {
+      return outer.transaction(async (tx) => {
         const found = await environments.resolve(actor, project.id, envRef, tx);
         // Serialises pushes to one environment, so version numbers never collide.
         const env = (await environmentsRepo.findForUpdate(tx, project.id, found.id)) ?? found;

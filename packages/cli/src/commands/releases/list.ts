@@ -1,0 +1,29 @@
+import { day, table } from '../../lib/format.js';
+import type { Io } from '../../lib/io.js';
+import { requireProject } from '../../lib/project.js';
+
+export async function run(opts: { env?: string; project?: string; cwd?: string }, io: Io): Promise<void> {
+  const sel = await requireProject(io, opts);
+  const releases = (await io.api.releases.list(sel.org.ref, sel.project, opts.env?.trim() || undefined)).sort(
+    (a, b) => a.environment.name.localeCompare(b.environment.name) || b.number - a.number,
+  );
+  io.result(releases, (items) => {
+    if (items.length === 0) {
+      return `No releases of ${sel.project}${opts.env ? `/${opts.env}` : ''} yet. Make one with \`latch deploy --env <name>\`.`;
+    }
+    const c = io.out;
+    return table(
+      ['ENV', 'RELEASE', 'SECRETS', 'MANIFEST', 'BY', 'WHEN', 'MESSAGE'],
+      items.map((r) => [
+        r.environment.name,
+        r.current ? c.green(`v${r.number} *`) : `v${r.number}`,
+        String(r.variables),
+        r.manifestVersion === null ? c.dim('-') : `v${r.manifestVersion}`,
+        r.createdBy ?? '',
+        day(r.createdAt),
+        r.message ?? '',
+      ]),
+      c.dim,
+    );
+  });
+}

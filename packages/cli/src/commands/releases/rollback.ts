@@ -1,0 +1,30 @@
+import { usageError } from '../../lib/exit.js';
+import type { Io } from '../../lib/io.js';
+import { requireProject } from '../../lib/project.js';
+import { checkEnvFlag, plural } from '../../lib/secrets.js';
+
+/** A new release with an old one's secret versions and manifest: what runs changes, history grows. */
+export async function run(
+  opts: { env?: string; to?: string; project?: string; cwd?: string },
+  io: Io,
+): Promise<void> {
+  const env = checkEnvFlag(opts.env, 'releases rollback');
+  const to = opts.to?.trim();
+  if (!to || !/^v?\d+$/i.test(to)) {
+    throw usageError('Say which release: --to v3.', `See them with \`latch releases list --env ${env}\`.`);
+  }
+  const sel = await requireProject(io, opts);
+  const label = to.toLowerCase().startsWith('v') ? to.toLowerCase() : `v${to}`;
+  await io.confirm(`Roll ${sel.project}/${env} back to ${label}'s secrets and manifest (as a new release)?`);
+  const spinner = io.spinner(`Rolling ${sel.project}/${env} back to ${label}…`);
+  let made: Awaited<ReturnType<typeof io.api.releases.rollback>>;
+  try {
+    made = await io.api.releases.rollback(sel.org.ref, sel.project, env, label);
+  } finally {
+    spinner.stop();
+  }
+  io.result(made, () => undefined);
+  io.note(
+    `${io.err.green('✓')} Released ${io.err.bold(`v${made.number}`)} to ${sel.project}/${env} with ${label}'s contents (${plural(made.variables, 'secret')}).`,
+  );
+}

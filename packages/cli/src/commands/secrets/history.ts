@@ -1,0 +1,27 @@
+import { day, table } from '../../lib/format.js';
+import type { Io } from '../../lib/io.js';
+import { secretsTarget, type TargetOptions } from '../../lib/secrets.js';
+
+export async function run(opts: TargetOptions & { name: string; reveal?: boolean }, io: Io): Promise<void> {
+  const target = await secretsTarget(io, opts);
+  const history = await io.api.secrets.history(
+    target.sel.org.ref,
+    target.sel.project,
+    target.env,
+    opts.name.trim(),
+    Boolean(opts.reveal),
+  );
+  io.result(history.items, (items) => {
+    const c = io.out;
+    const rows = items.map((v) => {
+      const action = v.rolledBackTo ? `rollback to v${v.rolledBackTo}` : v.action;
+      const releases = v.releases.length ? v.releases.map((n) => `v${n}`).join(',') : c.dim('-');
+      const row = [`v${v.version}`, action, v.createdBy ?? '', day(v.createdAt), releases];
+      if (opts.reveal) row.push(v.value ?? c.dim('(unset)'));
+      return row;
+    });
+    const headers = ['VERSION', 'ACTION', 'BY', 'WHEN', 'RELEASES'];
+    return table(opts.reveal ? [...headers, 'VALUE'] : headers, rows, c.dim);
+  });
+  if (opts.reveal) io.warn('Values were shown; this read is recorded in the audit log.');
+}

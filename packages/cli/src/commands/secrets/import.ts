@@ -1,0 +1,41 @@
+import { readFileSync } from 'node:fs';
+import { CliError } from '../../lib/exit.js';
+import type { Io } from '../../lib/io.js';
+import { readStdin, secretsTarget, type TargetOptions } from '../../lib/secrets.js';
+
+/** Sends the file as is: the server parses it, so its line numbers are the file's. */
+export async function run(opts: TargetOptions & { file: string; dryRun?: boolean }, io: Io): Promise<void> {
+  let content: string;
+  try {
+    content = opts.file === '-' ? await readStdin() : readFileSync(opts.file, 'utf8');
+  } catch (err) {
+    throw new CliError(
+      `Cannot read ${opts.file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`,
+    );
+  }
+  const target = await secretsTarget(io, opts);
+  const spinner = io.spinner(`Importing ${opts.file} into ${target.where}…`);
+  let result: Awaited<ReturnType<typeof io.api.secrets.import>>;
+  try {
+    result = await io.api.secrets.import(
+      target.sel.org.ref,
+      target.sel.project,
+      target.env,
+      content,
+      Boolean(opts.dryRun),
+    );
+  } finally {
+    spinner.stop();
+  }
+  io.result(result, () => undefined);
+  const c = io.err;
+  const list = (names: string[]) => (names.length ? `: ${names.join(', ')}` : '');
+  const verb = result.dryRun ? 'Would import' : 'Imported';
+  io.note(`${result.dryRun ? c.dim('(dry run)') : c.green('✓')} ${verb} ${opts.file} into ${target.where}:`);
+  io.note(`  ${result.added.length} added${list(result.added)}`);
+  io.note(`  ${result.changed.length} changed${list(result.changed)}`);
+  io.note(`  ${result.unchanged.length} unchanged`);
+  if (!result.dryRun && result.added.length + result.changed.length > 0) {
+    io.note(`They take effect at the next \`latch deploy --env ${target.env}\`.`);
+  }
+}

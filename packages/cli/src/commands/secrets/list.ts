@@ -1,0 +1,37 @@
+import { day, table } from '../../lib/format.js';
+import type { Io } from '../../lib/io.js';
+import { plural, secretsTarget, statusText, type TargetOptions } from '../../lib/secrets.js';
+
+export async function run(opts: TargetOptions, io: Io): Promise<void> {
+  const target = await secretsTarget(io, opts);
+  const list = await io.api.secrets.list(target.sel.org.ref, target.sel.project, target.env);
+  io.result(list.items, (items) => {
+    if (items.length === 0) {
+      return `No secrets in ${target.where}. Set one with \`latch secrets set NAME value --env ${target.env}\`.`;
+    }
+    const c = io.out;
+    // Without secrets:read the server sends names only.
+    const detailed = items.some((i) => i.version !== null);
+    const rows = items.map((i) => {
+      const name = i.managed ? `${i.name} ${c.dim('(managed)')}` : i.name;
+      if (!detailed) return [name, statusText(c, i.status)];
+      return [
+        name,
+        i.masked ?? c.dim('(unset)'),
+        i.version === null ? '' : `v${i.version}`,
+        statusText(c, i.status),
+        i.updatedBy ?? '',
+        day(i.updatedAt),
+      ];
+    });
+    const headers = detailed
+      ? ['NAME', 'VALUE', 'VERSION', 'STATUS', 'UPDATED BY', 'UPDATED']
+      : ['NAME', 'STATUS'];
+    const pending = items.filter((i) => i.status !== 'live').length;
+    const release = list.release ? `release v${list.release.number}` : 'no release yet';
+    const footer = pending
+      ? `${plural(pending, 'change')} not live (${release}): run \`latch deploy --env ${target.env}\`.`
+      : `All live in ${release}.`;
+    return `${table(headers, rows, c.dim)}\n\n${c.dim(footer)}`;
+  });
+}

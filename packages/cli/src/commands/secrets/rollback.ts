@@ -1,0 +1,25 @@
+import { usageError } from '../../lib/exit.js';
+import type { Io } from '../../lib/io.js';
+import { secretsTarget, type TargetOptions } from '../../lib/secrets.js';
+
+export async function run(opts: TargetOptions & { name: string; version?: string }, io: Io): Promise<void> {
+  const version = Number(String(opts.version ?? '').replace(/^v/i, ''));
+  if (!Number.isInteger(version) || version < 1) {
+    throw usageError(
+      'Say which version: --version <n>.',
+      `See them with \`latch secrets history ${opts.name}\`.`,
+    );
+  }
+  const target = await secretsTarget(io, opts);
+  const change = await io.api.secrets.rollback(
+    target.sel.org.ref,
+    target.sel.project,
+    target.env,
+    opts.name.trim(),
+    version,
+  );
+  io.result(change, () => undefined);
+  io.note(
+    `${io.err.green('✓')} ${io.err.bold(change.name)} in ${target.where} now has version ${version}'s value as version ${change.version}; it takes effect at the next \`latch deploy --env ${target.env}\`.`,
+  );
+}

@@ -1,0 +1,64 @@
+import { resolveCommand, runChild } from '../../lib/child.js';
+import { usageError } from '../../lib/exit.js';
+import type { Io } from '../../lib/io.js';
+import { plural, secretsTarget, type TargetOptions } from '../../lib/secrets.js';
+
+export type RunOptions = TargetOptions & {
+  command?: string[];
+  latest?: boolean;
+  /** commander's --no-inherit sets this to false. */
+  inherit?: boolean;
+  dryRun?: boolean;
+};
+
+/** Credentials of the latch CLI itself are not the app's to see, unless released as secrets. */
+const CLI_ONLY = ['LATCH_TOKEN'];
+
+/**
+ * `latch run --env E -- cmd args…`: the environment's released secrets on top of this process's
+ * environment (secrets win; --no-inherit passes the secrets alone), stdio and signals passed
+ * through, and latch exits with the child's code. Values are never printed.
+ */
+export async function run(opts: RunOptions, io: Io): Promise<void> {
+  const [command, ...args] = opts.command ?? [];
+  if (!command) {
+    throw usageError(
+      'Give the command to run after --.',
+      'Example: latch run --env production -- node server.js',
+    );
+  }
+  const target = await secretsTarget(io, opts);
+  const released = await io.api.secrets.released(
+    target.sel.org.ref,
+    target.sel.project,
+    target.env,
+    Boolean(opts.latest),
+  );
+  const names = Object.keys(released.values).sort();
+  const from = released.release ? `release v${released.release.number}` : 'the newest versions (--latest)';
+  if (opts.dryRun) {
+    io.result(
+      {
+        environment: target.env,
+        source: released.source,
+        release: released.release?.number ?? null,
+        names,
+        command: [command, ...args],
+      },
+      () => (names.length ? names.join('\n') : undefined),
+    );
+    io.note(
+      io.err.dim(
+        `Would run \`${[command, ...args].join(' ')}\` with ${plural(names.length, 'secret')} of ${target.where} from ${from}.`,
+      ),
+    );
+    return;
+  }
+  const base: NodeJS.ProcessEnv = opts.inherit === false ? {} : { ...process.env };
+  for (const name of CLI_ONLY) if (!(name in released.values)) delete base[name];
+  const env = { ...base, ...released.values };
+  const code = await runChild(resolveCommand(command, process.env.PATH), args, env, (message) =>
+    io.stderr.write(`latch run: ${message}\n`),
+  );
+  process.exitCode = code;
+}

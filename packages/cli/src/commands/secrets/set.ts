@@ -1,0 +1,42 @@
+import { secretNameError, secretValueError } from '@latchkey/core';
+import { usageError } from '../../lib/exit.js';
+import type { Io } from '../../lib/io.js';
+import { readStdin, secretsTarget, type TargetOptions } from '../../lib/secrets.js';
+
+export type SetOptions = TargetOptions & { name: string; value?: string };
+
+/** The value from the argument, from stdin with `-` (one trailing newline dropped), or a hidden prompt. */
+async function valueFrom(opts: SetOptions, io: Io, read: () => Promise<string>): Promise<string> {
+  if (opts.value === '-') return (await read()).replace(/\r?\n$/, '');
+  if (opts.value !== undefined) return opts.value;
+  if (!io.isTTY) {
+    throw usageError(
+      `Give the value of ${opts.name}: latch secrets set ${opts.name} <value>, or - to read it from stdin.`,
+      `Example: printf %s "$VALUE" | latch secrets set ${opts.name} -`,
+    );
+  }
+  const { password, isCancel } = await import('@clack/prompts');
+  const answer = await password({ message: `Value of ${opts.name}`, output: process.stderr });
+  if (isCancel(answer)) throw usageError('Cancelled; nothing was changed.');
+  return answer;
+}
+
+export async function run(
+  opts: SetOptions,
+  io: Io,
+  deps: { read?: () => Promise<string> } = {},
+): Promise<void> {
+  const name = opts.name.trim();
+  const nameError = secretNameError(name);
+  if (nameError) throw usageError(`${nameError}.`);
+  const value = await valueFrom({ ...opts, name }, io, deps.read ?? (() => readStdin()));
+  const valueError = secretValueError(value);
+  if (valueError) throw usageError(`${name}: ${valueError}.`);
+  const target = await secretsTarget(io, opts);
+  const change = await io.api.secrets.set(target.sel.org.ref, target.sel.project, target.env, name, value);
+  io.result(change, () => undefined);
+  const same = change.unchanged ? ' (same value as before)' : '';
+  io.note(
+    `${io.err.green('✓')} Set ${io.err.bold(name)} in ${target.where}: version ${change.version}${same}. It takes effect at the next \`latch deploy --env ${target.env}\`.`,
+  );
+}

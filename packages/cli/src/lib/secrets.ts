@@ -1,0 +1,40 @@
+import type { SecretStatus } from '@latchkey/core';
+import type { Colors } from './color.js';
+import { usageError } from './exit.js';
+import type { Io } from './io.js';
+import { chooseEnvironments, type ProjectSelection, requireProject } from './project.js';
+
+export type TargetOptions = { env?: string; project?: string; cwd?: string };
+export type Target = { sel: ProjectSelection; env: string; where: string };
+
+/**
+ * The project and environment a secrets command acts on. `--env` is sent as given (the server
+ * answers 404 with the names to choose from); without it, the project's only environment, which
+ * costs one more request.
+ */
+export async function secretsTarget(io: Io, opts: TargetOptions): Promise<Target> {
+  const sel = await requireProject(io, opts);
+  const env = opts.env?.trim() || (await chooseEnvironments(io, sel, undefined))[0]!.name;
+  return { sel, env, where: `${sel.project}/${env}` };
+}
+
+/** All of stdin as text (for `set NAME -` and `import -`), so values stay out of shell history. */
+export async function readStdin(stdin: NodeJS.ReadableStream = process.stdin): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export function statusText(c: Colors, status: SecretStatus): string {
+  if (status === 'live') return c.green('live');
+  if (status === 'pending') return c.yellow('pending deploy');
+  return c.yellow('removed at next deploy');
+}
+
+export function checkEnvFlag(value: string | undefined, command: string): string {
+  const env = value?.trim();
+  if (!env) throw usageError(`${command} needs --env <name>.`, `Example: latch ${command} --env staging`);
+  return env;
+}
+
+export const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;

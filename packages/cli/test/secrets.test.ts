@@ -1,0 +1,126 @@
+import { Command } from 'commander';
+import { afterEach, describe, expect, it } from 'vitest';
+import { run as deploy } from '../src/commands/releases/deploy.js';
+import { run as set } from '../src/commands/secrets/set.js';
+import { runChild } from '../src/lib/child.js';
+import { ConfigStore } from '../src/lib/config.js';
+import type { CliError } from '../src/lib/exit.js';
+import { type LeafSpec, registerCommands } from '../src/registry.js';
+import { patToken, startFakeApi, tempDir, testIo } from './helpers.js';
+
+let close: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await close?.();
+  close = undefined;
+});
+
+/** The CLI's own program shape: with a command word, `--version` belongs to the command. */
+function parse(argv: string[]) {
+  const calls: { name: string; opts: Record<string, unknown> }[] = [];
+  const program = new Command('latch')
+    .exitOverride()
+    .version('1.0.0', '-V')
+    .option('--json')
+    .configureOutput({ writeErr: () => {}, writeOut: () => {} });
+  registerCommands(program, async (spec: LeafSpec, opts) => {
+    calls.push({ name: spec.name, opts });
+  });
+  return program.parseAsync(['node', 'latch', ...argv]).then(() => calls);
+}
+
+describe('secrets commands: parsing', () => {
+  it('gives --version to `secrets rollback`, and everything after -- to `run`', async () => {
+    expect(
+      (await parse(['secrets', 'rollback', 'API_KEY', '--version', '3', '--env', 'prod']))[0],
+    ).toMatchObject({
+      name: 'rollback',
+      opts: { name: 'API_KEY', version: '3', env: 'prod' },
+    });
+    expect(
+      (await parse(['run', '--env', 'staging', '--no-inherit', '--', 'node', '-e', '0', '--version']))[0],
+    ).toMatchObject({
+      name: 'run',
+      opts: { command: ['node', '-e', '0', '--version'], env: 'staging', inherit: false },
+    });
+  });
+
+  it('passes options that `latch server` also has on to `server rotate-master-key`', async () => {
+    const [call] = await parse([
+      'server',
+      'rotate-master-key',
+      '--data-dir',
+      '/d',
+      '--new-key-file',
+      'new.key',
+    ]);
+    expect(call).toMatchObject({ name: 'rotate-master-key', opts: { dataDir: '/d', newKeyFile: 'new.key' } });
+  });
+});
+
+describe('latch run: the child process', () => {
+  const node = process.execPath;
+  const quiet = () => {};
+  it("exits with the child's code, 128+signal, or 127 when the command does not exist", async () => {
+    expect(await runChild(node, ['-e', 'process.exit(5)'], process.env, quiet)).toBe(5);
+    expect(await runChild(node, ['-e', "process.kill(process.pid, 'SIGKILL')"], process.env, quiet)).toBe(
+      137,
+    );
+    let message = '';
+    expect(await runChild('no-such-command-xyz', [], process.env, (m) => (message = m))).toBe(127);
+    expect(message).toBe('no-such-command-xyz: command not found');
+  });
+});
+
+describe('secrets set and deploy against a fake server', () => {
+  async function signedIn(handler: Parameters<typeof startFakeApi>[0]) {
+    const api = await startFakeApi(handler);
+    close = api.close;
+    const dir = tempDir();
+    new ConfigStore(dir).update({
+      apiUrl: api.url,
+      token: patToken(),
+      activeOrg: { id: 'org_team', name: 'Acme' },
+    });
+    return { api, dir };
+  }
+
+  it('reads the value from stdin with -, dropping one trailing newline; the value is never printed', async () => {
+    const { api, dir } = await signedIn(() => ({
+      body: {
+        name: 'API_KEY',
+        version: 2,
+        action: 'set',
+        unchanged: false,
+        environment: { id: 'env_1', name: 'prod' },
+      },
+    }));
+    const io = testIo({}, { configDir: dir, env: { LATCH_PROJECT: 'acme' } });
+    await set({ name: 'API_KEY', value: '-', env: 'prod' }, io, { read: async () => 's3cr3t-value\n' });
+    expect(api.seen[0]).toMatchObject({
+      method: 'PUT',
+      path: '/api/v1/orgs/org_team/projects/acme/environments/prod/secrets/API_KEY',
+      json: { value: 's3cr3t-value' },
+    });
+    expect(io.stderrText()).toContain('Set API_KEY in acme/prod: version 2');
+    expect(io.stdoutText() + io.stderrText()).not.toContain('s3cr3t');
+
+    const bad = await set({ name: 'api-key', value: 'x', env: 'prod' }, io).catch((e: unknown) => e);
+    expect((bad as Error).message).toContain('UPPER_SNAKE_CASE');
+    const noValue = await set({ name: 'API_KEY', env: 'prod' }, io).catch((e: unknown) => e);
+    expect((noValue as Error).message).toContain('- to read it from stdin');
+  });
+
+  it('deploy needs --env, and --yes without a terminal', async () => {
+    const { dir } = await signedIn(() => ({
+      status: 404,
+      body: { error: { code: 'NOT_FOUND', message: 'no' } },
+    }));
+    const io = testIo({}, { configDir: dir, env: { LATCH_PROJECT: 'acme' } });
+    const cwd = tempDir();
+    expect(((await deploy({ cwd }, io).catch((e: unknown) => e)) as Error).message).toContain('needs --env');
+    const refused = (await deploy({ env: 'staging', cwd }, io).catch((e: unknown) => e)) as CliError;
+    expect(refused.exitCode).toBe(2);
+    expect(refused.hint).toContain('--yes');
+    expect(refused.message).toContain('v1, creating environment staging');
+  });
+});

@@ -1,0 +1,2 @@
+export * from './dotenv.js';
+export * from './rules.js';

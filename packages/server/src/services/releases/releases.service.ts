@@ -1,0 +1,274 @@
+import {
+  AppError,
+  type Deployed,
+  environmentNameError,
+  type Release,
+  type ReleasedSecrets,
+  STANDARD_ENVIRONMENTS,
+} from '@latchkey/core';
+import type { Clock } from '../../clock.js';
+import { newId } from '../../ids.js';
+import type { Db, Tx } from '../../store/db.js';
+import { decodeCursor, type Page, toPage } from '../../store/pagination.js';
+import { type Actor, requirePermission } from '../actor.js';
+import { recordAudit } from '../audit/audit.service.js';
+import * as environmentsRepo from '../projects/environments.repo.js';
+import type { EnvironmentsService } from '../projects/environments.service.js';
+import type { ManifestsService } from '../projects/manifests.service.js';
+import { invalidInput, isUniqueViolation, type ProjectsService } from '../projects/projects.service.js';
+import { decryptValue } from '../secrets/crypto.js';
+import type { Keyring } from '../secrets/keyring.js';
+import * as secretsRepo from '../secrets/secrets.repo.js';
+import type { SecretsService } from '../secrets/secrets.service.js';
+import { authorOf, envRef, keyRef, type Place, placeOf, valueContext } from '../secrets/shared.js';
+import * as repo from './releases.repo.js';
+import { diff, parseReleaseRef, toRelease } from './shape.js';
+
+export type ReleasesService = ReturnType<typeof createReleasesService>;
+
+export function createReleasesService(deps: {
+  db: Db;
+  clock: Clock;
+  projects: Pick<ProjectsService, 'resolve'>;
+  environments: Pick<EnvironmentsService, 'resolve' | 'createWithin'>;
+  manifests: Pick<ManifestsService, 'push' | 'currentVersion'>;
+  secrets: Pick<SecretsService, 'locate'>;
+  keyring: Keyring;
+}) {
+  const { db, clock, projects, environments, manifests, secrets, keyring } = deps;
+
+  /** Numbers the release, pins `pinned` and audits; the environment is locked by the caller. */
+  async function release(
+    tx: Tx,
+    actor: Actor,
+    p: Place,
+    pinned: repo.Pin[],
+    opts: {
+      message: string | null;
+      rollbackOf: number | null;
+      manifestVersion: number | null;
+      created?: boolean;
+    },
+  ) {
+    const previous = await repo.current(tx, p.env.id);
+    const changes = diff(previous ? await repo.pins(tx, previous.id) : [], pinned);
+    const row = await repo.insert(
+      tx,
+      {
+        id: newId('rel'),
+        orgId: p.env.orgId,
+        projectId: p.project.id,
+        environmentId: p.env.id,
+        number: (previous?.number ?? 0) + 1,
+        message: opts.message,
+        manifestVersion: opts.manifestVersion,
+        rollbackOf: opts.rollbackOf,
+        variables: pinned.length,
+        ...authorOf(actor),
+        createdAt: clock.now(),
+      },
+      pinned,
+    );
+    await recordAudit(tx, actor, {
+      orgId: p.env.orgId,
+      action: opts.rollbackOf ? 'release.rolled_back' : 'release.created',
+      target: { type: 'release', id: row.id },
+      data: {
+        project: p.project.name,
+        environment: p.env.name,
+        number: row.number,
+        variables: pinned.length,
+        manifestVersion: opts.manifestVersion,
+        ...changes,
+        ...(opts.rollbackOf ? { rollbackOf: opts.rollbackOf } : {}),
+        ...(opts.message ? { message: opts.message } : {}),
+        ...(opts.created ? { environmentCreated: true } : {}),
+      },
+    });
+    return { row, changes };
+  }
+
+  async function deployOnce(
+    actor: Actor,
+    projectRef: string,
+    envName: string,
+    body: DeployInput,
+  ): Promise<Deployed> {
+    const project = await projects.resolve(actor, projectRef);
+    return db.transaction(async (tx) => {
+      let env = await environmentsRepo.findByRef(tx, project.id, envName);
+      const created = !env;
+      if (!env) {
+        const error = environmentNameError(envName);
+        if (error) throw invalidInput('env', error, `Common names: ${STANDARD_ENVIRONMENTS.join(', ')}.`);
+        // SPEC 4: the first deploy creates the environment (deploy:write is enough for that).
+        env = await environments.createWithin(tx, actor, project, envName);
+      }
+      const p = placeOf(project, env);
+      await secretsRepo.lockEnvironment(tx, env.id);
+      let manifestChanged = false;
+      if (body.manifest)
+        manifestChanged = (await manifests.push(actor, project.id, env.id, body.manifest, tx)).changed;
+      const manifestVersion = (await manifests.currentVersion(env.id, tx))?.version ?? null;
+      const pinned = (await secretsRepo.current(tx, env.id, { valuesOnly: true })).map((r) => ({
+        name: r.name,
+        version: r.version,
+        secretVersionId: r.id,
+      }));
+      const made = await release(tx, actor, p, pinned, {
+        message: body.message ?? null,
+        rollbackOf: null,
+        manifestVersion,
+        created,
+      });
+      return {
+        ...toRelease(made.row, env.name, true),
+        environmentCreated: created,
+        changes: made.changes,
+        manifestChanged,
+      };
+    });
+  }
+
+  return {
+    /**
+     * `latch deploy`: an immutable release pinning the newest version of every secret and the
+     * access manifest in force (pushed first when given), numbered per environment.
+     */
+    async deploy(actor: Actor, projectRef: string, envName: string, body: DeployInput): Promise<Deployed> {
+      requirePermission(actor, 'deploy:write');
+      const name = envName.trim();
+      try {
+        return await deployOnce(actor, projectRef, name, body);
+      } catch (err) {
+        // Two first deploys at once: one created the environment; the other deploys into it.
+        if (isUniqueViolation(err)) return deployOnce(actor, projectRef, name, body);
+        throw err;
+      }
+    },
+
+    /** A new release with release `ref`'s secret versions (and manifest): history only grows. */
+    async rollback(actor: Actor, projectRef: string, envName: string, ref: string): Promise<Deployed> {
+      requirePermission(actor, 'deploy:manage');
+      const target = parseReleaseRef(ref);
+      const p = await secrets.locate(actor, projectRef, envName);
+      return db.transaction(async (tx) => {
+        await secretsRepo.lockEnvironment(tx, p.env.id);
+        const old = await repo.byNumber(tx, p.env.id, target);
+        if (!old) {
+          throw new AppError('NOT_FOUND', `${p.where} has no release v${target}.`, {
+            hint: `Run \`latch releases list --env ${p.env.name}\` to see its releases.`,
+          });
+        }
+        const current = (await repo.current(tx, p.env.id))!;
+        if (current.number === target) {
+          throw new AppError('CONFLICT', `v${target} is already the current release of ${p.where}.`, {
+            hint: `Run \`latch releases list --env ${p.env.name}\` and pick an older one.`,
+          });
+        }
+        let manifestVersion = (await manifests.currentVersion(p.env.id, tx))?.version ?? null;
+        let manifestChanged = false;
+        if (old.manifestVersion !== null && old.manifestVersion !== manifestVersion) {
+          const content = await repo.manifestAt(tx, p.env.id, old.manifestVersion);
+          if (content) {
+            const pushed = await manifests.push(actor, p.project.id, p.env.id, content, tx);
+            manifestVersion = pushed.version;
+            manifestChanged = pushed.changed;
+          }
+        }
+        const made = await release(tx, actor, p, await repo.pins(tx, old.id), {
+          message: `Rollback to v${target}`,
+          rollbackOf: target,
+          manifestVersion,
+        });
+        return {
+          ...toRelease(made.row, p.env.name, true),
+          environmentCreated: false,
+          changes: made.changes,
+          manifestChanged,
+        };
+      });
+    },
+
+    async list(
+      actor: Actor,
+      projectRef: string,
+      query: { env?: string | undefined; limit: number; cursor?: string | undefined },
+    ): Promise<Page<Release>> {
+      requirePermission(actor, 'deploy:read');
+      const project = await projects.resolve(actor, projectRef);
+      const envId = query.env ? (await environments.resolve(actor, project.id, query.env)).id : null;
+      const rows = await repo.list(db, project.id, envId, query.limit, decodeCursor(query.cursor));
+      const newest = await repo.newestNumbers(db, [...new Set(rows.map((r) => r.release.environmentId))]);
+      return toPage(
+        rows,
+        query.limit,
+        (r) =>
+          toRelease(r.release, r.environmentName, newest.get(r.release.environmentId) === r.release.number),
+        (r) => ({ at: r.release.createdAt, id: r.release.id }),
+      );
+    },
+
+    /**
+     * The values `latch run`, `latch secrets export` and the SDK's loadSecrets() use: the current
+     * release's pinned versions, or with `latest` the newest version of each name. Audited as a
+     * read (which release and how many values; never the values).
+     */
+    async released(
+      actor: Actor,
+      projectRef: string,
+      envName: string,
+      opts: { latest: boolean },
+    ): Promise<ReleasedSecrets> {
+      const org = requirePermission(actor, 'secrets:read');
+      const p = await secrets.locate(actor, projectRef, envName);
+      const current = await repo.current(db, p.env.id);
+      if (!opts.latest && !current) {
+        throw new AppError('NOT_FOUND', `${p.where} has no release yet, so nothing runs with its secrets.`, {
+          hint: `Run \`latch deploy --env ${p.env.name}\` to make v1, or add --latest to use the newest values.`,
+        });
+      }
+      const rows = opts.latest
+        ? await secretsRepo.current(db, p.env.id, { valuesOnly: true })
+        : await repo.pinnedCiphertexts(db, current!.id);
+      const values: Record<string, string> = {};
+      if (rows.length > 0) {
+        const key = await keyring.find(db, keyRef(p), p.where);
+        if (!key) {
+          throw new AppError(
+            'INTEGRITY_ERROR',
+            `${p.where} has stored values but no data key to open them.`,
+            {
+              hint: 'Restore the database from a backup.',
+            },
+          );
+        }
+        for (const r of rows)
+          values[r.name] = decryptValue(key, r.ciphertext!, valueContext(p, r.name, r.version), p.where);
+      }
+      await recordAudit(db, actor, {
+        orgId: org.id,
+        action: 'secrets.read',
+        target: { type: 'environment', id: p.env.id },
+        data: {
+          project: p.project.name,
+          environment: p.env.name,
+          source: opts.latest ? 'latest' : 'release',
+          release: opts.latest ? null : current!.number,
+          count: rows.length,
+        },
+      });
+      return {
+        environment: envRef(p),
+        source: opts.latest ? 'latest' : 'release',
+        release:
+          current && !opts.latest
+            ? { number: current.number, createdAt: current.createdAt.toISOString() }
+            : null,
+        values,
+      };
+    },
+  };
+}
+
+export type DeployInput = { message?: string | undefined; manifest?: Record<string, unknown> | undefined };

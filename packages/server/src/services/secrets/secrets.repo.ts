@@ -1,0 +1,138 @@
+import { and, desc, eq, gt, inArray, isNotNull, lt, sql } from 'drizzle-orm';
+import type { DbOrTx } from '../../store/db.js';
+import { environments, releaseSecrets, releases, secretVersions } from '../../store/schema.js';
+
+export type SecretVersionRow = typeof secretVersions.$inferSelect;
+
+/**
+ * Serialises writes to one environment's secrets and releases (version and release numbers are
+ * max+1). NO KEY UPDATE does not block foreign-key checks (an API key being created), but does
+ * wait for an environment delete, which locks FOR UPDATE.
+ */
+export async function lockEnvironment(tx: DbOrTx, environmentId: string): Promise<void> {
+  await tx
+    .select({ id: environments.id })
+    .from(environments)
+    .where(eq(environments.id, environmentId))
+    .for('no key update');
+}
+
+/** The newest version of one name (an unset is a version too, with no ciphertext). */
+export async function latest(
+  db: DbOrTx,
+  environmentId: string,
+  name: string,
+): Promise<SecretVersionRow | null> {
+  const [row] = await db
+    .select()
+    .from(secretVersions)
+    .where(and(eq(secretVersions.environmentId, environmentId), eq(secretVersions.name, name)))
+    .orderBy(desc(secretVersions.version))
+    .limit(1);
+  return row ?? null;
+}
+
+export async function byVersion(
+  db: DbOrTx,
+  environmentId: string,
+  name: string,
+  version: number,
+): Promise<SecretVersionRow | null> {
+  const [row] = await db
+    .select()
+    .from(secretVersions)
+    .where(
+      and(
+        eq(secretVersions.environmentId, environmentId),
+        eq(secretVersions.name, name),
+        eq(secretVersions.version, version),
+      ),
+    );
+  return row ?? null;
+}
+
+/**
+ * The newest version of every name, by name; `after` and `limit` page through them. Unsets are
+ * included (the list shows a removal that waits for the next deploy); `valuesOnly` leaves them out.
+ */
+export async function current(
+  db: DbOrTx,
+  environmentId: string,
+  opts: { after?: string; limit?: number; valuesOnly?: boolean } = {},
+): Promise<SecretVersionRow[]> {
+  const newest = db
+    .selectDistinctOn([secretVersions.name])
+    .from(secretVersions)
+    .where(
+      and(
+        eq(secretVersions.environmentId, environmentId),
+        opts.after ? gt(secretVersions.name, opts.after) : undefined,
+      ),
+    )
+    .orderBy(secretVersions.name, desc(secretVersions.version))
+    .as('newest');
+  const query = db
+    .select()
+    .from(newest)
+    .where(opts.valuesOnly ? isNotNull(newest.ciphertext) : undefined)
+    .orderBy(newest.name)
+    .$dynamic();
+  return (await (opts.limit ? query.limit(opts.limit) : query)) as SecretVersionRow[];
+}
+
+export async function insert(tx: DbOrTx, row: typeof secretVersions.$inferInsert): Promise<SecretVersionRow> {
+  const [created] = await tx.insert(secretVersions).values(row).returning();
+  return created!;
+}
+
+/** One name's versions, newest first, below `before` (a version number) for paging. */
+export async function history(
+  db: DbOrTx,
+  environmentId: string,
+  name: string,
+  before: number | null,
+  limit: number,
+): Promise<SecretVersionRow[]> {
+  return db
+    .select()
+    .from(secretVersions)
+    .where(
+      and(
+        eq(secretVersions.environmentId, environmentId),
+        eq(secretVersions.name, name),
+        before === null ? undefined : lt(secretVersions.version, before),
+      ),
+    )
+    .orderBy(desc(secretVersions.version))
+    .limit(limit + 1);
+}
+
+/** Release numbers that pin each of the given secret versions. */
+export async function pinningReleases(db: DbOrTx, versionIds: string[]): Promise<Map<string, number[]>> {
+  const out = new Map<string, number[]>();
+  if (versionIds.length === 0) return out;
+  const rows = await db
+    .select({ versionId: releaseSecrets.secretVersionId, number: releases.number })
+    .from(releaseSecrets)
+    .innerJoin(releases, eq(releases.id, releaseSecrets.releaseId))
+    .where(inArray(releaseSecrets.secretVersionId, versionIds))
+    .orderBy(releases.number);
+  for (const r of rows) out.set(r.versionId, [...(out.get(r.versionId) ?? []), r.number]);
+  return out;
+}
+
+/** Does any version of `name` in this environment carry the managed flag? */
+export async function isManaged(db: DbOrTx, environmentId: string, name: string): Promise<boolean> {
+  const [row] = await db
+    .select({ n: sql<number>`1` })
+    .from(secretVersions)
+    .where(
+      and(
+        eq(secretVersions.environmentId, environmentId),
+        eq(secretVersions.name, name),
+        eq(secretVersions.managed, true),
+      ),
+    )
+    .limit(1);
+  return Boolean(row);
+}

@@ -1,0 +1,281 @@
+import {
+  AppError,
+  type ImportedSecrets,
+  parseDotenv,
+  type SecretChange,
+  secretValueError,
+} from '@latchkey/core';
+import type { Clock } from '../../clock.js';
+import { newId } from '../../ids.js';
+import type { Db, DbOrTx } from '../../store/db.js';
+import { secretVersions } from '../../store/schema.js';
+import { type Actor, requirePermission } from '../actor.js';
+import { recordAudit } from '../audit/audit.service.js';
+import type { EnvironmentsService } from '../projects/environments.service.js';
+import type { ProjectsService } from '../projects/projects.service.js';
+import { decryptValue, encryptValue } from './crypto.js';
+import type { Keyring } from './keyring.js';
+import * as repo from './secrets.repo.js';
+import {
+  authorOf,
+  checkName,
+  envRef,
+  isUnset,
+  keyRef,
+  managedSecret,
+  type Place,
+  placeOf,
+  secretNotFound,
+  valueContext,
+} from './shared.js';
+
+type Action = SecretChange['action'];
+export type SecretsService = ReturnType<typeof createSecretsService>;
+export type SecretsDeps = {
+  db: Db;
+  clock: Clock;
+  projects: Pick<ProjectsService, 'resolve'>;
+  environments: Pick<EnvironmentsService, 'resolve'>;
+  keyring: Keyring;
+};
+
+function checkValue(name: string, value: string): void {
+  const error = secretValueError(value);
+  if (error) {
+    throw new AppError('INVALID_INPUT', `value of ${name}: ${error}.`, {
+      hint: 'Secret values are at most 64 KiB; keep larger files elsewhere and store their location.',
+      details: { issues: [{ path: 'value', message: error }] },
+    });
+  }
+}
+
+/** Writes: set, unset, roll back, import. Reads live in secrets-read.service.ts. */
+export function createSecretsService({ db, clock, projects, environments, keyring }: SecretsDeps) {
+  async function locate(actor: Actor, projectRef: string, envName: string, tx: DbOrTx = db): Promise<Place> {
+    const project = await projects.resolve(actor, projectRef, tx);
+    return placeOf(project, await environments.resolve(actor, project.id, envName, tx));
+  }
+
+  /** Plaintext of a stored version, for comparisons and rollbacks inside the server only. */
+  async function plaintext(tx: DbOrTx, p: Place, row: repo.SecretVersionRow): Promise<string | null> {
+    if (!row.ciphertext) return null;
+    const key = await keyring.obtain(tx, keyRef(p), p.where);
+    return decryptValue(key, row.ciphertext, valueContext(p, row.name, row.version), p.where);
+  }
+
+  function newRow(
+    actor: Actor,
+    p: Place,
+    name: string,
+    version: number,
+    ciphertext: Buffer | null,
+    action: Action,
+  ) {
+    return {
+      id: newId('sv'),
+      orgId: p.env.orgId,
+      projectId: p.project.id,
+      environmentId: p.env.id,
+      name,
+      version,
+      ciphertext,
+      action,
+      managed: action === 'managed',
+      ...authorOf(actor),
+      createdAt: clock.now(),
+    };
+  }
+
+  /** One new version of `name` (value null = unset), audited, in the caller's transaction. */
+  async function write(
+    tx: DbOrTx,
+    actor: Actor,
+    p: Place,
+    name: string,
+    value: string | null,
+    action: Action,
+    extra: { rolledBackTo?: number } = {},
+  ): Promise<SecretChange> {
+    await repo.lockEnvironment(tx, p.env.id);
+    const prev = await repo.latest(tx, p.env.id, name);
+    if (action !== 'managed' && (await repo.isManaged(tx, p.env.id, name))) throw managedSecret(name, p);
+    const version = (prev?.version ?? 0) + 1;
+    const before = prev ? await plaintext(tx, p, prev) : null;
+    const key = value === null ? null : await keyring.obtain(tx, keyRef(p), p.where);
+    const ciphertext =
+      key && value !== null ? encryptValue(key, value, valueContext(p, name, version)) : null;
+    await repo.insert(tx, {
+      ...newRow(actor, p, name, version, ciphertext, action),
+      rolledBackTo: extra.rolledBackTo ?? null,
+    });
+    await recordAudit(tx, actor, {
+      orgId: p.env.orgId,
+      action: `secret.${action === 'rollback' ? 'rolled_back' : action === 'managed' ? 'managed_set' : action}`,
+      target: { type: 'secret', id: `${p.env.id}:${name}` },
+      data: {
+        project: p.project.name,
+        environment: p.env.name,
+        name,
+        version,
+        ...(extra.rolledBackTo ? { rolledBackTo: extra.rolledBackTo } : {}),
+      },
+    });
+    return { name, version, action, environment: envRef(p), unchanged: before === value };
+  }
+
+  return {
+    locate,
+
+    async set(
+      actor: Actor,
+      projectRef: string,
+      envName: string,
+      rawName: string,
+      value: string,
+    ): Promise<SecretChange> {
+      requirePermission(actor, 'secrets:write');
+      const p = await locate(actor, projectRef, envName);
+      const name = checkName(rawName);
+      checkValue(name, value);
+      return db.transaction((tx) => write(tx, actor, p, name, value, 'set'));
+    },
+
+    async unset(actor: Actor, projectRef: string, envName: string, rawName: string): Promise<SecretChange> {
+      requirePermission(actor, 'secrets:write');
+      const p = await locate(actor, projectRef, envName);
+      const name = checkName(rawName);
+      return db.transaction(async (tx) => {
+        await repo.lockEnvironment(tx, p.env.id);
+        const prev = await repo.latest(tx, p.env.id, name);
+        if (!prev || isUnset(prev)) throw secretNotFound(name, p, prev?.version);
+        return write(tx, actor, p, name, null, 'unset');
+      });
+    },
+
+    /** A new version holding version `target`'s value: history only grows. */
+    async rollback(actor: Actor, projectRef: string, envName: string, rawName: string, target: number) {
+      requirePermission(actor, 'secrets:write');
+      const p = await locate(actor, projectRef, envName);
+      const name = checkName(rawName);
+      return db.transaction(async (tx) => {
+        await repo.lockEnvironment(tx, p.env.id);
+        const old = await repo.byVersion(tx, p.env.id, name, target);
+        const latest = await repo.latest(tx, p.env.id, name);
+        if (!old || !latest) {
+          throw new AppError('NOT_FOUND', `${name} in ${p.where} has no version ${target}.`, {
+            hint: `Run \`latch secrets history ${name} --env ${p.env.name}\` to see its versions.`,
+          });
+        }
+        if (isUnset(old)) {
+          throw new AppError(
+            'INVALID_INPUT',
+            `Version ${target} of ${name} is an unset; it has no value to roll back to.`,
+            {
+              hint: `Pick a version with a value (\`latch secrets history ${name}\`), or unset it with \`latch secrets unset ${name}\`.`,
+            },
+          );
+        }
+        if (latest.version === target) {
+          throw new AppError('CONFLICT', `${name} in ${p.where} is already at version ${target}.`, {
+            hint: `Run \`latch secrets history ${name} --env ${p.env.name}\` to pick an older version.`,
+          });
+        }
+        const value = await plaintext(tx, p, old);
+        return write(tx, actor, p, name, value, 'rollback', { rolledBackTo: target });
+      });
+    },
+
+    /**
+     * Imports .env text: every line is checked first (all problems reported with their line
+     * numbers, nothing written); then only new and changed values get a new version, all in one
+     * transaction.
+     */
+    async import(
+      actor: Actor,
+      projectRef: string,
+      envName: string,
+      input: { content: string; dryRun?: boolean | undefined },
+    ): Promise<ImportedSecrets> {
+      requirePermission(actor, 'secrets:write');
+      const p = await locate(actor, projectRef, envName);
+      const parsed = parseDotenv(input.content);
+      if (parsed.issues.length > 0) throw badDotenv(parsed.issues);
+      if (parsed.entries.length === 0) {
+        throw new AppError('INVALID_INPUT', 'The .env content holds no NAME=value lines.', {
+          hint: 'Each line is NAME=value; # starts a comment.',
+        });
+      }
+      const dryRun = Boolean(input.dryRun);
+      return db.transaction(async (tx) => {
+        await repo.lockEnvironment(tx, p.env.id);
+        const current = new Map((await repo.current(tx, p.env.id)).map((r) => [r.name, r]));
+        const result: ImportedSecrets = {
+          environment: envRef(p),
+          added: [],
+          changed: [],
+          unchanged: [],
+          dryRun,
+        };
+        const rows = [];
+        const managed = [];
+        for (const entry of parsed.entries) {
+          const prev = current.get(entry.name);
+          if (prev?.managed)
+            managed.push({ line: entry.line, message: managedSecret(entry.name, p).message });
+          const before = prev ? await plaintext(tx, p, prev) : null;
+          if (before === entry.value) {
+            result.unchanged.push(entry.name);
+            continue;
+          }
+          (before === null ? result.added : result.changed).push(entry.name);
+          if (dryRun) continue;
+          const version = (prev?.version ?? 0) + 1;
+          const key = await keyring.obtain(tx, keyRef(p), p.where);
+          const ciphertext = encryptValue(key, entry.value, valueContext(p, entry.name, version));
+          rows.push(newRow(actor, p, entry.name, version, ciphertext, 'import'));
+        }
+        if (managed.length > 0) throw badDotenv(managed);
+        for (let i = 0; i < rows.length; i += 500)
+          await tx.insert(secretVersions).values(rows.slice(i, i + 500));
+        if (!dryRun && rows.length > 0) {
+          await recordAudit(tx, actor, {
+            orgId: p.env.orgId,
+            action: 'secrets.imported',
+            target: { type: 'environment', id: p.env.id },
+            data: {
+              project: p.project.name,
+              environment: p.env.name,
+              added: result.added,
+              changed: result.changed,
+            },
+          });
+        }
+        return result;
+      });
+    },
+
+    /**
+     * A value Latchkey keeps for the environment (the environment database's DATABASE_URL), in
+     * the caller's transaction; users cannot change it afterwards.
+     */
+    writeManaged(tx: DbOrTx, actor: Actor, p: Place, name: string, value: string): Promise<SecretChange> {
+      return write(tx, actor, p, name, value, 'managed');
+    },
+  };
+}
+
+function badDotenv(issues: { line: number; message: string }[]): AppError {
+  const shown = issues
+    .slice(0, 5)
+    .map((i) => `line ${i.line}: ${i.message}`)
+    .join('; ');
+  const more = issues.length > 5 ? ` (and ${issues.length - 5} more)` : '';
+  return new AppError(
+    'INVALID_INPUT',
+    `The .env content has ${issues.length} problem${issues.length === 1 ? '' : 's'}: ${shown}${more}. Nothing was imported.`,
+    {
+      hint: 'Fix those lines and import again; names are UPPER_SNAKE_CASE and values at most 64 KiB.',
+      details: { issues: issues.map((i) => ({ path: `line ${i.line}`, line: i.line, message: i.message })) },
+    },
+  );
+}

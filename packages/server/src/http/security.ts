@@ -72,7 +72,7 @@ export function registerSecurity(app: FastifyInstance, services: Services, limit
       });
     }
     const principal = await (req.routeOptions.config?.authenticate ?? services.tokens.authenticate)(token);
-    // EXPERIMENT await limiters.perCredential.consume(principal.credential.id, reply);
+    await limiters.perCredential.consume(principal.credential.id, reply);
     req.actor = actorFor(principal, { requestId: req.id, ip: req.ip });
   });
 

@@ -1,0 +1,47 @@
+import type { RouteModule } from '../app.js';
+import { healthRoutes } from './health.js';
+import { authorizeRoutes } from './oauth/authorize.js';
+import { metadataRoutes } from './oauth/metadata.js';
+import { tokenRoutes } from './oauth/token.js';
+import { apiKeyRoutes } from './v1/api-keys.js';
+import { environmentRoutes } from './v1/environments.js';
+import { invitationRoutes } from './v1/invitations.js';
+import { manifestRoutes } from './v1/manifests.js';
+import { meRoutes } from './v1/me.js';
+import { memberRoutes } from './v1/members.js';
+import { orgRoutes } from './v1/orgs.js';
+import { patRoutes } from './v1/pats.js';
+import { platformKeyRoutes } from './v1/platform-keys.js';
+import { projectRoutes } from './v1/projects.js';
+import { releaseRoutes } from './v1/releases.js';
+import { sdkRoutes } from './v1/sdk.js';
+import { secretRoutes } from './v1/secrets.js';
+import { serviceAccountRoutes } from './v1/service-accounts.js';
+import { deviceRoutes } from './web/device.js';
+import { loginRoutes } from './web/login.js';
+import { setupRoutes } from './web/setup.js';
+
+/** Every route module, in registration order. A new module is one import and one entry here. */
+export const routeModules: RouteModule[] = [
+  healthRoutes,
+  meRoutes,
+  orgRoutes,
+  patRoutes,
+  memberRoutes,
+  invitationRoutes,
+  platformKeyRoutes,
+  serviceAccountRoutes,
+  projectRoutes,
+  environmentRoutes,
+  manifestRoutes,
+  secretRoutes,
+  releaseRoutes,
+  apiKeyRoutes,
+  sdkRoutes,
+  metadataRoutes,
+  tokenRoutes,
+  authorizeRoutes,
+  loginRoutes,
+  setupRoutes,
+  deviceRoutes,
+];

@@ -1,0 +1,141 @@
+import type { ApiKeyStatus } from '@latchkey/core';
+import { and, eq, gt, isNotNull, isNull, lte, or, type SQL, sql } from 'drizzle-orm';
+import type { Pool } from 'pg';
+import type { Db, DbOrTx } from '../../store/db.js';
+import { type Cursor, keyset } from '../../store/pagination.js';
+import { apiKeys, environments, type projects } from '../../store/schema.js';
+
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
+/** A key with the name of its environment, which is what people and verification answers show. */
+export type ApiKeyWithEnv = { key: ApiKeyRow; environment: string };
+// Projects and environments are the projects domain's; these are only their row types.
+export type ProjectRow = typeof projects.$inferSelect;
+export type EnvironmentRow = typeof environments.$inferSelect;
+
+// ---- keys ----
+
+const withEnv = { key: apiKeys, environment: environments.name };
+
+export async function insert(db: DbOrTx, row: typeof apiKeys.$inferInsert): Promise<ApiKeyRow> {
+  const [created] = await db.insert(apiKeys).values(row).returning();
+  return created!;
+}
+
+/** What verification reads of a key, found by the hash of either of its secrets. */
+export type VerifyRow = {
+  id: string;
+  org_id: string;
+  project_id: string;
+  environment_id: string;
+  environment: string;
+  name: string;
+  scope: string;
+  key_hash: Buffer;
+  metadata: Record<string, string> | null;
+  expires_at: Date | null;
+  revoked_at: Date | null;
+  previous_expires_at: Date | null;
+};
+
+// A named statement: each pooled connection parses and plans it once, then only binds and runs
+// it. This is the cache-miss path of verification, so it skips the query builder too.
+const BY_HASH = {
+  name: 'latch_api_key_by_hash',
+  text: `SELECT k.id, k.org_id, k.project_id, k.environment_id, e.name AS environment, k.name, k.scope,
+                k.key_hash, k.metadata, k.expires_at, k.revoked_at, k.previous_expires_at
+           FROM api_keys k JOIN environments e ON e.id = k.environment_id
+          WHERE k.key_hash = $1 OR k.previous_hash = $1
+          LIMIT 1`,
+};
+
+/** Verification's one query: a key by the hash of its current secret or of the replaced one. */
+export async function findByHash(db: Db, hash: Buffer): Promise<VerifyRow | null> {
+  // drizzle(pool) keeps the pool as $client; the Db type just does not spell it out.
+  const pool = (db as Db & { $client: Pool }).$client;
+  const { rows } = await pool.query<VerifyRow>({ ...BY_HASH, values: [hash] });
+  return rows[0] ?? null;
+}
+
+/** Locked for the transaction, so a rotation and a revocation of one key cannot interleave. */
+export async function findForUpdate(
+  db: DbOrTx,
+  projectId: string,
+  id: string,
+): Promise<ApiKeyWithEnv | null> {
+  const [row] = await db
+    .select(withEnv)
+    .from(apiKeys)
+    .innerJoin(environments, eq(environments.id, apiKeys.environmentId))
+    .where(and(eq(apiKeys.id, id), eq(apiKeys.projectId, projectId)))
+    .for('update', { of: apiKeys })
+    .limit(1);
+  return row ?? null;
+}
+
+export type ListFilter = { scope?: string; environmentId?: string; status?: ApiKeyStatus };
+
+/** Keeps the status rules in one place with status.ts: revoked > expired > rotating > expiring > active. */
+function statusWhere(status: ApiKeyStatus, now: Date, expiringBefore: Date): SQL | undefined {
+  const live = and(isNull(apiKeys.revokedAt), or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, now)));
+  const rotating = gt(apiKeys.previousExpiresAt, now);
+  const notRotating = or(isNull(apiKeys.previousExpiresAt), lte(apiKeys.previousExpiresAt, now));
+  switch (status) {
+    case 'revoked':
+      return isNotNull(apiKeys.revokedAt);
+    case 'expired':
+      return and(isNull(apiKeys.revokedAt), lte(apiKeys.expiresAt, now));
+    case 'rotating':
+      return and(live, rotating);
+    case 'expiring':
+      return and(live, notRotating, lte(apiKeys.expiresAt, expiringBefore));
+    case 'active':
+      return and(live, notRotating, or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, expiringBefore)));
+  }
+}
+
+export async function list(
+  db: DbOrTx,
+  projectId: string,
+  filter: ListFilter,
+  page: { limit: number; cursor: Cursor | null },
+  clock: { now: Date; expiringBefore: Date },
+): Promise<ApiKeyWithEnv[]> {
+  const ks = keyset(apiKeys.createdAt, apiKeys.id, page.cursor);
+  return db
+    .select(withEnv)
+    .from(apiKeys)
+    .innerJoin(environments, eq(environments.id, apiKeys.environmentId))
+    .where(
+      and(
+        eq(apiKeys.projectId, projectId),
+        filter.scope ? eq(apiKeys.scope, filter.scope) : undefined,
+        filter.environmentId ? eq(apiKeys.environmentId, filter.environmentId) : undefined,
+        filter.status ? statusWhere(filter.status, clock.now, clock.expiringBefore) : undefined,
+        ks.where,
+      ),
+    )
+    .orderBy(...ks.orderBy)
+    .limit(page.limit + 1);
+}
+
+export async function update(
+  db: DbOrTx,
+  id: string,
+  set: Partial<typeof apiKeys.$inferInsert>,
+): Promise<ApiKeyRow> {
+  const [row] = await db.update(apiKeys).set(set).where(eq(apiKeys.id, id)).returning();
+  return row!;
+}
+
+/**
+ * Coalesced last-used writes, many keys in one statement. Only last_used_at changes, which the
+ * invalidation trigger ignores, and a later time never goes backwards.
+ */
+export async function touchLastUsed(db: DbOrTx, uses: { id: string; at: Date }[]): Promise<void> {
+  if (uses.length === 0) return;
+  const rows = JSON.stringify(uses.map((u) => ({ id: u.id, at: u.at.toISOString() })));
+  await db.execute(sql`
+    UPDATE api_keys AS k SET last_used_at = v.at
+    FROM jsonb_to_recordset(${rows}::jsonb) AS v(id text, at timestamptz)
+    WHERE k.id = v.id AND (k.last_used_at IS NULL OR k.last_used_at < v.at)`);
+}

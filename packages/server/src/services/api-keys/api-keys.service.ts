@@ -1,0 +1,275 @@
+import {
+  type ApiKey,
+  AppError,
+  type CreateApiKeyBody,
+  type CreatedApiKey,
+  displayPrefix,
+  EXPIRY_BOUNDS,
+  formatDuration,
+  generateToken,
+  HOUR,
+  hashToken,
+  type ListApiKeysQuery,
+  type Manifest,
+  parseBoundedDuration,
+  type RotateApiKeyBody,
+  type VerifyResult,
+} from '@latchkey/core';
+import type { Clock } from '../../clock.js';
+import { newId } from '../../ids.js';
+import type { Db } from '../../store/db.js';
+import type { EventBus } from '../../store/notify.js';
+import { decodeCursor, type Page, toPage } from '../../store/pagination.js';
+import { type Actor, type OrgContext, type Principal, requirePermission } from '../actor.js';
+import { recordAudit } from '../audit/audit.service.js';
+import * as repo from './api-keys.repo.js';
+import { createCallerCache } from './caller-cache.js';
+import { createLastUsedRecorder } from './last-used.js';
+import { EXPIRING_WINDOW, toApiKey } from './status.js';
+import { createVerifier, DEFAULT_CACHE_ENTRIES, type VerifyInput } from './verify.service.js';
+
+export const DEFAULT_GRACE = 24 * HOUR;
+
+export type ApiKeysService = ReturnType<typeof createApiKeysService>;
+
+type Deps = {
+  db: Db;
+  clock: Clock;
+  bus?: EventBus | undefined;
+  authenticate(token: string): Promise<Principal>;
+  resolveOrg(principal: Principal, orgRef: string): Promise<OrgContext>;
+  projects: { resolve(actor: Actor, ref: string): Promise<repo.ProjectRow> };
+  environments: { resolve(actor: Actor, projectId: string, ref: string): Promise<repo.EnvironmentRow> };
+  manifests: { current(environmentId: string): Promise<Manifest | null> };
+  /** 0 turns the verification cache off (benchmarks of the cache-miss path). */
+  cacheEntries?: number | undefined;
+  log?: (err: unknown) => void;
+};
+
+function badDuration(field: string, error: string, hint: string): AppError {
+  return new AppError('INVALID_INPUT', `${field} ${error}.`, { hint, details: { field } });
+}
+
+export function createApiKeysService(deps: Deps) {
+  const { db, clock } = deps;
+  const callers = createCallerCache({ authenticate: deps.authenticate, resolveOrg: deps.resolveOrg, clock });
+  const lastUsed = createLastUsedRecorder({ db, clock, ...(deps.log ? { log: deps.log } : {}) });
+  const verifier = createVerifier({
+    db,
+    clock,
+    bus: deps.bus,
+    callers,
+    lastUsed,
+    currentManifest: (environmentId) => deps.manifests.current(environmentId),
+    cacheEntries: deps.cacheEntries ?? DEFAULT_CACHE_ENTRIES,
+  });
+
+  // Projects and environments are resolved by their own services: same 404s everywhere.
+  const projectIn = (actor: Actor, ref: string) => deps.projects.resolve(actor, ref);
+  const environmentOf = (actor: Actor, project: repo.ProjectRow, ref: string) =>
+    deps.environments.resolve(actor, project.id, ref);
+
+  /** SPEC 6: a key's scope must be declared by the environment's current manifest. */
+  async function requireDeclared(project: repo.ProjectRow, env: repo.EnvironmentRow, scope: string) {
+    const manifest = await deps.manifests.current(env.id);
+    const declared = Object.keys(manifest?.apiKeys?.scopes ?? {}).sort();
+    if (declared.length === 0) {
+      throw new AppError('INVALID_INPUT', `${project.name}/${env.name} declares no API-key scopes yet.`, {
+        hint: `Declare scopes under apiKeys.scopes in latch.config.ts, then run \`latch scopes push --env ${env.name}\`.`,
+        details: { field: 'scope', declared },
+      });
+    }
+    if (!declared.includes(scope)) {
+      throw new AppError(
+        'INVALID_INPUT',
+        `Scope "${scope}" is not declared for ${project.name}/${env.name}. Declared scopes: ${declared.join(', ')}.`,
+        {
+          hint: 'Pick a declared scope, or add it to latch.config.ts and run `latch scopes push`.',
+          details: { field: 'scope', declared },
+        },
+      );
+    }
+  }
+
+  async function findKey(project: repo.ProjectRow, id: string, tx: Parameters<typeof repo.findForUpdate>[0]) {
+    const found = await repo.findForUpdate(tx, project.id, id);
+    if (!found) {
+      throw new AppError('NOT_FOUND', `No API key ${id} in project ${project.name}.`, {
+        hint: 'Run `latch api-keys list`.',
+      });
+    }
+    return found;
+  }
+
+  return {
+    authenticateCaller: callers.authenticate,
+
+    async create(actor: Actor, projectRef: string, input: CreateApiKeyBody): Promise<CreatedApiKey> {
+      const org = requirePermission(actor, 'api_keys:write');
+      const project = await projectIn(actor, projectRef);
+      const env = await environmentOf(actor, project, input.environment);
+      await requireDeclared(project, env, input.scope);
+      const now = clock.now();
+      let expiresAt: Date | null = null;
+      if (input.expiresIn !== undefined) {
+        const parsed = parseBoundedDuration(input.expiresIn, EXPIRY_BOUNDS.key);
+        if (!parsed.ok)
+          throw badDuration('expiresIn', parsed.error, 'API keys last from 1 hour to 365 days.');
+        expiresAt = new Date(now.getTime() + parsed.ms);
+      }
+      const token = generateToken(project.keyPrefix);
+      const row = await db.transaction(async (tx) => {
+        const key = await repo.insert(tx, {
+          id: newId('ak'),
+          orgId: org.id,
+          projectId: project.id,
+          environmentId: env.id,
+          name: input.name,
+          scope: input.scope,
+          keyHash: hashToken(token),
+          displayPrefix: displayPrefix(token),
+          metadata: input.metadata ?? {},
+          createdByType: actor.principal.kind,
+          createdBy: actor.principal.kind === 'user' ? actor.principal.userId : actor.principal.credential.id,
+          createdAt: now,
+          expiresAt,
+        });
+        await recordAudit(tx, actor, {
+          orgId: org.id,
+          action: 'api_key.created',
+          target: { type: 'api_key', id: key.id },
+          data: {
+            name: key.name,
+            prefix: key.displayPrefix,
+            project: project.name,
+            environment: env.name,
+            scope: key.scope,
+            expiresAt: key.expiresAt?.toISOString() ?? null,
+            metadataKeys: Object.keys(key.metadata ?? {}),
+          },
+        });
+        return key;
+      });
+      return { ...toApiKey({ key: row, environment: env.name }, now), token };
+    },
+
+    async list(actor: Actor, projectRef: string, query: ListApiKeysQuery): Promise<Page<ApiKey>> {
+      requirePermission(actor, 'api_keys:read');
+      const project = await projectIn(actor, projectRef);
+      const env = query.env ? await environmentOf(actor, project, query.env) : null;
+      const now = clock.now();
+      const rows = await repo.list(
+        db,
+        project.id,
+        {
+          ...(query.scope ? { scope: query.scope } : {}),
+          ...(env ? { environmentId: env.id } : {}),
+          ...(query.status ? { status: query.status } : {}),
+        },
+        { limit: query.limit, cursor: decodeCursor(query.cursor) },
+        { now, expiringBefore: new Date(now.getTime() + EXPIRING_WINDOW) },
+      );
+      return toPage(
+        rows,
+        query.limit,
+        (r) => toApiKey(r, now),
+        (r) => ({ at: r.key.createdAt, id: r.key.id }),
+      );
+    },
+
+    /** Same id, name, scope and metadata; a new secret, shown once; the old one lives out its grace. */
+    async rotate(
+      actor: Actor,
+      projectRef: string,
+      id: string,
+      input: RotateApiKeyBody,
+    ): Promise<CreatedApiKey> {
+      const org = requirePermission(actor, 'api_keys:write');
+      const project = await projectIn(actor, projectRef);
+      let grace = DEFAULT_GRACE;
+      if (input.gracePeriod !== undefined) {
+        const parsed = parseBoundedDuration(input.gracePeriod, EXPIRY_BOUNDS.grace);
+        if (!parsed.ok)
+          throw badDuration('gracePeriod', parsed.error, 'Use 0 (end the old secret now) up to 30d.');
+        grace = parsed.ms;
+      }
+      const token = generateToken(project.keyPrefix);
+      const now = clock.now();
+      const { before, after, environment } = await db.transaction(async (tx) => {
+        const { key, environment } = await findKey(project, id, tx);
+        const status = toApiKey({ key, environment }, now).status;
+        if (status === 'revoked' || status === 'expired') {
+          throw new AppError('CONFLICT', `API key ${key.name} is ${status}; it cannot be rotated.`, {
+            hint: 'Create a new key with `latch api-keys create`.',
+          });
+        }
+        // Never past the key's own expiry; 0 ends the old secret at once.
+        let until: Date | null = grace > 0 ? new Date(now.getTime() + grace) : null;
+        if (until && key.expiresAt && until > key.expiresAt) until = key.expiresAt;
+        const after = await repo.update(tx, key.id, {
+          keyHash: hashToken(token),
+          displayPrefix: displayPrefix(token),
+          previousHash: until ? key.keyHash : null,
+          previousExpiresAt: until,
+          rotatedAt: now,
+        });
+        await recordAudit(tx, actor, {
+          orgId: org.id,
+          action: 'api_key.rotated',
+          target: { type: 'api_key', id: key.id },
+          data: {
+            name: key.name,
+            prefix: after.displayPrefix,
+            previousPrefix: key.displayPrefix,
+            gracePeriod: formatDuration(grace),
+            rotatingUntil: until?.toISOString() ?? null,
+          },
+        });
+        return { before: key, after, environment };
+      });
+      verifier.evict([before.keyHash, ...(before.previousHash ? [before.previousHash] : [])]);
+      return { ...toApiKey({ key: after, environment }, now), token };
+    },
+
+    /** Immediate and final, for both secrets of a rotating key. */
+    async revoke(actor: Actor, projectRef: string, id: string): Promise<ApiKey> {
+      const org = requirePermission(actor, 'api_keys:write');
+      const project = await projectIn(actor, projectRef);
+      const now = clock.now();
+      const { key, environment } = await db.transaction(async (tx) => {
+        const found = await findKey(project, id, tx);
+        if (found.key.revokedAt) return found;
+        const key = await repo.update(tx, found.key.id, { revokedAt: now, previousExpiresAt: null });
+        await recordAudit(tx, actor, {
+          orgId: org.id,
+          action: 'api_key.revoked',
+          target: { type: 'api_key', id: key.id },
+          data: { name: key.name, prefix: key.displayPrefix, environment: found.environment },
+        });
+        return { key, environment: found.environment };
+      });
+      verifier.evict([key.keyHash, ...(key.previousHash ? [key.previousHash] : [])]);
+      return toApiKey({ key, environment }, now);
+    },
+
+    /** `POST /api/v1/orgs/:org/projects/:project/verify`: keys of that project only. */
+    async verifyInProject(actor: Actor, projectRef: string, input: VerifyInput): Promise<VerifyResult> {
+      requirePermission(actor, 'api_keys:read');
+      const project = await projectIn(actor, projectRef);
+      return verifier.verify(input, { projectId: project.id });
+    },
+
+    /**
+     * `POST /api/v1/verify`: the org comes from the key itself, and the caller must hold
+     * api_keys:read there; otherwise the key answers NOT_FOUND, exactly like an unknown one.
+     */
+    verify(actor: Actor, input: VerifyInput): VerifyResult | Promise<VerifyResult> {
+      return verifier.verify(input, { principal: actor.principal });
+    },
+
+    /** Writes pending last-used times now (tests, shutdown). */
+    flushLastUsed: () => lastUsed.flush(),
+    close: () => lastUsed.close(),
+    cacheSize: () => verifier.cacheSize(),
+  };
+}

@@ -1,0 +1,113 @@
+import type { Clock } from '../clock.js';
+import type { ServerConfig } from '../config.js';
+import type { Db } from '../store/db.js';
+import type { EventBus } from '../store/notify.js';
+import { createApiKeysService } from './api-keys/api-keys.service.js';
+import { createAppDatabasesService } from './app-databases/app-databases.service.js';
+import { createIdentityService } from './identity/identity.service.js';
+import { createPasswordSignInService } from './identity/password-sign-in.service.js';
+import { createSetupService } from './identity/setup.service.js';
+import { createInvitationsService } from './members/invitations.service.js';
+import { createMembersService } from './members/members.service.js';
+import { createOAuthService } from './oauth/oauth.service.js';
+import { createOrgsService } from './orgs/orgs.service.js';
+import { createPlatformKeysService } from './platform-keys/platform-keys.service.js';
+import { createEnvironmentsService } from './projects/environments.service.js';
+import { createManifestsService } from './projects/manifests.service.js';
+import { createProjectsService } from './projects/projects.service.js';
+import { createReleasesService } from './releases/releases.service.js';
+import { createKeyEventsService } from './sdk/key-events.service.js';
+import { createUsageService } from './sdk/usage.service.js';
+import { createKeyring } from './secrets/keyring.js';
+import { createSecretsService } from './secrets/secrets.service.js';
+import { createSecretsReadService } from './secrets/secrets-read.service.js';
+import { createServiceAccountsService } from './service-accounts/service-accounts.service.js';
+import { createTokensService } from './tokens/tokens.service.js';
+
+export type ServiceDeps = { db: Db; clock: Clock; config: ServerConfig; bus?: EventBus };
+
+/** Each service gets only the dependencies it uses (DESIGN rule 5). */
+export function createServices({ db, clock, config, bus }: ServiceDeps) {
+  const tokens = createTokensService({ db, clock });
+  const orgs = createOrgsService({ db, clock });
+  const identityCore = createIdentityService({ db, clock, config, orgs });
+  // Password sign-in and first-owner setup extend identity: main.ts calls identity.createSetupLink().
+  const identity = {
+    ...identityCore,
+    ...createPasswordSignInService({ db, identity: identityCore }),
+    ...createSetupService({ db, clock, config, identity: identityCore }),
+  };
+  const oauth = createOAuthService({ db, clock, config, tokens });
+  const members = createMembersService({ db });
+  const invitations = createInvitationsService({ db, clock });
+  const platformKeys = createPlatformKeysService({ db, clock });
+  const serviceAccounts = createServiceAccountsService({ db, clock });
+  const projects = createProjectsService({ db, clock });
+  const environments = createEnvironmentsService({ db, clock, projects });
+  const manifests = createManifestsService({ db, clock, projects, environments });
+  const apiKeys = createApiKeysService({
+    db,
+    clock,
+    bus,
+    authenticate: tokens.authenticate,
+    resolveOrg: orgs.resolve,
+    projects,
+    environments,
+    manifests,
+    cacheEntries: config.verifyCacheEntries,
+  });
+  // App SDKs: pushed invalidation of their caches, and usage reports (last used).
+  const keyEvents = createKeyEventsService({ bus, projects, environments });
+  const usage = createUsageService({ db, clock, projects });
+  const secretsParts = createSecretsParts({ db, clock, config, projects, environments, manifests });
+  return {
+    tokens,
+    orgs,
+    identity,
+    members,
+    invitations,
+    oauth,
+    platformKeys,
+    serviceAccounts,
+    apiKeys,
+    projects,
+    environments,
+    manifests,
+    keyEvents,
+    usage,
+    ...secretsParts,
+  };
+}
+
+/**
+ * Secrets, releases and environment databases: one keyring (the master key and unwrapped data
+ * keys) shared by all three. Environment hooks set up and tear down per-environment databases.
+ */
+function createSecretsParts({
+  db,
+  clock,
+  config,
+  projects,
+  environments,
+  manifests,
+}: Pick<ServiceDeps, 'db' | 'clock' | 'config'> & {
+  projects: ReturnType<typeof createProjectsService>;
+  environments: ReturnType<typeof createEnvironmentsService>;
+  manifests: ReturnType<typeof createManifestsService>;
+}) {
+  const keyring = createKeyring({ db, masterKey: config.masterKey, keyFile: config.masterKeyFile ?? null });
+  const secrets = createSecretsService({ db, clock, projects, environments, keyring });
+  const secretsRead = createSecretsReadService({ db, keyring, secrets });
+  const releases = createReleasesService({ db, clock, projects, environments, manifests, secrets, keyring });
+  environments.onDeleted(async ({ environmentId }) => keyring.forget(environmentId));
+  const appDatabases = config.appDatabaseUrl
+    ? createAppDatabasesService({ db, adminUrl: config.appDatabaseUrl, secrets })
+    : null;
+  if (appDatabases) {
+    environments.onCreated((tx, c) => appDatabases.provision(tx, c.actor, c.project, c.environment));
+    environments.onDeleted(({ environmentId, name }) => appDatabases.drop(environmentId, name));
+  }
+  return { keyring, secrets, secretsRead, releases, appDatabases };
+}
+
+export type Services = ReturnType<typeof createServices>;

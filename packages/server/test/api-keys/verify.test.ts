@@ -1,0 +1,227 @@
+import { generateToken, HOUR } from '@latchkey/core';
+import { sql } from 'drizzle-orm';
+import { describe, expect, it, vi } from 'vitest';
+import { useTestApp } from '../helpers/app.js';
+import { addMember } from '../members/fixtures.js';
+import { actorIn, call, MANIFEST, makeProject } from './fixtures.js';
+
+const t = useTestApp();
+
+/** SQL text of every query the pool ran while `fn` did its work. */
+async function queriesDuring(fn: () => Promise<unknown>): Promise<string[]> {
+  const query = vi.spyOn(t.database.pool, 'query');
+  const connect = vi.spyOn(t.database.pool, 'connect');
+  try {
+    await fn();
+    const texts = query.mock.calls.map(([q]) => (typeof q === 'string' ? q : (q as { text: string }).text));
+    return [...texts, ...connect.mock.calls.map(() => 'CONNECT')];
+  } finally {
+    query.mockRestore();
+    connect.mockRestore();
+  }
+}
+
+async function until(what: string, check: () => Promise<boolean>, ms = 2000) {
+  const start = Date.now();
+  while (!(await check())) {
+    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('POST /api/v1/verify', () => {
+  it('answers VALID with the key, its grants and metadata', async () => {
+    const p = await makeProject(t);
+    const key = await p.createKey({ metadata: { customer: 'cus_1' }, expiresIn: '30d' });
+    const answer = await p.verify({ key: key.token, environment: 'production', scope: 'read' });
+    expect(answer).toEqual({
+      valid: true,
+      code: 'VALID',
+      keyId: key.id,
+      name: 'Warehouse sync',
+      scope: 'read',
+      grants: MANIFEST.apiKeys.scopes.read.grants,
+      environment: 'production',
+      metadata: { customer: 'cus_1' },
+      expiresAt: key.expiresAt,
+      rotatingUntil: null,
+    });
+    expect(t.app.services.apiKeys.cacheSize()).toBeGreaterThan(0);
+  });
+
+  it('answers NOT_FOUND for unknown keys and MALFORMED for a bad checksum, without a database look-up', async () => {
+    const p = await makeProject(t);
+    const key = await p.createKey();
+    await p.verify({ key: key.token }); // the caller is now cached, so any query below is the key's
+    const malformed = `${key.token.slice(0, -1)}${key.token.endsWith('A') ? 'B' : 'A'}`;
+    let answers: Record<string, unknown>[] = [];
+    const queries = await queriesDuring(async () => {
+      answers = [await p.verify({ key: malformed }), await p.verify({ key: 'not a key at all' })];
+    });
+    expect(answers.map((a) => a.code)).toEqual(['MALFORMED', 'MALFORMED']);
+    expect(answers[0]).toMatchObject({ valid: false, keyId: null, name: null });
+    expect(queries).toEqual([]);
+    expect((await p.verify({ key: generateToken(p.prefix) })).code).toBe('NOT_FOUND');
+    expect((await p.verify({ key: p.owner.token })).code).toBe('NOT_FOUND');
+  });
+
+  it('serves a cached key with no database access at all, and never writes on the request path', async () => {
+    const p = await makeProject(t);
+    const key = await p.createKey();
+    const miss = await queriesDuring(() => p.verify({ key: key.token }));
+    expect(miss.length).toBeGreaterThan(0);
+    expect(miss.filter((q) => /^\s*(insert|update|delete)/i.test(q))).toEqual([]);
+    const hit = await queriesDuring(async () => {
+      for (let i = 0; i < 10; i++) expect((await p.verify({ key: key.token })).code).toBe('VALID');
+    });
+    expect(hit).toEqual([]);
+  });
+
+  it('answers EXPIRED, REVOKED, WRONG_ENVIRONMENT and INSUFFICIENT_SCOPE', async () => {
+    const p = await makeProject(t);
+    const expiring = await p.createKey({ expiresIn: '1h' });
+    expect((await p.verify({ key: expiring.token })).code).toBe('VALID');
+    t.clock.advance(HOUR);
+    expect(await p.verify({ key: expiring.token })).toMatchObject({
+      valid: false,
+      code: 'EXPIRED',
+      keyId: expiring.id,
+    });
+
+    const revoked = await p.createKey();
+    await call(t, p.owner.token, 'DELETE', `${p.base}/api-keys/${revoked.id}`);
+    expect(await p.verify({ key: revoked.token })).toMatchObject({
+      valid: false,
+      code: 'REVOKED',
+      keyId: revoked.id,
+    });
+
+    const reader = await p.createKey({ scope: 'read' });
+    expect(await p.verify({ key: reader.token, environment: 'staging' })).toMatchObject({
+      valid: false,
+      code: 'WRONG_ENVIRONMENT',
+      environment: 'production',
+    });
+    expect((await p.verify({ key: reader.token, scope: 'writer' })).code).toBe('INSUFFICIENT_SCOPE');
+    expect((await p.verify({ key: reader.token, scope: 'billing' })).code).toBe('INSUFFICIENT_SCOPE');
+    expect((await p.verify({ key: reader.token, scope: 'undeclared' })).code).toBe('INSUFFICIENT_SCOPE');
+
+    // SPEC 6: a scope whose grants include all of the route scope's grants satisfies it.
+    const writer = await p.createKey({ scope: 'writer' });
+    expect((await p.verify({ key: writer.token, scope: 'read' })).code).toBe('VALID');
+    expect((await p.verify({ key: writer.token, scope: 'billing' })).code).toBe('INSUFFICIENT_SCOPE');
+  });
+
+  it('answers NOT_FOUND for a key in an org where the caller cannot read keys, exactly like an unknown key', async () => {
+    const p = await makeProject(t);
+    const key = await p.createKey();
+    const stranger = await t.signUp();
+    const unknown = await p.verify({ key: generateToken(p.prefix) }, stranger.token);
+    const foreign = await p.verify({ key: key.token }, stranger.token);
+    expect(foreign).toEqual(unknown);
+    expect(foreign.code).toBe('NOT_FOUND');
+
+    // Every role reads keys; a PAT capped to another permission does not.
+    const capped = await t.app.services.tokens.createPat(p.owner.actor, {
+      name: 'capped',
+      scopes: ['projects:read'],
+    });
+    expect((await p.verify({ key: key.token }, capped.token)).code).toBe('NOT_FOUND');
+  });
+
+  it('lets a viewer of the org verify', async () => {
+    const p = await makeProject(t);
+    const teamRes = await call(t, p.owner.token, 'POST', '/api/v1/orgs', {
+      name: `verify-team-${Date.now()}`,
+    });
+    const orgId = teamRes.json().id as string;
+    const viewer = await addMember(t, p.owner.token, orgId, 'viewer');
+    const actor = await actorIn(t, p.owner, orgId);
+    const project = await t.app.services.projects.create(actor, { name: 'team' });
+    await t.app.services.environments.create(actor, project.id, { name: 'production' });
+    await t.app.services.manifests.push(actor, project.id, 'production', { ...MANIFEST, project: 'team' });
+    const created = await call(t, p.owner.token, 'POST', `/api/v1/orgs/${orgId}/projects/team/api-keys`, {
+      name: 'k',
+      scope: 'read',
+      environment: 'production',
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    expect((await p.verify({ key: created.json().token }, viewer.token)).code).toBe('VALID');
+    // Viewers may verify but not manage keys.
+    const denied = await call(t, viewer.token, 'POST', `/api/v1/orgs/${orgId}/projects/team/api-keys`, {
+      name: 'k2',
+      scope: 'read',
+      environment: 'production',
+    });
+    expect(denied.statusCode).toBe(403);
+  });
+
+  it('refuses bad input with 400', async () => {
+    const p = await makeProject(t);
+    for (const payload of [{}, { key: 1 }, { key: 'x', extra: true }, { key: 'x'.repeat(600) }]) {
+      const res = await call(t, p.owner.token, 'POST', '/api/v1/verify', payload);
+      expect(res.statusCode, JSON.stringify(payload).slice(0, 40)).toBe(400);
+    }
+  });
+
+  it('picks up a new manifest pushed to the environment (cache evicted over NOTIFY)', async () => {
+    const p = await makeProject(t);
+    const key = await p.createKey();
+    expect((await p.verify({ key: key.token })).grants).toEqual(MANIFEST.apiKeys.scopes.read.grants);
+    const next = { project: p.name, apiKeys: { scopes: { read: { grants: { Project: ['read'] } } } } };
+    await t.app.services.manifests.push(await actorIn(t, p.owner, p.orgId), p.projectId, 'production', next);
+    await until(
+      'the new grants',
+      async () => JSON.stringify((await p.verify({ key: key.token })).grants) === '{"Project":["read"]}',
+    );
+  });
+
+  it('evicts a key changed behind its back (another node, a cascade) over NOTIFY', async () => {
+    const p = await makeProject(t);
+    const key = await p.createKey();
+    expect((await p.verify({ key: key.token })).code).toBe('VALID');
+    await t.database.db.execute(sql`UPDATE api_keys SET revoked_at = now() WHERE id = ${key.id}`);
+    await until('REVOKED', async () => (await p.verify({ key: key.token })).code === 'REVOKED');
+    const other = await p.createKey();
+    expect((await p.verify({ key: other.token })).code).toBe('VALID');
+    await t.database.db.execute(
+      sql`DELETE FROM environments WHERE project_id = ${p.projectId} AND name = 'production'`,
+    );
+    await until('NOT_FOUND', async () => (await p.verify({ key: other.token })).code === 'NOT_FOUND');
+  });
+});
+
+describe('POST /api/v1/orgs/:org/projects/:project/verify', () => {
+  it("verifies that project's keys only", async () => {
+    const p = await makeProject(t);
+    const other = await makeProject(t);
+    const key = await p.createKey();
+    const foreignKey = await other.createKey();
+    const res = await call(t, p.owner.token, 'POST', `${p.base}/verify`, { key: key.token, scope: 'read' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ valid: true, code: 'VALID', keyId: key.id });
+    const foreign = await call(t, p.owner.token, 'POST', `${p.base}/verify`, { key: foreignKey.token });
+    expect(foreign.json().code).toBe('NOT_FOUND');
+    const missing = await call(t, p.owner.token, 'POST', `/api/v1/orgs/${p.orgId}/projects/nope/verify`, {
+      key: key.token,
+    });
+    expect(missing.statusCode).toBe(404);
+  });
+});
+
+describe('app API keys on /api/v1', () => {
+  it('are refused with 401 WRONG_TOKEN_KIND naming the right kind', async () => {
+    const p = await makeProject(t);
+    const key = await p.createKey();
+    for (const url of ['/api/v1/me', `${p.base}/api-keys`]) {
+      const res = await t.app.inject({ url, headers: t.auth(key.token) });
+      expect(res.statusCode).toBe(401);
+      expect(res.json().error.code).toBe('WRONG_TOKEN_KIND');
+      expect(res.json().error.message).toMatch(/app API key/);
+      expect(res.json().error.hint).toMatch(/personal access token|platform key/);
+    }
+    const verify = await call(t, key.token, 'POST', '/api/v1/verify', { key: key.token });
+    expect(verify.statusCode).toBe(401);
+    expect(verify.json().error.code).toBe('WRONG_TOKEN_KIND');
+  });
+});

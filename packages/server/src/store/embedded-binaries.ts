@@ -63,11 +63,13 @@ export async function postgresBinDir(user: SystemUser | undefined): Promise<stri
     .version as string;
   let dir = native;
   if (user && (await blockedAncestor(path.join(native, 'bin', 'postgres'), user))) {
-    dir = path.join(tmpdir(), `latchkey-postgres-${version}-${process.arch}`);
+    dir = path.join(tmpdir(), `latchkey-postgres-${version}-${process.arch}-v2`);
     if (!existsSync(path.join(dir, '.complete'))) {
       // Copy beside, then rename: two processes starting together never see a half-copied tree.
       const staging = `${dir}.${process.pid}.${Date.now()}`;
-      await cp(native, staging, { recursive: true, preserveTimestamps: true });
+      // verbatimSymlinks: the libraries are relative symlinks (libicuuc.so.60 → …); resolved ones
+      // would point back into the folder `postgres` cannot reach.
+      await cp(native, staging, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
       await chmod(staging, 0o755);
       await writeFile(path.join(staging, '.complete'), version);
       await rename(staging, dir).catch(async () => rm(staging, { recursive: true, force: true }));

@@ -11,7 +11,8 @@
 //
 // PostgreSQL: LATCH_BENCH_DATABASE_URL (a superuser URL), else the machine's at 127.0.0.1:5432,
 // else an embedded one. A fresh database is made and dropped. BENCH_DURATION (seconds per run,
-// default 10) and BENCH_BULK_KEYS (default 1000000) shorten it for a quick look.
+// default 10) and BENCH_BULK_KEYS (default 1000000) shorten it for a quick look. BENCH_PARTS=a
+// runs part (a) only and prints it without touching bench/RESULTS.md.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,6 +27,7 @@ const duration = Number(process.env.BENCH_DURATION) || 10;
 const bulkKeys = Number(process.env.BENCH_BULK_KEYS) || 1_000_000;
 const realKeys = 20_000;
 const rounds = Number(process.env.BENCH_ROUNDS) || 5;
+const onlyA = process.env.BENCH_PARTS === 'a';
 const work = mkdtempSync(join(tmpdir(), 'latch-bench-verify-'));
 
 // ---- database ----
@@ -308,74 +310,84 @@ try {
     `  verify: ${fmt(ratio * 100, 1)}% of the bare instance, ${fmt(ratioInApp * 100, 1)}% of the bare route in the app (target ≥ 85%)`,
   );
   await stopServer(server);
-
-  console.log(`(b) filling api_keys with ${fmt(bulkKeys)} keys, then cache-miss verification…`);
-  const fillStart = Date.now();
-  server = await startServer(databaseUrl, {
-    BENCH_CACHE: '0',
-    BENCH_BULK_KEYS: String(bulkKeys),
-    BENCH_REAL_KEYS: String(realKeys),
-  });
-  console.log(`  filled in ${fmt((Date.now() - fillStart) / 1000, 1)} s`);
-  const b = await cacheMiss(server);
-  const plan = await lookupPlan(databaseUrl, server.keysFile);
-  console.log(
-    `  PostgreSQL execution time of the look-up: p50 ${fmt(plan.p50, 3)} ms, p99 ${fmt(plan.p99, 3)} ms`,
-  );
-  for (const [c, r] of Object.entries(b)) {
-    console.log(`  ${c} connection(s): ${fmt(r.rps)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms`);
-  }
-
-  console.log('(c) key creation vs raw single-row INSERT transactions, 10 connections…');
-  const c = await creation(server, databaseUrl);
-  const createRatio = c.create.rps / c.rawRps;
-  console.log(
-    `  create over HTTP ${fmt(c.create.rps)} keys/s (p99 ${c.create.p99} ms); raw INSERT ${fmt(c.rawRps)} tx/s → ${fmt(createRatio * 100, 1)}%`,
-  );
-  await stopServer(server);
   server = undefined;
+  if (onlyA) {
+    console.log(
+      `  per round (vs bare, vs in-app): ${a.ratios.map(([x, y]) => `(${fmt(x * 100, 0)}%, ${fmt(y * 100, 0)}%)`).join(' ')}`,
+    );
+    if (a.verify.cpuUs)
+      console.log(
+        `  by CPU/request: ${fmt((a.bare.cpuUs / a.verify.cpuUs) * 100, 0)}% of the bare instance, ${fmt((a.inApp.cpuUs / a.verify.cpuUs) * 100, 0)}% of the in-app bare route`,
+      );
+  } else {
+    console.log(`(b) filling api_keys with ${fmt(bulkKeys)} keys, then cache-miss verification…`);
+    const fillStart = Date.now();
+    server = await startServer(databaseUrl, {
+      BENCH_CACHE: '0',
+      BENCH_BULK_KEYS: String(bulkKeys),
+      BENCH_REAL_KEYS: String(realKeys),
+    });
+    console.log(`  filled in ${fmt((Date.now() - fillStart) / 1000, 1)} s`);
+    const b = await cacheMiss(server);
+    const plan = await lookupPlan(databaseUrl, server.keysFile);
+    console.log(
+      `  PostgreSQL execution time of the look-up: p50 ${fmt(plan.p50, 3)} ms, p99 ${fmt(plan.p99, 3)} ms`,
+    );
+    for (const [c, r] of Object.entries(b)) {
+      console.log(`  ${c} connection(s): ${fmt(r.rps)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms`);
+    }
 
-  const keysInDb = Number((await adminQuery(databaseUrl, 'SELECT count(*) AS n FROM api_keys')).rows[0].n);
-  writeResults(
-    [
-      '## verify-http',
-      '',
-      `${day}, ${machineText}; ${admin.label} (fresh database), autocannon 8, ${duration} s per run after a 3 s warm-up; the load generator and the server share the machine.`,
-      '',
-      `**(a) Cached verification vs a bare Fastify route** answering the same JSON, all in one server process, 50 connections, ${rounds} alternating rounds of ${duration} s, medians. Target: ≥ 85%. Two baselines: a bare Fastify instance (no plugins, no hooks), and the same bare route registered inside the Latchkey app, behind the hooks every route has (request id, per-IP rate limit, cookies, security hooks).`,
-      '',
-      '| route | req/s | p50 ms | p99 ms | server CPU µs/request | verify as % of it (req/s) |',
-      '| --- | ---: | ---: | ---: | ---: | ---: |',
-      `| bare Fastify instance, \`POST\` returning the answer | ${fmt(a.bare.rps)} | ${fmt(a.bare.p50, 1)} | ${fmt(a.bare.p99, 1)} | ${cpu(a.bare)} | **${fmt(ratio * 100, 1)}%** |`,
-      `| the same bare route inside the Latchkey app | ${fmt(a.inApp.rps)} | ${fmt(a.inApp.p50, 1)} | ${fmt(a.inApp.p99, 1)} | ${cpu(a.inApp)} | **${fmt(ratioInApp * 100, 1)}%** |`,
-      `| \`POST /api/v1/verify\` (PAT caller, cached key) | ${fmt(a.verify.rps)} | ${fmt(a.verify.p50, 1)} | ${fmt(a.verify.p99, 1)} | ${cpu(a.verify)} | |`,
-      '',
-      `Per round, verify as % of (bare instance, bare route in the app): ${a.ratios.map(([x, y]) => `(${fmt(x * 100, 0)}%, ${fmt(y * 100, 0)}%)`).join(' ')}.`,
-      ...(a.verify.cpuUs
-        ? [
-            '',
-            `By server CPU per request (the less noisy measure here), verify costs ${fmt(a.verify.cpuUs, 1)} µs: it could serve ${fmt((a.bare.cpuUs / a.verify.cpuUs) * 100, 0)}% of the bare instance's and ${fmt((a.inApp.cpuUs / a.verify.cpuUs) * 100, 0)}% of the in-app bare route's requests per CPU second.`,
-          ]
-        : []),
-      '',
-      `**(b) Cache-miss verification** (verification cache off) with ${fmt(keysInDb)} keys in \`api_keys\`; each request verifies a random one of ${fmt(realKeys)} real keys. Target: p99 < 5 ms.`,
-      '',
-      '| connections | req/s | p50 ms | p99 ms |',
-      '| ---: | ---: | ---: | ---: |',
-      ...Object.entries(b).map(([conn, r]) => `| ${conn} | ${fmt(r.rps)} | ${r.p50} | ${r.p99} |`),
-      '',
-      `The look-up itself (EXPLAIN ANALYZE of the key-by-hash query over 200 keys): p50 ${fmt(plan.p50, 3)} ms, p99 ${fmt(plan.p99, 3)} ms inside PostgreSQL. Latencies are autocannon's, whole milliseconds.`,
-      '',
-      '**(c) Key creation** over HTTP (`POST …/api-keys`: auth, project, environment and manifest look-ups, then key + audit entry in one transaction) vs raw single-row `INSERT` transactions on the same database, 10 connections each.',
-      '',
-      '| what | per second | p99 ms |',
-      '| --- | ---: | ---: |',
-      `| key creation | ${fmt(c.create.rps)} | ${fmt(c.create.p99, 1)} |`,
-      `| raw single-row INSERT | ${fmt(c.rawRps)} | |`,
-      `| **ratio** | **${fmt(createRatio * 100, 1)}%** | |`,
-      '',
-    ].join('\n'),
-  );
+    console.log('(c) key creation vs raw single-row INSERT transactions, 10 connections…');
+    const c = await creation(server, databaseUrl);
+    const createRatio = c.create.rps / c.rawRps;
+    console.log(
+      `  create over HTTP ${fmt(c.create.rps)} keys/s (p99 ${c.create.p99} ms); raw INSERT ${fmt(c.rawRps)} tx/s → ${fmt(createRatio * 100, 1)}%`,
+    );
+    await stopServer(server);
+    server = undefined;
+
+    const keysInDb = Number((await adminQuery(databaseUrl, 'SELECT count(*) AS n FROM api_keys')).rows[0].n);
+    writeResults(
+      [
+        '## verify-http',
+        '',
+        `${day}, ${machineText}; ${admin.label} (fresh database), autocannon 8, ${duration} s per run after a 3 s warm-up; the load generator and the server share the machine.`,
+        '',
+        `**(a) Cached verification vs a bare Fastify route** answering the same JSON, all in one server process, 50 connections, ${rounds} alternating rounds of ${duration} s, medians. Target: ≥ 85%. Two baselines: a bare Fastify instance (no plugins, no hooks), and the same bare route registered inside the Latchkey app, behind the hooks every route has (request id, per-IP rate limit, cookies, security hooks).`,
+        '',
+        '| route | req/s | p50 ms | p99 ms | server CPU µs/request | verify as % of it (req/s) |',
+        '| --- | ---: | ---: | ---: | ---: | ---: |',
+        `| bare Fastify instance, \`POST\` returning the answer | ${fmt(a.bare.rps)} | ${fmt(a.bare.p50, 1)} | ${fmt(a.bare.p99, 1)} | ${cpu(a.bare)} | **${fmt(ratio * 100, 1)}%** |`,
+        `| the same bare route inside the Latchkey app | ${fmt(a.inApp.rps)} | ${fmt(a.inApp.p50, 1)} | ${fmt(a.inApp.p99, 1)} | ${cpu(a.inApp)} | **${fmt(ratioInApp * 100, 1)}%** |`,
+        `| \`POST /api/v1/verify\` (PAT caller, cached key) | ${fmt(a.verify.rps)} | ${fmt(a.verify.p50, 1)} | ${fmt(a.verify.p99, 1)} | ${cpu(a.verify)} | |`,
+        '',
+        `Per round, verify as % of (bare instance, bare route in the app): ${a.ratios.map(([x, y]) => `(${fmt(x * 100, 0)}%, ${fmt(y * 100, 0)}%)`).join(' ')}.`,
+        ...(a.verify.cpuUs
+          ? [
+              '',
+              `By server CPU per request (the less noisy measure here), verify costs ${fmt(a.verify.cpuUs, 1)} µs: it could serve ${fmt((a.bare.cpuUs / a.verify.cpuUs) * 100, 0)}% of the bare instance's and ${fmt((a.inApp.cpuUs / a.verify.cpuUs) * 100, 0)}% of the in-app bare route's requests per CPU second.`,
+            ]
+          : []),
+        '',
+        `**(b) Cache-miss verification** (verification cache off) with ${fmt(keysInDb)} keys in \`api_keys\`; each request verifies a random one of ${fmt(realKeys)} real keys. Target: p99 < 5 ms.`,
+        '',
+        '| connections | req/s | p50 ms | p99 ms |',
+        '| ---: | ---: | ---: | ---: |',
+        ...Object.entries(b).map(([conn, r]) => `| ${conn} | ${fmt(r.rps)} | ${r.p50} | ${r.p99} |`),
+        '',
+        `The look-up itself (EXPLAIN ANALYZE of the key-by-hash query over 200 keys): p50 ${fmt(plan.p50, 3)} ms, p99 ${fmt(plan.p99, 3)} ms inside PostgreSQL. Latencies are autocannon's, whole milliseconds.`,
+        '',
+        '**(c) Key creation** over HTTP (`POST …/api-keys`: auth, project, environment and manifest look-ups, then key + audit entry in one transaction) vs raw single-row `INSERT` transactions on the same database, 10 connections each.',
+        '',
+        '| what | per second | p99 ms |',
+        '| --- | ---: | ---: |',
+        `| key creation | ${fmt(c.create.rps)} | ${fmt(c.create.p99, 1)} |`,
+        `| raw single-row INSERT | ${fmt(c.rawRps)} | |`,
+        `| **ratio** | **${fmt(createRatio * 100, 1)}%** | |`,
+        '',
+      ].join('\n'),
+    );
+  }
 } finally {
   if (server) await stopServer(server);
   await adminQuery(admin.url, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {});

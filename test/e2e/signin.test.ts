@@ -21,7 +21,10 @@ afterAll(async () => {
 /** Signs in with the device flow through the real binary, approving in the real web pages. */
 async function deviceLogin(configDir: string, email: string) {
   const login = spawnLatch(['login', '--device', '--api-url', server.url], { configDir });
-  const code = await waitFor('the device code', () => /\b([B-Z]{4}-[B-Z]{4})\b/.exec(login.out.stderr + login.out.stdout)?.[1]);
+  const code = await waitFor(
+    'the device code',
+    () => /\b([B-Z]{4}-[B-Z]{4})\b/.exec(login.out.stderr + login.out.stdout)?.[1],
+  );
   expect(login.out.stderr + login.out.stdout).toContain(`${server.url}/device`);
 
   const browser = Browser.fetch(server.url);
@@ -31,7 +34,8 @@ async function deviceLogin(configDir: string, email: string) {
   for (let hops = 0; page.status >= 300 && page.status < 400 && page.location && hops < 5; hops++) {
     page = await browser.get(page.location);
   }
-  if (page.body.includes('action="/device"')) page = await browser.submit(page, '/device', { user_code: code });
+  if (page.body.includes('action="/device"'))
+    page = await browser.submit(page, '/device', { user_code: code });
   expect(page.body).toContain('latch');
   const approve = hiddenFields(page.body, '/device/approve');
   const approved = await browser.post('/device/approve', { ...approve, decision: 'approve' });
@@ -66,7 +70,9 @@ describe('signing in and working with orgs through the real latch binary', () =>
     const current = await latch(['org', 'current', '--json'], { configDir: alice.path });
     expect(current.json()).toMatchObject({ name: 'Acme' });
     const list = await latch(['org', 'list', '--json'], { configDir: alice.path });
-    expect(list.json().map((o: { name: string }) => o.name)).toEqual(expect.arrayContaining(['alice', 'Acme']));
+    expect(list.json().map((o: { name: string }) => o.name)).toEqual(
+      expect.arrayContaining(['alice', 'Acme']),
+    );
 
     const missing = await latch(['org', 'use', 'nope'], { configDir: alice.path });
     expect(missing.code).toBe(1);
@@ -92,7 +98,9 @@ describe('signing in and working with orgs through the real latch binary', () =>
     expect(emails).toEqual(expect.arrayContaining(['alice@example.com', 'bob@example.com']));
 
     // Bob is a developer: inviting needs members:write.
-    const denied = await latch(['team', 'invite', 'carol@example.com', '--org', 'acme'], { configDir: bob.path });
+    const denied = await latch(['team', 'invite', 'carol@example.com', '--org', 'acme'], {
+      configDir: bob.path,
+    });
     expect(denied.code).toBe(1);
     expect(denied.stderr).toContain('members:write');
   });
@@ -105,7 +113,10 @@ describe('signing in and working with orgs through the real latch binary', () =>
     const pat = created.json();
     expect(pat.token).toMatch(/^lk_pat_/);
 
-    const viaEnv = await latch(['auth', 'status', '--json'], { configDir: bob.path, env: { LATCH_TOKEN: pat.token } });
+    const viaEnv = await latch(['auth', 'status', '--json'], {
+      configDir: bob.path,
+      env: { LATCH_TOKEN: pat.token },
+    });
     expect(viaEnv.code, viaEnv.stderr).toBe(0);
     expect(JSON.stringify(viaEnv.json())).toContain('alice@example.com');
 
@@ -137,7 +148,9 @@ describe('signing in and working with orgs through the real latch binary', () =>
     expect(after.apiUrl).toBe(before.apiUrl);
     expect(after.activeOrg).toEqual(before.activeOrg);
 
-    const res = await fetch(`${server.url}/api/v1/me`, { headers: { authorization: `Bearer ${before.token}` } });
+    const res = await fetch(`${server.url}/api/v1/me`, {
+      headers: { authorization: `Bearer ${before.token}` },
+    });
     expect(res.status).toBe(401);
     const status = await latch(['auth', 'status'], { configDir: alice.path });
     expect(status.code).toBe(4);
@@ -168,7 +181,12 @@ describe('browser sign-in with a loopback redirect', () => {
     const browserCmd = `${process.execPath} ${join(import.meta.dirname, 'fixtures/browser.mjs')} {url}`;
     const res = await latch(['login', '--api-url', server.url], {
       configDir: denied.path,
-      env: { LATCH_BROWSER_CMD: browserCmd, E2E_BROWSER_EMAIL: 'dan@example.com', E2E_BROWSER_DECISION: 'deny', DISPLAY: ':0' },
+      env: {
+        LATCH_BROWSER_CMD: browserCmd,
+        E2E_BROWSER_EMAIL: 'dan@example.com',
+        E2E_BROWSER_DECISION: 'deny',
+        DISPLAY: ':0',
+      },
     });
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/denied/i);

@@ -33,17 +33,28 @@ export function parseBoundedDuration(
 ): { ok: true; ms: number } | { ok: false; error: string } {
   const ms = parseDuration(input);
   if (ms === null) {
-    return { ok: false, error: `"${input}" is not a duration: use e.g. 90d, 12h, 30m, or a day count like 30` };
+    return {
+      ok: false,
+      error: `"${input}" is not a duration: use e.g. 90d, 12h, 30m, or a day count like 30`,
+    };
   }
   if (ms < bounds.min || ms > bounds.max) {
-    return { ok: false, error: `must be between ${formatDuration(bounds.min)} and ${formatDuration(bounds.max)}` };
+    return {
+      ok: false,
+      error: `must be between ${formatDuration(bounds.min)} and ${formatDuration(bounds.max)}`,
+    };
   }
   return { ok: true, ms };
 }
 
 export function formatDuration(ms: number): string {
   if (ms === 0) return '0';
-  for (const [unit, size] of [['d', DAY], ['h', HOUR], ['m', MINUTE], ['s', 1000]] as const) {
+  for (const [unit, size] of [
+    ['d', DAY],
+    ['h', HOUR],
+    ['m', MINUTE],
+    ['s', 1000],
+  ] as const) {
     if (ms % size === 0) return `${ms / size}${unit}`;
   }
   return `${ms}ms`;

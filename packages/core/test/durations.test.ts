@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DAY, EXPIRY_BOUNDS, formatDuration, HOUR, MINUTE, parseBoundedDuration, parseDuration } from '../src/index.js';
+import {
+  DAY,
+  EXPIRY_BOUNDS,
+  formatDuration,
+  HOUR,
+  MINUTE,
+  parseBoundedDuration,
+  parseDuration,
+} from '../src/index.js';
 
 describe('durations', () => {
   it('parses units and bare day counts', () => {
@@ -23,7 +31,10 @@ describe('durations', () => {
   });
 
   it('enforces the bounds and says the rule', () => {
-    expect(parseBoundedDuration('30m', EXPIRY_BOUNDS.key)).toEqual({ ok: false, error: 'must be between 1h and 365d' });
+    expect(parseBoundedDuration('30m', EXPIRY_BOUNDS.key)).toEqual({
+      ok: false,
+      error: 'must be between 1h and 365d',
+    });
     expect(parseBoundedDuration('366d', EXPIRY_BOUNDS.pat)).toEqual({ ok: true, ms: 366 * DAY });
     expect(parseBoundedDuration('367', EXPIRY_BOUNDS.pat).ok).toBe(false);
     expect(parseBoundedDuration('0', EXPIRY_BOUNDS.grace)).toEqual({ ok: true, ms: 0 });

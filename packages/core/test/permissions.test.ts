@@ -29,7 +29,16 @@ describe('roles (SPEC section 3)', () => {
 
   it('developer writes the day-to-day resources and reads the rest', () => {
     const dev = ROLE_PERMISSIONS.developer;
-    for (const r of ['projects', 'environments', 'secrets', 'deploy', 'api_keys', 'platform_keys', 'webhooks', 'effects'] as const) {
+    for (const r of [
+      'projects',
+      'environments',
+      'secrets',
+      'deploy',
+      'api_keys',
+      'platform_keys',
+      'webhooks',
+      'effects',
+    ] as const) {
       expect(dev[r]).toBe('write');
     }
     expect(dev.members).toBe('read');
@@ -49,7 +58,8 @@ describe('roles (SPEC section 3)', () => {
     for (let i = 0; i + 1 < ROLES.length; i++) {
       const higher = ROLE_PERMISSIONS[ROLES[i]!];
       const lower = ROLE_PERMISSIONS[ROLES[i + 1]!];
-      for (const r of RESOURCES) expect(LEVELS.indexOf(higher[r])).toBeGreaterThanOrEqual(LEVELS.indexOf(lower[r]));
+      for (const r of RESOURCES)
+        expect(LEVELS.indexOf(higher[r])).toBeGreaterThanOrEqual(LEVELS.indexOf(lower[r]));
     }
   });
 });
@@ -64,7 +74,9 @@ describe('permission strings', () => {
   });
 
   it('scopes cap a role and never raise it', () => {
-    const arbScopes = fc.array(fc.constantFrom(...RESOURCES.flatMap((r) => [`${r}:read`, `${r}:write`, `${r}:manage`])));
+    const arbScopes = fc.array(
+      fc.constantFrom(...RESOURCES.flatMap((r) => [`${r}:read`, `${r}:write`, `${r}:manage`])),
+    );
     fc.assert(
       fc.property(fc.constantFrom(...ROLES), arbScopes, (role, scopes) => {
         const eff = effectivePermissions(role, scopes);
@@ -79,16 +91,17 @@ describe('permission strings', () => {
   it('intersect is commutative', () => {
     fc.assert(
       fc.property(fc.constantFrom(...ROLES), fc.constantFrom(...ROLES), (a, b) => {
-        expect(intersect(ROLE_PERMISSIONS[a], ROLE_PERMISSIONS[b])).toEqual(intersect(ROLE_PERMISSIONS[b], ROLE_PERMISSIONS[a]));
+        expect(intersect(ROLE_PERMISSIONS[a], ROLE_PERMISSIONS[b])).toEqual(
+          intersect(ROLE_PERMISSIONS[b], ROLE_PERMISSIONS[a]),
+        );
       }),
     );
   });
 
   it('lists what a holder is missing', () => {
-    expect(missingPermissions(ROLE_PERMISSIONS.developer, ['deploy:write', 'members:write', 'bogus'])).toEqual([
-      'members:write',
-      'bogus',
-    ]);
+    expect(
+      missingPermissions(ROLE_PERMISSIONS.developer, ['deploy:write', 'members:write', 'bogus']),
+    ).toEqual(['members:write', 'bogus']);
   });
 
   it('only owners touch owners; admins need members:manage', () => {

@@ -1,3 +1,4 @@
+import { crc32 as zlibCrc32 } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -13,7 +14,6 @@ import {
   RANDOM_LENGTH,
   TOKEN_PREFIXES,
 } from '../src/index.js';
-import { crc32 as zlibCrc32 } from 'node:zlib';
 
 const prefixArb = fc.constantFrom('lk_pat_', 'lk_key_', 'lk_sa_', 'acme_', 'shop_live_', 'a_');
 
@@ -38,13 +38,18 @@ describe('token format', () => {
 
   it('rejects any single-character change (the checksum catches typos)', () => {
     fc.assert(
-      fc.property(prefixArb, fc.nat(), fc.constantFrom(...'0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'), (prefix, at, ch) => {
-        const token = generateToken(prefix);
-        const i = prefix.length + (at % (RANDOM_LENGTH + CHECKSUM_LENGTH));
-        fc.pre(token[i] !== ch);
-        const typo = token.slice(0, i) + ch + token.slice(i + 1);
-        expect(parseToken(typo)).toBeNull();
-      }),
+      fc.property(
+        prefixArb,
+        fc.nat(),
+        fc.constantFrom(...'0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'),
+        (prefix, at, ch) => {
+          const token = generateToken(prefix);
+          const i = prefix.length + (at % (RANDOM_LENGTH + CHECKSUM_LENGTH));
+          fc.pre(token[i] !== ch);
+          const typo = token.slice(0, i) + ch + token.slice(i + 1);
+          expect(parseToken(typo)).toBeNull();
+        },
+      ),
     );
   });
 
@@ -56,20 +61,25 @@ describe('token format', () => {
         expect(parseToken(`${token}x`)).toBeNull();
       }),
     );
-    for (const bad of [undefined, null, 42, {}, '', 'lk_pat_', 'Bearer x'.repeat(30)]) expect(parseToken(bad)).toBeNull();
+    for (const bad of [undefined, null, 42, {}, '', 'lk_pat_', 'Bearer x'.repeat(30)])
+      expect(parseToken(bad)).toBeNull();
   });
 
   it('never accepts arbitrary strings', () => {
-    fc.assert(fc.property(fc.string({ maxLength: 120 }), (s) => {
-      const parsed = parseToken(s);
-      if (parsed) expect(checksumOf(parsed.prefix + parsed.random)).toBe(parsed.checksum);
-    }));
+    fc.assert(
+      fc.property(fc.string({ maxLength: 120 }), (s) => {
+        const parsed = parseToken(s);
+        if (parsed) expect(checksumOf(parsed.prefix + parsed.random)).toBe(parsed.checksum);
+      }),
+    );
   });
 
   it('uses CRC-32 (IEEE), as node:zlib computes it', () => {
-    fc.assert(fc.property(fc.string({ unit: fc.constantFrom(...'abcXYZ019_'), maxLength: 80 }), (s) => {
-      expect(crc32(s)).toBe(zlibCrc32(s));
-    }));
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom(...'abcXYZ019_'), maxLength: 80 }), (s) => {
+        expect(crc32(s)).toBe(zlibCrc32(s));
+      }),
+    );
   });
 
   it('hashes with SHA-256 and shows only prefix plus 4 characters', () => {

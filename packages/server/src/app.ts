@@ -33,7 +33,13 @@ export type App = FastifyInstance & {
   config: ServerConfig;
 };
 
-export type RouteContext = { services: Services; limiters: Limiters; config: ServerConfig; database: Database; clock: Clock };
+export type RouteContext = {
+  services: Services;
+  limiters: Limiters;
+  config: ServerConfig;
+  database: Database;
+  clock: Clock;
+};
 export type RouteModule = (app: FastifyInstance, ctx: RouteContext) => void | Promise<void>;
 
 /** Wires plugins, services and routes; never listens (main.ts does), so tests use app.inject(). */
@@ -54,8 +60,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  app.addHook('onSend', async (req, reply) => {
+  // Set before anything can fail, so every answer carries it (the error handlers add it too, for
+  // the few errors Fastify raises before onRequest).
+  app.addHook('onRequest', (req, reply, done) => {
     reply.header('X-Request-Id', req.id);
+    done();
   });
 
   // Cross-node cache invalidation (LISTEN/NOTIFY); listens once the app is ready, stops on close.
@@ -70,7 +79,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const routeTable = collectRouteTable(app);
 
   registerErrorHandling(app);
-  await app.register(cookie);
+  // No parsing hook on every request: the few routes that read cookies call cookiesOf(req).
+  await app.register(cookie, { hook: false });
   await app.register(formbody, { bodyLimit: config.bodyLimitBytes });
   await app.register(swagger, {
     openapi: {

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 
 export const LATCH_BIN = resolve(import.meta.dirname, '../../../packages/cli/dist/latch.js');
 
+// biome-ignore lint/suspicious/noExplicitAny: tests read the CLI's --json output field by field
 export type RunResult = { code: number; stdout: string; stderr: string; json<T = any>(): T };
 
 /** Runs the real `latch` binary as a user would, with its own config dir and no TTY. */

@@ -23,7 +23,12 @@ export type RunningServer = {
  * `embedded: true` lets it start its own embedded PostgreSQL in its data folder, as `npm start` does.
  */
 export async function startServer(
-  opts: { command?: 'dev' | 'server'; embedded?: boolean; dataDir?: string; env?: Record<string, string> } = {},
+  opts: {
+    command?: 'dev' | 'server';
+    embedded?: boolean;
+    dataDir?: string;
+    env?: Record<string, string>;
+  } = {},
 ): Promise<RunningServer> {
   const data = opts.dataDir ?? tempDir('data').path;
   const env: Record<string, string> = { LATCH_PORT: '0', LATCH_DATA_DIR: data, ...opts.env };
@@ -38,9 +43,17 @@ export async function startServer(
     'the server to print its URL',
     () => {
       if (proc.child.exitCode !== null) throw new Error(`server exited early:\n${proc.out.stderr}`);
-      return /(?:Latchkey[^\n]*?|Listening on )(http:\/\/127\.0\.0\.1:\d+)/.exec(proc.out.stderr + proc.out.stdout)?.[1];
+      return /(?:Latchkey[^\n]*?|Listening on )(http:\/\/127\.0\.0\.1:\d+)/.exec(
+        proc.out.stderr + proc.out.stdout,
+      )?.[1];
     },
     90_000,
   );
-  return { url, child: proc.child, logs: proc.out, dataDir: data, stop: (signal) => stop(proc.child, signal) };
+  return {
+    url,
+    child: proc.child,
+    logs: proc.out,
+    dataDir: data,
+    stop: (signal) => stop(proc.child, signal),
+  };
 }

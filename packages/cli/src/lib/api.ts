@@ -5,33 +5,29 @@ import type {
   CreatedPat,
   CreatedPlatformKey,
   CreatedServiceAccountKey,
+  DeletedEnvironment,
+  Deployed,
+  Environment,
+  ImportedSecrets,
   Invitation,
+  ManifestVersion,
   Me,
   Member,
   Org,
   Pat,
   PlatformKey,
-  Role,
-  ServiceAccount,
-  ServiceAccountKey,
-  ServiceAccountRole,
-} from '@latchkey/core';
-import type {
-  DeletedEnvironment,
-  Environment,
-  ManifestVersion,
   Project,
   PushedManifest,
-} from '@latchkey/core';
-import type {
-  Deployed,
-  ImportedSecrets,
   Release,
   ReleasedSecrets,
+  Role,
   SecretChange,
   SecretHistory,
   SecretList,
   SecretValue,
+  ServiceAccount,
+  ServiceAccountKey,
+  ServiceAccountRole,
 } from '@latchkey/core';
 import { isErrorBody } from '@latchkey/core';
 import { CliError, EXIT } from './exit.js';
@@ -224,10 +220,20 @@ export function createApi(opts: ApiOptions) {
       create: (
         org: string,
         project: string,
-        body: { name: string; scope: string; environment: string; expiresIn?: string; metadata?: Record<string, string> },
+        body: {
+          name: string;
+          scope: string;
+          environment: string;
+          expiresIn?: string;
+          metadata?: Record<string, string>;
+        },
       ) => call<CreatedApiKey>('POST', `/api/v1/orgs/${seg(org)}/projects/${seg(project)}/api-keys`, body),
       rotate: (org: string, project: string, id: string, body: { gracePeriod?: string }) =>
-        call<CreatedApiKey>('POST', `/api/v1/orgs/${seg(org)}/projects/${seg(project)}/api-keys/${seg(id)}/rotate`, body),
+        call<CreatedApiKey>(
+          'POST',
+          `/api/v1/orgs/${seg(org)}/projects/${seg(project)}/api-keys/${seg(id)}/rotate`,
+          body,
+        ),
       revoke: (org: string, project: string, id: string) =>
         call<ApiKey>('DELETE', `/api/v1/orgs/${seg(org)}/projects/${seg(project)}/api-keys/${seg(id)}`),
     },

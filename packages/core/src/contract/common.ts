@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import { ROLES } from '../permissions/permissions.js';
 
-export const Id = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'must be an id');
+export const Id = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, 'must be an id');
 export const Timestamp = z.string().describe('ISO 8601 date-time');
 export const RoleSchema = z.enum(ROLES);
 export const Email = z.string().trim().toLowerCase().max(254).email('must be an email address');

@@ -69,7 +69,10 @@ export const Pat = TokenInfo.extend({ status: z.enum(['active', 'expiring', 'exp
 export type Pat = z.infer<typeof Pat>;
 export const CreatePatBody = z.strictObject({
   name: z.string().trim().min(1).max(100),
-  expiresIn: z.union([z.string().max(20), z.number().int()]).optional().describe('90d, 12h, or a day count'),
+  expiresIn: z
+    .union([z.string().max(20), z.number().int()])
+    .optional()
+    .describe('90d, 12h, or a day count'),
   scopes: z.array(z.string().max(64)).max(32).optional(),
 });
 export const CreatedPat = Pat.extend({ token: z.string().describe('shown once') });

@@ -116,9 +116,10 @@ export function scopesToSet(scopes: readonly string[]): PermissionSet {
 
 /** The lower of two levels per resource: a scoped token never exceeds its holder. */
 export function intersect(a: PermissionSet, b: PermissionSet): PermissionSet {
-  return Object.fromEntries(
-    RESOURCES.map((r) => [r, rank(a[r]) <= rank(b[r]) ? a[r] : b[r]]),
-  ) as Record<Resource, Level>;
+  return Object.fromEntries(RESOURCES.map((r) => [r, rank(a[r]) <= rank(b[r]) ? a[r] : b[r]])) as Record<
+    Resource,
+    Level
+  >;
 }
 
 /**

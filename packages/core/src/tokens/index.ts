@@ -1,3 +1,3 @@
-export * from './tokens.js';
-export { crc32 } from './crc32.js';
 export { base62Encode } from './base62.js';
+export { crc32 } from './crc32.js';
+export * from './tokens.js';

@@ -7,7 +7,11 @@ export const RANDOM_LENGTH = 43;
 export const CHECKSUM_LENGTH = 6;
 const BODY_LENGTH = RANDOM_LENGTH + CHECKSUM_LENGTH;
 
-export const TOKEN_PREFIXES = { pat: 'lk_pat_', platformKey: 'lk_key_', serviceAccountKey: 'lk_sa_' } as const;
+export const TOKEN_PREFIXES = {
+  pat: 'lk_pat_',
+  platformKey: 'lk_key_',
+  serviceAccountKey: 'lk_sa_',
+} as const;
 export type PlatformTokenKind = keyof typeof TOKEN_PREFIXES;
 
 /** Prefixes are lowercase words joined and ended by underscores: `lk_pat_`, `acme_`, `acme_live_`. */

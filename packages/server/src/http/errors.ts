@@ -7,11 +7,19 @@ type Issue = { path: string; message: string };
 function validationIssues(err: FastifyError): Issue[] {
   if (hasZodFastifySchemaValidationErrors(err)) {
     return err.validation.map((v) => ({
-      path: [err.validationContext, ...String(v.instancePath ?? '').split('/').filter(Boolean)].join('.'),
+      path: [
+        err.validationContext,
+        ...String(v.instancePath ?? '')
+          .split('/')
+          .filter(Boolean),
+      ].join('.'),
       message: v.message ?? 'is invalid',
     }));
   }
-  return (err.validation ?? []).map((v) => ({ path: `${err.validationContext ?? 'input'}${v.instancePath}`, message: v.message ?? 'is invalid' }));
+  return (err.validation ?? []).map((v) => ({
+    path: `${err.validationContext ?? 'input'}${v.instancePath}`,
+    message: v.message ?? 'is invalid',
+  }));
 }
 
 /** Fastify's own errors, by code, to ours. Anything else unknown is a 500 with no detail leaked. */
@@ -28,12 +36,20 @@ const FASTIFY_CODES: Record<string, [ErrorCode, string, string]> = {
     'The body is empty but Content-Type says JSON.',
     'Send a JSON body or drop the Content-Type header.',
   ],
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['INVALID_INPUT', 'Content-Length does not match the body.', 'Resend the request.'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [
+    'INVALID_INPUT',
+    'Content-Length does not match the body.',
+    'Resend the request.',
+  ],
 };
 
 /** drizzle wraps driver errors; the PostgreSQL error code sits on the cause. */
 function pgCode(err: unknown): string | undefined {
-  for (let e = err as { code?: unknown; cause?: unknown } | undefined, i = 0; e && i < 5; e = e.cause as never, i++) {
+  for (
+    let e = err as { code?: unknown; cause?: unknown } | undefined, i = 0;
+    e && i < 5;
+    e = e.cause as never, i++
+  ) {
     if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return e.code;
   }
   return undefined;
@@ -59,13 +75,19 @@ export function toAppError(err: unknown): AppError {
     return new AppError('CONFLICT', 'That already exists.', { hint: 'Pick another name.' });
   }
   if (isDatabaseDown(e)) {
-    return new AppError('DATABASE_UNAVAILABLE', 'The database is unavailable.', { hint: 'Try again shortly.' });
+    return new AppError('DATABASE_UNAVAILABLE', 'The database is unavailable.', {
+      hint: 'Try again shortly.',
+    });
   }
   if (typeof e?.statusCode === 'number' && e.statusCode === 413) {
-    return new AppError('PAYLOAD_TOO_LARGE', 'The request body is too large.', { hint: 'Send at most 1 MiB.' });
+    return new AppError('PAYLOAD_TOO_LARGE', 'The request body is too large.', {
+      hint: 'Send at most 1 MiB.',
+    });
   }
   if (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
-    return new AppError('INVALID_INPUT', 'The request could not be read.', { hint: 'Check the request format.' });
+    return new AppError('INVALID_INPUT', 'The request could not be read.', {
+      hint: 'Check the request format.',
+    });
   }
   return new AppError('INTERNAL', 'Something went wrong on the server.', {
     hint: 'Try again; if it persists, report it with the requestId.',
@@ -75,10 +97,12 @@ export function toAppError(err: unknown): AppError {
 
 function isDatabaseDown(e: { code?: string; message?: string; cause?: unknown } | undefined): boolean {
   const code = pgCode(e) ?? e?.code ?? (e?.cause as { code?: string } | undefined)?.code ?? '';
-  return ['ECONNREFUSED', 'ECONNRESET', '57P01', '57P03', '08006', '08001'].includes(code) ||
+  return (
+    ['ECONNREFUSED', 'ECONNRESET', '57P01', '57P03', '08006', '08001'].includes(code) ||
     /Connection terminated|timeout exceeded when trying to connect|ECONNREFUSED/i.test(
       `${e?.message ?? ''} ${(e?.cause as Error | undefined)?.message ?? ''}`,
-    );
+    )
+  );
 }
 
 export function registerErrorHandling(app: FastifyInstance) {
@@ -92,8 +116,13 @@ export function registerErrorHandling(app: FastifyInstance) {
     ) {
       req.log.error({ err: appErr.cause ?? err }, 'request failed');
     }
+    if (!reply.hasHeader('X-Request-Id')) reply.header('X-Request-Id', req.id);
     if (appErr.retryAfterSeconds !== undefined) reply.header('Retry-After', String(appErr.retryAfterSeconds));
-    if (appErr.code === 'UNAUTHENTICATED' || appErr.code.startsWith('TOKEN_') || appErr.code === 'INVALID_TOKEN') {
+    if (
+      appErr.code === 'UNAUTHENTICATED' ||
+      appErr.code.startsWith('TOKEN_') ||
+      appErr.code === 'INVALID_TOKEN'
+    ) {
       reply.header('WWW-Authenticate', 'Bearer realm="latchkey"');
     }
     return reply.status(appErr.status).send(appErr.toBody(req.id));
@@ -103,6 +132,7 @@ export function registerErrorHandling(app: FastifyInstance) {
     const err = new AppError('NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0]}.`, {
       hint: 'See /api/v1/openapi.json for the routes.',
     });
+    if (!reply.hasHeader('X-Request-Id')) reply.header('X-Request-Id', req.id);
     return reply.status(404).send(err.toBody(req.id));
   });
 }

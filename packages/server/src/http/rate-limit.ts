@@ -22,7 +22,11 @@ function limited(res: RateLimiterRes, what: string): AppError {
 }
 
 export function createLimiter(name: string, rule: RateLimitRule, what: string): Limiter {
-  const limiter = new RateLimiterMemory({ keyPrefix: name, points: rule.points, duration: rule.durationSeconds });
+  const limiter = new RateLimiterMemory({
+    keyPrefix: name,
+    points: rule.points,
+    duration: rule.durationSeconds,
+  });
   return {
     async consume(key, reply, points = 1) {
       try {
@@ -48,13 +52,67 @@ export function createLimiter(name: string, rule: RateLimitRule, what: string): 
   };
 }
 
+/** The global per-request limiters: synchronous, so the common path never waits on a promise. */
+export type SyncLimiter = {
+  /** Spends `points`; throws RATE_LIMITED (429 with Retry-After) when the budget is gone. */
+  consume(key: string, reply?: FastifyReply, points?: number): void;
+  reset(key: string): void;
+};
+
+type Window = { used: number; resetAt: number };
+
+/**
+ * A fixed window per key, like RateLimiterMemory's (the window starts at the key's first request
+ * and lasts `durationSeconds`), kept in a Map. Expired windows are swept at most once per window
+ * length, so memory stays bounded by the keys seen in the last two windows.
+ */
+export function createSyncLimiter(rule: RateLimitRule, what: string): SyncLimiter {
+  const windows = new Map<string, Window>();
+  const durationMs = rule.durationSeconds * 1000;
+  let nextSweep = Date.now() + durationMs;
+  function sweep(now: number) {
+    nextSweep = now + durationMs;
+    for (const [key, w] of windows) if (w.resetAt <= now) windows.delete(key);
+  }
+  return {
+    consume(key, reply, points = 1) {
+      const now = Date.now();
+      if (now >= nextSweep) sweep(now);
+      let w = windows.get(key);
+      if (w === undefined || w.resetAt <= now) {
+        w = { used: 0, resetAt: now + durationMs };
+        windows.set(key, w);
+      }
+      w.used += points;
+      const msBeforeNext = w.resetAt - now;
+      if (w.used > rule.points) {
+        const seconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
+        throw new AppError('RATE_LIMITED', `Too many ${what}. Try again in ${seconds} s.`, {
+          hint: 'Slow down; the limit resets on its own.',
+          retryAfterSeconds: seconds,
+        });
+      }
+      if (reply) {
+        reply.header('RateLimit-Limit', rule.points);
+        reply.header('RateLimit-Remaining', rule.points - w.used);
+        reply.header('RateLimit-Reset', Math.ceil(msBeforeNext / 1000));
+      }
+    },
+    reset(key) {
+      windows.delete(key);
+    },
+  };
+}
+
 export type Limiters = ReturnType<typeof createLimiters>;
 
 export function createLimiters(config: ServerConfig) {
   const r = config.rateLimits;
   return {
-    perIp: createLimiter('ip', r.perIp, 'requests from this address'),
-    perCredential: createLimiter('cred', r.perCredential, 'requests with this credential'),
+    // Every request passes these two: synchronous, in memory.
+    perIp: createSyncLimiter(r.perIp, 'requests from this address'),
+    perCredential: createSyncLimiter(r.perCredential, 'requests with this credential'),
+    // The strict limits on guessable secrets stay on rate-limiter-flexible.
     signIn: createLimiter('signin', r.signIn, 'sign-in attempts'),
     deviceCodeEntry: createLimiter('devcode', r.deviceCodeEntry, 'wrong device codes'),
     tokenEndpoint: createLimiter('token', r.tokenEndpoint, 'token requests'),

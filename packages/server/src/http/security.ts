@@ -1,6 +1,12 @@
 import { AppError, can, isPermission, type Permission } from '@latchkey/core';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { type Actor, actorFor, type Principal, permissionDenied } from '../services/actor.js';
+import type {
+  FastifyContextConfig,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  preValidationHookHandler,
+} from 'fastify';
+import { type Actor, type Principal, permissionDenied } from '../services/actor.js';
 import type { Services } from '../services/index.js';
 import type { Limiters } from './rate-limit.js';
 
@@ -36,7 +42,9 @@ export function collectRouteTable(app: FastifyInstance): RouteInfo[] {
     const permission = (route.config as { permission?: RoutePermission } | undefined)?.permission;
     const methods = ([] as string[]).concat(route.method);
     if (!permission || !(permission === 'self' || permission === 'public' || isPermission(permission))) {
-      throw new Error(`Route ${methods.join(',')} ${route.url} declares no valid permission (config.permission).`);
+      throw new Error(
+        `Route ${methods.join(',')} ${route.url} declares no valid permission (config.permission).`,
+      );
     }
     if (isPermission(permission) && !route.url.includes(':org')) {
       throw new Error(`Route ${route.url} needs ${permission} but has no :org parameter to check it in.`);
@@ -61,28 +69,69 @@ function bearer(req: FastifyRequest): string | null {
 export function registerSecurity(app: FastifyInstance, services: Services, limiters: Limiters) {
   app.decorateRequest('actor', null as unknown as Actor);
 
-  app.addHook('onRequest', async (req, reply) => {
-    await limiters.perIp.consume(req.ip, reply);
-    const permission = req.routeOptions.config?.permission;
-    if (!permission || permission === 'public') return;
-    const token = bearer(req);
-    if (!token) {
-      throw new AppError('UNAUTHENTICATED', 'This needs a credential.', {
-        hint: 'Run `latch login`, or send Authorization: Bearer <token>.',
-      });
+  // Callback-style and synchronous up to the credential check: a cached credential (the
+  // verification route's caller cache) is answered without a promise or a microtask.
+  app.addHook('onRequest', (req, reply, done) => {
+    let config: FastifyContextConfig | undefined;
+    let principal: Principal | Promise<Principal>;
+    try {
+      limiters.perIp.consume(req.ip, reply);
+      config = req.routeOptions.config;
+      const permission = config?.permission;
+      if (!permission || permission === 'public') return done();
+      const token = bearer(req);
+      if (!token) {
+        throw new AppError('UNAUTHENTICATED', 'This needs a credential.', {
+          hint: 'Run `latch login`, or send Authorization: Bearer <token>.',
+        });
+      }
+      principal = (config?.authenticate ?? services.tokens.authenticate)(token);
+      if (!(principal instanceof Promise)) {
+        admit(req, reply, principal);
+        return done();
+      }
+    } catch (err) {
+      return done(err as Error);
     }
-    const principal = await (req.routeOptions.config?.authenticate ?? services.tokens.authenticate)(token);
-    await limiters.perCredential.consume(principal.credential.id, reply);
-    req.actor = actorFor(principal, { requestId: req.id, ip: req.ip });
+    principal.then(
+      (p) => {
+        try {
+          admit(req, reply, p);
+        } catch (err) {
+          return done(err as Error);
+        }
+        done();
+      },
+      (err: Error) => done(err),
+    );
   });
 
+  function admit(req: FastifyRequest, reply: FastifyReply, principal: Principal) {
+    limiters.perCredential.consume(principal.credential.id, reply);
+    req.actor = { principal, org: null, requestId: req.id, ip: req.ip };
+  }
+
   // Before body validation: a caller without the permission learns nothing about the body's rules.
-  app.addHook('preValidation', async (req) => {
-    const permission = req.routeOptions.config?.permission;
-    if (!permission || permission === 'public' || permission === 'self') return;
+  // Attached only to the routes that name a `resource:level` permission (as the first of their
+  // preValidation hooks), so `self` and `public` routes do not run it at all.
+  const checkOrg: preValidationHookHandler = (req, _reply, done) => {
+    const permission = req.routeOptions.config?.permission as Permission;
     const ref = (req.params as { org?: string }).org ?? '';
-    const org = await services.orgs.resolve(req.actor.principal, ref);
-    req.actor.org = org;
-    if (!can(org.permissions, permission)) throw permissionDenied(org, permission);
+    services.orgs.resolve(req.actor.principal, ref).then(
+      (org) => {
+        req.actor.org = org;
+        if (!can(org.permissions, permission)) return done(permissionDenied(org, permission));
+        done();
+      },
+      (err: Error) => done(err),
+    );
+  };
+  app.addHook('onRoute', (route) => {
+    const permission = (route.config as { permission?: RoutePermission } | undefined)?.permission;
+    if (!permission || permission === 'public' || permission === 'self') return;
+    const own = route.preValidation;
+    route.preValidation = own
+      ? [checkOrg, ...([] as preValidationHookHandler[]).concat(own as never)]
+      : [checkOrg];
   });
 }

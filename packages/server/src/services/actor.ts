@@ -63,10 +63,14 @@ export function permissionDenied(org: OrgContext, permission: Permission): AppEr
   const parsed = parsePermission(permission);
   const have = parsed ? org.permissions[parsed.resource] : 'none';
   const who = org.role ? `your role (${org.role}) in ${org.name}` : `this credential in ${org.name}`;
-  return new AppError('PERMISSION_DENIED', `This needs ${permission}; ${who} has ${parsed?.resource}:${have}.`, {
-    hint: 'Ask an owner or admin of the org for a role that grants it.',
-    details: { required: permission },
-  });
+  return new AppError(
+    'PERMISSION_DENIED',
+    `This needs ${permission}; ${who} has ${parsed?.resource}:${have}.`,
+    {
+      hint: 'Ask an owner or admin of the org for a role that grants it.',
+      details: { required: permission },
+    },
+  );
 }
 
 export function requireUser(actor: Actor): UserPrincipal {

@@ -47,7 +47,10 @@ export const invitations = pgTable('invitations', {
   email: text('email').notNull(),
   role: text('role').notNull().$type<'owner' | 'admin' | 'developer' | 'viewer'>(),
   invitedBy: text('invited_by'),
-  status: text('status').notNull().$type<'pending' | 'accepted' | 'declined' | 'revoked'>().default('pending'),
+  status: text('status')
+    .notNull()
+    .$type<'pending' | 'accepted' | 'declined' | 'revoked'>()
+    .default('pending'),
   createdAt: ts('created_at').notNull().defaultNow(),
   expiresAt: ts('expires_at').notNull(),
   decidedAt: ts('decided_at'),

@@ -22,7 +22,10 @@ export type TestApp = {
 
 let counter = 0;
 
-export async function createTestApp(database: Database, overrides: Partial<ServerConfig> = {}): Promise<TestApp> {
+export async function createTestApp(
+  database: Database,
+  overrides: Partial<ServerConfig> = {},
+): Promise<TestApp> {
   const clock = createTestClock(new Date());
   const config = defaultConfig({
     mode: 'dev',
@@ -30,11 +33,18 @@ export async function createTestApp(database: Database, overrides: Partial<Serve
     masterKey: randomBytes(32),
     ...overrides,
     // Tests hammer the API from one address; the limiters under test get their own configs.
-    rateLimits: { ...defaultConfig().rateLimits, perIp: { points: 100_000, durationSeconds: 60 }, ...overrides.rateLimits },
+    rateLimits: {
+      ...defaultConfig().rateLimits,
+      perIp: { points: 100_000, durationSeconds: 60 },
+      ...overrides.rateLimits,
+    },
   });
   const app = await buildApp({ database, config, clock });
 
-  async function signUp(email = `user${++counter}-${Date.now()}@example.com`, opts: { scopes?: string[] } = {}) {
+  async function signUp(
+    email = `user${++counter}-${Date.now()}@example.com`,
+    opts: { scopes?: string[] } = {},
+  ) {
     const meta = { ip: '127.0.0.1', requestId: null };
     const { user, created } = await database.db.transaction(async (tx) => {
       const user = await app.services.identity.createUser(tx, { email }, meta, 'test');

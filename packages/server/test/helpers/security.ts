@@ -1,11 +1,4 @@
-import {
-  can,
-  isPermission,
-  type Permission,
-  RESOURCES,
-  ROLE_PERMISSIONS,
-  type Role,
-} from '@latchkey/core';
+import { can, isPermission, type Permission, RESOURCES, ROLE_PERMISSIONS, type Role } from '@latchkey/core';
 import { sql } from 'drizzle-orm';
 import { expect, vi } from 'vitest';
 import type { RouteInfo } from '../../src/http/security.js';

@@ -48,8 +48,14 @@ describe('orgs', () => {
   it('answers 404 for an org you are not in, the same as for one that does not exist', async () => {
     const alice = await t.signUp();
     const bob = await t.signUp();
-    const theirs = await t.app.inject({ url: `/api/v1/orgs/${bob.personalOrgId}`, headers: t.auth(alice.token) });
-    const missing = await t.app.inject({ url: '/api/v1/orgs/org_doesnotexist', headers: t.auth(alice.token) });
+    const theirs = await t.app.inject({
+      url: `/api/v1/orgs/${bob.personalOrgId}`,
+      headers: t.auth(alice.token),
+    });
+    const missing = await t.app.inject({
+      url: '/api/v1/orgs/org_doesnotexist',
+      headers: t.auth(alice.token),
+    });
     expect(theirs.statusCode).toBe(404);
     expect(missing.statusCode).toBe(404);
     expect(theirs.json().error.code).toBe(missing.json().error.code);
@@ -59,7 +65,12 @@ describe('orgs', () => {
   it('refuses invalid names', async () => {
     const alice = await t.signUp();
     for (const name of ['', ' ', '-lead', 'x'.repeat(65), 'semi;colon']) {
-      const res = await t.app.inject({ method: 'POST', url: '/api/v1/orgs', headers: t.auth(alice.token), payload: { name } });
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/orgs',
+        headers: t.auth(alice.token),
+        payload: { name },
+      });
       expect(res.statusCode, name).toBe(400);
       expect(res.json().error.code).toBe('INVALID_INPUT');
     }
@@ -67,7 +78,10 @@ describe('orgs', () => {
 
   it('caps a scoped PAT below its holder role', async () => {
     const alice = await t.signUp(undefined, { scopes: ['projects:read'] });
-    const res = await t.app.inject({ url: `/api/v1/orgs/${alice.personalOrgId}`, headers: t.auth(alice.token) });
+    const res = await t.app.inject({
+      url: `/api/v1/orgs/${alice.personalOrgId}`,
+      headers: t.auth(alice.token),
+    });
     expect(res.statusCode).toBe(403);
     expect(res.json().error.message).toContain('org:read');
   });

@@ -36,7 +36,12 @@ describe('personal access tokens', () => {
 
   it('defaults to 120 days and refuses expiries outside 1 hour to 366 days', async () => {
     const alice = await t.signUp();
-    const res = await t.app.inject({ method: 'POST', url: '/api/v1/pats', headers: t.auth(alice.token), payload: { name: 'ci' } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/pats',
+      headers: t.auth(alice.token),
+      payload: { name: 'ci' },
+    });
     expect(new Date(res.json().expiresAt).getTime() - t.clock.now().getTime()).toBe(120 * 86_400_000);
     for (const expiresIn of ['30m', '400d', 'forever']) {
       const bad = await t.app.inject({
@@ -93,12 +98,25 @@ describe('personal access tokens', () => {
     const alice = await t.signUp();
     const bob = await t.signUp();
     const created = (
-      await t.app.inject({ method: 'POST', url: '/api/v1/pats', headers: t.auth(alice.token), payload: { name: 'tmp' } })
+      await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/pats',
+        headers: t.auth(alice.token),
+        payload: { name: 'tmp' },
+      })
     ).json();
-    const foreign = await t.app.inject({ method: 'DELETE', url: `/api/v1/pats/${created.id}`, headers: t.auth(bob.token) });
+    const foreign = await t.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/pats/${created.id}`,
+      headers: t.auth(bob.token),
+    });
     expect(foreign.statusCode).toBe(404);
 
-    const revoked = await t.app.inject({ method: 'DELETE', url: `/api/v1/pats/${created.id}`, headers: t.auth(alice.token) });
+    const revoked = await t.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/pats/${created.id}`,
+      headers: t.auth(alice.token),
+    });
     expect(revoked.statusCode).toBe(200);
     expect(revoked.json().status).toBe('revoked');
     const after = await t.app.inject({ url: '/api/v1/orgs', headers: t.auth(created.token) });
@@ -127,7 +145,12 @@ describe('personal access tokens', () => {
   it('records creation and revocation in the audit log, never the token', async () => {
     const alice = await t.signUp();
     const created = (
-      await t.app.inject({ method: 'POST', url: '/api/v1/pats', headers: t.auth(alice.token), payload: { name: 'audited' } })
+      await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/pats',
+        headers: t.auth(alice.token),
+        payload: { name: 'audited' },
+      })
     ).json();
     await t.app.inject({ method: 'DELETE', url: `/api/v1/pats/${created.id}`, headers: t.auth(alice.token) });
     const rows = await t.database.db.execute(

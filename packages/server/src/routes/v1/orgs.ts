@@ -5,10 +5,14 @@ import type { RouteModule } from '../../app.js';
 export const orgRoutes: RouteModule = (fastify, { services }) => {
   const r = fastify.withTypeProvider<ZodTypeProvider>();
 
-  r.get('/api/v1/orgs', { config: { permission: 'self' }, schema: { response: { 200: page(Org) } } }, async (req) => ({
-    items: await services.orgs.list(req.actor),
-    nextCursor: null,
-  }));
+  r.get(
+    '/api/v1/orgs',
+    { config: { permission: 'self' }, schema: { response: { 200: page(Org) } } },
+    async (req) => ({
+      items: await services.orgs.list(req.actor),
+      nextCursor: null,
+    }),
+  );
 
   r.post(
     '/api/v1/orgs',

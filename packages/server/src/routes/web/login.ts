@@ -1,5 +1,6 @@
 import { AppError, Email } from '@latchkey/core';
 import type { RouteModule } from '../../app.js';
+import { cookiesOf } from '../../http/cookies.js';
 import { issueCsrfToken, verifyCsrf } from '../../http/csrf.js';
 import { SESSION_COOKIE } from '../../services/identity/identity.service.js';
 import { loginPage, signedInPage } from './pages.js';
@@ -65,7 +66,7 @@ export const loginRoutes: RouteModule = (app, { services, limiters, config }) =>
 
     web.post('/logout', async (req, reply) => {
       if (!verifyCsrf(req, fields(req.body).csrf)) return refuseCsrf(reply);
-      await services.identity.endSession(req.cookies[SESSION_COOKIE], requestMeta(req));
+      await services.identity.endSession(cookiesOf(req)[SESSION_COOKIE], requestMeta(req));
       clearSessionCookie(reply, config);
       return reply.redirect('/login', 303);
     });

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerConfig } from '../../config.js';
+import { cookiesOf } from '../../http/cookies.js';
 import { toAppError } from '../../http/errors.js';
 import {
   SESSION_ABSOLUTE,
@@ -79,7 +80,7 @@ export function fields(input: unknown): Record<string, string> {
 export const requestMeta = (req: FastifyRequest) => ({ ip: req.ip, requestId: req.id });
 
 export function currentUser(req: FastifyRequest, services: Services): Promise<SessionUser | null> {
-  return services.identity.sessionUser(req.cookies[SESSION_COOKIE]);
+  return services.identity.sessionUser(cookiesOf(req)[SESSION_COOKIE]);
 }
 
 export function setSessionCookie(reply: FastifyReply, secret: string, config: ServerConfig) {

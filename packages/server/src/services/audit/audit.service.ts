@@ -44,8 +44,9 @@ export function assertAuditSafe(data: unknown, path = 'data'): void {
     if (parseToken(data)) throw new Error(`audit ${path} holds a token`);
     return;
   }
-  if (Array.isArray(data)) data.forEach((v, i) => assertAuditSafe(v, `${path}[${i}]`));
-  else if (data && typeof data === 'object') {
+  if (Array.isArray(data)) {
+    for (const [i, v] of data.entries()) assertAuditSafe(v, `${path}[${i}]`);
+  } else if (data && typeof data === 'object') {
     for (const [k, v] of Object.entries(data)) {
       if (FORBIDDEN_KEYS.test(k)) throw new Error(`audit ${path}.${k} looks like a secret field`);
       assertAuditSafe(v, `${path}.${k}`);

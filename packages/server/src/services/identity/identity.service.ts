@@ -46,12 +46,22 @@ export function createIdentityService({
       createdAt: clock.now(),
     });
     const who: AuditActor = { type: 'user', id: user.id, label: user.email, ...meta };
-    await recordAudit(tx, who, { orgId: null, action: 'user.created', target: { type: 'user', id: user.id }, data: { via } });
+    await recordAudit(tx, who, {
+      orgId: null,
+      action: 'user.created',
+      target: { type: 'user', id: user.id },
+      data: { via },
+    });
     await orgs.createPersonalOrg(tx, who, user);
     return user;
   }
 
-  async function recordSignIn(tx: DbOrTx, user: { id: string; email: string }, meta: RequestMeta, via: string) {
+  async function recordSignIn(
+    tx: DbOrTx,
+    user: { id: string; email: string },
+    meta: RequestMeta,
+    via: string,
+  ) {
     await recordAudit(
       tx,
       { type: 'user', id: user.id, label: user.email, ...meta },
@@ -107,7 +117,8 @@ export function createIdentityService({
         });
       }
       return db.transaction(async (tx) => {
-        const user = (await usersRepo.findByEmail(tx, email)) ?? (await createUser(tx, { email }, meta, 'dev'));
+        const user =
+          (await usersRepo.findByEmail(tx, email)) ?? (await createUser(tx, { email }, meta, 'dev'));
         await recordSignIn(tx, user, meta, 'dev');
         return { userId: user.id, session: await startSession(tx, user.id) };
       });
@@ -120,8 +131,10 @@ export function createIdentityService({
       if (!found) return null;
       const now = clock.now();
       const { session } = found;
-      if (session.expiresAt <= now || now.getTime() - session.lastSeenAt.getTime() > SESSION_IDLE) return null;
-      if (now.getTime() - session.lastSeenAt.getTime() > MINUTE) await sessionsRepo.touch(db, session.id, now);
+      if (session.expiresAt <= now || now.getTime() - session.lastSeenAt.getTime() > SESSION_IDLE)
+        return null;
+      if (now.getTime() - session.lastSeenAt.getTime() > MINUTE)
+        await sessionsRepo.touch(db, session.id, now);
       return { sessionId: session.id, user: found.user };
     },
 

@@ -24,7 +24,11 @@ export async function listForMember(db: DbOrTx, userId: string) {
 }
 
 export async function nameTaken(db: DbOrTx, name: string): Promise<boolean> {
-  const [row] = await db.select({ id: orgs.id }).from(orgs).where(sql`lower(${orgs.name}) = lower(${name})`).limit(1);
+  const [row] = await db
+    .select({ id: orgs.id })
+    .from(orgs)
+    .where(sql`lower(${orgs.name}) = lower(${name})`)
+    .limit(1);
   return Boolean(row);
 }
 
@@ -33,7 +37,12 @@ export async function insertOrg(db: DbOrTx, row: typeof orgs.$inferInsert): Prom
   return created!;
 }
 
-export async function addMember(db: DbOrTx, orgId: string, userId: string, role: typeof memberships.$inferInsert.role) {
+export async function addMember(
+  db: DbOrTx,
+  orgId: string,
+  userId: string,
+  role: typeof memberships.$inferInsert.role,
+) {
   await db.insert(memberships).values({ orgId, userId, role });
 }
 

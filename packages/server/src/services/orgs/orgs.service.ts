@@ -39,7 +39,11 @@ export function notFoundOrg(ref: string): AppError {
 
 /** Finds a free name for a personal org: `alice`, then `alice-2`, … */
 async function freeName(db: DbOrTx, base: string): Promise<string> {
-  const clean = base.replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 50) || 'personal';
+  const clean =
+    base
+      .replace(/[^A-Za-z0-9._-]/g, '-')
+      .replace(/^[^A-Za-z0-9]+/, '')
+      .slice(0, 50) || 'personal';
   for (let i = 1; i < 1000; i++) {
     const name = i === 1 ? clean : `${clean}-${i}`;
     if (!(await repo.nameTaken(db, name))) return name;
@@ -64,7 +68,11 @@ export function createOrgsService({ db, clock }: { db: Db; clock: Clock }) {
       const org = await repo.findByRef(db, ref);
       if (!org || org.id !== principal.orgId) throw notFoundOrg(ref);
       if (principal.kind === 'service_account') {
-        return contextOf(org, principal.role, effectivePermissions(principal.role, principal.credential.scopes));
+        return contextOf(
+          org,
+          principal.role,
+          effectivePermissions(principal.role, principal.credential.scopes),
+        );
       }
       const scopes = principal.credential.scopes ?? [];
       const creator = principal.createdBy ? await repo.findForMember(db, principal.createdBy, org.id) : null;
@@ -75,7 +83,9 @@ export function createOrgsService({ db, clock }: { db: Db; clock: Clock }) {
           creator
             ? `This platform key is suspended: its creator no longer has ${missing.join(', ')} in ${org.name}.`
             : `This platform key is suspended: its creator is no longer a member of ${org.name}.`,
-          { hint: 'Automation that must outlive people should use a service account key (`latch service-accounts`).' },
+          {
+            hint: 'Automation that must outlive people should use a service account key (`latch service-accounts`).',
+          },
         );
       }
       return contextOf(org, null, effectivePermissions(creator.role as Role, scopes));
@@ -125,7 +135,12 @@ export function createOrgsService({ db, clock }: { db: Db; clock: Clock }) {
     /** Called inside the sign-up transaction: every user gets a personal org at first sign-in. */
     async createPersonalOrg(tx: DbOrTx, who: AuditActor, user: { id: string; email: string }): Promise<Org> {
       const name = await freeName(tx, user.email.split('@')[0] ?? 'personal');
-      const row = await repo.insertOrg(tx, { id: newId('org'), name, personalFor: user.id, createdAt: clock.now() });
+      const row = await repo.insertOrg(tx, {
+        id: newId('org'),
+        name,
+        personalFor: user.id,
+        createdAt: clock.now(),
+      });
       await repo.addMember(tx, row.id, user.id, 'owner');
       await recordAudit(tx, who, {
         orgId: row.id,

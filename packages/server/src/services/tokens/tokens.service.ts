@@ -7,8 +7,8 @@ import {
   generateToken,
   hashToken,
   isPermission,
-  type Pat,
   type PageQuery,
+  type Pat,
   parseBoundedDuration,
   parseToken,
   TOKEN_PREFIXES,
@@ -100,7 +100,13 @@ export function createTokensService({ db, clock }: { db: Db; clock: Clock }) {
       orgId: null,
       action: 'pat.created',
       target: { type: 'pat', id: row.id },
-      data: { name: row.name, prefix: row.displayPrefix, scopes, expiresAt: row.expiresAt?.toISOString(), via: input.via },
+      data: {
+        name: row.name,
+        prefix: row.displayPrefix,
+        scopes,
+        expiresAt: row.expiresAt?.toISOString(),
+        via: input.via,
+      },
     });
     return { ...toPat(row, now), token };
   }
@@ -119,7 +125,12 @@ export function createTokensService({ db, clock }: { db: Db; clock: Clock }) {
       const user = requireUser(actor);
       const rows = await repo.listPats(db, user.userId, query.limit, decodeCursor(query.cursor));
       const now = clock.now();
-      return toPage(rows, query.limit, (r) => toPat(r, now), (r) => ({ at: r.createdAt, id: r.id }));
+      return toPage(
+        rows,
+        query.limit,
+        (r) => toPat(r, now),
+        (r) => ({ at: r.createdAt, id: r.id }),
+      );
     },
 
     async revokePat(actor: Actor, id: string): Promise<Pat> {
@@ -127,7 +138,10 @@ export function createTokensService({ db, clock }: { db: Db; clock: Clock }) {
       return db.transaction(async (tx) => {
         const row = await repo.findPat(tx, user.userId, id);
         // Another user's PAT answers exactly like a missing one.
-        if (!row) throw new AppError('NOT_FOUND', `No personal access token ${id}.`, { hint: 'Run `latch pats list`.' });
+        if (!row)
+          throw new AppError('NOT_FOUND', `No personal access token ${id}.`, {
+            hint: 'Run `latch pats list`.',
+          });
         const revoked = (await repo.markRevoked(tx, row.id, clock.now())) ?? row;
         if (!row.revokedAt) {
           await recordAudit(tx, actor, {

@@ -14,12 +14,12 @@
 // run, default 10) shortens it for a quick look.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import pg from 'pg';
+import { adminDatabase, adminQuery, describeMachine, withDatabase, writeResults } from '../lib/common.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -27,43 +27,6 @@ const duration = Number(process.env.BENCH_DURATION) || 10;
 const TRIALS = 20;
 const work = mkdtempSync(join(tmpdir(), 'latch-bench-sdk-'));
 const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
-
-// ---- database (as in bench/verify-http) ----
-
-async function reachable(url) {
-  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-  try {
-    await c.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await c.end().catch(() => {});
-  }
-}
-
-async function adminDatabase() {
-  const given = process.env.LATCH_BENCH_DATABASE_URL;
-  if (given) return { url: given, label: 'LATCH_BENCH_DATABASE_URL', stop: async () => {} };
-  const machine = 'postgres://postgres@127.0.0.1:5432/postgres';
-  if (await reachable(machine))
-    return { url: machine, label: 'PostgreSQL at 127.0.0.1:5432', stop: async () => {} };
-  const { startEmbeddedPostgres } = await import('../../packages/server/dist/index.js').catch(() => ({}));
-  if (!startEmbeddedPostgres)
-    throw new Error('No PostgreSQL: set LATCH_BENCH_DATABASE_URL or start one on 127.0.0.1:5432.');
-  const server = await startEmbeddedPostgres({ dataDir: join(work, 'pg'), database: 'postgres' });
-  return { url: server.adminUrl, label: 'embedded PostgreSQL', stop: server.stop };
-}
-
-async function adminQuery(url, text) {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await c.query(text);
-  } finally {
-    await c.end();
-  }
-}
 
 // ---- processes ----
 
@@ -166,39 +129,19 @@ async function propagation(s, app) {
   return { median: (times[9] + times[10]) / 2, max: times[times.length - 1], min: times[0] };
 }
 
-function machine() {
-  const model = cpus()[0]?.model?.trim() ?? 'unknown CPU';
-  return `${cpus().length} CPUs, ${model}, Node ${process.version}, load average ${loadavg()[0].toFixed(2)} at start`;
-}
-
-function writeResults(section) {
-  const file = join(root, 'bench', 'RESULTS.md');
-  const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n';
-  const startAt = current.indexOf('## sdk-verify');
-  let next;
-  if (startAt === -1) next = `${current.trimEnd()}\n\n${section}`;
-  else {
-    const after = current.indexOf('\n## ', startAt + 1);
-    next = current.slice(0, startAt) + section + (after === -1 ? '' : `\n${current.slice(after + 1)}`);
-  }
-  writeFileSync(file, next.endsWith('\n') ? next : `${next}\n`);
-  console.log(`Wrote the sdk-verify section of ${relative(root, file)}.`);
-}
-
 // ---- main ----
 
-const machineText = machine();
+const machineText = describeMachine();
 const day = new Date().toISOString().slice(0, 10);
-const admin = await adminDatabase();
+const admin = await adminDatabase(work);
 const dbName = `bench_sdk_${randomBytes(4).toString('hex')}`;
 await adminQuery(admin.url, `CREATE DATABASE ${dbName}`);
-const u = new URL(admin.url);
-u.pathname = `/${dbName}`;
+const databaseUrl = withDatabase(admin.url, dbName);
 let server;
 let app;
 try {
   console.log(`Database: fresh ${dbName} on ${admin.label}. ${duration} s per load run.`);
-  server = await start('server.ts', { DATABASE_URL: u.toString() }, 'READY', true);
+  server = await start('server.ts', { DATABASE_URL: databaseUrl }, 'READY', true);
   const sdkEnv = { LATCH_API_URL: server.url, LATCH_TOKEN: server.platformKey };
   const key = await createKey(server);
 
@@ -221,6 +164,7 @@ try {
   console.log(`  median ${fmt(c.median, 1)} ms, max ${fmt(c.max, 1)} ms (target: max < 1000 ms)`);
 
   writeResults(
+    'sdk-verify',
     [
       '## sdk-verify',
       '',

@@ -13,12 +13,12 @@
 // BENCH_DURATION (seconds per load run, default 5) shorten it for a quick look.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import pg from 'pg';
+import { adminDatabase, adminQuery, describeMachine, withDatabase, writeResults } from '../lib/common.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const latch = join(root, 'packages', 'cli', 'dist', 'latch.js');
@@ -26,41 +26,6 @@ const runs = Number(process.env.BENCH_RUNS) || 30;
 const duration = Number(process.env.BENCH_DURATION) || 5;
 const rounds = 3;
 const work = mkdtempSync(join(tmpdir(), 'latch-bench-secrets-'));
-
-async function reachable(url) {
-  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-  try {
-    await c.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await c.end().catch(() => {});
-  }
-}
-
-async function adminDatabase() {
-  const given = process.env.LATCH_BENCH_DATABASE_URL;
-  if (given) return { url: given, label: 'LATCH_BENCH_DATABASE_URL', stop: async () => {} };
-  const machine = 'postgres://postgres@127.0.0.1:5432/postgres';
-  if (await reachable(machine))
-    return { url: machine, label: 'PostgreSQL at 127.0.0.1:5432', stop: async () => {} };
-  const { startEmbeddedPostgres } = await import('../../packages/server/dist/index.js').catch(() => ({}));
-  if (!startEmbeddedPostgres)
-    throw new Error('No PostgreSQL: set LATCH_BENCH_DATABASE_URL or start one on 127.0.0.1:5432.');
-  const server = await startEmbeddedPostgres({ dataDir: join(work, 'pg'), database: 'postgres' });
-  return { url: server.adminUrl, label: 'embedded PostgreSQL', stop: server.stop };
-}
-
-async function adminQuery(url, text) {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await c.query(text);
-  } finally {
-    await c.end();
-  }
-}
 
 function startServer(databaseUrl) {
   const child = spawn(
@@ -124,44 +89,14 @@ async function load(url, token, connections) {
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
 }
 
-function describeMachine() {
-  let model = cpus()[0]?.model ?? 'unknown CPU';
-  try {
-    const line = readFileSync('/proc/cpuinfo', 'utf8')
-      .split('\n')
-      .find((l) => l.startsWith('model name'));
-    if (line) model = line.split(':')[1].trim();
-  } catch {}
-  const nproc = spawnSync('nproc', { encoding: 'utf8' }).stdout?.trim() || String(cpus().length);
-  return `${nproc} CPUs, ${model}, Node ${process.version}, load average ${loadavg()[0].toFixed(2)} at start`;
-}
-
-function writeResults(section) {
-  const file = join(root, 'bench', 'RESULTS.md');
-  const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n\n';
-  const start = current.indexOf('## secrets\n');
-  let next;
-  if (start === -1) next = `${current.trimEnd()}\n\n${section}`;
-  else {
-    const after = current.indexOf('\n## ', start + 1);
-    next = current.slice(0, start) + section + (after === -1 ? '' : `\n${current.slice(after + 1)}`);
-  }
-  writeFileSync(file, next.endsWith('\n') ? next : `${next}\n`);
-  console.log(`Wrote the secrets section of ${relative(root, file)}.`);
-}
-
 if (!existsSync(latch)) {
   console.error(`${relative(root, latch)} is missing. Build it first: npm run build -w @latchkey/cli`);
   process.exit(1);
 }
 const machine = describeMachine();
-const admin = await adminDatabase();
+const admin = await adminDatabase(work);
 const dbName = `latch_bench_secrets_${randomBytes(4).toString('hex')}`;
-const databaseUrl = (() => {
-  const u = new URL(admin.url);
-  u.pathname = `/${dbName}`;
-  return u.toString();
-})();
+const databaseUrl = withDatabase(admin.url, dbName);
 let server;
 try {
   await adminQuery(admin.url, `CREATE DATABASE ${dbName}`);
@@ -243,6 +178,7 @@ try {
 
   const day = new Date().toISOString().slice(0, 10);
   writeResults(
+    'secrets',
     [
       '## secrets',
       '',

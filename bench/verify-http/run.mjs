@@ -15,12 +15,13 @@
 // runs part (a) only and prints it without touching bench/RESULTS.md.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { adminDatabase, adminQuery, describeMachine, withDatabase, writeResults } from '../lib/common.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const duration = Number(process.env.BENCH_DURATION) || 10;
@@ -29,51 +30,6 @@ const realKeys = 20_000;
 const rounds = Number(process.env.BENCH_ROUNDS) || 5;
 const onlyA = process.env.BENCH_PARTS === 'a';
 const work = mkdtempSync(join(tmpdir(), 'latch-bench-verify-'));
-
-// ---- database ----
-
-async function reachable(url) {
-  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-  try {
-    await c.connect();
-    await c.query('SELECT 1');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await c.end().catch(() => {});
-  }
-}
-
-async function adminDatabase() {
-  const given = process.env.LATCH_BENCH_DATABASE_URL;
-  if (given) return { url: given, label: 'LATCH_BENCH_DATABASE_URL', stop: async () => {} };
-  const machine = 'postgres://postgres@127.0.0.1:5432/postgres';
-  if (await reachable(machine))
-    return { url: machine, label: 'PostgreSQL at 127.0.0.1:5432', stop: async () => {} };
-  const { startEmbeddedPostgres } = await import('../../packages/server/dist/index.js').catch(() => ({}));
-  if (!startEmbeddedPostgres)
-    throw new Error('No PostgreSQL: set LATCH_BENCH_DATABASE_URL or start one on 127.0.0.1:5432.');
-  const pgDir = join(work, 'pg');
-  const server = await startEmbeddedPostgres({ dataDir: pgDir, database: 'postgres' });
-  return { url: server.adminUrl, label: 'embedded PostgreSQL', stop: server.stop };
-}
-
-function withDatabase(url, name) {
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-async function adminQuery(url, text) {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await c.query(text);
-  } finally {
-    await c.end();
-  }
-}
 
 // ---- server process ----
 
@@ -262,30 +218,11 @@ async function creation(s, databaseUrl) {
 
 // ---- report ----
 
-function machine() {
-  const model = cpus()[0]?.model?.trim() ?? 'unknown CPU';
-  return `${cpus().length} CPUs, ${model}, Node ${process.version}, load average ${loadavg()[0].toFixed(2)} at start`;
-}
-
-function writeResults(section) {
-  const file = join(root, 'bench', 'RESULTS.md');
-  const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n';
-  const start = current.indexOf('## verify-http');
-  let next;
-  if (start === -1) next = `${current.trimEnd()}\n\n${section}`;
-  else {
-    const after = current.indexOf('\n## ', start + 1);
-    next = current.slice(0, start) + section + (after === -1 ? '' : `\n${current.slice(after + 1)}`);
-  }
-  writeFileSync(file, next.endsWith('\n') ? next : `${next}\n`);
-  console.log(`Wrote the verify-http section of ${relative(root, file)}.`);
-}
-
 // ---- main ----
 
-const machineText = machine();
+const machineText = describeMachine();
 const day = new Date().toISOString().slice(0, 10);
-const admin = await adminDatabase();
+const admin = await adminDatabase(work);
 const dbName = `bench_verify_${randomBytes(4).toString('hex')}`;
 await adminQuery(admin.url, `CREATE DATABASE ${dbName}`);
 const databaseUrl = withDatabase(admin.url, dbName);
@@ -348,6 +285,7 @@ try {
 
     const keysInDb = Number((await adminQuery(databaseUrl, 'SELECT count(*) AS n FROM api_keys')).rows[0].n);
     writeResults(
+      'verify-http',
       [
         '## verify-http',
         '',

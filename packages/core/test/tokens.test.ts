@@ -13,7 +13,9 @@ import {
   platformKindOf,
   RANDOM_LENGTH,
   TOKEN_PREFIXES,
+  tokenPrefix,
 } from '../src/index.js';
+import { base62FromBigInt, base62FromNumber } from '../src/tokens/base62.js';
 
 const prefixArb = fc.constantFrom('lk_pat_', 'lk_key_', 'lk_sa_', 'acme_', 'shop_live_', 'a_');
 
@@ -99,5 +101,54 @@ describe('token format', () => {
 
   it('refuses to mint tokens with an invalid prefix', () => {
     for (const bad of ['', 'LK_', 'lk', '1ab_', 'a b_']) expect(() => generateToken(bad)).toThrow();
+  });
+});
+
+describe('base62 digits of a checksum', () => {
+  it('the Number path gives the same digits as the BigInt path for every 32-bit value', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0xffffffff }), (n) => {
+        expect(base62FromNumber(n, CHECKSUM_LENGTH)).toBe(base62FromBigInt(BigInt(n), CHECKSUM_LENGTH));
+      }),
+    );
+    expect(base62FromNumber(0, 6)).toBe('000000');
+    expect(() => base62FromNumber(62 ** 2, 2)).toThrow(RangeError);
+  });
+});
+
+describe('tokenPrefix (the one-pass check every verification starts with)', () => {
+  // The plain definition: split into parts, check each part's alphabet, recompute the checksum.
+  function reference(token: string): string | null {
+    if (token.length > 128 || token.length <= RANDOM_LENGTH + CHECKSUM_LENGTH) return null;
+    const prefix = token.slice(0, token.length - RANDOM_LENGTH - CHECKSUM_LENGTH);
+    const random = token.slice(prefix.length, prefix.length + RANDOM_LENGTH);
+    const checksum = token.slice(prefix.length + RANDOM_LENGTH);
+    if (!/^[a-z][a-z0-9]{0,15}_(?:[a-z0-9]{1,16}_)?$/.test(prefix)) return null;
+    if (!/^[0-9A-Za-z]+$/.test(random) || !/^[0-9A-Za-z]+$/.test(checksum)) return null;
+    return checksumOf(prefix + random) === checksum ? prefix : null;
+  }
+
+  it('agrees with the plain definition on tokens, near-tokens and noise', () => {
+    const nearToken = fc
+      .tuple(prefixArb, fc.nat(), fc.string({ maxLength: 3 }), fc.nat(60))
+      .map(([prefix, at, insert, cut]) => {
+        const token = generateToken(prefix);
+        const i = at % token.length;
+        return [token, token.slice(0, i) + insert + token.slice(i + insert.length), token.slice(cut)];
+      });
+    // Any prefix-like string in front of a body whose checksum is right: only the prefix decides.
+    const anyPrefix = fc
+      .string({ unit: fc.constantFrom('a', 'z', '0', '9', '_', 'A', '-'), maxLength: 40 })
+      .map((prefix) => {
+        const random = generateToken('x_').slice(2, 2 + RANDOM_LENGTH);
+        return prefix + random + checksumOf(prefix + random);
+      });
+    fc.assert(
+      fc.property(nearToken, fc.string({ maxLength: 130 }), anyPrefix, (near, noise, prefixed) => {
+        for (const s of [...near, noise, prefixed]) expect(tokenPrefix(s)).toBe(reference(s));
+      }),
+      { numRuns: 3000 },
+    );
+    expect(tokenPrefix(generateToken('shop_live_'))).toBe('shop_live_');
   });
 });

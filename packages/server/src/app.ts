@@ -60,12 +60,6 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  // Set before anything can fail, so every answer carries it (the error handlers add it too, for
-  // the few errors Fastify raises before onRequest).
-  app.addHook('onRequest', (req, reply, done) => {
-    reply.header('X-Request-Id', req.id);
-    done();
-  });
 
   // Cross-node cache invalidation (LISTEN/NOTIFY); listens once the app is ready, stops on close.
   const bus = createEventBus(database.pool, app.log);
@@ -78,7 +72,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const limiters = createLimiters(config);
   const routeTable = collectRouteTable(app);
 
-  registerErrorHandling(app);
+  registerErrorHandling(app, limiters);
   // No parsing hook on every request: the few routes that read cookies call cookiesOf(req).
   await app.register(cookie, { hook: false });
   await app.register(formbody, { bodyLimit: config.bodyLimitBytes });

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { BASE62_RE, base62Encode, base62FromBigInt } from './base62.js';
+import { base62Decode, base62Encode, base62FromNumber } from './base62.js';
 import { crc32 } from './crc32.js';
 
 /** 32 random bytes always fit in 43 base62 characters (62^43 > 2^256). */
@@ -18,7 +18,7 @@ export type PlatformTokenKind = keyof typeof TOKEN_PREFIXES;
 export const TOKEN_PREFIX_RE = /^[a-z][a-z0-9]{0,15}_(?:[a-z0-9]{1,16}_)?$/;
 
 export function checksumOf(prefixAndRandom: string): string {
-  return base62FromBigInt(BigInt(crc32(prefixAndRandom)), CHECKSUM_LENGTH);
+  return base62FromNumber(crc32(prefixAndRandom), CHECKSUM_LENGTH);
 }
 
 export function generateToken(prefix: string): string {
@@ -29,18 +29,49 @@ export function generateToken(prefix: string): string {
 
 export type ParsedToken = { prefix: string; random: string; checksum: string };
 
+const isDigit = (c: number) => c >= 48 && c <= 57;
+const isLower = (c: number) => c >= 97 && c <= 122;
+const isBase62 = (c: number) => isDigit(c) || isLower(c) || (c >= 65 && c <= 90);
+
+/** TOKEN_PREFIX_RE over token[0, end), by hand: `word_` or `word_word_`, lowercase, 1–16 each. */
+function isPrefix(token: string, end: number): boolean {
+  let start = 0;
+  for (let part = 0; part < 2 && start < end; part++) {
+    const underscore = token.indexOf('_', start);
+    const length = underscore - start;
+    if (underscore < 0 || underscore >= end || length < 1 || length > 16) return false;
+    if (part === 0 && !isLower(token.charCodeAt(0))) return false;
+    for (let i = start; i < underscore; i++) {
+      const c = token.charCodeAt(i);
+      if (!isLower(c) && !isDigit(c)) return false;
+    }
+    start = underscore + 1;
+  }
+  return start === end;
+}
+
 /**
  * Recognises a token by shape and checksum alone: no I/O, so a mistyped, truncated or invented
- * token is rejected before anything touches the database. Returns null for anything malformed.
+ * token is rejected before anything touches the database. Returns the token's prefix, or null
+ * for anything malformed. One pass over the characters, no regular expression and no substrings
+ * but the prefix: every verification starts here.
  */
-export function parseToken(token: unknown): ParsedToken | null {
+export function tokenPrefix(token: unknown): string | null {
   if (typeof token !== 'string' || token.length > 128 || token.length <= BODY_LENGTH) return null;
-  const prefix = token.slice(0, token.length - BODY_LENGTH);
-  const random = token.slice(prefix.length, prefix.length + RANDOM_LENGTH);
-  const checksum = token.slice(prefix.length + RANDOM_LENGTH);
-  if (!TOKEN_PREFIX_RE.test(prefix) || !BASE62_RE.test(random) || !BASE62_RE.test(checksum)) return null;
-  if (checksumOf(prefix + random) !== checksum) return null;
-  return { prefix, random, checksum };
+  const bodyStart = token.length - BODY_LENGTH;
+  for (let i = bodyStart; i < token.length; i++) if (!isBase62(token.charCodeAt(i))) return null;
+  if (!isPrefix(token, bodyStart)) return null;
+  const end = token.length - CHECKSUM_LENGTH;
+  if (crc32(token, end) !== base62Decode(token, end)) return null;
+  return token.slice(0, bodyStart);
+}
+
+/** tokenPrefix, with the token's parts. */
+export function parseToken(token: unknown): ParsedToken | null {
+  const prefix = tokenPrefix(token);
+  if (prefix === null) return null;
+  const body = (token as string).slice(prefix.length);
+  return { prefix, random: body.slice(0, RANDOM_LENGTH), checksum: body.slice(RANDOM_LENGTH) };
 }
 
 export function platformKindOf(prefix: string): PlatformTokenKind | null {

@@ -1,6 +1,7 @@
 import { AppError, type ErrorCode } from '@latchkey/core';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import type { Limiters } from './rate-limit.js';
 
 type Issue = { path: string; message: string };
 
@@ -105,7 +106,7 @@ function isDatabaseDown(e: { code?: string; message?: string; cause?: unknown } 
   );
 }
 
-export function registerErrorHandling(app: FastifyInstance) {
+export function registerErrorHandling(app: FastifyInstance, limiters: Limiters) {
   app.setErrorHandler((err, req, reply) => {
     const appErr = toAppError(err);
     // INTEGRITY_ERROR: tampered or misplaced ciphertext; its message names the secret, never a value.
@@ -128,11 +129,14 @@ export function registerErrorHandling(app: FastifyInstance) {
     return reply.status(appErr.status).send(appErr.toBody(req.id));
   });
 
+  // Routes get their rate limit from their own guard (http/security.ts); a miss spends the
+  // address's budget here, so probing for routes is limited like any other request.
   app.setNotFoundHandler((req, reply) => {
+    reply.header('x-request-id', req.id);
+    limiters.perIp.consume(req.ip, reply);
     const err = new AppError('NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0]}.`, {
       hint: 'See /api/v1/openapi.json for the routes.',
     });
-    if (!reply.hasHeader('X-Request-Id')) reply.header('X-Request-Id', req.id);
     return reply.status(404).send(err.toBody(req.id));
   });
 }

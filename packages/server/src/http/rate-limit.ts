@@ -31,9 +31,11 @@ export function createLimiter(name: string, rule: RateLimitRule, what: string): 
     async consume(key, reply, points = 1) {
       try {
         const res = await limiter.consume(key, points);
-        reply?.header('RateLimit-Limit', rule.points);
-        reply?.header('RateLimit-Remaining', res.remainingPoints);
-        reply?.header('RateLimit-Reset', Math.ceil(res.msBeforeNext / 1000));
+        reply?.header('ratelimit-policy', `"${name}";q=${rule.points};w=${rule.durationSeconds}`);
+        reply?.header(
+          'ratelimit',
+          `"${name}";r=${res.remainingPoints};t=${Math.ceil(res.msBeforeNext / 1000)}`,
+        );
       } catch (err) {
         if (err instanceof RateLimiterRes) throw limited(err, what);
         throw err;
@@ -65,8 +67,14 @@ type Window = { used: number; resetAt: number };
  * A fixed window per key, like RateLimiterMemory's (the window starts at the key's first request
  * and lasts `durationSeconds`), kept in a Map. Expired windows are swept at most once per window
  * length, so memory stays bounded by the keys seen in the last two windows.
+ *
+ * Answers carry the IETF RateLimit fields (draft-ietf-httpapi-ratelimit-headers): the policy,
+ * fixed per limiter, and what is left of it: `RateLimit-Policy: "credential";q=1200;w=60` and
+ * `RateLimit: "credential";r=1187;t=42`.
  */
-export function createSyncLimiter(rule: RateLimitRule, what: string): SyncLimiter {
+export function createSyncLimiter(rule: RateLimitRule, what: string, name: string): SyncLimiter {
+  const policy = `"${name}";q=${rule.points};w=${rule.durationSeconds}`;
+  const remaining = `"${name}";r=`;
   const windows = new Map<string, Window>();
   const durationMs = rule.durationSeconds * 1000;
   let nextSweep = Date.now() + durationMs;
@@ -93,9 +101,9 @@ export function createSyncLimiter(rule: RateLimitRule, what: string): SyncLimite
         });
       }
       if (reply) {
-        reply.header('RateLimit-Limit', rule.points);
-        reply.header('RateLimit-Remaining', rule.points - w.used);
-        reply.header('RateLimit-Reset', Math.ceil(msBeforeNext / 1000));
+        // Lower-case names: Fastify lower-cases every name it is given, and this runs on every request.
+        reply.header('ratelimit-policy', policy);
+        reply.header('ratelimit', `${remaining}${rule.points - w.used};t=${Math.ceil(msBeforeNext / 1000)}`);
       }
     },
     reset(key) {
@@ -110,8 +118,8 @@ export function createLimiters(config: ServerConfig) {
   const r = config.rateLimits;
   return {
     // Every request passes these two: synchronous, in memory.
-    perIp: createSyncLimiter(r.perIp, 'requests from this address'),
-    perCredential: createSyncLimiter(r.perCredential, 'requests with this credential'),
+    perIp: createSyncLimiter(r.perIp, 'requests from this address', 'address'),
+    perCredential: createSyncLimiter(r.perCredential, 'requests with this credential', 'credential'),
     // The strict limits on guessable secrets stay on rate-limiter-flexible.
     signIn: createLimiter('signin', r.signIn, 'sign-in attempts'),
     deviceCodeEntry: createLimiter('devcode', r.deviceCodeEntry, 'wrong device codes'),

@@ -112,6 +112,39 @@ describe('POST /api/v1/verify', () => {
     expect((await p.verify({ key: writer.token, scope: 'billing' })).code).toBe('INSUFFICIENT_SCOPE');
   });
 
+  it('decides an answer once per key and question, and decides again when the clock or the key moves', async () => {
+    const p = await makeProject(t);
+    const key = await p.createKey({ expiresIn: '2h' });
+    const verify = (input: { key: string; scope?: string; environment?: string }) =>
+      t.app.services.apiKeys.verify(p.owner.actor, input);
+    const first = await verify({ key: key.token });
+    // The same frozen answer, straight from memory: nothing is rebuilt or re-serialised per call.
+    expect(verify({ key: key.token })).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    // Another question about the same key gets its own answer, and does not replace the first.
+    expect((await verify({ key: key.token, scope: 'writer' })).code).toBe('INSUFFICIENT_SCOPE');
+    expect((await verify({ key: key.token, environment: 'staging' })).code).toBe('WRONG_ENVIRONMENT');
+    expect(verify({ key: key.token })).toBe(first);
+    expect((await p.verify({ key: key.token })).code).toBe('VALID');
+
+    // Rotation evicts the key: both secrets are decided afresh, and the grace period shows.
+    const rotated = (
+      await call(t, p.owner.token, 'POST', `${p.base}/api-keys/${key.id}/rotate`, { gracePeriod: '1h' })
+    ).json();
+    const during = [await verify({ key: key.token }), await verify({ key: rotated.token })];
+    expect(during.map((a) => [a.code, a.rotatingUntil])).toEqual([
+      ['VALID', rotated.rotatingUntil],
+      ['VALID', rotated.rotatingUntil],
+    ]);
+    // The grace period ends with no change to the key: the clock alone moves both answers.
+    t.clock.advance(HOUR + 1);
+    expect((await verify({ key: key.token })).code).toBe('EXPIRED');
+    expect(await verify({ key: rotated.token })).toMatchObject({ code: 'VALID', rotatingUntil: null });
+    // And so does the key's own expiry.
+    t.clock.advance(HOUR);
+    expect((await verify({ key: rotated.token })).code).toBe('EXPIRED');
+  });
+
   it('answers NOT_FOUND for a key in an org where the caller cannot read keys, exactly like an unknown key', async () => {
     const p = await makeProject(t);
     const key = await p.createKey();

@@ -16,6 +16,7 @@ import { Lru } from './key-cache.js';
  */
 const TTL_MS = 1_000;
 const MAX_ENTRIES = 10_000;
+const MAX_ORGS_PER_CALLER = 64;
 
 type Timed<T> = { value: T; until: number };
 
@@ -26,17 +27,20 @@ export function createCallerCache(deps: {
   resolveOrg(principal: Principal, orgId: string): Promise<OrgContext>;
   clock: Clock;
 }) {
+  // Keyed by the token's SHA-256, never the token: a memory dump holds no usable credential.
   const principals = new Lru<Timed<Principal>>(MAX_ENTRIES);
-  const orgs = new Lru<Timed<boolean>>(MAX_ENTRIES);
-  const inflight = new Map<string, Promise<unknown>>();
+  // Keyed by the cached principal object itself (then by org): nothing to build or hash per call,
+  // and the entries go with the principal.
+  const standing = new WeakMap<Principal, Map<string, Timed<boolean>>>();
+  const inflight = new Map<unknown, Promise<unknown>>();
 
   /** Concurrent misses for one key share one load, so an expiring entry does not stampede. */
-  function load<T>(cache: Lru<Timed<T>>, key: string, fn: () => Promise<T>): Promise<T> {
+  function load<T>(key: unknown, fn: () => Promise<T>, store: (entry: Timed<T>) => void): Promise<T> {
     const running = inflight.get(key) as Promise<T> | undefined;
     if (running) return running;
     const p = fn()
       .then((value) => {
-        cache.set(key, { value, until: performance.now() + TTL_MS });
+        store({ value, until: performance.now() + TTL_MS });
         return value;
       })
       .finally(() => inflight.delete(key));
@@ -47,29 +51,42 @@ export function createCallerCache(deps: {
   return {
     /** A drop-in for tokens.authenticate on the verification route; synchronous on a hit. */
     authenticate(token: string): Principal | Promise<Principal> {
-      const key = `t:${digest('sha256', token, 'base64')}`;
+      const key = digest('sha256', token, 'base64');
       const hit = principals.get(key);
-      if (hit && hit.until > performance.now()) {
+      if (hit !== undefined && hit.until > performance.now()) {
         const expiresAt = hit.value.credential.expiresAt;
         // An expired credential falls through, so the real check phrases the error.
-        if (!expiresAt || expiresAt > deps.clock.now()) return hit.value;
+        if (expiresAt === null || expiresAt.getTime() > deps.clock.now().getTime()) return hit.value;
       }
-      return load(principals, key, () => deps.authenticate(token));
+      return load(
+        key,
+        () => deps.authenticate(token),
+        (entry) => principals.set(key, entry),
+      );
     },
 
     /** May the caller read API keys in this org? Not being a member is a plain no here, not an error. */
     mayReadKeysIn(principal: Principal, orgId: string): boolean | Promise<boolean> {
-      const key = `o:${principal.credential.id}:${orgId}`;
-      const hit = orgs.get(key);
-      if (hit && hit.until > performance.now()) return hit.value;
-      return load(orgs, key, async () => {
-        try {
-          return can((await deps.resolveOrg(principal, orgId)).permissions, 'api_keys:read');
-        } catch (err) {
-          if (err instanceof AppError && err.code === 'NOT_FOUND') return false;
-          throw err;
-        }
-      });
+      const hit = standing.get(principal)?.get(orgId);
+      if (hit !== undefined && hit.until > performance.now()) return hit.value;
+      return load(
+        `${principal.credential.id}\n${orgId}`,
+        async () => {
+          try {
+            return can((await deps.resolveOrg(principal, orgId)).permissions, 'api_keys:read');
+          } catch (err) {
+            if (err instanceof AppError && err.code === 'NOT_FOUND') return false;
+            throw err;
+          }
+        },
+        (entry) => {
+          let orgs = standing.get(principal);
+          if (orgs === undefined) standing.set(principal, (orgs = new Map()));
+          // A caller checks a handful of orgs; a flood of them is not kept.
+          if (orgs.size >= MAX_ORGS_PER_CALLER) orgs.clear();
+          orgs.set(orgId, entry);
+        },
+      );
     },
   };
 }

@@ -70,11 +70,18 @@ export type KeyRecord = {
   previousExpiresAt: number | null;
 };
 
-/** A secret's lookup result: the key, and whether this secret is the replaced one (in grace). */
-export type Found = { record: KeyRecord; previous: boolean };
+/**
+ * A secret's lookup result: the key, and whether this secret is the replaced one (in grace).
+ * `answers` holds the verifier's decided answers for this secret (by requested environment and
+ * scope); they go when the entry is evicted, which is exactly when the key changes.
+ */
+export type Found = { record: KeyRecord; previous: boolean; answers?: Map<string, DecidedAnswer> };
+
+/** An answer that stays right until `until` (epoch ms) or until any manifest changes. */
+export type DecidedAnswer<R = unknown> = { result: R; until: number; manifestEpoch: number; used: boolean };
 
 /**
- * The verification cache, keyed by the SHA-256 (hex) of the presented secret. Positive and
+ * The verification cache, keyed by the SHA-256 (base64) of the presented secret. Positive and
  * negative entries are kept apart so a flood of unknown keys cannot push real keys out.
  *
  * Race: a load that read the row just before a revocation committed must not store its stale

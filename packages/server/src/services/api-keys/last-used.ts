@@ -52,14 +52,14 @@ export function createLastUsedRecorder({
   }
 
   return {
-    touch(keyId: string): void {
-      const now = clock.now();
+    /** `at`: epoch ms, when the caller already read the clock (verification has). */
+    touch(keyId: string, at: number = clock.now().getTime()): void {
       const last = written.get(keyId);
-      if (last !== undefined && now.getTime() - last < EVERY_MS) return;
+      if (last !== undefined && at - last < EVERY_MS) return;
       // Forgetting everyone at once only costs one extra write per key; it bounds memory.
       if (written.size >= MAX_TRACKED) written.clear();
-      written.set(keyId, now.getTime());
-      pending.set(keyId, now);
+      written.set(keyId, at);
+      pending.set(keyId, new Date(at));
       if (!timer && !closed) {
         timer = setInterval(() => void flush(), FLUSH_EVERY_MS);
         timer.unref();

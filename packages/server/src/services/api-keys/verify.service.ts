@@ -1,35 +1,32 @@
 import { hash as digest } from 'node:crypto';
 import {
   type Manifest,
-  parseToken,
   scopeCovers,
   TOKEN_PREFIXES,
+  tokenPrefix,
   type VerifyCode,
   type VerifyResult,
 } from '@latchkey/core';
 import type { Clock } from '../../clock.js';
+import { andThen, type Maybe } from '../../maybe.js';
 import type { Db } from '../../store/db.js';
 import type { BusEvent, EventBus } from '../../store/notify.js';
 import type { Principal } from '../actor.js';
 import * as repo from './api-keys.repo.js';
 import type { CallerCache } from './caller-cache.js';
-import { type Found, KeyCache, type KeyRecord, Lru } from './key-cache.js';
+import { type DecidedAnswer, type Found, KeyCache, type KeyRecord, Lru } from './key-cache.js';
 import type { LastUsedRecorder } from './last-used.js';
 
 export const DEFAULT_CACHE_ENTRIES = 100_000;
-
-/** A value now, or later: cache hits stay synchronous all the way to the response. */
-export type Maybe<T> = T | Promise<T>;
-
-function then<T, U>(value: Maybe<T>, next: (v: T) => Maybe<U>): Maybe<U> {
-  return value instanceof Promise ? value.then(next) : next(value);
-}
+const MAX_ANSWERS_PER_KEY = 8;
 
 const PLATFORM_PREFIXES = new Set<string>(Object.values(TOKEN_PREFIXES));
 
 export type VerifyInput = { key: string; environment?: string | undefined; scope?: string | undefined };
 /** Where the answer may come from: a project (the project route) or any org the caller can read keys in. */
-export type VerifyWithin = { projectId: string } | { principal: Principal };
+export type VerifyWithin =
+  | { projectId: string; principal?: undefined }
+  | { principal: Principal; projectId?: undefined };
 
 const NOTHING: Omit<VerifyResult, 'valid' | 'code'> = {
   keyId: null,
@@ -41,8 +38,9 @@ const NOTHING: Omit<VerifyResult, 'valid' | 'code'> = {
   expiresAt: null,
   rotatingUntil: null,
 };
-const MALFORMED: VerifyResult = { valid: false, code: 'MALFORMED', ...NOTHING };
-const NOT_FOUND: VerifyResult = { valid: false, code: 'NOT_FOUND', ...NOTHING };
+// Answers are frozen: the same object is handed out again and again (the route memoises its JSON).
+const MALFORMED: VerifyResult = Object.freeze({ valid: false, code: 'MALFORMED', ...NOTHING });
+const NOT_FOUND: VerifyResult = Object.freeze({ valid: false, code: 'NOT_FOUND', ...NOTHING });
 
 function toRecord(row: repo.VerifyRow): KeyRecord {
   return {
@@ -98,7 +96,7 @@ export function createVerifier(deps: {
   deps.bus?.subscribe({
     event(event: BusEvent) {
       if (event.kind.startsWith('api_key.') && Array.isArray(event.hashes))
-        keys.evict(event.hashes as string[]);
+        keys.evict((event.hashes as string[]).map((hex) => Buffer.from(hex, 'hex').toString('base64')));
       else if (event.kind === 'manifest.changed' && typeof event.environmentId === 'string') {
         manifestEpoch++;
         manifests.delete(event.environmentId);
@@ -109,25 +107,27 @@ export function createVerifier(deps: {
   // Without a bus nothing would ever evict, so nothing is cached.
   setEnabled(deps.bus?.connected ?? false);
 
-  function lookup(hex: string): Maybe<Found | null> {
-    const cached = keys.get(hex);
-    if (cached !== undefined) return cached;
+  /**
+   * The key row for a secret not in the cache. `hashed`: its SHA-256 in base64 (shorter than hex,
+   * so cheaper to hash as a map key).
+   */
+  function load(hashed: string): Promise<Found | null> {
     // A load that began before an eviction may hold the old row: join only loads of this epoch.
-    const running = inflight.get(hex);
+    const running = inflight.get(hashed);
     if (running && running.epoch === keys.epoch) return running.promise;
     const epoch = keys.epoch;
-    const hash = Buffer.from(hex, 'hex');
+    const hash = Buffer.from(hashed, 'base64');
     const promise = repo
       .findByHash(db, hash)
       .then((row) => {
         const found = row ? { record: toRecord(row), previous: !row.key_hash.equals(hash) } : null;
-        keys.set(hex, found, epoch);
+        keys.set(hashed, found, epoch);
         return found;
       })
       .finally(() => {
-        if (inflight.get(hex)?.promise === promise) inflight.delete(hex);
+        if (inflight.get(hashed)?.promise === promise) inflight.delete(hashed);
       });
-    inflight.set(hex, { epoch, promise });
+    inflight.set(hashed, { epoch, promise });
     return promise;
   }
 
@@ -144,7 +144,7 @@ export function createVerifier(deps: {
   }
 
   function answer(code: VerifyCode, r: KeyRecord, grants: VerifyResult['grants'], now: number): VerifyResult {
-    return {
+    return Object.freeze({
       valid: code === 'VALID',
       code,
       keyId: r.id,
@@ -158,34 +158,76 @@ export function createVerifier(deps: {
         r.revokedAt === null && r.previousExpiresAt !== null && r.previousExpiresAt > now
           ? iso(r.previousExpiresAt)
           : null,
-    };
+    });
+  }
+
+  function known(input: VerifyInput, within: VerifyWithin, found: Found | null): Maybe<VerifyResult> {
+    // Someone else's key answers exactly like a key that does not exist.
+    if (found === null) return NOT_FOUND;
+    return andThen(mayRead(within, found.record), (ok) => (ok ? decide(input, found) : NOT_FOUND));
   }
 
   function mayRead(within: VerifyWithin, r: KeyRecord): Maybe<boolean> {
-    if ('projectId' in within) return within.projectId === r.projectId;
+    if (within.projectId !== undefined) return within.projectId === r.projectId;
     return callers.mayReadKeysIn(within.principal, r.orgId);
   }
 
-  /** The checks once the key is known and the caller may see it. */
+  /**
+   * The checks once the key is known and the caller may see it. An answer depends only on the key
+   * (its cache entry is evicted when it changes), the manifest (epoch) and the clock (it can only
+   * change at the key's expiry or its grace period's end), so it is decided once and handed out
+   * until one of those moves.
+   */
   function decide(input: VerifyInput, found: Found): Maybe<VerifyResult> {
-    const r = found.record;
     const now = clock.now().getTime();
-    if (r.revokedAt !== null) return answer('REVOKED', r, null, now);
-    if (r.expiresAt !== null && r.expiresAt <= now) return answer('EXPIRED', r, null, now);
-    if (found.previous && (r.previousExpiresAt === null || r.previousExpiresAt <= now)) {
-      return answer('EXPIRED', r, null, now);
+    const asked =
+      input.environment === undefined && input.scope === undefined
+        ? ''
+        : `${input.environment ?? ''}\n${input.scope ?? ''}`;
+    const memo = found.answers?.get(asked) as DecidedAnswer<VerifyResult> | undefined;
+    if (memo !== undefined && now < memo.until && memo.manifestEpoch === manifestEpoch) {
+      if (memo.used) lastUsed.touch(found.record.id, now);
+      return memo.result;
     }
-    lastUsed.touch(r.id);
-    return then(manifestOf(r.environmentId), (manifest) => {
+    const epoch = manifestEpoch;
+    return andThen(decideNow(input, found, now), (d) => {
+      if (epoch === manifestEpoch) {
+        const answers = (found.answers ??= new Map());
+        // Callers choose `environment` and `scope`: a few per key is normal, many is not kept.
+        if (answers.size >= MAX_ANSWERS_PER_KEY) answers.clear();
+        answers.set(asked, { ...d, manifestEpoch: epoch });
+      }
+      return d.result;
+    });
+  }
+
+  function decideNow(
+    input: VerifyInput,
+    found: Found,
+    now: number,
+  ): Maybe<Omit<DecidedAnswer<VerifyResult>, 'manifestEpoch'>> {
+    const r = found.record;
+    // Revoked and expired are final: only a change to the key (an eviction) can alter them.
+    const final = (result: VerifyResult) => ({ result, until: Number.POSITIVE_INFINITY, used: false });
+    if (r.revokedAt !== null) return final(answer('REVOKED', r, null, now));
+    if (r.expiresAt !== null && r.expiresAt <= now) return final(answer('EXPIRED', r, null, now));
+    if (found.previous && (r.previousExpiresAt === null || r.previousExpiresAt <= now)) {
+      return final(answer('EXPIRED', r, null, now));
+    }
+    lastUsed.touch(r.id, now);
+    // The next instant this answer could change: the key expires, or the grace period ends.
+    let until = r.expiresAt ?? Number.POSITIVE_INFINITY;
+    if (r.previousExpiresAt !== null && r.previousExpiresAt > now)
+      until = Math.min(until, r.previousExpiresAt);
+    return andThen(manifestOf(r.environmentId), (manifest) => {
       const scopes = manifest?.apiKeys?.scopes;
       const grants = scopes && Object.hasOwn(scopes, r.scope) ? (scopes[r.scope]?.grants ?? null) : null;
-      if (input.environment !== undefined && input.environment !== r.environment) {
-        return answer('WRONG_ENVIRONMENT', r, grants, now);
+      let code: VerifyCode = 'VALID';
+      if (input.environment !== undefined && input.environment !== r.environment) code = 'WRONG_ENVIRONMENT';
+      else if (input.scope !== undefined && !(manifest && scopeCovers(manifest, r.scope, input.scope))) {
+        code = 'INSUFFICIENT_SCOPE';
       }
-      if (input.scope !== undefined && !(manifest && scopeCovers(manifest, r.scope, input.scope))) {
-        return answer('INSUFFICIENT_SCOPE', r, grants, now);
-      }
-      return answer('VALID', r, grants, now);
+      return { result: answer(code, r, grants, now), until, used: true };
     });
   }
 
@@ -195,22 +237,24 @@ export function createVerifier(deps: {
      * a promise when the key, the caller's standing or the manifest has to be loaded.
      */
     verify(input: VerifyInput, within: VerifyWithin): Maybe<VerifyResult> {
-      const parsed = parseToken(input.key);
-      if (!parsed) return MALFORMED;
-      // A platform credential is never an app key; no need to look it up.
-      if (PLATFORM_PREFIXES.has(parsed.prefix)) return NOT_FOUND;
-      // One-shot SHA-256 straight to hex (about 2× createHash here); the Buffer is only needed on a miss.
-      const hex = digest('sha256', input.key, 'hex');
-      return then(lookup(hex), (found) => {
-        // Someone else's key answers exactly like a key that does not exist.
-        if (!found) return NOT_FOUND;
-        return then(mayRead(within, found.record), (ok) => (ok ? decide(input, found) : NOT_FOUND));
-      });
+      // One-shot SHA-256 straight to a string (about 2× createHash here); a Buffer only on a miss.
+      const hashed = digest('sha256', input.key, 'base64');
+      // Only a secret that passed the format check below was ever looked up, so only such a
+      // secret can be in the cache: a hit skips the check.
+      const found = keys.get(hashed);
+      if (found === undefined) {
+        const prefix = tokenPrefix(input.key);
+        if (prefix === null) return MALFORMED;
+        // A platform credential is never an app key; no need to look it up.
+        if (PLATFORM_PREFIXES.has(prefix)) return NOT_FOUND;
+        return andThen(load(hashed), (loaded) => known(input, within, loaded));
+      }
+      return known(input, within, found);
     },
 
     /** This node's own changes: evicted before the change is answered, not when NOTIFY comes back. */
     evict(hashes: Buffer[]): void {
-      keys.evict(hashes.map((h) => h.toString('hex')));
+      keys.evict(hashes.map((h) => h.toString('base64')));
     },
 
     cacheSize: () => keys.size,

@@ -81,7 +81,10 @@ export function createCallerCache(deps: {
         },
         (entry) => {
           let orgs = standing.get(principal);
-          if (orgs === undefined) standing.set(principal, (orgs = new Map()));
+          if (orgs === undefined) {
+            orgs = new Map();
+            standing.set(principal, orgs);
+          }
           // A caller checks a handful of orgs; a flood of them is not kept.
           if (orgs.size >= MAX_ORGS_PER_CALLER) orgs.clear();
           orgs.set(orgId, entry);

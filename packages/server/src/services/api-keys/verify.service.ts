@@ -192,7 +192,8 @@ export function createVerifier(deps: {
     const epoch = manifestEpoch;
     return andThen(decideNow(input, found, now), (d) => {
       if (epoch === manifestEpoch) {
-        const answers = (found.answers ??= new Map());
+        found.answers ??= new Map();
+        const answers = found.answers;
         // Callers choose `environment` and `scope`: a few per key is normal, many is not kept.
         if (answers.size >= MAX_ANSWERS_PER_KEY) answers.clear();
         answers.set(asked, { ...d, manifestEpoch: epoch });

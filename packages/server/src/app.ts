@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import swagger from '@fastify/swagger';
@@ -42,6 +42,12 @@ export type RouteContext = {
 };
 export type RouteModule = (app: FastifyInstance, ctx: RouteContext) => void | Promise<void>;
 
+// Request ids: this process's random tag and a counter. Unique across nodes and restarts (72
+// random bits), ordered within a process, and far cheaper than a UUID on every request.
+const processTag = randomBytes(9).toString('base64url');
+let requestCount = 0;
+const nextRequestId = () => `req_${processTag}${(++requestCount).toString(36)}`;
+
 /** Wires plugins, services and routes; never listens (main.ts does), so tests use app.inject(). */
 export async function buildApp(deps: AppDeps): Promise<App> {
   const { config, database } = deps;
@@ -51,7 +57,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     bodyLimit: config.bodyLimitBytes,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
-      return typeof given === 'string' && /^[\w-]{8,64}$/.test(given) ? given : `req_${randomUUID()}`;
+      return typeof given === 'string' && /^[\w-]{8,64}$/.test(given) ? given : nextRequestId();
     },
     requestIdHeader: false,
     trustProxy: process.env.LATCH_TRUST_PROXY === '1',

@@ -68,9 +68,10 @@ type Window = { used: number; resetAt: number };
  * and lasts `durationSeconds`), kept in a Map. Expired windows are swept at most once per window
  * length, so memory stays bounded by the keys seen in the last two windows.
  *
- * Answers carry the IETF RateLimit fields (draft-ietf-httpapi-ratelimit-headers): the policy,
- * fixed per limiter, and what is left of it: `RateLimit-Policy: "credential";q=1200;w=60` and
- * `RateLimit: "credential";r=1187;t=42`.
+ * Answers carry the IETF RateLimit field (draft-ietf-httpapi-ratelimit-headers), what is left:
+ * `RateLimit: "credential";r=1187;t=42`. The policy itself (`RateLimit-Policy:
+ * "credential";q=1200;w=60`) comes with the 429, where a client needs it: one header fewer on
+ * every other answer, and this runs on every request.
  */
 export function createSyncLimiter(rule: RateLimitRule, what: string, name: string): SyncLimiter {
   const policy = `"${name}";q=${rule.points};w=${rule.durationSeconds}`;
@@ -95,16 +96,18 @@ export function createSyncLimiter(rule: RateLimitRule, what: string, name: strin
       const msBeforeNext = w.resetAt - now;
       if (w.used > rule.points) {
         const seconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
+        if (reply) {
+          reply.header('ratelimit-policy', policy);
+          reply.header('ratelimit', `${remaining}0;t=${seconds}`);
+        }
         throw new AppError('RATE_LIMITED', `Too many ${what}. Try again in ${seconds} s.`, {
           hint: 'Slow down; the limit resets on its own.',
           retryAfterSeconds: seconds,
         });
       }
-      if (reply) {
-        // Lower-case names: Fastify lower-cases every name it is given, and this runs on every request.
-        reply.header('ratelimit-policy', policy);
+      // A lower-case name: Fastify lower-cases every name it is given.
+      if (reply)
         reply.header('ratelimit', `${remaining}${rule.points - w.used};t=${Math.ceil(msBeforeNext / 1000)}`);
-      }
     },
     reset(key) {
       windows.delete(key);

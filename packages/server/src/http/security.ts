@@ -24,7 +24,7 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     permission?: RoutePermission;
     /** Replaces tokens.authenticate for one route (the verification API caches its callers). */
-    authenticate?: (token: string) => Principal | Promise<Principal>;
+    authenticate?: (token: string, connection: object) => Principal | Promise<Principal>;
   }
   interface FastifyRequest {
     actor: Actor;
@@ -114,7 +114,7 @@ export function registerSecurity(app: FastifyInstance, services: Services, limit
             hint: 'Run `latch login`, or send Authorization: Bearer <token>.',
           });
         }
-        principal = authenticate(token);
+        principal = authenticate(token, req.raw.socket);
         if (!isPromise(principal)) {
           admit(req, reply, principal);
           return done();

@@ -1,3 +1,4 @@
+import { Agent, request } from 'node:http';
 import { generateToken, HOUR } from '@latchkey/core';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it, vi } from 'vitest';
@@ -221,6 +222,76 @@ describe('POST /api/v1/verify', () => {
       sql`DELETE FROM environments WHERE project_id = ${p.projectId} AND name = 'production'`,
     );
     await until('NOT_FOUND', async () => (await p.verify({ key: other.token })).code === 'NOT_FOUND');
+  });
+});
+
+describe('callers of POST /api/v1/verify on a keep-alive connection', () => {
+  /** Every request over one connection, as an app's HTTP client does. */
+  async function overOneConnection() {
+    const address = await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const sockets = new Set<unknown>();
+    const send = (token: string, body: unknown) =>
+      new Promise<{ status: number; body: Record<string, unknown> }>((resolve, reject) => {
+        const req = request(
+          `${address}/api/v1/verify`,
+          {
+            method: 'POST',
+            agent,
+            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          },
+          (res) => {
+            sockets.add(res.socket);
+            let text = '';
+            res.on('data', (d) => {
+              text += d;
+            });
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+          },
+        );
+        req.on('error', reject);
+        req.end(JSON.stringify(body));
+      });
+    return { send, sockets, close: () => agent.destroy() };
+  }
+
+  it('a revoked or expired caller credential is refused within a second, on the same connection', async () => {
+    const p = await makeProject(t);
+    const key = await p.createKey();
+    const caller = await t.app.services.tokens.createPat(p.owner.actor, {
+      name: 'verifier',
+      expiresIn: '2h',
+    });
+    const conn = await overOneConnection();
+    try {
+      for (let i = 0; i < 5; i++)
+        expect((await conn.send(caller.token, { key: key.token })).status).toBe(200);
+      expect(conn.sockets.size).toBe(1);
+      // Expiry is checked on every request, cached or not.
+      t.clock.advance(2 * HOUR);
+      const expired = await conn.send(caller.token, { key: key.token });
+      expect(expired.status).toBe(401);
+      expect((expired.body.error as { code: string }).code).toBe('TOKEN_EXPIRED');
+      t.clock.advance(-2 * HOUR);
+
+      // Another credential on the same connection is its own caller: no mix-up.
+      const stranger = await t.signUp();
+      expect((await conn.send(stranger.token, { key: key.token })).body.code).toBe('NOT_FOUND');
+      expect((await conn.send(caller.token, { key: key.token })).body.code).toBe('VALID');
+
+      await t.app.services.tokens.revokePat(p.owner.actor, caller.id);
+      const started = Date.now();
+      let status = 200;
+      while (status === 200 && Date.now() - started < 3000) {
+        status = (await conn.send(caller.token, { key: key.token })).status;
+        if (status === 200) await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(status).toBe(401);
+      expect(Date.now() - started).toBeLessThan(1500);
+      expect(conn.sockets.size).toBe(1);
+    } finally {
+      conn.close();
+    }
   });
 });
 

@@ -33,6 +33,10 @@ export function createCallerCache(deps: {
   // and the entries go with the principal.
   const standing = new WeakMap<Principal, Map<string, Timed<boolean>>>();
   const inflight = new Map<unknown, Promise<unknown>>();
+  // The last credential each keep-alive connection presented, with its cache entry: an app sends
+  // the same header on every request, and comparing it with the last one is far cheaper than
+  // hashing it. It lives only as long as the connection, which carries that token anyway.
+  const connections = new WeakMap<object, { token: string; entry: Timed<Principal> }>();
 
   /** Concurrent misses for one key share one load, so an expiring entry does not stampede. */
   function load<T>(key: unknown, fn: () => Promise<T>, store: (entry: Timed<T>) => void): Promise<T> {
@@ -48,15 +52,26 @@ export function createCallerCache(deps: {
     return p;
   }
 
+  /** Fresh, and not expired: an expired credential falls through, so the real check phrases the error. */
+  function usable(entry: Timed<Principal>): boolean {
+    if (entry.until <= performance.now()) return false;
+    const expiresAt = entry.value.credential.expiresAt;
+    return expiresAt === null || expiresAt.getTime() > deps.clock.now().getTime();
+  }
+
   return {
-    /** A drop-in for tokens.authenticate on the verification route; synchronous on a hit. */
-    authenticate(token: string): Principal | Promise<Principal> {
+    /**
+     * A drop-in for tokens.authenticate on the verification route; synchronous on a hit.
+     * `connection`: the request's socket, so a keep-alive caller skips even the hashing.
+     */
+    authenticate(token: string, connection?: object): Principal | Promise<Principal> {
+      const last = connection === undefined ? undefined : connections.get(connection);
+      if (last !== undefined && last.token === token && usable(last.entry)) return last.entry.value;
       const key = digest('sha256', token, 'base64');
       const hit = principals.get(key);
-      if (hit !== undefined && hit.until > performance.now()) {
-        const expiresAt = hit.value.credential.expiresAt;
-        // An expired credential falls through, so the real check phrases the error.
-        if (expiresAt === null || expiresAt.getTime() > deps.clock.now().getTime()) return hit.value;
+      if (hit !== undefined && usable(hit)) {
+        if (connection !== undefined) connections.set(connection, { token, entry: hit });
+        return hit.value;
       }
       return load(
         key,

@@ -181,3 +181,31 @@ async function signUp(running: RunningLatchkey): Promise<string> {
     return pat.token;
   });
 }
+
+describe('rate-limit settings', () => {
+  const read = (env: Record<string, string>) =>
+    readSettings('production', { port: 0, dataDir: '/tmp/unused' }, { ...env });
+
+  it('reads LATCH_RATE_LIMIT_PER_ADDRESS and _PER_CREDENTIAL as <count>/<window>', () => {
+    const s = read({
+      LATCH_RATE_LIMIT_PER_ADDRESS: '50/second',
+      LATCH_RATE_LIMIT_PER_CREDENTIAL: '100000/minute',
+    });
+    expect(s.rateLimitPerAddress).toEqual({ points: 50, durationSeconds: 1 });
+    expect(s.rateLimitPerCredential).toEqual({ points: 100_000, durationSeconds: 60 });
+    expect(read({}).rateLimitPerCredential).toBeNull();
+  });
+
+  it('refuses a malformed limit, naming the variable and the format', () => {
+    for (const bad of ['fast', '0/minute', '100/fortnight', '-1/second']) {
+      let err: unknown;
+      try {
+        read({ LATCH_RATE_LIMIT_PER_CREDENTIAL: bad });
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(StartupError);
+      expect((err as Error).message).toMatch(/LATCH_RATE_LIMIT_PER_CREDENTIAL is <count>\/<second\|minute\|hour\|day>/);
+    }
+  });
+});

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import type { ServerMode } from '../config.js';
+import { parseRateLimit } from '@latchkey/core';
+import type { RateLimitRule, ServerMode } from '../config.js';
 import { StartupError } from './startup-error.js';
 
 export type RunOptions = { port?: number; host?: string; dataDir?: string };
@@ -20,6 +21,9 @@ export type RuntimeSettings = {
   bodyLimitBytes: number | null;
   /** LATCH_APP_DATABASE_URL: admin URL for per-environment databases (dev: the embedded server's). */
   appDatabaseUrl?: string | null;
+  /** LATCH_RATE_LIMIT_PER_ADDRESS / _PER_CREDENTIAL, e.g. `1200/minute`; null keeps the default. */
+  rateLimitPerAddress?: RateLimitRule | null;
+  rateLimitPerCredential?: RateLimitRule | null;
 };
 
 export const DEFAULT_PORT = 7420;
@@ -52,7 +56,20 @@ export function readSettings(
     metricsToken: value('LATCH_METRICS_TOKEN'),
     bodyLimitBytes: parseBodyLimit(value('LATCH_BODY_LIMIT')),
     appDatabaseUrl: parseDatabaseUrl(value('LATCH_APP_DATABASE_URL'), 'LATCH_APP_DATABASE_URL'),
+    rateLimitPerAddress: parseRule(value('LATCH_RATE_LIMIT_PER_ADDRESS'), 'LATCH_RATE_LIMIT_PER_ADDRESS'),
+    rateLimitPerCredential: parseRule(value('LATCH_RATE_LIMIT_PER_CREDENTIAL'), 'LATCH_RATE_LIMIT_PER_CREDENTIAL'),
   };
+}
+
+function parseRule(raw: string | null, variable: string): RateLimitRule | null {
+  if (raw === null) return null;
+  const rate = parseRateLimit(raw);
+  if (!rate) {
+    throw new StartupError(
+      `${variable} is <count>/<second|minute|hour|day>, e.g. 1200/minute (got "${raw}"). The default is 1200/minute.`,
+    );
+  }
+  return { points: rate.limit, durationSeconds: rate.windowMs / 1000 };
 }
 
 function parsePort(raw: number | string): number {

@@ -1,7 +1,7 @@
 import { chmod, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { type App, buildApp } from '../app.js';
-import { defaultConfig } from '../config.js';
+import { DEFAULT_RATE_LIMITS, defaultConfig } from '../config.js';
 import { masterKeyId } from '../services/secrets/crypto.js';
 import { verifyMasterKey } from '../services/secrets/master-key.js';
 import { openDatabase } from '../store/db.js';
@@ -136,6 +136,11 @@ async function start(
     redisUrl: settings.redisUrl,
     metricsToken: settings.metricsToken,
     ...(settings.bodyLimitBytes ? { bodyLimitBytes: settings.bodyLimitBytes } : {}),
+    rateLimits: {
+      ...DEFAULT_RATE_LIMITS,
+      ...(settings.rateLimitPerAddress ? { perIp: settings.rateLimitPerAddress } : {}),
+      ...(settings.rateLimitPerCredential ? { perCredential: settings.rateLimitPerCredential } : {}),
+    },
   });
   const app = await buildApp({
     database,

@@ -205,7 +205,9 @@ describe('rate-limit settings', () => {
         err = e;
       }
       expect(err).toBeInstanceOf(StartupError);
-      expect((err as Error).message).toMatch(/LATCH_RATE_LIMIT_PER_CREDENTIAL is <count>\/<second\|minute\|hour\|day>/);
+      expect((err as Error).message).toMatch(
+        /LATCH_RATE_LIMIT_PER_CREDENTIAL is <count>\/<second\|minute\|hour\|day>/,
+      );
     }
   });
 });

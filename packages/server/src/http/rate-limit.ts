@@ -56,8 +56,11 @@ export function createLimiter(name: string, rule: RateLimitRule, what: string): 
 
 /** The global per-request limiters: synchronous, so the common path never waits on a promise. */
 export type SyncLimiter = {
-  /** Spends `points`; throws RATE_LIMITED (429 with Retry-After) when the budget is gone. */
-  consume(key: string, reply?: FastifyReply, points?: number): void;
+  /**
+   * Spends `points`; throws RATE_LIMITED (429 with Retry-After) when the budget is gone. `now`:
+   * epoch ms, when the caller already read the clock for this request.
+   */
+  consume(key: string, reply?: FastifyReply, points?: number, now?: number): void;
   reset(key: string): void;
 };
 
@@ -84,8 +87,7 @@ export function createSyncLimiter(rule: RateLimitRule, what: string, name: strin
     for (const [key, w] of windows) if (w.resetAt <= now) windows.delete(key);
   }
   return {
-    consume(key, reply, points = 1) {
-      const now = Date.now();
+    consume(key, reply, points = 1, now = Date.now()) {
       if (now >= nextSweep) sweep(now);
       let w = windows.get(key);
       if (w === undefined || w.resetAt <= now) {

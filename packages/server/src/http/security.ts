@@ -75,8 +75,8 @@ function bearer(req: FastifyRequest): string | null {
 export function registerSecurity(app: FastifyInstance, services: Services, limiters: Limiters) {
   app.decorateRequest('actor', null as unknown as Actor);
 
-  function admit(req: FastifyRequest, reply: FastifyReply, principal: Principal) {
-    limiters.perCredential.consume(principal.credential.id, reply);
+  function admit(req: FastifyRequest, reply: FastifyReply, principal: Principal, now?: number) {
+    limiters.perCredential.consume(principal.credential.id, reply, 1, now);
     req.actor = { principal, org: null, requestId: req.id, ip: req.ip };
   }
 
@@ -107,7 +107,8 @@ export function registerSecurity(app: FastifyInstance, services: Services, limit
       try {
         // Every request counts against its address; the RateLimit headers describe the limit
         // that binds an authenticated request: its credential's (set in admit).
-        limiters.perIp.consume(req.ip);
+        const now = Date.now();
+        limiters.perIp.consume(req.ip, undefined, 1, now);
         const token = bearer(req);
         if (!token) {
           throw new AppError('UNAUTHENTICATED', 'This needs a credential.', {
@@ -116,7 +117,7 @@ export function registerSecurity(app: FastifyInstance, services: Services, limit
         }
         principal = authenticate(token, req.raw.socket);
         if (!isPromise(principal)) {
-          admit(req, reply, principal);
+          admit(req, reply, principal, now);
           return done();
         }
       } catch (err) {

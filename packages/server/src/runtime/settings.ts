@@ -57,7 +57,10 @@ export function readSettings(
     bodyLimitBytes: parseBodyLimit(value('LATCH_BODY_LIMIT')),
     appDatabaseUrl: parseDatabaseUrl(value('LATCH_APP_DATABASE_URL'), 'LATCH_APP_DATABASE_URL'),
     rateLimitPerAddress: parseRule(value('LATCH_RATE_LIMIT_PER_ADDRESS'), 'LATCH_RATE_LIMIT_PER_ADDRESS'),
-    rateLimitPerCredential: parseRule(value('LATCH_RATE_LIMIT_PER_CREDENTIAL'), 'LATCH_RATE_LIMIT_PER_CREDENTIAL'),
+    rateLimitPerCredential: parseRule(
+      value('LATCH_RATE_LIMIT_PER_CREDENTIAL'),
+      'LATCH_RATE_LIMIT_PER_CREDENTIAL',
+    ),
   };
 }
 

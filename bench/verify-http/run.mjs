@@ -122,7 +122,8 @@ async function cachedVsBare(s) {
   const names = Object.keys(targets);
   for (let i = 0; i < rounds; i++) {
     const order = names.map((_, j) => names[(i + j) % names.length]);
-    for (const name of order) runs[name].push(await load({ ...targets[name], duration: roundSeconds }, s.pid));
+    for (const name of order)
+      runs[name].push(await load({ ...targets[name], duration: roundSeconds }, s.pid));
   }
   const out = {};
   for (const [name, list] of Object.entries(runs)) {

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
@@ -79,8 +78,6 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const routeTable = collectRouteTable(app);
 
   registerErrorHandling(app, limiters);
-  // No parsing hook on every request: the few routes that read cookies call cookiesOf(req).
-  await app.register(cookie, { hook: false });
   await app.register(formbody, { bodyLimit: config.bodyLimitBytes });
   await app.register(swagger, {
     openapi: {

@@ -1,8 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 
 /**
- * The request's cookies, parsed on first use. @fastify/cookie is registered with `hook: false`
- * so the API's hot routes do not parse cookies they never read; page and OAuth routes call this.
+ * The request's cookies, parsed on first use. @fastify/cookie is registered in the pages' scope
+ * only (routes/web/respond.ts), with `hook: false`; page routes call this.
  */
 export function cookiesOf(req: FastifyRequest): { [name: string]: string | undefined } {
   if (!req.cookies) {

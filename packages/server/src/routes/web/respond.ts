@@ -1,3 +1,4 @@
+import cookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerConfig } from '../../config.js';
 import { cookiesOf } from '../../http/cookies.js';
@@ -39,6 +40,9 @@ export async function webScope(
   routes: (scope: FastifyInstance) => void,
 ): Promise<void> {
   await app.register(async (scope) => {
+    // Cookies exist only here, on pages: registered in this scope, the plugin's onSend hook and
+    // reply decorations stay off every API request. No parsing hook: routes call cookiesOf(req).
+    await scope.register(cookie, { hook: false });
     // Pages are not part of the API: keep them out of the OpenAPI document.
     scope.addHook('onRoute', (route) => {
       route.schema = { ...route.schema, hide: true };

@@ -14,7 +14,7 @@ describe('every /api/v1 route', () => {
     for (const route of guarded) await expectRouteIsGuarded(t, fx, route);
   });
 
-  it('carries no cookie machinery: cookies live in the pages\' scope only', () => {
+  it("carries no cookie machinery: cookies live in the pages' scope only", () => {
     // @fastify/cookie adds an onSend hook and reply fields to every answer of the scope it is in.
     expect(t.app.hasReplyDecorator('setCookie')).toBe(false);
     expect(t.app.hasRequestDecorator('cookies')).toBe(false);

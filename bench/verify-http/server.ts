@@ -12,13 +12,12 @@ import { displayPrefix, generateToken, hashToken } from '@latchkey/core';
 import { sql } from 'drizzle-orm';
 import Fastify from 'fastify';
 import { buildApp } from '../../packages/server/src/app.js';
-import { defaultConfig } from '../../packages/server/src/config.js';
 import { newId } from '../../packages/server/src/ids.js';
 import { routeModules } from '../../packages/server/src/routes/index.js';
-import type { Actor } from '../../packages/server/src/services/actor.js';
 import { openDatabase } from '../../packages/server/src/store/db.js';
 import { migrate } from '../../packages/server/src/store/migrate.js';
 import { apiKeys } from '../../packages/server/src/store/schema.js';
+import { benchConfig, seedOwner } from '../lib/app.js';
 
 type Seed = {
   pat: string;
@@ -33,13 +32,7 @@ const env = process.env;
 const database = openDatabase(env.DATABASE_URL!, { max: 10 });
 await migrate(database.pool);
 
-// Limits far above what one machine can send: the benchmark measures the work, not the limiter.
-const unlimited = { points: 1_000_000_000, durationSeconds: 60 };
-const config = defaultConfig({
-  mode: 'production',
-  verifyCacheEntries: env.BENCH_CACHE === '0' ? 0 : 100_000,
-  rateLimits: { ...defaultConfig().rateLimits, perIp: unlimited, perCredential: unlimited },
-});
+const config = benchConfig({ verifyCacheEntries: env.BENCH_CACHE === '0' ? 0 : 100_000 });
 // Second baseline: the same bare route inside the Latchkey app, behind its global hooks (request
 // ids, per-IP rate limit, cookies), so the difference to /api/v1/verify is verification alone.
 let answer: unknown = null;
@@ -49,30 +42,7 @@ routeModules.push((instance) => {
 const app = await buildApp({ database, config });
 
 async function seed(): Promise<Seed> {
-  const meta = { ip: '127.0.0.1', requestId: null };
-  const pat = await database.db.transaction(async (tx) => {
-    const user = await app.services.identity.createUser(
-      tx,
-      { email: `bench-${Date.now()}@example.com` },
-      meta,
-      'bench',
-    );
-    return app.services.tokens.issuePat(tx, { type: 'user', id: user.id, label: user.email }, user.id, {
-      name: 'bench',
-      via: 'bench',
-    });
-  });
-  const principal = await app.services.tokens.authenticate(pat.token);
-  const [org] = await app.services.orgs.list({ principal, org: null, requestId: null, ip: null });
-  const actor: Actor = {
-    principal,
-    org: await app.services.orgs.resolve(principal, org!.id),
-    requestId: null,
-    ip: null,
-  };
-  const project = await app.services.projects.create(actor, { name: 'bench', keyPrefix: 'bench_' });
-  const environment = await app.services.environments.create(actor, project.id, { name: 'production' });
-  await app.services.manifests.push(actor, project.id, 'production', {
+  const { pat, orgId, actor, project, environment } = await seedOwner(app, database, {
     project: 'bench',
     apiKeys: { scopes: { read: { grants: { Project: ['read'], Task: ['read'] } } } },
   });
@@ -83,8 +53,8 @@ async function seed(): Promise<Seed> {
     metadata: { customer: 'cus_bench' },
   });
   return {
-    pat: pat.token,
-    orgId: org!.id,
+    pat,
+    orgId,
     projectId: project.id,
     environmentId: environment.id,
     key: key.token,

@@ -169,6 +169,57 @@ describe('after sign-in', () => {
     }
   });
 
+  it('redirects a signed-in visitor only to same-origin paths, judged after normalisation', async () => {
+    const browser = Browser.inject(t.app);
+    await passwordSignIn(browser, EMAIL, PASSWORD);
+    // [next as sent, where a signed-in GET /login goes (null: no redirect, the signed-in page)]
+    const cases: [string, string | null][] = [
+      ['/device', '/device'],
+      ['/device?user_code=BCDF-GHJK', '/device?user_code=BCDF-GHJK'],
+      ['/a/./b/../c?x=1#frag', '/a/c?x=1'],
+      ['/%2F%2Fevil.example', '/%2F%2Fevil.example'],
+      ['/caf\u00e9', '/caf%C3%A9'],
+      ['/.//evil.example/', null],
+      ['/..//evil.example/', null],
+      ['/%2e//evil.example/', null],
+      ['/%2E%2E//evil.example/', null],
+      ['/.%2e//evil.example/', null],
+      ['/a/..//evil.example', null],
+      ['/a/b/../..//evil.example', null],
+      ['/././/evil.example', null],
+      ['//evil.example/x', null],
+      ['///evil.example', null],
+      ['/\\evil.example', null],
+      ['/.\\/evil.example', null],
+      ['/%5C/evil.example', '/%5C/evil.example'],
+      ['https://evil.example/', null],
+      ['http:/evil.example', null],
+      ['javascript:alert(1)', null],
+      [' /evil', null],
+      ['/\tevil', null],
+      ['/\t/evil.example', null],
+      ['/\n/evil.example', null],
+      ['/\u0000/evil.example', null],
+      ['/\u200b/evil.example', null],
+      ['/\u2028/evil.example', null],
+      ['evil.example', null],
+      ['', null],
+      [`/${'a'.repeat(2001)}`, null],
+    ];
+    for (const [next, expected] of cases) {
+      const res = await browser.get(`/login?next=${encodeURIComponent(next)}`);
+      if (expected === null) {
+        expect(res.status, JSON.stringify(next)).toBe(200);
+        expect(res.body, JSON.stringify(next)).toContain('Signed in');
+      } else {
+        expect(res.status, JSON.stringify(next)).toBe(302);
+        expect(res.location, JSON.stringify(next)).toBe(expected);
+      }
+      // Whatever was accepted resolves to this origin in a browser.
+      if (res.location) expect(new URL(res.location, 'https://latch.example').host).toBe('latch.example');
+    }
+  });
+
   it('signs out, ending the session on the server', async () => {
     const browser = Browser.inject(t.app);
     await passwordSignIn(browser, EMAIL, PASSWORD);

@@ -106,21 +106,31 @@ export function clearSessionCookie(reply: FastifyReply, config: ServerConfig) {
   });
 }
 
+const SAME_ORIGIN = 'http://same-origin.invalid';
+
 /**
- * Where to go after signing in: only a path on this server. `//evil.example`, `/\evil.example`,
- * absolute URLs and anything with control characters or backslashes are refused (open redirects).
+ * Where to go after signing in: only a path on this server. The check runs on the result of the
+ * WHATWG URL parser (as a browser would resolve the Location), not on the raw string: `/.//x`,
+ * `/..//x` and `/%2e//x` all normalise to `//x`, which a browser reads as another host. So the
+ * normalised path must not start with `//` or `/\`, and must resolve back to this origin.
+ * Backslashes (browsers read them as slashes) and control characters are refused outright.
  */
 export function safeNext(next: unknown): string | null {
   if (typeof next !== 'string' || next.length > 2000 || !next.startsWith('/') || next.startsWith('//'))
     return null;
-  if (/[\\\p{Cc}]/u.test(next)) return null;
-  const base = 'http://same-origin.invalid';
+  if (/[\\\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(next)) return null;
+  let path: string;
   try {
-    const url = new URL(next, base);
-    return url.origin === base ? url.pathname + url.search : null;
+    const url = new URL(next, SAME_ORIGIN);
+    if (url.origin !== SAME_ORIGIN || url.username || url.password) return null;
+    path = url.pathname + url.search;
   } catch {
     return null;
   }
+  if (!path.startsWith('/') || path.startsWith('//') || path.startsWith('/\\')) return null;
+  // What a browser would do with the Location we send: it must land on this origin again.
+  if (new URL(path, SAME_ORIGIN).origin !== SAME_ORIGIN) return null;
+  return path;
 }
 
 /** The sign-in page, coming back to this request's own path afterwards. */

@@ -104,6 +104,65 @@ describe('password sign-in', () => {
     expect(Number(blocked.res.headers['retry-after'])).toBeGreaterThan(0);
   });
 
+  it('keys the per-email lockout on the normalised email: no Unicode spelling gets a fresh budget or the account', async () => {
+    const victim = 'ops.admin@example.com';
+    await t.database.db.transaction(async (tx) =>
+      t.app.services.identity.createUser(
+        tx,
+        { email: victim, passwordHash: await hashPassword(PASSWORD) },
+        { ip: null, requestId: null },
+        'test',
+      ),
+    );
+    const limit = t.config.rateLimits.signIn.points;
+    for (let i = 0; i < limit; i++) {
+      expect((await timedSignIn(Browser.inject(t.app), victim, `guess ${i}`)).res.status).toBe(401);
+    }
+    // Spellings that normalise to the victim's address share the spent budget.
+    for (const same of ['OPS.ADMIN@EXAMPLE.COM', '  Ops.Admin@Example.com ']) {
+      expect((await timedSignIn(Browser.inject(t.app), same, PASSWORD)).res.status, same).toBe(429);
+    }
+    // Spellings that some case mapping folds into it name no account, even with the right password.
+    const traps = [
+      'ops.adm\u0130n@example.com', // İ: PostgreSQL's lower() makes it i here
+      'OPS.ADM\u0130N@EXAMPLE.COM',
+      'ops.adm\u0131n@example.com', // dotless ı
+      'ops.admI\u0307n@example.com', // I + combining dot above
+      '\uFF4Fps.admin@example.com', // fullwidth o
+      'ops.admin@example.co\u1D0D', // small capital m
+    ];
+    for (const trap of traps) {
+      const browser = Browser.inject(t.app);
+      const { res } = await timedSignIn(browser, trap, PASSWORD);
+      expect(res.status, JSON.stringify(trap)).toBe(401);
+      expect(browser.cookies.has('latch_session'), JSON.stringify(trap)).toBe(false);
+    }
+  });
+
+  it('stores emails normalised and looks them up exactly, never through lower()', async () => {
+    await t.database.db.transaction(async (tx) =>
+      t.app.services.identity.createUser(
+        tx,
+        { email: '  Mixed.Case@Example.COM ', passwordHash: await hashPassword(PASSWORD) },
+        { ip: null, requestId: null },
+        'test',
+      ),
+    );
+    const rows = await t.database.db.execute<{ email: string }>(
+      sql`SELECT email FROM users WHERE email ILIKE 'mixed.case@%'`,
+    );
+    expect(rows.rows.map((r) => r.email)).toEqual(['mixed.case@example.com']);
+    expect((await passwordSignIn(Browser.inject(t.app), 'MIXED.case@example.com', PASSWORD)).status).toBe(
+      303,
+    );
+    const kelvin = 'ops.\u212Aey@example.com'; // JavaScript lowers the Kelvin sign to k
+    await expect(
+      t.database.db.transaction((tx) =>
+        t.app.services.identity.createUser(tx, { email: kelvin }, { ip: null, requestId: null }, 'test'),
+      ),
+    ).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+  });
+
   it('refuses dev sign-in in production with DEV_MODE_ONLY, and shows no dev form', async () => {
     const browser = Browser.inject(t.app);
     const page = await browser.get('/login');

@@ -1,4 +1,4 @@
-import { AppError, Email } from '@latchkey/core';
+import { AppError, normaliseEmail } from '@latchkey/core';
 import type { RouteModule } from '../../app.js';
 import { cookiesOf } from '../../http/cookies.js';
 import { issueCsrfToken, verifyCsrf } from '../../http/csrf.js';
@@ -46,15 +46,18 @@ export const loginRoutes: RouteModule = (app, { services, limiters, config }) =>
       let session: string;
       if (form.method === 'dev') {
         // Outside dev mode the service refuses with DEV_MODE_ONLY, whatever the email.
-        if (devMode() && !Email.safeParse(email).success) return again(400, 'Enter a valid email address.');
-        session = (await services.identity.devSignIn(email.toLowerCase(), meta)).session;
+        if (devMode() && !normaliseEmail(email)) return again(400, 'Enter a valid email address.');
+        session = (await services.identity.devSignIn(email, meta)).session;
       } else {
-        const emailKey = `email:${email.toLowerCase()}`;
-        await limiters.signIn.consume(emailKey, reply);
+        // Keyed on the form the account is looked up by, so no other spelling of an address gets
+        // a budget of its own. What does not normalise names no account: the per-IP budget covers it.
+        const normal = normaliseEmail(email);
+        const emailKey = normal ? `email:${normal}` : null;
+        if (emailKey) await limiters.signIn.consume(emailKey, reply);
         try {
           session = (await services.identity.signInWithPassword(email, form.password ?? '', meta)).session;
           // The per-email budget guards against guessing; the owner's own sign-ins should not use it up.
-          await limiters.signIn.reset(emailKey);
+          if (emailKey) await limiters.signIn.reset(emailKey);
         } catch (err) {
           if (err instanceof AppError && err.code === 'UNAUTHENTICATED') return again(401, err.message);
           throw err;

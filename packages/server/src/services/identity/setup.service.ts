@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { AppError, Email, HOUR, hashToken } from '@latchkey/core';
+import { AppError, HOUR, hashToken, normaliseEmail } from '@latchkey/core';
 import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Clock } from '../../clock.js';
 import type { ServerConfig } from '../../config.js';
@@ -72,8 +72,8 @@ export function createSetupService({
       password: string,
       meta: RequestMeta,
     ): Promise<SignedIn> {
-      const parsedEmail = Email.safeParse(email);
-      if (!parsedEmail.success) {
+      const normalEmail = normaliseEmail(email);
+      if (!normalEmail) {
         throw new AppError('INVALID_INPUT', 'Enter a valid email address.', { details: { field: 'email' } });
       }
       const problem = passwordProblem(password);
@@ -99,7 +99,7 @@ export function createSetupService({
           .returning({ createdAt: setupTokens.createdAt });
         if (claimed.length === 0) throw invalidLink();
 
-        const user = await identity.createUser(tx, { email: parsedEmail.data, passwordHash }, meta, 'setup');
+        const user = await identity.createUser(tx, { email: normalEmail, passwordHash }, meta, 'setup');
         await recordAudit(
           tx,
           { type: 'user', id: user.id, label: user.email, ...meta },

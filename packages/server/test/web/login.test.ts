@@ -204,6 +204,75 @@ describe('CSRF', () => {
   });
 });
 
+describe('CSRF token lifecycle', () => {
+  const formToken = (page: { body: string }, action: string) => hiddenFields(page.body, action).csrf!;
+
+  it('rotates the token at sign-in: the one from before no longer works, the cookie is replaced', async () => {
+    const browser = Browser.inject(t.app);
+    const before = formToken(await browser.get('/login'), '/login');
+    const cookieBefore = browser.cookies.get('latch_csrf');
+    expect(cookieBefore).toBe(before);
+    expect((await passwordSignIn(browser, EMAIL, PASSWORD)).status).toBe(303);
+    expect(browser.cookies.get('latch_csrf')).not.toBe(cookieBefore);
+    const after = formToken(await browser.get('/login'), '/logout');
+    expect(after).not.toBe(before);
+    expect((await browser.post('/logout', { csrf: before })).status).toBe(403);
+    expect((await browser.post('/logout', { csrf: after })).status).toBe(303);
+  });
+
+  it('binds the token to the session: another session, or a planted cookie pair, is refused', async () => {
+    const alice = Browser.inject(t.app);
+    const bob = Browser.inject(t.app);
+    await passwordSignIn(alice, EMAIL, PASSWORD);
+    await passwordSignIn(bob, EMAIL, PASSWORD);
+    const aliceToken = formToken(await alice.get('/login'), '/logout');
+    const bobToken = formToken(await bob.get('/login'), '/logout');
+    expect(aliceToken).not.toBe(bobToken);
+    // Bob's session with Alice's token: refused.
+    expect((await bob.post('/logout', { csrf: aliceToken })).status).toBe(403);
+    // A matching cookie and field the attacker chose (cookie tossing): no longer enough once signed in.
+    const planted = 'P'.repeat(43);
+    bob.cookies.set('latch_csrf', planted);
+    expect((await bob.post('/logout', { csrf: planted })).status).toBe(403);
+    expect(await t.app.services.identity.sessionUser(bob.cookies.get('latch_session'))).not.toBeNull();
+    // A new sign-in in the same browser is a new session, with a new token.
+    const again = { csrf: aliceToken, method: 'password', email: EMAIL, password: PASSWORD };
+    expect((await alice.post('/login', again)).status).toBe(303);
+    expect(formToken(await alice.get('/login'), '/logout')).not.toBe(aliceToken);
+    expect((await alice.post('/logout', { csrf: aliceToken })).status).toBe(403);
+  });
+});
+
+describe('cookies over HTTPS', () => {
+  const https = useTestApp({ mode: 'production', publicUrl: 'https://latch.example' });
+  it('uses __Host- cookies (Secure, Path=/, no Domain) for the session and the form token', async () => {
+    await https.database.db.transaction(async (tx) =>
+      https.app.services.identity.createUser(
+        tx,
+        { email: EMAIL, passwordHash: await hashPassword(PASSWORD) },
+        { ip: null, requestId: null },
+        'test',
+      ),
+    );
+    const page = await https.app.inject({ url: '/login' });
+    const csrfCookie = String(page.headers['set-cookie']);
+    expect(csrfCookie).toMatch(/^__Host-latch_csrf=[^;]+; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
+    const browser = Browser.inject(https.app);
+    const res = await passwordSignIn(browser, EMAIL, PASSWORD);
+    expect(res.status).toBe(303);
+    expect([...browser.cookies.keys()].sort()).toEqual(['__Host-latch_csrf', '__Host-latch_session']);
+    expect(browser.cookies.has('latch_session')).toBe(false);
+    const signedIn = await browser.get('/login');
+    expect(signedIn.body).toContain(`signed in as <strong>${EMAIL}</strong>`);
+    // A non-prefixed cookie (which any sibling host could set) is not read as the session.
+    const session = browser.cookies.get('__Host-latch_session')!;
+    const other = Browser.inject(https.app);
+    other.cookies.set('latch_session', session);
+    expect((await other.get('/login')).body).not.toContain('signed in as');
+    expect((await browser.submit(signedIn, '/logout')).status).toBe(303);
+  });
+});
+
 describe('after sign-in', () => {
   it('goes only to same-origin paths (no open redirect)', async () => {
     const cases: [string, string][] = [

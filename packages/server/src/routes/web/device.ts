@@ -18,7 +18,7 @@ export const deviceRoutes: RouteModule = (app, { services, limiters, config }) =
     ) => issueCsrfToken(req, reply, { secure: config.secureCookies });
 
     web.get('/device', async (req, reply) => {
-      const user = await currentUser(req, services);
+      const user = await currentUser(req, services, config);
       if (!user) return reply.redirect(toLogin(req), 302);
       // verification_uri_complete only prefills: the person still confirms the code and the machine.
       const userCode = (fields(req.query).user_code ?? '').slice(0, 32);
@@ -31,9 +31,9 @@ export const deviceRoutes: RouteModule = (app, { services, limiters, config }) =
 
     web.post('/device', async (req, reply) => {
       const form = fields(req.body);
-      if (!verifyCsrf(req, form.csrf)) return refuseCsrf(reply);
+      if (!verifyCsrf(req, form.csrf, { secure: config.secureCookies })) return refuseCsrf(reply);
       const userCode = (form.user_code ?? '').slice(0, 32);
-      const user = await currentUser(req, services);
+      const user = await currentUser(req, services, config);
       if (!user)
         return reply.redirect(
           `/login?next=${encodeURIComponent(`/device?user_code=${encodeURIComponent(userCode)}`)}`,
@@ -52,8 +52,8 @@ export const deviceRoutes: RouteModule = (app, { services, limiters, config }) =
 
     web.post('/device/approve', async (req, reply) => {
       const form = fields(req.body);
-      if (!verifyCsrf(req, form.csrf)) return refuseCsrf(reply);
-      const user = await currentUser(req, services);
+      if (!verifyCsrf(req, form.csrf, { secure: config.secureCookies })) return refuseCsrf(reply);
+      const user = await currentUser(req, services, config);
       if (!user) return reply.redirect('/login?next=%2Fdevice', 303);
       if (form.decision !== 'approve' && form.decision !== 'deny') {
         throw new AppError('INVALID_INPUT', 'Choose Approve or Deny.', {

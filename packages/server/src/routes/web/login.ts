@@ -1,8 +1,6 @@
 import { AppError, normaliseEmail } from '@latchkey/core';
 import type { RouteModule } from '../../app.js';
-import { cookiesOf } from '../../http/cookies.js';
 import { issueCsrfToken, verifyCsrf } from '../../http/csrf.js';
-import { SESSION_COOKIE } from '../../services/identity/identity.service.js';
 import { loginPage, signedInPage } from './pages.js';
 import {
   clearSessionCookie,
@@ -12,6 +10,7 @@ import {
   requestMeta,
   safeNext,
   sendPage,
+  sessionCookie,
   setSessionCookie,
   webScope,
 } from './respond.js';
@@ -23,7 +22,7 @@ export const loginRoutes: RouteModule = (app, { services, limiters, config }) =>
 
     web.get('/login', async (req, reply) => {
       const next = safeNext(fields(req.query).next);
-      const user = await currentUser(req, services);
+      const user = await currentUser(req, services, config);
       if (user && next) return reply.redirect(next, 302);
       const csrf = issueCsrfToken(req, reply, { secure: config.secureCookies });
       if (user) return sendPage(reply, 200, signedInPage({ csrf, email: user.user.email }));
@@ -32,7 +31,7 @@ export const loginRoutes: RouteModule = (app, { services, limiters, config }) =>
 
     web.post('/login', async (req, reply) => {
       const form = fields(req.body);
-      if (!verifyCsrf(req, form.csrf)) return refuseCsrf(reply);
+      if (!verifyCsrf(req, form.csrf, { secure: config.secureCookies })) return refuseCsrf(reply);
       const next = safeNext(form.next);
       const email = (form.email ?? '').trim();
       const meta = requestMeta(req);
@@ -68,8 +67,8 @@ export const loginRoutes: RouteModule = (app, { services, limiters, config }) =>
     });
 
     web.post('/logout', async (req, reply) => {
-      if (!verifyCsrf(req, fields(req.body).csrf)) return refuseCsrf(reply);
-      await services.identity.endSession(cookiesOf(req)[SESSION_COOKIE], requestMeta(req));
+      if (!verifyCsrf(req, fields(req.body).csrf, { secure: config.secureCookies })) return refuseCsrf(reply);
+      await services.identity.endSession(sessionCookie(req, config), requestMeta(req));
       clearSessionCookie(reply, config);
       return reply.redirect('/login', 303);
     });

@@ -1,13 +1,10 @@
 import cookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerConfig } from '../../config.js';
-import { cookiesOf } from '../../http/cookies.js';
+import { cookieNames, cookiesOf } from '../../http/cookies.js';
+import { rotateCsrfToken } from '../../http/csrf.js';
 import { toAppError } from '../../http/errors.js';
-import {
-  SESSION_ABSOLUTE,
-  SESSION_COOKIE,
-  type SessionUser,
-} from '../../services/identity/identity.service.js';
+import { SESSION_ABSOLUTE, type SessionUser } from '../../services/identity/identity.service.js';
 import type { Services } from '../../services/index.js';
 import type { Html } from './html.js';
 import { messagePage } from './pages.js';
@@ -83,12 +80,23 @@ export function fields(input: unknown): Record<string, string> {
 
 export const requestMeta = (req: FastifyRequest) => ({ ip: req.ip, requestId: req.id });
 
-export function currentUser(req: FastifyRequest, services: Services): Promise<SessionUser | null> {
-  return services.identity.sessionUser(cookiesOf(req)[SESSION_COOKIE]);
+/** The browser's session cookie (its secret), under this server's cookie name. */
+export function sessionCookie(req: FastifyRequest, config: ServerConfig): string | undefined {
+  return cookiesOf(req)[cookieNames(config.secureCookies).session];
 }
 
+export function currentUser(
+  req: FastifyRequest,
+  services: Services,
+  config: ServerConfig,
+): Promise<SessionUser | null> {
+  return services.identity.sessionUser(sessionCookie(req, config));
+}
+
+/** Signing in: the session cookie, and a fresh CSRF token (forms now use the session's). */
 export function setSessionCookie(reply: FastifyReply, secret: string, config: ServerConfig) {
-  reply.setCookie(SESSION_COOKIE, secret, {
+  rotateCsrfToken(reply, { secure: config.secureCookies }, secret);
+  reply.setCookie(cookieNames(config.secureCookies).session, secret, {
     httpOnly: true,
     sameSite: 'lax',
     secure: config.secureCookies,
@@ -98,7 +106,8 @@ export function setSessionCookie(reply: FastifyReply, secret: string, config: Se
 }
 
 export function clearSessionCookie(reply: FastifyReply, config: ServerConfig) {
-  reply.clearCookie(SESSION_COOKIE, {
+  rotateCsrfToken(reply, { secure: config.secureCookies });
+  reply.clearCookie(cookieNames(config.secureCookies).session, {
     httpOnly: true,
     sameSite: 'lax',
     secure: config.secureCookies,

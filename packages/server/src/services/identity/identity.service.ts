@@ -13,7 +13,6 @@ import * as usersRepo from './users.repo.js';
 
 export const SESSION_IDLE = 12 * HOUR;
 export const SESSION_ABSOLUTE = 7 * DAY;
-export const SESSION_COOKIE = 'latch_session';
 
 export type SessionUser = { sessionId: string; user: { id: string; email: string; name: string | null } };
 export type RequestMeta = { ip: string | null; requestId: string | null };

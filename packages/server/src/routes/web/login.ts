@@ -1,4 +1,4 @@
-import { AppError, normaliseEmail } from '@latchkey/core';
+import { AppError, normaliseEmail, redactTokens } from '@latchkey/core';
 import type { RouteModule } from '../../app.js';
 import { issueCsrfToken, verifyCsrf } from '../../http/csrf.js';
 import { loginPage, signedInPage } from './pages.js';
@@ -37,7 +37,12 @@ export const loginRoutes: RouteModule = (app, { services, limiters, config }) =>
       const meta = requestMeta(req);
       const again = (status: number, error: string) => {
         const csrf = issueCsrfToken(req, reply, { secure: config.secureCookies });
-        return sendPage(reply, status, loginPage({ csrf, next, email, error, devMode: devMode() }));
+        // Prefilled again for a retry, but never a credential pasted into the wrong field.
+        return sendPage(
+          reply,
+          status,
+          loginPage({ csrf, next, email: redactTokens(email), error, devMode: devMode() }),
+        );
       };
       // Spent before any verification, so guessing costs attempts whether or not it succeeds.
       await limiters.signIn.consume(`ip:${req.ip}`, reply);

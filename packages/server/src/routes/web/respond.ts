@@ -1,4 +1,5 @@
 import cookie from '@fastify/cookie';
+import { redactTokens } from '@latchkey/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerConfig } from '../../config.js';
 import { cookieNames, cookiesOf } from '../../http/cookies.js';
@@ -63,7 +64,12 @@ export async function webScope(
       return sendPage(
         reply,
         appErr.status,
-        messagePage({ title, message: appErr.message, hint: appErr.hint ?? null, code: appErr.code }),
+        messagePage({
+          title,
+          message: redactTokens(appErr.message),
+          hint: appErr.hint ? redactTokens(appErr.hint) : null,
+          code: appErr.code,
+        }),
       );
     });
     routes(scope);

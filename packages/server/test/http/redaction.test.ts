@@ -48,6 +48,7 @@ describe('a credential pasted in the wrong place', () => {
       [`/api/v1/${pasted.pat}`, pasted.pat],
       [`/api/v1/orgs/${pasted.key}/members`, pasted.key],
       [`/api/v1/orgs/${owner.personalOrgId}/members/${pasted.app}`, pasted.app],
+      [`/api/v1/orgs/${owner.personalOrgId}/projects/${pasted.pat}/environments`, pasted.pat],
     ];
     for (const [url, token] of cases) {
       const [res, log] = await logged(() => t.app.inject({ url, headers: t.auth(owner.token) }));

@@ -74,7 +74,10 @@ export function createSetupService({
     ): Promise<SignedIn> {
       const normalEmail = normaliseEmail(email);
       if (!normalEmail) {
-        throw new AppError('INVALID_INPUT', 'Enter a valid email address.', { details: { field: 'email' } });
+        throw new AppError('INVALID_INPUT', 'Enter a valid email address.', {
+          hint: 'Use an address like name@example.com, in ASCII letters, digits and punctuation.',
+          details: { field: 'email' },
+        });
       }
       const problem = passwordProblem(password);
       if (problem) throw new AppError('INVALID_INPUT', problem, { details: { field: 'password' } });

@@ -73,6 +73,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   // Cross-node cache invalidation (LISTEN/NOTIFY); listens once the app is ready, stops on close.
   const bus = createEventBus(database.pool, app.log);
   const services = createServices({ db: database.db, clock, config, bus });
+  // Refuses to build an app that would hand out DATABASE_URLs able to reach other databases.
+  await services.appDatabases?.ensureIsolation();
   app.addHook('onReady', () => bus.start());
   app.addHook('onClose', async () => {
     await services.apiKeys.close();

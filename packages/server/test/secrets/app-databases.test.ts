@@ -99,6 +99,50 @@ describe('per-environment databases (LATCH_APP_DATABASE_URL)', () => {
     expect(JSON.stringify(await auditRows(t, s.org.id))).not.toContain(new URL(prodUrl.value).password);
   });
 
+  it("an environment's DATABASE_URL reaches no other database, so it can neither hear nor forge Latchkey's events", async () => {
+    const owner = await t.signUp();
+    const s = await secretsSetup(t, owner, ['production']);
+    const url = (await call(t, owner.token, 'GET', `${s.url('production')}/DATABASE_URL`)).json()
+      .value as string;
+
+    // What an SDK stream would hear: Latchkey's own listener on the platform database.
+    const listener = await connect(t.database.pool.options.connectionString!);
+    const heard: string[] = [];
+    listener.on('notification', (n) => heard.push(String(n.payload)));
+    await listener.query('LISTEN latch_events');
+
+    const platform = new URL(t.database.pool.options.connectionString!).pathname.slice(1);
+    for (const database of [platform, 'postgres', 'template1']) {
+      const elsewhere = new URL(url);
+      elsewhere.pathname = `/${database}`;
+      const result = await connect(elsewhere.toString()).then(
+        async (c) => {
+          // Without the fix this succeeds: a forged revocation reaches every SDK stream of the server.
+          await c
+            .query(`SELECT pg_notify('latch_events', '{"kind":"sdk.key","change":"revoked","hashes":[]}')`)
+            .catch(() => {});
+          await c.end();
+          return null;
+        },
+        (err: Error & { code?: string }) => err,
+      );
+      expect(result?.code, database).toBe('42501');
+      expect(result?.message).toMatch(/permission denied for database/);
+    }
+    await listener.query('SELECT 1'); // a round trip: anything sent before it has been delivered
+    expect(heard).toEqual([]);
+    await listener.end();
+
+    // Its own database still works, and Latchkey's own role still reaches the platform database.
+    const own = await connect(url);
+    expect((await own.query('SELECT 1 AS one')).rows[0].one).toBe(1);
+    await own.end();
+    const rows = await t.database.db.execute(
+      sql`SELECT datname FROM pg_database WHERE datname IN ('postgres', 'template1', current_database()) AND has_database_privilege('public', datname, 'CONNECT')`,
+    );
+    expect(rows.rows).toEqual([]);
+  });
+
   it('env delete drops the database and its role, closing open connections', async () => {
     const owner = await t.signUp();
     const s = await secretsSetup(t, owner, ['doomed']);

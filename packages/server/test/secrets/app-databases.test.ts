@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { databaseNames } from '../../src/services/app-databases/app-databases.service.js';
-import { useTestApp } from '../helpers/app.js';
+import { createTestApp, useTestApp } from '../helpers/app.js';
 import { auditRows, call, envsUrl, secretsSetup } from './fixtures.js';
 
 const adminUrl = inject('adminUrl');
@@ -141,6 +141,34 @@ describe('per-environment databases (LATCH_APP_DATABASE_URL)', () => {
       sql`SELECT datname FROM pg_database WHERE datname IN ('postgres', 'template1', current_database()) AND has_database_privilege('public', datname, 'CONNECT')`,
     );
     expect(rows.rows).toEqual([]);
+  });
+
+  it('refuses to run app databases where a database stays open to PUBLIC and its role cannot close it', async () => {
+    const tag = `iso_${Date.now().toString(36)}`;
+    const admin = await connect(adminUrl);
+    await admin.query(`CREATE ROLE ${tag} LOGIN CREATEDB CREATEROLE PASSWORD 'not-a-secret'`);
+    await admin.query(`CREATE DATABASE ${tag}`); // owned by the superuser, open to PUBLIC
+    try {
+      const limited = new URL(adminUrl);
+      limited.username = tag;
+      limited.password = 'not-a-secret';
+      limited.pathname = `/${tag}`;
+      const err = await createTestApp(t.database, { appDatabaseUrl: limited.toString() }).then(
+        async (a) => {
+          await a.app.close();
+          return null;
+        },
+        (e: unknown) => e as Error & { code?: string; hint?: string },
+      );
+      expect(err?.code).toBe('SERVICE_UNAVAILABLE');
+      expect(err?.message).toContain(`could connect to ${tag}`);
+      expect(err?.hint).toContain(`REVOKE CONNECT, TEMPORARY ON DATABASE "${tag}" FROM PUBLIC`);
+      expect(err?.hint).toContain('cluster of its own');
+    } finally {
+      await admin.query(`DROP DATABASE IF EXISTS ${tag} WITH (FORCE)`);
+      await admin.query(`DROP ROLE IF EXISTS ${tag}`);
+      await admin.end();
+    }
   });
 
   it('env delete drops the database and its role, closing open connections', async () => {

@@ -78,6 +78,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.addHook('onReady', () => bus.start());
   app.addHook('onClose', async () => {
     await services.apiKeys.close();
+    services.mailer?.close();
     await bus.close();
   });
   const limiters = createLimiters(config);

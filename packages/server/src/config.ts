@@ -2,6 +2,14 @@ export type ServerMode = 'dev' | 'production';
 
 export type RateLimitRule = { points: number; durationSeconds: number };
 
+/** Outgoing mail (LATCH_SMTP_URL, LATCH_MAIL_FROM): invitation and password-reset links. */
+export type MailConfig = {
+  /** smtp://user:pass@host:587 (STARTTLS when offered) or smtps://host:465. */
+  smtpUrl: string;
+  /** The From header, e.g. `Latchkey <latch@example.com>`. */
+  from: string;
+};
+
 export type ServerConfig = {
   mode: ServerMode;
   /** Where browsers and CLIs reach this server, e.g. http://127.0.0.1:7420 (no trailing slash). */
@@ -17,6 +25,8 @@ export type ServerConfig = {
   secureCookies: boolean;
   redisUrl: string | null;
   metricsToken: string | null;
+  /** Null or absent: no mail; invitation and reset links are shown to whoever makes them instead. */
+  mail?: MailConfig | null;
   /** API-key verification cache size (default 100k entries); 0 turns it off. */
   verifyCacheEntries?: number;
   rateLimits: {

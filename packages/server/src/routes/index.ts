@@ -18,7 +18,9 @@ import { sdkRoutes } from './v1/sdk.js';
 import { secretRoutes } from './v1/secrets.js';
 import { serviceAccountRoutes } from './v1/service-accounts.js';
 import { deviceRoutes } from './web/device.js';
+import { inviteRoutes } from './web/invite.js';
 import { loginRoutes } from './web/login.js';
+import { resetPasswordRoutes } from './web/reset-password.js';
 import { setupRoutes } from './web/setup.js';
 
 /** Every route module, in registration order. A new module is one import and one entry here. */
@@ -43,5 +45,7 @@ export const routeModules: RouteModule[] = [
   authorizeRoutes,
   loginRoutes,
   setupRoutes,
+  inviteRoutes,
+  resetPasswordRoutes,
   deviceRoutes,
 ];

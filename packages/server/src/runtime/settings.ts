@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { parseRateLimit } from '@latchkey/core';
-import type { RateLimitRule, ServerMode } from '../config.js';
+import type { MailConfig, RateLimitRule, ServerMode } from '../config.js';
 import { StartupError } from './startup-error.js';
 
 export type RunOptions = { port?: number; host?: string; dataDir?: string };
@@ -24,6 +24,8 @@ export type RuntimeSettings = {
   /** LATCH_RATE_LIMIT_PER_ADDRESS / _PER_CREDENTIAL, e.g. `1200/minute`; null keeps the default. */
   rateLimitPerAddress?: RateLimitRule | null;
   rateLimitPerCredential?: RateLimitRule | null;
+  /** LATCH_SMTP_URL and LATCH_MAIL_FROM; null sends no mail. */
+  mail?: MailConfig | null;
 };
 
 export const DEFAULT_PORT = 7420;
@@ -61,7 +63,35 @@ export function readSettings(
       value('LATCH_RATE_LIMIT_PER_CREDENTIAL'),
       'LATCH_RATE_LIMIT_PER_CREDENTIAL',
     ),
+    mail: parseMail(value('LATCH_SMTP_URL'), value('LATCH_MAIL_FROM')),
   };
+}
+
+function parseMail(smtpUrl: string | null, from: string | null): MailConfig | null {
+  if (smtpUrl === null) {
+    if (from !== null) {
+      throw new StartupError(
+        'LATCH_MAIL_FROM is set but LATCH_SMTP_URL is not. Set both to send mail, or neither.',
+      );
+    }
+    return null;
+  }
+  let url: URL | null = null;
+  try {
+    url = new URL(smtpUrl);
+  } catch {}
+  // The value is not echoed: it may hold the SMTP password.
+  if (!url || (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') || !url.hostname) {
+    throw new StartupError(
+      'LATCH_SMTP_URL must be smtp://user:password@host:587 (STARTTLS) or smtps://user:password@host:465.',
+    );
+  }
+  if (from === null || !/^[^\s@<>]+@[^\s@<>]+$|<[^\s@<>]+@[^\s@<>]+>$/.test(from)) {
+    throw new StartupError(
+      'LATCH_MAIL_FROM must be the sender address, e.g. latch@example.com or "Latchkey <latch@example.com>".',
+    );
+  }
+  return { smtpUrl, from };
 }
 
 function parseRule(raw: string | null, variable: string): RateLimitRule | null {

@@ -5,8 +5,11 @@ import type { EventBus } from '../store/notify.js';
 import { createApiKeysService } from './api-keys/api-keys.service.js';
 import { createAppDatabasesService } from './app-databases/app-databases.service.js';
 import { createIdentityService } from './identity/identity.service.js';
+import { createPasswordResetService } from './identity/password-reset.service.js';
 import { createPasswordSignInService } from './identity/password-sign-in.service.js';
 import { createSetupService } from './identity/setup.service.js';
+import { createMailer } from './mail/mail.service.js';
+import { createInvitationLinksService } from './members/invitation-links.service.js';
 import { createInvitationsService } from './members/invitations.service.js';
 import { createMembersService } from './members/members.service.js';
 import { createOAuthService } from './oauth/oauth.service.js';
@@ -39,7 +42,17 @@ export function createServices({ db, clock, config, bus }: ServiceDeps) {
   };
   const oauth = createOAuthService({ db, clock, config, tokens });
   const members = createMembersService({ db });
-  const invitations = createInvitationsService({ db, clock });
+  const mailer = createMailer(config.mail);
+  const invitations = createInvitationsService({ db, clock, publicUrl: config.publicUrl, mailer });
+  // The pages behind emailed links: opening an invitation, resetting a password.
+  const invitationLinks = createInvitationLinksService({ db, clock, identity: identityCore });
+  const passwordResets = createPasswordResetService({
+    db,
+    clock,
+    publicUrl: config.publicUrl,
+    mailer,
+    identity: identityCore,
+  });
   const platformKeys = createPlatformKeysService({ db, clock });
   const serviceAccounts = createServiceAccountsService({ db, clock });
   const projects = createProjectsService({ db, clock });
@@ -66,6 +79,9 @@ export function createServices({ db, clock, config, bus }: ServiceDeps) {
     identity,
     members,
     invitations,
+    invitationLinks,
+    passwordResets,
+    mailer,
     oauth,
     platformKeys,
     serviceAccounts,

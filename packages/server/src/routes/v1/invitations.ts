@@ -1,5 +1,6 @@
 import {
   AcceptedInvitation,
+  CreatedInvitation,
   CreateInvitationBody,
   IdParams,
   Invitation,
@@ -28,7 +29,7 @@ export const invitationRoutes: RouteModule = (fastify, { services }) => {
     '/api/v1/orgs/:org/invitations',
     {
       config: { permission: 'members:write' },
-      schema: { params: OrgParams, body: CreateInvitationBody, response: { 201: Invitation } },
+      schema: { params: OrgParams, body: CreateInvitationBody, response: { 201: CreatedInvitation } },
     },
     async (req, reply) => reply.code(201).send(await services.invitations.create(req.actor, req.body)),
   );

@@ -29,6 +29,8 @@ export function loginPage(opts: {
   email: string;
   error: string | null;
   devMode: boolean;
+  /** A mail server is configured, so a reset link can be emailed. */
+  forgotPassword?: boolean;
 }): Html {
   const dev = opts.devMode
     ? html`<form method="post" action="/login">${csrfField(opts.csrf)}${hidden('next', opts.next)}
@@ -47,7 +49,8 @@ export function loginPage(opts: {
 <input id="email" type="email" name="email" value="${opts.email}" autocomplete="username" required>
 <label for="password">Password</label>
 <input id="password" type="password" name="password" autocomplete="current-password" required>
-<button type="submit">Sign in</button></form>`,
+<button type="submit">Sign in</button></form>
+${opts.forgotPassword ? html`<p class="muted"><a href="/reset-password">Forgot your password?</a></p>` : ''}`,
   );
 }
 

@@ -215,7 +215,8 @@ describe('every route that returns a credential', () => {
     }
     // Not vacuous: every route did hand out credentials to callers entitled to them.
     for (const route of Object.keys(DRIVERS)) expect(granted.get(route), route).toBeGreaterThan(0);
-  });
+    // About 200 requests: give a loaded machine room.
+  }, 120_000);
 
   it('the OAuth token endpoint: the PAT a person approves has their role, never more', async () => {
     const w = await buildWorld();

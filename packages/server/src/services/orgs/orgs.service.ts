@@ -123,7 +123,7 @@ export function createOrgsService({ db, clock }: { db: Db; clock: Clock }) {
           });
         }
         const row = await repo.insertOrg(tx, { id: newId('org'), name: input.name, createdAt: clock.now() });
-        await repo.addMember(tx, row.id, user.userId, 'owner');
+        await repo.addMember(tx, row.id, user.userId, 'owner', row.createdAt);
         await recordAudit(tx, actor, {
           orgId: row.id,
           action: 'org.created',
@@ -143,7 +143,7 @@ export function createOrgsService({ db, clock }: { db: Db; clock: Clock }) {
         personalFor: user.id,
         createdAt: clock.now(),
       });
-      await repo.addMember(tx, row.id, user.id, 'owner');
+      await repo.addMember(tx, row.id, user.id, 'owner', row.createdAt);
       await recordAudit(tx, who, {
         orgId: row.id,
         action: 'org.created',

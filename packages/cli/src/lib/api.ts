@@ -2,6 +2,7 @@ import type {
   AcceptedInvitation,
   ApiKey,
   CreatedApiKey,
+  CreatedInvitation,
   CreatedPat,
   CreatedPlatformKey,
   CreatedServiceAccountKey,
@@ -170,7 +171,11 @@ export function createApi(opts: ApiOptions) {
     },
     invitations: {
       create: (org: string, body: { email: string; role: Role }) =>
-        call<Invitation>('POST', `/api/v1/orgs/${seg(org)}/invitations`, body),
+        call<CreatedInvitation>('POST', `/api/v1/orgs/${seg(org)}/invitations`, body),
+      /** Sent by the org and not yet answered (expired ones included). */
+      list: (org: string) => all<Invitation>(`/api/v1/orgs/${seg(org)}/invitations`),
+      revoke: (org: string, id: string) =>
+        call<Invitation>('DELETE', `/api/v1/orgs/${seg(org)}/invitations/${seg(id)}`),
       mine: () => all<Invitation>('/api/v1/invitations'),
       accept: (id: string) => call<AcceptedInvitation>('POST', `/api/v1/invitations/${seg(id)}/accept`),
       decline: (id: string) => call<Invitation>('POST', `/api/v1/invitations/${seg(id)}/decline`),

@@ -21,7 +21,7 @@ type TokenParams = { token: string };
  * Where the "Sign in with SSO" button leads, coming back to the invitation afterwards; null when
  * the server has no upstream OIDC provider (LATCH_OIDC_*). The SSO routes own `/sso/start`.
  */
-function ssoStartFor(config: ServerConfig, back: string): string | null {
+export function ssoStartFor(config: ServerConfig, back: string): string | null {
   const oidc = (config as { oidc?: unknown }).oidc;
   return oidc ? `/sso/start?next=${encodeURIComponent(back)}` : null;
 }

@@ -14,7 +14,10 @@ export default defineConfig({
   test: {
     projects: [
       { extends: true, test: { name: 'core', include: ['packages/core/test/**/*.test.ts'] } },
-      { extends: true, test: { name: 'cli', include: ['packages/cli/test/**/*.test.ts'], setupFiles: [isolate] } },
+      {
+        extends: true,
+        test: { name: 'cli', include: ['packages/cli/test/**/*.test.ts'], setupFiles: [isolate] },
+      },
       {
         extends: true,
         test: {

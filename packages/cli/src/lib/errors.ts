@@ -138,7 +138,8 @@ function opt<K extends string>(key: K, value: string | undefined): { [P in K]?: 
 
 /** One line for people: the message, then what to do next. */
 export function renderFailure(f: Failure): string {
-  const sep = /[.!?:]$/.test(f.message) ? ' ' : '. ';
+  // A multi-line message (a code frame, a list of fields) gets its hint on a line of its own.
+  const sep = f.message.includes('\n') ? '\n' : /[.!?:]$/.test(f.message) ? ' ' : '. ';
   return f.hint ? `${f.message}${sep}${f.hint}` : f.message;
 }
 

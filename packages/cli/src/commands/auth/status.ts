@@ -1,6 +1,6 @@
 import { maskToken } from '@latchkey/core';
 import { NotSignedInError } from '../../lib/api.js';
-import { day, keyValues, relative } from '../../lib/format.js';
+import { dateTime, keyValues, relative } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 
 const KIND_NAMES: Record<string, string> = {
@@ -37,7 +37,7 @@ export async function run(_opts: Record<string, never>, io: Io): Promise<void> {
     const c = io.out;
     const who = me.user ? c.bold(me.user.email) : c.bold(me.token.name);
     const expiry = me.token.expiresAt
-      ? `${day(me.token.expiresAt)} (${relative(me.token.expiresAt)})`
+      ? `${dateTime(me.token.expiresAt)} (${relative(me.token.expiresAt)})`
       : 'never';
     const rows: [string, string][] = [
       ['API URL', context.apiUrl],

@@ -110,6 +110,42 @@ describe('secrets set and deploy against a fake server', () => {
     expect((noValue as Error).message).toContain('- to read it from stdin');
   });
 
+  it('--env Production finds production; a near miss suggests the closest name', async () => {
+    const ENVS = ['development', 'staging', 'production'].map((name, i) => ({
+      id: `env_${i}`,
+      name,
+      project: { id: 'prj_1', name: 'acme' },
+      manifest: null,
+      createdAt: '2026-01-01T00:00:00.000Z',
+    }));
+    const { api, dir } = await signedIn((req) =>
+      req.method === 'GET'
+        ? { body: { items: ENVS, nextCursor: null } }
+        : {
+            body: {
+              name: 'API_KEY',
+              version: 1,
+              action: 'set',
+              unchanged: false,
+              environment: { id: 'env_2', name: 'production' },
+            },
+          },
+    );
+    const io = testIo({}, { configDir: dir, env: { LATCH_PROJECT: 'acme' } });
+    await set({ name: 'API_KEY', value: 'x', env: 'Production' }, io);
+    expect(api.seen.at(-1)).toMatchObject({
+      method: 'PUT',
+      path: '/api/v1/orgs/org_team/projects/acme/environments/production/secrets/API_KEY',
+    });
+    const typo = (await set({ name: 'API_KEY', value: 'x', env: 'Prodution' }, io).catch(
+      (e: unknown) => e,
+    )) as CliError;
+    expect(typo.message).toBe('Project acme has no environment Prodution.');
+    expect(typo.hint).toMatch(
+      /^Did you mean --env production\? Its environments: development, staging, production\./,
+    );
+  });
+
   it('deploy needs --env, and --yes without a terminal', async () => {
     const { dir } = await signedIn(() => ({
       status: 404,

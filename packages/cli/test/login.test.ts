@@ -147,6 +147,29 @@ describe('latch auth status', () => {
     });
   });
 
+  it('--json prints signedIn: false when signed out or when the token is rejected (exit 4 still)', async () => {
+    const io = testIo({ json: true, apiUrl: 'http://127.0.0.1:9' });
+    await expect(status({}, io)).rejects.toThrow();
+    expect(JSON.parse(io.stdoutText())).toEqual({
+      signedIn: false,
+      apiUrl: 'http://127.0.0.1:9',
+      reason: 'NOT_SIGNED_IN',
+      tokenSource: null,
+    });
+    const api = await startFakeApi(() => ({
+      status: 401,
+      body: { error: { code: 'TOKEN_REVOKED', message: 'The token was revoked.' } },
+    }));
+    close = api.close;
+    const rejected = testIo({ json: true, apiUrl: api.url }, { env: { LATCH_TOKEN: patToken() } });
+    await expect(status({}, rejected)).rejects.toThrow();
+    expect(JSON.parse(rejected.stdoutText())).toMatchObject({
+      signedIn: false,
+      reason: 'TOKEN_REVOKED',
+      tokenSource: 'env',
+    });
+  });
+
   it('never sends a stored token to another server', async () => {
     const api = await startFakeApi(server);
     close = api.close;

@@ -150,7 +150,8 @@ export function createApiKeysService(deps: Deps) {
         });
         return key;
       });
-      return { ...toApiKey({ key: row, environment: env.name }, now), token };
+      const createdBy = actor.principal.kind === 'user' ? actor.principal.email : null;
+      return { ...toApiKey({ key: row, environment: env.name, createdBy }, now), token };
     },
 
     async list(actor: Actor, projectRef: string, query: ListApiKeysQuery): Promise<Page<ApiKey>> {
@@ -195,8 +196,8 @@ export function createApiKeysService(deps: Deps) {
       }
       const token = generateToken(project.keyPrefix);
       const now = clock.now();
-      const { before, after, environment } = await db.transaction(async (tx) => {
-        const { key, environment } = await findKey(project, id, tx);
+      const { before, after, environment, createdBy } = await db.transaction(async (tx) => {
+        const { key, environment, createdBy } = await findKey(project, id, tx);
         const status = toApiKey({ key, environment }, now).status;
         if (status === 'revoked' || status === 'expired') {
           throw new AppError('CONFLICT', `API key ${key.name} is ${status}; it cannot be rotated.`, {
@@ -225,10 +226,10 @@ export function createApiKeysService(deps: Deps) {
             rotatingUntil: until?.toISOString() ?? null,
           },
         });
-        return { before: key, after, environment };
+        return { before: key, after, environment, createdBy };
       });
       verifier.evict([before.keyHash, ...(before.previousHash ? [before.previousHash] : [])]);
-      return { ...toApiKey({ key: after, environment }, now), token };
+      return { ...toApiKey({ key: after, environment, createdBy }, now), token };
     },
 
     /** Immediate and final, for both secrets of a rotating key. */
@@ -236,7 +237,7 @@ export function createApiKeysService(deps: Deps) {
       const org = requirePermission(actor, 'api_keys:write');
       const project = await projectIn(actor, projectRef);
       const now = clock.now();
-      const { key, environment } = await db.transaction(async (tx) => {
+      const { key, environment, createdBy } = await db.transaction(async (tx) => {
         const found = await findKey(project, id, tx);
         if (found.key.revokedAt) return found;
         const key = await repo.update(tx, found.key.id, { revokedAt: now, previousExpiresAt: null });
@@ -246,10 +247,10 @@ export function createApiKeysService(deps: Deps) {
           target: { type: 'api_key', id: key.id },
           data: { name: key.name, prefix: key.displayPrefix, environment: found.environment },
         });
-        return { key, environment: found.environment };
+        return { key, environment: found.environment, createdBy: found.createdBy };
       });
       verifier.evict([key.keyHash, ...(key.previousHash ? [key.previousHash] : [])]);
-      return toApiKey({ key, environment }, now);
+      return toApiKey({ key, environment, createdBy }, now);
     },
 
     /** `POST /api/v1/orgs/:org/projects/:project/verify`: keys of that project only. */

@@ -170,7 +170,10 @@ describe('secrets set and deploy against a fake server', () => {
         configDir: dir,
         env: { LATCH_PROJECT: 'acme' },
         isTTY: true,
-        ask: async (q) => (asked.push(q), true),
+        ask: async (q) => {
+          asked.push(q);
+          return true;
+        },
       },
     );
     const err = (await rollback({ env: 'production', to: 'v9' }, io).catch((e: unknown) => e)) as CliError;

@@ -7,7 +7,7 @@ import { AppError, parseToken, platformKindOf } from '@latchkey/core';
  */
 export function checkVerifierToken(token: unknown): void {
   const how =
-    'Create one with `latch keys create <name> -s api_keys:read` (or a service-account key) and pass it as `token` (usually LATCH_TOKEN).';
+    'Create one with `latch keys create <name> -s api_keys:read,logs:write` (or a service-account key) and pass it as `token` (usually LATCH_TOKEN).';
   if (typeof token !== 'string' || token.trim() === '') {
     throw new AppError(
       'UNAUTHENTICATED',
@@ -33,7 +33,7 @@ export function checkVerifierToken(token: unknown): void {
       : `an app API key (${parsed.prefix}…): those are what the verifier checks, not what it signs in with`;
   throw new AppError(
     'WRONG_TOKEN_KIND',
-    `createVerifier's token is ${what}. It needs a platform key (lk_key_…) or a service-account key (lk_sa_…) with api_keys:read.`,
+    `createVerifier's token is ${what}. It needs a platform key (lk_key_…) or a service-account key (lk_sa_…) with api_keys:read (and logs:write for usage reports).`,
     { hint: how },
   );
 }

@@ -200,6 +200,21 @@ describe('invitation links', () => {
     expect(unknown.body).not.toContain(valid);
   });
 
+  it('rate limits guessing: unknown or malformed links spend the per-address sign-in budget', async () => {
+    const browser = Browser.inject(t.app);
+    const budget = t.config.rateLimits.signIn.points;
+    for (let i = 0; i < budget; i++) {
+      const res = await browser.get(`/invite/${i % 2 ? generateToken('lk_inv_') : 'garbage'}`);
+      expect(res.status).toBeLessThan(429);
+    }
+    const limited = await browser.get(`/invite/${generateToken('lk_inv_')}`);
+    expect(limited.status).toBe(429);
+    expect(limited.headers['retry-after']).toMatch(/^\d+$/);
+    // Another address is unaffected, and a real link still opens there.
+    const { link } = await invitedByMail(newEmail('ivy'));
+    expect((await Browser.inject(t.app).get(pathOf(link))).status).toBe(200);
+  });
+
   it('a person with an account signs in and accepts; someone else signed in cannot', async () => {
     const email = newEmail('frank');
     const passwordHash = await hashPassword(PASSWORD);

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestDatabase } from '../../packages/server/src/store/test-database.js';
 import { linkIn, type SmtpReceiver, startSmtpReceiver } from '../../packages/server/test/helpers/smtp.js';
@@ -59,15 +58,6 @@ async function approveWith(browser: Browser, path: string) {
   expect(approved.status).toBeLessThan(400);
 }
 
-/** The same, clicking through the pages in Chromium. */
-async function approveInChromium(page: Page, url: string) {
-  await page.goto(url);
-  const entry = page.getByRole('button', { name: 'Continue' });
-  if (await entry.isVisible()) await entry.click();
-  await page.getByRole('button', { name: 'Approve' }).click();
-  await page.getByText('Device approved').waitFor();
-}
-
 describe('an owner on `latch server` invites a second person by email', () => {
   let smtp: SmtpReceiver;
   let server: RunningServer;
@@ -125,11 +115,20 @@ describe('an owner on `latch server` invites a second person by email', () => {
     await page.getByText('Welcome to Acme').waitFor();
     expect(await page.textContent('body')).toContain(`latch login --api-url ${server.url}`);
 
-    // Then the CLI: approving in the same browser, where he is signed in now.
-    const out = await deviceLogin(server, bob.path, (path) =>
-      approveInChromium(page, `${server.url}${path}`),
+    // Then plain `latch login`: the browser flow with its loopback redirect, approved in the same
+    // Chromium, where he is signed in now. `true` stands in for the command that opens a browser.
+    const login = spawnLatch(['login', '--api-url', server.url], {
+      configDir: bob.path,
+      env: { LATCH_BROWSER_CMD: 'true', DISPLAY: ':0' },
+    });
+    const authorize = await waitFor(
+      'the sign-in URL',
+      () => /visit: (\S+)/.exec(login.out.stderr + login.out.stdout)?.[1],
     );
-    expect(out.stderr + out.stdout).toContain(BOB);
+    await page.goto(authorize);
+    await page.getByRole('button', { name: 'Approve' }).click();
+    expect(await login.done, login.out.stderr).toBe(0);
+    expect(login.out.stderr + login.out.stdout).toContain(BOB);
     const orgs = await latch(['org', 'list', '--json'], { configDir: bob.path });
     expect(orgs.code, orgs.stderr).toBe(0);
     expect(orgs.json()).toContainEqual(expect.objectContaining({ name: 'Acme', role: 'developer' }));

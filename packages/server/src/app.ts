@@ -10,7 +10,7 @@ import {
 } from 'fastify-type-provider-zod';
 import { type Clock, systemClock } from './clock.js';
 import type { ServerConfig } from './config.js';
-import { registerErrorHandling } from './http/errors.js';
+import { frameworkErrors, registerErrorHandling } from './http/errors.js';
 import { createLimiters, type Limiters } from './http/rate-limit.js';
 import { collectRouteTable, type RouteInfo, registerSecurity } from './http/security.js';
 import { routeModules } from './routes/index.js';
@@ -59,6 +59,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       return typeof given === 'string' && /^[\w-]{8,64}$/.test(given) ? given : nextRequestId();
     },
     requestIdHeader: false,
+    frameworkErrors,
     trustProxy: process.env.LATCH_TRUST_PROXY === '1',
     routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<ZodTypeProvider>();

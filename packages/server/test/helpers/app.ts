@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
-import { type App, buildApp } from '../../src/app.js';
+import { type App, type AppDeps, buildApp } from '../../src/app.js';
 import { createTestClock, type TestClock } from '../../src/clock.js';
 import { defaultConfig, type ServerConfig } from '../../src/config.js';
 import type { Actor } from '../../src/services/actor.js';
@@ -22,9 +22,12 @@ export type TestApp = {
 
 let counter = 0;
 
+export type TestAppOptions = { logger?: AppDeps['logger'] };
+
 export async function createTestApp(
   database: Database,
   overrides: Partial<ServerConfig> = {},
+  opts: TestAppOptions = {},
 ): Promise<TestApp> {
   const clock = createTestClock(new Date());
   const config = defaultConfig({
@@ -39,7 +42,7 @@ export async function createTestApp(
       ...overrides.rateLimits,
     },
   });
-  const app = await buildApp({ database, config, clock });
+  const app = await buildApp({ database, config, clock, ...(opts.logger ? { logger: opts.logger } : {}) });
 
   async function signUp(
     email = `user${++counter}-${Date.now()}@example.com`,
@@ -75,11 +78,11 @@ export async function createTestApp(
 }
 
 /** One fresh database and app per test file. */
-export function useTestApp(overrides: Partial<ServerConfig> = {}): TestApp {
+export function useTestApp(overrides: Partial<ServerConfig> = {}, opts: TestAppOptions = {}): TestApp {
   const db = useTestDatabase();
   const handle = {} as TestApp;
   beforeAll(async () => {
-    Object.assign(handle, await createTestApp(db.database, overrides));
+    Object.assign(handle, await createTestApp(db.database, overrides, opts));
   });
   afterAll(async () => {
     await handle.app?.close();

@@ -11,6 +11,7 @@ import {
 import { type Clock, systemClock } from './clock.js';
 import type { ServerConfig } from './config.js';
 import { frameworkErrors, registerErrorHandling } from './http/errors.js';
+import { registerJsonBodyParser } from './http/json-body.js';
 import { createLimiters, type Limiters } from './http/rate-limit.js';
 import { collectRouteTable, type RouteInfo, registerSecurity } from './http/security.js';
 import { routeModules } from './routes/index.js';
@@ -79,6 +80,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const routeTable = collectRouteTable(app);
 
   registerErrorHandling(app, limiters);
+  registerJsonBodyParser(app);
   await app.register(formbody, { bodyLimit: config.bodyLimitBytes });
   await app.register(swagger, {
     openapi: {

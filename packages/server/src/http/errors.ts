@@ -44,9 +44,9 @@ const FASTIFY_CODES: Record<string, [ErrorCode, string, string]> = {
     'Percent-encode path segments as UTF-8 (encodeURIComponent).',
   ],
   FST_ERR_MAX_PARAM_LENGTH: [
-    'INVALID_INPUT',
+    'URI_TOO_LONG',
     'A path segment is too long.',
-    'Path segments are at most 100 characters.',
+    'Path segments are at most 100 characters; send long input in a JSON body.',
   ],
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: [
     'INVALID_INPUT',

@@ -54,6 +54,9 @@ class RawJson {
   constructor(readonly text: string) {}
 }
 
+/** A form field's text for any value (some generated objects have no prototype, so no toString). */
+const asText = (v: unknown): string => (typeof v === 'string' ? v : (JSON.stringify(v) ?? 'undefined'));
+
 type Leaf = { path: (string | number)[]; value: unknown };
 function leaves(value: unknown, path: (string | number)[] = []): Leaf[] {
   if (Array.isArray(value)) return [{ path, value }, ...value.flatMap((v, i) => leaves(v, [...path, i]))];
@@ -230,7 +233,7 @@ function requestArbitrary(ops: Operation[], s: Seed, principals: Principal[]) {
         } else if (encoding === 'form') {
           headers['content-type'] = 'application/x-www-form-urlencoded';
           const flat = body && typeof body === 'object' ? Object.entries(body as object) : [['v', body]];
-          req.payload = flat.map(([k, v]) => `${encodeAny(String(k))}=${encodeAny(String(v))}`).join('&');
+          req.payload = flat.map(([k, v]) => `${encodeAny(String(k))}=${encodeAny(asText(v))}`).join('&');
         } else if (encoding === 'broken-json') {
           headers['content-type'] = 'application/json';
           req.payload = json.slice(0, Math.max(1, json.length - 1));

@@ -27,7 +27,7 @@ export type TestAppOptions = { logger?: AppDeps['logger'] };
 export async function createTestApp(
   database: Database,
   overrides: Partial<ServerConfig> = {},
-  opts: TestAppOptions = {},
+  deps: Pick<AppDeps, 'logger'> = {},
 ): Promise<TestApp> {
   const clock = createTestClock(new Date());
   const config = defaultConfig({
@@ -42,7 +42,7 @@ export async function createTestApp(
       ...overrides.rateLimits,
     },
   });
-  const app = await buildApp({ database, config, clock, ...(opts.logger ? { logger: opts.logger } : {}) });
+  const app = await buildApp({ database, config, clock, ...deps });
 
   async function signUp(
     email = `user${++counter}-${Date.now()}@example.com`,

@@ -12,9 +12,9 @@ import { type Seed, seed } from './seed.js';
  * from each operation's schemas) and invalid ones (wrong types, missing and unknown fields, huge
  * strings, NUL, lone surrogates, deep JSON, wrong methods and content types, out-of-range numbers
  * and cursors), as real principals. Pass: no 5xx, every 4xx in the error shape with a code and a
- * hint, and no error answer or log line with a token or a secret value. Credentials travel only in
- * the Authorization header and secret values are only ever stored, so finding one anywhere is a
- * leak. `npm test` sends 2,000 requests; CI sends 20,000 (.ci/run); LATCH_FUZZ_REQUESTS and
+ * hint, and no error answer or log line with a token or a secret value. Credentials are also
+ * pasted into body fields and query values (where a name goes): errors and logs must redact them.
+ * Secret values are only ever stored, so finding one in an error or a log line is a leak. `npm test` sends 2,000 requests; CI sends 20,000 (.ci/run); LATCH_FUZZ_REQUESTS and
  * LATCH_FUZZ_SEED change the count and the seed.
  */
 const REQUESTS = Number(process.env.LATCH_FUZZ_REQUESTS ?? 2_000);
@@ -82,7 +82,7 @@ function setAt(body: unknown, path: (string | number)[], value: unknown, remove 
 }
 
 /** The body as it is, or with one mutation. */
-function mutateBody(body: unknown): fc.Arbitrary<unknown> {
+function mutateBody(body: unknown, tokens: string[]): fc.Arbitrary<unknown> {
   const all = leaves(body);
   const pick = (filter: (l: Leaf) => boolean) => {
     const some = all.filter(filter);
@@ -131,6 +131,16 @@ function mutateBody(body: unknown): fc.Arbitrary<unknown> {
         )
         .map(([l, d, k]) => setAt(body, l.path, deepJson(d, k as 'array' | 'object'))),
     },
+    // A credential pasted where a name or a value goes: no error or log line may repeat it.
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(
+          pick((l) => typeof l.value === 'string'),
+          fc.constantFrom(...tokens),
+        )
+        .map(([l, token]) => setAt(body, l.path, token)),
+    },
     { weight: 1, arbitrary: wrongType },
     // Deeper than JSON.stringify can go here: written as text, whole or as one field's value.
     {
@@ -145,7 +155,7 @@ function mutateBody(body: unknown): fc.Arbitrary<unknown> {
   );
 }
 
-function requestArbitrary(ops: Operation[], s: Seed, principals: Principal[]) {
+function requestArbitrary(ops: Operation[], s: Seed, principals: Principal[], tokens: string[]) {
   const routeOf = (op: Operation) => ({ method: op.method, url: op.url, permission: 'self' as const });
   const badSegment = fc.oneof(
     hostileString.map(encodeAny),
@@ -177,6 +187,7 @@ function requestArbitrary(ops: Operation[], s: Seed, principals: Principal[]) {
           hostileString,
           allowsType(p.schema, 'integer') ? hostileNumber.map(String) : hostileString,
           p.name === 'cursor' ? hostileCursor : hostileString,
+          fc.constantFrom(...tokens),
         );
         const value = fc.oneof({ weight: 6, arbitrary: good }, { weight: 2, arbitrary: bad });
         const part = value.map((v) => `${p.name}=${encodeAny(String(v))}`);
@@ -195,7 +206,7 @@ function requestArbitrary(ops: Operation[], s: Seed, principals: Principal[]) {
             { weight: 3, arbitrary: fc.constant(s.body(routeOf(op)) ?? {}) },
             { weight: 2, arbitrary: valid(op.body) },
           )
-          .chain(mutateBody)
+          .chain((b) => mutateBody(b, tokens))
       : fc.option(fc.jsonValue({ maxDepth: 2 }), { nil: undefined, freq: 8 });
     const method = fc.oneof(
       { weight: 15, arbitrary: fc.constant(op.method) },
@@ -318,7 +329,7 @@ describe('a robustness run generated from the OpenAPI document', () => {
 
   it(`sends ${REQUESTS} requests over every route: no 5xx, the error shape on every 4xx, no token or secret echoed`, async () => {
     expect(ops.length).toBeGreaterThan(40);
-    const arb = requestArbitrary(ops, s, principals);
+    const arb = requestArbitrary(ops, s, principals, secrets.slice(0, -1));
     const failures: string[] = [];
     let generating = 0;
     let slowest = { ms: 0, what: '' };

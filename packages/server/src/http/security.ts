@@ -119,7 +119,7 @@ export function registerSecurity(app: FastifyInstance, services: Services, limit
    * of the route's declaration. Callback-style and synchronous up to the credential check: a
    * cached credential (the verification route's caller cache) is answered without a promise.
    */
-  function guard(config: FastifyContextConfig | undefined): onRequestHookHandler {
+  function guard(config: FastifyContextConfig | undefined, checkText: boolean): onRequestHookHandler {
     const permission = config?.permission;
     if (!permission || permission === 'public') {
       return (req, reply, done) => {
@@ -128,7 +128,7 @@ export function registerSecurity(app: FastifyInstance, services: Services, limit
         reply.header('x-request-id', req.id);
         try {
           limiters.perIp.consume(req.ip, reply);
-          const invalid = unstorableInput(req);
+          const invalid = checkText ? unstorableInput(req) : null;
           if (invalid) throw invalid;
         } catch (err) {
           return done(err as Error);
@@ -145,7 +145,7 @@ export function registerSecurity(app: FastifyInstance, services: Services, limit
         // that binds an authenticated request: its credential's (set in admit).
         const now = Date.now();
         limiters.perIp.consume(req.ip, undefined, 1, now);
-        const invalid = unstorableInput(req);
+        const invalid = checkText ? unstorableInput(req) : null;
         if (invalid) throw invalid;
         const token = bearer(req);
         if (!token) {
@@ -195,7 +195,8 @@ export function registerSecurity(app: FastifyInstance, services: Services, limit
   app.addHook('onRoute', (route) => {
     const config = route.config as FastifyContextConfig | undefined;
     route.onRequest = [
-      guard(config),
+      // The API's routes (and OAuth's); the sign-in pages judge their own query (e.g. `next`).
+      guard(config, route.url.startsWith('/api/') || route.url.startsWith('/oauth/')),
       ...([] as onRequestHookHandler[]).concat((route.onRequest as never) ?? []),
     ];
     const permission = config?.permission;

@@ -7,6 +7,9 @@ import type { SignedUp, TestApp } from '../helpers/app.js';
  * reaches the services: a project with an environment (manifest pushed, a secret, a release), an
  * app API key, a platform key, a service account with a key, an invitation and a second member.
  */
+/** What the seed needs of a route: its method and path. */
+type RouteRef = Pick<RouteInfo, 'method' | 'url'>;
+
 export type Seed = {
   owner: SignedUp;
   orgId: string;
@@ -14,9 +17,9 @@ export type Seed = {
   tokens: string[];
   secretValue: string;
   /** Values for each path parameter of `route`, naming the seeded resource of its kind. */
-  params(route: RouteInfo): Record<string, string>;
+  params(route: RouteRef): Record<string, string>;
   /** A body the route accepts, or undefined for routes without a body. */
-  body(route: RouteInfo): Record<string, unknown> | undefined;
+  body(route: RouteRef): Record<string, unknown> | undefined;
   /** Valid values for query parameters that a route requires. */
   requiredQuery: Record<string, string>;
 };
@@ -86,7 +89,7 @@ export async function seed(t: TestApp): Promise<Seed> {
     keyId: saKey.id,
   };
 
-  function params(route: RouteInfo): Record<string, string> {
+  function params(route: RouteRef): Record<string, string> {
     const out: Record<string, string> = {};
     for (const [, name] of route.url.matchAll(/:([A-Za-z]+)/g)) {
       const value = name === 'id' ? idFor(route.url) : fixed[name!];

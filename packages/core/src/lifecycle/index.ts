@@ -1,0 +1,4 @@
+export * from './expiry.js';
+export * from './last-used.js';
+export * from './rotation.js';
+export * from './status.js';

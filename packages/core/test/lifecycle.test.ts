@@ -222,9 +222,10 @@ describe('last-used throttle', () => {
         ),
         (uses) => {
           const throttle = createUseThrottle();
-          const written: Record<string, number[]> = {};
-          for (const u of uses) if (throttle.take(u.id, u.at)) (written[u.id] ??= []).push(u.at);
-          for (const [id, times] of Object.entries(written)) {
+          const written = new Map<string, number[]>();
+          for (const u of uses)
+            if (throttle.take(u.id, u.at)) written.set(u.id, [...(written.get(u.id) ?? []), u.at]);
+          for (const [id, times] of written) {
             for (let i = 1; i < times.length; i++)
               expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(LAST_USED_EVERY);
             // The first use of each credential is always written.

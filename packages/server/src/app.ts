@@ -71,7 +71,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const services = createServices({ db: database.db, clock, config, bus });
   app.addHook('onReady', () => bus.start());
   app.addHook('onClose', async () => {
-    await services.apiKeys.close();
+    await services.lastUsed.close();
     await bus.close();
   });
   const limiters = createLimiters(config);

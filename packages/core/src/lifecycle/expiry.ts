@@ -1,5 +1,12 @@
 import { AppError } from '../contract/errors.js';
-import { DAY, EXPIRY_BOUNDS, formatDuration, parseBoundedDuration } from '../durations.js';
+import { DAY, type DurationBounds, formatDuration, HOUR, parseBoundedDuration } from '../durations.js';
+
+/** SPEC 2: how long credentials may last, and how long a rotation's replaced secret may. */
+export const EXPIRY_BOUNDS = {
+  key: { min: HOUR, max: 365 * DAY },
+  pat: { min: HOUR, max: 366 * DAY },
+  grace: { min: 0, max: 30 * DAY },
+} satisfies Record<string, DurationBounds>;
 
 /** Credentials by how their expiry works: PATs always end (120 days by default), keys only when told. */
 export const EXPIRY_RULES = {

@@ -1,6 +1,7 @@
 import type { VerifyCode } from '../contract/api-keys.js';
 import { AppError } from '../contract/errors.js';
-import { DAY, EXPIRY_BOUNDS, formatDuration, parseBoundedDuration } from '../durations.js';
+import { DAY, formatDuration, parseBoundedDuration } from '../durations.js';
+import { EXPIRY_BOUNDS } from './expiry.js';
 import { type CredentialTimes, credentialStatus, type Instant, isExpired, isFinal, msOf } from './status.js';
 
 /** SPEC 2: the replaced secret keeps working for a day unless told otherwise. */

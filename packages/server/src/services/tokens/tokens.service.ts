@@ -1,15 +1,14 @@
 import {
   AppError,
   type CreatedPat,
-  DAY,
+  credentialStatus,
   displayPrefix,
-  EXPIRY_BOUNDS,
+  expiryFrom,
   generateToken,
   hashToken,
   isPermission,
   type PageQuery,
   type Pat,
-  parseBoundedDuration,
   parseToken,
   TOKEN_PREFIXES,
 } from '@latchkey/core';
@@ -19,22 +18,27 @@ import type { Db, DbOrTx } from '../../store/db.js';
 import { decodeCursor, type Page, toPage } from '../../store/pagination.js';
 import { type Actor, requireUser } from '../actor.js';
 import { type AuditActor, recordAudit } from '../audit/audit.service.js';
+import type { LastUsedRecorder } from '../last-used.js';
 import { createAuthenticator } from './authenticate.js';
 import * as repo from './tokens.repo.js';
 
-export const PAT_DEFAULT_TTL = 120 * DAY;
-const EXPIRING_WINDOW = 7 * DAY;
-
 export type TokensService = ReturnType<typeof createTokensService>;
 
-export function createTokensService({ db, clock }: { db: Db; clock: Clock }) {
-  const authenticate = createAuthenticator({ db, clock });
+export function createTokensService({
+  db,
+  clock,
+  lastUsed,
+}: {
+  db: Db;
+  clock: Clock;
+  lastUsed: LastUsedRecorder;
+}) {
+  const authenticate = createAuthenticator({ db, clock, lastUsed });
 
   function statusOf(row: repo.TokenRow, now: Date): Pat['status'] {
-    if (row.revokedAt) return 'revoked';
-    if (row.expiresAt && row.expiresAt <= now) return 'expired';
-    if (row.expiresAt && row.expiresAt.getTime() - now.getTime() < EXPIRING_WINDOW) return 'expiring';
-    return 'active';
+    const status = credentialStatus(row, now);
+    // PATs are not rotated (sign in again instead): a PAT never has a replaced secret.
+    return status === 'rotating' ? 'active' : status;
   }
 
   function toPat(row: repo.TokenRow, now: Date): Pat {
@@ -71,17 +75,7 @@ export function createTokensService({ db, clock }: { db: Db; clock: Clock }) {
     input: { name: string; expiresIn?: string | number; scopes?: string[]; via: string },
   ): Promise<CreatedPat> {
     const now = clock.now();
-    let ttl = PAT_DEFAULT_TTL;
-    if (input.expiresIn !== undefined) {
-      const parsed = parseBoundedDuration(input.expiresIn, EXPIRY_BOUNDS.pat);
-      if (!parsed.ok) {
-        throw new AppError('INVALID_INPUT', `expiresIn ${parsed.error}.`, {
-          hint: 'PATs last from 1 hour to 366 days; the default is 120 days.',
-          details: { field: 'expiresIn' },
-        });
-      }
-      ttl = parsed.ms;
-    }
+    const expiresAt = expiryFrom(input.expiresIn, 'pat', now, 'latch pats create <name>');
     const scopes = validScopes(input.scopes);
     const token = generateToken(TOKEN_PREFIXES.pat);
     const row = await repo.insert(tx, {
@@ -94,7 +88,7 @@ export function createTokensService({ db, clock }: { db: Db; clock: Clock }) {
       scopes,
       createdBy: userId,
       createdAt: now,
-      expiresAt: new Date(now.getTime() + ttl),
+      expiresAt,
     });
     await recordAudit(tx, who, {
       orgId: null,

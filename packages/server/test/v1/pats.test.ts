@@ -162,3 +162,24 @@ describe('personal access tokens', () => {
     expect(JSON.stringify(all.rows)).not.toMatch(/lk_pat_[0-9A-Za-z]{20,}/);
   });
 });
+
+describe('PAT lifecycle (core rules)', () => {
+  it('is expiring with exactly 7 days left, like every other credential kind', async () => {
+    const alice = await t.signUp();
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/pats',
+      headers: t.auth(alice.token),
+      payload: { name: 'week', expiresIn: '7d' },
+    });
+    expect(created.json().status).toBe('expiring');
+    const key = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/orgs/${alice.personalOrgId}/keys`,
+      headers: t.auth(alice.token),
+      payload: { name: 'week', scopes: ['projects:read'], expiresIn: '7d' },
+    });
+    expect(key.statusCode, key.body).toBe(201);
+    expect(key.json().status).toBe('expiring');
+  });
+});

@@ -1,5 +1,12 @@
 import { hash as digest } from 'node:crypto';
-import { AppError, parseToken, platformKindOf, type VerifyResult } from '@latchkey/core';
+import {
+  AppError,
+  MALFORMED_ANSWER,
+  NOT_FOUND_ANSWER,
+  parseToken,
+  platformKindOf,
+  type VerifyResult,
+} from '@latchkey/core';
 import { type Api, createApi, isUnavailable } from '../api.js';
 import { type Entry, entryFor, VerifyCache } from './cache.js';
 import { startKeyStream } from './key-stream.js';
@@ -9,18 +16,8 @@ import { createUsageReporter, type UsageReporter } from './usage.js';
 
 export type { Verifier, VerifierOptions, VerifierStats, VerifyOptions } from './types.js';
 
-const NOTHING = {
-  keyId: null,
-  name: null,
-  scope: null,
-  grants: null,
-  environment: null,
-  metadata: null,
-  expiresAt: null,
-  rotatingUntil: null,
-};
-const MALFORMED: VerifyResult = Object.freeze({ valid: false, code: 'MALFORMED', ...NOTHING });
-const NOT_FOUND: VerifyResult = Object.freeze({ valid: false, code: 'NOT_FOUND', ...NOTHING });
+const MALFORMED = MALFORMED_ANSWER;
+const NOT_FOUND = NOT_FOUND_ANSWER;
 const MALFORMED_SETTLED = Promise.resolve(MALFORMED);
 
 const MAX_TOKEN_LENGTH = 128;

@@ -1,6 +1,8 @@
 import { hash as digest } from 'node:crypto';
 import {
+  MALFORMED_ANSWER,
   type Manifest,
+  NOT_FOUND_ANSWER,
   REFUSED_VERIFY_CODE,
   rotatingUntil,
   scopeCovers,
@@ -31,19 +33,8 @@ export type VerifyWithin =
   | { projectId: string; principal?: undefined }
   | { principal: Principal; projectId?: undefined };
 
-const NOTHING: Omit<VerifyResult, 'valid' | 'code'> = {
-  keyId: null,
-  name: null,
-  scope: null,
-  grants: null,
-  environment: null,
-  metadata: null,
-  expiresAt: null,
-  rotatingUntil: null,
-};
-// Answers are frozen: the same object is handed out again and again (the route memoises its JSON).
-const MALFORMED: VerifyResult = Object.freeze({ valid: false, code: 'MALFORMED', ...NOTHING });
-const NOT_FOUND: VerifyResult = Object.freeze({ valid: false, code: 'NOT_FOUND', ...NOTHING });
+const MALFORMED = MALFORMED_ANSWER;
+const NOT_FOUND = NOT_FOUND_ANSWER;
 
 function toRecord(row: repo.VerifyRow): KeyRecord {
   return {

@@ -32,15 +32,10 @@ function invalid(message: string, hint: string): AppError {
   return new AppError('INVALID_TOKEN', message, { hint });
 }
 
-export function createAuthenticator({
-  db,
-  clock,
-  lastUsed,
-}: {
-  db: Db;
-  clock: Clock;
-  lastUsed: LastUsedRecorder;
-}) {
+/** What the tokens service and its authenticator need. */
+export type TokensDeps = { db: Db; clock: Clock; lastUsed: LastUsedRecorder };
+
+export function createAuthenticator({ db, clock, lastUsed }: TokensDeps) {
   /** Revoked, deleted, expired or rotated out: each answers with its own code and next step. */
   function refuseIfDead(found: Found, hash: Buffer, kind: PlatformTokenKind, now: Date): void {
     const { token: row, serviceAccount } = found;

@@ -12,28 +12,19 @@ import {
   parseToken,
   TOKEN_PREFIXES,
 } from '@latchkey/core';
-import type { Clock } from '../../clock.js';
 import { newId } from '../../ids.js';
-import type { Db, DbOrTx } from '../../store/db.js';
+import type { DbOrTx } from '../../store/db.js';
 import { decodeCursor, type Page, toPage } from '../../store/pagination.js';
 import { type Actor, requireUser } from '../actor.js';
 import { type AuditActor, recordAudit } from '../audit/audit.service.js';
-import type { LastUsedRecorder } from '../last-used.js';
-import { createAuthenticator } from './authenticate.js';
+import { createAuthenticator, type TokensDeps } from './authenticate.js';
 import * as repo from './tokens.repo.js';
 
 export type TokensService = ReturnType<typeof createTokensService>;
 
-export function createTokensService({
-  db,
-  clock,
-  lastUsed,
-}: {
-  db: Db;
-  clock: Clock;
-  lastUsed: LastUsedRecorder;
-}) {
-  const authenticate = createAuthenticator({ db, clock, lastUsed });
+export function createTokensService(deps: TokensDeps) {
+  const { db, clock } = deps;
+  const authenticate = createAuthenticator(deps);
 
   function statusOf(row: repo.TokenRow, now: Date): Pat['status'] {
     const status = credentialStatus(row, now);

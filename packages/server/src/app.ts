@@ -74,7 +74,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     await services.lastUsed.close();
     await bus.close();
   });
-  const limiters = createLimiters(config);
+  const limiters = createLimiters(config, clock);
   const routeTable = collectRouteTable(app);
 
   registerErrorHandling(app, limiters);

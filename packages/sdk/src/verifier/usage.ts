@@ -27,7 +27,13 @@ type Row = {
  * waits on the network, and a failed report is dropped (and counted) rather than retried into an
  * ever-growing buffer.
  */
-export function createUsageReporter(api: Api, path: string, environment: string, opts: UsageOptions = {}) {
+export function createUsageReporter(
+  api: Api,
+  path: string,
+  environment: string,
+  opts: UsageOptions = {},
+  clock: { now(): number } = { now: Date.now },
+) {
   const max = opts.maxBuffered ?? 10_000;
   let rows = new Map<string, Row>();
   // Uses of one cached answer on one route share a row: identity look-ups instead of building a
@@ -80,7 +86,7 @@ export function createUsageReporter(api: Api, path: string, environment: string,
       row.count++;
       row.total += e.latencyMs;
       if (e.latencyMs > row.max) row.max = e.latencyMs;
-      row.last = Date.now();
+      row.last = clock.now();
       return row;
     }
     if (rows.size >= max) {
@@ -95,7 +101,7 @@ export function createUsageReporter(api: Api, path: string, environment: string,
       count: 1,
       total: e.latencyMs,
       max: e.latencyMs,
-      last: Date.now(),
+      last: clock.now(),
     };
     rows.set(key, fresh);
     return fresh;

@@ -11,6 +11,7 @@ import { type Api, createApi, isUnavailable } from '../api.js';
 import { type Entry, entryFor, VerifyCache } from './cache.js';
 import { startKeyStream } from './key-stream.js';
 import { type ProjectRef, resolveProject } from './project.js';
+import { createTurnClock } from './turn-clock.js';
 import type { SdkClock, Verifier, VerifierOptions, VerifyOptions } from './types.js';
 import { createUsageReporter, type UsageReporter } from './usage.js';
 
@@ -46,6 +47,7 @@ export function createVerifier(opts: VerifierOptions): Verifier {
   const offlineGrace = opts.offlineGrace ?? 5 * 60_000;
   const onError = opts.onError ?? (() => {});
   const clock = opts.clock ?? systemClock;
+  const hitTime = opts.clock ? () => clock.now() : createTurnClock();
   const cache = new VerifyCache(maxEntries, Math.max(1, Math.ceil(maxEntries / 10)));
   const inflight = new Map<string, { epoch: number; promise: Promise<VerifyResult> }>();
   const counters = { hits: 0, misses: 0, requests: 0 };
@@ -201,8 +203,14 @@ export function createVerifier(opts: VerifierOptions): Verifier {
         : usable(entry.scopes?.get(scope), now);
     if (hit === undefined) return undefined;
     counters.hits++;
-    if (usage !== null && hit.result.keyId !== null && verifyOpts?.report !== false)
-      usage.hit(hit.result, null, 0, now);
+    if (usage !== null && hit.result.keyId !== null && verifyOpts?.report !== false) {
+      // The row this entry's hits count in, kept on the entry: no look-up per hit.
+      const row = hit.usageRow;
+      if (row !== null && !row.sent) {
+        row.count++;
+        row.last = now;
+      } else hit.usageRow = usage.hit(hit.result, null, 0, now);
+    }
     return hit;
   }
 
@@ -248,7 +256,7 @@ export function createVerifier(opts: VerifierOptions): Verifier {
     if (closed) return Promise.reject(closedError());
     if (!acceptable(token)) return MALFORMED_SETTLED;
     const hash = sha256(token);
-    const hit = cached(hash, verifyOpts, clock.now());
+    const hit = cached(hash, verifyOpts, hitTime());
     // The same settled promise every time: a hit allocates nothing.
     if (hit !== undefined) return hit.settled;
     const asked = miss(token, hash, verifyOpts);
@@ -259,7 +267,7 @@ export function createVerifier(opts: VerifierOptions): Verifier {
     if (closed) return Promise.reject(closedError());
     if (!acceptable(token)) return MALFORMED;
     const hash = sha256(token);
-    const hit = cached(hash, verifyOpts, clock.now());
+    const hit = cached(hash, verifyOpts, hitTime());
     if (hit !== undefined) return hit.result;
     const asked = miss(token, hash, verifyOpts);
     return asked === undefined ? MALFORMED : asked === null ? NOT_FOUND : asked;

@@ -8,7 +8,7 @@ export type SdkClock = { now(): number };
 export type VerifierOptions = {
   /** The Latchkey server, e.g. https://latch.example.com. */
   apiUrl: string;
-  /** A platform key or service-account key with api_keys:read in the project's org. */
+  /** A platform key or service-account key with api_keys:read (and logs:write, for usage reports) in the project's org. */
   token: string;
   /** Project name or id. */
   project: string;

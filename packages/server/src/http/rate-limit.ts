@@ -6,10 +6,8 @@ import type { RateLimitRule, ServerConfig } from '../config.js';
 export type Limiter = {
   /** Spends `points`; throws RATE_LIMITED (429 with Retry-After) when the budget is gone. */
   consume(key: string, reply?: FastifyReply, points?: number): Promise<void>;
-  /** Spends without throwing: for counting failures (wrong codes, wrong passwords). */
-  penalize(key: string, points?: number): Promise<void>;
-  /** Throws when the budget is already spent, without spending. */
-  check(key: string): Promise<void>;
+  /** Gives back points taken by `consume` (a guess that turned out right). */
+  refund(key: string, points?: number): Promise<void>;
   reset(key: string): Promise<void>;
 };
 
@@ -72,13 +70,9 @@ export function createLimiter(name: string, rule: RateLimitRule, what: string, c
         `"${name}";r=${rule.points - w.used};t=${Math.ceil((w.resetAt - now) / 1000)}`,
       );
     },
-    async penalize(key, points = 1) {
-      windows.spend(key, points, clock.now().getTime());
-    },
-    async check(key) {
-      const now = clock.now().getTime();
-      const w = windows.peek(key, now);
-      if (w && w.used >= rule.points) throw limited(w.resetAt - now, what);
+    async refund(key, points = 1) {
+      const w = windows.peek(key, clock.now().getTime());
+      if (w) w.used = Math.max(0, w.used - points);
     },
     async reset(key) {
       windows.delete(key);

@@ -13,6 +13,7 @@ import {
   parseGracePeriod,
   planRotation,
   type RotateApiKeyBody,
+  scopesToSet,
   type VerifyResult,
 } from '@latchkey/core';
 import type { Clock } from '../../clock.js';
@@ -22,11 +23,18 @@ import type { EventBus } from '../../store/notify.js';
 import { decodeCursor, type Page, toPage } from '../../store/pagination.js';
 import { type Actor, type OrgContext, type Principal, requirePermission } from '../actor.js';
 import { recordAudit } from '../audit/audit.service.js';
+import { cappedDefault, requireMayMint } from '../delegation.js';
 import type { LastUsedRecorder } from '../last-used.js';
 import * as repo from './api-keys.repo.js';
 import { createCallerCache } from './caller-cache.js';
 import { createVerifier, DEFAULT_CACHE_ENTRIES, type VerifyInput } from './verify.service.js';
 import { toApiKey } from './view.js';
+
+/**
+ * An app API key calls the app, never /api/v1 (SPEC 2), so it holds no platform permission; who
+ * may make or receive one is decided by api_keys:write (checked first) and its lifetime.
+ */
+const APP_KEY_REACH = scopesToSet([]);
 
 export type ApiKeysService = ReturnType<typeof createApiKeysService>;
 
@@ -103,7 +111,16 @@ export function createApiKeysService(deps: Deps) {
       const env = await environmentOf(actor, project, input.environment);
       await requireDeclared(project, env, input.scope);
       const now = clock.now();
-      const expiresAt = expiryFrom(input.expiresIn, 'key', now, 'latch api-keys create');
+      const expiresAt =
+        input.expiresIn === undefined
+          ? cappedDefault(actor, null)
+          : expiryFrom(input.expiresIn, 'key', now, 'latch api-keys create');
+      requireMayMint(actor, org.permissions, {
+        doing: 'create this API key',
+        wanted: { permissions: APP_KEY_REACH, expiresAt },
+        expiryFlag: '--expires',
+        org,
+      });
       const token = generateToken(project.keyPrefix);
       const row = await db.transaction(async (tx) => {
         const key = await repo.insert(tx, {
@@ -178,6 +195,12 @@ export function createApiKeysService(deps: Deps) {
       const now = clock.now();
       const { before, after, environment } = await db.transaction(async (tx) => {
         const { key, environment } = await findKey(project, id, tx);
+        // The new secret goes to the caller: only one who could create this key now receives it.
+        requireMayMint(actor, org.permissions, {
+          doing: `receive the new secret of API key ${key.name}`,
+          wanted: { permissions: APP_KEY_REACH, expiresAt: key.expiresAt },
+          org,
+        });
         const plan = planRotation(key, now, grace, {
           label: 'API key',
           createCommand: 'latch api-keys create',

@@ -10,6 +10,7 @@ import {
   type PageQuery,
   type Pat,
   parseToken,
+  scopeReach,
   TOKEN_PREFIXES,
 } from '@latchkey/core';
 import { newId } from '../../ids.js';
@@ -17,6 +18,7 @@ import type { DbOrTx } from '../../store/db.js';
 import { decodeCursor, type Page, toPage } from '../../store/pagination.js';
 import { type Actor, requireUser } from '../actor.js';
 import { type AuditActor, recordAudit } from '../audit/audit.service.js';
+import { cappedDefault, requireMayMint, requireUnscopedUser } from '../delegation.js';
 import { createAuthenticator, type TokensDeps } from './authenticate.js';
 import * as repo from './tokens.repo.js';
 
@@ -58,7 +60,11 @@ export function createTokensService(deps: TokensDeps) {
     return [...new Set(scopes)];
   }
 
-  /** Issues a PAT in the caller's transaction (sign-in flows issue one as part of a larger change). */
+  /**
+   * Issues a PAT in the caller's transaction (sign-in flows issue one as part of a larger change).
+   * When a credential asks (an `Actor`), the new PAT stays within its scopes and, for a scoped
+   * one, its lifetime; a sign-in flow is the person proving who they are, and gets the default.
+   */
   async function issuePat(
     tx: DbOrTx,
     who: Actor | AuditActor,
@@ -66,8 +72,17 @@ export function createTokensService(deps: TokensDeps) {
     input: { name: string; expiresIn?: string | number; scopes?: string[]; via: string },
   ): Promise<CreatedPat> {
     const now = clock.now();
-    const expiresAt = expiryFrom(input.expiresIn, 'pat', now, 'latch pats create <name>');
     const scopes = validScopes(input.scopes);
+    const byDefault = expiryFrom(undefined, 'pat', now, 'latch pats create <name>') as Date;
+    let expiresAt = expiryFrom(input.expiresIn, 'pat', now, 'latch pats create <name>') as Date;
+    if ('principal' in who) {
+      if (input.expiresIn === undefined) expiresAt = cappedDefault(who, byDefault) ?? byDefault;
+      requireMayMint(who, scopeReach(who.principal.credential.scopes), {
+        doing: 'create this PAT',
+        wanted: { permissions: scopeReach(scopes), expiresAt },
+        expiryFlag: '--expires',
+      });
+    }
     const token = generateToken(TOKEN_PREFIXES.pat);
     const row = await repo.insert(tx, {
       id: newId('pat'),
@@ -107,7 +122,7 @@ export function createTokensService(deps: TokensDeps) {
     },
 
     async listPats(actor: Actor, query: PageQuery): Promise<Page<Pat>> {
-      const user = requireUser(actor);
+      const user = requireUnscopedUser(actor, "list this account's PATs");
       const rows = await repo.listPats(db, user.userId, query.limit, decodeCursor(query.cursor));
       const now = clock.now();
       return toPage(
@@ -119,7 +134,11 @@ export function createTokensService(deps: TokensDeps) {
     },
 
     async revokePat(actor: Actor, id: string): Promise<Pat> {
-      const user = requireUser(actor);
+      // Any PAT may end itself (`latch logout`); ending another one is an act on the whole account.
+      const user =
+        id === actor.principal.credential.id
+          ? requireUser(actor)
+          : requireUnscopedUser(actor, 'revoke another PAT');
       return db.transaction(async (tx) => {
         const row = await repo.findPat(tx, user.userId, id);
         // Another user's PAT answers exactly like a missing one.

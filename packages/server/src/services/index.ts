@@ -7,6 +7,7 @@ import { createAppDatabasesService } from './app-databases/app-databases.service
 import { createIdentityService } from './identity/identity.service.js';
 import { createPasswordSignInService } from './identity/password-sign-in.service.js';
 import { createSetupService } from './identity/setup.service.js';
+import { createLastUsedRecorder } from './last-used.js';
 import { createInvitationsService } from './members/invitations.service.js';
 import { createMembersService } from './members/members.service.js';
 import { createOAuthService } from './oauth/oauth.service.js';
@@ -28,7 +29,9 @@ export type ServiceDeps = { db: Db; clock: Clock; config: ServerConfig; bus?: Ev
 
 /** Each service gets only the dependencies it uses (DESIGN rule 5). */
 export function createServices({ db, clock, config, bus }: ServiceDeps) {
-  const tokens = createTokensService({ db, clock });
+  // One recorder for every path that reports a credential's use, so its throttle is shared.
+  const lastUsed = createLastUsedRecorder({ db, clock });
+  const tokens = createTokensService({ db, clock, lastUsed });
   const orgs = createOrgsService({ db, clock });
   const identityCore = createIdentityService({ db, clock, config, orgs });
   // Password sign-in and first-owner setup extend identity: main.ts calls identity.createSetupLink().
@@ -49,6 +52,7 @@ export function createServices({ db, clock, config, bus }: ServiceDeps) {
     db,
     clock,
     bus,
+    lastUsed,
     authenticate: tokens.authenticate,
     resolveOrg: orgs.resolve,
     projects,
@@ -58,9 +62,10 @@ export function createServices({ db, clock, config, bus }: ServiceDeps) {
   });
   // App SDKs: pushed invalidation of their caches, and usage reports (last used).
   const keyEvents = createKeyEventsService({ bus, projects, environments });
-  const usage = createUsageService({ db, clock, projects });
+  const usage = createUsageService({ clock, lastUsed, projects });
   const secretsParts = createSecretsParts({ db, clock, config, projects, environments, manifests });
   return {
+    lastUsed,
     tokens,
     orgs,
     identity,

@@ -8,6 +8,7 @@ import { createIdentityService } from './identity/identity.service.js';
 import { createPasswordResetService } from './identity/password-reset.service.js';
 import { createPasswordSignInService } from './identity/password-sign-in.service.js';
 import { createSetupService } from './identity/setup.service.js';
+import { createLastUsedRecorder } from './last-used.js';
 import { createMailer } from './mail/mail.service.js';
 import { createInvitationLinksService } from './members/invitation-links.service.js';
 import { createInvitationsService } from './members/invitations.service.js';
@@ -31,7 +32,9 @@ export type ServiceDeps = { db: Db; clock: Clock; config: ServerConfig; bus?: Ev
 
 /** Each service gets only the dependencies it uses (DESIGN rule 5). */
 export function createServices({ db, clock, config, bus }: ServiceDeps) {
-  const tokens = createTokensService({ db, clock });
+  // One recorder for every path that reports a credential's use, so its throttle is shared.
+  const lastUsed = createLastUsedRecorder({ db, clock });
+  const tokens = createTokensService({ db, clock, lastUsed });
   const orgs = createOrgsService({ db, clock });
   const identityCore = createIdentityService({ db, clock, config, orgs });
   // Password sign-in and first-owner setup extend identity: main.ts calls identity.createSetupLink().
@@ -62,6 +65,7 @@ export function createServices({ db, clock, config, bus }: ServiceDeps) {
     db,
     clock,
     bus,
+    lastUsed,
     authenticate: tokens.authenticate,
     resolveOrg: orgs.resolve,
     projects,
@@ -71,9 +75,10 @@ export function createServices({ db, clock, config, bus }: ServiceDeps) {
   });
   // App SDKs: pushed invalidation of their caches, and usage reports (last used).
   const keyEvents = createKeyEventsService({ bus, projects, environments });
-  const usage = createUsageService({ db, clock, projects });
+  const usage = createUsageService({ clock, lastUsed, projects });
   const secretsParts = createSecretsParts({ db, clock, config, projects, environments, manifests });
   return {
+    lastUsed,
     tokens,
     orgs,
     identity,

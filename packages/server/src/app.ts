@@ -69,8 +69,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   // Cross-node cache invalidation (LISTEN/NOTIFY); listens once the app is ready, stops on close.
   const bus = createEventBus(database.pool, app.log);
   const services = createServices({ db: database.db, clock, config, bus });
-  app.addHook('onReady', () => bus.start());
+  app.addHook('onReady', () => {
+    services.audit.startCheckpoints((err) => app.log.error({ err }, 'audit checkpoint failed'));
+    return bus.start();
+  });
   app.addHook('onClose', async () => {
+    await services.audit.close();
     await services.apiKeys.close();
     await bus.close();
   });

@@ -1,0 +1,84 @@
+import { createHash } from 'node:crypto';
+import canonicalize from 'canonicalize';
+
+/**
+ * What one audit row's hash covers. Never a secret or a token: recordAudit refuses data that
+ * looks like one before anything is encoded.
+ */
+export type ChainedContent = {
+  orgId: string | null;
+  actorType: string;
+  actorId: string | null;
+  actorLabel: string | null;
+  ip: string | null;
+  requestId: string | null;
+  action: string;
+  targetType: string | null;
+  targetId: string | null;
+  /** Milliseconds are the precision stored (the append truncates created_at to them). */
+  createdAt: Date;
+  data: unknown;
+};
+
+/** The hash the first row of every chain points back to. */
+export const GENESIS_HASH = Buffer.alloc(32);
+
+/**
+ * The canonical encoding (version 1) is the RFC 8785 (JCS) serialisation of
+ *
+ *   { "action", "actor": { "id", "ip", "label", "requestId", "type" }, "data", "org", "prev",
+ *     "target": { "id", "type" } | null, "time", "v": 1 }
+ *
+ * with `prev` the previous row's hash in lowercase hex, `time` the ISO 8601 UTC instant with
+ * milliseconds (Date#toISOString) and absent values as null. The row's hash is SHA-256 of its
+ * UTF-8 bytes. JCS sorts keys by UTF-16 code units and fixes number and string forms, so anyone
+ * can recompute a hash from an export with any JCS library.
+ *
+ * seq is deliberately not covered: the order of a chain is fixed by the prev links, and leaving
+ * seq out lets the verifier tell a reordered row (links point the wrong way) from an edited one
+ * (content no longer matches its hash). The org is covered, so a row cannot move between chains.
+ *
+ * Verification encodes every row, so the envelope is written out here in JCS order (its keys are
+ * fixed and JSON.stringify gives JCS's string form); only `data` goes through the library. A test
+ * checks the result equals canonicalize() of the whole object.
+ */
+export function encodeChained(c: ChainedContent, prevHex: string): string {
+  const target =
+    c.targetType === null && c.targetId === null
+      ? 'null'
+      : `{"id":${str(c.targetId)},"type":${str(c.targetType)}}`;
+  return (
+    `{"action":${JSON.stringify(c.action)}` +
+    `,"actor":{"id":${str(c.actorId)},"ip":${str(c.ip)},"label":${str(c.actorLabel)},"requestId":${str(c.requestId)},"type":${JSON.stringify(c.actorType)}}` +
+    `,"data":${canonicalData(c.data)}` +
+    `,"org":${str(c.orgId)}` +
+    `,"prev":"${prevHex}"` +
+    `,"target":${target}` +
+    `,"time":"${c.createdAt.toISOString()}"` +
+    ',"v":1}'
+  );
+}
+
+/** The row's hash: SHA-256 over the canonical encoding, which already names the previous hash. */
+export function hashChained(c: ChainedContent, prevHash: Buffer): Buffer {
+  return createHash('sha256')
+    .update(encodeChained(c, prevHash.toString('hex')))
+    .digest();
+}
+
+/** The same, for the verifier, which reads hashes as hex and compares hex. */
+export function hashChainedHex(c: ChainedContent, prevHex: string): string {
+  return createHash('sha256').update(encodeChained(c, prevHex)).digest('hex');
+}
+
+function str(v: string | null): string {
+  return v === null ? 'null' : JSON.stringify(v);
+}
+
+function canonicalData(data: unknown): string {
+  // Most rows carry small flat objects or none; the library handles everything else.
+  if (data === null || data === undefined) return 'null';
+  const out = canonicalize(data);
+  if (out === undefined) throw new Error('audit data cannot be encoded canonically');
+  return out;
+}

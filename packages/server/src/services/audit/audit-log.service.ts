@@ -117,7 +117,10 @@ export function createAuditLogService({
 
     /** No actor: the server's own periodic trigger, start-up checks and tests. */
     internal: {
-      verifyChain: async (orgId: string | null, opts: { fromCheckpoint?: unknown; batchSize?: number } = {}) =>
+      verifyChain: async (
+        orgId: string | null,
+        opts: { fromCheckpoint?: unknown; batchSize?: number } = {},
+      ) =>
         verifyChain(poolOf(db), orgId, {
           ...(opts.fromCheckpoint === undefined
             ? {}

@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { recordAudit } from '../../src/services/audit/audit.service.js';
+import { chainUnchainedRows } from '../../src/services/audit/chain-backfill.js';
 import { type ChainedContent, encodeChained, GENESIS_HASH } from '../../src/services/audit/chain-encoding.js';
 import { openDatabase } from '../../src/store/db.js';
 import { useTestDatabase } from '../helpers/db.js';
@@ -137,5 +138,46 @@ describe('appending', () => {
     );
     const { service } = auditLog(t.database);
     expect(await service.internal.verifyChain(org)).toMatchObject({ ok: true, rows: 20 });
+  });
+});
+
+describe('rows written before the chain existed', () => {
+  it('are chained at start-up in id order, after what the chain holds, and only once', async () => {
+    const org = newOrgId();
+    await appendMany(t.database, org, 2);
+    // As the code before the chain wrote them: no seq or hashes, microsecond times.
+    for (const [action, at] of [
+      ['old.first', '2026-01-01 10:00:00.123456+00'],
+      ['old.second', '2026-01-01 10:00:00.123999+00'],
+    ]) {
+      await t.database.db.execute(sql`
+        INSERT INTO audit_events (org_id, actor_type, actor_id, action, data, created_at)
+        VALUES (${org}, 'user', 'usr_1', ${action}, '{"n": 1.5, "list": [true, null]}', ${at}::timestamptz)`);
+    }
+    await t.database.db.execute(
+      sql`INSERT INTO audit_events (org_id, actor_type, action) VALUES (NULL, 'system', 'old.boot')`,
+    );
+    const { service } = auditLog(t.database);
+    expect((await service.internal.verifyChain(org)).firstBad).toMatchObject({
+      reason: 'inserted',
+      seq: null,
+    });
+
+    expect(await chainUnchainedRows(t.database.pool)).toBeGreaterThanOrEqual(3);
+    const rows = await t.database.db.execute<{ action: string; seq: string }>(
+      sql`SELECT action, seq FROM audit_events WHERE org_id = ${org} ORDER BY seq`,
+    );
+    expect(rows.rows.map((r) => [r.action, Number(r.seq)])).toEqual([
+      ['test.changed', 1],
+      ['test.changed', 2],
+      ['old.first', 3],
+      ['old.second', 4],
+    ]);
+    expect(await service.internal.verifyChain(org)).toMatchObject({ ok: true, rows: 4 });
+    expect(await service.internal.verifyChain(null)).toMatchObject({ ok: true });
+    // New appends carry on from the chained rows; a second start has nothing to do.
+    await appendMany(t.database, org, 1);
+    expect(await chainUnchainedRows(t.database.pool)).toBe(0);
+    expect(await service.internal.verifyChain(org)).toMatchObject({ ok: true, rows: 5 });
   });
 });

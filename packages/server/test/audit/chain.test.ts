@@ -73,6 +73,31 @@ describe('appending', () => {
     expect(await service.internal.verifyChain(org)).toMatchObject({ ok: true, rows: 3, head: { seq: 3 } });
   });
 
+  it('verifies rows whose fields need escaping: the database-side and Node-side encodings agree', async () => {
+    const org = newOrgId();
+    const awkward = 'quote " backslash \\ newline \n tab \t \u0001 \u001f \u007f é 😀 \u2028 ';
+    await t.database.db.transaction((tx) =>
+      recordAudit(
+        tx,
+        { type: 'user', id: `usr_${awkward}`, label: awkward, ip: '::1', requestId: awkward },
+        {
+          orgId: org,
+          action: `odd.${awkward}`,
+          target: { type: awkward, id: awkward },
+          data: {
+            [awkward]: [1.5, -0, 1e21, 2 ** 53, null, true, { z: awkward, a: [] }],
+            b: {},
+            é: 'x',
+            e: 'y',
+          },
+        },
+      ),
+    );
+    await t.database.db.transaction((tx) => recordAudit(tx, system, { orgId: org, action: 'plain' }));
+    const { service } = auditLog(t.database);
+    expect(await service.internal.verifyChain(org)).toMatchObject({ ok: true, rows: 2 });
+  });
+
   it('keeps system events (no org) in a chain of their own', async () => {
     const { service } = auditLog(t.database);
     const before = await service.internal.verifyChain(null);

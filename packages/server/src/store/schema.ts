@@ -145,6 +145,8 @@ export const auditChainHeads = pgTable('audit_chain_heads', {
   chain: text('chain').primaryKey(),
   seq: bigint('seq', { mode: 'number' }).notNull(),
   hash: bytea('hash').notNull(),
+  prevHash: bytea('prev_hash'),
+  at: ts('at').notNull(),
   createdAt: ts('created_at').notNull().defaultNow(),
 });
 

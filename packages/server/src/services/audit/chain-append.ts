@@ -1,54 +1,63 @@
-import { sql } from 'drizzle-orm';
-import { PgTransaction } from 'drizzle-orm/pg-core';
+import { type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../store/db.js';
-import { type ChainedContent, GENESIS_HASH, hashChained } from './chain-encoding.js';
+import { type ChainedContent, ENCODING_END, encodeAround, GENESIS_HASH } from './chain-encoding.js';
 
 export type AppendRow = Omit<ChainedContent, 'createdAt'>;
-export type Appended = { seq: number; hash: Buffer; createdAt: Date };
+export type Appended = { seq: number; hash: Buffer };
 
 /** The audit_chain_heads key of a row's chain: its org, or '' for system events. */
 export function chainKey(orgId: string | null): string {
   return orgId ?? '';
 }
 
+// The time as the encoding writes it (Date#toISOString), from a timestamptz.
+const ISO_MS = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
+
 /**
- * Appends one row to its org's chain inside the caller's transaction.
+ * Appends one row to its org's chain inside the caller's transaction, in one statement.
  *
- * The upsert on the chain's head row takes that row's lock and hands out the next seq with the
- * previous row's hash. Another writer of the same org waits on it until this transaction ends:
- * if it commits, the waiter sees the new seq and hash (no fork); if it rolls back, the seq is
- * handed out again (no gap). Writers of other orgs touch other head rows and never wait.
- * Two round trips: the lock must be held before the hash can be computed.
+ * The upsert on the chain's head row takes that row's lock, hands out the next seq and computes
+ * the new row's hash from the previous one: Node encodes everything known beforehand (all but
+ * the previous hash and the time, chain-encoding.ts encodeAround) and PostgreSQL fills those two
+ * in and hashes, so the lock is taken and used in a single round trip. Another writer of the
+ * same org waits on the row until this transaction ends: if it commits, the waiter sees the new
+ * seq and hash (no fork); if it rolls back, the seq is handed out again (no gap). Writers of
+ * other orgs touch other head rows and never wait.
+ *
+ * The time is the statement's start, cut to milliseconds (the precision the encoding holds), and
+ * never earlier than the row before: times along a chain never run backwards.
  */
 export async function appendChained(tx: DbOrTx, row: AppendRow): Promise<Appended> {
-  // A few callers record reads outside any transaction: the lock must still span both statements.
-  if (!(tx instanceof PgTransaction)) return tx.transaction((inner) => appendChained(inner, row));
+  // One statement, so also atomic for the few callers that record reads outside a transaction.
   const chain = chainKey(row.orgId);
   // Stored as jsonb and hashed as read back: the round trip drops undefined fields and turns
   // dates into strings exactly as the verifier will see them.
   const dataJson = JSON.stringify(row.data ?? {});
-  // clock_timestamp, read under the lock: times never run backwards along a chain (as long as
-  // the database's clock does not), which the transaction-start now() would not promise. Whole
-  // milliseconds, the precision a Date (and so the encoding) holds.
-  const head = await tx.execute<{ seq: string; hash: Buffer; at_ms: string }>(sql`
-    INSERT INTO audit_chain_heads (chain, seq, hash) VALUES (${chain}, 1, ${GENESIS_HASH})
-    ON CONFLICT (chain) DO UPDATE SET seq = audit_chain_heads.seq + 1
-    RETURNING seq, hash, floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint AS at_ms`);
-  const h = head.rows[0]!;
-  const at = new Date(Number(h.at_ms));
-  const content: ChainedContent = { ...row, data: JSON.parse(dataJson), createdAt: at };
-  const hash = hashChained(content, h.hash);
-  const seq = Number(h.seq);
-  await tx.execute(sql`
-    WITH appended AS (
-      INSERT INTO audit_events (org_id, actor_type, actor_id, actor_label, action, target_type,
-        target_id, data, ip, request_id, created_at, seq, prev_hash, hash)
-      VALUES (${row.orgId}, ${row.actorType}, ${row.actorId}, ${row.actorLabel}, ${row.action},
-        ${row.targetType}, ${row.targetId}, ${dataJson}::jsonb, ${row.ip}, ${row.requestId},
-        ${at}, ${seq}, ${h.hash}, ${hash})
+  const { beforePrev, beforeTime } = encodeAround({ ...row, data: JSON.parse(dataJson) });
+  const t0 = sql.raw(`date_trunc('milliseconds', statement_timestamp())`);
+  const hashOf = (prevHex: SQL, at: SQL) =>
+    sql`sha256(convert_to(${beforePrev}::text || ${prevHex} || ${beforeTime}::text
+      || to_char(${at} AT TIME ZONE 'UTC', ${sql.raw(ISO_MS)}) || ${ENCODING_END}::text, 'UTF8'))`;
+  const res = await tx.execute<{ seq: string; hash: Buffer }>(sql`
+    WITH head AS (
+      INSERT INTO audit_chain_heads AS h (chain, seq, prev_hash, at, hash)
+      VALUES (${chain}, 1, ${GENESIS_HASH}, ${t0}, ${hashOf(sql`${GENESIS_HASH.toString('hex')}::text`, t0)})
+      ON CONFLICT (chain) DO UPDATE SET
+        seq = h.seq + 1,
+        prev_hash = h.hash,
+        at = greatest(${t0}, h.at),
+        hash = ${hashOf(sql`encode(h.hash, 'hex')`, sql`greatest(${t0}, h.at)`)}
+      RETURNING seq, prev_hash, at, hash
     )
-    UPDATE audit_chain_heads SET hash = ${hash} WHERE chain = ${chain}`);
-  return { seq, hash, createdAt: at };
+    INSERT INTO audit_events (org_id, actor_type, actor_id, actor_label, action, target_type,
+      target_id, data, ip, request_id, created_at, seq, prev_hash, hash)
+    SELECT ${row.orgId}, ${row.actorType}, ${row.actorId}, ${row.actorLabel}, ${row.action},
+      ${row.targetType}, ${row.targetId}, ${dataJson}::jsonb, ${row.ip}, ${row.requestId},
+      head.at, head.seq, head.prev_hash, head.hash
+    FROM head
+    RETURNING seq, hash`);
+  const r = res.rows[0]!;
+  return { seq: Number(r.seq), hash: r.hash };
 }
 
 let plainForBenchmark = false;

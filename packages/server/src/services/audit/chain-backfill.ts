@@ -43,6 +43,7 @@ async function chainOne(client: pg.PoolClient, orgId: string | null): Promise<nu
   let seq = Number(head.rows[0]!.seq);
   let prev = head.rows[0]!.hash;
   let done = 0;
+  let lastAt: Date | null = null;
   for (;;) {
     const rows = await client.query(
       `SELECT id, actor_type, actor_id, actor_label, ip, request_id, action, target_type, target_id,
@@ -76,6 +77,7 @@ async function chainOne(client: pg.PoolClient, orgId: string | null): Promise<nu
       prevs.push(prev);
       hashes.push(hash);
       prev = hash;
+      lastAt = r.created_at;
     }
     await client.query(
       `UPDATE audit_events e SET seq = u.seq, prev_hash = u.prev, hash = u.hash,
@@ -86,6 +88,10 @@ async function chainOne(client: pg.PoolClient, orgId: string | null): Promise<nu
     );
     done += rows.rows.length;
   }
-  await client.query('UPDATE audit_chain_heads SET seq = $2, hash = $3 WHERE chain = $1', [chain, seq, prev]);
+  // at: appends after these never take an earlier time.
+  await client.query(
+    'UPDATE audit_chain_heads SET seq = $2, hash = $3, at = greatest(at, coalesce($4, at)) WHERE chain = $1',
+    [chain, seq, prev, lastAt],
+  );
   return done;
 }

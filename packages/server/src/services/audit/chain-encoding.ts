@@ -43,20 +43,35 @@ export const GENESIS_HASH = Buffer.alloc(32);
  * per row. A property test checks the result equals canonicalize() of the whole object.
  */
 export function encodeChained(c: ChainedContent, prevHex: string): string {
+  const { beforePrev, beforeTime } = encodeAround(c);
+  return `${beforePrev}${prevHex}${beforeTime}${c.createdAt.toISOString()}${ENCODING_END}`;
+}
+
+/** What follows the time in every encoding. */
+export const ENCODING_END = '","v":1}';
+
+/**
+ * The encoding up to the previous hash, and from there up to the time: the two parts known
+ * before the chain is locked, so the append can have PostgreSQL finish and hash it under the
+ * lock in the same statement that takes it (chain-append.ts).
+ */
+export function encodeAround(c: Omit<ChainedContent, 'createdAt'>): {
+  beforePrev: string;
+  beforeTime: string;
+} {
   const target =
     c.targetType === null && c.targetId === null
       ? 'null'
       : `{"id":${str(c.targetId)},"type":${str(c.targetType)}}`;
-  return (
-    `{"action":${JSON.stringify(c.action)}` +
-    `,"actor":{"id":${str(c.actorId)},"ip":${str(c.ip)},"label":${str(c.actorLabel)},"requestId":${str(c.requestId)},"type":${JSON.stringify(c.actorType)}}` +
-    `,"data":${canonicalData(c.data)}` +
-    `,"org":${str(c.orgId)}` +
-    `,"prev":"${prevHex}"` +
-    `,"target":${target}` +
-    `,"time":"${c.createdAt.toISOString()}"` +
-    ',"v":1}'
-  );
+  return {
+    beforePrev:
+      `{"action":${JSON.stringify(c.action)}` +
+      `,"actor":{"id":${str(c.actorId)},"ip":${str(c.ip)},"label":${str(c.actorLabel)},"requestId":${str(c.requestId)},"type":${JSON.stringify(c.actorType)}}` +
+      `,"data":${canonicalData(c.data)}` +
+      `,"org":${str(c.orgId)}` +
+      ',"prev":"',
+    beforeTime: `","target":${target},"time":"`,
+  };
 }
 
 /** The row's hash: SHA-256 over the canonical encoding, which already names the previous hash. */

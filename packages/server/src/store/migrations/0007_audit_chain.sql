@@ -25,10 +25,13 @@ DROP INDEX audit_events_org_time;
 -- writers go on: no global lock, and the lock lasts until the change commits or rolls back, so a
 -- rolled-back change leaves no gap. chain is the org id, or '' for the system chain (org ids
 -- always start with `org_`).
+-- prev_hash and at are the last row's: the append reads them back from its upsert.
 CREATE TABLE audit_chain_heads (
   chain       text PRIMARY KEY,
   seq         bigint NOT NULL,
   hash        bytea NOT NULL,
+  prev_hash   bytea,
+  at          timestamptz NOT NULL DEFAULT '-infinity',
   created_at  timestamptz NOT NULL DEFAULT now()
 );
 

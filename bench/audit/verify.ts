@@ -54,7 +54,7 @@ for (let from = 0; from < total; from += batch) {
       c.ip,
       c.actorLabel,
     ];
-    row.forEach((v, k) => cols[k]!.push(v));
+    for (const [k, v] of row.entries()) cols[k]!.push(v);
     prev = hash;
   }
   await database.pool.query(

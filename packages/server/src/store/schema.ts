@@ -134,7 +134,7 @@ export const auditEvents = pgTable('audit_events', {
   ip: text('ip'),
   requestId: text('request_id'),
   createdAt: ts('created_at').notNull().defaultNow(),
-  // The hash chain (migration 0007): null only on rows written before it, until start-up chains them.
+  // The hash chain (migration 0009): null only on rows written before it, until start-up chains them.
   seq: bigint('seq', { mode: 'number' }),
   prevHash: bytea('prev_hash'),
   hash: bytea('hash'),

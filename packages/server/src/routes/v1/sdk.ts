@@ -101,7 +101,8 @@ export const sdkRoutes: RouteModule = (fastify, { services }) => {
   app.post(
     '/api/v1/orgs/:org/projects/:project/usage',
     {
-      config: { permission: 'api_keys:read' },
+      // Not api_keys:read: every viewer holds that, and usage reports write last-used.
+      config: { permission: 'logs:write' },
       schema: { params: ApiKeyProjectParams, body: UsageReportBody, response: { 202: UsageReportResult } },
     },
     async (req, reply) =>

@@ -15,7 +15,7 @@ import { openDatabase } from '../../packages/server/src/store/db.js';
 import { migrate } from '../../packages/server/src/store/migrate.js';
 
 const total = Number(process.env.BENCH_ROWS) || 1_000_000;
-const rounds = 3;
+const rounds = Number(process.env.BENCH_VERIFY_RUNS) || 3;
 const database = openDatabase(process.env.DATABASE_URL!, { max: 4 });
 await migrate(database.pool);
 const orgId = 'org_benchverify';

@@ -16,9 +16,12 @@ async function owner(opts: { scopes?: string[] } = {}) {
 }
 
 /** A few real changes in the owner's org, through the services that record them. */
+let changes = 0;
 async function someChanges(actor: Actor) {
+  // Key prefixes are unique on the server: one set per call.
+  changes++;
   for (const name of ['alpha', 'beta', 'gamma']) {
-    await t.app.services.projects.create(actor, { name, keyPrefix: `${name}_` });
+    await t.app.services.projects.create(actor, { name, keyPrefix: `${name}${changes}_` });
   }
 }
 

@@ -11,7 +11,9 @@ const OWNER = 'owner@example.com';
 const BOB = 'bob@example.com';
 const OWNER_PASSWORD = 'owner passphrase, long';
 const BOB_PASSWORD = 'bob picks a long passphrase';
-const masterKey = () => randomBytes(32).toString('base64');
+const key = () => randomBytes(32).toString('base64');
+/** What `latch server` requires: its master key and the audit checkpoints' signing key. */
+const productionKeys = () => ({ LATCH_MASTER_KEY: key(), LATCH_AUDIT_SIGNING_KEY: key() });
 
 /** The first owner of a fresh production server, through its one-time setup link. */
 async function setUpOwner(server: RunningServer): Promise<Browser> {
@@ -71,7 +73,7 @@ describe('an owner on `latch server` invites a second person by email', () => {
     server = await startServer({
       command: 'server',
       env: {
-        LATCH_MASTER_KEY: masterKey(),
+        ...productionKeys(),
         LATCH_SMTP_URL: smtp.url,
         LATCH_MAIL_FROM: 'Latchkey <latch@example.com>',
       },
@@ -163,7 +165,7 @@ describe('a server without a mail server', () => {
     drop = db.drop;
     server = await startServer({
       command: 'server',
-      env: { LATCH_MASTER_KEY: masterKey(), LATCH_DATABASE_URL: databaseUrl },
+      env: { ...productionKeys(), LATCH_DATABASE_URL: databaseUrl },
     });
   });
   afterAll(async () => {

@@ -1,5 +1,7 @@
 export * from './api-keys.js';
 export * from './common.js';
+export * from './endpoint.js';
+export * from './endpoints/index.js';
 export * from './errors.js';
 export * from './identity.js';
 export * from './keys.js';

@@ -1,4 +1,12 @@
-import { AppError, can, isPermission, type Permission } from '@latchkey/core';
+import {
+  AppError,
+  can,
+  type Endpoint,
+  endpointId,
+  isPermission,
+  type Permission,
+  type RoutePermission,
+} from '@latchkey/core';
 import type {
   FastifyContextConfig,
   FastifyInstance,
@@ -12,13 +20,10 @@ import { type Actor, type Principal, permissionDenied } from '../services/actor.
 import type { Services } from '../services/index.js';
 import type { Limiters } from './rate-limit.js';
 
-/**
- * What a route needs: a `resource:level` checked in the `:org` of its path, `self` (any valid
- * credential, acting on its own user-level data) or `public` (no credential at all).
- */
-export type RoutePermission = Permission | 'self' | 'public';
+export type { RoutePermission };
 
-export type RouteInfo = { method: string; url: string; permission: RoutePermission };
+/** A registered /api/v1 route; `id` names its entry of the contract table (`apiKeys.create`). */
+export type RouteInfo = { id: string; method: string; url: string; permission: RoutePermission };
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -34,15 +39,29 @@ declare module 'fastify' {
 const API_PREFIX = '/api/v1';
 
 /**
- * Collects the route table and refuses to start when an /api/v1 route forgets its permission,
- * so no route can be unguarded by omission.
+ * Collects the route table and refuses to start when an /api/v1 route is not an entry of the
+ * contract table (registered with `register`) or forgets its permission, so no route can be
+ * undocumented or unguarded by omission.
  */
 export function collectRouteTable(app: FastifyInstance): RouteInfo[] {
   const table: RouteInfo[] = [];
   app.addHook('onRoute', (route) => {
     if (!route.url.startsWith(API_PREFIX)) return;
-    const permission = (route.config as { permission?: RoutePermission } | undefined)?.permission;
+    const config = route.config as { permission?: RoutePermission; endpoint?: Endpoint } | undefined;
+    const permission = config?.permission;
     const methods = ([] as string[]).concat(route.method);
+    const endpoint = config?.endpoint;
+    const id = endpoint ? endpointId(endpoint) : undefined;
+    const matches =
+      endpoint !== undefined &&
+      endpoint.path === route.url &&
+      endpoint.permission === permission &&
+      methods.every((m) => m === endpoint.method || (m === 'HEAD' && endpoint.method === 'GET'));
+    if (!id || !matches) {
+      throw new Error(
+        `Route ${methods.join(',')} ${route.url} is not an entry of the contract table (packages/core/src/contract/endpoints): declare it there and register it with register().`,
+      );
+    }
     if (!permission || !(permission === 'self' || permission === 'public' || isPermission(permission))) {
       throw new Error(
         `Route ${methods.join(',')} ${route.url} declares no valid permission (config.permission).`,
@@ -51,7 +70,8 @@ export function collectRouteTable(app: FastifyInstance): RouteInfo[] {
     if (isPermission(permission) && !route.url.includes(':org')) {
       throw new Error(`Route ${route.url} needs ${permission} but has no :org parameter to check it in.`);
     }
-    for (const method of methods) if (method !== 'HEAD') table.push({ method, url: route.url, permission });
+    for (const method of methods)
+      if (method !== 'HEAD') table.push({ id, method, url: route.url, permission });
   });
   return table;
 }

@@ -9,3 +9,4 @@ export * from './projects.js';
 export * from './releases.js';
 export * from './sdk.js';
 export * from './secrets.js';
+export * from './client.js';

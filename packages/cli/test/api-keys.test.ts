@@ -1,10 +1,9 @@
-import { generateToken } from '@latchkey/core';
+import { ApiError, generateToken } from '@latchkey/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { run as create, parseMeta } from '../src/commands/api-keys/create.js';
 import { run as list } from '../src/commands/api-keys/list.js';
 import { run as revoke } from '../src/commands/api-keys/revoke.js';
 import { run as rotate } from '../src/commands/api-keys/rotate.js';
-import { ApiError } from '../src/lib/api.js';
 import { ConfigStore } from '../src/lib/config.js';
 import { toFailure } from '../src/lib/errors.js';
 import { type CliError, EXIT } from '../src/lib/exit.js';

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateToken } from '@latchkey/core';
+import { type EndpointEntry, endpointList, generateToken, isErrorBody, validateAnswer } from '@latchkey/core';
 import { createIo, type GlobalOptions, type Io, type IoDeps } from '../src/lib/io.js';
 
 /** What the fake saw: method, path, query, headers and the parsed body (JSON or form). */
@@ -18,14 +18,47 @@ export type Seen = {
 export type Reply = { status?: number; body?: unknown; headers?: Record<string, string> };
 export type Handler = (req: Seen) => Reply | Promise<Reply>;
 
+/** The table's entry for a request, preferring literal segments (`secrets/import` over `secrets/:name`). */
+function entryFor(method: string, path: string): EndpointEntry | undefined {
+  const params = (p: string) => (p.match(/:/g) ?? []).length;
+  return endpointList
+    .filter(({ endpoint: e }) => e.method === method)
+    .filter(({ endpoint: e }) => new RegExp(`^${e.path.replace(/:[A-Za-z]+/g, '[^/]+')}$`).test(path))
+    .sort((a, b) => params(a.endpoint.path) - params(b.endpoint.path))[0];
+}
+
+/**
+ * Why a scripted answer could not come from the real server: an /api/v1 route the contract table
+ * lacks, a success body off its schema, or an error code the endpoint does not declare.
+ */
+export function offContract(method: string, path: string, status: number, body: unknown): string | null {
+  if (!path.startsWith('/api/v1/')) return null;
+  const entry = entryFor(method, path);
+  if (!entry) return `${method} ${path} is not in the contract table`;
+  if (status >= 200 && status < 300) {
+    try {
+      validateAnswer(entry.endpoint, status, body);
+      return null;
+    } catch (err) {
+      return (err as Error).message;
+    }
+  }
+  if (!isErrorBody(body)) return `${entry.id} answered ${status} without the error shape`;
+  const codes: readonly string[] = entry.endpoint.allErrors;
+  return codes.includes(body.error.code) ? null : `${entry.id} does not answer ${body.error.code}`;
+}
+
 /**
  * A stand-in for the Latchkey server, for CLI unit tests only: it answers what each test scripts
- * and records what the CLI sent. The real server is exercised by test/e2e.
+ * and records what the CLI sent. Every scripted /api/v1 answer is checked against the contract
+ * table, so a fake cannot drift from the real server; close() fails the test when one did. The
+ * real server is exercised by test/e2e.
  */
 export async function startFakeApi(
   handler: Handler,
 ): Promise<{ url: string; seen: Seen[]; close(): Promise<void> }> {
   const seen: Seen[] = [];
+  const violations: string[] = [];
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -42,7 +75,15 @@ export async function startFakeApi(
         form: type.includes('x-www-form-urlencoded') ? new URLSearchParams(text) : undefined,
       };
       seen.push(rec);
-      const reply = await handler(rec);
+      let reply = await handler(rec);
+      const wrong = offContract(rec.method, rec.path, reply.status ?? 200, reply.body);
+      if (wrong) {
+        violations.push(wrong);
+        reply = {
+          status: 500,
+          body: { error: { code: 'INTERNAL', message: `off-contract fake: ${wrong}` } },
+        };
+      }
       res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...reply.headers });
       res.end(reply.body === undefined ? '' : JSON.stringify(reply.body));
     });
@@ -52,11 +93,13 @@ export async function startFakeApi(
   return {
     url: `http://127.0.0.1:${port}`,
     seen,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+      if (violations.length) throw new Error(`The fake answered off-contract:\n${violations.join('\n')}`);
+    },
   };
 }
 

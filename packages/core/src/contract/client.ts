@@ -33,7 +33,8 @@ export type CallOutput<D extends EndpointDef> = {
   [S in keyof D['response']]: D['response'][S] extends Schema ? z.output<D['response'][S]> : never;
 }[keyof D['response']];
 
-type Args<D extends EndpointDef> =
+/** A call's arguments: the input may be left out when every part of it is optional. */
+export type CallArgs<D extends EndpointDef> =
   object extends CallInput<D> ? [input?: CallInput<D>] : [input: CallInput<D>];
 
 /**
@@ -79,6 +80,8 @@ export type ClientOptions = {
   timeoutMs?: number;
   /** Check every answer against the endpoint's response schema (tests, fakes). */
   validateResponses?: boolean;
+  /** Thrown instead of sending a request that needs a credential when there is no token. */
+  onMissingToken?: () => Error;
 };
 
 type Paged<T = unknown> = { items: T[]; nextCursor: string | null };
@@ -130,6 +133,7 @@ export function createClient(opts: ClientOptions) {
     def: D,
     input: CallInput<D> | undefined,
   ): Promise<CallOutput<D>> {
+    if (!opts.token && def.permission !== 'public' && opts.onMissingToken) throw opts.onMissingToken();
     const target = url(def, input);
     const body = (input as { body?: unknown } | undefined)?.body;
     const headers: Record<string, string> = { accept: 'application/json' };
@@ -201,11 +205,11 @@ export function createClient(opts: ClientOptions) {
     /** The full URL of a call, e.g. for a stream the caller opens itself. */
     url,
     /** One request; an error answer throws an `ApiError` with one of the endpoint's codes. */
-    call<D extends EndpointDef>(def: D, ...[input]: Args<D>): Promise<CallOutput<D>> {
+    call<D extends EndpointDef>(def: D, ...[input]: CallArgs<D>): Promise<CallOutput<D>> {
       return send(def, input);
     },
     /** Like `call`, but the error is a value: `if (!r.ok && r.error.code === 'NOT_FOUND')` narrows. */
-    async attempt<D extends EndpointDef>(def: D, ...[input]: Args<D>): Promise<CallResult<D>> {
+    async attempt<D extends EndpointDef>(def: D, ...[input]: CallArgs<D>): Promise<CallResult<D>> {
       try {
         return { ok: true, data: await send(def, input) };
       } catch (err) {
@@ -214,7 +218,7 @@ export function createClient(opts: ClientOptions) {
       }
     },
     /** Every page of a paged endpoint, following `nextCursor`. */
-    async *pages<D extends EndpointDef>(def: D, ...[input]: Args<D>): AsyncGenerator<CallOutput<D>> {
+    async *pages<D extends EndpointDef>(def: D, ...[input]: CallArgs<D>): AsyncGenerator<CallOutput<D>> {
       const i = (input ?? {}) as { query?: Record<string, unknown> };
       let cursor: string | null = null;
       do {
@@ -225,9 +229,9 @@ export function createClient(opts: ClientOptions) {
       } while (cursor);
     },
     /** All items of a paged endpoint. */
-    async all<D extends EndpointDef>(def: D, ...[input]: Args<D>): Promise<Item<D>[]> {
+    async all<D extends EndpointDef>(def: D, ...[input]: CallArgs<D>): Promise<Item<D>[]> {
       const items: Item<D>[] = [];
-      for await (const page of client.pages(def, ...([input] as Args<D>)))
+      for await (const page of client.pages(def, ...([input] as CallArgs<D>)))
         items.push(...(page as Paged<Item<D>>).items);
       return items;
     },

@@ -1,4 +1,5 @@
 export * from './api-keys.js';
+export * from './client.js';
 export * from './common.js';
 export * from './endpoint.js';
 export * from './endpoints/index.js';
@@ -9,4 +10,3 @@ export * from './projects.js';
 export * from './releases.js';
 export * from './sdk.js';
 export * from './secrets.js';
-export * from './client.js';

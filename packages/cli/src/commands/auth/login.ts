@@ -1,10 +1,10 @@
 import { hostname } from 'node:os';
 import { parseToken, TOKEN_PREFIXES } from '@latchkey/core';
-import type { TokenGrant } from '../../lib/api.js';
 import { openBrowser } from '../../lib/auth/browser.js';
 import { chooseFlow } from '../../lib/auth/choose.js';
 import { deviceSignIn } from '../../lib/auth/device.js';
 import { loopbackSignIn } from '../../lib/auth/loopback.js';
+import type { TokenGrant } from '../../lib/auth/oauth.js';
 import { signedInLine, storeSignIn } from '../../lib/auth/session.js';
 import { DEFAULT_API_URL } from '../../lib/config.js';
 import { CliError, EXIT, usageError } from '../../lib/exit.js';

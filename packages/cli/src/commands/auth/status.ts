@@ -1,5 +1,5 @@
-import { maskToken } from '@latchkey/core';
-import { NotSignedInError } from '../../lib/api.js';
+import { endpoints, maskToken } from '@latchkey/core';
+import { NotSignedInError } from '../../lib/client.js';
 import { day, keyValues, relative } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 
@@ -14,7 +14,7 @@ export async function run(_opts: Record<string, never>, io: Io): Promise<void> {
   const { context, config } = io;
   if (!context.token) throw new NotSignedInError(context.apiUrl);
   // Validates the token: a 401 becomes exit 4 with the reason, via the one error mapping.
-  const me = await io.api.me();
+  const me = await io.api.call(endpoints.me.get);
   const source = context.tokenSource === 'env' ? 'LATCH_TOKEN' : config.path;
   const activeOrg = me.org ?? config.data.activeOrg ?? null;
   const status = {

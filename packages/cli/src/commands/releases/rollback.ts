@@ -1,3 +1,4 @@
+import { type Deployed, endpoints } from '@latchkey/core';
 import { usageError } from '../../lib/exit.js';
 import type { Io } from '../../lib/io.js';
 import { requireProject } from '../../lib/project.js';
@@ -17,9 +18,11 @@ export async function run(
   const label = to.toLowerCase().startsWith('v') ? to.toLowerCase() : `v${to}`;
   await io.confirm(`Roll ${sel.project}/${env} back to ${label}'s secrets and manifest (as a new release)?`);
   const spinner = io.spinner(`Rolling ${sel.project}/${env} back to ${label}…`);
-  let made: Awaited<ReturnType<typeof io.api.releases.rollback>>;
+  let made: Deployed;
   try {
-    made = await io.api.releases.rollback(sel.org.ref, sel.project, env, label);
+    made = await io.api.call(endpoints.releases.rollback, {
+      params: { org: sel.org.ref, project: sel.project, env, release: label },
+    });
   } finally {
     spinner.stop();
   }

@@ -37,7 +37,7 @@ export {
  * The endpoint table: every `/api/v1` route, by group. The server registers exactly these,
  * OpenAPI describes exactly these, and the client calls them (`client.call(apiKeys.create, …)`).
  */
-export const api = {
+export const endpoints = {
   me,
   orgs,
   pats,
@@ -59,7 +59,7 @@ export type EndpointEntry = { id: string; endpoint: Endpoint };
 
 /** The table as a list, each entry named `group.name` (OpenAPI's operationId). */
 export const endpointList: readonly EndpointEntry[] = Object.freeze(
-  Object.entries(api).flatMap(([group, entries]) =>
+  Object.entries(endpoints).flatMap(([group, entries]) =>
     Object.entries(entries as Record<string, Endpoint>).map(([name, endpoint]) => ({
       id: `${group}.${name}`,
       endpoint,

@@ -3,7 +3,8 @@
  * the Latchkey SDK (cached, revocations pushed by the server).
  *
  *   LATCH_API_URL   the Latchkey server (default http://127.0.0.1:7420)
- *   LATCH_TOKEN     a platform key with api_keys:read: `latch keys create tasks-api -s api_keys:read`
+ *   LATCH_TOKEN     a platform key with api_keys:read (verify) and logs:write (usage reports):
+ *                  `latch keys create tasks-api -s api_keys:read,logs:write`
  *   LATCH_ENV       the environment this app serves (default production)
  *   LATCH_ORG       org name or id (optional: a platform key knows its org)
  *   PORT, HOST      where to listen (default 127.0.0.1:3000; PORT=0 picks a free port)
@@ -17,7 +18,7 @@ import manifest from './latch.config.js';
 const env = process.env;
 if (!env.LATCH_TOKEN) {
   console.error(
-    'Set LATCH_TOKEN to a platform key with api_keys:read (latch keys create tasks-api -s api_keys:read).',
+    'Set LATCH_TOKEN to a platform key with api_keys:read and logs:write (latch keys create tasks-api -s api_keys:read,logs:write).',
   );
   process.exit(1);
 }

@@ -68,7 +68,9 @@ beforeAll(async () => {
     'production',
   ]);
   expect(pushed.code, pushed.stderr).toBe(0);
-  const key = await latch(['keys', 'create', 'tasks-api', '-s', 'api_keys:read'], { configDir: owner.path });
+  const key = await latch(['keys', 'create', 'tasks-api', '-s', 'api_keys:read,logs:write'], {
+    configDir: owner.path,
+  });
   expect(key.code, key.stderr).toBe(0);
   appToken = key.stdout.trim();
   app = await startApp({ LATCH_OFFLINE_GRACE_MS: '60000' });

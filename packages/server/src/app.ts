@@ -11,6 +11,7 @@ import {
 } from 'fastify-type-provider-zod';
 import { type Clock, systemClock } from './clock.js';
 import type { ServerConfig } from './config.js';
+import { clientErrorHandler, MAX_HEADER_BYTES, registerHsts } from './http/client-errors.js';
 import { registerErrorHandling } from './http/errors.js';
 import { completeDocument } from './http/openapi.js';
 import { createLimiters, type Limiters } from './http/rate-limit.js';
@@ -54,8 +55,11 @@ const nextRequestId = () => `req_${processTag}${(++requestCount).toString(36)}`;
 export async function buildApp(deps: AppDeps): Promise<App> {
   const { config, database } = deps;
   const clock = deps.clock ?? systemClock;
+  const https = config.publicUrl.startsWith('https://');
   const app = Fastify({
     logger: deps.logger ?? false,
+    http: { maxHeaderSize: MAX_HEADER_BYTES },
+    clientErrorHandler: clientErrorHandler({ requestId: nextRequestId, hsts: https }),
     bodyLimit: config.bodyLimitBytes,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
@@ -72,6 +76,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   // Cross-node cache invalidation (LISTEN/NOTIFY); listens once the app is ready, stops on close.
   const bus = createEventBus(database.pool, app.log);
   const services = createServices({ db: database.db, clock, config, bus });
+  // Refuses to build an app that would hand out DATABASE_URLs able to reach other databases.
+  await services.appDatabases?.ensureIsolation();
   app.addHook('onReady', () => bus.start());
   app.addHook('onClose', async () => {
     await services.apiKeys.close();
@@ -81,6 +87,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const routeTable = collectRouteTable(app);
 
   registerErrorHandling(app, limiters);
+  if (https) registerHsts(app);
   await app.register(formbody, { bodyLimit: config.bodyLimitBytes });
   await app.register(swagger, {
     openapi: {

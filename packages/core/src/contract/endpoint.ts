@@ -53,8 +53,11 @@ export const BODY_ERRORS = [
   'UNSUPPORTED_MEDIA_TYPE',
   'PAYLOAD_TOO_LARGE',
 ] as const satisfies readonly ErrorCode[];
-/** Every request, whatever the route. */
+/** Every request, whatever the route (the first three from Node's HTTP parser, before routing). */
 export const ANY_ERRORS = [
+  'URI_TOO_LONG',
+  'HEADERS_TOO_LARGE',
+  'REQUEST_TIMEOUT',
   'RATE_LIMITED',
   'DATABASE_UNAVAILABLE',
   'SERVICE_UNAVAILABLE',

@@ -39,7 +39,10 @@ const MAX_LEVEL: Record<Resource, Level> = {
   webhooks: 'manage',
   effects: 'manage',
   audit: 'read',
-  logs: 'read',
+  // logs:write is what an app's own credential needs to report its usage (verifications, which
+  // feed last-used and the environment's logs): writing bookkeeping, so not a viewer's api_keys:read,
+  // and far narrower than api_keys:write, which would let the app mint and revoke keys.
+  logs: 'write',
 };
 
 const rank = (level: Level) => LEVELS.indexOf(level);
@@ -61,6 +64,7 @@ const DEVELOPER_WRITES: Resource[] = [
   'platform_keys',
   'webhooks',
   'effects',
+  'logs',
 ];
 
 export const ROLE_PERMISSIONS: Readonly<Record<Role, PermissionSet>> = Object.freeze({

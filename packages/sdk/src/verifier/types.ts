@@ -5,7 +5,7 @@ import type { UsageEvent, UsageOptions } from './usage.js';
 export type VerifierOptions = {
   /** The Latchkey server, e.g. https://latch.example.com. */
   apiUrl: string;
-  /** A platform key or service-account key with api_keys:read in the project's org. */
+  /** A platform key or service-account key with api_keys:read (and logs:write, for usage reports) in the project's org. */
   token: string;
   /** Project name or id. */
   project: string;

@@ -171,7 +171,7 @@ describe('POST /api/v1/verify', () => {
     const orgId = teamRes.json().id as string;
     const viewer = await addMember(t, p.owner.token, orgId, 'viewer');
     const actor = await actorIn(t, p.owner, orgId);
-    const project = await t.app.services.projects.create(actor, { name: 'team' });
+    const project = await t.app.services.projects.create(actor, { name: 'team', keyPrefix: 'verifyteam_' });
     await t.app.services.environments.create(actor, project.id, { name: 'production' });
     await t.app.services.manifests.push(actor, project.id, 'production', { ...MANIFEST, project: 'team' });
     const created = await call(t, p.owner.token, 'POST', `/api/v1/orgs/${orgId}/projects/team/api-keys`, {

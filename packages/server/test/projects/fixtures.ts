@@ -9,10 +9,17 @@ export const envsUrl = (org: string, project: string) => `${projectsUrl(org)}/${
 export const manifestUrl = (org: string, project: string, env: string) =>
   `${envsUrl(org, project)}/${env}/manifest`;
 
-/** A shared org owned by `owner` with one project (and the named environments) made through the API. */
+let prefixes = 0;
+
+/**
+ * A shared org owned by `owner` with one project (and the named environments) made through the API.
+ * Many orgs of one test database reuse a project name, so each gets its own key prefix (they are
+ * unique per server).
+ */
 export async function orgWithProject(t: TestApp, owner: SignedUp, project = 'acme', envs: string[] = []) {
   const org = await createOrg(t, owner);
-  const created = await call(t, owner.token, 'POST', projectsUrl(org.id), { name: project });
+  const keyPrefix = `${project.replace(/[^a-z0-9]/g, '').slice(0, 10)}${++prefixes}_`;
+  const created = await call(t, owner.token, 'POST', projectsUrl(org.id), { name: project, keyPrefix });
   expect(created.statusCode, created.body).toBe(201);
   for (const name of envs) {
     const env = await call(t, owner.token, 'POST', envsUrl(org.id, project), { name });

@@ -40,6 +40,54 @@ describe('projects', () => {
     expect(b.json().error.message).toContain('reserved');
   });
 
+  it('key prefixes are unique per server: another org gets 409 with a --prefix hint, even in a race', async () => {
+    const first = await t.signUp();
+    const org = await createOrg(t, first);
+    expect((await call(t, first.token, 'POST', projectsUrl(org.id), { name: 'rocket' })).statusCode).toBe(
+      201,
+    );
+
+    const other = await t.signUp();
+    const theirs = await createOrg(t, other);
+    // Derived from the name, or given in any case, with or without the underscore: all rocket_.
+    for (const body of [
+      { name: 'rocket' },
+      { name: 'web', keyPrefix: 'ROCKET' },
+      { name: 'api', keyPrefix: 'rocket_' },
+    ]) {
+      const res = await call(t, other.token, 'POST', projectsUrl(theirs.id), body);
+      expect(res.statusCode, JSON.stringify(body)).toBe(409);
+      expect(res.json().error).toMatchObject({
+        code: 'CONFLICT',
+        message: expect.stringContaining('rocket_ is already used on this server'),
+        hint: expect.stringContaining('--prefix'),
+      });
+      // Which org holds it is not said.
+      expect(res.body).not.toContain(org.name);
+    }
+    const renamed = await call(t, other.token, 'POST', projectsUrl(theirs.id), {
+      name: 'rocket',
+      keyPrefix: 'rocket2',
+    });
+    expect(renamed.statusCode, renamed.body).toBe(201);
+
+    // Concurrent creations in different orgs: the unique index lets exactly one through.
+    const racers = await Promise.all(
+      Array.from({ length: 6 }, async () => {
+        const who = await t.signUp();
+        return { who, org: await createOrg(t, who) };
+      }),
+    );
+    const answers = await Promise.all(
+      racers.map((r, i) =>
+        call(t, r.who.token, 'POST', projectsUrl(r.org.id), { name: `race${i}`, keyPrefix: 'race' }),
+      ),
+    );
+    expect(answers.map((a) => a.statusCode).sort()).toEqual([201, 409, 409, 409, 409, 409]);
+    for (const a of answers.filter((x) => x.statusCode === 409))
+      expect(a.json().error.hint).toContain('--prefix');
+  });
+
   it('refuses bad names with the rule, and duplicate names in any case with 409', async () => {
     const owner = await t.signUp();
     const { org } = await orgWithProject(t, owner, 'acme');

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeProject, type ProjectFixture } from '../api-keys/fixtures.js';
 import { useTestApp } from '../helpers/app.js';
+import { createKey } from '../keys/fixtures.js';
+import { addMember } from '../members/fixtures.js';
 
 const t = useTestApp();
 let url: string;
@@ -165,6 +167,47 @@ describe('POST …/projects/:project/usage', () => {
       payload: { items: [item(key.id)] },
     });
     expect(again.json().lastUsedUpdated).toBe(0);
+  });
+
+  it('needs logs:write: a viewer, or a key with only api_keys:read, changes no lastUsedAt', async () => {
+    const key = await p.createKey();
+    const report = (token: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: `${p.base}/usage`,
+        headers: t.auth(token),
+        payload: {
+          items: [
+            {
+              keyId: key.id,
+              route: 'GET /v1/projects',
+              outcome: 'VALID',
+              count: 1,
+              latencyMsTotal: 1,
+              latencyMsMax: 1,
+              lastAt: t.clock.now().toISOString(),
+            },
+          ],
+        },
+      });
+    const lastUsed = async () =>
+      (await t.app.inject({ method: 'GET', url: `${p.base}/api-keys`, headers: t.auth(p.owner.token) }))
+        .json()
+        .items.find((k: { id: string }) => k.id === key.id).lastUsedAt;
+
+    const viewer = await addMember(t, p.owner.token, p.orgId, 'viewer');
+    const readOnly = await createKey(t, p.owner.token, p.orgId, { scopes: ['api_keys:read'] });
+    for (const token of [viewer.token, readOnly.token]) {
+      const denied = await report(token);
+      expect(denied.statusCode, denied.body).toBe(403);
+      expect(denied.json().error.message).toContain('logs:write');
+    }
+    expect(await lastUsed()).toBeNull();
+
+    // What the README tells the app to run with: verification plus usage reports, nothing more.
+    const app = await createKey(t, p.owner.token, p.orgId, { scopes: ['api_keys:read', 'logs:write'] });
+    expect((await report(app.token)).statusCode).toBe(202);
+    expect(await lastUsed()).not.toBeNull();
   });
 
   it('refuses unknown fields', async () => {

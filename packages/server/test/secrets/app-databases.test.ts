@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { databaseNames } from '../../src/services/app-databases/app-databases.service.js';
-import { useTestApp } from '../helpers/app.js';
+import { createTestApp, useTestApp } from '../helpers/app.js';
 import { auditRows, call, envsUrl, secretsSetup } from './fixtures.js';
 
 const adminUrl = inject('adminUrl');
@@ -97,6 +97,78 @@ describe('per-environment databases (LATCH_APP_DATABASE_URL)', () => {
     });
     expect((await s.released('preview')).json().values.DATABASE_URL).toMatch(/^postgres(ql)?:\/\/latch_app_/);
     expect(JSON.stringify(await auditRows(t, s.org.id))).not.toContain(new URL(prodUrl.value).password);
+  });
+
+  it("an environment's DATABASE_URL reaches no other database, so it can neither hear nor forge Latchkey's events", async () => {
+    const owner = await t.signUp();
+    const s = await secretsSetup(t, owner, ['production']);
+    const url = (await call(t, owner.token, 'GET', `${s.url('production')}/DATABASE_URL`)).json()
+      .value as string;
+
+    // What an SDK stream would hear: Latchkey's own listener on the platform database.
+    const listener = await connect(t.database.pool.options.connectionString!);
+    const heard: string[] = [];
+    listener.on('notification', (n) => heard.push(String(n.payload)));
+    await listener.query('LISTEN latch_events');
+
+    const platform = new URL(t.database.pool.options.connectionString!).pathname.slice(1);
+    for (const database of [platform, 'postgres', 'template1']) {
+      const elsewhere = new URL(url);
+      elsewhere.pathname = `/${database}`;
+      const result = await connect(elsewhere.toString()).then(
+        async (c) => {
+          // Without the fix this succeeds: a forged revocation reaches every SDK stream of the server.
+          await c
+            .query(`SELECT pg_notify('latch_events', '{"kind":"sdk.key","change":"revoked","hashes":[]}')`)
+            .catch(() => {});
+          await c.end();
+          return null;
+        },
+        (err: Error & { code?: string }) => err,
+      );
+      expect(result?.code, database).toBe('42501');
+      expect(result?.message).toMatch(/permission denied for database/);
+    }
+    await listener.query('SELECT 1'); // a round trip: anything sent before it has been delivered
+    expect(heard).toEqual([]);
+    await listener.end();
+
+    // Its own database still works, and Latchkey's own role still reaches the platform database.
+    const own = await connect(url);
+    expect((await own.query('SELECT 1 AS one')).rows[0].one).toBe(1);
+    await own.end();
+    const rows = await t.database.db.execute(
+      sql`SELECT datname FROM pg_database WHERE datname IN ('postgres', 'template1', current_database()) AND has_database_privilege('public', datname, 'CONNECT')`,
+    );
+    expect(rows.rows).toEqual([]);
+  });
+
+  it('refuses to run app databases where a database stays open to PUBLIC and its role cannot close it', async () => {
+    const tag = `iso_${Date.now().toString(36)}`;
+    const admin = await connect(adminUrl);
+    await admin.query(`CREATE ROLE ${tag} LOGIN CREATEDB CREATEROLE PASSWORD 'not-a-secret'`);
+    await admin.query(`CREATE DATABASE ${tag}`); // owned by the superuser, open to PUBLIC
+    try {
+      const limited = new URL(adminUrl);
+      limited.username = tag;
+      limited.password = 'not-a-secret';
+      limited.pathname = `/${tag}`;
+      const err = await createTestApp(t.database, { appDatabaseUrl: limited.toString() }).then(
+        async (a) => {
+          await a.app.close();
+          return null;
+        },
+        (e: unknown) => e as Error & { code?: string; hint?: string },
+      );
+      expect(err?.code).toBe('SERVICE_UNAVAILABLE');
+      expect(err?.message).toContain(`could connect to ${tag}`);
+      expect(err?.hint).toContain(`REVOKE CONNECT, TEMPORARY ON DATABASE "${tag}" FROM PUBLIC`);
+      expect(err?.hint).toContain('cluster of its own');
+    } finally {
+      await admin.query(`DROP DATABASE IF EXISTS ${tag} WITH (FORCE)`);
+      await admin.query(`DROP ROLE IF EXISTS ${tag}`);
+      await admin.end();
+    }
   });
 
   it('env delete drops the database and its role, closing open connections', async () => {

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readSettings } from '../../src/runtime/settings.js';
 import { startLatchkey } from '../../src/runtime/start.js';
 import { StartupError } from '../../src/runtime/startup-error.js';
+import { masterKeyCheck, masterKeyId } from '../../src/services/secrets/crypto.js';
 import {
   MasterKeyMismatch,
   rotateMasterKey,
@@ -131,5 +132,54 @@ describe('the master key', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the master-key rotation audit entry', () => {
+  const a = useTestApp();
+
+  it('is written by the system actor in the re-wrap transaction and holds no key material', async () => {
+    const owner = await a.signUp();
+    const s = await secretsSetup(a, owner, ['production', 'staging']);
+    await s.set('ONE', 'v1');
+    await s.set('TWO', 'v2', owner.token, 'staging');
+    const oldKey = a.config.masterKey!;
+    const newKey = randomBytes(32);
+    const audit = async () =>
+      (
+        await a.database.db.execute(
+          sql`SELECT * FROM audit_events WHERE action = 'master_key.rotated' ORDER BY id`,
+        )
+      ).rows;
+
+    // A failed rotation (wrong current key) rolls back, and its audit entry with it.
+    await expect(rotateMasterKey(a.database.db, randomBytes(32), newKey)).rejects.toBeInstanceOf(
+      MasterKeyMismatch,
+    );
+    expect(await audit()).toEqual([]);
+
+    const wrappedBefore = (await a.database.db.execute(sql`SELECT wrapped_key FROM environment_keys`)).rows;
+    await rotateMasterKey(a.database.db, oldKey, newKey);
+    const rows = await audit();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      org_id: null,
+      actor_type: 'system',
+      actor_id: null,
+      data: { rewrapped: 2, fromKeyId: masterKeyId(oldKey), toKeyId: masterKeyId(newKey) },
+    });
+    const wrappedAfter = (await a.database.db.execute(sql`SELECT wrapped_key FROM environment_keys`)).rows;
+    const stored = JSON.stringify(rows[0]);
+    const material = [oldKey, newKey].flatMap((k) => [
+      k.toString('base64'),
+      k.toString('base64url'),
+      k.toString('hex'),
+      masterKeyCheck(k),
+    ]);
+    for (const r of [...wrappedBefore, ...wrappedAfter]) {
+      const w = r.wrapped_key as Buffer | string;
+      material.push(Buffer.isBuffer(w) ? w.toString('base64') : String(w));
+    }
+    for (const m of material) expect(stored).not.toContain(m);
   });
 });

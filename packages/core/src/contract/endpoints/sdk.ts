@@ -21,7 +21,8 @@ export const sdk = {
     method: 'POST',
     path: '/api/v1/orgs/:org/projects/:project/usage',
     summary: 'Report usage counts (SDKs send these in batches)',
-    permission: 'api_keys:read',
+    // Not api_keys:read: every viewer holds that, and usage reports write last-used.
+    permission: 'logs:write',
     params: ApiKeyProjectParams,
     body: UsageReportBody,
     response: { 202: UsageReportResult },

@@ -9,6 +9,7 @@ import type { EnvironmentRow } from '../projects/environments.service.js';
 import type { ProjectRow } from '../projects/projects.service.js';
 import type { SecretsService } from '../secrets/secrets.service.js';
 import { placeOf } from '../secrets/shared.js';
+import { ensureClusterIsolation } from './isolation.js';
 import { scramVerifier } from './scram.js';
 
 export const DATABASE_URL = 'DATABASE_URL';
@@ -66,6 +67,9 @@ export function createAppDatabasesService({
   secrets: Pick<SecretsService, 'writeManaged'>;
 }) {
   return {
+    /** At start-up, before anything is provisioned: see isolation.ts. Throws when it cannot be ensured. */
+    ensureIsolation: () => ensureClusterIsolation(db, adminUrl),
+
     /** Runs in the environment's creating transaction; undoes what it made if anything fails. */
     async provision(tx: Tx, actor: Actor, project: ProjectRow, env: EnvironmentRow): Promise<void> {
       const { database, role } = databaseNames(env.id);

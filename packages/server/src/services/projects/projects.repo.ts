@@ -20,6 +20,16 @@ export async function findByRef(db: DbOrTx, orgId: string, ref: string): Promise
   return row ?? null;
 }
 
+/** Across every org: prefixes are unique per server. */
+export async function prefixTaken(db: DbOrTx, keyPrefix: string): Promise<boolean> {
+  const [row] = await db
+    .select({ id: projects.id })
+    .from(projects)
+    .where(eq(projects.keyPrefix, keyPrefix))
+    .limit(1);
+  return Boolean(row);
+}
+
 export async function nameTaken(db: DbOrTx, orgId: string, name: string): Promise<boolean> {
   const [row] = await db
     .select({ id: projects.id })

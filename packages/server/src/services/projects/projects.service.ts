@@ -30,6 +30,12 @@ export function isUniqueViolation(err: unknown): boolean {
   return e?.code === '23505' || e?.cause?.code === '23505';
 }
 
+/** The unique index a violation hit (drizzle wraps the driver error, as above). */
+function violatedConstraint(err: unknown): string | undefined {
+  const e = err as { constraint?: string; cause?: { constraint?: string } } | null;
+  return e?.constraint ?? e?.cause?.constraint;
+}
+
 export function invalidInput(field: string, message: string, hint: string): AppError {
   return new AppError('INVALID_INPUT', `${field}: ${message}.`, {
     hint,
@@ -50,6 +56,16 @@ export function toProject(row: ProjectRow, environments: string[]): Project {
 function projectExists(name: string, org: OrgContext): AppError {
   return new AppError('CONFLICT', `A project named ${name} already exists in ${org.name}.`, {
     hint: `Pick another name, or run \`latch link ${name}\` to use the existing one.`,
+  });
+}
+
+/**
+ * Prefixes are unique server-wide (migration 0007): scanners route a leaked key by its prefix. The
+ * message does not say which org holds it, so this reveals no more than that the prefix is taken.
+ */
+function prefixTaken(keyPrefix: string): AppError {
+  return new AppError('CONFLICT', `The key prefix ${keyPrefix} is already used on this server.`, {
+    hint: `Key prefixes are unique per server, so a leaked key leads to one project. Pick another with \`latch projects create <name> --prefix <prefix>\`, e.g. --prefix ${keyPrefix.slice(0, -1).slice(0, 14)}2.`,
   });
 }
 
@@ -86,6 +102,7 @@ export function createProjectsService({ db, clock }: { db: Db; clock: Clock }) {
       try {
         return await db.transaction(async (tx) => {
           if (await repo.nameTaken(tx, org.id, name)) throw projectExists(name, org);
+          if (await repo.prefixTaken(tx, keyPrefix)) throw prefixTaken(keyPrefix);
           const row = await repo.insert(tx, {
             id: newId('prj'),
             orgId: org.id,
@@ -103,8 +120,11 @@ export function createProjectsService({ db, clock }: { db: Db; clock: Clock }) {
           return toProject(row, []);
         });
       } catch (err) {
-        // Two creations of one name at once: the unique index decides, with the same answer.
-        if (isUniqueViolation(err)) throw projectExists(name, org);
+        // Two creations of one name or prefix at once: the unique index decides, with the same answer.
+        if (isUniqueViolation(err))
+          throw violatedConstraint(err) === 'projects_key_prefix'
+            ? prefixTaken(keyPrefix)
+            : projectExists(name, org);
         throw err;
       }
     },

@@ -24,7 +24,7 @@ export function createUsageService({ db, clock, projects }: Deps) {
 
   return {
     async report(actor: Actor, projectRef: string, items: UsageItem[]): Promise<UsageReportResult> {
-      requirePermission(actor, 'api_keys:read');
+      requirePermission(actor, 'logs:write');
       const project = await projects.resolve(actor, projectRef);
       const now = clock.now().getTime();
       const latest = new Map<string, number>();

@@ -1,7 +1,8 @@
 import { eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../store/db.js';
 import { environmentKeys, serverMeta } from '../../store/schema.js';
-import { masterKeyCheck, sameCheck, unwrapDataKey, wrapDataKey } from './crypto.js';
+import { recordAudit } from '../audit/audit.service.js';
+import { masterKeyCheck, masterKeyId, sameCheck, unwrapDataKey, wrapDataKey } from './crypto.js';
 
 export const MASTER_KEY_CHECK = 'master_key_check';
 
@@ -87,6 +88,17 @@ export async function rotateMasterKey(
       .insert(serverMeta)
       .values({ key: MASTER_KEY_CHECK, value: masterKeyCheck(newKey), updatedAt: now })
       .onConflictDoUpdate({ target: serverMeta.key, set: { value: masterKeyCheck(newKey), updatedAt: now } });
+    // Server-wide (no org): an operator's command, not a member's request, hence the system actor.
+    // Only the short key ids (8 hex of a one-way check, as the CLI prints) identify the keys.
+    await recordAudit(
+      tx,
+      { type: 'system', id: null, label: 'latch server rotate-master-key' },
+      {
+        orgId: null,
+        action: 'master_key.rotated',
+        data: { rewrapped: rows.length, fromKeyId: masterKeyId(oldKey), toKeyId: masterKeyId(newKey) },
+      },
+    );
     // Running servers learn of it on their next data-key creation (see keyring.ts); this is for logs.
     await tx.execute(sql`SELECT pg_notify('latch_events', '{"kind":"master_key.rotated"}')`);
     return { rewrapped: rows.length };

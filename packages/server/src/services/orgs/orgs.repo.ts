@@ -42,8 +42,10 @@ export async function addMember(
   orgId: string,
   userId: string,
   role: typeof memberships.$inferInsert.role,
+  createdAt: Date,
 ) {
-  await db.insert(memberships).values({ orgId, userId, role });
+  // The join time comes from the injected clock, like every other row's: members are listed by it.
+  await db.insert(memberships).values({ orgId, userId, role, createdAt });
 }
 
 export async function findByRef(db: DbOrTx, ref: string): Promise<OrgRow | null> {

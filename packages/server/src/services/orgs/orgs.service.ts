@@ -121,7 +121,7 @@ export function createOrgsService({ db, clock }: { db: Db; clock: Clock }) {
           });
         }
         const row = await repo.insertOrg(tx, { id: newId('org'), name: input.name, createdAt: clock.now() });
-        await repo.addMember(tx, row.id, requireUser(actor).userId, 'owner');
+        await repo.addMember(tx, row.id, requireUser(actor).userId, 'owner', row.createdAt);
         await recordAudit(tx, actor, {
           orgId: row.id,
           action: 'org.created',
@@ -141,7 +141,7 @@ export function createOrgsService({ db, clock }: { db: Db; clock: Clock }) {
         personalFor: user.id,
         createdAt: clock.now(),
       });
-      await repo.addMember(tx, row.id, user.id, 'owner');
+      await repo.addMember(tx, row.id, user.id, 'owner', row.createdAt);
       await recordAudit(tx, who, {
         orgId: row.id,
         action: 'org.created',

@@ -25,7 +25,10 @@ async function deviceLogin(configDir: string, email: string) {
     'the device code',
     () => /\b([B-Z]{4}-[B-Z]{4})\b/.exec(login.out.stderr + login.out.stdout)?.[1],
   );
-  expect(login.out.stderr + login.out.stdout).toContain(`${server.url}/device`);
+  // The URL may arrive in a later write than the code: wait for it rather than read it at once.
+  await waitFor('the verification URL', () =>
+    (login.out.stderr + login.out.stdout).includes(`${server.url}/device`),
+  );
 
   const browser = Browser.fetch(server.url);
   const confirm = await devSignIn(browser, email, `/device?user_code=${code}`);

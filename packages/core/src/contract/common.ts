@@ -8,7 +8,14 @@ export const Id = z
   .regex(/^[A-Za-z0-9_-]+$/, 'must be an id');
 export const Timestamp = z.string().describe('ISO 8601 date-time');
 export const RoleSchema = z.enum(ROLES);
-export const Email = z.string().trim().toLowerCase().max(254).email('must be an email address');
+/** ASCII only, checked before lower-casing: why, see normaliseEmail (emails.ts), which is this schema. */
+export const Email = z
+  .string()
+  .trim()
+  .max(254)
+  .regex(/^[\x21-\x7e]*$/, 'must use ASCII letters, digits and punctuation only')
+  .toLowerCase()
+  .email('must be an email address');
 
 /** Org names: 1–64 characters, letters, digits, spaces, dots, dashes, underscores; matched case-insensitively. */
 export const OrgName = z

@@ -1,4 +1,4 @@
-import { AppError, type ErrorCode } from '@latchkey/core';
+import { AppError, type ErrorCode, redactTokensDeep } from '@latchkey/core';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { Limiters } from './rate-limit.js';
@@ -126,7 +126,8 @@ export function registerErrorHandling(app: FastifyInstance, limiters: Limiters) 
     ) {
       reply.header('WWW-Authenticate', 'Bearer realm="latchkey"');
     }
-    return reply.status(appErr.status).send(appErr.toBody(req.id));
+    // A credential pasted where a name or id goes is echoed by validation messages: never send it back.
+    return reply.status(appErr.status).send(redactTokensDeep(appErr.toBody(req.id)));
   });
 
   // Routes get their rate limit from their own guard (http/security.ts); a miss spends the
@@ -137,6 +138,6 @@ export function registerErrorHandling(app: FastifyInstance, limiters: Limiters) 
     const err = new AppError('NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0]}.`, {
       hint: 'See /api/v1/openapi.json for the routes.',
     });
-    return reply.status(404).send(err.toBody(req.id));
+    return reply.status(404).send(redactTokensDeep(err.toBody(req.id)));
   });
 }

@@ -6,10 +6,8 @@ import type { RateLimitRule, ServerConfig } from '../config.js';
 export type Limiter = {
   /** Spends `points`; throws RATE_LIMITED (429 with Retry-After) when the budget is gone. */
   consume(key: string, reply?: FastifyReply, points?: number): Promise<void>;
-  /** Spends without throwing: for counting failures (wrong codes, wrong passwords). */
-  penalize(key: string, points?: number): Promise<void>;
-  /** Throws when the budget is already spent, without spending. */
-  check(key: string): Promise<void>;
+  /** Gives back points taken by `consume` (a guess that turned out right). */
+  refund(key: string, points?: number): Promise<void>;
   reset(key: string): Promise<void>;
 };
 
@@ -41,12 +39,8 @@ export function createLimiter(name: string, rule: RateLimitRule, what: string): 
         throw err;
       }
     },
-    async penalize(key, points = 1) {
-      await limiter.penalty(key, points);
-    },
-    async check(key) {
-      const res = await limiter.get(key);
-      if (res && res.consumedPoints >= rule.points) throw limited(res, what);
+    async refund(key, points = 1) {
+      await limiter.reward(key, points);
     },
     async reset(key) {
       await limiter.delete(key);

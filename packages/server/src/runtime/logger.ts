@@ -1,3 +1,4 @@
+import { redactTokens } from '@latchkey/core';
 import type { ServerMode } from '../config.js';
 
 type Writable = { write(chunk: string): unknown };
@@ -27,10 +28,13 @@ export function loggerOptions(mode: ServerMode, level = 'info', out: Writable = 
       ],
       censor: '[redacted]',
     },
+    // Last, on the whole serialised line: a token anywhere in it (a message, an error, a field
+    // some handler logs) is redacted, whatever put it there.
+    hooks: { streamWrite: redactTokens },
     serializers: {
       req: (req: LoggedRequest) => ({
         method: req.method,
-        url: redactQuery(req.url ?? ''),
+        url: redactUrl(req.url ?? ''),
         host: req.host,
         remoteAddress: req.ip,
         remotePort: req.socket?.remotePort,
@@ -40,7 +44,12 @@ export function loggerOptions(mode: ServerMode, level = 'info', out: Writable = 
   return mode === 'dev' ? { ...options, stream: devLogStream(out) } : options;
 }
 
-export function redactQuery(url: string): string {
+/** A URL as logged: credential parameters emptied, also inside a nested `next=`, and no tokens. */
+export function redactUrl(url: string): string {
+  return redactTokens(redactQuery(url));
+}
+
+export function redactQuery(url: string, depth = 0): string {
   const q = url.indexOf('?');
   if (q < 0) return url;
   const params = url
@@ -48,9 +57,24 @@ export function redactQuery(url: string): string {
     .split('&')
     .map((pair) => {
       const eq = pair.indexOf('=');
-      return eq > 0 && SECRET_PARAM.test(pair.slice(0, eq)) ? `${pair.slice(0, eq)}=[redacted]` : pair;
+      if (eq <= 0) return pair;
+      if (SECRET_PARAM.test(pair.slice(0, eq))) return `${pair.slice(0, eq)}=[redacted]`;
+      return `${pair.slice(0, eq)}=${redactNested(pair.slice(eq + 1), depth)}`;
     });
   return `${url.slice(0, q)}?${params.join('&')}`;
+}
+
+/** A value that is itself a URL with a query (`next=%2Fdevice%3Fuser_code%3D...`). */
+function redactNested(value: string, depth: number): string {
+  if (depth > 2 || !/%3F|\?/i.test(value)) return value;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(value.replace(/\+/g, ' '));
+  } catch {
+    return value;
+  }
+  const redacted = redactQuery(decoded, depth + 1);
+  return redacted === decoded ? value : encodeURIComponent(redacted);
 }
 
 const LEVELS: Record<number, string> = {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
-import { type App, buildApp } from '../../src/app.js';
+import { type App, type AppDeps, buildApp } from '../../src/app.js';
 import { createTestClock, type TestClock } from '../../src/clock.js';
 import { defaultConfig, type ServerConfig } from '../../src/config.js';
 import type { Actor } from '../../src/services/actor.js';
@@ -25,6 +25,7 @@ let counter = 0;
 export async function createTestApp(
   database: Database,
   overrides: Partial<ServerConfig> = {},
+  deps: Pick<AppDeps, 'logger'> = {},
 ): Promise<TestApp> {
   const clock = createTestClock(new Date());
   const config = defaultConfig({
@@ -39,7 +40,7 @@ export async function createTestApp(
       ...overrides.rateLimits,
     },
   });
-  const app = await buildApp({ database, config, clock });
+  const app = await buildApp({ database, config, clock, ...deps });
 
   async function signUp(
     email = `user${++counter}-${Date.now()}@example.com`,

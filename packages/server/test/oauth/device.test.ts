@@ -253,6 +253,45 @@ describe('device authorization (RFC 8628)', () => {
     ).toBe(200);
   });
 
+  it('counts parallel wrong codes before looking them up: of 200 at once, at most the limit are checked', async () => {
+    const browser = Browser.inject(t.app, { ip: '10.1.2.9' });
+    await devSignIn(browser, 'parallel-guesser@example.com');
+    const grant = await startDevice('parallel-box');
+    const entry = await browser.get(`/device?user_code=${grant.user_code}`);
+    const confirm = await browser.submit(entry, '/device', { user_code: grant.user_code });
+    expect(confirm.status).toBe(200);
+    const limit = t.config.rateLimits.deviceCodeEntry.points;
+    const guesses = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        browser.submit(confirm, '/device/approve', {
+          decision: 'approve',
+          user_code: `BCDF-${'BCDFGHJKLMNPQRSTVWXZ'[i % 20]!.repeat(4)}`,
+        }),
+      ),
+    );
+    const statuses = guesses.map((g) => g.status);
+    const checked = statuses.filter((s) => s !== 429);
+    expect(checked.length).toBeLessThanOrEqual(limit);
+    expect(checked.every((s) => s === 404)).toBe(true);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(200 - checked.length);
+    // The right code is refused too once the budget is spent, and the grant stays pending.
+    expect((await browser.submit(confirm, '/device/approve', { decision: 'approve' })).status).toBe(429);
+    expect((await poll(grant.device_code)).json().error).toBe('authorization_pending');
+  });
+
+  it('gives a right code its point back, so entering real codes never locks a person out', async () => {
+    const browser = Browser.inject(t.app, { ip: '10.1.2.10' });
+    await devSignIn(browser, 'honest@example.com');
+    const limit = t.config.rateLimits.deviceCodeEntry.points;
+    for (let i = 0; i < limit + 2; i++) {
+      const grant = await startDevice(`box-${i}`);
+      const entry = await browser.get('/device');
+      const confirm = await browser.submit(entry, '/device', { user_code: grant.user_code });
+      expect(confirm.status).toBe(200);
+      expect((await browser.submit(confirm, '/device/approve', { decision: 'deny' })).status).toBe(200);
+    }
+  });
+
   it('writes audit rows for sign-in, approval and the PAT, never holding a token or a code', async () => {
     const grant = await startDevice('audited-box');
     const { email } = await decide(grant.user_code, 'approve', 'audited@example.com');

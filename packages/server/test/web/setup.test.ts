@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { useTestApp } from '../helpers/app.js';
-import { Browser, passwordSignIn } from './browser.js';
+import { Browser, hiddenFields, passwordSignIn } from './browser.js';
 
 const t = useTestApp({ mode: 'production', publicUrl: 'http://127.0.0.1:7420' });
 const PASSWORD = 'a long enough passphrase';
@@ -73,11 +73,16 @@ describe('first-owner setup', () => {
     expect(orgs.rows).toEqual([{ role: 'owner' }]);
     expect((await passwordSignIn(Browser.inject(t.app), 'boss@example.com', PASSWORD)).status).toBe(303);
 
+    // Signing in replaced the form token: the page from before it no longer passes the CSRF check.
+    const second = { email: 'second@example.com', password: PASSWORD, confirm: PASSWORD };
+    expect((await browser.submit(page, '/setup', second)).status).toBe(403);
     // Single use, and no other link works once a user exists.
-    const reuse = await browser.submit(page, '/setup', {
-      email: 'second@example.com',
-      password: PASSWORD,
-      confirm: PASSWORD,
+    const other = Browser.inject(t.app);
+    const { csrf } = hiddenFields((await other.get('/login')).body, '/login');
+    const reuse = await other.post('/setup', {
+      ...second,
+      csrf: csrf!,
+      token: hiddenFields(page.body, '/setup').token!,
     });
     expect(reuse.status).toBe(404);
     expect((await Browser.inject(t.app).get(pathOf(link!))).status).toBe(404);

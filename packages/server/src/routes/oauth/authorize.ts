@@ -32,7 +32,7 @@ export const authorizeRoutes: RouteModule = (app, { services, config }) =>
       const check = services.oauth.checkAuthorizationRequest(fields(req.query));
       if (check.kind === 'show') return sendPage(reply, 400, cannotSignIn(check.message));
       if (check.kind === 'redirect') return reply.redirect(check.location, 302);
-      const user = await currentUser(req, services);
+      const user = await currentUser(req, services, config);
       if (!user) return reply.redirect(toLogin(req), 302);
       const csrf = issueCsrfToken(req, reply, { secure: config.secureCookies });
       return sendPage(reply, 200, consentPage({ csrf, request: check.request, email: user.user.email }));
@@ -40,11 +40,11 @@ export const authorizeRoutes: RouteModule = (app, { services, config }) =>
 
     web.post('/oauth/authorize', async (req, reply) => {
       const form = fields(req.body);
-      if (!verifyCsrf(req, form.csrf)) return refuseCsrf(reply);
+      if (!verifyCsrf(req, form.csrf, { secure: config.secureCookies })) return refuseCsrf(reply);
       const check = services.oauth.checkAuthorizationRequest(form);
       if (check.kind === 'show') return sendPage(reply, 400, cannotSignIn(check.message));
       if (check.kind === 'redirect') return reply.redirect(check.location, 303);
-      const user = await currentUser(req, services);
+      const user = await currentUser(req, services, config);
       if (!user) {
         const query = new URLSearchParams();
         for (const key of REQUEST_PARAMS) if (form[key] !== undefined) query.set(key, form[key]);

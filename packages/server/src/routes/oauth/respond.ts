@@ -1,3 +1,4 @@
+import { redactTokens, redactTokensDeep } from '@latchkey/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { toAppError } from '../../http/errors.js';
 import type { Limiter } from '../../http/rate-limit.js';
@@ -18,18 +19,22 @@ export async function oauthScope(
       reply.header('Pragma', 'no-cache');
     });
     scope.setErrorHandler((err, req, reply) => {
-      if (err instanceof OAuthError) return reply.code(err.status).send(err.toBody());
+      if (err instanceof OAuthError) return reply.code(err.status).send(redactTokensDeep(err.toBody()));
       const appErr = toAppError(err);
       if (appErr.code === 'RATE_LIMITED') {
         reply.header('Retry-After', String(appErr.retryAfterSeconds ?? 1));
-        return reply.code(429).send({ error: 'too_many_requests', error_description: appErr.message });
+        return reply
+          .code(429)
+          .send({ error: 'too_many_requests', error_description: redactTokens(appErr.message) });
       }
       if (appErr.status < 500) {
-        return reply.code(400).send({ error: 'invalid_request', error_description: appErr.message });
+        return reply
+          .code(400)
+          .send({ error: 'invalid_request', error_description: redactTokens(appErr.message) });
       }
       req.log.error({ err: appErr.cause ?? err }, 'oauth request failed');
       const error = appErr.code === 'DATABASE_UNAVAILABLE' ? 'temporarily_unavailable' : 'server_error';
-      return reply.code(appErr.status).send({ error, error_description: appErr.message });
+      return reply.code(appErr.status).send({ error, error_description: redactTokens(appErr.message) });
     });
     routes(scope);
   });

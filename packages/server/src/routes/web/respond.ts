@@ -1,13 +1,11 @@
 import cookie from '@fastify/cookie';
+import { redactTokens } from '@latchkey/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerConfig } from '../../config.js';
-import { cookiesOf } from '../../http/cookies.js';
+import { cookieNames, cookiesOf } from '../../http/cookies.js';
+import { rotateCsrfToken } from '../../http/csrf.js';
 import { toAppError } from '../../http/errors.js';
-import {
-  SESSION_ABSOLUTE,
-  SESSION_COOKIE,
-  type SessionUser,
-} from '../../services/identity/identity.service.js';
+import { SESSION_ABSOLUTE, type SessionUser } from '../../services/identity/identity.service.js';
 import type { Services } from '../../services/index.js';
 import type { Html } from './html.js';
 import { messagePage } from './pages.js';
@@ -66,7 +64,12 @@ export async function webScope(
       return sendPage(
         reply,
         appErr.status,
-        messagePage({ title, message: appErr.message, hint: appErr.hint ?? null, code: appErr.code }),
+        messagePage({
+          title,
+          message: redactTokens(appErr.message),
+          hint: appErr.hint ? redactTokens(appErr.hint) : null,
+          code: appErr.code,
+        }),
       );
     });
     routes(scope);
@@ -83,12 +86,23 @@ export function fields(input: unknown): Record<string, string> {
 
 export const requestMeta = (req: FastifyRequest) => ({ ip: req.ip, requestId: req.id });
 
-export function currentUser(req: FastifyRequest, services: Services): Promise<SessionUser | null> {
-  return services.identity.sessionUser(cookiesOf(req)[SESSION_COOKIE]);
+/** The browser's session cookie (its secret), under this server's cookie name. */
+export function sessionCookie(req: FastifyRequest, config: ServerConfig): string | undefined {
+  return cookiesOf(req)[cookieNames(config.secureCookies).session];
 }
 
+export function currentUser(
+  req: FastifyRequest,
+  services: Services,
+  config: ServerConfig,
+): Promise<SessionUser | null> {
+  return services.identity.sessionUser(sessionCookie(req, config));
+}
+
+/** Signing in: the session cookie, and a fresh CSRF token (forms now use the session's). */
 export function setSessionCookie(reply: FastifyReply, secret: string, config: ServerConfig) {
-  reply.setCookie(SESSION_COOKIE, secret, {
+  rotateCsrfToken(reply, { secure: config.secureCookies }, secret);
+  reply.setCookie(cookieNames(config.secureCookies).session, secret, {
     httpOnly: true,
     sameSite: 'lax',
     secure: config.secureCookies,
@@ -98,7 +112,8 @@ export function setSessionCookie(reply: FastifyReply, secret: string, config: Se
 }
 
 export function clearSessionCookie(reply: FastifyReply, config: ServerConfig) {
-  reply.clearCookie(SESSION_COOKIE, {
+  rotateCsrfToken(reply, { secure: config.secureCookies });
+  reply.clearCookie(cookieNames(config.secureCookies).session, {
     httpOnly: true,
     sameSite: 'lax',
     secure: config.secureCookies,
@@ -106,21 +121,31 @@ export function clearSessionCookie(reply: FastifyReply, config: ServerConfig) {
   });
 }
 
+const SAME_ORIGIN = 'http://same-origin.invalid';
+
 /**
- * Where to go after signing in: only a path on this server. `//evil.example`, `/\evil.example`,
- * absolute URLs and anything with control characters or backslashes are refused (open redirects).
+ * Where to go after signing in: only a path on this server. The check runs on the result of the
+ * WHATWG URL parser (as a browser would resolve the Location), not on the raw string: `/.//x`,
+ * `/..//x` and `/%2e//x` all normalise to `//x`, which a browser reads as another host. So the
+ * normalised path must not start with `//` or `/\`, and must resolve back to this origin.
+ * Backslashes (browsers read them as slashes) and control characters are refused outright.
  */
 export function safeNext(next: unknown): string | null {
   if (typeof next !== 'string' || next.length > 2000 || !next.startsWith('/') || next.startsWith('//'))
     return null;
-  if (/[\\\p{Cc}]/u.test(next)) return null;
-  const base = 'http://same-origin.invalid';
+  if (/[\\\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(next)) return null;
+  let path: string;
   try {
-    const url = new URL(next, base);
-    return url.origin === base ? url.pathname + url.search : null;
+    const url = new URL(next, SAME_ORIGIN);
+    if (url.origin !== SAME_ORIGIN || url.username || url.password) return null;
+    path = url.pathname + url.search;
   } catch {
     return null;
   }
+  if (!path.startsWith('/') || path.startsWith('//') || path.startsWith('/\\')) return null;
+  // What a browser would do with the Location we send: it must land on this origin again.
+  if (new URL(path, SAME_ORIGIN).origin !== SAME_ORIGIN) return null;
+  return path;
 }
 
 /** The sign-in page, coming back to this request's own path afterwards. */

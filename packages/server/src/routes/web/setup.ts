@@ -23,7 +23,7 @@ export const setupRoutes: RouteModule = (app, { services, limiters, config }) =>
 
     web.post('/setup', async (req, reply) => {
       const form = fields(req.body);
-      if (!verifyCsrf(req, form.csrf)) return refuseCsrf(reply);
+      if (!verifyCsrf(req, form.csrf, { secure: config.secureCookies })) return refuseCsrf(reply);
       await limiters.signIn.consume(`ip:${req.ip}`, reply);
       const token = form.token ?? fields(req.query).token ?? '';
       const email = (form.email ?? '').trim();

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { AppError, DAY, HOUR, hashToken, type Me, MINUTE } from '@latchkey/core';
+import { AppError, DAY, HOUR, hashToken, type Me, MINUTE, normaliseEmail } from '@latchkey/core';
 import type { Clock } from '../../clock.js';
 import type { ServerConfig } from '../../config.js';
 import { newId } from '../../ids.js';
@@ -13,12 +13,23 @@ import * as usersRepo from './users.repo.js';
 
 export const SESSION_IDLE = 12 * HOUR;
 export const SESSION_ABSOLUTE = 7 * DAY;
-export const SESSION_COOKIE = 'latch_session';
 
 export type SessionUser = { sessionId: string; user: { id: string; email: string; name: string | null } };
 export type RequestMeta = { ip: string | null; requestId: string | null };
 
 export type IdentityService = ReturnType<typeof createIdentityService>;
+
+/** Every stored email is normalised (normaliseEmail), so look-ups compare exactly. */
+function validEmail(email: string): string {
+  const normal = normaliseEmail(email);
+  if (!normal) {
+    throw new AppError('INVALID_INPUT', 'Enter a valid email address.', {
+      hint: 'Use an address like name@example.com, in ASCII letters, digits and punctuation.',
+      details: { field: 'email' },
+    });
+  }
+  return normal;
+}
 
 export function createIdentityService({
   db,
@@ -40,7 +51,7 @@ export function createIdentityService({
   ) {
     const user = await usersRepo.insert(tx, {
       id: newId('usr'),
-      email: input.email,
+      email: validEmail(input.email),
       name: input.name ?? null,
       passwordHash: input.passwordHash ?? null,
       createdAt: clock.now(),
@@ -116,9 +127,10 @@ export function createIdentityService({
           hint: 'Sign in with your email and password.',
         });
       }
+      const normal = validEmail(email);
       return db.transaction(async (tx) => {
         const user =
-          (await usersRepo.findByEmail(tx, email)) ?? (await createUser(tx, { email }, meta, 'dev'));
+          (await usersRepo.findByEmail(tx, normal)) ?? (await createUser(tx, { email: normal }, meta, 'dev'));
         await recordSignIn(tx, user, meta, 'dev');
         return { userId: user.id, session: await startSession(tx, user.id) };
       });

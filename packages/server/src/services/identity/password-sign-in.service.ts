@@ -1,4 +1,4 @@
-import { AppError } from '@latchkey/core';
+import { AppError, normaliseEmail } from '@latchkey/core';
 import type { Db } from '../../store/db.js';
 import { recordAudit } from '../audit/audit.service.js';
 import type { IdentityService, RequestMeta } from './identity.service.js';
@@ -23,8 +23,10 @@ export function createPasswordSignInService({ db, identity }: { db: Db; identity
   dummyPasswordHash().catch(() => {});
   return {
     async signInWithPassword(email: string, password: string, meta: RequestMeta): Promise<SignedIn> {
-      const cleanEmail = email.trim().slice(0, 254);
-      const user = cleanEmail ? await usersRepo.findByEmail(db, cleanEmail) : null;
+      // The same normalisation as on sign-up and in the rate limiter; anything else names nobody.
+      const normal = normaliseEmail(email);
+      const cleanEmail = normal ?? email.trim().slice(0, 254);
+      const user = normal ? await usersRepo.findByEmail(db, normal) : null;
       // Always run one argon2 verification, real or dummy, so both paths cost the same.
       const stored = user?.passwordHash ?? (await dummyPasswordHash());
       const matches =

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { AppError, Email, HOUR, hashToken } from '@latchkey/core';
+import { AppError, HOUR, hashToken, normaliseEmail } from '@latchkey/core';
 import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Clock } from '../../clock.js';
 import type { ServerConfig } from '../../config.js';
@@ -72,9 +72,12 @@ export function createSetupService({
       password: string,
       meta: RequestMeta,
     ): Promise<SignedIn> {
-      const parsedEmail = Email.safeParse(email);
-      if (!parsedEmail.success) {
-        throw new AppError('INVALID_INPUT', 'Enter a valid email address.', { details: { field: 'email' } });
+      const normalEmail = normaliseEmail(email);
+      if (!normalEmail) {
+        throw new AppError('INVALID_INPUT', 'Enter a valid email address.', {
+          hint: 'Use an address like name@example.com, in ASCII letters, digits and punctuation.',
+          details: { field: 'email' },
+        });
       }
       const problem = passwordProblem(password);
       if (problem) throw new AppError('INVALID_INPUT', problem, { details: { field: 'password' } });
@@ -99,7 +102,7 @@ export function createSetupService({
           .returning({ createdAt: setupTokens.createdAt });
         if (claimed.length === 0) throw invalidLink();
 
-        const user = await identity.createUser(tx, { email: parsedEmail.data, passwordHash }, meta, 'setup');
+        const user = await identity.createUser(tx, { email: normalEmail, passwordHash }, meta, 'setup');
         await recordAudit(
           tx,
           { type: 'user', id: user.id, label: user.email, ...meta },

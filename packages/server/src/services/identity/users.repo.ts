@@ -4,8 +4,9 @@ import { users } from '../../store/schema.js';
 
 export type UserRow = typeof users.$inferSelect;
 
+/** `email` in its normalised form (normaliseEmail): stored that way, so compared exactly. */
 export async function findByEmail(db: DbOrTx, email: string): Promise<UserRow | null> {
-  const [row] = await db.select().from(users).where(sql`lower(${users.email}) = lower(${email})`).limit(1);
+  const [row] = await db.select().from(users).where(eq(users.email, email)).limit(1);
   return row ?? null;
 }
 

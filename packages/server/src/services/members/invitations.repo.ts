@@ -1,4 +1,4 @@
-import { and, eq, gt, sql } from 'drizzle-orm';
+import { and, eq, gt } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { DbOrTx } from '../../store/db.js';
 import { type Cursor, keyset } from '../../store/pagination.js';
@@ -18,7 +18,8 @@ function selectRows(db: DbOrTx) {
     .leftJoin(inviter, eq(inviter.id, invitations.invitedBy));
 }
 
-const emailIs = (email: string) => sql`lower(${invitations.email}) = lower(${email})`;
+/** Emails are stored normalised (normaliseEmail) and compared exactly. */
+const emailIs = (email: string) => eq(invitations.email, email);
 
 export async function insert(db: DbOrTx, row: typeof invitations.$inferInsert): Promise<InvitationRecord> {
   const [created] = await db.insert(invitations).values(row).returning();

@@ -3,6 +3,7 @@ import {
   AppError,
   DAY,
   type Invitation,
+  normaliseEmail,
   type PageQuery,
   type Role,
 } from '@latchkey/core';
@@ -88,7 +89,12 @@ export function createInvitationsService({ db, clock }: { db: Db; clock: Clock }
   return {
     async create(actor: Actor, input: { email: string; role: Role }): Promise<Invitation> {
       const requestOrg = requirePermission(actor, 'members:write');
-      const email = input.email.trim().toLowerCase();
+      const email = normaliseEmail(input.email);
+      if (!email) {
+        throw new AppError('INVALID_INPUT', 'Enter a valid email address.', {
+          hint: 'Use an address like name@example.com, in ASCII letters, digits and punctuation.',
+        });
+      }
       const doing = `inviting ${withArticle(input.role)}`;
       requireRoleAuthority(requestOrg, input.role, doing);
       const now = clock.now();

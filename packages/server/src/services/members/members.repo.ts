@@ -1,4 +1,4 @@
-import type { Role } from '@latchkey/core';
+import { normaliseEmail, type Role } from '@latchkey/core';
 import { and, eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../store/db.js';
 import { type Cursor, keyset } from '../../store/pagination.js';
@@ -40,9 +40,9 @@ export async function list(
     .limit(limit + 1);
 }
 
-/** `ref` is a user id or an email address (case-insensitive); only members of `orgId` match. */
+/** `ref` is a user id or an email address (normalised, then compared exactly); only members of `orgId` match. */
 export async function find(db: DbOrTx, orgId: string, ref: string): Promise<MemberRow | null> {
-  const byRef = ref.includes('@') ? sql`lower(${users.email}) = lower(${ref})` : eq(users.id, ref);
+  const byRef = ref.includes('@') ? eq(users.email, normaliseEmail(ref) ?? ref) : eq(users.id, ref);
   const [row] = await db
     .select(memberColumns)
     .from(memberships)

@@ -3,7 +3,15 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type EndpointEntry, endpointList, generateToken, isErrorBody, validateAnswer } from '@latchkey/core';
+import {
+  type ApiKey,
+  type EndpointEntry,
+  type Environment,
+  endpointList,
+  generateToken,
+  isErrorBody,
+  validateAnswer,
+} from '@latchkey/core';
 import { createIo, type GlobalOptions, type Io, type IoDeps } from '../src/lib/io.js';
 
 /** What the fake saw: method, path, query, headers and the parsed body (JSON or form). */
@@ -154,3 +162,45 @@ export const ORGS = [
   { id: 'org_team', name: 'Acme', personal: false, role: 'admin', createdAt: '2026-01-02T00:00:00.000Z' },
   { id: 'org_me', name: 'ana', personal: true, role: 'owner', createdAt: '2026-01-01T00:00:00.000Z' },
 ];
+
+/*
+ * Fixture factories typed by core's contract schemas: when the server's answers grow a field, the
+ * compiler points at these few functions instead of every test that scripts such an answer.
+ */
+
+/** An environment as the server answers it, of project acme unless told. */
+export function environmentOf(
+  name: string,
+  opts: { project?: Environment['project']; manifest?: Environment['manifest'] } = {},
+): Environment {
+  const project = opts.project ?? { id: 'prj_acme', name: 'acme' };
+  return {
+    id: `env_${name}`,
+    projectId: project.id,
+    project,
+    name,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    manifest: opts.manifest ?? null,
+  };
+}
+
+/** An app API key as the server answers it (without its token), active unless told. */
+export function apiKeyOf(fields: Partial<ApiKey> = {}): ApiKey {
+  return {
+    kind: 'api_key',
+    id: 'ak_1',
+    name: 'Warehouse sync',
+    prefix: 'acme_AbCd',
+    scope: 'read',
+    environment: 'production',
+    metadata: {},
+    createdAt: '2026-01-01T00:00:00.000Z',
+    createdBy: 'ana@example.com',
+    lastUsedAt: null,
+    expiresAt: null,
+    rotatingUntil: null,
+    revokedAt: null,
+    status: 'active',
+    ...fields,
+  };
+}

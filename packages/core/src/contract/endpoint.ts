@@ -30,6 +30,11 @@ export type EndpointDef = {
   stream?: 'text/event-stream';
   /** The codes this endpoint's own logic answers with; those of authentication and parsing are added. */
   errors: readonly ErrorCode[];
+  /**
+   * The answer carries a new secret (a token): the credential invariant test drives every such
+   * endpoint, and the server refuses to start when an unmarked one answers with a token.
+   */
+  returnsCredential?: true;
 };
 
 /** Any credential-bearing request can fail these ways before the route's own logic runs. */

@@ -11,6 +11,7 @@ import {
 } from '@latchkey/core';
 import { type Api, createApi, isUnavailable } from '../api.js';
 import { type Entry, entryFor, VerifyCache } from './cache.js';
+import { checkVerifierToken } from './credential.js';
 import { startKeyStream } from './key-stream.js';
 import { type ProjectRef, resolveProject } from './project.js';
 import type { Verifier, VerifierOptions, VerifyOptions } from './types.js';
@@ -42,6 +43,7 @@ const MAX_TOKEN_LENGTH = 128;
  * changes over a server-sent event stream that evicts at once.
  */
 export function createVerifier(opts: VerifierOptions): Verifier {
+  checkVerifierToken(opts.token);
   const api: Api = createApi({
     apiUrl: opts.apiUrl,
     token: opts.token,

@@ -68,6 +68,7 @@ export function register<D extends EndpointDef>(
     config: {
       permission: endpoint.permission,
       endpoint: endpoint as Endpoint,
+      ...(endpoint.returnsCredential ? { returnsCredential: true } : {}),
       ...(options.authenticate ? { authenticate: options.authenticate } : {}),
     },
     schema: {

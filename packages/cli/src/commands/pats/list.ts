@@ -1,5 +1,5 @@
 import { endpoints } from '@latchkey/core';
-import { day, relative, table } from '../../lib/format.js';
+import { dateTime, day, relative, table } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 
 export async function run(_opts: Record<string, never>, io: Io): Promise<void> {
@@ -19,7 +19,7 @@ export async function run(_opts: Record<string, never>, io: Io): Promise<void> {
         p.scopes?.length ? p.scopes.join(',') : c.dim('all'),
         day(p.createdAt),
         p.lastUsedAt ? relative(p.lastUsedAt) : 'never',
-        day(p.expiresAt),
+        dateTime(p.expiresAt),
         status(p.status),
       ]),
       c.dim,

@@ -17,6 +17,7 @@ export const pats = {
     path: '/api/v1/pats',
     summary: 'Create a personal access token (its token is in this answer only)',
     permission: 'self',
+    returnsCredential: true,
     body: CreatePatBody,
     response: { 201: CreatedPat },
     errors: ['PERMISSION_DENIED'],

@@ -58,6 +58,7 @@ export const serviceAccounts = {
     path: `${base}/:id/keys`,
     summary: 'Create a service-account key (its token is in this answer only)',
     permission: 'service_accounts:write',
+    returnsCredential: true,
     params: ServiceAccountParams,
     body: CreateServiceAccountKeyBody,
     response: { 201: CreatedServiceAccountKey },

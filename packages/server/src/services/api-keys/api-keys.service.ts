@@ -13,6 +13,7 @@ import {
   type Manifest,
   parseBoundedDuration,
   type RotateApiKeyBody,
+  scopesToSet,
   type VerifyResult,
 } from '@latchkey/core';
 import type { Clock } from '../../clock.js';
@@ -22,6 +23,7 @@ import type { EventBus } from '../../store/notify.js';
 import { decodeCursor, type Page, toPage } from '../../store/pagination.js';
 import { type Actor, type OrgContext, type Principal, requirePermission } from '../actor.js';
 import { recordAudit } from '../audit/audit.service.js';
+import { cappedDefault, requireMayMint } from '../delegation.js';
 import * as repo from './api-keys.repo.js';
 import { createCallerCache } from './caller-cache.js';
 import { createLastUsedRecorder } from './last-used.js';
@@ -29,6 +31,12 @@ import { EXPIRING_WINDOW, toApiKey } from './status.js';
 import { createVerifier, DEFAULT_CACHE_ENTRIES, type VerifyInput } from './verify.service.js';
 
 export const DEFAULT_GRACE = 24 * HOUR;
+
+/**
+ * An app API key calls the app, never /api/v1 (SPEC 2), so it holds no platform permission; who
+ * may make or receive one is decided by api_keys:write (checked first) and its lifetime.
+ */
+const APP_KEY_REACH = scopesToSet([]);
 
 export type ApiKeysService = ReturnType<typeof createApiKeysService>;
 
@@ -110,13 +118,19 @@ export function createApiKeysService(deps: Deps) {
       const env = await environmentOf(actor, project, input.environment);
       await requireDeclared(project, env, input.scope);
       const now = clock.now();
-      let expiresAt: Date | null = null;
+      let expiresAt = cappedDefault(actor, null);
       if (input.expiresIn !== undefined) {
         const parsed = parseBoundedDuration(input.expiresIn, EXPIRY_BOUNDS.key);
         if (!parsed.ok)
           throw badDuration('expiresIn', parsed.error, 'API keys last from 1 hour to 365 days.');
         expiresAt = new Date(now.getTime() + parsed.ms);
       }
+      requireMayMint(actor, org.permissions, {
+        doing: 'create this API key',
+        wanted: { permissions: APP_KEY_REACH, expiresAt },
+        expiryFlag: '--expires',
+        org,
+      });
       const token = generateToken(project.keyPrefix);
       const row = await db.transaction(async (tx) => {
         const key = await repo.insert(tx, {
@@ -150,7 +164,8 @@ export function createApiKeysService(deps: Deps) {
         });
         return key;
       });
-      return { ...toApiKey({ key: row, environment: env.name }, now), token };
+      const createdBy = actor.principal.kind === 'user' ? actor.principal.email : null;
+      return { ...toApiKey({ key: row, environment: env.name, createdBy }, now), token };
     },
 
     async list(actor: Actor, projectRef: string, query: ListApiKeysQuery): Promise<Page<ApiKey>> {
@@ -195,8 +210,14 @@ export function createApiKeysService(deps: Deps) {
       }
       const token = generateToken(project.keyPrefix);
       const now = clock.now();
-      const { before, after, environment } = await db.transaction(async (tx) => {
-        const { key, environment } = await findKey(project, id, tx);
+      const { before, after, environment, createdBy } = await db.transaction(async (tx) => {
+        const { key, environment, createdBy } = await findKey(project, id, tx);
+        // The new secret goes to the caller: only one who could create this key now receives it.
+        requireMayMint(actor, org.permissions, {
+          doing: `receive the new secret of API key ${key.name}`,
+          wanted: { permissions: APP_KEY_REACH, expiresAt: key.expiresAt },
+          org,
+        });
         const status = toApiKey({ key, environment }, now).status;
         if (status === 'revoked' || status === 'expired') {
           throw new AppError('CONFLICT', `API key ${key.name} is ${status}; it cannot be rotated.`, {
@@ -225,10 +246,10 @@ export function createApiKeysService(deps: Deps) {
             rotatingUntil: until?.toISOString() ?? null,
           },
         });
-        return { before: key, after, environment };
+        return { before: key, after, environment, createdBy };
       });
       verifier.evict([before.keyHash, ...(before.previousHash ? [before.previousHash] : [])]);
-      return { ...toApiKey({ key: after, environment }, now), token };
+      return { ...toApiKey({ key: after, environment, createdBy }, now), token };
     },
 
     /** Immediate and final, for both secrets of a rotating key. */
@@ -236,7 +257,7 @@ export function createApiKeysService(deps: Deps) {
       const org = requirePermission(actor, 'api_keys:write');
       const project = await projectIn(actor, projectRef);
       const now = clock.now();
-      const { key, environment } = await db.transaction(async (tx) => {
+      const { key, environment, createdBy } = await db.transaction(async (tx) => {
         const found = await findKey(project, id, tx);
         if (found.key.revokedAt) return found;
         const key = await repo.update(tx, found.key.id, { revokedAt: now, previousExpiresAt: null });
@@ -246,10 +267,10 @@ export function createApiKeysService(deps: Deps) {
           target: { type: 'api_key', id: key.id },
           data: { name: key.name, prefix: key.displayPrefix, environment: found.environment },
         });
-        return { key, environment: found.environment };
+        return { key, environment: found.environment, createdBy: found.createdBy };
       });
       verifier.evict([key.keyHash, ...(key.previousHash ? [key.previousHash] : [])]);
-      return toApiKey({ key, environment }, now);
+      return toApiKey({ key, environment, createdBy }, now);
     },
 
     /** `POST /api/v1/orgs/:org/projects/:project/verify`: keys of that project only. */

@@ -1,3 +1,4 @@
+import { endpoints } from '@latchkey/core';
 import { day, table } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 import { resolveOrg } from '../../lib/org.js';
@@ -5,7 +6,7 @@ import { resolveOrg } from '../../lib/org.js';
 /** `latch team invitations`: what the org sent that nobody has answered yet. */
 export async function run(_opts: Record<string, never>, io: Io): Promise<void> {
   const org = await resolveOrg(io);
-  const invitations = await io.api.invitations.list(org.ref);
+  const invitations = await io.api.all(endpoints.invitations.listForOrg, { params: { org: org.ref } });
   io.result(invitations, () => {
     if (invitations.length === 0) return `No pending invitations in ${org.label}.`;
     return table(

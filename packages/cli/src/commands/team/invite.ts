@@ -1,4 +1,4 @@
-import type { Role } from '@latchkey/core';
+import { endpoints, type Role } from '@latchkey/core';
 import { usageError } from '../../lib/exit.js';
 import { day } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
@@ -14,7 +14,10 @@ export async function run(opts: { email: string; role: Role }, io: Io): Promise<
     );
   }
   const org = await resolveOrg(io);
-  const invitation = await io.api.invitations.create(org.ref, { email, role: opts.role });
+  const invitation = await io.api.call(endpoints.invitations.create, {
+    params: { org: org.ref },
+    body: { email, role: opts.role },
+  });
   // Without a mail server the link is the result, alone on stdout (or inside the JSON): the
   // server never stores it, so this is the only time it exists.
   io.result(invitation, (i) => i.link ?? undefined);

@@ -4,7 +4,7 @@ import { Email, Id, OrgName, OrgParams, RoleSchema, Timestamp } from './common.j
 export const User = z.object({ id: Id, email: z.string(), name: z.string().nullable() });
 export type User = z.infer<typeof User>;
 
-export const TokenKind = z.enum(['pat', 'platform_key', 'service_account_key', 'session']);
+export const TokenKind = z.enum(['pat', 'platform_key', 'service_account_key', 'session', 'oidc']);
 
 export const TokenInfo = z.object({
   id: Id,

@@ -20,6 +20,7 @@ import { serviceAccountRoutes } from './v1/service-accounts.js';
 import { deviceRoutes } from './web/device.js';
 import { loginRoutes } from './web/login.js';
 import { setupRoutes } from './web/setup.js';
+import { ssoRoutes } from './web/sso.js';
 
 /** Every route module, in registration order. A new module is one import and one entry here. */
 export const routeModules: RouteModule[] = [
@@ -43,5 +44,6 @@ export const routeModules: RouteModule[] = [
   authorizeRoutes,
   loginRoutes,
   setupRoutes,
+  ssoRoutes,
   deviceRoutes,
 ];

@@ -5,8 +5,11 @@ import type { EventBus } from '../store/notify.js';
 import { createApiKeysService } from './api-keys/api-keys.service.js';
 import { createAppDatabasesService } from './app-databases/app-databases.service.js';
 import { createIdentityService } from './identity/identity.service.js';
+import { createOidcBearer } from './identity/oidc-bearer.js';
 import { createPasswordSignInService } from './identity/password-sign-in.service.js';
 import { createSetupService } from './identity/setup.service.js';
+import { createSsoService } from './identity/sso.service.js';
+import { createUpstream } from './identity/upstream.js';
 import { createInvitationsService } from './members/invitations.service.js';
 import { createMembersService } from './members/members.service.js';
 import { createOAuthService } from './oauth/oauth.service.js';
@@ -28,9 +31,13 @@ export type ServiceDeps = { db: Db; clock: Clock; config: ServerConfig; bus?: Ev
 
 /** Each service gets only the dependencies it uses (DESIGN rule 5). */
 export function createServices({ db, clock, config, bus }: ServiceDeps) {
-  const tokens = createTokensService({ db, clock });
+  // The upstream OIDC provider (LATCH_OIDC_*): browser SSO and OIDC bearer tokens on /api/v1.
+  const upstream = config.oidc ? createUpstream(config.oidc) : null;
+  const external = upstream ? createOidcBearer({ db, clock, upstream }) : null;
+  const tokens = createTokensService({ db, clock, external });
   const orgs = createOrgsService({ db, clock });
   const identityCore = createIdentityService({ db, clock, config, orgs });
+  const sso = createSsoService({ db, clock, config, identity: identityCore, upstream });
   // Password sign-in and first-owner setup extend identity: main.ts calls identity.createSetupLink().
   const identity = {
     ...identityCore,
@@ -64,6 +71,7 @@ export function createServices({ db, clock, config, bus }: ServiceDeps) {
     tokens,
     orgs,
     identity,
+    sso,
     members,
     invitations,
     oauth,

@@ -5,6 +5,7 @@ import {
   type PlatformTokenKind,
   parseToken,
   platformKindOf,
+  TOKEN_PREFIXES,
 } from '@latchkey/core';
 import type { Clock } from '../../clock.js';
 import type { Db } from '../../store/db.js';
@@ -33,7 +34,24 @@ function invalid(message: string, hint: string): AppError {
   return new AppError('INVALID_TOKEN', message, { hint });
 }
 
-export function createAuthenticator({ db, clock }: { db: Db; clock: Clock }) {
+export type ExternalAuthenticator = (token: string) => Promise<Principal>;
+
+const PLATFORM_PREFIXES = Object.values(TOKEN_PREFIXES);
+
+/** Meant as a Latchkey credential: a platform prefix (even mistyped after it) or a valid app key. */
+function latchkeyShaped(token: string): boolean {
+  return PLATFORM_PREFIXES.some((p) => token.startsWith(p));
+}
+
+export function createAuthenticator({
+  db,
+  clock,
+  external,
+}: {
+  db: Db;
+  clock: Clock;
+  external?: ExternalAuthenticator | null;
+}) {
   const lastUsedWritten = new Map<string, number>();
 
   function touch(id: string, now: Date) {
@@ -108,6 +126,8 @@ export function createAuthenticator({ db, clock }: { db: Db; clock: Clock }) {
    */
   return async function authenticate(token: string): Promise<Principal> {
     const parsed = parseToken(token);
+    // Not ours by shape: with SSO set up, it may be the upstream provider's (a JWT or opaque token).
+    if (!parsed && external && !latchkeyShaped(token)) return external(token);
     if (!parsed)
       throw invalid(
         'The token is malformed (bad format or checksum).',

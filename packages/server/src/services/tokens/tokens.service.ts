@@ -19,7 +19,7 @@ import type { Db, DbOrTx } from '../../store/db.js';
 import { decodeCursor, type Page, toPage } from '../../store/pagination.js';
 import { type Actor, requireUser } from '../actor.js';
 import { type AuditActor, recordAudit } from '../audit/audit.service.js';
-import { createAuthenticator } from './authenticate.js';
+import { createAuthenticator, type ExternalAuthenticator } from './authenticate.js';
 import * as repo from './tokens.repo.js';
 
 export const PAT_DEFAULT_TTL = 120 * DAY;
@@ -27,8 +27,17 @@ const EXPIRING_WINDOW = 7 * DAY;
 
 export type TokensService = ReturnType<typeof createTokensService>;
 
-export function createTokensService({ db, clock }: { db: Db; clock: Clock }) {
-  const authenticate = createAuthenticator({ db, clock });
+export function createTokensService({
+  db,
+  clock,
+  external,
+}: {
+  db: Db;
+  clock: Clock;
+  /** Bearer tokens that are not Latchkey's (the upstream OIDC provider's), when SSO is set up. */
+  external?: ExternalAuthenticator | null;
+}) {
+  const authenticate = createAuthenticator({ db, clock, external });
 
   function statusOf(row: repo.TokenRow, now: Date): Pat['status'] {
     if (row.revokedAt) return 'revoked';

@@ -16,6 +16,8 @@ export type UpstreamIdp = {
   clientSecret: string;
   accounts: Map<string, Account>;
   provider: Provider;
+  /** Paths of every request the provider received, in order. */
+  requests: string[];
   /** Latchkey's OIDC settings for this provider. */
   settings(over?: Partial<OidcConfig>): OidcConfig;
   /** A JWT signed with the provider's own signing key (what its JWKS publishes). */
@@ -27,8 +29,12 @@ export type UpstreamIdp = {
 
 export async function startUpstreamIdp(opts: { redirectUri: string }): Promise<UpstreamIdp> {
   const accounts = new Map<string, Account>();
+  const requests: string[] = [];
   let handler: ((req: never, res: never) => void) | null = null;
-  const server: Server = createServer((req, res) => handler!(req as never, res as never));
+  const server: Server = createServer((req, res) => {
+    requests.push(new URL(req.url ?? '/', 'http://idp.invalid').pathname);
+    handler!(req as never, res as never);
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
   const issuer = `http://127.0.0.1:${port}`;
@@ -68,6 +74,7 @@ export async function startUpstreamIdp(opts: { redirectUri: string }): Promise<U
     clientSecret,
     accounts,
     provider,
+    requests,
     settings: (over = {}) => ({
       issuer,
       clientId,
@@ -85,7 +92,17 @@ export async function startUpstreamIdp(opts: { redirectUri: string }): Promise<U
     },
     async opaqueToken(accountId) {
       const client = await provider.Client.find(clientId);
-      const token = new provider.AccessToken({ accountId, client: client!, scope: 'openid email' });
+      // UserInfo answers only for a token whose grant still holds its scopes.
+      const grant = new provider.Grant({ accountId, clientId });
+      grant.addOIDCScope('openid email');
+      const grantId = await grant.save();
+      const token = new provider.AccessToken({
+        accountId,
+        client: client!,
+        grantId,
+        gty: 'authorization_code',
+        scope: 'openid email',
+      });
       return token.save();
     },
     close: () =>
@@ -113,7 +130,8 @@ export async function signInAtIdp(idp: Browser, authorizeUrl: string, login: str
     }
     if (res.status !== 200) throw new Error(`provider answered ${res.status}: ${res.body}`);
     const prompt = /name="prompt" value="(\w+)"/.exec(res.body)?.[1];
-    const form = prompt === 'login' ? { prompt, login, password: 'any' } : { prompt: prompt ?? 'consent' };
+    const form: Record<string, string> =
+      prompt === 'login' ? { prompt, login, password: 'any' } : { prompt: prompt ?? 'consent' };
     const posted = await idp.post(new URL(url).pathname, form);
     if (posted.status < 300 || posted.status >= 400)
       throw new Error(`provider form answered ${posted.status}: ${posted.body}`);

@@ -30,6 +30,8 @@ export type App = FastifyInstance & {
   services: Services;
   limiters: Limiters;
   routeTable: RouteInfo[];
+  /** Every route marked `returnsCredential`, /api/v1 or not. */
+  credentialRoutes: RouteInfo[];
   config: ServerConfig;
 };
 
@@ -81,7 +83,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     await bus.close();
   });
   const limiters = createLimiters(config);
-  const routeTable = collectRouteTable(app);
+  const { routes: routeTable, credentialRoutes } = collectRouteTable(app);
 
   registerErrorHandling(app, limiters);
   if (https) registerHsts(app);
@@ -105,5 +107,5 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   );
 
   await app.ready();
-  return Object.assign(app, { services, limiters, routeTable, config }) as unknown as App;
+  return Object.assign(app, { services, limiters, routeTable, credentialRoutes, config }) as unknown as App;
 }

@@ -22,7 +22,8 @@ export const API_KEY_GROUPS: GroupSpec[] = [
           { flags: '--env <name>', description: 'environment (default: the only one)' },
           {
             flags: '--expires <duration>',
-            description: 'lifetime: 90d, 12h, or a day count (default: none)',
+            description:
+              "lifetime: 90d, 12h, or a day count (default: none, or the creating key's or scoped token's own)",
           },
           {
             flags: '--meta <key=value...>',

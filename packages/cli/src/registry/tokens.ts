@@ -17,7 +17,11 @@ export const TOKEN_GROUPS: GroupSpec[] = [
         args: [{ syntax: '[name]', key: 'nameArg', description: 'token name (or --name)' }],
         options: [
           { flags: '-n, --name <name>', description: 'token name' },
-          { flags: '--expires <duration>', description: 'lifetime: 90d, 12h, or a day count (default 120d)' },
+          {
+            flags: '--expires <duration>',
+            description:
+              'lifetime: 90d, 12h, or a day count (default 120d; a scoped token makes none that outlive it)',
+          },
           {
             flags: '-s, --scope <scope...>',
             description: 'cap the token to these permissions, e.g. deploy:write',
@@ -50,7 +54,8 @@ export const TOKEN_GROUPS: GroupSpec[] = [
           },
           {
             flags: '--expires <duration>',
-            description: 'lifetime: 90d, 12h, or a day count (default: none)',
+            description:
+              "lifetime: 90d, 12h, or a day count (default: none, or the creating key's or scoped token's own)",
           },
         ],
         load: () => import('../commands/keys/create.js'),
@@ -123,7 +128,8 @@ export const TOKEN_GROUPS: GroupSpec[] = [
               { flags: '-n, --name <name>', description: "key name (default: the account's name)" },
               {
                 flags: '--expires <duration>',
-                description: 'lifetime: 90d, 12h, or a day count (default: none)',
+                description:
+                  "lifetime: 90d, 12h, or a day count (default: none, or the creating key's or scoped token's own)",
               },
             ],
             load: () => import('../commands/service-accounts/keys/create.js'),

@@ -1,1 +1,2 @@
+export * from './delegation.js';
 export * from './permissions.js';

@@ -18,11 +18,22 @@ import type { Limiters } from './rate-limit.js';
  */
 export type RoutePermission = Permission | 'self' | 'public';
 
-export type RouteInfo = { method: string; url: string; permission: RoutePermission };
+export type RouteInfo = {
+  method: string;
+  url: string;
+  permission: RoutePermission;
+  /** The route hands out a credential's secret: the mint invariant tests cover it (SPEC 2). */
+  returnsCredential: boolean;
+};
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     permission?: RoutePermission;
+    /**
+     * The answer carries a credential's secret (a new or rotated token). Required on every route
+     * whose success schema has a `token` field, so no such route escapes the invariant tests.
+     */
+    returnsCredential?: boolean;
     /** Replaces tokens.authenticate for one route (the verification API caches its callers). */
     authenticate?: (token: string, connection: object) => Principal | Promise<Principal>;
   }
@@ -33,16 +44,76 @@ declare module 'fastify' {
 
 const API_PREFIX = '/api/v1';
 
+type ZodDef = Record<string, unknown>;
+const defOf = (schema: unknown) => (schema as { _zod?: { def?: ZodDef } } | null)?._zod?.def;
+
+/** A string, possibly optional or nullable: the shape a secret has in an answer. */
+function isStringField(schema: unknown): boolean {
+  const def = defOf(schema);
+  if (!def) return false;
+  if (def.type === 'optional' || def.type === 'nullable') return isStringField(def.innerType);
+  return def.type === 'string';
+}
+
+/**
+ * Does a (zod) response schema carry a token's secret anywhere: a string field named `token` or
+ * `*_token`? (An object under `token`, like /me's description of the caller's token, is not one.)
+ */
+export function schemaHasToken(schema: unknown, seen = new Set<unknown>()): boolean {
+  const def = defOf(schema);
+  if (!def || seen.has(schema)) return false;
+  seen.add(schema);
+  const shape = def.shape as Record<string, unknown> | undefined;
+  if (def.type === 'object' && shape) {
+    return Object.entries(shape).some(
+      ([k, v]) => (/(^|_)token$/i.test(k) && isStringField(v)) || schemaHasToken(v, seen),
+    );
+  }
+  const inner = [def.innerType, def.in, def.out, def.element, def.left, def.right, def.getter];
+  const options = Array.isArray(def.options) ? def.options : [];
+  const lazy = typeof def.getter === 'function' ? [(def.getter as () => unknown)()] : [];
+  return [...inner, ...options, ...lazy].some((s) => s && typeof s === 'object' && schemaHasToken(s, seen));
+}
+
+function successSchemas(route: { schema?: unknown }): unknown[] {
+  const response = (route.schema as { response?: Record<string, unknown> } | undefined)?.response ?? {};
+  return Object.entries(response)
+    .filter(([status]) => /^2/.test(status))
+    .map(([, s]) => s);
+}
+
 /**
  * Collects the route table and refuses to start when an /api/v1 route forgets its permission,
- * so no route can be unguarded by omission.
+ * so no route can be unguarded by omission, or when a route answers with a token but is not
+ * marked `returnsCredential`, so none escapes the credential invariant tests. Marked routes
+ * outside /api/v1 (the OAuth token endpoint) are in `credentialRoutes` too.
  */
-export function collectRouteTable(app: FastifyInstance): RouteInfo[] {
-  const table: RouteInfo[] = [];
+export function collectRouteTable(app: FastifyInstance): {
+  routes: RouteInfo[];
+  credentialRoutes: RouteInfo[];
+} {
+  const routes: RouteInfo[] = [];
+  const credentialRoutes: RouteInfo[] = [];
   app.addHook('onRoute', (route) => {
+    const config = route.config as FastifyContextConfig | undefined;
+    const methods = ([] as string[]).concat(route.method).filter((m) => m !== 'HEAD');
+    const returnsCredential = config?.returnsCredential === true;
+    if (!returnsCredential && successSchemas(route).some((s) => schemaHasToken(s))) {
+      throw new Error(
+        `Route ${methods.join(',')} ${route.url} answers with a token but is not marked config.returnsCredential.`,
+      );
+    }
+    const permission = config?.permission;
+    if (returnsCredential && !route.url.startsWith(API_PREFIX)) {
+      for (const method of methods)
+        credentialRoutes.push({
+          method,
+          url: route.url,
+          permission: permission ?? 'public',
+          returnsCredential,
+        });
+    }
     if (!route.url.startsWith(API_PREFIX)) return;
-    const permission = (route.config as { permission?: RoutePermission } | undefined)?.permission;
-    const methods = ([] as string[]).concat(route.method);
     if (!permission || !(permission === 'self' || permission === 'public' || isPermission(permission))) {
       throw new Error(
         `Route ${methods.join(',')} ${route.url} declares no valid permission (config.permission).`,
@@ -51,9 +122,13 @@ export function collectRouteTable(app: FastifyInstance): RouteInfo[] {
     if (isPermission(permission) && !route.url.includes(':org')) {
       throw new Error(`Route ${route.url} needs ${permission} but has no :org parameter to check it in.`);
     }
-    for (const method of methods) if (method !== 'HEAD') table.push({ method, url: route.url, permission });
+    for (const method of methods) {
+      const info = { method, url: route.url, permission, returnsCredential };
+      routes.push(info);
+      if (returnsCredential) credentialRoutes.push(info);
+    }
   });
-  return table;
+  return { routes, credentialRoutes };
 }
 
 function bearer(req: FastifyRequest): string | null {

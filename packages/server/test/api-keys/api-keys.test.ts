@@ -2,6 +2,12 @@ import { DAY, HOUR, parseToken } from '@latchkey/core';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { useTestApp } from '../helpers/app.js';
+import {
+  addMember,
+  createKey as createPlatformKey,
+  createServiceAccount,
+  createServiceAccountKey,
+} from '../keys/fixtures.js';
 import { actorIn, call, makeProject } from './fixtures.js';
 
 const t = useTestApp();
@@ -261,5 +267,56 @@ describe('revocation', () => {
       sql`SELECT action FROM audit_events WHERE target_id = ${key.id} ORDER BY id`,
     );
     expect(audit.rows.map((r) => r.action)).toEqual(['api_key.created', 'api_key.revoked']);
+  });
+});
+
+describe('who may make or receive an app API key', () => {
+  const rotate = (p: { base: string }, token: string, id: string) =>
+    call(t, token, 'POST', `${p.base}/api-keys/${id}/rotate`, { gracePeriod: 0 });
+
+  it('a scoped 1h PAT with api_keys:write cannot receive a key that outlives it, nor make one', async () => {
+    const p = await makeProject(t);
+    const key = await p.createKey();
+    const pat = await t.app.services.tokens.createPat(p.owner.actor, {
+      name: 'short',
+      scopes: ['api_keys:write', 'projects:read', 'environments:read'],
+      expiresIn: '1h',
+    });
+    const res = await rotate(p, pat.token, key.id);
+    expect(res.statusCode, res.body).toBe(403);
+    expect(res.json().error.code).toBe('PERMISSION_DENIED');
+    expect(res.json().error.hint).toContain('latch login');
+    expect(res.body).not.toContain(p.prefix);
+    expect((await p.verify({ key: key.token })).valid).toBe(true);
+
+    const body = { name: 'n', scope: 'read', environment: 'production' };
+    const longer = await call(t, pat.token, 'POST', `${p.base}/api-keys`, { ...body, expiresIn: '30d' });
+    expect(longer.statusCode, longer.body).toBe(403);
+    const capped = await call(t, pat.token, 'POST', `${p.base}/api-keys`, body);
+    expect(capped.statusCode, capped.body).toBe(201);
+    expect(capped.json().expiresAt).toBe(pat.expiresAt);
+  });
+
+  it('a 2h service-account key cannot receive a key without expiry; a platform key with api_keys:write can', async () => {
+    const p = await makeProject(t);
+    const key = await p.createKey();
+    await createServiceAccount(t, p.owner.token, p.orgId, 'app-bot', 'developer');
+    const sa = await createServiceAccountKey(t, p.owner.token, p.orgId, 'app-bot', { expiresIn: '2h' });
+    const refused = await rotate(p, sa.token, key.id);
+    expect(refused.statusCode, refused.body).toBe(403);
+    expect(refused.json().error.message).toContain('service account app-bot');
+
+    // The app's own management credential (SPEC 6): no expiry, api_keys:write in the project.
+    const app = await createPlatformKey(t, p.owner.token, p.orgId, {
+      scopes: ['api_keys:write', 'projects:read', 'environments:read'],
+    });
+    const rotated = await rotate(p, app.token, key.id);
+    expect(rotated.statusCode, rotated.body).toBe(200);
+    expect((await p.verify({ key: rotated.json().token })).valid).toBe(true);
+
+    const viewer = await addMember(t, p.owner.token, p.orgId, 'viewer');
+    const denied = await rotate(p, viewer.token, key.id);
+    expect(denied.statusCode).toBe(403);
+    expect(denied.json().error.message).toContain('api_keys:write');
   });
 });

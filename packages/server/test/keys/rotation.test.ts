@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useTestApp } from '../helpers/app.js';
-import { auditRows, call, createKey, probe } from './fixtures.js';
+import { addMember, auditRows, call, createKey, createOrg, probe } from './fixtures.js';
 
 const t = useTestApp();
 const HOUR = 3_600_000;
@@ -99,5 +99,81 @@ describe('platform key rotation', () => {
     for (const token of [key.token, rotated.token]) {
       expect(await probe(t, token, '/api/v1/me')).toMatchObject({ status: 401, code: 'TOKEN_REVOKED' });
     }
+  });
+});
+
+describe('who receives a rotated secret', () => {
+  const rotateWith = (token: string, orgId: string, id: string, body: object = { gracePeriod: 0 }) =>
+    call(t, token, 'POST', `/api/v1/orgs/${orgId}/keys/${id}/rotate`, body);
+  const secretsOf = (orgId: string) => `/api/v1/orgs/${orgId}/keys`;
+
+  it('a platform key (K1, platform_keys:write) cannot rotate K2 (secrets:read): K2 keeps working', async () => {
+    const owner = await t.signUp();
+    const orgId = owner.personalOrgId;
+    const k1 = await createKey(t, owner.token, orgId, { name: 'k1', scopes: ['platform_keys:write'] });
+    const k2 = await createKey(t, owner.token, orgId, {
+      name: 'k2',
+      scopes: ['secrets:read', 'platform_keys:read'],
+    });
+    const res = await rotateWith(k1.token, orgId, k2.id);
+    expect(res.statusCode, res.body).toBe(403);
+    expect(res.json().error.code).toBe('PERMISSION_DENIED');
+    expect(res.json().error.hint).toContain('latch login');
+    expect(res.body).not.toMatch(/lk_key_\w{20,}/);
+    expect((await probe(t, k2.token, secretsOf(orgId))).status).toBe(200);
+    // Revoking within its permission is still allowed: it hands out nothing.
+    const revoked = await call(t, k1.token, 'DELETE', `/api/v1/orgs/${orgId}/keys/${k2.id}`);
+    expect(revoked.statusCode, revoked.body).toBe(200);
+  });
+
+  it('a PAT scoped to platform_keys:write cannot rotate a secrets:read key; one that also has secrets:read can', async () => {
+    const owner = await t.signUp();
+    const orgId = owner.personalOrgId;
+    // It expires before the PATs below do, so only its scopes decide.
+    const k2 = await createKey(t, owner.token, orgId, {
+      name: 'k2',
+      scopes: ['secrets:read', 'platform_keys:read'],
+      expiresIn: '30d',
+    });
+    const mint = async (scopes: string[]) =>
+      (await t.app.services.tokens.createPat(owner.actor, { name: 'narrow', scopes })).token;
+    const narrow = await rotateWith(await mint(['platform_keys:write']), orgId, k2.id);
+    expect(narrow.statusCode, narrow.body).toBe(403);
+    expect(narrow.json().error.details.missing).toEqual(['secrets:read']);
+    expect(narrow.json().error.hint).toContain('latch login');
+    expect((await probe(t, k2.token, secretsOf(orgId))).status).toBe(200);
+
+    const enough = await rotateWith(await mint(['platform_keys:write', 'secrets:read']), orgId, k2.id);
+    expect(enough.statusCode, enough.body).toBe(200);
+  });
+
+  it("an admin cannot rotate an owner's org:manage key (she could not have created it)", async () => {
+    const owner = await t.signUp();
+    const org = await createOrg(t, owner);
+    const admin = await addMember(t, owner.token, org.id, 'admin');
+    const key = await createKey(t, owner.token, org.id, { name: 'owner-key', scopes: ['org:manage'] });
+    const res = await rotateWith(admin.token, org.id, key.id);
+    expect(res.statusCode, res.body).toBe(403);
+    expect(res.json().error.details.missing).toEqual(['org:manage']);
+    expect(res.json().error.message).toContain('admin');
+    expect((await probe(t, key.token, `/api/v1/orgs/${org.id}`)).status).toBe(200);
+    // Revoking anyone's key is what platform_keys:manage is for.
+    expect((await call(t, admin.token, 'DELETE', `/api/v1/orgs/${org.id}/keys/${key.id}`)).statusCode).toBe(
+      200,
+    );
+  });
+
+  it("a scoped PAT cannot receive a key's secret that outlives it", async () => {
+    const owner = await t.signUp();
+    const orgId = owner.personalOrgId;
+    const key = await createKey(t, owner.token, orgId, { name: 'forever', scopes: ['deploy:read'] });
+    const pat = await t.app.services.tokens.createPat(owner.actor, {
+      name: 'short',
+      scopes: ['platform_keys:manage', 'deploy:read'],
+      expiresIn: '1h',
+    });
+    const res = await rotateWith(pat.token, orgId, key.id);
+    expect(res.statusCode, res.body).toBe(403);
+    expect(res.json().error.message).toContain('outlives');
   });
 });

@@ -1,4 +1,4 @@
-import { parseToken } from '@latchkey/core';
+import { parseToken, permissionList, ROLE_PERMISSIONS } from '@latchkey/core';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { useTestApp } from '../helpers/app.js';
@@ -6,6 +6,7 @@ import {
   addMember,
   auditRows,
   call,
+  createKey,
   createOrg,
   createServiceAccount,
   createServiceAccountKey,
@@ -218,5 +219,60 @@ describe('service accounts', () => {
       keys.json().items.map((k: { name: string; status: string }) => [k.name, k.status]),
     );
     expect(statuses).toEqual({ keep: 'expired', drop: 'revoked' });
+  });
+});
+
+describe('service-account keys never outlive, or outreach, the credential that makes them', () => {
+  const HOUR = 3_600_000;
+  // Everything a viewer account holds, plus the right to make its keys.
+  const viewerAndKeys = [
+    ...permissionList(ROLE_PERMISSIONS.viewer).filter((p) => !p.startsWith('service_accounts:')),
+    'service_accounts:write',
+  ];
+  const keysOf = (orgId: string) => `/api/v1/orgs/${orgId}/service-accounts/reader/keys`;
+
+  it('a scoped 1h PAT cannot make a 30d key; without expiresIn the key ends with the PAT', async () => {
+    const owner = await t.signUp();
+    const org = await createOrg(t, owner);
+    await createServiceAccount(t, owner.token, org.id, 'reader', 'viewer');
+    const pat = await t.app.services.tokens.createPat(owner.actor, {
+      name: 'ci',
+      scopes: viewerAndKeys,
+      expiresIn: '1h',
+    });
+    const longer = await call(t, pat.token, 'POST', keysOf(org.id), { expiresIn: '30d' });
+    expect(longer.statusCode, longer.body).toBe(403);
+    expect(longer.json().error.code).toBe('PERMISSION_DENIED');
+    expect(longer.json().error.hint).toContain('--expires');
+    const capped = await createServiceAccountKey(t, pat.token, org.id, 'reader');
+    expect(capped.expiresAt).toBe(pat.expiresAt);
+    t.clock.advance(HOUR + 1000);
+    expect(await probe(t, capped.token, '/api/v1/me')).toMatchObject({ status: 401, code: 'TOKEN_EXPIRED' });
+  });
+
+  it('a service-account key that expires in 2h cannot make a 30d key for its account', async () => {
+    const owner = await t.signUp();
+    const org = await createOrg(t, owner);
+    await createServiceAccount(t, owner.token, org.id, 'reader', 'admin');
+    const short = await createServiceAccountKey(t, owner.token, org.id, 'reader', { expiresIn: '2h' });
+    const res = await call(t, short.token, 'POST', keysOf(org.id), { expiresIn: '30d' });
+    expect(res.statusCode, res.body).toBe(403);
+    expect(res.json().error.message).toContain('service account reader');
+    const within = await call(t, short.token, 'POST', keysOf(org.id), { expiresIn: '1h' });
+    expect(within.statusCode, within.body).toBe(201);
+  });
+
+  it('a platform key holding only service_accounts:write cannot make a viewer key; one holding the role can', async () => {
+    const owner = await t.signUp();
+    const org = await createOrg(t, owner);
+    await createServiceAccount(t, owner.token, org.id, 'reader', 'viewer');
+    const narrow = await createKey(t, owner.token, org.id, { scopes: ['service_accounts:write'] });
+    const refused = await call(t, narrow.token, 'POST', keysOf(org.id), {});
+    expect(refused.statusCode, refused.body).toBe(403);
+    expect(refused.json().error.details.missing).toContain('projects:read');
+    const wide = await createKey(t, owner.token, org.id, { scopes: viewerAndKeys });
+    const made = await call(t, wide.token, 'POST', keysOf(org.id), {});
+    expect(made.statusCode, made.body).toBe(201);
+    expect(made.json().expiresAt).toBeNull();
   });
 });

@@ -57,6 +57,24 @@ describe('OIDC JWT bearer tokens', () => {
     expect(JSON.stringify(res.json())).toContain(alice.personalOrgId);
   });
 
+  it('mints nothing that outlives it: a PAT made with a 5-minute OIDC token ends with it', async () => {
+    const token = await idp.signJwt({ sub: 'alice-sub' }, { expiresIn: 300 });
+    const exp = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).exp * 1000;
+    const create = (payload: object) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/v1/pats',
+        headers: { authorization: `Bearer ${token}` },
+        payload,
+      });
+    const capped = await create({ name: 'from an oidc token' });
+    expect(capped.statusCode).toBe(201);
+    expect(Date.parse(capped.json().expiresAt)).toBeLessThanOrEqual(exp);
+    const longer = await create({ name: 'longer', expiresIn: '90d' });
+    expect(longer.statusCode).toBe(403);
+    expect(errorOf(longer).message).toContain('never outlives');
+  });
+
   it('refuses a token from another issuer', async () => {
     const res = await me(await idp.signJwt({ sub: 'alice-sub', iss: 'https://evil.example' }));
     expect(res.statusCode).toBe(401);

@@ -204,6 +204,22 @@ describe('sign in with SSO', () => {
     }
   });
 
+  it('answers 503 with a hint when the provider cannot be reached', async () => {
+    const down = await createTestApp(db.database, {
+      mode: 'production',
+      publicUrl: PUBLIC_URL,
+      oidc: idp.settings({ issuer: 'http://127.0.0.1:9' }),
+    });
+    try {
+      const res = await Browser.inject(down.app).get('/sso/start');
+      expect(res.status).toBe(503);
+      expect(res.body).toContain('could not be reached');
+      expect(res.body).toContain('SERVICE_UNAVAILABLE');
+    } finally {
+      await down.app.close();
+    }
+  });
+
   it('shows the button next to dev sign-in and password sign-in', async () => {
     const page = await Browser.inject(strict.app).get('/login?next=%2Fdevice');
     expect(page.body).toContain('href="/sso/start?next=%2Fdevice"');

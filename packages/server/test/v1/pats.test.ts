@@ -162,3 +162,93 @@ describe('personal access tokens', () => {
     expect(JSON.stringify(all.rows)).not.toMatch(/lk_pat_[0-9A-Za-z]{20,}/);
   });
 });
+
+describe('a PAT never mints a wider or longer-lived one', () => {
+  const HOUR = 3_600_000;
+  const createWith = (token: string, payload: object) =>
+    t.app.inject({ method: 'POST', url: '/api/v1/pats', headers: t.auth(token), payload });
+
+  async function narrowPat(expiresIn = '1h') {
+    const alice = await t.signUp();
+    const res = await createWith(alice.token, {
+      name: 'narrow',
+      scopes: ['projects:read', 'deploy:read'],
+      expiresIn,
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    return { alice, narrow: res.json() as { id: string; token: string; expiresAt: string } };
+  }
+
+  it('a scoped 1h PAT cannot make an unscoped 366d PAT, and nothing is made', async () => {
+    const { alice, narrow } = await narrowPat();
+    const before = await t.database.db.execute(sql`SELECT count(*)::int AS n FROM tokens`);
+    const wider = await createWith(narrow.token, { name: 'wider', expiresIn: '366d' });
+    expect(wider.statusCode, wider.body).toBe(403);
+    expect(wider.json().error.code).toBe('PERMISSION_DENIED');
+    expect(wider.json().error.hint).toContain('latch login');
+    const longer = await createWith(narrow.token, {
+      name: 'longer',
+      scopes: ['projects:read'],
+      expiresIn: '2h',
+    });
+    expect(longer.statusCode, longer.body).toBe(403);
+    expect(longer.json().error.message).toContain('outlives');
+    expect(longer.json().error.hint).toContain('--expires');
+    const after = await t.database.db.execute(sql`SELECT count(*)::int AS n FROM tokens`);
+    expect(after.rows[0]).toEqual(before.rows[0]);
+    // The unscoped login still can.
+    expect((await createWith(alice.token, { name: 'wide', expiresIn: '366d' })).statusCode).toBe(201);
+  });
+
+  it('a scoped PAT makes a narrower, shorter one; without expiresIn it ends with its maker', async () => {
+    const { narrow } = await narrowPat('3h');
+    const ok = await createWith(narrow.token, {
+      name: 'narrower',
+      scopes: ['projects:read'],
+      expiresIn: '1h',
+    });
+    expect(ok.statusCode, ok.body).toBe(201);
+    expect(ok.json().scopes).toEqual(['projects:read']);
+    expect(new Date(ok.json().expiresAt).getTime() - t.clock.now().getTime()).toBe(HOUR);
+    const byDefault = await createWith(narrow.token, { name: 'default', scopes: ['deploy:read'] });
+    expect(byDefault.statusCode, byDefault.body).toBe(201);
+    expect(byDefault.json().expiresAt).toBe(narrow.expiresAt);
+    t.clock.advance(3 * HOUR + 1000);
+    expect(
+      (await t.app.inject({ url: '/api/v1/me', headers: t.auth(byDefault.json().token) })).statusCode,
+    ).toBe(401);
+  });
+
+  it("a scoped PAT cannot list or revoke the account's other PATs, nor create orgs; it may revoke itself", async () => {
+    const { alice, narrow } = await narrowPat();
+    const list = await t.app.inject({ url: '/api/v1/pats', headers: t.auth(narrow.token) });
+    const login = (await t.app.inject({ url: '/api/v1/pats', headers: t.auth(alice.token) })).json().items;
+    const loginId = login.find((p: { name: string }) => p.name === 'test').id;
+    const revoke = await t.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/pats/${loginId}`,
+      headers: t.auth(narrow.token),
+    });
+    const org = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/orgs',
+      headers: t.auth(narrow.token),
+      payload: { name: `narrow-${Date.now()}` },
+    });
+    for (const res of [list, revoke, org]) {
+      expect(res.statusCode, res.body).toBe(403);
+      expect(res.json().error.code).toBe('PERMISSION_DENIED');
+      expect(res.json().error.hint).toContain('unscoped credential');
+      expect(res.json().error.hint).toContain('latch login');
+    }
+    expect((await t.app.inject({ url: '/api/v1/me', headers: t.auth(alice.token) })).statusCode).toBe(200);
+
+    const self = await t.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/pats/${narrow.id}`,
+      headers: t.auth(narrow.token),
+    });
+    expect(self.statusCode, self.body).toBe(200);
+    expect(self.json().status).toBe('revoked');
+  });
+});

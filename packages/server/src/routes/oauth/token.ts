@@ -13,33 +13,38 @@ export const tokenRoutes: RouteModule = (app, { services, limiters }) =>
       return services.oauth.startDeviceAuthorization({ clientId: p.client_id, deviceName: p.device_name });
     });
 
-    scope.post('/oauth/token', { schema: { hide: true } }, async (req, reply) => {
-      await limitPerIp(limiters.tokenEndpoint, req, reply);
-      const p = oauthParams(req.body);
-      const meta = requestMeta(req);
-      switch (p.grant_type) {
-        case DEVICE_CODE_GRANT:
-          return services.oauth.pollDeviceToken({ deviceCode: p.device_code, clientId: p.client_id }, meta);
-        case 'authorization_code':
-          return services.oauth.redeemAuthorizationCode(
-            {
-              code: p.code,
-              redirectUri: p.redirect_uri,
-              codeVerifier: p.code_verifier,
-              clientId: p.client_id,
-            },
-            meta,
-          );
-        case undefined:
-        case '':
-          throw new OAuthError('invalid_request', 'grant_type is required.');
-        default:
-          throw new OAuthError(
-            'unsupported_grant_type',
-            `Supported grant types: authorization_code, ${DEVICE_CODE_GRANT}.`,
-          );
-      }
-    });
+    // Both grants answer with a PAT (access_token): a credential route like /api/v1/pats.
+    scope.post(
+      '/oauth/token',
+      { config: { returnsCredential: true }, schema: { hide: true } },
+      async (req, reply) => {
+        await limitPerIp(limiters.tokenEndpoint, req, reply);
+        const p = oauthParams(req.body);
+        const meta = requestMeta(req);
+        switch (p.grant_type) {
+          case DEVICE_CODE_GRANT:
+            return services.oauth.pollDeviceToken({ deviceCode: p.device_code, clientId: p.client_id }, meta);
+          case 'authorization_code':
+            return services.oauth.redeemAuthorizationCode(
+              {
+                code: p.code,
+                redirectUri: p.redirect_uri,
+                codeVerifier: p.code_verifier,
+                clientId: p.client_id,
+              },
+              meta,
+            );
+          case undefined:
+          case '':
+            throw new OAuthError('invalid_request', 'grant_type is required.');
+          default:
+            throw new OAuthError(
+              'unsupported_grant_type',
+              `Supported grant types: authorization_code, ${DEVICE_CODE_GRANT}.`,
+            );
+        }
+      },
+    );
 
     // RFC 7009 §2.2: 200 whatever the token was (unknown, already revoked, not ours), so the
     // endpoint tells nothing about tokens; the CLI can always forget its copy afterwards.

@@ -44,7 +44,7 @@ export const apiKeyRoutes: RouteModule = (fastify, { services }) => {
   app.post(
     base,
     {
-      config: { permission: 'api_keys:write' },
+      config: { permission: 'api_keys:write', returnsCredential: true },
       schema: { params: ApiKeyProjectParams, body: CreateApiKeyBody, response: { 201: CreatedApiKey } },
     },
     // The token is in this response and nowhere else, ever.
@@ -54,7 +54,7 @@ export const apiKeyRoutes: RouteModule = (fastify, { services }) => {
   app.post(
     `${base}/:id/rotate`,
     {
-      config: { permission: 'api_keys:write' },
+      config: { permission: 'api_keys:write', returnsCredential: true },
       schema: { params: ApiKeyParams, body: RotateApiKeyBody, response: { 200: CreatedApiKey } },
     },
     async (req) => keys.rotate(req.actor, req.params.project, req.params.id, req.body ?? {}),

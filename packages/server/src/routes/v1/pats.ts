@@ -13,7 +13,10 @@ export const patRoutes: RouteModule = (fastify, { services }) => {
 
   app.post(
     '/api/v1/pats',
-    { config: { permission: 'self' }, schema: { body: CreatePatBody, response: { 201: CreatedPat } } },
+    {
+      config: { permission: 'self', returnsCredential: true },
+      schema: { body: CreatePatBody, response: { 201: CreatedPat } },
+    },
     // The token is in this response and nowhere else, ever.
     async (req, reply) => reply.code(201).send(await services.tokens.createPat(req.actor, req.body)),
   );

@@ -27,7 +27,7 @@ export const platformKeyRoutes: RouteModule = (fastify, { services }) => {
   r.post(
     '/api/v1/orgs/:org/keys',
     {
-      config: { permission: 'platform_keys:write' },
+      config: { permission: 'platform_keys:write', returnsCredential: true },
       schema: { params: OrgParams, body: CreatePlatformKeyBody, response: { 201: CreatedPlatformKey } },
     },
     // The token is in this response and nowhere else, ever.
@@ -47,7 +47,7 @@ export const platformKeyRoutes: RouteModule = (fastify, { services }) => {
   r.post(
     '/api/v1/orgs/:org/keys/:id/rotate',
     {
-      config: { permission: 'platform_keys:write' },
+      config: { permission: 'platform_keys:write', returnsCredential: true },
       schema: { params: KeyParams, body: RotateKeyBody, response: { 200: CreatedPlatformKey } },
     },
     async (req) => services.platformKeys.rotate(req.actor, req.params.id, req.body),

@@ -61,7 +61,7 @@ export const serviceAccountRoutes: RouteModule = (fastify, { services }) => {
   r.post(
     `${base}/:id/keys`,
     {
-      config: { permission: 'service_accounts:write' },
+      config: { permission: 'service_accounts:write', returnsCredential: true },
       schema: {
         params: ServiceAccountParams,
         body: CreateServiceAccountKeyBody,

@@ -13,6 +13,7 @@ import {
   type Manifest,
   parseBoundedDuration,
   type RotateApiKeyBody,
+  scopesToSet,
   type VerifyResult,
 } from '@latchkey/core';
 import type { Clock } from '../../clock.js';
@@ -22,6 +23,7 @@ import type { EventBus } from '../../store/notify.js';
 import { decodeCursor, type Page, toPage } from '../../store/pagination.js';
 import { type Actor, type OrgContext, type Principal, requirePermission } from '../actor.js';
 import { recordAudit } from '../audit/audit.service.js';
+import { cappedDefault, requireMayMint } from '../delegation.js';
 import * as repo from './api-keys.repo.js';
 import { createCallerCache } from './caller-cache.js';
 import { createLastUsedRecorder } from './last-used.js';
@@ -29,6 +31,12 @@ import { EXPIRING_WINDOW, toApiKey } from './status.js';
 import { createVerifier, DEFAULT_CACHE_ENTRIES, type VerifyInput } from './verify.service.js';
 
 export const DEFAULT_GRACE = 24 * HOUR;
+
+/**
+ * An app API key calls the app, never /api/v1 (SPEC 2), so it holds no platform permission; who
+ * may make or receive one is decided by api_keys:write (checked first) and its lifetime.
+ */
+const APP_KEY_REACH = scopesToSet([]);
 
 export type ApiKeysService = ReturnType<typeof createApiKeysService>;
 
@@ -110,13 +118,19 @@ export function createApiKeysService(deps: Deps) {
       const env = await environmentOf(actor, project, input.environment);
       await requireDeclared(project, env, input.scope);
       const now = clock.now();
-      let expiresAt: Date | null = null;
+      let expiresAt = cappedDefault(actor, null);
       if (input.expiresIn !== undefined) {
         const parsed = parseBoundedDuration(input.expiresIn, EXPIRY_BOUNDS.key);
         if (!parsed.ok)
           throw badDuration('expiresIn', parsed.error, 'API keys last from 1 hour to 365 days.');
         expiresAt = new Date(now.getTime() + parsed.ms);
       }
+      requireMayMint(actor, org.permissions, {
+        doing: 'create this API key',
+        wanted: { permissions: APP_KEY_REACH, expiresAt },
+        expiryFlag: '--expires',
+        org,
+      });
       const token = generateToken(project.keyPrefix);
       const row = await db.transaction(async (tx) => {
         const key = await repo.insert(tx, {
@@ -197,6 +211,12 @@ export function createApiKeysService(deps: Deps) {
       const now = clock.now();
       const { before, after, environment } = await db.transaction(async (tx) => {
         const { key, environment } = await findKey(project, id, tx);
+        // The new secret goes to the caller: only one who could create this key now receives it.
+        requireMayMint(actor, org.permissions, {
+          doing: `receive the new secret of API key ${key.name}`,
+          wanted: { permissions: APP_KEY_REACH, expiresAt: key.expiresAt },
+          org,
+        });
         const status = toApiKey({ key, environment }, now).status;
         if (status === 'revoked' || status === 'expired') {
           throw new AppError('CONFLICT', `API key ${key.name} is ${status}; it cannot be rotated.`, {

@@ -10,8 +10,9 @@ import {
 import type { Clock } from '../../clock.js';
 import { newId } from '../../ids.js';
 import type { Db, DbOrTx } from '../../store/db.js';
-import { type Actor, type OrgContext, type Principal, requirePermission, requireUser } from '../actor.js';
+import { type Actor, type OrgContext, type Principal, requirePermission } from '../actor.js';
 import { type AuditActor, recordAudit } from '../audit/audit.service.js';
+import { requireUnscopedUser } from '../delegation.js';
 import * as repo from './orgs.repo.js';
 
 export type OrgsService = ReturnType<typeof createOrgsService>;
@@ -113,7 +114,8 @@ export function createOrgsService({ db, clock }: { db: Db; clock: Clock }) {
     },
 
     async create(actor: Actor, input: { name: string }): Promise<Org> {
-      requireUser(actor);
+      // The creator becomes an owner: a scoped token would make an owner out of a narrow grant.
+      const user = requireUnscopedUser(actor, 'create an org');
       return db.transaction(async (tx) => {
         if (await repo.nameTaken(tx, input.name)) {
           throw new AppError('CONFLICT', `An org named ${input.name} already exists (names ignore case).`, {
@@ -121,7 +123,7 @@ export function createOrgsService({ db, clock }: { db: Db; clock: Clock }) {
           });
         }
         const row = await repo.insertOrg(tx, { id: newId('org'), name: input.name, createdAt: clock.now() });
-        await repo.addMember(tx, row.id, requireUser(actor).userId, 'owner', row.createdAt);
+        await repo.addMember(tx, row.id, user.userId, 'owner', row.createdAt);
         await recordAudit(tx, actor, {
           orgId: row.id,
           action: 'org.created',

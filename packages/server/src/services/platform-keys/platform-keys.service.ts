@@ -16,6 +16,7 @@ import {
   parseBoundedDuration,
   RESOURCES,
   ROLE_PERMISSIONS,
+  scopesToSet,
   TOKEN_PREFIXES,
 } from '@latchkey/core';
 import type { Clock } from '../../clock.js';
@@ -24,6 +25,7 @@ import type { Db, Tx } from '../../store/db.js';
 import { decodeCursor, type Page, toPage } from '../../store/pagination.js';
 import { type Actor, type OrgContext, permissionDenied, requirePermission } from '../actor.js';
 import { recordAudit } from '../audit/audit.service.js';
+import { cappedDefault, requireMayMint } from '../delegation.js';
 import { keyExpiry, keyStatus, rotatingUntil } from '../tokens/key-lifecycle.js';
 import * as tokensRepo from '../tokens/tokens.repo.js';
 import * as repo from './platform-keys.repo.js';
@@ -85,6 +87,28 @@ function actingUserId(actor: Actor): string | null {
   return p.kind === 'user' ? p.userId : p.kind === 'platform_key' ? p.createdBy : null;
 }
 
+/**
+ * Rotation hands out the key's new secret, so it is minting that key again: only a person may,
+ * and only with a credential that could create a key with all of its scopes and lifetime right
+ * now. A key may revoke what its permission covers, but never receives another key's secret.
+ */
+function requireMayReceive(actor: Actor, org: OrgContext, key: repo.PlatformKeyRow['key']): void {
+  if (actor.principal.kind !== 'user') {
+    throw new AppError(
+      'PERMISSION_DENIED',
+      "Only a person can rotate a platform key: rotation hands out the key's new secret.",
+      {
+        hint: 'Run `latch keys rotate <id>` signed in as yourself (`latch login`); a key may still revoke keys.',
+      },
+    );
+  }
+  requireMayMint(actor, org.permissions, {
+    doing: `receive the new secret of platform key ${key.name}`,
+    wanted: { permissions: scopesToSet(key.scopes ?? []), expiresAt: key.expiresAt },
+    org,
+  });
+}
+
 export function createPlatformKeysService({ db, clock }: { db: Db; clock: Clock }) {
   /** Finds and locks a key the actor may change: their own with write, anyone's with manage. */
   async function lockChangeable(tx: Tx, actor: Actor, id: string, doing: string) {
@@ -128,19 +152,15 @@ export function createPlatformKeysService({ db, clock }: { db: Db; clock: Clock 
         );
       }
       const scopes = validScopes(input.scopes);
-      const missing = missingPermissions(org.permissions, scopes);
-      if (missing.length) {
-        throw new AppError(
-          'PERMISSION_DENIED',
-          `A key cannot have more than you: ${p.credential.scopes ? 'this scoped token' : `your role (${org.role})`} in ${org.name} lacks ${missing.join(', ')}.`,
-          {
-            hint: 'Drop those scopes, or ask an owner or admin for a role that grants them.',
-            details: { missing },
-          },
-        );
-      }
       const now = clock.now();
-      const expiresAt = keyExpiry(input.expiresIn, now, 'latch keys create');
+      const asked = keyExpiry(input.expiresIn, now, 'latch keys create');
+      const expiresAt = input.expiresIn === undefined ? cappedDefault(actor, asked) : asked;
+      requireMayMint(actor, org.permissions, {
+        doing: 'create this platform key',
+        wanted: { permissions: scopesToSet(scopes), expiresAt },
+        expiryFlag: '--expires',
+        org,
+      });
       const token = generateToken(TOKEN_PREFIXES.platformKey);
       return db.transaction(async (tx) => {
         // user_id stays null: it cascades on user deletion, and a key must outlive that as "suspended".
@@ -224,6 +244,7 @@ export function createPlatformKeysService({ db, clock }: { db: Db; clock: Clock 
       return db.transaction(async (tx) => {
         const { org, row } = await lockChangeable(tx, actor, id, 'Rotating');
         const now = clock.now();
+        requireMayReceive(actor, org, row.key);
         const status = keyStatus(row.key, now);
         if (status === 'revoked' || status === 'expired') {
           throw new AppError(

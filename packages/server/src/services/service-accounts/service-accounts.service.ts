@@ -20,6 +20,7 @@ import type { Db } from '../../store/db.js';
 import { decodeCursor, type Page, toPage } from '../../store/pagination.js';
 import { type Actor, type OrgContext, requirePermission } from '../actor.js';
 import { recordAudit } from '../audit/audit.service.js';
+import { cappedDefault, requireMayMint } from '../delegation.js';
 import { withArticle } from '../members/authority.js';
 import { keyExpiry, keyStatus } from '../tokens/key-lifecycle.js';
 import * as tokensRepo from '../tokens/tokens.repo.js';
@@ -171,13 +172,21 @@ export function createServiceAccountsService({ db, clock }: { db: Db; clock: Clo
     ): Promise<CreatedServiceAccountKey> {
       const org = requirePermission(actor, 'service_accounts:write');
       const now = clock.now();
-      const expiresAt = keyExpiry(input.expiresIn, now, 'latch service-accounts keys create <account>');
+      const asked = keyExpiry(input.expiresIn, now, 'latch service-accounts keys create <account>');
+      const expiresAt = input.expiresIn === undefined ? cappedDefault(actor, asked) : asked;
       const creator = creatorOf(actor);
       const token = generateToken(TOKEN_PREFIXES.serviceAccountKey);
       return db.transaction(async (tx) => {
         const account = await repo.findLocked(tx, org.id, ref, 'share');
         if (!account) throw accountNotFound(ref, org);
         requireCanGrant(org, account.role, 'make a key for');
+        // The key carries the account's role: making one is minting that role for its lifetime.
+        requireMayMint(actor, org.permissions, {
+          doing: `make a key for service account ${account.name}`,
+          wanted: { permissions: ROLE_PERMISSIONS[account.role], expiresAt },
+          expiryFlag: '--expires',
+          org,
+        });
         const key = await tokensRepo.insert(tx, {
           id: newId('sak'),
           kind: 'service_account_key',

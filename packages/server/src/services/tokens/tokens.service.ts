@@ -11,6 +11,7 @@ import {
   type Pat,
   parseBoundedDuration,
   parseToken,
+  scopeReach,
   TOKEN_PREFIXES,
 } from '@latchkey/core';
 import type { Clock } from '../../clock.js';
@@ -19,6 +20,7 @@ import type { Db, DbOrTx } from '../../store/db.js';
 import { decodeCursor, type Page, toPage } from '../../store/pagination.js';
 import { type Actor, requireUser } from '../actor.js';
 import { type AuditActor, recordAudit } from '../audit/audit.service.js';
+import { cappedDefault, requireMayMint, requireUnscopedUser } from '../delegation.js';
 import { createAuthenticator, type ExternalAuthenticator } from './authenticate.js';
 import * as repo from './tokens.repo.js';
 
@@ -72,7 +74,22 @@ export function createTokensService({
     return [...new Set(scopes)];
   }
 
-  /** Issues a PAT in the caller's transaction (sign-in flows issue one as part of a larger change). */
+  function patExpiry(input: string | number, now: Date): Date {
+    const parsed = parseBoundedDuration(input, EXPIRY_BOUNDS.pat);
+    if (!parsed.ok) {
+      throw new AppError('INVALID_INPUT', `expiresIn ${parsed.error}.`, {
+        hint: 'PATs last from 1 hour to 366 days; the default is 120 days.',
+        details: { field: 'expiresIn' },
+      });
+    }
+    return new Date(now.getTime() + parsed.ms);
+  }
+
+  /**
+   * Issues a PAT in the caller's transaction (sign-in flows issue one as part of a larger change).
+   * When a credential asks (an `Actor`), the new PAT stays within its scopes and, for a scoped
+   * one, its lifetime; a sign-in flow is the person proving who they are, and gets the default.
+   */
   async function issuePat(
     tx: DbOrTx,
     who: Actor | AuditActor,
@@ -80,18 +97,17 @@ export function createTokensService({
     input: { name: string; expiresIn?: string | number; scopes?: string[]; via: string },
   ): Promise<CreatedPat> {
     const now = clock.now();
-    let ttl = PAT_DEFAULT_TTL;
-    if (input.expiresIn !== undefined) {
-      const parsed = parseBoundedDuration(input.expiresIn, EXPIRY_BOUNDS.pat);
-      if (!parsed.ok) {
-        throw new AppError('INVALID_INPUT', `expiresIn ${parsed.error}.`, {
-          hint: 'PATs last from 1 hour to 366 days; the default is 120 days.',
-          details: { field: 'expiresIn' },
-        });
-      }
-      ttl = parsed.ms;
-    }
     const scopes = validScopes(input.scopes);
+    const byDefault = new Date(now.getTime() + PAT_DEFAULT_TTL);
+    let expiresAt = input.expiresIn !== undefined ? patExpiry(input.expiresIn, now) : byDefault;
+    if ('principal' in who) {
+      if (input.expiresIn === undefined) expiresAt = cappedDefault(who, byDefault) ?? byDefault;
+      requireMayMint(who, scopeReach(who.principal.credential.scopes), {
+        doing: 'create this PAT',
+        wanted: { permissions: scopeReach(scopes), expiresAt },
+        expiryFlag: '--expires',
+      });
+    }
     const token = generateToken(TOKEN_PREFIXES.pat);
     const row = await repo.insert(tx, {
       id: newId('pat'),
@@ -103,7 +119,7 @@ export function createTokensService({
       scopes,
       createdBy: userId,
       createdAt: now,
-      expiresAt: new Date(now.getTime() + ttl),
+      expiresAt,
     });
     await recordAudit(tx, who, {
       orgId: null,
@@ -131,7 +147,7 @@ export function createTokensService({
     },
 
     async listPats(actor: Actor, query: PageQuery): Promise<Page<Pat>> {
-      const user = requireUser(actor);
+      const user = requireUnscopedUser(actor, "list this account's PATs");
       const rows = await repo.listPats(db, user.userId, query.limit, decodeCursor(query.cursor));
       const now = clock.now();
       return toPage(
@@ -143,7 +159,11 @@ export function createTokensService({
     },
 
     async revokePat(actor: Actor, id: string): Promise<Pat> {
-      const user = requireUser(actor);
+      // Any PAT may end itself (`latch logout`); ending another one is an act on the whole account.
+      const user =
+        id === actor.principal.credential.id
+          ? requireUser(actor)
+          : requireUnscopedUser(actor, 'revoke another PAT');
       return db.transaction(async (tx) => {
         const row = await repo.findPat(tx, user.userId, id);
         // Another user's PAT answers exactly like a missing one.

@@ -77,3 +77,14 @@ export const CreatePatBody = z.strictObject({
 });
 export const CreatedPat = Pat.extend({ token: z.string().describe('shown once') });
 export type CreatedPat = z.infer<typeof CreatedPat>;
+
+/** A sign-in identity at the upstream OIDC provider, linked to this account (SSO). */
+export const IdentityLink = z.object({
+  id: Id,
+  issuer: z.string(),
+  subject: z.string(),
+  email: z.string().nullable().describe('what the provider said when the link was made'),
+  createdAt: Timestamp,
+  lastUsedAt: Timestamp.nullable(),
+});
+export type IdentityLink = z.infer<typeof IdentityLink>;

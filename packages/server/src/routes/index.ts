@@ -5,6 +5,7 @@ import { metadataRoutes } from './oauth/metadata.js';
 import { tokenRoutes } from './oauth/token.js';
 import { apiKeyRoutes } from './v1/api-keys.js';
 import { environmentRoutes } from './v1/environments.js';
+import { identityRoutes } from './v1/identities.js';
 import { invitationRoutes } from './v1/invitations.js';
 import { manifestRoutes } from './v1/manifests.js';
 import { meRoutes } from './v1/me.js';
@@ -26,6 +27,7 @@ import { ssoRoutes } from './web/sso.js';
 export const routeModules: RouteModule[] = [
   healthRoutes,
   meRoutes,
+  identityRoutes,
   orgRoutes,
   patRoutes,
   memberRoutes,

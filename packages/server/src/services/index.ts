@@ -5,6 +5,7 @@ import type { EventBus } from '../store/notify.js';
 import { createApiKeysService } from './api-keys/api-keys.service.js';
 import { createAppDatabasesService } from './app-databases/app-databases.service.js';
 import { createIdentityService } from './identity/identity.service.js';
+import { createIdentityLinksService } from './identity/identity-links.service.js';
 import { createOidcBearer } from './identity/oidc-bearer.js';
 import { createPasswordSignInService } from './identity/password-sign-in.service.js';
 import { createSetupService } from './identity/setup.service.js';
@@ -38,6 +39,7 @@ export function createServices({ db, clock, config, bus }: ServiceDeps) {
   const orgs = createOrgsService({ db, clock });
   const identityCore = createIdentityService({ db, clock, config, orgs });
   const sso = createSsoService({ db, clock, config, identity: identityCore, upstream });
+  const identityLinks = createIdentityLinksService({ db, clock });
   // Password sign-in and first-owner setup extend identity: main.ts calls identity.createSetupLink().
   const identity = {
     ...identityCore,
@@ -72,6 +74,7 @@ export function createServices({ db, clock, config, bus }: ServiceDeps) {
     orgs,
     identity,
     sso,
+    identityLinks,
     members,
     invitations,
     oauth,

@@ -226,3 +226,68 @@ describe('sign in with SSO', () => {
     expect(page.body).toContain('Sign in with SSO');
   });
 });
+
+describe('identity links on /api/v1/me/identities', () => {
+  it("lists the caller's own links and removes one; the next SSO sign-in links again", async () => {
+    const alice = await db.database.db.execute<{ id: string }>(
+      sql`SELECT id FROM users WHERE email = 'alice@example.com'`,
+    );
+    const userId = alice.rows[0]!.id;
+    const pat = await db.database.db.transaction((tx) =>
+      strict.app.services.tokens.issuePat(tx, { type: 'user', id: userId, label: 'alice' }, userId, {
+        name: 'test',
+        via: 'test',
+      }),
+    );
+    const auth = { authorization: `Bearer ${pat.token}` };
+    const list = await strict.app.inject({ url: '/api/v1/me/identities', headers: auth });
+    expect(list.statusCode).toBe(200);
+    const items = list.json().items as { id: string; issuer: string; subject: string; email: string }[];
+    expect(items).toEqual([
+      expect.objectContaining({ issuer: idp.issuer, subject: 'alice-sub', email: 'alice@example.com' }),
+    ]);
+
+    // Another person cannot see or remove it: 404, as for a missing one.
+    const bob = await strict.signUp();
+    const theirs = await strict.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/me/identities/${items[0]!.id}`,
+      headers: strict.auth(bob.token),
+    });
+    expect(theirs.statusCode).toBe(404);
+    expect(theirs.json().error.hint).toContain('latch auth identities');
+    expect(
+      (await strict.app.inject({ url: '/api/v1/me/identities', headers: strict.auth(bob.token) })).json()
+        .items,
+    ).toEqual([]);
+
+    const removed = await strict.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/me/identities/${items[0]!.id}`,
+      headers: auth,
+    });
+    expect(removed.statusCode).toBe(200);
+    expect((await strict.app.inject({ url: '/api/v1/me/identities', headers: auth })).json().items).toEqual(
+      [],
+    );
+    const audit = await db.database.db.execute(
+      sql`SELECT 1 FROM audit_events WHERE action = 'identity.unlinked'`,
+    );
+    expect(audit.rows).toHaveLength(1);
+    // Removing a link does not lock the person out: a verified email links again on the next sign-in.
+    const { callback } = await ssoSignIn(strict, 'alice-sub');
+    expect(callback.status).toBe(303);
+    expect((await links()).filter((l) => l.subject === 'alice-sub')).toHaveLength(1);
+  });
+
+  it('refuses a malformed id with 400', async () => {
+    const bob = await strict.signUp();
+    const res = await strict.app.inject({
+      method: 'DELETE',
+      url: '/api/v1/me/identities/not%20an%20id',
+      headers: strict.auth(bob.token),
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe('INVALID_INPUT');
+  });
+});

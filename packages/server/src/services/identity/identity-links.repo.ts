@@ -1,5 +1,6 @@
-import { and, asc, eq, lt } from 'drizzle-orm';
+import { and, eq, lt } from 'drizzle-orm';
 import type { DbOrTx } from '../../store/db.js';
+import { type Cursor, keyset } from '../../store/pagination.js';
 import { identityLinks, ssoRequests, users } from '../../store/schema.js';
 
 export type IdentityLinkRow = typeof identityLinks.$inferSelect;
@@ -20,12 +21,14 @@ export async function insert(db: DbOrTx, row: typeof identityLinks.$inferInsert)
   return created!;
 }
 
-export async function listForUser(db: DbOrTx, userId: string): Promise<IdentityLinkRow[]> {
+export async function listForUser(db: DbOrTx, userId: string, limit: number, cursor: Cursor | null) {
+  const ks = keyset(identityLinks.createdAt, identityLinks.id, cursor);
   return db
     .select()
     .from(identityLinks)
-    .where(eq(identityLinks.userId, userId))
-    .orderBy(asc(identityLinks.createdAt), asc(identityLinks.id));
+    .where(and(eq(identityLinks.userId, userId), ks.where))
+    .orderBy(...ks.orderBy)
+    .limit(limit + 1);
 }
 
 /** Only the owner's own link: another user's id matches nothing (and answers 404). */

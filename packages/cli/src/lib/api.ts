@@ -8,6 +8,7 @@ import type {
   DeletedEnvironment,
   Deployed,
   Environment,
+  IdentityLink,
   ImportedSecrets,
   Invitation,
   ManifestVersion,
@@ -174,6 +175,10 @@ export function createApi(opts: ApiOptions) {
       mine: () => all<Invitation>('/api/v1/invitations'),
       accept: (id: string) => call<AcceptedInvitation>('POST', `/api/v1/invitations/${seg(id)}/accept`),
       decline: (id: string) => call<Invitation>('POST', `/api/v1/invitations/${seg(id)}/decline`),
+    },
+    identities: {
+      list: () => all<IdentityLink>('/api/v1/me/identities'),
+      remove: (id: string) => call<IdentityLink>('DELETE', `/api/v1/me/identities/${seg(id)}`),
     },
     pats: {
       list: () => all<Pat>('/api/v1/pats'),

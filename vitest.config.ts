@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 const serverSetup = `${root}packages/server/test/global-setup.ts`;
+// No LATCH_* from the shell, a scratch home, config folder and working folder (test/setup/isolate.ts).
+const isolate = `${root}test/setup/isolate.ts`;
 
 export default defineConfig({
   resolve: {
@@ -12,12 +14,16 @@ export default defineConfig({
   test: {
     projects: [
       { extends: true, test: { name: 'core', include: ['packages/core/test/**/*.test.ts'] } },
-      { extends: true, test: { name: 'cli', include: ['packages/cli/test/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: { name: 'cli', include: ['packages/cli/test/**/*.test.ts'], setupFiles: [isolate] },
+      },
       {
         extends: true,
         test: {
           name: 'sdk',
           include: ['packages/sdk/test/**/*.test.ts'],
+          setupFiles: [isolate],
           // Verifier and adapter tests talk to a real Latchkey server on the test run's PostgreSQL.
           globalSetup: [serverSetup],
           testTimeout: 15_000,
@@ -40,6 +46,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
+          setupFiles: [isolate],
           globalSetup: [serverSetup],
           testTimeout: 60_000,
           hookTimeout: 120_000,

@@ -36,10 +36,26 @@ function times(dir) {
   return { newest, oldest: newest ? oldest : 0 };
 }
 
-function run(args) {
-  console.error(`> npm ${args.join(' ')}`);
-  const result = spawnSync('npm', args, { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' });
-  if (result.status !== 0) process.exit(result.status ?? 1);
+/**
+ * Runs npm. With `quiet`, its output (a build prints ~150 lines) is kept and shown only when it
+ * fails, so the first `npm start` shows one line per step, then the server's banner.
+ */
+function run(args, { quiet = false, label = `npm ${args.join(' ')}` } = {}) {
+  console.error(`> ${label}`);
+  const started = Date.now();
+  const result = spawnSync('npm', args, {
+    cwd: root,
+    stdio: quiet ? ['ignore', 'pipe', 'pipe'] : 'inherit',
+    shell: process.platform === 'win32',
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (result.status !== 0) {
+    if (quiet) process.stderr.write(`${result.stdout ?? ''}${result.stderr ?? ''}`);
+    console.error(`> ${label} failed${result.error ? `: ${result.error.message}` : ''}`);
+    process.exit(result.status ?? 1);
+  }
+  if (quiet) console.error(`  done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
 // npm writes node_modules/.package-lock.json on every install: older than the lockfile means the
@@ -62,4 +78,7 @@ const stale = buildable.filter((dir) => {
 });
 // Everything buildable is rebuilt, in order: packages may bundle each other's code.
 if (stale.length > 0)
-  run(['run', 'build', ...buildable.map((dir) => `--workspace=${path.relative(root, dir)}`)]);
+  run(['run', 'build', ...buildable.map((dir) => `--workspace=${path.relative(root, dir)}`)], {
+    quiet: !process.env.LATCH_BUILD_VERBOSE,
+    label: `building ${buildable.map((dir) => path.basename(dir)).join(', ')}`,
+  });

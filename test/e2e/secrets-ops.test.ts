@@ -21,7 +21,8 @@ const run = (args: string[], env: Record<string, string> = {}) =>
   latch(args, {
     configDir: home.path,
     cwd: app.path,
-    env: { NODE_PATH: join(process.cwd(), 'node_modules'), ...env },
+    // The repository's node_modules (for `pg`), found from this file: tests run in a scratch folder.
+    env: { NODE_PATH: join(import.meta.dirname, '../../node_modules'), ...env },
   });
 
 async function databaseExists(name: string): Promise<boolean> {

@@ -30,7 +30,8 @@ const program = new Command('latch')
   .configureOutput({
     // With --json a usage error is reported as a JSON object below instead of commander's text.
     outputError: (text, write) => {
-      if (!json) write(text);
+      // Unknown commands are reported below, with suggestions that look across groups.
+      if (!json && !text.startsWith('error: unknown command')) write(text);
     },
   })
   .addHelpText('after', HELP_FOOTER);
@@ -48,15 +49,33 @@ try {
   await program.parseAsync(process.argv);
 } catch (err) {
   if (!(err instanceof CommanderError)) throw err;
-  // --help and --version end in an "error" too under exitOverride; they are successes.
-  if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') {
+  // --help, `latch help`, bare `latch` (or a bare group) and --version end in an "error" too under
+  // exitOverride; they showed what was asked for, so they are successes.
+  if (
+    err.code === 'commander.helpDisplayed' ||
+    err.code === 'commander.version' ||
+    err.code === 'commander.help'
+  ) {
     process.exitCode = 0;
   } else {
     const hint = 'Run `latch --help` for usage, or add --help after any command.';
+    let message = err.message.replace(/^error: /, '');
+    if (err.code === 'commander.unknownCommand') {
+      const unknown = /unknown command '([^']*)'/.exec(err.message)?.[1] ?? '';
+      const { suggestCommands } = await import('./lib/suggest.js');
+      const found = unknown === word ? suggestCommands(unknown) : [];
+      message = message.replace(/\s*\(Did you mean [^)]*\)\s*$/, '');
+      if (found.length) {
+        const list = found.map((c) => `\`latch ${c}\``);
+        message = `${message.replace(/\.$/, '')}. Did you mean ${list.length === 1 ? list[0] : `one of ${list.join(', ')}`}?`;
+      } else if (/Did you mean/.test(err.message)) {
+        message = err.message.replace(/^error: /, '');
+      }
+      if (!json) process.stderr.write(`error: ${message}\n`);
+    }
     if (json) {
-      const message = err.message.replace(/^error: /, '');
       process.stderr.write(`${JSON.stringify({ error: { code: 'USAGE', message, hint } })}\n`);
-    } else if (err.code !== 'commander.help') {
+    } else {
       process.stderr.write(`${hint}\n`);
     }
     process.exitCode = 2;

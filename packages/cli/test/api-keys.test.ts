@@ -140,7 +140,7 @@ describe('latch api-keys list', () => {
     const [header, row] = out.stdoutText().trimEnd().split('\n');
     expect(header).toMatch(/^NAME\s+ID\s+PREFIX\s+SCOPE\s+ENV\s+CREATED\s+LAST USED\s+EXPIRES\s+STATUS$/);
     expect(row).toMatch(
-      /^Warehouse sync\s+ak_1\s+acme_AbCd…\s+read\s+production\s+2026-01-01\s+never\s+2026-04-01\s+active$/,
+      /^Warehouse sync\s+ak_1\s+acme_AbCd…\s+read\s+production\s+2026-01-01\s+never\s+2026-04-01 00:00 UTC\s+active$/,
     );
     const q = api.seen[0]!.query;
     expect([q.get('scope'), q.get('env'), q.get('status')]).toEqual(['read', 'production', 'active']);

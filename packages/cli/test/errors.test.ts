@@ -29,11 +29,11 @@ describe('error → message and exit code', () => {
     const err = apiError(401, 'TOKEN_EXPIRED', 'Token expired');
     const f = toFailure(err, { tokenSource: 'config', tokenExpiresAt: '2026-03-01T12:00:00.000Z' });
     expect(f.exitCode).toBe(EXIT.auth);
-    expect(renderFailure(f)).toBe('Your token expired on 2026-03-01. Run `latch login`.');
+    expect(renderFailure(f)).toBe('Your token expired on 2026-03-01 12:00 UTC. Run `latch login`.');
     const fromDetails = toFailure(
       apiError(401, 'TOKEN_EXPIRED', 'x', { details: { expiresAt: '2026-02-02T00:00:00Z' } }),
     );
-    expect(fromDetails.message).toBe('Your token expired on 2026-02-02.');
+    expect(fromDetails.message).toBe('Your token expired on 2026-02-02 00:00 UTC.');
   });
 
   it('any other 401 → exit 4, "rejected" with the server reason', () => {
@@ -58,6 +58,41 @@ describe('error → message and exit code', () => {
     expect(limited.hint).toBe('Wait 12 seconds and try again.');
     const broken = toFailure(apiError(500, 'INTERNAL', 'Internal error', { requestId: 'req_9' }));
     expect(broken.hint).toContain('req_9');
+  });
+
+  it('validation details are shown in words: which field and its rule, not "see details"', () => {
+    const issue = (path: string, message: string) => ({ path, message });
+    const one = toFailure(
+      apiError(400, 'INVALID_INPUT', 'body.name: use letters', {
+        hint: 'Fix the fields listed in details and try again.',
+        details: {
+          issues: [issue('body.name', 'use letters, digits, spaces, dots, dashes and underscores')],
+        },
+      }),
+    );
+    expect(one.exitCode).toBe(EXIT.error);
+    expect(renderFailure(one)).toBe(
+      'The server refused the name: use letters, digits, spaces, dots, dashes and underscores. Change that value and run the command again.',
+    );
+    const two = toFailure(
+      apiError(400, 'INVALID_INPUT', 'x', {
+        details: {
+          issues: [
+            issue('body.scopes.1', 'is not a scope'),
+            issue('query.limit', 'Too big: expected <=500.'),
+          ],
+        },
+      }),
+    );
+    expect(renderFailure(two)).toBe(
+      [
+        'The server refused 2 values:',
+        '  - the scopes[1]: is not a scope',
+        '  - the limit: Too big: expected <=500',
+        'Change those values and run the command again.',
+      ].join('\n'),
+    );
+    expect(renderFailure(two)).not.toContain('details');
   });
 
   it('an unreachable local server suggests `latch dev`; a remote one, checking the URL', () => {

@@ -45,7 +45,9 @@ describe('latch login --token', () => {
       activeOrg: { id: 'org_me', name: 'ana' },
     });
     const prefix = token.slice(0, 11);
-    expect(io.stderrText()).toContain(`Signed in as ana@example.com (token ${prefix}…, expires 2027-03-22)`);
+    expect(io.stderrText()).toContain(
+      `Signed in as ana@example.com (token ${prefix}…, expires 2027-03-22 10:00 UTC)`,
+    );
     expect(io.stderrText() + io.stdoutText()).not.toContain(token);
   });
 
@@ -80,6 +82,30 @@ describe('latch login --token', () => {
     expect(err.exitCode).toBe(EXIT.usage);
     expect(err.message).toContain('LATCH_TOKEN is set');
     expect(err.hint).toContain('Unset LATCH_TOKEN');
+  });
+
+  it('an expired pasted token says to create a new one or sign in in the browser, not to run login again', async () => {
+    const api = await startFakeApi(() => ({
+      status: 401,
+      body: {
+        error: {
+          code: 'TOKEN_EXPIRED',
+          message: 'The token expired.',
+          hint: 'Run `latch login`.',
+          details: { expiresAt: '2026-05-01T09:30:00.000Z' },
+        },
+      },
+    }));
+    close = api.close;
+    const dir = tempDir();
+    const err = await fail(login({ token: patToken() }, testIo({ apiUrl: api.url }, { configDir: dir })));
+    expect(err.exitCode).toBe(EXIT.auth);
+    expect(err.code).toBe('TOKEN_EXPIRED');
+    expect(err.message).toBe('That token has expired (on 2026-05-01 09:30 UTC); nothing was stored.');
+    expect(err.hint).toMatch(
+      /Create a new one \(`latch pats create`.*without --token to sign in in the browser/,
+    );
+    expect(new ConfigStore(dir).data).toEqual({});
   });
 
   it('stores nothing when the server rejects the token', async () => {
@@ -118,6 +144,29 @@ describe('latch auth status', () => {
       user: { email: 'ana@example.com' },
       token: { id: 'pat_42', kind: 'pat', masked: `${token.slice(0, 11)}…`, source: 'config' },
       activeOrg: { id: 'org_team', name: 'Acme' },
+    });
+  });
+
+  it('--json prints signedIn: false when signed out or when the token is rejected (exit 4 still)', async () => {
+    const io = testIo({ json: true, apiUrl: 'http://127.0.0.1:9' });
+    await expect(status({}, io)).rejects.toThrow();
+    expect(JSON.parse(io.stdoutText())).toEqual({
+      signedIn: false,
+      apiUrl: 'http://127.0.0.1:9',
+      reason: 'NOT_SIGNED_IN',
+      tokenSource: null,
+    });
+    const api = await startFakeApi(() => ({
+      status: 401,
+      body: { error: { code: 'TOKEN_REVOKED', message: 'The token was revoked.' } },
+    }));
+    close = api.close;
+    const rejected = testIo({ json: true, apiUrl: api.url }, { env: { LATCH_TOKEN: patToken() } });
+    await expect(status({}, rejected)).rejects.toThrow();
+    expect(JSON.parse(rejected.stdoutText())).toMatchObject({
+      signedIn: false,
+      reason: 'TOKEN_REVOKED',
+      tokenSource: 'env',
     });
   });
 

@@ -2,7 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { run as logout } from '../src/commands/auth/logout.js';
 import { ConfigStore } from '../src/lib/config.js';
-import { CliError } from '../src/lib/exit.js';
+import { CliError, EXIT } from '../src/lib/exit.js';
 import { patToken, startFakeApi, tempDir, testIo } from './helpers.js';
 
 let close: (() => Promise<void>) | undefined;
@@ -54,10 +54,19 @@ describe('latch logout', () => {
     expect(io.stderrText()).toContain('You are not signed in');
   });
 
-  it('says LATCH_TOKEN is not affected', async () => {
-    const io = testIo({}, { env: { LATCH_TOKEN: patToken() } });
-    await logout({}, io);
-    expect(io.stderrText()).toMatch(/LATCH_TOKEN is set: `latch logout` does not apply to it/);
+  it('with LATCH_TOKEN set, changes nothing (exit 2) and says how to sign out the stored login', async () => {
+    const api = await startFakeApi(() => ({ status: 200, body: {} }));
+    close = api.close;
+    const dir = signedInConfig(api.url, patToken());
+    const before = new ConfigStore(dir).data;
+    const io = testIo({}, { configDir: dir, env: { LATCH_TOKEN: patToken() } });
+    const err = (await logout({}, io).catch((e: unknown) => e)) as CliError;
+    expect(err).toBeInstanceOf(CliError);
+    expect(err.exitCode).toBe(EXIT.usage);
+    expect(err.message).toMatch(/LATCH_TOKEN is set.*nothing was changed/);
+    expect(err.hint).toContain('env -u LATCH_TOKEN latch logout');
+    expect(new ConfigStore(dir).data).toEqual(before);
+    expect(api.seen).toEqual([]);
   });
 
   it('forgets the token locally even when the server is unreachable, and says how to revoke it', async () => {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApi } from '../src/lib/api.js';
-import { browserCommand } from '../src/lib/auth/browser.js';
+import { browserCommand, openBrowser } from '../src/lib/auth/browser.js';
 import { chooseFlow } from '../src/lib/auth/choose.js';
 import { loopbackSignIn } from '../src/lib/auth/loopback.js';
 import { CliError } from '../src/lib/exit.js';
@@ -127,6 +127,35 @@ describe('loopback (browser) flow', () => {
     }).catch(() => {});
     expect(notes.join('\n')).toMatch(
       /If the browser does not open, visit: http:\/\/127\.0\.0\.1:9\/oauth\/authorize\?/,
+    );
+  });
+});
+
+describe('LATCH_BROWSER_CMD that fails', () => {
+  it('says why no browser opened, and the sign-in goes on with the printed URL', async () => {
+    const env = (cmd: string) => ({ LATCH_BROWSER_CMD: cmd });
+    expect(await openBrowser('http://x/', env('false {url}'))).toBe(
+      'LATCH_BROWSER_CMD (`false`) failed with exit code 1',
+    );
+    expect(await openBrowser('http://x/', env('latch-no-such-browser {url}'))).toBe(
+      'LATCH_BROWSER_CMD could not start `latch-no-such-browser` (ENOENT)',
+    );
+    expect(await openBrowser('http://x/', env('true {url}'))).toBe(true);
+    // Still running when the wait is over: a browser that opened.
+    expect(await openBrowser('http://x/', env(`${process.execPath} -e setTimeout(()=>{},2000)`), 50)).toBe(
+      true,
+    );
+
+    const notes: string[] = [];
+    await loopbackSignIn({
+      api: createApi({ apiUrl: 'http://127.0.0.1:9' }),
+      deviceName: 'laptop',
+      note: (s) => notes.push(s),
+      open: (url) => openBrowser(url, env('false {url}')),
+      timeoutMs: 50,
+    }).catch(() => {});
+    expect(notes.join('\n')).toContain(
+      '(LATCH_BROWSER_CMD (`false`) failed with exit code 1; open the link above yourself.)',
     );
   });
 });

@@ -106,7 +106,30 @@ describe('loading latch.config', () => {
   it('reports a file that does not run, naming it', async () => {
     const dir = project({ 'latch.config.ts': 'export default {{{ not typescript' });
     const err = await failure(loadManifest(dir, { importer: node20 }));
-    expect(err.message).toMatch(/^Cannot load latch\.config\.ts: /);
+    expect(err.message).toMatch(/^Cannot load latch\.config\.ts/);
+  });
+
+  it('shows a syntax error with its file, line, column and a code frame, not Node\'s ".ts" complaint', async () => {
+    const dir = project({
+      'latch.config.ts':
+        "const scopes = { read: { grants: { Task: ['read'] } } };\nexport default { project: 'acme', apiKeys: { scopes }, routes: [] ;\n",
+    });
+    const err = await failure(loadManifest(dir, { importer: node20 }));
+    expect(err.message).toMatch(/^Cannot load latch\.config\.ts, it has a syntax error:/);
+    expect(err.message).toMatch(/\n\s*latch\.config\.ts:2:66:\n/);
+    // The code frame: the offending line as written, and a caret under the spot.
+    expect(err.message).toContain("export default { project: 'acme', apiKeys: { scopes }, routes: [] ;");
+    expect(err.message).toMatch(/│ +\^\n/);
+    expect(`${err.message} ${err.hint}`).not.toMatch(/Unknown file extension|Node said/);
+  });
+
+  it('shows the error a config file throws while running', async () => {
+    const dir = project({
+      'latch.config.ts': "throw new Error('no PROJECT_NAME set');\nexport default {};\n",
+    });
+    const err = await failure(loadManifest(dir, { importer: node20 }));
+    expect(err.message).toBe('Cannot load latch.config.ts: no PROJECT_NAME set');
+    expect(err.hint).not.toMatch(/Unknown file extension/);
   });
 
   it('prints every bad field of an invalid manifest, exit 1', async () => {

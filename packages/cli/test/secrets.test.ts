@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { afterEach, describe, expect, it } from 'vitest';
 import { run as deploy } from '../src/commands/releases/deploy.js';
+import { run as rollback } from '../src/commands/releases/rollback.js';
 import { run as set } from '../src/commands/secrets/set.js';
 import { runChild } from '../src/lib/child.js';
 import { ConfigStore } from '../src/lib/config.js';
@@ -108,6 +109,80 @@ describe('secrets set and deploy against a fake server', () => {
     expect((bad as Error).message).toContain('UPPER_SNAKE_CASE');
     const noValue = await set({ name: 'API_KEY', env: 'prod' }, io).catch((e: unknown) => e);
     expect((noValue as Error).message).toContain('- to read it from stdin');
+  });
+
+  it('--env Production finds production; a near miss suggests the closest name', async () => {
+    const ENVS = ['development', 'staging', 'production'].map((name, i) => ({
+      id: `env_${i}`,
+      name,
+      project: { id: 'prj_1', name: 'acme' },
+      manifest: null,
+      createdAt: '2026-01-01T00:00:00.000Z',
+    }));
+    const { api, dir } = await signedIn((req) =>
+      req.method === 'GET'
+        ? { body: { items: ENVS, nextCursor: null } }
+        : {
+            body: {
+              name: 'API_KEY',
+              version: 1,
+              action: 'set',
+              unchanged: false,
+              environment: { id: 'env_2', name: 'production' },
+            },
+          },
+    );
+    const io = testIo({}, { configDir: dir, env: { LATCH_PROJECT: 'acme' } });
+    await set({ name: 'API_KEY', value: 'x', env: 'Production' }, io);
+    expect(api.seen.at(-1)).toMatchObject({
+      method: 'PUT',
+      path: '/api/v1/orgs/org_team/projects/acme/environments/production/secrets/API_KEY',
+    });
+    const typo = (await set({ name: 'API_KEY', value: 'x', env: 'Prodution' }, io).catch(
+      (e: unknown) => e,
+    )) as CliError;
+    expect(typo.message).toBe('Project acme has no environment Prodution.');
+    expect(typo.hint).toMatch(
+      /^Did you mean --env production\? Its environments: development, staging, production\./,
+    );
+  });
+
+  it('releases rollback checks that the release exists before asking', async () => {
+    const release = (number: number) => ({
+      id: `rel_${number}`,
+      environment: { id: 'env_1', name: 'production' },
+      number,
+      message: null,
+      createdAt: '2026-01-01T00:00:00.000Z',
+      createdBy: 'ana@example.com',
+      variables: 2,
+      manifestVersion: null,
+      rollbackOf: null,
+      current: number === 2,
+    });
+    const { api, dir } = await signedIn(() => ({
+      body: { items: [release(1), release(2)], nextCursor: null },
+    }));
+    const asked: string[] = [];
+    const io = testIo(
+      {},
+      {
+        configDir: dir,
+        env: { LATCH_PROJECT: 'acme' },
+        isTTY: true,
+        ask: async (q) => {
+          asked.push(q);
+          return true;
+        },
+      },
+    );
+    const err = (await rollback({ env: 'production', to: 'v9' }, io).catch((e: unknown) => e)) as CliError;
+    expect(`${err.message} ${err.hint}`).toBe(
+      'acme/production has no release v9. Its releases go from v1 to v2; see them with `latch releases list --env production`.',
+    );
+    expect(err.code).toBe('NOT_FOUND');
+    expect(asked).toEqual([]);
+    expect(api.seen.map((r) => r.method)).toEqual(['GET']);
   });
 
   it('deploy needs --env, and --yes without a terminal', async () => {

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ManifestInput } from '@latchkey/core';
+import { generateToken, type ManifestInput } from '@latchkey/core';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFetchHandler, createVerifier, ManifestMountError, mountRoutes, ok } from '../src/index.js';
@@ -17,7 +17,7 @@ const base: ManifestInput = {
 const verifier = () =>
   createVerifier({
     apiUrl: 'http://127.0.0.1:9',
-    token: 'x',
+    token: generateToken('lk_key_'),
     project: 'acme',
     org: 'o',
     environment: 'production',

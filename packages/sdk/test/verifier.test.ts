@@ -27,6 +27,33 @@ async function verifier(extra: Partial<VerifierOptions> = {}): Promise<Verifier>
 
 const verifies = () => proxy.count(/^POST \/api\/v1\/orgs\/[^/]+\/projects\/[^/]+\/verify$/);
 
+describe('createVerifier refuses a wrong credential at once', () => {
+  it('a malformed token, a PAT or an app API key: an AppError with a hint, before any request', async () => {
+    const before = proxy.count(/./);
+    const kinds = [
+      { token: 'garbage', code: 'INVALID_TOKEN', says: /malformed/ },
+      { token: lk.project.owner.token, code: 'WRONG_TOKEN_KIND', says: /personal access token/ },
+      { token: (await lk.project.createKey()).token, code: 'WRONG_TOKEN_KIND', says: /app API key/ },
+    ];
+    for (const { token, code, says } of kinds) {
+      const err = (() => {
+        try {
+          createVerifier({ ...lk.verifierOptions(), apiUrl: proxy.url, token });
+        } catch (e) {
+          return e as AppError;
+        }
+        throw new Error('createVerifier accepted a wrong token');
+      })();
+      expect(err).toBeInstanceOf(AppError);
+      expect(err.code).toBe(code);
+      expect(err.message).toMatch(says);
+      expect(err.hint).toMatch(/latch keys create/);
+      expect(`${err.message} ${err.hint}`).not.toContain(token);
+    }
+    expect(proxy.count(/./)).toBe(before);
+  });
+});
+
 describe('createVerifier against a real server', () => {
   it('answers garbage and platform tokens locally, without a request', async () => {
     const v = await verifier();

@@ -1,6 +1,6 @@
 import { ApiError, NotSignedInError } from './api.js';
 import { CliError, EXIT, type ExitCode } from './exit.js';
-import { day } from './format.js';
+import { dateTime } from './format.js';
 import { NetworkError } from './http.js';
 
 export type Failure = {
@@ -87,7 +87,7 @@ function fromApiError(err: ApiError, ctx: FailureContext): Failure {
       : 'Run `latch login`.';
     if (err.code === 'TOKEN_EXPIRED') {
       const when = expiryFrom(err.details) ?? (fromEnv ? undefined : ctx.tokenExpiresAt);
-      const message = when ? `${whose} expired on ${day(when)}.` : `${whose} has expired.`;
+      const message = when ? `${whose} expired on ${dateTime(when)}.` : `${whose} has expired.`;
       return { ...base, exitCode: EXIT.auth, message, hint: next };
     }
     return {
@@ -97,8 +97,39 @@ function fromApiError(err: ApiError, ctx: FailureContext): Failure {
       hint: next,
     };
   }
+  const invalid = err.code === 'INVALID_INPUT' ? invalidFields(err.details) : undefined;
+  if (invalid) return { ...base, exitCode: EXIT.error, ...invalid };
   const hint = err.hint ?? defaultHint(err);
   return { ...base, exitCode: EXIT.error, message: err.message, ...opt('hint', hint) };
+}
+
+/**
+ * The server's validation issues (`details.issues`: `body.name`, `query.limit`, `body.scopes.0`)
+ * in words: the field as the user knows it and the rule it broke. The server's own hint points at
+ * `details`, which a person at a terminal never sees, so it is replaced.
+ */
+function invalidFields(details: unknown): { message: string; hint: string } | undefined {
+  const issues = (details as { issues?: unknown } | null | undefined)?.issues;
+  if (!Array.isArray(issues) || issues.length === 0) return undefined;
+  const lines = issues.flatMap((i: { path?: unknown; message?: unknown }) => {
+    if (typeof i?.message !== 'string') return [];
+    const path = typeof i.path === 'string' ? fieldName(i.path) : '';
+    return [path ? `the ${path}: ${trimDot(i.message)}` : trimDot(i.message)];
+  });
+  if (lines.length === 0) return undefined;
+  const hint = 'Change that value and run the command again.';
+  if (lines.length === 1) return { message: `The server refused ${lines[0]}.`, hint };
+  return {
+    message: `The server refused ${lines.length} values:\n${lines.map((l) => `  - ${l}`).join('\n')}`,
+    hint: 'Change those values and run the command again.',
+  };
+}
+
+/** `body.name` → `name`, `query.limit` → `limit`, `body.scopes.0` → `scopes[0]`. */
+function fieldName(path: string): string {
+  return path
+    .replace(/^(?:body|query|params|querystring|headers)\.?/, '')
+    .replace(/\.(\d+)(?=\.|$)/g, '[$1]');
 }
 
 function defaultHint(err: ApiError): string | undefined {
@@ -138,7 +169,8 @@ function opt<K extends string>(key: K, value: string | undefined): { [P in K]?: 
 
 /** One line for people: the message, then what to do next. */
 export function renderFailure(f: Failure): string {
-  const sep = /[.!?:]$/.test(f.message) ? ' ' : '. ';
+  // A multi-line message (a code frame, a list of fields) gets its hint on a line of its own.
+  const sep = f.message.includes('\n') ? '\n' : /[.!?:]$/.test(f.message) ? ' ' : '. ';
   return f.hint ? `${f.message}${sep}${f.hint}` : f.message;
 }
 

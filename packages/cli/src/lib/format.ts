@@ -29,7 +29,19 @@ export function day(iso: string | null | undefined): string {
   return Number.isNaN(d.getTime()) ? iso : d.toISOString().slice(0, 10);
 }
 
-/** "in 3 days", "2 hours ago": for expiry and last-used columns. */
+/**
+ * `2027-03-22 10:00 UTC` from an ISO timestamp; `never` for null. For expiries and history, where
+ * the hour matters (a 1-hour token); always UTC, so it reads the same on every machine and in logs.
+ */
+export function dateTime(iso: string | null | undefined): string {
+  if (!iso) return 'never';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime())
+    ? iso
+    : `${d.toISOString().slice(0, 10)} ${d.toISOString().slice(11, 16)} UTC`;
+}
+
+/** "in 3 days", "2 hours ago": for expiry and last-used columns, rounded to the nearest unit. */
 export function relative(iso: string | null | undefined, now = Date.now()): string {
   if (!iso) return 'never';
   const ms = new Date(iso).getTime() - now;
@@ -41,8 +53,9 @@ export function relative(iso: string | null | undefined, now = Date.now()): stri
     ['minute', 60_000],
   ];
   for (const [unit, size] of units) {
+    // Rounded, not floored: a 24 h grace period read a second later is "24 hours", not "23 hours".
     if (abs >= size) {
-      const n = Math.floor(abs / size);
+      const n = Math.round(abs / size);
       const text = `${n} ${unit}${n === 1 ? '' : 's'}`;
       return ms > 0 ? `in ${text}` : `${text} ago`;
     }

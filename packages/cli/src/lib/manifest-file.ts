@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { formatManifestIssues, type Manifest, type ManifestIssue, validateManifest } from '@latchkey/core';
+import type { Message } from 'esbuild';
 import { CliError } from './exit.js';
 
 /** Looked for in this order in each folder, from the current one upwards. */
@@ -68,13 +69,38 @@ export async function loadConfigFile(file: string, importer: Importer = nativeIm
   try {
     return pickDefault(await importBundled(file, importer));
   } catch (err) {
-    const reason = (err as Error)?.message ?? String(err);
-    throw new CliError(`Cannot load ${basename(file)}: ${firstLine(reason)}`, {
-      hint: `Check that it runs (it must \`export default\` the manifest). Node said first: ${firstLine(
-        (firstError as Error)?.message ?? String(firstError),
-      )}`,
+    throw await cannotLoad(file, err, firstError);
+  }
+}
+
+/**
+ * esbuild's own report when the file does not parse (file:line:column and a code frame): that is
+ * the real problem, and Node's complaint about `.ts` is then only noise. When the file parses but
+ * throws while running, its error comes first, and Node's first attempt only if it says more.
+ */
+async function cannotLoad(file: string, err: unknown, firstError: unknown): Promise<CliError> {
+  const hint = 'Fix it and run the command again (the file must `export default` the manifest).';
+  const messages = (err as { errors?: unknown })?.errors;
+  if (Array.isArray(messages) && messages.length > 0) {
+    // Loaded here, like the bundling itself: esbuild stays off the CLI's start-up path.
+    const { formatMessagesSync } = await import('esbuild');
+    const frames = formatMessagesSync(messages as Message[], { kind: 'error', color: false })
+      .join('')
+      .trimEnd()
+      .replace(/^\s*✘ \[ERROR\] /gm, '');
+    return new CliError(`Cannot load ${basename(file)}, it has a syntax error:\n${frames}`, {
+      code: 'INVALID_MANIFEST',
+      hint,
     });
   }
+  const reason = (err as Error)?.message ?? String(err);
+  const nodeSaid =
+    (firstError as { code?: unknown })?.code === 'ERR_UNKNOWN_FILE_EXTENSION'
+      ? undefined
+      : firstLine((firstError as Error)?.message ?? String(firstError));
+  return new CliError(`Cannot load ${basename(file)}: ${reason.trim()}`, {
+    hint: nodeSaid && nodeSaid !== firstLine(reason) ? `${hint} Node said first: ${nodeSaid}` : hint,
+  });
 }
 
 function parseJson(file: string): unknown {
@@ -104,6 +130,8 @@ async function importBundled(file: string, importer: Importer): Promise<Record<s
   const { build } = await import('esbuild');
   const result = await build({
     entryPoints: [file],
+    // Error locations then read `latch.config.ts:2:66`, relative to the file's own folder.
+    absWorkingDir: dirname(file),
     bundle: true,
     write: false,
     format: 'esm',

@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Environment } from '@latchkey/core';
+import { closest } from './closest.js';
 import { CliError, usageError } from './exit.js';
 import type { Io } from './io.js';
 import { type OrgRef, resolveOrg } from './org.js';
@@ -170,10 +171,15 @@ export async function chooseEnvironments(
   return [...new Set(names)].map((name) => {
     const env = envs.find((e) => e.name === name.toLowerCase() || e.id === name);
     if (!env) {
+      const near = closest(
+        name,
+        envs.map((e) => e.name),
+      );
+      const meant = near.length ? `Did you mean ${near.map((n) => `--env ${n}`).join(' or ')}? ` : '';
       throw new CliError(`Project ${sel.project} has no environment ${name}.`, {
         hint: envs.length
-          ? `Its environments: ${list}. Create one with \`latch env create ${name}\`.`
-          : `Create it with \`latch env create ${name}\`.`,
+          ? `${meant}Its environments: ${list}. Create one with \`latch env create ${name.toLowerCase()}\`.`
+          : `Create it with \`latch env create ${name.toLowerCase()}\`.`,
         code: 'NOT_FOUND',
       });
     }

@@ -8,13 +8,16 @@ export type TargetOptions = { env?: string; project?: string; cwd?: string };
 export type Target = { sel: ProjectSelection; env: string; where: string };
 
 /**
- * The project and environment a secrets command acts on. `--env` is sent as given (the server
- * answers 404 with the names to choose from); without it, the project's only environment, which
- * costs one more request.
+ * The project and environment a secrets command acts on. A lowercase `--env` is sent as given (the
+ * server answers 404 with the names to choose from); without it, the project's only environment.
  */
 export async function secretsTarget(io: Io, opts: TargetOptions): Promise<Target> {
   const sel = await requireProject(io, opts);
-  const env = opts.env?.trim() || (await chooseEnvironments(io, sel, undefined))[0]!.name;
+  const given = opts.env?.trim();
+  // Names are lowercase: anything else is looked up (one more request) so `--env Production`
+  // finds `production`, or fails with the closest names instead of the server's bare 404.
+  const env =
+    given && given === given.toLowerCase() ? given : (await chooseEnvironments(io, sel, given))[0]!.name;
   return { sel, env, where: `${sel.project}/${env}` };
 }
 

@@ -29,6 +29,7 @@ export const ApiKeyProjectParams = OrgParams.extend({ project: z.string().trim()
 export const ApiKeyParams = ApiKeyProjectParams.extend({ id: Id });
 
 export const ApiKey = z.object({
+  kind: z.literal('api_key'),
   id: Id,
   name: z.string(),
   prefix: z.string().describe("the project's prefix and the first 4 random characters"),
@@ -36,6 +37,10 @@ export const ApiKey = z.object({
   environment: z.string(),
   metadata: z.record(z.string(), z.string()),
   createdAt: Timestamp,
+  createdBy: z
+    .string()
+    .nullable()
+    .describe("the creator's email; null for a service account or once that user is deleted"),
   lastUsedAt: Timestamp.nullable().describe('coalesced: updated at most once a minute'),
   expiresAt: Timestamp.nullable(),
   rotatingUntil: Timestamp.nullable().describe('the replaced secret keeps working until then'),

@@ -17,13 +17,22 @@ export const Email = z
   .toLowerCase()
   .email('must be an email address');
 
-/** Org names: 1–64 characters, letters, digits, spaces, dots, dashes, underscores; matched case-insensitively. */
+/**
+ * Display names (orgs, service accounts): 1–64 characters of any script's letters (with their
+ * accents), digits, spaces, dots, dashes and underscores, starting with a letter or digit;
+ * matched case-insensitively. NFC first, so "Café" typed either way is one name. Slugs stay ASCII.
+ */
+export const DISPLAY_NAME_RE = /^[\p{L}\p{N}][\p{L}\p{M}\p{N} ._-]*$/u;
+export const DISPLAY_NAME_RULE =
+  'use letters (any language), digits, spaces, dots, dashes and underscores, starting with a letter or digit';
+
 export const OrgName = z
   .string()
   .trim()
+  .normalize('NFC')
   .min(1)
   .max(64)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]*$/, 'use letters, digits, spaces, dots, dashes and underscores');
+  .regex(DISPLAY_NAME_RE, DISPLAY_NAME_RULE);
 
 export const PageQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(50),

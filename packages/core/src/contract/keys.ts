@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id, OrgParams, Timestamp } from './common.js';
+import { DISPLAY_NAME_RE, DISPLAY_NAME_RULE, Id, OrgParams, Timestamp } from './common.js';
 
 /** `90d`, `12h`, `30m`, or a day count; the service range-checks it and names the rule when out of range. */
 const DurationInput = z.union([z.string().max(20), z.number().int()]);
@@ -49,9 +49,10 @@ export type ServiceAccountRole = z.infer<typeof ServiceAccountRole>;
 export const ServiceAccountName = z
   .string()
   .trim()
+  .normalize('NFC')
   .min(1)
   .max(64)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]*$/, 'use letters, digits, spaces, dots, dashes and underscores');
+  .regex(DISPLAY_NAME_RE, DISPLAY_NAME_RULE);
 
 export const ServiceAccount = z.object({
   id: Id,

@@ -38,7 +38,8 @@ export const ManifestSummary = z.object({ version: z.number().int(), pushedAt: T
 
 export const Environment = z.object({
   id: Id,
-  projectId: Id,
+  projectId: Id.describe('the same as project.id'),
+  project: z.object({ id: Id, name: z.string() }),
   name: z.string(),
   createdAt: Timestamp,
   manifest: ManifestSummary.nullable().describe('the access manifest in force, if one was pushed'),

@@ -2,6 +2,7 @@ import { hash as digest } from 'node:crypto';
 import { AppError, parseToken, platformKindOf, type VerifyResult } from '@latchkey/core';
 import { type Api, createApi, isUnavailable } from '../api.js';
 import { type Entry, entryFor, VerifyCache } from './cache.js';
+import { checkVerifierToken } from './credential.js';
 import { startKeyStream } from './key-stream.js';
 import { type ProjectRef, resolveProject } from './project.js';
 import type { Verifier, VerifierOptions, VerifyOptions } from './types.js';
@@ -33,6 +34,7 @@ const MAX_TOKEN_LENGTH = 128;
  * changes over a server-sent event stream that evicts at once.
  */
 export function createVerifier(opts: VerifierOptions): Verifier {
+  checkVerifierToken(opts.token);
   const api: Api = createApi({
     apiUrl: opts.apiUrl,
     token: opts.token,

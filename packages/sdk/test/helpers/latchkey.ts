@@ -1,5 +1,5 @@
 import { afterAll, beforeAll } from 'vitest';
-import { makeProject, type ProjectFixture } from '../../../server/test/api-keys/fixtures.js';
+import { actorIn, makeProject, type ProjectFixture } from '../../../server/test/api-keys/fixtures.js';
 import { createTestApp, type TestApp } from '../../../server/test/helpers/app.js';
 import { useTestDatabase } from '../../../server/test/helpers/db.js';
 
@@ -32,13 +32,18 @@ export function useLatchkey(): Latchkey {
     const addr = t.app.server.address();
     const url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
     const project = await makeProject(t);
+    // Apps sign in with a platform key, as the README says (createVerifier refuses a person's PAT).
+    const appKey = await t.app.services.platformKeys.create(await actorIn(t, project.owner, project.orgId), {
+      name: 'sdk tests',
+      scopes: ['api_keys:write', 'logs:write', 'secrets:read', 'environments:read'],
+    });
     Object.assign(handle, {
       t,
       url,
       project,
       verifierOptions: (extra = {}) => ({
         apiUrl: url,
-        token: project.owner.token,
+        token: appKey.token,
         org: project.orgId,
         project: project.name,
         environment: 'production',

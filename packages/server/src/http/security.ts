@@ -221,7 +221,8 @@ export function registerSecurity(app: FastifyInstance, services: Services, limit
       services.orgs.resolve(req.actor.principal, ref).then(
         (org) => {
           req.actor.org = org;
-          if (!can(org.permissions, permission)) return done(permissionDenied(org, permission));
+          if (!can(org.permissions, permission))
+            return done(permissionDenied(org, permission, req.actor.principal));
           done();
         },
         (err: Error) => done(err),

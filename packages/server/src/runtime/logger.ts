@@ -13,8 +13,16 @@ type LoggedRequest = {
 // Query parameters that carry credentials in OAuth and setup links: their values never reach a log.
 const SECRET_PARAM = /token|code|secret|password|verifier|key|state/i;
 
-/** Fastify `logger` options: pino JSON lines in production, one short human line per request in dev. */
-export function loggerOptions(mode: ServerMode, level = 'info', out: Writable = process.stdout) {
+/**
+ * Fastify `logger` options: one short human line per request in dev and whenever a person is
+ * watching (stdout is a terminal); pino JSON lines otherwise, for log collectors.
+ */
+export function loggerOptions(
+  mode: ServerMode,
+  level = 'info',
+  out: Writable = process.stdout,
+  pretty = mode === 'dev' || Boolean((out as { isTTY?: boolean }).isTTY),
+) {
   const options = {
     level,
     // Fastify's request serializer logs no headers today; this holds if a handler logs `req` whole.
@@ -41,7 +49,7 @@ export function loggerOptions(mode: ServerMode, level = 'info', out: Writable = 
       }),
     },
   };
-  return mode === 'dev' ? { ...options, stream: devLogStream(out) } : options;
+  return pretty ? { ...options, stream: devLogStream(out) } : options;
 }
 
 /** A URL as logged: credential parameters emptied, also inside a nested `next=`, and no tokens. */

@@ -4,6 +4,7 @@ import {
   type Permission,
   type PermissionSet,
   parsePermission,
+  ROLE_PERMISSIONS,
   type Role,
 } from '@latchkey/core';
 
@@ -56,22 +57,39 @@ export function actorFor(principal: Principal, extra: Partial<Omit<Actor, 'princ
 export function requirePermission(actor: Actor, permission: Permission): OrgContext {
   const org = actor.org;
   if (!org) throw new AppError('INTERNAL', `No org context for a ${permission} check`);
-  if (!can(org.permissions, permission)) throw permissionDenied(org, permission);
+  if (!can(org.permissions, permission)) throw permissionDenied(org, permission, actor.principal);
   return org;
 }
 
-export function permissionDenied(org: OrgContext, permission: Permission): AppError {
+export function permissionDenied(org: OrgContext, permission: Permission, principal?: Principal): AppError {
   const parsed = parsePermission(permission);
   const have = parsed ? org.permissions[parsed.resource] : 'none';
   const who = org.role ? `your role (${org.role}) in ${org.name}` : `this credential in ${org.name}`;
   return new AppError(
     'PERMISSION_DENIED',
     `This needs ${permission}; ${who} has ${parsed?.resource}:${have}.`,
-    {
-      hint: 'Ask an owner or admin of the org for a role that grants it.',
-      details: { required: permission },
-    },
+    { hint: deniedHint(org, permission, principal), details: { required: permission } },
   );
+}
+
+/**
+ * What to do about a missing permission depends on what was presented: a person asks for a role,
+ * but a key's fix is a key with that scope, and a scoped PAT's is a token whose scopes include it.
+ */
+export function deniedHint(org: OrgContext, permission: Permission, principal?: Principal): string {
+  const role = 'Ask an owner or admin of the org for a role that grants it.';
+  if (!principal) return role;
+  const scopes = principal.credential.scopes;
+  if (principal.kind === 'platform_key') {
+    return `A platform key can only do what its scopes allow: use one with ${permission} (\`latch keys create <name> -s ${permission}\`); its creator's role must allow it too.`;
+  }
+  if (principal.kind === 'service_account') {
+    return `Service account ${principal.name} has role ${principal.role}: ask an owner or admin of the org to give it a role that grants ${permission}.`;
+  }
+  if (scopes !== null && org.role && can(ROLE_PERMISSIONS[org.role], permission)) {
+    return `Your role allows it, but this token's scopes leave it out: create a token with ${permission} (\`latch pats create <name> -s ${permission}\`), or sign in with \`latch login\`.`;
+  }
+  return role;
 }
 
 export function requireUser(actor: Actor): UserPrincipal {

@@ -18,6 +18,8 @@ describe('creating app API keys', () => {
     const created = await p.createKey({ metadata: { customer: 'cus_42', tier: 'gold' }, expiresIn: '90d' });
     expect(parseToken(created.token)?.prefix).toBe(p.prefix);
     expect(created).toMatchObject({
+      kind: 'api_key',
+      createdBy: p.owner.email,
       name: 'Warehouse sync',
       scope: 'read',
       environment: 'production',
@@ -41,6 +43,10 @@ describe('creating app API keys', () => {
 
     const list = await call(t, p.owner.token, 'GET', `${p.base}/api-keys`);
     expect(JSON.stringify(list.json())).not.toContain(created.token);
+    // The same shape as the other credentials: kind and creator.
+    expect(list.json().items[0]).toMatchObject({ id: created.id, kind: 'api_key', createdBy: p.owner.email });
+    const revoked = await call(t, p.owner.token, 'DELETE', `${p.base}/api-keys/${created.id}`);
+    expect(revoked.json()).toMatchObject({ kind: 'api_key', createdBy: p.owner.email, status: 'revoked' });
   });
 
   it('refuses a scope the environment does not declare, listing the declared ones', async () => {

@@ -2,7 +2,16 @@ import { parseToken } from '@latchkey/core';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it, vi } from 'vitest';
 import { useTestApp } from '../helpers/app.js';
-import { addMember, auditRows, call, createKey, createOrg, probe } from './fixtures.js';
+import {
+  addMember,
+  auditRows,
+  call,
+  createKey,
+  createOrg,
+  createServiceAccount,
+  createServiceAccountKey,
+  probe,
+} from './fixtures.js';
 
 const t = useTestApp();
 const DAY = 86_400_000;
@@ -62,6 +71,46 @@ describe('platform keys', () => {
     expect(audit[0]).toMatchObject({ actor_id: owner.userId, target_id: key.id });
     expect(audit[0]!.data).toMatchObject({ name: 'GitHub Actions', prefix: key.prefix });
     expect(JSON.stringify(audit)).not.toContain(key.token.slice(11, 30));
+  });
+
+  it("says what to do about a missing permission for the credential's kind", async () => {
+    const owner = await t.signUp();
+    const org = await createOrg(t, owner);
+    const hintFor = async (token: string, method: 'GET' | 'POST', url: string, body?: unknown) => {
+      const res = await call(t, token, method, url, body);
+      expect(res.statusCode, res.body).toBe(403);
+      expect(res.json().error.code).toBe('PERMISSION_DENIED');
+      return res.json().error.hint as string;
+    };
+    // A person without the role: ask for one.
+    const viewer = await addMember(t, owner.token, org.id, 'viewer');
+    expect(
+      await hintFor(viewer.token, 'POST', `/api/v1/orgs/${org.id}/service-accounts`, {
+        name: 'x',
+        role: 'viewer',
+      }),
+    ).toBe('Ask an owner or admin of the org for a role that grants it.');
+    // A platform key: a key with that scope.
+    const key = await createKey(t, owner.token, org.id, { scopes: ['deploy:write'] });
+    const keyHint = await hintFor(key.token, 'GET', `/api/v1/orgs/${org.id}/members`);
+    expect(keyHint).toContain('latch keys create <name> -s members:read');
+    expect(keyHint).not.toMatch(/Ask an owner/);
+    // A service account: its role.
+    await createServiceAccount(t, owner.token, org.id, 'reader', 'viewer');
+    const sa = await createServiceAccountKey(t, owner.token, org.id, 'reader');
+    expect(
+      await hintFor(sa.token, 'POST', `/api/v1/orgs/${org.id}/service-accounts`, {
+        name: 'y',
+        role: 'viewer',
+      }),
+    ).toBe(
+      'Service account reader has role viewer: ask an owner or admin of the org to give it a role that grants service_accounts:write.',
+    );
+    // A scoped PAT whose holder's role allows it: a token with that scope.
+    const scoped = await t.signUp(undefined, { scopes: ['projects:read'] });
+    const patHint = await hintFor(scoped.token, 'GET', `/api/v1/orgs/${scoped.personalOrgId}/members`);
+    expect(patHint).toContain("this token's scopes leave it out");
+    expect(patHint).toContain('latch pats create <name> -s members:read');
   });
 
   it('refuses bad input with the rule and the valid scopes', async () => {

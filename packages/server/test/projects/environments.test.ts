@@ -34,6 +34,10 @@ describe('environments', () => {
     const list = await call(t, owner.token, 'GET', envsUrl(org.id, 'acme'));
     expect(list.statusCode).toBe(200);
     expect(list.json().items.map((e: { name: string }) => e.name)).toEqual(['pr-123', 'production']);
+    // Its project nested as { id, name }, like the environment inside secrets and releases.
+    const project = { id: created.json().projectId, name: 'acme' };
+    expect(created.json().project).toEqual(project);
+    expect(list.json().items.map((e: { project: unknown }) => e.project)).toEqual([project, project]);
     expect((await auditRows(t, org.id)).filter((r) => r.action === 'environment.created')).toHaveLength(2);
     expect((await auditRows(t, org.id)).at(-1)).toMatchObject({
       action: 'environment.created',

@@ -76,6 +76,31 @@ describe('orgs', () => {
     }
   });
 
+  it('accepts names in any script, one name whichever way an accent was typed, matched case-insensitively', async () => {
+    const alice = await t.signUp();
+    const create = (name: string) =>
+      t.app.inject({ method: 'POST', url: '/api/v1/orgs', headers: t.auth(alice.token), payload: { name } });
+    const cafe = await create('Café');
+    expect(cafe.statusCode).toBe(201);
+    expect(cafe.json().name).toBe('Café');
+    for (const name of ['Zürich Ops', '東京 チーム', 'Ωmega_2'])
+      expect((await create(name)).statusCode, name).toBe(201);
+    // "e" + combining acute is the same name as the precomposed "é".
+    const decomposed = await create('Cafe\u0301');
+    expect(decomposed.statusCode).toBe(409);
+    const byName = await t.app.inject({
+      url: `/api/v1/orgs/${encodeURIComponent('CAFÉ')}`,
+      headers: t.auth(alice.token),
+    });
+    expect(byName.json().id).toBe(cafe.json().id);
+    const bad = await create('-Café');
+    expect(bad.json().error).toMatchObject({
+      code: 'INVALID_INPUT',
+      details: { issues: [{ path: 'body.name' }] },
+    });
+    expect(bad.json().error.details.issues[0].message).toMatch(/letters \(any language\)/);
+  });
+
   it('caps a scoped PAT below its holder role', async () => {
     const alice = await t.signUp(undefined, { scopes: ['projects:read'] });
     const res = await t.app.inject({

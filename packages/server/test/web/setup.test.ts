@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { setupDonePage } from '../../src/routes/web/pages.js';
 import { useTestApp } from '../helpers/app.js';
 import { Browser, hiddenFields, passwordSignIn } from './browser.js';
 
@@ -63,6 +64,7 @@ describe('first-owner setup', () => {
     });
     expect(done.status).toBe(200);
     expect(done.body).toContain('Setup complete');
+    expect(done.body).toContain('Next, in a terminal: <code>latch login</code>.');
     expect(browser.cookies.get('latch_session')).toBeTruthy();
     expect((await browser.get('/login')).body).toContain('boss@example.com');
 
@@ -123,5 +125,16 @@ describe('first-owner setup under concurrency', () => {
     expect(results.find((r) => r.status === 'rejected')).toMatchObject({ reason: { code: 'NOT_FOUND' } });
     const users = await fresh.database.db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM users`);
     expect(users.rows[0]!.n).toBe(1);
+  });
+});
+
+describe('the setup-complete page', () => {
+  it('names the server in the login command when it is not the CLI default', () => {
+    expect(
+      setupDonePage({ email: 'a@example.com', publicUrl: 'https://latch.example.com' }).__html,
+    ).toContain('<code>latch login --api-url https://latch.example.com</code>');
+    expect(setupDonePage({ email: 'a@example.com', publicUrl: 'http://127.0.0.1:7420' }).__html).toContain(
+      '<code>latch login</code>',
+    );
   });
 });

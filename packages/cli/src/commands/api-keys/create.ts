@@ -1,7 +1,7 @@
 import { API_KEY_METADATA_LIMITS, API_KEY_SCOPE_RE, EXPIRY_BOUNDS } from '@latchkey/core';
 import { usageError } from '../../lib/exit.js';
 import { checkDuration, nameFrom } from '../../lib/flags.js';
-import { day } from '../../lib/format.js';
+import { dateTime } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 import { chooseEnvironments, requireProject } from '../../lib/project.js';
 
@@ -70,7 +70,7 @@ export async function run(opts: CreateApiKeyOptions, io: Io): Promise<void> {
   // The one place the whole key is printed: alone on stdout (or inside the JSON), so
   // `latch api-keys create sync --scope read > key` captures it and nothing else.
   io.result(key, (k) => k.token);
-  const expires = key.expiresAt ? `expires ${day(key.expiresAt)}` : 'does not expire';
+  const expires = key.expiresAt ? `expires ${dateTime(key.expiresAt)}` : 'does not expire';
   io.note(
     `${io.err.green('✓')} Created API key ${io.err.bold(key.name)} (${key.id}) for ${sel.project}/${key.environment}: scope ${key.scope}; ${expires}.`,
   );

@@ -1,4 +1,4 @@
-import { day, relative, table } from '../../lib/format.js';
+import { dateTime, day, relative, table } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 import { statusText } from '../../lib/key-status.js';
 import { requireProject } from '../../lib/project.js';
@@ -29,7 +29,7 @@ export async function run(opts: ListApiKeysOptions, io: Io): Promise<void> {
         k.environment,
         day(k.createdAt),
         k.lastUsedAt ? relative(k.lastUsedAt) : 'never',
-        day(k.expiresAt),
+        dateTime(k.expiresAt),
         statusText(c, k.status, k.rotatingUntil),
       ]),
       c.dim,

@@ -1,6 +1,6 @@
 import { EXPIRY_BOUNDS, parseDuration } from '@latchkey/core';
 import { checkDuration } from '../../lib/flags.js';
-import { day } from '../../lib/format.js';
+import { dateTime } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 import { requireProject } from '../../lib/project.js';
 
@@ -34,7 +34,7 @@ export async function run(
   );
   io.note(
     key.rotatingUntil
-      ? `The old secret keeps working until ${day(key.rotatingUntil)} ${key.rotatingUntil.slice(11, 16)} UTC: update the apps that use it before then.`
+      ? `The old secret keeps working until ${dateTime(key.rotatingUntil)}: update the apps that use it before then.`
       : 'The old secret no longer works.',
   );
   io.warn('Copy the new key now: it will not be shown again.');

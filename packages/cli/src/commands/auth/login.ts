@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { parseToken, TOKEN_PREFIXES } from '@latchkey/core';
-import type { TokenGrant } from '../../lib/api.js';
+import { ApiError, type TokenGrant } from '../../lib/api.js';
 import { openBrowser } from '../../lib/auth/browser.js';
 import { chooseFlow } from '../../lib/auth/choose.js';
 import { deviceSignIn } from '../../lib/auth/device.js';
@@ -8,6 +8,7 @@ import { loopbackSignIn } from '../../lib/auth/loopback.js';
 import { signedInLine, storeSignIn } from '../../lib/auth/session.js';
 import { DEFAULT_API_URL } from '../../lib/config.js';
 import { CliError, EXIT, usageError } from '../../lib/exit.js';
+import { dateTime } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 
 export type LoginOptions = { device?: boolean; token?: string };
@@ -28,7 +29,9 @@ export async function run(opts: LoginOptions, io: Io): Promise<void> {
     token = grant.access_token;
   }
   const previous = io.config.data;
-  const signedIn = await storeSignIn(io, apiUrl, token);
+  const signedIn = await storeSignIn(io, apiUrl, token).catch((err: unknown) => {
+    throw opts.token !== undefined ? pastedTokenRefused(err) : err;
+  });
   io.result(
     {
       signedIn: true,
@@ -105,6 +108,24 @@ function checkPastedToken(raw: string): string {
     );
   }
   return token;
+}
+
+/**
+ * A pasted token the server refuses: the generic 401 advice ("run `latch login`") would send the
+ * user back to the command they just ran, so say how to get a token that works instead.
+ */
+function pastedTokenRefused(err: unknown): unknown {
+  if (!(err instanceof ApiError) || err.status !== 401) return err;
+  const expiresAt = (err.details as { expiresAt?: unknown } | null | undefined)?.expiresAt;
+  const message =
+    err.code === 'TOKEN_EXPIRED'
+      ? `That token has expired${typeof expiresAt === 'string' ? ` (on ${dateTime(expiresAt)})` : ''}; nothing was stored.`
+      : `The server refused that token (${err.message.replace(/\.$/, '')}); nothing was stored.`;
+  return new CliError(message, {
+    exitCode: EXIT.auth,
+    code: err.code,
+    hint: 'Create a new one (`latch pats create`, or `latch keys create` for automation) and pass that, or run `latch login` without --token to sign in in the browser.',
+  });
 }
 
 async function readStdin(): Promise<string> {

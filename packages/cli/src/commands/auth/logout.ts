@@ -1,11 +1,16 @@
 import { DEFAULT_API_URL, withoutAuth } from '../../lib/config.js';
-import { CliError } from '../../lib/exit.js';
+import { CliError, usageError } from '../../lib/exit.js';
 import { NetworkError } from '../../lib/http.js';
 import type { Io } from '../../lib/io.js';
 
 export async function run(_opts: Record<string, never>, io: Io): Promise<void> {
+  // Like login: with LATCH_TOKEN set, the stored login is not what latch uses, so signing it out
+  // here would look like it ended the session that is in use. Do nothing and say so.
   if (io.env.LATCH_TOKEN) {
-    io.note('LATCH_TOKEN is set: `latch logout` does not apply to it. Unset it yourself to stop using it.');
+    throw usageError(
+      'LATCH_TOKEN is set, and latch uses it instead of the stored login; logout cannot revoke or unset it, so nothing was changed.',
+      'Unset LATCH_TOKEN to stop using it (revoke it with `latch keys revoke` or `latch pats revoke`); to sign out the stored login, run `env -u LATCH_TOKEN latch logout`.',
+    );
   }
   const stored = io.config.data;
   if (!stored.token) {

@@ -1,6 +1,6 @@
 import { maskToken } from '@latchkey/core';
-import { NotSignedInError } from '../../lib/api.js';
-import { day, keyValues, relative } from '../../lib/format.js';
+import { ApiError, NotSignedInError } from '../../lib/api.js';
+import { dateTime, keyValues, relative } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 
 const KIND_NAMES: Record<string, string> = {
@@ -12,9 +12,22 @@ const KIND_NAMES: Record<string, string> = {
 
 export async function run(_opts: Record<string, never>, io: Io): Promise<void> {
   const { context, config } = io;
-  if (!context.token) throw new NotSignedInError(context.apiUrl);
+  // With --json a script gets an answer on stdout either way (`signedIn: false`), and the exit
+  // code (4) and the error on stderr as for any command.
+  const signedOut = (reason: string) =>
+    io.result(
+      { signedIn: false, apiUrl: context.apiUrl, reason, tokenSource: context.tokenSource },
+      () => undefined,
+    );
+  if (!context.token) {
+    signedOut('NOT_SIGNED_IN');
+    throw new NotSignedInError(context.apiUrl);
+  }
   // Validates the token: a 401 becomes exit 4 with the reason, via the one error mapping.
-  const me = await io.api.me();
+  const me = await io.api.me().catch((err: unknown) => {
+    if (err instanceof ApiError && err.status === 401) signedOut(err.code);
+    throw err;
+  });
   const source = context.tokenSource === 'env' ? 'LATCH_TOKEN' : config.path;
   const activeOrg = me.org ?? config.data.activeOrg ?? null;
   const status = {
@@ -37,7 +50,7 @@ export async function run(_opts: Record<string, never>, io: Io): Promise<void> {
     const c = io.out;
     const who = me.user ? c.bold(me.user.email) : c.bold(me.token.name);
     const expiry = me.token.expiresAt
-      ? `${day(me.token.expiresAt)} (${relative(me.token.expiresAt)})`
+      ? `${dateTime(me.token.expiresAt)} (${relative(me.token.expiresAt)})`
       : 'never';
     const rows: [string, string][] = [
       ['API URL', context.apiUrl],

@@ -1,4 +1,4 @@
-import { day, table } from '../../lib/format.js';
+import { dateTime, table } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 
 export async function run(_opts: Record<string, never>, io: Io): Promise<void> {
@@ -8,7 +8,7 @@ export async function run(_opts: Record<string, never>, io: Io): Promise<void> {
     const c = io.out;
     return table(
       ['ID', 'ORG', 'ROLE', 'INVITED BY', 'EXPIRES'],
-      invitations.map((i) => [i.id, i.org.name, i.role, i.invitedBy ?? '-', day(i.expiresAt)]),
+      invitations.map((i) => [i.id, i.org.name, i.role, i.invitedBy ?? '-', dateTime(i.expiresAt)]),
       c.dim,
     );
   });

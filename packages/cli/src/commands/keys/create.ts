@@ -1,7 +1,7 @@
 import { EXPIRY_BOUNDS } from '@latchkey/core';
 import { usageError } from '../../lib/exit.js';
 import { checkDuration, nameFrom, parseScopes } from '../../lib/flags.js';
-import { day } from '../../lib/format.js';
+import { dateTime } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 import { resolveOrg } from '../../lib/org.js';
 
@@ -21,7 +21,7 @@ export async function run(opts: CreateKeyOptions, io: Io): Promise<void> {
   // The one place the whole key is printed: alone on stdout (or inside the JSON), so
   // `latch keys create ci -s deploy:write > key` captures it and nothing else.
   io.result(key, (k) => k.token);
-  const expires = key.expiresAt ? `expires ${day(key.expiresAt)}` : 'does not expire';
+  const expires = key.expiresAt ? `expires ${dateTime(key.expiresAt)}` : 'does not expire';
   io.note(
     `${io.err.green('✓')} Created platform key ${io.err.bold(key.name)} (${key.id}) in ${org.label}: ${key.scopes.join(', ')}; ${expires}.`,
   );

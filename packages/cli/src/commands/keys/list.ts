@@ -1,4 +1,4 @@
-import { day, relative, table } from '../../lib/format.js';
+import { dateTime, day, relative, table } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 import { statusText } from '../../lib/key-status.js';
 import { resolveOrg } from '../../lib/org.js';
@@ -20,7 +20,7 @@ export async function run(_opts: Record<string, never>, io: Io): Promise<void> {
         k.createdBy ?? c.dim('(deleted user)'),
         day(k.createdAt),
         k.lastUsedAt ? relative(k.lastUsedAt) : 'never',
-        day(k.expiresAt),
+        dateTime(k.expiresAt),
         statusText(c, k.status, k.rotatingUntil),
       ]),
       c.dim,

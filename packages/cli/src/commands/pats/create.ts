@@ -1,6 +1,6 @@
 import { EXPIRY_BOUNDS, parseBoundedDuration } from '@latchkey/core';
 import { usageError } from '../../lib/exit.js';
-import { day } from '../../lib/format.js';
+import { dateTime } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 
 export type CreatePatOptions = { nameArg?: string; name?: string; expires?: string; scope?: string[] };
@@ -24,7 +24,7 @@ export async function run(opts: CreatePatOptions, io: Io): Promise<void> {
   // The one place a whole token is printed: it exists nowhere else and cannot be shown again.
   // It goes alone on stdout (or inside the JSON), so `latch pats create ci > token` captures it.
   io.result(pat, (p) => p.token);
-  const expires = pat.expiresAt ? `expires ${day(pat.expiresAt)}` : 'does not expire';
+  const expires = pat.expiresAt ? `expires ${dateTime(pat.expiresAt)}` : 'does not expire';
   io.note(
     `${io.err.green('✓')} Created personal access token ${io.err.bold(pat.name)} (${pat.id}, ${expires}).`,
   );

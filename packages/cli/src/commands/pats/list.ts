@@ -1,4 +1,4 @@
-import { day, relative, table } from '../../lib/format.js';
+import { dateTime, day, relative, table } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 
 export async function run(_opts: Record<string, never>, io: Io): Promise<void> {
@@ -18,7 +18,7 @@ export async function run(_opts: Record<string, never>, io: Io): Promise<void> {
         p.scopes?.length ? p.scopes.join(',') : c.dim('all'),
         day(p.createdAt),
         p.lastUsedAt ? relative(p.lastUsedAt) : 'never',
-        day(p.expiresAt),
+        dateTime(p.expiresAt),
         status(p.status),
       ]),
       c.dim,

@@ -1,4 +1,4 @@
-import { day, table } from '../../lib/format.js';
+import { dateTime, table } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 import { requireProject } from '../../lib/project.js';
 
@@ -20,7 +20,7 @@ export async function run(opts: { env?: string; project?: string; cwd?: string }
         String(r.variables),
         r.manifestVersion === null ? c.dim('-') : `v${r.manifestVersion}`,
         r.createdBy ?? '',
-        day(r.createdAt),
+        dateTime(r.createdAt),
         r.message ?? '',
       ]),
       c.dim,

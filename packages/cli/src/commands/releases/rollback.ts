@@ -1,4 +1,4 @@
-import { usageError } from '../../lib/exit.js';
+import { CliError, usageError } from '../../lib/exit.js';
 import type { Io } from '../../lib/io.js';
 import { requireProject } from '../../lib/project.js';
 import { checkEnvFlag, plural } from '../../lib/secrets.js';
@@ -15,6 +15,17 @@ export async function run(
   }
   const sel = await requireProject(io, opts);
   const label = to.toLowerCase().startsWith('v') ? to.toLowerCase() : `v${to}`;
+  // Check first, then ask: a question about a release that does not exist wastes an answer.
+  const releases = await io.api.releases.list(sel.org.ref, sel.project, env);
+  if (!releases.some((r) => `v${r.number}` === label)) {
+    const newest = releases.map((r) => r.number).sort((a, b) => b - a);
+    throw new CliError(`${sel.project}/${env} has no release ${label}.`, {
+      code: 'NOT_FOUND',
+      hint: newest.length
+        ? `Its releases go from v1 to v${newest[0]}; see them with \`latch releases list --env ${env}\`.`
+        : `It has no releases yet: make one with \`latch deploy --env ${env}\`.`,
+    });
+  }
   await io.confirm(`Roll ${sel.project}/${env} back to ${label}'s secrets and manifest (as a new release)?`);
   const spinner = io.spinner(`Rolling ${sel.project}/${env} back to ${label}…`);
   let made: Awaited<ReturnType<typeof io.api.releases.rollback>>;

@@ -1,4 +1,4 @@
-import { day, table } from '../../lib/format.js';
+import { dateTime, table } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 import { secretsTarget, type TargetOptions } from '../../lib/secrets.js';
 
@@ -16,7 +16,7 @@ export async function run(opts: TargetOptions & { name: string; reveal?: boolean
     const rows = items.map((v) => {
       const action = v.rolledBackTo ? `rollback to v${v.rolledBackTo}` : v.action;
       const releases = v.releases.length ? v.releases.map((n) => `v${n}`).join(',') : c.dim('-');
-      const row = [`v${v.version}`, action, v.createdBy ?? '', day(v.createdAt), releases];
+      const row = [`v${v.version}`, action, v.createdBy ?? '', dateTime(v.createdAt), releases];
       if (opts.reveal) row.push(v.value ?? c.dim('(unset)'));
       return row;
     });

@@ -1,4 +1,4 @@
-import { day, table } from '../../lib/format.js';
+import { dateTime, table } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 import { plural, secretsTarget, statusText, type TargetOptions } from '../../lib/secrets.js';
 
@@ -21,7 +21,7 @@ export async function run(opts: TargetOptions, io: Io): Promise<void> {
         i.version === null ? '' : `v${i.version}`,
         statusText(c, i.status),
         i.updatedBy ?? '',
-        day(i.updatedAt),
+        dateTime(i.updatedAt),
       ];
     });
     const headers = detailed

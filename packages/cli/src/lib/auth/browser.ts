@@ -15,18 +15,41 @@ export function browserCommand(template: string, url: string): [string, string[]
   return [cmd!, rest];
 }
 
-/** Best effort: the URL is always printed as well, so a failure here only costs a copy-paste. */
-export async function openBrowser(url: string, env: Env): Promise<boolean> {
+/** How long a LATCH_BROWSER_CMD may take to fail before it counts as a running browser. */
+const SETTLE_MS = 1000;
+
+/**
+ * Best effort: the URL is always printed as well, so a failure here only costs a copy-paste.
+ * Answers true, or why the browser did not open (shown to the user instead of failing silently).
+ */
+export async function openBrowser(url: string, env: Env, settleMs = SETTLE_MS): Promise<true | string> {
   const template = env.LATCH_BROWSER_CMD;
   if (template) {
     const command = browserCommand(template, url);
-    if (!command) return false;
+    if (!command) return 'LATCH_BROWSER_CMD is empty';
+    const name = command[0];
     return new Promise((resolve) => {
       const child = spawn(command[0], command[1], { stdio: 'ignore', detached: true });
-      child.once('error', () => resolve(false));
-      child.once('spawn', () => {
+      // A browser keeps running (or hands over to a running one and exits 0); a command that
+      // fails exits non-zero at once: wait briefly to tell them apart.
+      const timer = setTimeout(() => {
         child.unref();
         resolve(true);
+      }, settleMs);
+      timer.unref();
+      child.once('error', (err) => {
+        clearTimeout(timer);
+        resolve(
+          `LATCH_BROWSER_CMD could not start \`${name}\` (${(err as NodeJS.ErrnoException).code ?? err.message})`,
+        );
+      });
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        if (code === 0) resolve(true);
+        else
+          resolve(
+            `LATCH_BROWSER_CMD (\`${name}\`) failed with ${signal ? `signal ${signal}` : `exit code ${code}`}`,
+          );
       });
     });
   }
@@ -37,6 +60,6 @@ export async function openBrowser(url: string, env: Env): Promise<boolean> {
     child.unref();
     return true;
   } catch {
-    return false;
+    return 'the system browser could not be started';
   }
 }

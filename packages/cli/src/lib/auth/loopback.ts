@@ -10,7 +10,8 @@ export type LoopbackOptions = {
   api: Api;
   deviceName: string;
   /** Opens the URL in a browser; false when that failed (the URL is printed either way). */
-  open: (url: string) => Promise<boolean>;
+  /** true, or why no browser opened (false: no reason known). */
+  open: (url: string) => Promise<boolean | string>;
   note: (text: string) => void;
   timeoutMs?: number;
 };
@@ -62,7 +63,11 @@ export async function loopbackSignIn(opts: LoopbackOptions): Promise<TokenGrant>
     opts.note('Opening your browser to sign in…');
     opts.note(`If the browser does not open, visit: ${url}`);
     const opened = await opts.open(url.toString());
-    if (!opened) opts.note('(Could not start a browser; open the link above yourself.)');
+    if (opened !== true) {
+      opts.note(
+        `(${typeof opened === 'string' ? opened : 'Could not start a browser'}; open the link above yourself.)`,
+      );
+    }
     const { code, res } = await callback;
     const answer = await opts.api.oauth
       .token({

@@ -1,6 +1,6 @@
 import { type Me, maskToken, type Org } from '@latchkey/core';
 import type { Config } from '../config.js';
-import { day } from '../format.js';
+import { dateTime } from '../format.js';
 import type { Io } from '../io.js';
 
 export type SignedIn = {
@@ -38,6 +38,6 @@ export async function storeSignIn(io: Io, apiUrl: string, token: string): Promis
 
 export function signedInLine(io: Io, s: SignedIn): string {
   const who = s.me.user?.email ?? s.me.token.name;
-  const expires = s.me.token.expiresAt ? `expires ${day(s.me.token.expiresAt)}` : 'does not expire';
+  const expires = s.me.token.expiresAt ? `expires ${dateTime(s.me.token.expiresAt)}` : 'does not expire';
   return `${io.err.green('✓')} Signed in as ${io.err.bold(who)} (token ${s.masked}, ${expires})`;
 }

@@ -82,11 +82,16 @@ export function setupPage(opts: { csrf: string; token: string; email: string; er
   );
 }
 
-export function setupDonePage(opts: { email: string }): Html {
+/** The CLI signs in to http://127.0.0.1:7420 unless told otherwise: name this server when it is another. */
+export function loginCommand(publicUrl: string): string {
+  return publicUrl === 'http://127.0.0.1:7420' ? 'latch login' : `latch login --api-url ${publicUrl}`;
+}
+
+export function setupDonePage(opts: { email: string; publicUrl: string }): Html {
   return layout(
     'Setup complete',
     html`<h2>Setup complete</h2><p>You are signed in as <strong>${opts.email}</strong>, the owner of this server.</p>
-<p class="muted">Next, in a terminal: <code>latch login</code>.</p>`,
+<p class="muted">Next, in a terminal: <code>${loginCommand(opts.publicUrl)}</code>.</p>`,
   );
 }
 

@@ -40,7 +40,7 @@ export const setupRoutes: RouteModule = (app, { services, limiters, config }) =>
           requestMeta(req),
         );
         setSessionCookie(reply, owner.session, config);
-        return sendPage(reply, 200, setupDonePage({ email: owner.email }));
+        return sendPage(reply, 200, setupDonePage({ email: owner.email, publicUrl: config.publicUrl }));
       } catch (err) {
         if (err instanceof AppError && err.code === 'INVALID_INPUT') return again(err.message);
         if (err instanceof AppError && err.code === 'NOT_FOUND')

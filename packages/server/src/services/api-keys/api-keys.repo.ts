@@ -3,18 +3,19 @@ import { and, eq, gt, isNotNull, isNull, lte, or, type SQL, sql } from 'drizzle-
 import type { Pool } from 'pg';
 import type { Db, DbOrTx } from '../../store/db.js';
 import { type Cursor, keyset } from '../../store/pagination.js';
-import { apiKeys, environments, type projects } from '../../store/schema.js';
+import { apiKeys, environments, type projects, users } from '../../store/schema.js';
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 /** A key with the name of its environment, which is what people and verification answers show. */
-export type ApiKeyWithEnv = { key: ApiKeyRow; environment: string };
+/** `createdBy`: the creator's email (null for a service account, or once the user is deleted). */
+export type ApiKeyWithEnv = { key: ApiKeyRow; environment: string; createdBy?: string | null };
 // Projects and environments are the projects domain's; these are only their row types.
 export type ProjectRow = typeof projects.$inferSelect;
 export type EnvironmentRow = typeof environments.$inferSelect;
 
 // ---- keys ----
 
-const withEnv = { key: apiKeys, environment: environments.name };
+const withEnv = { key: apiKeys, environment: environments.name, createdBy: users.email };
 
 export async function insert(db: DbOrTx, row: typeof apiKeys.$inferInsert): Promise<ApiKeyRow> {
   const [created] = await db.insert(apiKeys).values(row).returning();
@@ -66,6 +67,7 @@ export async function findForUpdate(
     .select(withEnv)
     .from(apiKeys)
     .innerJoin(environments, eq(environments.id, apiKeys.environmentId))
+    .leftJoin(users, eq(users.id, apiKeys.createdBy))
     .where(and(eq(apiKeys.id, id), eq(apiKeys.projectId, projectId)))
     .for('update', { of: apiKeys })
     .limit(1);
@@ -105,6 +107,7 @@ export async function list(
     .select(withEnv)
     .from(apiKeys)
     .innerJoin(environments, eq(environments.id, apiKeys.environmentId))
+    .leftJoin(users, eq(users.id, apiKeys.createdBy))
     .where(
       and(
         eq(apiKeys.projectId, projectId),

@@ -164,7 +164,8 @@ export function createApiKeysService(deps: Deps) {
         });
         return key;
       });
-      return { ...toApiKey({ key: row, environment: env.name }, now), token };
+      const createdBy = actor.principal.kind === 'user' ? actor.principal.email : null;
+      return { ...toApiKey({ key: row, environment: env.name, createdBy }, now), token };
     },
 
     async list(actor: Actor, projectRef: string, query: ListApiKeysQuery): Promise<Page<ApiKey>> {
@@ -209,8 +210,8 @@ export function createApiKeysService(deps: Deps) {
       }
       const token = generateToken(project.keyPrefix);
       const now = clock.now();
-      const { before, after, environment } = await db.transaction(async (tx) => {
-        const { key, environment } = await findKey(project, id, tx);
+      const { before, after, environment, createdBy } = await db.transaction(async (tx) => {
+        const { key, environment, createdBy } = await findKey(project, id, tx);
         // The new secret goes to the caller: only one who could create this key now receives it.
         requireMayMint(actor, org.permissions, {
           doing: `receive the new secret of API key ${key.name}`,
@@ -245,10 +246,10 @@ export function createApiKeysService(deps: Deps) {
             rotatingUntil: until?.toISOString() ?? null,
           },
         });
-        return { before: key, after, environment };
+        return { before: key, after, environment, createdBy };
       });
       verifier.evict([before.keyHash, ...(before.previousHash ? [before.previousHash] : [])]);
-      return { ...toApiKey({ key: after, environment }, now), token };
+      return { ...toApiKey({ key: after, environment, createdBy }, now), token };
     },
 
     /** Immediate and final, for both secrets of a rotating key. */
@@ -256,7 +257,7 @@ export function createApiKeysService(deps: Deps) {
       const org = requirePermission(actor, 'api_keys:write');
       const project = await projectIn(actor, projectRef);
       const now = clock.now();
-      const { key, environment } = await db.transaction(async (tx) => {
+      const { key, environment, createdBy } = await db.transaction(async (tx) => {
         const found = await findKey(project, id, tx);
         if (found.key.revokedAt) return found;
         const key = await repo.update(tx, found.key.id, { revokedAt: now, previousExpiresAt: null });
@@ -266,10 +267,10 @@ export function createApiKeysService(deps: Deps) {
           target: { type: 'api_key', id: key.id },
           data: { name: key.name, prefix: key.displayPrefix, environment: found.environment },
         });
-        return { key, environment: found.environment };
+        return { key, environment: found.environment, createdBy: found.createdBy };
       });
       verifier.evict([key.keyHash, ...(key.previousHash ? [key.previousHash] : [])]);
-      return toApiKey({ key, environment }, now);
+      return toApiKey({ key, environment, createdBy }, now);
     },
 
     /** `POST /api/v1/orgs/:org/projects/:project/verify`: keys of that project only. */

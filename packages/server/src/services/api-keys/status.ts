@@ -18,8 +18,9 @@ export function rotatingUntil(key: ApiKeyRow, now: Date): Date | null {
     : null;
 }
 
-export function toApiKey({ key, environment }: ApiKeyWithEnv, now: Date): ApiKey {
+export function toApiKey({ key, environment, createdBy }: ApiKeyWithEnv, now: Date): ApiKey {
   return {
+    kind: 'api_key',
     id: key.id,
     name: key.name,
     prefix: key.displayPrefix,
@@ -27,6 +28,7 @@ export function toApiKey({ key, environment }: ApiKeyWithEnv, now: Date): ApiKey
     environment,
     metadata: key.metadata ?? {},
     createdAt: key.createdAt.toISOString(),
+    createdBy: createdBy ?? null,
     lastUsedAt: key.lastUsedAt?.toISOString() ?? null,
     expiresAt: key.expiresAt?.toISOString() ?? null,
     rotatingUntil: rotatingUntil(key, now)?.toISOString() ?? null,

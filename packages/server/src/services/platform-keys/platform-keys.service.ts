@@ -117,7 +117,7 @@ export function createPlatformKeysService({ db, clock }: { db: Db; clock: Clock 
     if (!row) throw notFound(id, org);
     const own = row.key.createdBy !== null && row.key.createdBy === actingUserId(actor);
     if (!own && !can(org.permissions, 'platform_keys:manage')) {
-      const denied = permissionDenied(org, 'platform_keys:manage');
+      const denied = permissionDenied(org, 'platform_keys:manage', actor.principal);
       throw new AppError(
         'PERMISSION_DENIED',
         `${doing} someone else's platform key needs platform_keys:manage. ${denied.message}`,

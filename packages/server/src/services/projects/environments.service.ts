@@ -52,10 +52,16 @@ export type EnvironmentDeletedHook = (deleted: {
 
 type Summary = { version: number; pushedAt: Date } | undefined;
 
-function toEnvironment(row: EnvironmentRow, manifest: Summary): Environment {
+/** `project` nested as `{ id, name }` like the environment in secrets and releases; `projectId` kept for old clients. */
+function toEnvironment(
+  row: EnvironmentRow,
+  manifest: Summary,
+  project: { id: string; name: string },
+): Environment {
   return {
     id: row.id,
     projectId: row.projectId,
+    project: { id: project.id, name: project.name },
     name: row.name,
     createdAt: row.createdAt.toISOString(),
     manifest: manifest ? { version: manifest.version, pushedAt: manifest.pushedAt.toISOString() } : null,
@@ -162,7 +168,7 @@ export function createEnvironmentsService({
       const project = await projects.resolve(actor, projectRef);
       try {
         return await db.transaction(async (tx) =>
-          toEnvironment(await createWithin(tx, actor, project, name), undefined),
+          toEnvironment(await createWithin(tx, actor, project, name), undefined, project),
         );
       } catch (err) {
         if (isUniqueViolation(err)) throw environmentExists(name, project);
@@ -181,7 +187,7 @@ export function createEnvironmentsService({
       return toPage(
         rows,
         query.limit,
-        (r) => toEnvironment(r, summaries.get(r.id)),
+        (r) => toEnvironment(r, summaries.get(r.id), project),
         (r) => ({ at: r.createdAt, id: r.id }),
       );
     },
@@ -234,7 +240,7 @@ export function createEnvironmentsService({
             apiKeys: apiKeyIds.length,
           },
         });
-        return { ...toEnvironment(row, summary), deletedApiKeys: apiKeyIds.length };
+        return { ...toEnvironment(row, summary, project), deletedApiKeys: apiKeyIds.length };
       });
       for (const hook of deletedHooks) {
         await hook({ orgId: org.id, environmentId: deleted.id, name: deleted.name });

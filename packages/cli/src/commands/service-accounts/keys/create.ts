@@ -1,6 +1,6 @@
 import { EXPIRY_BOUNDS } from '@latchkey/core';
 import { checkDuration } from '../../../lib/flags.js';
-import { day } from '../../../lib/format.js';
+import { dateTime } from '../../../lib/format.js';
 import type { Io } from '../../../lib/io.js';
 import { resolveOrg } from '../../../lib/org.js';
 
@@ -21,7 +21,7 @@ export async function run(opts: CreateAccountKeyOptions, io: Io): Promise<void> 
     ...(expiresIn ? { expiresIn } : {}),
   });
   io.result(key, (k) => k.token);
-  const expires = key.expiresAt ? `expires ${day(key.expiresAt)}` : 'does not expire';
+  const expires = key.expiresAt ? `expires ${dateTime(key.expiresAt)}` : 'does not expire';
   io.note(
     `${io.err.green('✓')} Created key ${io.err.bold(key.name)} (${key.id}) for service account ${key.serviceAccount.name}; ${expires}.`,
   );

@@ -1,4 +1,4 @@
-import { day, relative, table } from '../../../lib/format.js';
+import { dateTime, day, relative, table } from '../../../lib/format.js';
 import type { Io } from '../../../lib/io.js';
 import { statusText } from '../../../lib/key-status.js';
 import { resolveOrg } from '../../../lib/org.js';
@@ -21,7 +21,7 @@ export async function run(opts: { account: string }, io: Io): Promise<void> {
         k.createdBy ?? c.dim('-'),
         day(k.createdAt),
         k.lastUsedAt ? relative(k.lastUsedAt) : 'never',
-        day(k.expiresAt),
+        dateTime(k.expiresAt),
         statusText(c, k.status),
       ]),
       c.dim,

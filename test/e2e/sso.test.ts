@@ -59,6 +59,13 @@ describe('single sign-on on `latch server`, through the real latch binary', () =
     expect(me.status).toBe(200);
     expect((await me.json()).user.email).toBe('erin@example.com');
     expect(server.logs.stdout + server.logs.stderr).not.toContain(jwt.slice(jwt.lastIndexOf('.') + 1));
+    const asOidc = await latch(['auth', 'status', '--json'], {
+      configDir: tempDir('ci').path,
+      env: { LATCH_TOKEN: jwt, LATCH_API_URL: server.url },
+    });
+    expect(asOidc.code, asOidc.stderr).toBe(0);
+    expect(asOidc.json()).toMatchObject({ user: { email: 'erin@example.com' }, token: { kind: 'oidc' } });
+    expect(asOidc.stdout).not.toContain(jwt);
 
     const refused = await latch(['auth', 'identities', 'remove', links[0].id], { configDir: erin.path });
     expect(refused.code).toBe(2);

@@ -11,7 +11,8 @@ import {
 import { type Clock, systemClock } from './clock.js';
 import type { ServerConfig } from './config.js';
 import { clientErrorHandler, MAX_HEADER_BYTES, registerHsts } from './http/client-errors.js';
-import { registerErrorHandling } from './http/errors.js';
+import { frameworkErrors, registerErrorHandling } from './http/errors.js';
+import { registerJsonBodyParser } from './http/json-body.js';
 import { createLimiters, type Limiters } from './http/rate-limit.js';
 import { collectRouteTable, type RouteInfo, registerSecurity } from './http/security.js';
 import { routeModules } from './routes/index.js';
@@ -65,6 +66,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       return typeof given === 'string' && /^[\w-]{8,64}$/.test(given) ? given : nextRequestId();
     },
     requestIdHeader: false,
+    frameworkErrors,
     trustProxy: process.env.LATCH_TRUST_PROXY === '1',
     routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<ZodTypeProvider>();
@@ -86,6 +88,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const { routes: routeTable, credentialRoutes } = collectRouteTable(app);
 
   registerErrorHandling(app, limiters);
+  registerJsonBodyParser(app);
   if (https) registerHsts(app);
   await app.register(formbody, { bodyLimit: config.bodyLimitBytes });
   await app.register(swagger, {

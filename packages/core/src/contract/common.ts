@@ -78,11 +78,7 @@ export const DISPLAY_NAME_RE = /^[\p{L}\p{N}][\p{L}\p{M}\p{N} ._-]*$/u;
 export const DISPLAY_NAME_RULE =
   'use letters (any language), digits, spaces, dots, dashes and underscores, starting with a letter or digit';
 
-export const OrgName = Text.trim()
-  .normalize('NFC')
-  .min(1)
-  .max(64)
-  .regex(DISPLAY_NAME_RE, DISPLAY_NAME_RULE);
+export const OrgName = Text.trim().normalize('NFC').min(1).max(64).regex(DISPLAY_NAME_RE, DISPLAY_NAME_RULE);
 
 /** Opaque to clients; the server checks what it decodes to (store/pagination.ts). */
 export const PageCursor = z

@@ -185,8 +185,13 @@ describe('opaque OIDC bearer tokens', () => {
     }
   });
 
-  it('refuses a token the provider does not know', async () => {
-    const res = await me(randomBytes(32).toString('base64url'));
+  it('refuses a token the provider does not know, and remembers the refusal for a few seconds', async () => {
+    const unknown = randomBytes(32).toString('base64url');
+    const asked = () => idp.requests.filter((p) => p === '/me').length;
+    const before = asked();
+    const res = await me(unknown);
+    expect((await me(unknown)).statusCode).toBe(401);
+    expect(asked()).toBe(before + 1);
     expect(res.statusCode).toBe(401);
     expect(errorOf(res)).toMatchObject({
       code: 'INVALID_TOKEN',
@@ -215,6 +220,24 @@ describe('without SSO', () => {
       expect(idp.requests.length).toBe(before);
     } finally {
       await plain.app.close();
+    }
+  });
+
+  it('answers 503 with a hint, not 401, when SSO is set up but the provider is unreachable', async () => {
+    const down = await createTestApp(db.database, {
+      mode: 'production',
+      oidc: idp.settings({ issuer: 'http://127.0.0.1:9' }),
+    });
+    try {
+      const res = await down.app.inject({
+        url: '/api/v1/me',
+        headers: { authorization: `Bearer ${await idp.signJwt({ sub: 'alice-sub' })}` },
+      });
+      expect(res.statusCode).toBe(503);
+      expect(errorOf(res)).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+      expect(errorOf(res).hint).toContain('LATCH_OIDC_ISSUER');
+    } finally {
+      await down.app.close();
     }
   });
 });

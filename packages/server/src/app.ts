@@ -81,10 +81,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await services.appDatabases?.ensureIsolation();
   app.addHook('onReady', () => bus.start());
   app.addHook('onClose', async () => {
-    await services.apiKeys.close();
+    await services.lastUsed.close();
     await bus.close();
   });
-  const limiters = createLimiters(config);
+  const limiters = createLimiters(config, clock);
   const { routes: routeTable, credentialRoutes } = collectRouteTable(app);
 
   registerErrorHandling(app, limiters);

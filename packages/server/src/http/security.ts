@@ -218,7 +218,7 @@ export function registerSecurity(app: FastifyInstance, services: Services, limit
       try {
         // Every request counts against its address; the RateLimit headers describe the limit
         // that binds an authenticated request: its credential's (set in admit).
-        const now = Date.now();
+        const now = limiters.now();
         limiters.perIp.consume(req.ip, undefined, 1, now);
         const invalid = checkText ? unstorableInput(req) : null;
         if (invalid) throw invalid;

@@ -11,6 +11,7 @@ import { createPasswordSignInService } from './identity/password-sign-in.service
 import { createSetupService } from './identity/setup.service.js';
 import { createSsoService } from './identity/sso.service.js';
 import { createUpstream } from './identity/upstream.js';
+import { createLastUsedRecorder } from './last-used.js';
 import { createInvitationsService } from './members/invitations.service.js';
 import { createMembersService } from './members/members.service.js';
 import { createOAuthService } from './oauth/oauth.service.js';
@@ -35,7 +36,9 @@ export function createServices({ db, clock, config, bus }: ServiceDeps) {
   // The upstream OIDC provider (LATCH_OIDC_*): browser SSO and OIDC bearer tokens on /api/v1.
   const upstream = config.oidc ? createUpstream(config.oidc) : null;
   const external = upstream ? createOidcBearer({ db, clock, upstream }) : null;
-  const tokens = createTokensService({ db, clock, external });
+  // One recorder for every path that reports a credential's use, so its throttle is shared.
+  const lastUsed = createLastUsedRecorder({ db, clock });
+  const tokens = createTokensService({ db, clock, lastUsed, external });
   const orgs = createOrgsService({ db, clock });
   const identityCore = createIdentityService({ db, clock, config, orgs });
   const sso = createSsoService({ db, clock, config, identity: identityCore, upstream });
@@ -58,6 +61,7 @@ export function createServices({ db, clock, config, bus }: ServiceDeps) {
     db,
     clock,
     bus,
+    lastUsed,
     authenticate: tokens.authenticate,
     resolveOrg: orgs.resolve,
     projects,
@@ -67,9 +71,10 @@ export function createServices({ db, clock, config, bus }: ServiceDeps) {
   });
   // App SDKs: pushed invalidation of their caches, and usage reports (last used).
   const keyEvents = createKeyEventsService({ bus, projects, environments });
-  const usage = createUsageService({ db, clock, projects });
+  const usage = createUsageService({ clock, lastUsed, projects });
   const secretsParts = createSecretsParts({ db, clock, config, projects, environments, manifests });
   return {
+    lastUsed,
     tokens,
     orgs,
     identity,

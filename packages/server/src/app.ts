@@ -79,8 +79,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const services = createServices({ db: database.db, clock, config, bus });
   // Refuses to build an app that would hand out DATABASE_URLs able to reach other databases.
   await services.appDatabases?.ensureIsolation();
-  app.addHook('onReady', () => bus.start());
+  app.addHook('onReady', () => {
+    services.audit.startCheckpoints((err) => app.log.error({ err }, 'audit checkpoint failed'));
+    return bus.start();
+  });
   app.addHook('onClose', async () => {
+    await services.audit.close();
     await services.lastUsed.close();
     await bus.close();
   });

@@ -27,6 +27,9 @@ export type RuntimeSettings = {
   rateLimitPerCredential?: RateLimitRule | null;
   /** LATCH_OIDC_*: single sign-on and OIDC bearer tokens; null when off. */
   oidc?: OidcConfig | null;
+  /** LATCH_AUDIT_CHECKPOINT_ROWS / _MINUTES: when each org's chain head is signed; null keeps the default. */
+  auditCheckpointRows?: number | null;
+  auditCheckpointMinutes?: number | null;
 };
 
 export const DEFAULT_PORT = 7420;
@@ -65,6 +68,16 @@ export function readSettings(
       'LATCH_RATE_LIMIT_PER_CREDENTIAL',
     ),
     oidc: readOidcSettings(env),
+    auditCheckpointRows: parseCount(
+      value('LATCH_AUDIT_CHECKPOINT_ROWS'),
+      'LATCH_AUDIT_CHECKPOINT_ROWS',
+      1000,
+    ),
+    auditCheckpointMinutes: parseCount(
+      value('LATCH_AUDIT_CHECKPOINT_MINUTES'),
+      'LATCH_AUDIT_CHECKPOINT_MINUTES',
+      60,
+    ),
   };
 }
 
@@ -77,6 +90,17 @@ function parseRule(raw: string | null, variable: string): RateLimitRule | null {
     );
   }
   return { points: rate.limit, durationSeconds: rate.windowMs / 1000 };
+}
+
+function parseCount(raw: string | null, variable: string, fallback: number): number | null {
+  if (raw === null) return null;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new StartupError(
+      `${variable} is a whole number, at least 1 (got "${raw}"). The default is ${fallback}.`,
+    );
+  }
+  return n;
 }
 
 function parsePort(raw: number | string): number {

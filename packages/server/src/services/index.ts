@@ -4,6 +4,8 @@ import type { Db } from '../store/db.js';
 import type { EventBus } from '../store/notify.js';
 import { createApiKeysService } from './api-keys/api-keys.service.js';
 import { createAppDatabasesService } from './app-databases/app-databases.service.js';
+import { createAuditLogService } from './audit/audit-log.service.js';
+import { ephemeralSigner } from './audit/signing.js';
 import { createIdentityService } from './identity/identity.service.js';
 import { createIdentityLinksService } from './identity/identity-links.service.js';
 import { createOidcBearer } from './identity/oidc-bearer.js';
@@ -73,6 +75,12 @@ export function createServices({ db, clock, config, bus }: ServiceDeps) {
   const keyEvents = createKeyEventsService({ bus, projects, environments });
   const usage = createUsageService({ clock, lastUsed, projects });
   const secretsParts = createSecretsParts({ db, clock, config, projects, environments, manifests });
+  const audit = createAuditLogService({
+    db,
+    clock,
+    signer: config.auditSigner ?? ephemeralSigner(),
+    ...(config.auditCheckpoints ? { policy: config.auditCheckpoints } : {}),
+  });
   return {
     lastUsed,
     tokens,
@@ -91,6 +99,7 @@ export function createServices({ db, clock, config, bus }: ServiceDeps) {
     manifests,
     keyEvents,
     usage,
+    audit,
     ...secretsParts,
   };
 }

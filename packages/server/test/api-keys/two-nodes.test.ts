@@ -23,6 +23,7 @@ function startNode(databaseUrl: string): Promise<Node> {
       ...process.env,
       DATABASE_URL: databaseUrl,
       LATCH_MASTER_KEY: randomBytes(32).toString('base64'),
+      LATCH_AUDIT_SIGNING_KEY: randomBytes(32).toString('base64'),
       LATCH_LOG_LEVEL: 'warn',
       LATCH_PORT: '0',
     },

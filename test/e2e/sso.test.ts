@@ -21,6 +21,7 @@ beforeAll(async () => {
     env: {
       LATCH_PORT: String(port),
       LATCH_MASTER_KEY: randomBytes(32).toString('base64'),
+      LATCH_AUDIT_SIGNING_KEY: randomBytes(32).toString('base64'),
       LATCH_OIDC_ISSUER: idp.issuer,
       LATCH_OIDC_CLIENT_ID: idp.clientId,
       LATCH_OIDC_CLIENT_SECRET: idp.clientSecret,
@@ -87,6 +88,7 @@ describe('single sign-on on `latch server`, through the real latch binary', () =
         command: 'server',
         env: {
           LATCH_MASTER_KEY: randomBytes(32).toString('base64'),
+          LATCH_AUDIT_SIGNING_KEY: randomBytes(32).toString('base64'),
           LATCH_OIDC_ISSUER: 'http://id.example.com',
           LATCH_OIDC_CLIENT_ID: 'latchkey',
         },

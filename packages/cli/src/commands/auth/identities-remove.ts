@@ -1,3 +1,4 @@
+import { endpoints } from '@latchkey/core';
 import type { Io } from '../../lib/io.js';
 
 export async function run(opts: { id: string }, io: Io): Promise<void> {
@@ -5,7 +6,7 @@ export async function run(opts: { id: string }, io: Io): Promise<void> {
   await io.confirm(
     `Unlink identity ${id}? It can no longer sign in to this account until it is linked again.`,
   );
-  const link = await io.api.identities.remove(id);
+  const link = await io.api.call(endpoints.identities.remove, { params: { id } });
   io.result(link, () => undefined);
   io.note(`${io.err.green('✓')} Unlinked ${io.err.bold(link.subject)} at ${link.issuer}.`);
 }

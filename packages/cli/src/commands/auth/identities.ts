@@ -1,8 +1,9 @@
+import { endpoints } from '@latchkey/core';
 import { day, relative, table } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 
 export async function run(_opts: Record<string, never>, io: Io): Promise<void> {
-  const links = await io.api.identities.list();
+  const links = await io.api.all(endpoints.identities.list);
   io.result(links, () => {
     if (links.length === 0)
       return 'No linked identities. Choose "Sign in with SSO" on the sign-in page (`latch login`) to link one.';

@@ -9,6 +9,8 @@ export type Limiter = {
   /** Gives back points taken by `consume` (a guess that turned out right). */
   refund(key: string, points?: number): Promise<void>;
   reset(key: string): Promise<void>;
+  /** Requests refused so far (read by /metrics). */
+  readonly rejected: number;
 };
 
 function limited(res: RateLimiterRes, what: string): AppError {
@@ -25,8 +27,9 @@ export function createLimiter(name: string, rule: RateLimitRule, what: string): 
     points: rule.points,
     duration: rule.durationSeconds,
   });
-  return {
-    async consume(key, reply, points = 1) {
+  const self = {
+    rejected: 0,
+    async consume(key: string, reply?: FastifyReply, points = 1) {
       try {
         const res = await limiter.consume(key, points);
         reply?.header('ratelimit-policy', `"${name}";q=${rule.points};w=${rule.durationSeconds}`);
@@ -35,17 +38,21 @@ export function createLimiter(name: string, rule: RateLimitRule, what: string): 
           `"${name}";r=${res.remainingPoints};t=${Math.ceil(res.msBeforeNext / 1000)}`,
         );
       } catch (err) {
-        if (err instanceof RateLimiterRes) throw limited(err, what);
+        if (err instanceof RateLimiterRes) {
+          self.rejected++;
+          throw limited(err, what);
+        }
         throw err;
       }
     },
-    async refund(key, points = 1) {
+    async refund(key: string, points = 1) {
       await limiter.reward(key, points);
     },
-    async reset(key) {
+    async reset(key: string) {
       await limiter.delete(key);
     },
   };
+  return self;
 }
 
 /** The global per-request limiters: synchronous, so the common path never waits on a promise. */
@@ -56,6 +63,8 @@ export type SyncLimiter = {
    */
   consume(key: string, reply?: FastifyReply, points?: number, now?: number): void;
   reset(key: string): void;
+  /** Requests refused so far: a plain number, read by /metrics, so counting costs nothing. */
+  readonly rejected: number;
 };
 
 type Window = { used: number; resetAt: number };
@@ -80,8 +89,9 @@ export function createSyncLimiter(rule: RateLimitRule, what: string, name: strin
     nextSweep = now + durationMs;
     for (const [key, w] of windows) if (w.resetAt <= now) windows.delete(key);
   }
-  return {
-    consume(key, reply, points = 1, now = Date.now()) {
+  const self = {
+    rejected: 0,
+    consume(key: string, reply?: FastifyReply, points = 1, now = Date.now()) {
       if (now >= nextSweep) sweep(now);
       let w = windows.get(key);
       if (w === undefined || w.resetAt <= now) {
@@ -91,6 +101,7 @@ export function createSyncLimiter(rule: RateLimitRule, what: string, name: strin
       w.used += points;
       const msBeforeNext = w.resetAt - now;
       if (w.used > rule.points) {
+        self.rejected++;
         const seconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
         if (reply) {
           reply.header('ratelimit-policy', policy);
@@ -105,10 +116,11 @@ export function createSyncLimiter(rule: RateLimitRule, what: string, name: strin
       if (reply)
         reply.header('ratelimit', `${remaining}${rule.points - w.used};t=${Math.ceil(msBeforeNext / 1000)}`);
     },
-    reset(key) {
+    reset(key: string) {
       windows.delete(key);
     },
   };
+  return self;
 }
 
 export type Limiters = ReturnType<typeof createLimiters>;

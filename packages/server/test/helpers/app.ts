@@ -25,7 +25,7 @@ let counter = 0;
 export async function createTestApp(
   database: Database,
   overrides: Partial<ServerConfig> = {},
-  deps: Pick<AppDeps, 'logger'> = {},
+  deps: Pick<AppDeps, 'logger' | 'processMetrics'> = {},
 ): Promise<TestApp> {
   const clock = createTestClock(new Date());
   const config = defaultConfig({

@@ -292,5 +292,7 @@ export function createApiKeysService(deps: Deps) {
     flushLastUsed: () => lastUsed.flush(),
     close: () => lastUsed.close(),
     cacheSize: () => verifier.cacheSize(),
+    /** Outcome and cache counters since start, for /metrics. */
+    verifyStats: verifier.stats,
   };
 }

@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import { VERIFY_CODES, type VerifyCode } from '@latchkey/core';
 import Fastify, { type FastifyReply, type FastifyRequest, type onResponseHookHandler } from 'fastify';
+import { systemClock } from '../packages/server/src/clock.js';
 import { defaultConfig } from '../packages/server/src/config.js';
 import { createMetrics } from '../packages/server/src/http/metrics.js';
 import { createLimiters } from '../packages/server/src/http/rate-limit.js';
@@ -43,8 +44,9 @@ const fakePool = { totalCount: 0, idleCount: 0, waitingCount: 0 } as never;
 createMetrics(app, {
   pool: fakePool,
   verifyStats: stats,
-  limiters: createLimiters(defaultConfig()),
+  limiters: createLimiters(defaultConfig(), systemClock),
   auditRowsWritten: () => 0,
+  auditCheckpointBacklog: async () => ({ ageSeconds: 0, rows: 0 }),
 });
 let hook: onResponseHookHandler | undefined;
 app.addHook('onRoute', (route) => {

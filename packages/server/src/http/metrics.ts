@@ -73,6 +73,8 @@ export type MetricsSources = {
   verifyStats: Readonly<VerifyStats>;
   limiters: Limiters;
   auditRowsWritten: () => number;
+  /** Read from the database when scraped. */
+  auditCheckpointBacklog: () => Promise<{ ageSeconds: number; rows: number }>;
   /** Process-wide metrics (CPU, memory, GC, handles): once per process, so only the real server. */
   processMetrics?: boolean;
 };
@@ -221,6 +223,36 @@ export function createMetrics(app: FastifyInstance, sources: MetricsSources) {
     collect() {
       this.reset();
       this.inc(sources.auditRowsWritten());
+    },
+  });
+
+  // One query per scrape serves both gauges (a scrape starts every collect() in the same tick);
+  // NaN when the database cannot answer, so a scrape
+  // still shows everything else.
+  let backlog: Promise<{ ageSeconds: number; rows: number }> | null = null;
+  const readBacklog = () => {
+    backlog ??= sources
+      .auditCheckpointBacklog()
+      .catch(() => ({ ageSeconds: Number.NaN, rows: Number.NaN }))
+      .finally(() => {
+        backlog = null;
+      });
+    return backlog;
+  };
+  new Gauge({
+    name: 'latch_audit_checkpoint_age_seconds',
+    help: 'How long the oldest audit rows not yet covered by a signed checkpoint have waited (0: all signed).',
+    registers: [registry],
+    async collect() {
+      this.set((await readBacklog()).ageSeconds);
+    },
+  });
+  new Gauge({
+    name: 'latch_audit_unsigned_rows',
+    help: "Audit rows appended since their chain's last signed checkpoint.",
+    registers: [registry],
+    async collect() {
+      this.set((await readBacklog()).rows);
     },
   });
 

@@ -196,6 +196,21 @@ describe('/metrics', () => {
     expect(text).toContain('process_cpu_seconds_total');
   });
 
+  it('shows how long audit rows have waited for a signed checkpoint, and how many', async () => {
+    await p.createKey(); // an audit row in the owner's chain, not yet checkpointed
+    const waiting = await scrape();
+    expect(value(waiting, 'latch_audit_unsigned_rows')).toBeGreaterThan(0);
+    // The checkpoint trigger signs a chain after 60 minutes at the latest (injected clock).
+    t.clock.advance(61 * 60_000);
+    const late = await scrape();
+    // A chain's start is the database's time, the test clock started a little before: not exact.
+    expect(value(late, 'latch_audit_checkpoint_age_seconds')).toBeGreaterThan(60 * 60);
+    expect((await t.app.services.audit.internal.tick()).length).toBeGreaterThan(0);
+    const signed = await scrape();
+    expect(value(signed, 'latch_audit_checkpoint_age_seconds')).toBe(0);
+    expect(value(signed, 'latch_audit_unsigned_rows')).toBe(0);
+  });
+
   it('passes `promtool check metrics` with zero problems', async () => {
     // Some traffic first, so histograms and labelled series are in the output.
     await t.app.inject({ url: '/health' });

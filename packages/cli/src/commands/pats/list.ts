@@ -1,5 +1,6 @@
 import { dateTime, day, relative, table } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
+import { statusText } from '../../lib/key-status.js';
 
 export async function run(_opts: Record<string, never>, io: Io): Promise<void> {
   const pats = await io.api.pats.list();
@@ -8,7 +9,6 @@ export async function run(_opts: Record<string, never>, io: Io): Promise<void> {
   io.result(pats, () => {
     if (pats.length === 0) return 'No personal access tokens. Create one with `latch pats create <name>`.';
     const c = io.out;
-    const status = (s: string) => (s === 'active' ? c.green(s) : s === 'expiring' ? c.yellow(s) : c.dim(s));
     return table(
       ['NAME', 'ID', 'PREFIX', 'SCOPES', 'CREATED', 'LAST USED', 'EXPIRES', 'STATUS'],
       pats.map((p) => [
@@ -19,7 +19,7 @@ export async function run(_opts: Record<string, never>, io: Io): Promise<void> {
         day(p.createdAt),
         p.lastUsedAt ? relative(p.lastUsedAt) : 'never',
         dateTime(p.expiresAt),
-        status(p.status),
+        statusText(c, p.status),
       ]),
       c.dim,
     );

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import formbody from '@fastify/formbody';
 import swagger from '@fastify/swagger';
+import { meta } from '@latchkey/core';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import {
   jsonSchemaTransform,
@@ -14,9 +15,11 @@ import { clientErrorHandler, MAX_HEADER_BYTES, registerHsts } from './http/clien
 import { frameworkErrors, registerErrorHandling } from './http/errors.js';
 import { registerJsonBodyParser } from './http/json-body.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
+import { completeDocument } from './http/openapi.js';
 import { createLimiters, type Limiters } from './http/rate-limit.js';
 import { collectRouteTable, type RouteInfo, registerSecurity } from './http/security.js';
 import { routeModules } from './routes/index.js';
+import { assertEveryEndpointRegistered, register } from './routes/register.js';
 import { auditRowsWritten } from './services/audit/audit.service.js';
 import { createServices, type Services } from './services/index.js';
 import type { Database } from './store/db.js';
@@ -124,9 +127,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const ctx: RouteContext = { services, limiters, config, database, clock, metrics };
   for (const mod of routeModules) await mod(app, ctx);
 
-  app.get('/api/v1/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, async () =>
-    app.swagger(),
-  );
+  let document: Record<string, unknown> | undefined;
+  register(app, meta.openapi, async () => {
+    document ??= completeDocument(app.swagger() as unknown as Record<string, unknown>);
+    return document;
+  });
+  assertEveryEndpointRegistered(routeTable);
 
   await app.ready();
   return Object.assign(app, {

@@ -1,3 +1,4 @@
+import { endpoints } from '@latchkey/core';
 import { checkGracePeriod } from '../../lib/flags.js';
 import { dateTime } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
@@ -16,12 +17,10 @@ export async function run(
       `Rotate API key ${id} with no grace period? Apps using the old secret are refused at once.`,
     );
   }
-  const key = await io.api.apiKeys.rotate(
-    sel.org.ref,
-    sel.project,
-    id,
-    gracePeriod === undefined ? {} : { gracePeriod },
-  );
+  const key = await io.api.call(endpoints.apiKeys.rotate, {
+    params: { org: sel.org.ref, project: sel.project, id },
+    body: gracePeriod === undefined ? {} : { gracePeriod },
+  });
   io.result(key, (k) => k.token);
   io.note(
     `${io.err.green('✓')} Rotated API key ${io.err.bold(key.name)} (${key.id}); new prefix ${key.prefix}…`,

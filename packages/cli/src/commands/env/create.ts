@@ -1,4 +1,4 @@
-import { environmentNameError } from '@latchkey/core';
+import { endpoints, environmentNameError } from '@latchkey/core';
 import { usageError } from '../../lib/exit.js';
 import type { Io } from '../../lib/io.js';
 import { requireProject } from '../../lib/project.js';
@@ -8,7 +8,10 @@ export async function run(opts: { name: string; project?: string; cwd?: string }
   const error = environmentNameError(name);
   if (error) throw usageError(`${error}.`);
   const sel = await requireProject(io, opts);
-  const env = await io.api.environments.create(sel.org.ref, sel.project, name);
+  const env = await io.api.call(endpoints.environments.create, {
+    params: { org: sel.org.ref, project: sel.project },
+    body: { name },
+  });
   io.result(env, () => undefined);
   io.note(`${io.err.green('✓')} Created environment ${io.err.bold(env.name)} in ${sel.project} (${env.id}).`);
   io.note(`Push the access manifest to it with \`latch scopes push --env ${env.name}\`.`);

@@ -1,10 +1,13 @@
+import { endpoints } from '@latchkey/core';
 import { day, table } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 import { requireProject, sortEnvironments } from '../../lib/project.js';
 
 export async function run(opts: { project?: string; cwd?: string }, io: Io): Promise<void> {
   const sel = await requireProject(io, opts);
-  const envs = sortEnvironments(await io.api.environments.list(sel.org.ref, sel.project));
+  const envs = sortEnvironments(
+    await io.api.all(endpoints.environments.list, { params: { org: sel.org.ref, project: sel.project } }),
+  );
   io.result(envs, () => {
     if (envs.length === 0) {
       return `Project ${sel.project} has no environments yet. Create one with \`latch env create development\`.`;

@@ -1,8 +1,9 @@
+import { endpoints } from '@latchkey/core';
 import { dateTime, table } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 
 export async function run(_opts: Record<string, never>, io: Io): Promise<void> {
-  const invitations = await io.api.invitations.mine();
+  const invitations = await io.api.all(endpoints.invitations.mine);
   io.result(invitations, () => {
     if (invitations.length === 0) return 'No pending invitations.';
     const c = io.out;

@@ -1,3 +1,4 @@
+import { endpoints } from '@latchkey/core';
 import { dateTime, day, relative, table } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 import { statusText } from '../../lib/key-status.js';
@@ -5,7 +6,7 @@ import { resolveOrg } from '../../lib/org.js';
 
 export async function run(_opts: Record<string, never>, io: Io): Promise<void> {
   const org = await resolveOrg(io);
-  const keys = await io.api.keys.list(org.ref);
+  const keys = await io.api.all(endpoints.platformKeys.list, { params: { org: org.ref } });
   io.result(keys, () => {
     if (keys.length === 0)
       return `No platform keys in ${org.label}. Create one with \`latch keys create <name> -s <scope>\`.`;

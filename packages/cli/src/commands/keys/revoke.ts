@@ -1,3 +1,4 @@
+import { endpoints } from '@latchkey/core';
 import type { Io } from '../../lib/io.js';
 import { resolveOrg } from '../../lib/org.js';
 
@@ -5,7 +6,7 @@ export async function run(opts: { id: string }, io: Io): Promise<void> {
   const id = opts.id.trim();
   const org = await resolveOrg(io);
   await io.confirm(`Revoke platform key ${id} in ${org.label}? Anything using it is refused at once.`);
-  const key = await io.api.keys.revoke(org.ref, id);
+  const key = await io.api.call(endpoints.platformKeys.revoke, { params: { org: org.ref, id } });
   io.result(key, () => undefined);
   io.note(`${io.err.green('✓')} Revoked platform key ${io.err.bold(key.name)} (${key.prefix}…).`);
 }

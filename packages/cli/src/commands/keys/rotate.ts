@@ -1,3 +1,4 @@
+import { endpoints } from '@latchkey/core';
 import { checkGracePeriod } from '../../lib/flags.js';
 import { dateTime } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
@@ -11,7 +12,10 @@ export async function run(opts: { id: string; gracePeriod?: string }, io: Io): P
   if (endsAtOnce) {
     await io.confirm(`Rotate platform key ${id} with no grace period? The old secret stops working at once.`);
   }
-  const key = await io.api.keys.rotate(org.ref, id, gracePeriod === undefined ? {} : { gracePeriod });
+  const key = await io.api.call(endpoints.platformKeys.rotate, {
+    params: { org: org.ref, id },
+    body: gracePeriod === undefined ? {} : { gracePeriod },
+  });
   io.result(key, (k) => k.token);
   io.note(
     `${io.err.green('✓')} Rotated platform key ${io.err.bold(key.name)} (${key.id}); new prefix ${key.prefix}…`,

@@ -1,7 +1,8 @@
+import { endpoints } from '@latchkey/core';
 import type { Io } from '../../lib/io.js';
 
 export async function run(opts: { name: string; use?: boolean }, io: Io): Promise<void> {
-  const org = await io.api.orgs.create(opts.name.trim());
+  const org = await io.api.call(endpoints.orgs.create, { body: { name: opts.name.trim() } });
   if (opts.use) io.config.update({ activeOrg: { id: org.id, name: org.name } });
   io.result({ ...org, active: Boolean(opts.use) }, () => undefined);
   io.note(`${io.err.green('✓')} Created org ${io.err.bold(org.name)} (${org.id}); you are its owner.`);

@@ -1,8 +1,9 @@
+import { endpoints } from '@latchkey/core';
 import { day, table } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 
 export async function run(_opts: Record<string, never>, io: Io): Promise<void> {
-  const orgs = await io.api.orgs.list();
+  const orgs = await io.api.all(endpoints.orgs.list);
   const activeId = io.config.data.activeOrg?.id;
   const rows = orgs.map((o) => ({ ...o, active: o.id === activeId }));
   io.result(rows, () => {

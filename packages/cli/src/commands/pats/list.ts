@@ -1,9 +1,10 @@
+import { endpoints } from '@latchkey/core';
 import { dateTime, day, relative, table } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 import { statusText } from '../../lib/key-status.js';
 
 export async function run(_opts: Record<string, never>, io: Io): Promise<void> {
-  const pats = await io.api.pats.list();
+  const pats = await io.api.all(endpoints.pats.list);
   // Only the stored login is known by id; a LATCH_TOKEN is not marked.
   const current = io.context.tokenSource === 'config' ? io.config.data.tokenId : undefined;
   io.result(pats, () => {

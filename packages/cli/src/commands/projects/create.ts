@@ -1,4 +1,4 @@
-import { keyPrefixError, normalizeKeyPrefix, projectNameError } from '@latchkey/core';
+import { endpoints, keyPrefixError, normalizeKeyPrefix, projectNameError } from '@latchkey/core';
 import { usageError } from '../../lib/exit.js';
 import type { Io } from '../../lib/io.js';
 import { resolveOrg } from '../../lib/org.js';
@@ -13,7 +13,10 @@ export async function run(opts: { name: string; prefix?: string }, io: Io): Prom
   if (prefixError)
     throw usageError(`--prefix ${prefixError}.`, 'Example: --prefix acme (keys then start with acme_)');
   const org = await resolveOrg(io);
-  const project = await io.api.projects.create(org.ref, { name, ...(keyPrefix ? { keyPrefix } : {}) });
+  const project = await io.api.call(endpoints.projects.create, {
+    params: { org: org.ref },
+    body: { name, ...(keyPrefix ? { keyPrefix } : {}) },
+  });
   io.result(project, () => undefined);
   io.note(
     `${io.err.green('✓')} Created project ${io.err.bold(project.name)} (${project.id}) in ${org.label}; its API keys start with ${project.keyPrefix}.`,

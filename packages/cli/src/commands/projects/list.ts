@@ -1,3 +1,4 @@
+import { endpoints } from '@latchkey/core';
 import { day, table } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 import { resolveOrg } from '../../lib/org.js';
@@ -5,7 +6,7 @@ import { findLink, sortEnvironments } from '../../lib/project.js';
 
 export async function run(opts: { cwd?: string }, io: Io): Promise<void> {
   const org = await resolveOrg(io);
-  const projects = await io.api.projects.list(org.ref);
+  const projects = await io.api.all(endpoints.projects.list, { params: { org: org.ref } });
   const link = findLink(opts.cwd ?? process.cwd());
   // The folder's linked project is marked, as long as the link points into this org.
   const linkedHere = (name: string) =>

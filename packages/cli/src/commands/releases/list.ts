@@ -1,12 +1,16 @@
+import { endpoints } from '@latchkey/core';
 import { dateTime, table } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 import { requireProject } from '../../lib/project.js';
 
 export async function run(opts: { env?: string; project?: string; cwd?: string }, io: Io): Promise<void> {
   const sel = await requireProject(io, opts);
-  const releases = (await io.api.releases.list(sel.org.ref, sel.project, opts.env?.trim() || undefined)).sort(
-    (a, b) => a.environment.name.localeCompare(b.environment.name) || b.number - a.number,
-  );
+  const releases = (
+    await io.api.all(endpoints.releases.list, {
+      params: { org: sel.org.ref, project: sel.project },
+      query: opts.env?.trim() ? { env: opts.env.trim() } : {},
+    })
+  ).sort((a, b) => a.environment.name.localeCompare(b.environment.name) || b.number - a.number);
   io.result(releases, (items) => {
     if (items.length === 0) {
       return `No releases of ${sel.project}${opts.env ? `/${opts.env}` : ''} yet. Make one with \`latch deploy --env <name>\`.`;

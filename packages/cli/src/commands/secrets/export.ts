@@ -1,4 +1,4 @@
-import { formatDotenv } from '@latchkey/core';
+import { endpoints, formatDotenv } from '@latchkey/core';
 import { usageError } from '../../lib/exit.js';
 import type { Io } from '../../lib/io.js';
 import { secretsTarget, type TargetOptions } from '../../lib/secrets.js';
@@ -12,12 +12,10 @@ export async function run(
   if (format !== 'dotenv' && format !== 'json')
     throw usageError(`--format is dotenv or json (got "${format}").`);
   const target = await secretsTarget(io, opts);
-  const released = await io.api.secrets.released(
-    target.sel.org.ref,
-    target.sel.project,
-    target.env,
-    Boolean(opts.latest),
-  );
+  const released = await io.api.call(endpoints.secrets.released, {
+    params: { org: target.sel.org.ref, project: target.sel.project, env: target.env },
+    query: opts.latest ? { latest: 'true' } : {},
+  });
   const out =
     format === 'json' ? `${JSON.stringify(released.values, null, 2)}\n` : formatDotenv(released.values);
   io.stdout.write(out);

@@ -1,3 +1,4 @@
+import { endpoints } from '@latchkey/core';
 import type { Io } from '../../lib/io.js';
 import { secretsTarget, type TargetOptions } from '../../lib/secrets.js';
 
@@ -5,12 +6,9 @@ import { secretsTarget, type TargetOptions } from '../../lib/secrets.js';
 export async function run(opts: TargetOptions & { name: string; version?: string }, io: Io): Promise<void> {
   const target = await secretsTarget(io, opts);
   const version = opts.version ? Number(opts.version) : undefined;
-  const secret = await io.api.secrets.get(
-    target.sel.org.ref,
-    target.sel.project,
-    target.env,
-    opts.name.trim(),
-    version,
-  );
+  const secret = await io.api.call(endpoints.secrets.get, {
+    params: { org: target.sel.org.ref, project: target.sel.project, env: target.env, name: opts.name.trim() },
+    query: version ? { version } : {},
+  });
   io.result(secret, (s) => s.value);
 }

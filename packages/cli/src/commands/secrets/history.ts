@@ -1,14 +1,12 @@
 import { dateTime, table } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
-import { secretsTarget, type TargetOptions } from '../../lib/secrets.js';
+import { secretHistory, secretsTarget, type TargetOptions } from '../../lib/secrets.js';
 
 export async function run(opts: TargetOptions & { name: string; reveal?: boolean }, io: Io): Promise<void> {
   const target = await secretsTarget(io, opts);
-  const history = await io.api.secrets.history(
-    target.sel.org.ref,
-    target.sel.project,
-    target.env,
-    opts.name.trim(),
+  const history = await secretHistory(
+    io,
+    { org: target.sel.org.ref, project: target.sel.project, env: target.env, name: opts.name.trim() },
     Boolean(opts.reveal),
   );
   io.result(history.items, (items) => {

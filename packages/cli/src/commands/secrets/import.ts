@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { endpoints, type ImportedSecrets } from '@latchkey/core';
 import { CliError } from '../../lib/exit.js';
 import type { Io } from '../../lib/io.js';
 import { readStdin, secretsTarget, type TargetOptions } from '../../lib/secrets.js';
@@ -15,15 +16,12 @@ export async function run(opts: TargetOptions & { file: string; dryRun?: boolean
   }
   const target = await secretsTarget(io, opts);
   const spinner = io.spinner(`Importing ${opts.file} into ${target.where}…`);
-  let result: Awaited<ReturnType<typeof io.api.secrets.import>>;
+  let result: ImportedSecrets;
   try {
-    result = await io.api.secrets.import(
-      target.sel.org.ref,
-      target.sel.project,
-      target.env,
-      content,
-      Boolean(opts.dryRun),
-    );
+    result = await io.api.call(endpoints.secrets.import, {
+      params: { org: target.sel.org.ref, project: target.sel.project, env: target.env },
+      body: { content, dryRun: Boolean(opts.dryRun) },
+    });
   } finally {
     spinner.stop();
   }

@@ -1,10 +1,10 @@
 import { dateTime, table } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
-import { plural, secretsTarget, statusText, type TargetOptions } from '../../lib/secrets.js';
+import { listSecrets, plural, secretsTarget, statusText, type TargetOptions } from '../../lib/secrets.js';
 
 export async function run(opts: TargetOptions, io: Io): Promise<void> {
   const target = await secretsTarget(io, opts);
-  const list = await io.api.secrets.list(target.sel.org.ref, target.sel.project, target.env);
+  const list = await listSecrets(io, target.sel.org.ref, target.sel.project, target.env);
   io.result(list.items, (items) => {
     if (items.length === 0) {
       return `No secrets in ${target.where}. Set one with \`latch secrets set NAME value --env ${target.env}\`.`;

@@ -1,3 +1,4 @@
+import { endpoints } from '@latchkey/core';
 import { usageError } from '../../lib/exit.js';
 import type { Io } from '../../lib/io.js';
 import { secretsTarget, type TargetOptions } from '../../lib/secrets.js';
@@ -11,13 +12,10 @@ export async function run(opts: TargetOptions & { name: string; version?: string
     );
   }
   const target = await secretsTarget(io, opts);
-  const change = await io.api.secrets.rollback(
-    target.sel.org.ref,
-    target.sel.project,
-    target.env,
-    opts.name.trim(),
-    version,
-  );
+  const change = await io.api.call(endpoints.secrets.rollback, {
+    params: { org: target.sel.org.ref, project: target.sel.project, env: target.env, name: opts.name.trim() },
+    body: { version },
+  });
   io.result(change, () => undefined);
   io.note(
     `${io.err.green('✓')} ${io.err.bold(change.name)} in ${target.where} now has version ${version}'s value as version ${change.version}; it takes effect at the next \`latch deploy --env ${target.env}\`.`,

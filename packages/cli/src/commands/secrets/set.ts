@@ -1,4 +1,4 @@
-import { secretNameError, secretValueError } from '@latchkey/core';
+import { endpoints, secretNameError, secretValueError } from '@latchkey/core';
 import { usageError } from '../../lib/exit.js';
 import type { Io } from '../../lib/io.js';
 import { readStdin, secretsTarget, type TargetOptions } from '../../lib/secrets.js';
@@ -33,7 +33,10 @@ export async function run(
   const valueError = secretValueError(value);
   if (valueError) throw usageError(`${name}: ${valueError}.`);
   const target = await secretsTarget(io, opts);
-  const change = await io.api.secrets.set(target.sel.org.ref, target.sel.project, target.env, name, value);
+  const change = await io.api.call(endpoints.secrets.set, {
+    params: { org: target.sel.org.ref, project: target.sel.project, env: target.env, name },
+    body: { value },
+  });
   io.result(change, () => undefined);
   const same = change.unchanged ? ' (same value as before)' : '';
   io.note(

@@ -1,10 +1,11 @@
+import { endpoints } from '@latchkey/core';
 import { day, table } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 import { resolveOrg } from '../../lib/org.js';
 
 export async function run(_opts: Record<string, never>, io: Io): Promise<void> {
   const org = await resolveOrg(io);
-  const accounts = await io.api.serviceAccounts.list(org.ref);
+  const accounts = await io.api.all(endpoints.serviceAccounts.list, { params: { org: org.ref } });
   io.result(accounts, () => {
     if (accounts.length === 0) {
       return `No service accounts in ${org.label}. Create one with \`latch service-accounts create <name> --role developer\`.`;

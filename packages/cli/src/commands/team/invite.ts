@@ -1,4 +1,5 @@
 import type { Role } from '@latchkey/core';
+import { endpoints } from '@latchkey/core';
 import { usageError } from '../../lib/exit.js';
 import type { Io } from '../../lib/io.js';
 import { resolveOrg } from '../../lib/org.js';
@@ -13,7 +14,10 @@ export async function run(opts: { email: string; role: Role }, io: Io): Promise<
     );
   }
   const org = await resolveOrg(io);
-  const invitation = await io.api.invitations.create(org.ref, { email, role: opts.role });
+  const invitation = await io.api.call(endpoints.invitations.create, {
+    params: { org: org.ref },
+    body: { email, role: opts.role },
+  });
   io.result(invitation, () => undefined);
   io.note(
     `${io.err.green('✓')} Invited ${io.err.bold(invitation.email)} to ${invitation.org.name} as ${invitation.role}.`,

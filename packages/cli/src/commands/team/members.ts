@@ -1,10 +1,11 @@
+import { endpoints } from '@latchkey/core';
 import { day, table } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 import { resolveOrg } from '../../lib/org.js';
 
 export async function run(_opts: Record<string, never>, io: Io): Promise<void> {
   const org = await resolveOrg(io);
-  const members = await io.api.members.list(org.ref);
+  const members = await io.api.all(endpoints.members.list, { params: { org: org.ref } });
   const me = io.config.data.user?.id;
   io.result(members, () => {
     const c = io.out;

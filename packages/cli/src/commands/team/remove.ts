@@ -1,3 +1,4 @@
+import { endpoints } from '@latchkey/core';
 import type { Io } from '../../lib/io.js';
 import { resolveOrg } from '../../lib/org.js';
 
@@ -7,7 +8,7 @@ export async function run(opts: { member: string }, io: Io): Promise<void> {
   await io.confirm(
     `Remove ${member} from ${org.label}? They lose access to its projects and secrets at once.`,
   );
-  const removed = await io.api.members.remove(org.ref, member);
+  const removed = await io.api.call(endpoints.members.remove, { params: { org: org.ref, member } });
   io.result(removed, () => undefined);
   io.note(`${io.err.green('✓')} Removed ${io.err.bold(removed.email)} (${removed.role}) from ${org.label}.`);
 }

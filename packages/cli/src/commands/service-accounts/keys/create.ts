@@ -1,4 +1,4 @@
-import { EXPIRY_BOUNDS } from '@latchkey/core';
+import { EXPIRY_BOUNDS, endpoints } from '@latchkey/core';
 import { checkDuration } from '../../../lib/flags.js';
 import { dateTime } from '../../../lib/format.js';
 import type { Io } from '../../../lib/io.js';
@@ -16,9 +16,9 @@ export async function run(opts: CreateAccountKeyOptions, io: Io): Promise<void> 
   );
   const name = opts.name?.trim();
   const org = await resolveOrg(io);
-  const key = await io.api.serviceAccounts.keys.create(org.ref, account, {
-    ...(name ? { name } : {}),
-    ...(expiresIn ? { expiresIn } : {}),
+  const key = await io.api.call(endpoints.serviceAccounts.createKey, {
+    params: { org: org.ref, id: account },
+    body: { ...(name ? { name } : {}), ...(expiresIn ? { expiresIn } : {}) },
   });
   io.result(key, (k) => k.token);
   const expires = key.expiresAt ? `expires ${dateTime(key.expiresAt)}` : 'does not expire';

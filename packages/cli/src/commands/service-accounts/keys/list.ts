@@ -1,3 +1,4 @@
+import { endpoints } from '@latchkey/core';
 import { dateTime, day, relative, table } from '../../../lib/format.js';
 import type { Io } from '../../../lib/io.js';
 import { statusText } from '../../../lib/key-status.js';
@@ -6,7 +7,9 @@ import { resolveOrg } from '../../../lib/org.js';
 export async function run(opts: { account: string }, io: Io): Promise<void> {
   const account = opts.account.trim();
   const org = await resolveOrg(io);
-  const keys = await io.api.serviceAccounts.keys.list(org.ref, account);
+  const keys = await io.api.all(endpoints.serviceAccounts.listKeys, {
+    params: { org: org.ref, id: account },
+  });
   io.result(keys, () => {
     if (keys.length === 0) {
       return `Service account ${account} has no keys. Create one with \`latch service-accounts keys create ${account}\`.`;

@@ -1,3 +1,4 @@
+import { endpoints } from '@latchkey/core';
 import type { Io } from '../../../lib/io.js';
 import { resolveOrg } from '../../../lib/org.js';
 
@@ -8,7 +9,9 @@ export async function run(opts: { account: string; keyId: string }, io: Io): Pro
   await io.confirm(
     `Revoke key ${keyId} of service account ${account}? Anything using it is refused at once.`,
   );
-  const key = await io.api.serviceAccounts.keys.revoke(org.ref, account, keyId);
+  const key = await io.api.call(endpoints.serviceAccounts.revokeKey, {
+    params: { org: org.ref, id: account, keyId },
+  });
   io.result(key, () => undefined);
   io.note(
     `${io.err.green('✓')} Revoked key ${io.err.bold(key.name)} (${key.prefix}…) of ${key.serviceAccount.name}.`,

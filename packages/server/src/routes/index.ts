@@ -1,5 +1,6 @@
 import type { RouteModule } from '../app.js';
 import { healthRoutes } from './health.js';
+import { metricsRoutes } from './metrics.js';
 import { authorizeRoutes } from './oauth/authorize.js';
 import { metadataRoutes } from './oauth/metadata.js';
 import { tokenRoutes } from './oauth/token.js';
@@ -26,6 +27,7 @@ import { ssoRoutes } from './web/sso.js';
 /** Every route module, in registration order. A new module is one import and one entry here. */
 export const routeModules: RouteModule[] = [
   healthRoutes,
+  metricsRoutes,
   meRoutes,
   identityRoutes,
   orgRoutes,

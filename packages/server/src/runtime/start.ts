@@ -160,6 +160,7 @@ async function start(
     database,
     config,
     logger: loggerOptions(mode, env.LATCH_LOG_LEVEL || 'info'),
+    processMetrics: true,
   });
   // Unwrapped data keys in memory let this process keep serving through a master-key rotation.
   await app.services.keyring.warm();

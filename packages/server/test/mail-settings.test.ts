@@ -48,7 +48,17 @@ describe('the invitation page and SSO', () => {
   it('offers SSO only when the server has an upstream OIDC provider, coming back to the invitation', () => {
     const back = '/invite/lk_inv_abc';
     expect(ssoStartFor(defaultConfig(), back)).toBeNull();
-    const withOidc = { ...defaultConfig(), oidc: { issuer: 'https://idp.example.com' } };
+    const withOidc = {
+      ...defaultConfig(),
+      oidc: {
+        issuer: 'https://idp.example.com',
+        clientId: 'latchkey',
+        clientSecret: null,
+        allowSignup: false,
+        allowedDomains: null,
+        audience: 'latchkey',
+      },
+    };
     expect(ssoStartFor(withOidc, back)).toBe(`/sso/start?next=${encodeURIComponent(back)}`);
   });
 });

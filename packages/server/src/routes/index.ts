@@ -1,10 +1,12 @@
 import type { RouteModule } from '../app.js';
 import { healthRoutes } from './health.js';
+import { metricsRoutes } from './metrics.js';
 import { authorizeRoutes } from './oauth/authorize.js';
 import { metadataRoutes } from './oauth/metadata.js';
 import { tokenRoutes } from './oauth/token.js';
 import { apiKeyRoutes } from './v1/api-keys.js';
 import { environmentRoutes } from './v1/environments.js';
+import { identityRoutes } from './v1/identities.js';
 import { invitationRoutes } from './v1/invitations.js';
 import { manifestRoutes } from './v1/manifests.js';
 import { meRoutes } from './v1/me.js';
@@ -22,11 +24,14 @@ import { inviteRoutes } from './web/invite.js';
 import { loginRoutes } from './web/login.js';
 import { resetPasswordRoutes } from './web/reset-password.js';
 import { setupRoutes } from './web/setup.js';
+import { ssoRoutes } from './web/sso.js';
 
 /** Every route module, in registration order. A new module is one import and one entry here. */
 export const routeModules: RouteModule[] = [
   healthRoutes,
+  metricsRoutes,
   meRoutes,
+  identityRoutes,
   orgRoutes,
   patRoutes,
   memberRoutes,
@@ -47,5 +52,6 @@ export const routeModules: RouteModule[] = [
   setupRoutes,
   inviteRoutes,
   resetPasswordRoutes,
+  ssoRoutes,
   deviceRoutes,
 ];

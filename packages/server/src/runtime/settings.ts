@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { parseRateLimit } from '@latchkey/core';
-import type { MailConfig, RateLimitRule, ServerMode } from '../config.js';
+import type { MailConfig, OidcConfig, RateLimitRule, ServerMode } from '../config.js';
+import { readOidcSettings } from './oidc-settings.js';
 import { StartupError } from './startup-error.js';
 
 export type RunOptions = { port?: number; host?: string; dataDir?: string };
@@ -26,6 +27,8 @@ export type RuntimeSettings = {
   rateLimitPerCredential?: RateLimitRule | null;
   /** LATCH_SMTP_URL and LATCH_MAIL_FROM; null sends no mail. */
   mail?: MailConfig | null;
+  /** LATCH_OIDC_*: single sign-on and OIDC bearer tokens; null when off. */
+  oidc?: OidcConfig | null;
   /** LATCH_AUDIT_CHECKPOINT_ROWS / _MINUTES: when each org's chain head is signed; null keeps the default. */
   auditCheckpointRows?: number | null;
   auditCheckpointMinutes?: number | null;
@@ -67,6 +70,7 @@ export function readSettings(
       'LATCH_RATE_LIMIT_PER_CREDENTIAL',
     ),
     mail: parseMail(value('LATCH_SMTP_URL'), value('LATCH_MAIL_FROM')),
+    oidc: readOidcSettings(env),
     auditCheckpointRows: parseCount(
       value('LATCH_AUDIT_CHECKPOINT_ROWS'),
       'LATCH_AUDIT_CHECKPOINT_ROWS',

@@ -149,6 +149,7 @@ async function start(
     redisUrl: settings.redisUrl,
     metricsToken: settings.metricsToken,
     mail: settings.mail ?? null,
+    oidc: settings.oidc ?? null,
     ...(settings.bodyLimitBytes ? { bodyLimitBytes: settings.bodyLimitBytes } : {}),
     rateLimits: {
       ...DEFAULT_RATE_LIMITS,
@@ -160,6 +161,7 @@ async function start(
     database,
     config,
     logger: loggerOptions(mode, env.LATCH_LOG_LEVEL || 'info'),
+    processMetrics: true,
   });
   // Unwrapped data keys in memory let this process keep serving through a master-key rotation.
   await app.services.keyring.warm();

@@ -8,6 +8,7 @@ const KIND_NAMES: Record<string, string> = {
   platform_key: 'platform key',
   service_account_key: 'service-account key',
   session: 'browser session',
+  oidc: 'OIDC token from the sign-in provider',
 };
 
 export async function run(_opts: Record<string, never>, io: Io): Promise<void> {

@@ -30,7 +30,15 @@ export const loginRoutes: RouteModule = (app, { services, limiters, config }) =>
       return sendPage(
         reply,
         200,
-        loginPage({ csrf, next, email: '', error: null, devMode: devMode(), forgotPassword: forgot() }),
+        loginPage({
+          csrf,
+          next,
+          email: '',
+          error: null,
+          devMode: devMode(),
+          forgotPassword: forgot(),
+          sso: services.sso.enabled,
+        }),
       );
     });
 
@@ -53,6 +61,7 @@ export const loginRoutes: RouteModule = (app, { services, limiters, config }) =>
             error,
             devMode: devMode(),
             forgotPassword: forgot(),
+            sso: services.sso.enabled,
           }),
         );
       };

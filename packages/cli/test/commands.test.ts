@@ -74,11 +74,16 @@ describe('org commands', () => {
         invitedBy: 'ana@example.com',
         createdAt: '2026-01-01T00:00:00Z',
         expiresAt: '2026-01-08T00:00:00Z',
+        delivery: 'link',
+        link: 'https://latch.example.com/invite/lk_inv_fixture',
       },
     }));
-    await invite({ email: 'bo@example.com', role: 'viewer' }, testIo({}, { configDir: dir }));
+    const io = testIo({}, { configDir: dir });
+    await invite({ email: 'bo@example.com', role: 'viewer' }, io);
     expect(api.seen[0]).toMatchObject({ method: 'POST', path: '/api/v1/orgs/org_team/invitations' });
     expect(api.seen[0]!.json).toEqual({ email: 'bo@example.com', role: 'viewer' });
+    // Without mail the one-time link is the whole result on stdout, so it can be captured.
+    expect(io.stdoutText()).toBe('https://latch.example.com/invite/lk_inv_fixture\n');
   });
 
   it('without --org or an active org, says to run `latch org use`', async () => {

@@ -95,6 +95,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.addHook('onClose', async () => {
     await services.audit.close();
     await services.lastUsed.close();
+    services.mailer?.close();
     await bus.close();
   });
   const limiters = createLimiters(config, clock);

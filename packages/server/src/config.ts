@@ -5,6 +5,14 @@ export type ServerMode = 'dev' | 'production';
 
 export type RateLimitRule = { points: number; durationSeconds: number };
 
+/** Outgoing mail (LATCH_SMTP_URL, LATCH_MAIL_FROM): invitation and password-reset links. */
+export type MailConfig = {
+  /** smtp://user:pass@host:587 (STARTTLS when offered) or smtps://host:465. */
+  smtpUrl: string;
+  /** The From header, e.g. `Latchkey <latch@example.com>`. */
+  from: string;
+};
+
 /** Single sign-on with an upstream OpenID Connect provider (LATCH_OIDC_*). */
 export type OidcConfig = {
   /** The provider's issuer URL, exactly as its discovery document names it. */
@@ -42,6 +50,8 @@ export type ServerConfig = {
   secureCookies: boolean;
   redisUrl: string | null;
   metricsToken: string | null;
+  /** Null or absent: no mail; invitation and reset links are shown to whoever makes them instead. */
+  mail?: MailConfig | null;
   /** API-key verification cache size (default 100k entries); 0 turns it off. */
   verifyCacheEntries?: number;
   /** Upstream OIDC provider for SSO and OIDC bearer tokens; null/absent turns both off. */

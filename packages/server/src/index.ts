@@ -2,6 +2,7 @@ export * from './app.js';
 export {
   type RunningLatchkey,
   type RunOptions,
+  resetPasswordCommand,
   rotateMasterKeyCommand,
   runDev,
   runServer,

@@ -4,6 +4,11 @@ import { DEFAULT_HOST, DEFAULT_PORT, localUrl, type RunOptions, readSettings } f
 import { type RunningLatchkey, startLatchkey } from './runtime/start.js';
 import { StartupError } from './runtime/startup-error.js';
 
+export {
+  type ResetPasswordOptions,
+  type ResetPasswordResult,
+  resetPasswordCommand,
+} from './runtime/reset-password.js';
 export { type RotateOptions, rotateMasterKeyCommand } from './runtime/rotate-master-key.js';
 export type { RunOptions } from './runtime/settings.js';
 export { readSettings } from './runtime/settings.js';

@@ -36,6 +36,19 @@ const orgCommands: LeafSpec[] = [
     load: () => import('../commands/team/invite.js'),
   },
   {
+    name: 'invitations',
+    summary: 'invitations the org sent that are not answered yet',
+    load: () => import('../commands/team/invitations.js'),
+    subcommands: [
+      {
+        name: 'revoke',
+        summary: 'revoke an invitation: its link stops working',
+        args: [{ syntax: '<id>', key: 'id', description: 'invitation id (see `latch team invitations`)' }],
+        load: () => import('../commands/team/revoke-invitation.js'),
+      },
+    ],
+  },
+  {
     name: 'remove',
     summary: 'remove a member from the org',
     args: [{ syntax: '<email>', key: 'member', description: 'member email or user id' }],

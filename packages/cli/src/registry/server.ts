@@ -40,6 +40,22 @@ export const SERVERS: LeafSpec[] = [
           '  LATCH_MASTER_KEY=… DATABASE_URL=… latch server rotate-master-key --new-key-file new.key',
         ].join('\n'),
       },
+      {
+        name: 'reset-password',
+        summary: 'print a one-time link that lets an account choose a new password',
+        args: [{ syntax: '<email>', key: 'email', description: 'email of the account' }],
+        options: [{ flags: '--data-dir <dir>', description: 'data folder of an embedded database' }],
+        load: () => import('../commands/server/reset-password.js'),
+        bare: true,
+        help: [
+          '',
+          'For servers that send no email (no LATCH_SMTP_URL); with mail, people reset their own from the',
+          'sign-in page. The database is found as for rotate-master-key; the link uses LATCH_PUBLIC_URL.',
+          '',
+          'Example:',
+          '  DATABASE_URL=… LATCH_PUBLIC_URL=https://latch.example.com latch server reset-password ann@example.com',
+        ].join('\n'),
+      },
     ],
   },
 ];

@@ -60,6 +60,16 @@ export const Invitation = z.object({
 });
 export type Invitation = z.infer<typeof Invitation>;
 export const CreateInvitationBody = z.strictObject({ email: Email, role: RoleSchema.default('developer') });
+/**
+ * `POST /api/v1/orgs/:org/invitations`: the invitation, and how its single-use link reaches the
+ * person. The link itself is in the answer only when no mail server is configured: shown once,
+ * for the inviter to pass on, and never stored.
+ */
+export const CreatedInvitation = Invitation.extend({
+  delivery: z.enum(['email', 'link']),
+  link: z.string().nullable().describe('shown once, only when delivery is "link"'),
+});
+export type CreatedInvitation = z.infer<typeof CreatedInvitation>;
 export const OrgInvitationParams = OrgParams.extend({ id: Id });
 /** `POST /api/v1/invitations/:id/accept`: the invitation, and the org you now belong to. */
 export const AcceptedInvitation = z.object({ invitation: Invitation, org: Org });

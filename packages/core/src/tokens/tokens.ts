@@ -14,6 +14,16 @@ export const TOKEN_PREFIXES = {
 } as const;
 export type PlatformTokenKind = keyof typeof TOKEN_PREFIXES;
 
+/**
+ * Single-use links (an invitation, a password reset) carry a token of the same format. They are
+ * never bearer credentials, but their shape means the log and error redaction catches them
+ * wherever they appear, including the request URL of the page they open.
+ */
+export const LINK_TOKEN_PREFIXES = {
+  invitation: 'lk_inv_',
+  passwordReset: 'lk_rst_',
+} as const;
+
 /** Prefixes are lowercase words joined and ended by underscores: `lk_pat_`, `acme_`, `acme_live_`. */
 export const TOKEN_PREFIX_RE = /^[a-z][a-z0-9]{0,15}_(?:[a-z0-9]{1,16}_)?$/;
 

@@ -20,7 +20,9 @@ import { sdkRoutes } from './v1/sdk.js';
 import { secretRoutes } from './v1/secrets.js';
 import { serviceAccountRoutes } from './v1/service-accounts.js';
 import { deviceRoutes } from './web/device.js';
+import { inviteRoutes } from './web/invite.js';
 import { loginRoutes } from './web/login.js';
+import { resetPasswordRoutes } from './web/reset-password.js';
 import { setupRoutes } from './web/setup.js';
 import { ssoRoutes } from './web/sso.js';
 
@@ -48,6 +50,8 @@ export const routeModules: RouteModule[] = [
   authorizeRoutes,
   loginRoutes,
   setupRoutes,
+  inviteRoutes,
+  resetPasswordRoutes,
   ssoRoutes,
   deviceRoutes,
 ];

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { parseRateLimit } from '@latchkey/core';
-import type { OidcConfig, RateLimitRule, ServerMode } from '../config.js';
+import type { MailConfig, OidcConfig, RateLimitRule, ServerMode } from '../config.js';
 import { readOidcSettings } from './oidc-settings.js';
 import { StartupError } from './startup-error.js';
 
@@ -25,6 +25,8 @@ export type RuntimeSettings = {
   /** LATCH_RATE_LIMIT_PER_ADDRESS / _PER_CREDENTIAL, e.g. `1200/minute`; null keeps the default. */
   rateLimitPerAddress?: RateLimitRule | null;
   rateLimitPerCredential?: RateLimitRule | null;
+  /** LATCH_SMTP_URL and LATCH_MAIL_FROM; null sends no mail. */
+  mail?: MailConfig | null;
   /** LATCH_OIDC_*: single sign-on and OIDC bearer tokens; null when off. */
   oidc?: OidcConfig | null;
   /** LATCH_AUDIT_CHECKPOINT_ROWS / _MINUTES: when each org's chain head is signed; null keeps the default. */
@@ -67,6 +69,7 @@ export function readSettings(
       value('LATCH_RATE_LIMIT_PER_CREDENTIAL'),
       'LATCH_RATE_LIMIT_PER_CREDENTIAL',
     ),
+    mail: parseMail(value('LATCH_SMTP_URL'), value('LATCH_MAIL_FROM')),
     oidc: readOidcSettings(env),
     auditCheckpointRows: parseCount(
       value('LATCH_AUDIT_CHECKPOINT_ROWS'),
@@ -79,6 +82,33 @@ export function readSettings(
       60,
     ),
   };
+}
+
+function parseMail(smtpUrl: string | null, from: string | null): MailConfig | null {
+  if (smtpUrl === null) {
+    if (from !== null) {
+      throw new StartupError(
+        'LATCH_MAIL_FROM is set but LATCH_SMTP_URL is not. Set both to send mail, or neither.',
+      );
+    }
+    return null;
+  }
+  let url: URL | null = null;
+  try {
+    url = new URL(smtpUrl);
+  } catch {}
+  // The value is not echoed: it may hold the SMTP password.
+  if (!url || (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') || !url.hostname) {
+    throw new StartupError(
+      'LATCH_SMTP_URL must be smtp://user:password@host:587 (STARTTLS) or smtps://user:password@host:465.',
+    );
+  }
+  if (from === null || !/^[^\s@<>]+@[^\s@<>]+$|<[^\s@<>]+@[^\s@<>]+>$/.test(from)) {
+    throw new StartupError(
+      'LATCH_MAIL_FROM must be the sender address, e.g. latch@example.com or "Latchkey <latch@example.com>".',
+    );
+  }
+  return { smtpUrl, from };
 }
 
 function parseRule(raw: string | null, variable: string): RateLimitRule | null {

@@ -9,11 +9,14 @@ import { ephemeralSigner } from './audit/signing.js';
 import { createIdentityService } from './identity/identity.service.js';
 import { createIdentityLinksService } from './identity/identity-links.service.js';
 import { createOidcBearer } from './identity/oidc-bearer.js';
+import { createPasswordResetService } from './identity/password-reset.service.js';
 import { createPasswordSignInService } from './identity/password-sign-in.service.js';
 import { createSetupService } from './identity/setup.service.js';
 import { createSsoService } from './identity/sso.service.js';
 import { createUpstream } from './identity/upstream.js';
 import { createLastUsedRecorder } from './last-used.js';
+import { createMailer } from './mail/mail.service.js';
+import { createInvitationLinksService } from './members/invitation-links.service.js';
 import { createInvitationsService } from './members/invitations.service.js';
 import { createMembersService } from './members/members.service.js';
 import { createOAuthService } from './oauth/oauth.service.js';
@@ -53,7 +56,17 @@ export function createServices({ db, clock, config, bus }: ServiceDeps) {
   };
   const oauth = createOAuthService({ db, clock, config, tokens });
   const members = createMembersService({ db });
-  const invitations = createInvitationsService({ db, clock });
+  const mailer = createMailer(config.mail);
+  const invitations = createInvitationsService({ db, clock, publicUrl: config.publicUrl, mailer });
+  // The pages behind emailed links: opening an invitation, resetting a password.
+  const invitationLinks = createInvitationLinksService({ db, clock, identity: identityCore });
+  const passwordResets = createPasswordResetService({
+    db,
+    clock,
+    publicUrl: config.publicUrl,
+    mailer,
+    identity: identityCore,
+  });
   const platformKeys = createPlatformKeysService({ db, clock });
   const serviceAccounts = createServiceAccountsService({ db, clock });
   const projects = createProjectsService({ db, clock });
@@ -90,6 +103,9 @@ export function createServices({ db, clock, config, bus }: ServiceDeps) {
     identityLinks,
     members,
     invitations,
+    invitationLinks,
+    passwordResets,
+    mailer,
     oauth,
     platformKeys,
     serviceAccounts,

@@ -55,6 +55,8 @@ export const invitations = pgTable('invitations', {
   createdAt: ts('created_at').notNull().defaultNow(),
   expiresAt: ts('expires_at').notNull(),
   decidedAt: ts('decided_at'),
+  /** SHA-256 of the invitation link's token; null for invitations made before links existed. */
+  tokenHash: bytea('token_hash'),
 });
 
 export const tokens = pgTable('tokens', {
@@ -116,6 +118,16 @@ export const deviceGrants = pgTable('device_grants', {
 
 export const setupTokens = pgTable('setup_tokens', {
   tokenHash: bytea('token_hash').primaryKey(),
+  createdAt: ts('created_at').notNull(),
+  expiresAt: ts('expires_at').notNull(),
+  usedAt: ts('used_at'),
+});
+
+export const passwordResets = pgTable('password_resets', {
+  id: text('id').primaryKey(),
+  userId: text('user_id').notNull(),
+  tokenHash: bytea('token_hash').notNull(),
+  via: text('via').notNull().$type<'email' | 'operator'>(),
   createdAt: ts('created_at').notNull(),
   expiresAt: ts('expires_at').notNull(),
   usedAt: ts('used_at'),

@@ -1,6 +1,6 @@
-import type { Role } from '@latchkey/core';
-import { endpoints } from '@latchkey/core';
+import { endpoints, type Role } from '@latchkey/core';
 import { usageError } from '../../lib/exit.js';
+import { day } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 import { resolveOrg } from '../../lib/org.js';
 
@@ -18,9 +18,24 @@ export async function run(opts: { email: string; role: Role }, io: Io): Promise<
     params: { org: org.ref },
     body: { email, role: opts.role },
   });
-  io.result(invitation, () => undefined);
+  // Without a mail server the link is the result, alone on stdout (or inside the JSON): the
+  // server never stores it, so this is the only time it exists.
+  io.result(invitation, (i) => i.link ?? undefined);
   io.note(
     `${io.err.green('✓')} Invited ${io.err.bold(invitation.email)} to ${invitation.org.name} as ${invitation.role}.`,
   );
-  io.note(`They accept with \`latch invites accept ${invitation.id}\` (or on the dashboard).`);
+  const until = day(invitation.expiresAt);
+  if (invitation.delivery === 'email') {
+    io.note(`We emailed them a link that works once, until ${until}.`);
+  } else {
+    io.note(
+      `This server sends no email (LATCH_SMTP_URL is not set), so pass the link above to them yourself. It works once, until ${until}.`,
+    );
+    io.warn('Copy the link now: it will not be shown again.');
+  }
+  io.note(
+    io.err.dim(
+      `With an account they can also run \`latch invites accept ${invitation.id}\`. See the pending ones with \`latch team invitations\`.`,
+    ),
+  );
 }

@@ -1,6 +1,12 @@
 import { IdParams, OrgParams, PageQuery, page } from '../common.js';
 import { endpoint } from '../endpoint.js';
-import { AcceptedInvitation, CreateInvitationBody, Invitation, OrgInvitationParams } from '../identity.js';
+import {
+  AcceptedInvitation,
+  CreatedInvitation,
+  CreateInvitationBody,
+  Invitation,
+  OrgInvitationParams,
+} from '../identity.js';
 
 export const invitations = {
   listForOrg: endpoint({
@@ -17,10 +23,12 @@ export const invitations = {
     method: 'POST',
     path: '/api/v1/orgs/:org/invitations',
     summary: 'Invite someone by email',
+    description:
+      'Sends a single-use sign-up link by email, or, when the server has no mail configured, answers it once in `link` for the inviter to pass on. The link is never stored and acts for nobody: it only lets its holder create the invited account.',
     permission: 'members:write',
     params: OrgParams,
     body: CreateInvitationBody,
-    response: { 201: Invitation },
+    response: { 201: CreatedInvitation },
     errors: ['CONFLICT'],
   }),
   revoke: endpoint({

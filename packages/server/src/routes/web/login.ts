@@ -19,6 +19,7 @@ import {
 export const loginRoutes: RouteModule = (app, { services, limiters, config }) =>
   webScope(app, (web) => {
     const devMode = () => config.mode === 'dev';
+    const forgot = () => services.passwordResets.canEmailResetLinks();
 
     web.get('/login', async (req, reply) => {
       const next = safeNext(fields(req.query).next);
@@ -29,7 +30,15 @@ export const loginRoutes: RouteModule = (app, { services, limiters, config }) =>
       return sendPage(
         reply,
         200,
-        loginPage({ csrf, next, email: '', error: null, devMode: devMode(), sso: services.sso.enabled }),
+        loginPage({
+          csrf,
+          next,
+          email: '',
+          error: null,
+          devMode: devMode(),
+          forgotPassword: forgot(),
+          sso: services.sso.enabled,
+        }),
       );
     });
 
@@ -51,6 +60,7 @@ export const loginRoutes: RouteModule = (app, { services, limiters, config }) =>
             email: redactTokens(email),
             error,
             devMode: devMode(),
+            forgotPassword: forgot(),
             sso: services.sso.enabled,
           }),
         );

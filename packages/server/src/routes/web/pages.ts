@@ -29,6 +29,8 @@ export function loginPage(opts: {
   email: string;
   error: string | null;
   devMode: boolean;
+  /** A mail server is configured, so a reset link can be emailed. */
+  forgotPassword?: boolean;
   /** The "Sign in with SSO" button, when an upstream OIDC provider is set up. */
   sso?: boolean;
 }): Html {
@@ -53,7 +55,8 @@ export function loginPage(opts: {
 <input id="email" type="email" name="email" value="${opts.email}" autocomplete="username" required>
 <label for="password">Password</label>
 <input id="password" type="password" name="password" autocomplete="current-password" required>
-<button type="submit">Sign in</button></form>`,
+<button type="submit">Sign in</button></form>
+${opts.forgotPassword ? html`<p class="muted"><a href="/reset-password">Forgot your password?</a></p>` : ''}`,
   );
 }
 

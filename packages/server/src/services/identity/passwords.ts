@@ -40,13 +40,28 @@ export function dummyPasswordHash(): Promise<string> {
   return dummy;
 }
 
-/** The rule for new passwords, as a sentence a person can act on; null when it is fine. */
-export function passwordProblem(password: string): string | null {
+/** Shorter name parts ("al", "bob") occur in too many good passphrases to refuse them. */
+const MIN_NAME_PART = 4;
+
+/**
+ * The rule for new passwords, as a sentence a person can act on; null when it is fine. With the
+ * account's email, a password that is or contains the address (or its name part) is refused:
+ * it is the first thing anyone who knows the address would try.
+ */
+export function passwordProblem(password: string, opts: { email?: string } = {}): string | null {
   if (password.length < PASSWORD_MIN_LENGTH) {
     return `The password must be at least ${PASSWORD_MIN_LENGTH} characters long.`;
   }
   if (password.length > PASSWORD_MAX_LENGTH) {
     return `The password must be at most ${PASSWORD_MAX_LENGTH} characters long.`;
+  }
+  if (opts.email) {
+    const folded = normalise(password).toLowerCase();
+    const email = opts.email.toLowerCase();
+    const name = email.slice(0, email.lastIndexOf('@'));
+    if (folded.includes(email) || (name.length >= MIN_NAME_PART && folded.includes(name))) {
+      return 'The password must not contain your email address or its name part.';
+    }
   }
   return null;
 }

@@ -23,3 +23,11 @@ export async function touch(db: DbOrTx, id: string, at: Date) {
 export async function revoke(db: DbOrTx, id: string, at: Date) {
   await db.update(sessions).set({ revokedAt: at }).where(eq(sessions.id, id));
 }
+
+/** Signs a user out everywhere (after a password reset): every browser session ends. */
+export async function revokeAllForUser(db: DbOrTx, userId: string, at: Date) {
+  await db
+    .update(sessions)
+    .set({ revokedAt: at })
+    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)));
+}

@@ -97,3 +97,22 @@ export async function decide(
     .returning();
   return row ?? null;
 }
+
+/** The invitation a link's token belongs to (by the token's SHA-256), whatever its state. */
+export async function findByTokenHash(db: DbOrTx, tokenHash: Buffer): Promise<InvitationRow | null> {
+  const [row] = await selectRows(db).where(eq(invitations.tokenHash, tokenHash)).limit(1);
+  return row ?? null;
+}
+
+/**
+ * Accepts through the link: pending and not yet expired, in one conditional UPDATE, so a link
+ * is used at most once even when it is opened twice at the same moment. Null means it was not.
+ */
+export async function claim(db: DbOrTx, id: string, now: Date): Promise<InvitationRecord | null> {
+  const [row] = await db
+    .update(invitations)
+    .set({ status: 'accepted', decidedAt: now })
+    .where(and(eq(invitations.id, id), eq(invitations.status, 'pending'), gt(invitations.expiresAt, now)))
+    .returning();
+  return row ?? null;
+}

@@ -1,8 +1,12 @@
 import {
   type AcceptedInvitation,
   AppError,
+  type CreatedInvitation,
   DAY,
+  generateToken,
+  hashToken,
   type Invitation,
+  LINK_TOKEN_PREFIXES,
   normaliseEmail,
   type PageQuery,
   type Role,
@@ -13,6 +17,7 @@ import type { Db, Tx } from '../../store/db.js';
 import { decodeCursor, type Page, toPage } from '../../store/pagination.js';
 import { type Actor, requirePermission, requireUser } from '../actor.js';
 import { recordAudit } from '../audit/audit.service.js';
+import type { Mailer } from '../mail/mail.service.js';
 import { toOrg } from '../orgs/orgs.service.js';
 import { currentContext, requireRoleAuthority, withArticle } from './authority.js';
 import * as repo from './invitations.repo.js';
@@ -58,7 +63,36 @@ function notYours(id: string, email: string): AppError {
   });
 }
 
-export function createInvitationsService({ db, clock }: { db: Db; clock: Clock }) {
+/** The page that opens an invitation; the token is in the path, which the log redaction recognises. */
+export const invitationLink = (publicUrl: string, token: string) => `${publicUrl}/invite/${token}`;
+
+function invitationMail(inv: Invitation, link: string) {
+  const by = inv.invitedBy ? `${inv.invitedBy} invited you` : 'You are invited';
+  return {
+    to: inv.email,
+    subject: `Join ${inv.org.name} on Latchkey`,
+    text: [
+      `${by} to join ${inv.org.name} on Latchkey as ${withArticle(inv.role)}.`,
+      '',
+      'Open this link to accept (it works once, until ' + inv.expiresAt.slice(0, 10) + '):',
+      link,
+      '',
+      'If you did not expect this invitation, ignore this message.',
+    ].join('\n'),
+  };
+}
+
+export function createInvitationsService({
+  db,
+  clock,
+  publicUrl,
+  mailer,
+}: {
+  db: Db;
+  clock: Clock;
+  publicUrl: string;
+  mailer: Mailer | null;
+}) {
   /** The invitation addressed to the caller, still pending, or a clear reason why not. */
   async function findOpen(tx: Tx, actor: Actor, id: string, allowExpired: boolean) {
     const user = requireUser(actor);
@@ -87,7 +121,11 @@ export function createInvitationsService({ db, clock }: { db: Db; clock: Clock }
   }
 
   return {
-    async create(actor: Actor, input: { email: string; role: Role }): Promise<Invitation> {
+    /**
+     * Makes the invitation and its single-use link. With a mail server the link is emailed;
+     * without one it is in the answer, once, for the inviter to pass on. Only its hash is stored.
+     */
+    async create(actor: Actor, input: { email: string; role: Role }): Promise<CreatedInvitation> {
       const requestOrg = requirePermission(actor, 'members:write');
       const email = normaliseEmail(input.email);
       if (!email) {
@@ -98,7 +136,8 @@ export function createInvitationsService({ db, clock }: { db: Db; clock: Clock }
       const doing = `inviting ${withArticle(input.role)}`;
       requireRoleAuthority(requestOrg, input.role, doing);
       const now = clock.now();
-      return db.transaction(async (tx) => {
+      const token = generateToken(LINK_TOKEN_PREFIXES.invitation);
+      const invitation = await db.transaction(async (tx) => {
         // Same lock as membership changes and accepts: neither "already a member" nor the
         // inviter's own role can go stale under us.
         await membersRepo.lockOrg(tx, requestOrg.id);
@@ -140,18 +179,44 @@ export function createInvitationsService({ db, clock }: { db: Db; clock: Clock }
           status: 'pending',
           createdAt: now,
           expiresAt: new Date(now.getTime() + INVITATION_TTL),
+          tokenHash: hashToken(token),
         });
         await recordAudit(tx, actor, {
           orgId: org.id,
           action: 'invitation.created',
           target: { type: 'invitation', id: created.id },
-          data: { email, role: input.role, expiresAt: created.expiresAt.toISOString() },
+          data: {
+            email,
+            role: input.role,
+            expiresAt: created.expiresAt.toISOString(),
+            delivery: mailer ? 'email' : 'link',
+          },
         });
         return toInvitation(
           { invitation: created, orgName: org.name, inviterEmail: requireUser(actor).email },
           now,
         );
       });
+      const link = invitationLink(publicUrl, token);
+      if (!mailer) return { ...invitation, delivery: 'link', link };
+      // Sent after the commit: no transaction (and no lock on the org) waits on a mail server.
+      try {
+        await mailer.send(invitationMail(invitation, link));
+      } catch (err) {
+        // Nobody can ever open a link that was not delivered: retire the invitation, so that
+        // inviting again works at once instead of answering "already invited".
+        await db.transaction(async (tx) => {
+          if (!(await repo.decide(tx, invitation.id, 'revoked', clock.now()))) return;
+          await recordAudit(tx, actor, {
+            orgId: invitation.org.id,
+            action: 'invitation.revoked',
+            target: { type: 'invitation', id: invitation.id },
+            data: { email, role: invitation.role, reason: 'the invitation email could not be sent' },
+          });
+        });
+        throw err;
+      }
+      return { ...invitation, delivery: 'email', link: null };
     },
 
     async listForOrg(actor: Actor, query: PageQuery): Promise<Page<Invitation>> {

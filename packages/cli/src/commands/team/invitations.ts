@@ -1,0 +1,28 @@
+import { endpoints } from '@latchkey/core';
+import { day, table } from '../../lib/format.js';
+import type { Io } from '../../lib/io.js';
+import { resolveOrg } from '../../lib/org.js';
+
+/** `latch team invitations`: what the org sent that nobody has answered yet. */
+export async function run(_opts: Record<string, never>, io: Io): Promise<void> {
+  const org = await resolveOrg(io);
+  const invitations = await io.api.all(endpoints.invitations.listForOrg, { params: { org: org.ref } });
+  io.result(invitations, () => {
+    if (invitations.length === 0) return `No pending invitations in ${org.label}.`;
+    return table(
+      ['ID', 'EMAIL', 'ROLE', 'INVITED BY', 'SENT', 'EXPIRES', 'STATUS'],
+      invitations.map((i) => [
+        i.id,
+        i.email,
+        i.role,
+        i.invitedBy ?? '-',
+        day(i.createdAt),
+        day(i.expiresAt),
+        i.status,
+      ]),
+      io.out.dim,
+    );
+  });
+  if (!io.json && invitations.length > 0)
+    io.note(io.err.dim('Revoke one with `latch team invitations revoke <id>`.'));
+}

@@ -1,0 +1,15 @@
+import { endpoints } from '@latchkey/core';
+import type { Io } from '../../lib/io.js';
+import { resolveOrg } from '../../lib/org.js';
+
+/** `latch team invitations revoke <id>`: the link stops working at once. */
+export async function run(opts: { id: string }, io: Io): Promise<void> {
+  const org = await resolveOrg(io);
+  const revoked = await io.api.call(endpoints.invitations.revoke, {
+    params: { org: org.ref, id: opts.id.trim() },
+  });
+  io.result(revoked, () => undefined);
+  io.note(
+    `${io.err.green('✓')} Revoked the invitation of ${io.err.bold(revoked.email)} (${revoked.role}) to ${revoked.org.name}; its link no longer works.`,
+  );
+}

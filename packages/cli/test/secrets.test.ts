@@ -6,7 +6,7 @@ import { run as set } from '../src/commands/secrets/set.js';
 import { runChild } from '../src/lib/child.js';
 import { ConfigStore } from '../src/lib/config.js';
 import type { CliError } from '../src/lib/exit.js';
-import { type LeafSpec, registerCommands } from '../src/registry.js';
+import { registerCommands } from '../src/registry.js';
 import { patToken, startFakeApi, tempDir, testIo } from './helpers.js';
 
 let close: (() => Promise<void>) | undefined;
@@ -16,15 +16,15 @@ afterEach(async () => {
 });
 
 /** The CLI's own program shape: with a command word, `--version` belongs to the command. */
-function parse(argv: string[]) {
+async function parse(argv: string[]) {
   const calls: { name: string; opts: Record<string, unknown> }[] = [];
   const program = new Command('latch')
     .exitOverride()
     .version('1.0.0', '-V')
     .option('--json')
     .configureOutput({ writeErr: () => {}, writeOut: () => {} });
-  registerCommands(program, async (spec: LeafSpec, opts) => {
-    calls.push({ name: spec.name, opts });
+  await registerCommands(program, async (_mod, opts, command) => {
+    calls.push({ name: command.name(), opts });
   });
   return program.parseAsync(['node', 'latch', ...argv]).then(() => calls);
 }

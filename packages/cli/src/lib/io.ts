@@ -8,7 +8,7 @@ import { type Spinner, startSpinner } from './spinner.js';
 export type Out = { write(chunk: string): unknown };
 
 /** Options every command accepts (commander's `optsWithGlobals()`). */
-export type GlobalOptions = { json?: boolean; org?: string; apiUrl?: string; yes?: boolean };
+export type GlobalOptions = { json?: boolean; org?: string; apiUrl?: string; yes?: boolean; wide?: boolean };
 
 export type TokenSource = 'env' | 'config' | null;
 

@@ -3,12 +3,7 @@ import type { GroupSpec, LeafSpec } from '../registry.js';
 export const login: LeafSpec = {
   name: 'login',
   summary: 'sign in (browser, or a code on headless machines)',
-  options: [
-    { flags: '--device', description: 'sign in with a code shown here and approved in any browser' },
-    { flags: '--token <token>', description: 'store a token you already have (`-` reads it from stdin)' },
-  ],
   load: () => import('../commands/auth/login.js'),
-  help: '\nExamples:\n  latch login\n  latch login --device\n  latch login --api-url https://latch.example.com\n  printenv LK | latch login --token -',
 };
 export const logout: LeafSpec = {
   name: 'logout',
@@ -22,5 +17,9 @@ export const status: LeafSpec = {
 };
 
 export const AUTH_GROUPS: GroupSpec[] = [
-  { name: 'auth', summary: 'sign-in state', commands: [login, logout, status] },
+  {
+    name: 'auth',
+    summary: 'sign-in state',
+    commands: [login, logout, status],
+  },
 ];

@@ -6,12 +6,24 @@ import { chooseFlow } from '../../lib/auth/choose.js';
 import { deviceSignIn } from '../../lib/auth/device.js';
 import { loopbackSignIn } from '../../lib/auth/loopback.js';
 import { signedInLine, storeSignIn } from '../../lib/auth/session.js';
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
 import { DEFAULT_API_URL } from '../../lib/config.js';
 import { CliError, EXIT, usageError } from '../../lib/exit.js';
 import { dateTime } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 
-export type LoginOptions = { device?: boolean; token?: string };
+export const spec = defineCommand({
+  options: {
+    device: { flags: '--device', description: 'sign in with a code shown here and approved in any browser' },
+    token: {
+      flags: '--token <token>',
+      description: 'store a token you already have (`-` reads it from stdin)',
+    },
+  },
+  help: '\nExamples:\n  latch login\n  latch login --device\n  latch login --api-url https://latch.example.com\n  printenv LK | latch login --token -',
+});
+
+export type LoginOptions = OptionsOf<typeof spec>;
 
 export async function run(opts: LoginOptions, io: Io): Promise<void> {
   if (io.env.LATCH_TOKEN) {

@@ -1,7 +1,10 @@
 import { maskToken } from '@latchkey/core';
 import { ApiError, NotSignedInError } from '../../lib/api.js';
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
 import { dateTime, keyValues, relative } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
+
+export const spec = defineCommand({});
 
 const KIND_NAMES: Record<string, string> = {
   pat: 'personal access token',
@@ -10,7 +13,7 @@ const KIND_NAMES: Record<string, string> = {
   session: 'browser session',
 };
 
-export async function run(_opts: Record<string, never>, io: Io): Promise<void> {
+export async function run(_opts: OptionsOf<typeof spec>, io: Io): Promise<void> {
   const { context, config } = io;
   // With --json a script gets an answer on stdout either way (`signedIn: false`), and the exit
   // code (4) and the error on stderr as for any command.

@@ -1,8 +1,16 @@
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
 import { day, table } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
+import { PROJECT_OPTION } from '../../lib/options.js';
 import { requireProject, sortEnvironments } from '../../lib/project.js';
 
-export async function run(opts: { project?: string; cwd?: string }, io: Io): Promise<void> {
+export const spec = defineCommand({
+  options: {
+    project: PROJECT_OPTION,
+  },
+});
+
+export async function run(opts: OptionsOf<typeof spec> & { cwd?: string }, io: Io): Promise<void> {
   const sel = await requireProject(io, opts);
   const envs = sortEnvironments(await io.api.environments.list(sel.org.ref, sel.project));
   io.result(envs, () => {

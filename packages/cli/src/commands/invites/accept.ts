@@ -1,6 +1,13 @@
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
 import type { Io } from '../../lib/io.js';
 
-export async function run(opts: { id: string }, io: Io): Promise<void> {
+export const spec = defineCommand({
+  args: {
+    id: { syntax: '<id>', description: 'invitation id' },
+  },
+});
+
+export async function run(opts: OptionsOf<typeof spec>, io: Io): Promise<void> {
   const { invitation, org } = await io.api.invitations.accept(opts.id.trim());
   io.result({ invitation, org }, () => undefined);
   io.note(`${io.err.green('✓')} Joined ${io.err.bold(org.name)} as ${invitation.role}.`);

@@ -1,7 +1,10 @@
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
 import { dateTime, table } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 
-export async function run(_opts: Record<string, never>, io: Io): Promise<void> {
+export const spec = defineCommand({});
+
+export async function run(_opts: OptionsOf<typeof spec>, io: Io): Promise<void> {
   const invitations = await io.api.invitations.mine();
   io.result(invitations, () => {
     if (invitations.length === 0) return 'No pending invitations.';

@@ -1,9 +1,12 @@
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
 import { dateTime, day, relative, table } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 import { statusText } from '../../lib/key-status.js';
 import { resolveOrg } from '../../lib/org.js';
 
-export async function run(_opts: Record<string, never>, io: Io): Promise<void> {
+export const spec = defineCommand({});
+
+export async function run(_opts: OptionsOf<typeof spec>, io: Io): Promise<void> {
   const org = await resolveOrg(io);
   const keys = await io.api.keys.list(org.ref);
   io.result(keys, () => {

@@ -1,7 +1,10 @@
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
 import { day, table } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 
-export async function run(_opts: Record<string, never>, io: Io): Promise<void> {
+export const spec = defineCommand({});
+
+export async function run(_opts: OptionsOf<typeof spec>, io: Io): Promise<void> {
   const orgs = await io.api.orgs.list();
   const activeId = io.config.data.activeOrg?.id;
   const rows = orgs.map((o) => ({ ...o, active: o.id === activeId }));

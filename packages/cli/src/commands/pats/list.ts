@@ -1,7 +1,10 @@
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
 import { dateTime, day, relative, table } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 
-export async function run(_opts: Record<string, never>, io: Io): Promise<void> {
+export const spec = defineCommand({});
+
+export async function run(_opts: OptionsOf<typeof spec>, io: Io): Promise<void> {
   const pats = await io.api.pats.list();
   // Only the stored login is known by id; a LATCH_TOKEN is not marked.
   const current = io.context.tokenSource === 'config' ? io.config.data.tokenId : undefined;

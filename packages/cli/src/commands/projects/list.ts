@@ -1,9 +1,12 @@
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
 import { day, table } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 import { resolveOrg } from '../../lib/org.js';
 import { findLink, sortEnvironments } from '../../lib/project.js';
 
-export async function run(opts: { cwd?: string }, io: Io): Promise<void> {
+export const spec = defineCommand({});
+
+export async function run(opts: OptionsOf<typeof spec> & { cwd?: string }, io: Io): Promise<void> {
   const org = await resolveOrg(io);
   const projects = await io.api.projects.list(org.ref);
   const link = findLink(opts.cwd ?? process.cwd());

@@ -1,8 +1,17 @@
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
 import { dateTime, table } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
+import { PROJECT_OPTION } from '../../lib/options.js';
 import { requireProject } from '../../lib/project.js';
 
-export async function run(opts: { env?: string; project?: string; cwd?: string }, io: Io): Promise<void> {
+export const spec = defineCommand({
+  options: {
+    env: { flags: '--env <name>', description: 'only this environment' },
+    project: PROJECT_OPTION,
+  },
+});
+
+export async function run(opts: OptionsOf<typeof spec> & { cwd?: string }, io: Io): Promise<void> {
   const sel = await requireProject(io, opts);
   const releases = (await io.api.releases.list(sel.org.ref, sel.project, opts.env?.trim() || undefined)).sort(
     (a, b) => a.environment.name.localeCompare(b.environment.name) || b.number - a.number,

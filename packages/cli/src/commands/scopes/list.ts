@@ -1,10 +1,18 @@
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
 import { table } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 import type { Importer } from '../../lib/manifest-file.js';
 import { type ManifestSourceOptions, manifestFor } from '../../lib/manifest-source.js';
+import { MANIFEST_SOURCE_OPTIONS } from '../../lib/options.js';
+
+export const spec = defineCommand({
+  options: {
+    ...MANIFEST_SOURCE_OPTIONS,
+  },
+});
 
 export async function run(
-  opts: ManifestSourceOptions,
+  opts: OptionsOf<typeof spec> & { cwd?: string },
   io: Io,
   deps: { importer?: Importer } = {},
 ): Promise<void> {

@@ -1,8 +1,17 @@
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
 import { dateTime, table } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
+import { PROJECT_OPTION } from '../../lib/options.js';
 import { plural, secretsTarget, statusText, type TargetOptions } from '../../lib/secrets.js';
 
-export async function run(opts: TargetOptions, io: Io): Promise<void> {
+export const spec = defineCommand({
+  options: {
+    env: { flags: '--env <name>', description: 'environment (default: the only one)' },
+    project: PROJECT_OPTION,
+  },
+});
+
+export async function run(opts: OptionsOf<typeof spec> & { cwd?: string }, io: Io): Promise<void> {
   const target = await secretsTarget(io, opts);
   const list = await io.api.secrets.list(target.sel.org.ref, target.sel.project, target.env);
   io.result(list.items, (items) => {

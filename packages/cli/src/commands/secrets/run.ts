@@ -1,15 +1,25 @@
 import { resolveCommand, runChild } from '../../lib/child.js';
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
 import { usageError } from '../../lib/exit.js';
 import type { Io } from '../../lib/io.js';
+import { PROJECT_OPTION } from '../../lib/options.js';
 import { plural, secretsTarget, type TargetOptions } from '../../lib/secrets.js';
 
-export type RunOptions = TargetOptions & {
-  command?: string[];
-  latest?: boolean;
-  /** commander's --no-inherit sets this to false. */
-  inherit?: boolean;
-  dryRun?: boolean;
-};
+export const spec = defineCommand({
+  args: {
+    command: { syntax: '[command...]', description: 'the command and its arguments, after --' },
+  },
+  options: {
+    env: { flags: '--env <name>', description: 'environment (default: the only one)' },
+    latest: { flags: '--latest', description: 'the newest versions instead of the current release' },
+    inherit: { flags: '--no-inherit', description: "do not pass this shell's environment, only the secrets" },
+    dryRun: { flags: '--dry-run', description: 'list the names it would set, run nothing' },
+    project: PROJECT_OPTION,
+  },
+  help: "\nExamples:\n  latch run --env production -- node server.js\n  latch run --env staging --dry-run -- npm start\n\nExits with the command's exit code (128+N when it dies of signal N).",
+});
+
+export type RunOptions = OptionsOf<typeof spec> & { cwd?: string };
 
 /** Credentials of the latch CLI itself are not the app's to see, unless released as secrets. */
 const CLI_ONLY = ['LATCH_TOKEN'];

@@ -1,8 +1,20 @@
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
 import type { Io } from '../../lib/io.js';
+import { PROJECT_OPTION } from '../../lib/options.js';
 import { secretsTarget, type TargetOptions } from '../../lib/secrets.js';
 
+export const spec = defineCommand({
+  args: {
+    name: { syntax: '<name>', description: 'UPPER_SNAKE_CASE name' },
+  },
+  options: {
+    env: { flags: '--env <name>', description: 'environment (default: the only one)' },
+    project: PROJECT_OPTION,
+  },
+});
+
 /** No confirmation: an unset is a new version, undone with `latch secrets rollback`. */
-export async function run(opts: TargetOptions & { name: string }, io: Io): Promise<void> {
+export async function run(opts: OptionsOf<typeof spec> & { cwd?: string }, io: Io): Promise<void> {
   const target = await secretsTarget(io, opts);
   const change = await io.api.secrets.unset(
     target.sel.org.ref,

@@ -1,8 +1,11 @@
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
 import { day, table } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 import { resolveOrg } from '../../lib/org.js';
 
-export async function run(_opts: Record<string, never>, io: Io): Promise<void> {
+export const spec = defineCommand({});
+
+export async function run(_opts: OptionsOf<typeof spec>, io: Io): Promise<void> {
   const org = await resolveOrg(io);
   const members = await io.api.members.list(org.ref);
   const me = io.config.data.user?.id;

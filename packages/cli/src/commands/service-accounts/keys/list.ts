@@ -1,9 +1,16 @@
+import { defineCommand, type OptionsOf } from '../../../lib/command.js';
 import { dateTime, day, relative, table } from '../../../lib/format.js';
 import type { Io } from '../../../lib/io.js';
 import { statusText } from '../../../lib/key-status.js';
 import { resolveOrg } from '../../../lib/org.js';
 
-export async function run(opts: { account: string }, io: Io): Promise<void> {
+export const spec = defineCommand({
+  args: {
+    account: { syntax: '<account>', description: 'account id or name' },
+  },
+});
+
+export async function run(opts: OptionsOf<typeof spec>, io: Io): Promise<void> {
   const account = opts.account.trim();
   const org = await resolveOrg(io);
   const keys = await io.api.serviceAccounts.keys.list(org.ref, account);

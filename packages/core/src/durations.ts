@@ -20,12 +20,6 @@ export function parseDuration(input: string | number): number | null {
 
 export type DurationBounds = { min: number; max: number };
 
-export const EXPIRY_BOUNDS = {
-  key: { min: HOUR, max: 365 * DAY },
-  pat: { min: HOUR, max: 366 * DAY },
-  grace: { min: 0, max: 30 * DAY },
-} satisfies Record<string, DurationBounds>;
-
 /** Parses and range-checks; the error string names the rule so a CLI or API can show it as is. */
 export function parseBoundedDuration(
   input: string | number,

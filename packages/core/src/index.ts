@@ -1,6 +1,7 @@
 export * from './contract/index.js';
 export * from './durations.js';
 export * from './emails.js';
+export * from './lifecycle/index.js';
 export * from './manifest/index.js';
 export * from './names.js';
 export * from './permissions/index.js';

@@ -46,6 +46,7 @@ export { type LoadSecretsOptions, loadSecrets } from './secrets.js';
 export type { UsageEvent, UsageOptions } from './verifier/usage.js';
 export {
   createVerifier,
+  type SdkClock,
   type Verifier,
   type VerifierOptions,
   type VerifierStats,

@@ -137,3 +137,26 @@ describe('session: OIDC JWTs against an issuer JWKS (jose)', () => {
     expect((await call(await sign({ sub: 'user_1' }))).status).toBe(429);
   });
 });
+
+describe('rate limits on the injected clock', () => {
+  it('a spent window comes back when the clock passes its end, without a real wait', async () => {
+    let now = Date.parse('2026-01-01T00:00:00Z');
+    const handler = createFetchHandler(
+      {
+        project: 'acme',
+        routes: [{ prefix: '/hook', auth: 'none', rateLimit: '2/minute', routes: { 'POST /in': 'hook' } }],
+      },
+      { handlers: { hook: () => ok({}) }, clock: { now: () => now } },
+    );
+    const call = () => handler(new Request('http://app/hook/in', { method: 'POST' }), { ip: '10.0.0.9' });
+    expect((await call()).status).toBe(200);
+    expect((await call()).status).toBe(200);
+    const limited = await call();
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('60');
+    now += 59_999;
+    expect((await call()).status).toBe(429);
+    now += 1;
+    expect((await call()).status).toBe(200);
+  });
+});

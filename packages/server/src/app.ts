@@ -11,7 +11,8 @@ import {
 import { type Clock, systemClock } from './clock.js';
 import type { ServerConfig } from './config.js';
 import { clientErrorHandler, MAX_HEADER_BYTES, registerHsts } from './http/client-errors.js';
-import { registerErrorHandling } from './http/errors.js';
+import { frameworkErrors, registerErrorHandling } from './http/errors.js';
+import { registerJsonBodyParser } from './http/json-body.js';
 import { createLimiters, type Limiters } from './http/rate-limit.js';
 import { collectRouteTable, type RouteInfo, registerSecurity } from './http/security.js';
 import { routeModules } from './routes/index.js';
@@ -65,6 +66,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       return typeof given === 'string' && /^[\w-]{8,64}$/.test(given) ? given : nextRequestId();
     },
     requestIdHeader: false,
+    frameworkErrors,
     trustProxy: process.env.LATCH_TRUST_PROXY === '1',
     routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<ZodTypeProvider>();
@@ -77,15 +79,20 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const services = createServices({ db: database.db, clock, config, bus });
   // Refuses to build an app that would hand out DATABASE_URLs able to reach other databases.
   await services.appDatabases?.ensureIsolation();
-  app.addHook('onReady', () => bus.start());
+  app.addHook('onReady', () => {
+    services.audit.startCheckpoints((err) => app.log.error({ err }, 'audit checkpoint failed'));
+    return bus.start();
+  });
   app.addHook('onClose', async () => {
-    await services.apiKeys.close();
+    await services.audit.close();
+    await services.lastUsed.close();
     await bus.close();
   });
-  const limiters = createLimiters(config);
+  const limiters = createLimiters(config, clock);
   const { routes: routeTable, credentialRoutes } = collectRouteTable(app);
 
   registerErrorHandling(app, limiters);
+  registerJsonBodyParser(app);
   if (https) registerHsts(app);
   await app.register(formbody, { bodyLimit: config.bodyLimitBytes });
   await app.register(swagger, {

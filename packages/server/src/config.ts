@@ -1,3 +1,6 @@
+import type { CheckpointPolicy } from './services/audit/checkpoints.js';
+import type { AuditSigner } from './services/audit/signing.js';
+
 export type ServerMode = 'dev' | 'production';
 
 export type RateLimitRule = { points: number; durationSeconds: number };
@@ -10,6 +13,13 @@ export type ServerConfig = {
   masterKey: Buffer | null;
   /** Dev: the file the master key came from, read again after `latch server rotate-master-key`. */
   masterKeyFile?: string | null;
+  /**
+   * Ed25519 key that signs audit checkpoints (LATCH_AUDIT_SIGNING_KEY; dev: audit-signing.key in
+   * the data folder). Absent (tests, benchmarks): a key made for this process only.
+   */
+  auditSigner?: AuditSigner | null;
+  /** When the periodic trigger signs each chain's head (default every 1000 rows or 60 minutes). */
+  auditCheckpoints?: CheckpointPolicy;
   /** LATCH_APP_DATABASE_URL: a PostgreSQL admin URL; each environment then gets its own database. */
   appDatabaseUrl?: string | null;
   bodyLimitBytes: number;

@@ -19,7 +19,7 @@ export function runDev(opts: RunOptions = {}): Promise<void> {
   return run('dev', opts);
 }
 
-/** `latch server`: LATCH_MASTER_KEY required; DATABASE_URL or the embedded PostgreSQL in .latch/data. */
+/** `latch server`: LATCH_MASTER_KEY and LATCH_AUDIT_SIGNING_KEY required; DATABASE_URL or the embedded PostgreSQL in .latch/data. */
 export function runServer(opts: RunOptions = {}): Promise<void> {
   return run('production', opts);
 }

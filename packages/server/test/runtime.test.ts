@@ -20,6 +20,7 @@ afterAll(async () => {
 });
 
 const KEY = Buffer.alloc(32, 7).toString('base64');
+const SIGNING_KEY = Buffer.alloc(32, 9).toString('base64');
 
 /** Starts against the file's test database (not the embedded one) on a free port, logs silenced. */
 function start(mode: 'dev' | 'production', env: Record<string, string> = {}, opts: { port?: number } = {}) {
@@ -49,6 +50,25 @@ describe('latch dev', () => {
     const second = await start('dev');
     await second.close();
     expect(await readFile(file, 'utf8')).toBe(key);
+  });
+
+  it('keeps one audit signing key in the data folder: checkpoints of one session verify in the next', async () => {
+    const first = await start('dev');
+    const keyId = first.app.services.audit.signer.keyId;
+    const kept = await first.app.services.audit.internal.checkpoint(null);
+    await first.close();
+    const file = path.join(dir, 'dev', 'audit-signing.key');
+    expect(Buffer.from((await readFile(file, 'utf8')).trim(), 'base64')).toHaveLength(32);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+
+    const second = await start('dev');
+    try {
+      expect(second.app.services.audit.signer.keyId).toBe(keyId);
+      const result = await second.app.services.audit.internal.verifyChain(null, { fromCheckpoint: kept });
+      expect(result.checkpoint).toEqual({ seq: kept.seq, matched: true });
+    } finally {
+      await second.close();
+    }
   });
 
   it('refuses a second server on the same data folder and names the first', async () => {
@@ -141,9 +161,22 @@ describe('latch server', () => {
     expect(err.message).not.toContain(short);
   });
 
+  it('refuses to start without LATCH_AUDIT_SIGNING_KEY, or with one of the wrong length, without echoing it', async () => {
+    const missing = await startupError(start('production', { LATCH_MASTER_KEY: KEY }));
+    expect(missing.message).toContain('LATCH_AUDIT_SIGNING_KEY is not set');
+    expect(missing.message).toContain('openssl rand -base64 32');
+    const short = Buffer.alloc(31, 3).toString('base64');
+    const wrong = await startupError(
+      start('production', { LATCH_MASTER_KEY: KEY, LATCH_AUDIT_SIGNING_KEY: short }),
+    );
+    expect(wrong.message).toContain('exactly 32 bytes; it decodes to 31');
+    expect(wrong.message).not.toContain(short);
+  });
+
   it('starts with a valid key and an external database, without touching the data folder', async () => {
     const running = await start('production', {
       LATCH_MASTER_KEY: KEY,
+      LATCH_AUDIT_SIGNING_KEY: SIGNING_KEY,
       LATCH_PUBLIC_URL: 'https://latch.example.com/',
     });
     try {

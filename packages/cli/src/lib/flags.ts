@@ -1,4 +1,10 @@
-import { type DurationBounds, isPermission, parseBoundedDuration } from '@latchkey/core';
+import {
+  type DurationBounds,
+  GRACE_BOUNDS,
+  isPermission,
+  parseBoundedDuration,
+  parseDuration,
+} from '@latchkey/core';
 import { usageError } from './exit.js';
 
 /**
@@ -33,6 +39,23 @@ export function checkDuration(
   const parsed = parseBoundedDuration(value, bounds);
   if (!parsed.ok) throw usageError(`${flag} ${parsed.error}.`, `Example: ${example}`);
   return value.trim();
+}
+
+/**
+ * `--grace-period` of a rotation, checked with the server's bounds. `endsAtOnce`: it is 0, so
+ * whatever still holds the old secret is refused at once (the command asks first).
+ */
+export function checkGracePeriod(
+  value: string | undefined,
+  command: string,
+): { gracePeriod: string | undefined; endsAtOnce: boolean } {
+  const gracePeriod = checkDuration(
+    '--grace-period',
+    value,
+    GRACE_BOUNDS,
+    `${command} --grace-period 24h (0 to 30d; 0 ends the old secret at once)`,
+  );
+  return { gracePeriod, endsAtOnce: gracePeriod !== undefined && parseDuration(gracePeriod) === 0 };
 }
 
 /** The name may be the first argument (`latch keys create ci`) or --name; both must agree. */

@@ -1,12 +1,14 @@
+import { statusTone } from '@latchkey/core';
 import type { Colors } from './color.js';
 import { relative } from './format.js';
 
-/** A key's status for tables: live ones green, ones needing attention yellow or red, dead ones dim. */
+/** A credential's status for tables: live ones green, ones needing attention yellow or red, dead ones dim. */
 export function statusText(c: Colors, status: string, rotatingUntil?: string | null): string {
-  if (status === 'active') return c.green(status);
-  if (status === 'rotating')
-    return c.yellow(rotatingUntil ? `rotating (old secret ends ${relative(rotatingUntil)})` : status);
-  if (status === 'expiring') return c.yellow(status);
-  if (status === 'suspended') return c.red(status);
-  return c.dim(status);
+  const text =
+    status === 'rotating' && rotatingUntil ? `rotating (old secret ends ${relative(rotatingUntil)})` : status;
+  const tone = statusTone(status);
+  if (tone === 'ok') return c.green(text);
+  if (tone === 'attention') return c.yellow(text);
+  if (tone === 'broken') return c.red(text);
+  return c.dim(text);
 }

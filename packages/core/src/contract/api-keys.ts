@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id, OrgParams, PageQuery, Timestamp } from './common.js';
+import { Id, OrgParams, PageQuery, Text, Timestamp } from './common.js';
 
 /** App API-key scope names are the project's own (SPEC 4): `read`, `orders:read`, `billing.export`. */
 export const API_KEY_SCOPE_RE = /^[a-z][a-z0-9_.:-]{0,63}$/;
@@ -16,7 +16,7 @@ export const API_KEY_METADATA_LIMITS = {
 export const ApiKeyMetadata = z
   .record(
     z.string().regex(API_KEY_METADATA_LIMITS.keyPattern, 'metadata keys are 1–40 of a-z A-Z 0-9 _ . -'),
-    z.string().max(API_KEY_METADATA_LIMITS.maxValueLength, 'metadata values are at most 500 characters'),
+    Text.max(API_KEY_METADATA_LIMITS.maxValueLength, 'metadata values are at most 500 characters'),
   )
   .refine((m) => Object.keys(m).length <= API_KEY_METADATA_LIMITS.maxKeys, 'at most 20 metadata keys');
 export type ApiKeyMetadata = z.infer<typeof ApiKeyMetadata>;
@@ -25,7 +25,7 @@ export const ApiKeyStatus = z.enum(['active', 'expiring', 'rotating', 'expired',
 export type ApiKeyStatus = z.infer<typeof ApiKeyStatus>;
 
 /** `:project` is a project id or its name (any case). */
-export const ApiKeyProjectParams = OrgParams.extend({ project: z.string().trim().min(1).max(64) });
+export const ApiKeyProjectParams = OrgParams.extend({ project: Text.trim().min(1).max(64) });
 export const ApiKeyParams = ApiKeyProjectParams.extend({ id: Id });
 
 export const ApiKey = z.object({
@@ -52,20 +52,20 @@ export type ApiKey = z.infer<typeof ApiKey>;
 export const CreatedApiKey = ApiKey.extend({ token: z.string().describe('shown once, never again') });
 export type CreatedApiKey = z.infer<typeof CreatedApiKey>;
 
-const DurationInput = z.union([z.string().max(20), z.number().int()]);
+const DurationInput = z.union([Text.max(20), z.number().int()]);
 
 export const CreateApiKeyBody = z.strictObject({
   scope: ApiKeyScopeName.describe("one scope declared by the environment's access manifest"),
-  name: z.string().trim().min(1).max(100),
-  environment: z.string().trim().min(1).max(40),
+  name: Text.trim().min(1).max(100),
+  environment: Text.trim().min(1).max(40),
   expiresIn: DurationInput.optional().describe('1h to 365d; no expiry when absent'),
   metadata: ApiKeyMetadata.optional(),
 });
 export type CreateApiKeyBody = z.infer<typeof CreateApiKeyBody>;
 
 export const ListApiKeysQuery = PageQuery.extend({
-  scope: z.string().max(64).optional(),
-  env: z.string().max(40).optional(),
+  scope: Text.max(64).optional(),
+  env: Text.max(40).optional(),
   status: ApiKeyStatus.optional(),
 });
 export type ListApiKeysQuery = z.infer<typeof ListApiKeysQuery>;
@@ -90,10 +90,11 @@ export const VerifyCode = z.enum(VERIFY_CODES);
 export type VerifyCode = z.infer<typeof VerifyCode>;
 
 export const VerifyBody = z.strictObject({
-  // Not format-checked here: a bad key is an answer (MALFORMED), not a 400.
-  key: z.string().max(512),
-  environment: z.string().max(64).optional().describe('refuse keys of any other environment'),
-  scope: z.string().max(64).optional().describe("the route's scope; the key's must equal or cover it"),
+  // Not format-checked here: a bad key is an answer (MALFORMED), not a 400; text no key can
+  // contain (NUL, a lone surrogate) is refused like in every other field.
+  key: Text.max(512),
+  environment: Text.max(64).optional().describe('refuse keys of any other environment'),
+  scope: Text.max(64).optional().describe("the route's scope; the key's must equal or cover it"),
 });
 export type VerifyBody = z.infer<typeof VerifyBody>;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Email, Id, OrgName, OrgParams, RoleSchema, Timestamp } from './common.js';
+import { Email, Id, OrgName, OrgParams, RoleSchema, Text, Timestamp } from './common.js';
 
 export const User = z.object({ id: Id, email: z.string(), name: z.string().nullable() });
 export type User = z.infer<typeof User>;
@@ -44,7 +44,7 @@ export const Member = z.object({
   joinedAt: Timestamp,
 });
 export type Member = z.infer<typeof Member>;
-export const MemberParams = OrgParams.extend({ member: z.string().min(1).max(254) });
+export const MemberParams = OrgParams.extend({ member: Text.min(1).max(254) });
 export const UpdateMemberBody = z.strictObject({ role: RoleSchema });
 
 export const InvitationStatus = z.enum(['pending', 'accepted', 'declined', 'revoked', 'expired']);
@@ -68,12 +68,12 @@ export type AcceptedInvitation = z.infer<typeof AcceptedInvitation>;
 export const Pat = TokenInfo.extend({ status: z.enum(['active', 'expiring', 'expired', 'revoked']) });
 export type Pat = z.infer<typeof Pat>;
 export const CreatePatBody = z.strictObject({
-  name: z.string().trim().min(1).max(100),
+  name: Text.trim().min(1).max(100),
   expiresIn: z
-    .union([z.string().max(20), z.number().int()])
+    .union([Text.max(20), z.number().int()])
     .optional()
     .describe('90d, 12h, or a day count'),
-  scopes: z.array(z.string().max(64)).max(32).optional(),
+  scopes: z.array(Text.max(64)).max(32).optional(),
 });
 export const CreatedPat = Pat.extend({ token: z.string().describe('shown once') });
 export type CreatedPat = z.infer<typeof CreatedPat>;

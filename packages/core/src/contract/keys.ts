@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { DISPLAY_NAME_RE, DISPLAY_NAME_RULE, Id, OrgParams, Timestamp } from './common.js';
+import { DISPLAY_NAME_RE, DISPLAY_NAME_RULE, Id, OrgParams, Text, Timestamp } from './common.js';
 
 /** `90d`, `12h`, `30m`, or a day count; the service range-checks it and names the rule when out of range. */
-const DurationInput = z.union([z.string().max(20), z.number().int()]);
+const DurationInput = z.union([Text.max(20), z.number().int()]);
 
 /** Status of an org-bound key (SPEC 2 "Lifecycle"); `suspended` only for platform keys. */
 export const KeyStatus = z.enum(['active', 'expiring', 'rotating', 'expired', 'revoked', 'suspended']);
@@ -28,8 +28,8 @@ export const PlatformKey = z.object({
 export type PlatformKey = z.infer<typeof PlatformKey>;
 
 export const CreatePlatformKeyBody = z.strictObject({
-  name: z.string().trim().min(1).max(100),
-  scopes: z.array(z.string().max(64)).min(1).max(32).describe('`resource:level`, e.g. deploy:write'),
+  name: Text.trim().min(1).max(100),
+  scopes: z.array(Text.max(64)).min(1).max(32).describe('`resource:level`, e.g. deploy:write'),
   expiresIn: DurationInput.optional().describe('1h to 365d; no expiry when absent'),
 });
 
@@ -46,9 +46,7 @@ export const ServiceAccountRole = z.enum(['admin', 'developer', 'viewer']);
 export type ServiceAccountRole = z.infer<typeof ServiceAccountRole>;
 
 /** Like org names: they appear in paths (`/service-accounts/:id` takes an id or a name). */
-export const ServiceAccountName = z
-  .string()
-  .trim()
+export const ServiceAccountName = Text.trim()
   .normalize('NFC')
   .min(1)
   .max(64)
@@ -70,7 +68,7 @@ export const CreateServiceAccountBody = z.strictObject({
 });
 
 /** `:id` is the service account's id or its name (any case). */
-export const ServiceAccountParams = OrgParams.extend({ id: z.string().trim().min(1).max(64) });
+export const ServiceAccountParams = OrgParams.extend({ id: Text.trim().min(1).max(64) });
 export const ServiceAccountKeyParams = ServiceAccountParams.extend({ keyId: Id });
 
 export const ServiceAccountKey = z.object({
@@ -88,7 +86,7 @@ export const ServiceAccountKey = z.object({
 export type ServiceAccountKey = z.infer<typeof ServiceAccountKey>;
 
 export const CreateServiceAccountKeyBody = z.strictObject({
-  name: z.string().trim().min(1).max(100).optional().describe("defaults to the service account's name"),
+  name: Text.trim().min(1).max(100).optional().describe("defaults to the service account's name"),
   expiresIn: DurationInput.optional().describe('1h to 365d; no expiry when absent'),
 });
 

@@ -1,18 +1,18 @@
 import { z } from 'zod';
 import { ENVIRONMENT_NAME_RE, PROJECT_NAME_RE, STANDARD_ENVIRONMENTS } from '../names.js';
-import { Id, OrgParams, Timestamp } from './common.js';
+import { Id, OrgParams, StorableJsonObject, Text, Timestamp } from './common.js';
 
 const NAME_RULE = 'a lowercase letter, then up to 39 lowercase letters, digits or dashes';
 
-export const ProjectName = z.string().trim().regex(PROJECT_NAME_RE, `use ${NAME_RULE}, e.g. acme-api`);
-export const EnvironmentName = z
-  .string()
-  .trim()
-  .regex(ENVIRONMENT_NAME_RE, `use ${NAME_RULE}, e.g. ${STANDARD_ENVIRONMENTS.join(', ')}`);
+export const ProjectName = Text.trim().regex(PROJECT_NAME_RE, `use ${NAME_RULE}, e.g. acme-api`);
+export const EnvironmentName = Text.trim().regex(
+  ENVIRONMENT_NAME_RE,
+  `use ${NAME_RULE}, e.g. ${STANDARD_ENVIRONMENTS.join(', ')}`,
+);
 
 /** `:project` is a project id (`prj_…`) or its name; `:env` an environment name or id. */
-export const ProjectParams = OrgParams.extend({ project: z.string().trim().min(1).max(64) });
-export const EnvironmentParams = ProjectParams.extend({ env: z.string().trim().min(1).max(64) });
+export const ProjectParams = OrgParams.extend({ project: Text.trim().min(1).max(64) });
+export const EnvironmentParams = ProjectParams.extend({ env: Text.trim().min(1).max(64) });
 
 export const Project = z.object({
   id: Id,
@@ -25,9 +25,7 @@ export type Project = z.infer<typeof Project>;
 
 export const CreateProjectBody = z.strictObject({
   name: ProjectName,
-  keyPrefix: z
-    .string()
-    .trim()
+  keyPrefix: Text.trim()
     .max(40)
     .optional()
     .describe('e.g. acme_ (a missing final _ is added); default: derived from the name'),
@@ -61,9 +59,7 @@ export type DeletedEnvironment = z.infer<typeof DeletedEnvironment>;
  * The body of a manifest push is the manifest itself (SPEC section 6). Its rules live in
  * `validateManifest`, which reports every bad field at once; the route only requires an object.
  */
-export const PushManifestBody = z
-  .record(z.string(), z.unknown())
-  .describe('an access manifest (latch.config)');
+export const PushManifestBody = StorableJsonObject.describe('an access manifest (latch.config)');
 
 export const ManifestVersion = z.object({
   environment: z.object({ id: Id, name: z.string() }),

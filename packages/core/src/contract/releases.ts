@@ -1,13 +1,12 @@
 import { z } from 'zod';
-import { Id, Timestamp } from './common.js';
+import { Id, PageCursor, StorableJsonObject, Text, Timestamp } from './common.js';
 import { EnvironmentParams } from './projects.js';
 
 export const DeployBody = z.strictObject({
-  message: z.string().trim().max(500).optional().describe('why: shown in `latch releases list`'),
-  manifest: z
-    .record(z.string(), z.unknown())
-    .optional()
-    .describe('the access manifest (latch.config) to push with this release'),
+  message: Text.trim().max(500).optional().describe('why: shown in `latch releases list`'),
+  manifest: StorableJsonObject.optional().describe(
+    'the access manifest (latch.config) to push with this release',
+  ),
 });
 
 export const Release = z.object({
@@ -36,11 +35,11 @@ export const Deployed = Release.extend({
 export type Deployed = z.infer<typeof Deployed>;
 
 export const ReleaseParams = EnvironmentParams.extend({
-  release: z.string().trim().min(1).max(20).describe('v3 or 3'),
+  release: Text.trim().min(1).max(20).describe('v3 or 3'),
 });
 
 export const ReleaseListQuery = z.strictObject({
-  env: z.string().trim().min(1).max(64).optional().describe('only this environment'),
+  env: Text.trim().min(1).max(64).optional().describe('only this environment'),
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().max(200).optional(),
+  cursor: PageCursor.optional(),
 });

@@ -1,15 +1,11 @@
 import { z } from 'zod';
-import { Id, Timestamp } from './common.js';
+import { Id, INT4_MAX, PositiveInt4, Text, TimestampInput } from './common.js';
 
 // ---- pushed invalidation: GET /api/v1/orgs/:org/projects/:project/events ----
 
 export const KeyEventsQuery = z.strictObject({
-  environment: z.string().trim().min(1).max(64).describe('the environment whose key changes to stream'),
-  lastEventId: z
-    .string()
-    .max(100)
-    .optional()
-    .describe('resume after this event (or the Last-Event-ID header)'),
+  environment: Text.trim().min(1).max(64).describe('the environment whose key changes to stream'),
+  lastEventId: Text.max(100).optional().describe('resume after this event (or the Last-Event-ID header)'),
 });
 export type KeyEventsQuery = z.infer<typeof KeyEventsQuery>;
 
@@ -35,19 +31,25 @@ export type KeyStreamHello = { resumed: boolean; cache: boolean; environment: st
 
 export const UsageItem = z.strictObject({
   keyId: Id,
-  route: z.string().max(300).nullable().describe('"GET /v1/projects/:projectId", or null outside a route'),
-  outcome: z.string().max(40).describe('a verification code (VALID, REVOKED, …) or RATE_LIMITED'),
-  count: z.number().int().min(1),
+  route: Text.max(300).nullable().describe('"GET /v1/projects/:projectId", or null outside a route'),
+  outcome: Text.max(40).describe('a verification code (VALID, REVOKED, …) or RATE_LIMITED'),
+  count: PositiveInt4,
   latencyMsTotal: z.number().min(0).describe('sum over `count` requests'),
   latencyMsMax: z.number().min(0),
-  lastAt: Timestamp,
+  lastAt: TimestampInput,
 });
 export type UsageItem = z.infer<typeof UsageItem>;
 
 export const UsageReportBody = z.strictObject({
-  environment: z.string().max(64).optional(),
+  environment: Text.max(64).optional(),
   items: z.array(UsageItem).max(5000),
-  dropped: z.number().int().min(0).default(0).describe('events the SDK dropped since its last report'),
+  dropped: z
+    .number()
+    .int()
+    .min(0)
+    .max(INT4_MAX)
+    .default(0)
+    .describe('events the SDK dropped since its last report'),
 });
 export type UsageReportBody = z.input<typeof UsageReportBody>;
 

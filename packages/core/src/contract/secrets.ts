@@ -1,18 +1,18 @@
 import { z } from 'zod';
-import { Id, Timestamp } from './common.js';
+import { Id, PageCursor, PositiveInt4, PositiveInt4Query, Text, Timestamp } from './common.js';
 import { EnvironmentParams } from './projects.js';
 
 /**
  * `:name` is checked by the service (after the project and environment are found), so a bad name
  * answers with the naming rule and a missing project still answers 404 first.
  */
-export const SecretParams = EnvironmentParams.extend({ name: z.string().trim().min(1).max(300) });
+export const SecretParams = EnvironmentParams.extend({ name: Text.trim().min(1).max(300) });
 
 const EnvironmentRef = z.object({ id: Id, name: z.string() });
 const ReleaseRef = z.object({ number: z.number().int(), createdAt: Timestamp });
 
 export const SetSecretBody = z.strictObject({
-  value: z.string().describe('the new value, at most 64 KiB; a new version is made even if unchanged'),
+  value: Text.describe('the new value, at most 64 KiB; a new version is made even if unchanged'),
 });
 
 export const SecretStatus = z
@@ -65,13 +65,13 @@ export const SecretValue = z.object({
 export type SecretValue = z.infer<typeof SecretValue>;
 
 export const GetSecretQuery = z.strictObject({
-  version: z.coerce.number().int().min(1).optional().describe('an older version (default: the newest)'),
+  version: PositiveInt4Query.optional().describe('an older version (default: the newest)'),
 });
 
 export const SecretHistoryQuery = z.strictObject({
   reveal: z.enum(['true', 'false']).optional().describe('include values (each reveal is audited)'),
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().max(200).optional(),
+  cursor: PageCursor.optional(),
 });
 
 export const SecretVersion = z.object({
@@ -93,10 +93,10 @@ export const SecretHistory = z.object({
 });
 export type SecretHistory = z.infer<typeof SecretHistory>;
 
-export const RollbackSecretBody = z.strictObject({ version: z.number().int().min(1) });
+export const RollbackSecretBody = z.strictObject({ version: PositiveInt4 });
 
 export const ImportSecretsBody = z.strictObject({
-  content: z.string().describe('.env text: NAME=value lines, comments, quotes'),
+  content: Text.describe('.env text: NAME=value lines, comments, quotes'),
   dryRun: z.boolean().optional().describe('report what would change without changing anything'),
 });
 

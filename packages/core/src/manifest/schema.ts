@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Text } from '../contract/common.js';
 import { projectNameError } from '../names.js';
 import {
   ACTION_RE,
@@ -57,7 +58,7 @@ export const ManifestScopeSchema = z.strictObject({
     // project could call such routes: refuse it rather than open that by accident.
     message: 'a scope must grant something, e.g. { "Task": ["read"] }',
   }),
-  description: z.string().max(500).optional(),
+  description: Text.max(500).optional(),
 });
 
 export const ManifestRouteSchema = z.strictObject({

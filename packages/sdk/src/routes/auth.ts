@@ -184,9 +184,10 @@ export function checkApiKey(
       ),
     };
   }
-  const cached = verifier.peek(key, { scope, report: false });
-  if (cached !== undefined) return judge(cached, verifier, realm, scope);
-  return verifier.verify(key, { scope, report: false }).then(
+  // One hash (and at most one parse) per request: a hit is answered at once, a miss asks.
+  const answer = verifier.verifySync(key, { scope, report: false });
+  if (!(answer instanceof Promise)) return judge(answer, verifier, realm, scope);
+  return answer.then(
     (result) => judge(result, verifier, realm, scope),
     // The server is unreachable and the key is not cached (or past the offline grace).
     () => UNAVAILABLE,

@@ -89,7 +89,7 @@ export function createEngine(manifestInput: ManifestInput | Manifest, opts: Moun
   const limited = routes.some((r) => r.rateLimit);
   let store: Promise<RateLimitStore> | null = null;
   const getStore = () => {
-    store ??= createRateLimitStore(opts.rateLimit);
+    store ??= createRateLimitStore(opts.rateLimit, opts.clock);
     return store;
   };
   if (limited && opts.rateLimit?.redis) void getStore().catch(() => {}); // connect early; errors surface per request

@@ -26,11 +26,11 @@ const MAX_MEMORY_KEYS = 100_000;
  * Fixed windows in a Map. A window per key is exact enough for abuse limits and costs one Map
  * look-up; expired windows are swept when the map grows, so memory stays bounded.
  */
-export function memoryStore(): RateLimitStore {
+export function memoryStore(clock: { now(): number } = { now: Date.now }): RateLimitStore {
   const windows = new Map<string, { count: number; resetAt: number }>();
   return {
     async consume(key, rule) {
-      const now = Date.now();
+      const now = clock.now();
       let w = windows.get(key);
       if (!w || w.resetAt <= now) {
         if (windows.size >= MAX_MEMORY_KEYS) {
@@ -122,11 +122,14 @@ export async function redisStore(opts: { redis: unknown; keyPrefix?: string }): 
   };
 }
 
-export async function createRateLimitStore(opts: RateLimitOptions | undefined): Promise<RateLimitStore> {
+export async function createRateLimitStore(
+  opts: RateLimitOptions | undefined,
+  clock?: { now(): number },
+): Promise<RateLimitStore> {
   if (opts?.store) return opts.store;
   if (opts?.redis)
     return redisStore({ redis: opts.redis, ...(opts.keyPrefix ? { keyPrefix: opts.keyPrefix } : {}) });
-  return memoryStore();
+  return memoryStore(clock);
 }
 
 /** IETF RateLimit header fields, plus Retry-After when refused. */

@@ -69,6 +69,8 @@ export type MountOptions = {
   /** Required when any route uses `session`. */
   session?: SessionOption;
   rateLimit?: RateLimitOptions;
+  /** Where in-memory rate-limit windows read the time (epoch ms; default `Date.now`). */
+  clock?: { now(): number };
   /** Request bodies above this are refused with 413 (default 1 MiB). */
   bodyLimit?: number;
   /** Handler failures (answered as a 500 without details). */

@@ -1,4 +1,5 @@
 import type { VerifyResult } from '@latchkey/core';
+import type { UsageRow } from './usage.js';
 
 /** One cached answer for one secret (keyed by its SHA-256), with the answers per route scope. */
 export type Entry = {
@@ -13,6 +14,8 @@ export type Entry = {
   scopes: Map<string, Entry> | null;
   /** Second-chance bit: set by a hit, cleared when eviction passes over the entry. */
   used: boolean;
+  /** The usage row this entry's direct hits count in, until a flush sends it. */
+  usageRow: UsageRow | null;
 };
 
 export function entryFor(result: VerifyResult, now: number, ttlMs: number): Entry {
@@ -30,6 +33,7 @@ export function entryFor(result: VerifyResult, now: number, ttlMs: number): Entr
     hardUntil: result.valid ? hard : Number.POSITIVE_INFINITY,
     scopes: null,
     used: false,
+    usageRow: null,
   };
 }
 

@@ -2,6 +2,9 @@ import type { VerifyResult } from '@latchkey/core';
 import type { FetchLike } from '../api.js';
 import type { UsageEvent, UsageOptions } from './usage.js';
 
+/** Where time comes from (epoch ms); tests pass their own and move it instead of waiting. */
+export type SdkClock = { now(): number };
+
 export type VerifierOptions = {
   /** The Latchkey server, e.g. https://latch.example.com. */
   apiUrl: string;
@@ -23,6 +26,8 @@ export type VerifierOptions = {
   requestTimeoutMs?: number;
   /** Background problems (stream drops, failed reports); never carries a token. */
   onError?: (err: unknown) => void;
+  /** Default: `Date.now`. Cache lifetimes, the offline grace and usage times all read it. */
+  clock?: SdkClock;
 };
 
 export type VerifyOptions = {
@@ -42,6 +47,11 @@ export type VerifierStats = {
 
 export type Verifier = {
   verify(token: string, opts?: VerifyOptions): Promise<VerifyResult>;
+  /**
+   * Like verify, but a cached answer comes back as the value itself (no promise, no microtask);
+   * a promise only when the server has to be asked. The token is hashed and parsed at most once.
+   */
+  verifySync(token: string, opts?: VerifyOptions): VerifyResult | Promise<VerifyResult>;
   /** The cached answer, without I/O, or undefined when verify() would have to ask the server. */
   peek(token: string, opts?: VerifyOptions): VerifyResult | undefined;
   /** Route layer: one request's outcome, for last-used, logs and metrics. */

@@ -11,7 +11,8 @@ export type UsageOptions = {
   maxBuffered?: number;
 };
 
-type Row = {
+/** One aggregated row of a report; mutable until the flush that sends it. */
+export type UsageRow = {
   keyId: string;
   route: string | null;
   outcome: string;
@@ -19,6 +20,8 @@ type Row = {
   total: number;
   max: number;
   last: number;
+  /** Set by the flush that sends the row: later uses go into a new one. */
+  sent: boolean;
 };
 
 /**
@@ -27,12 +30,18 @@ type Row = {
  * waits on the network, and a failed report is dropped (and counted) rather than retried into an
  * ever-growing buffer.
  */
-export function createUsageReporter(api: Api, path: string, environment: string, opts: UsageOptions = {}) {
+export function createUsageReporter(
+  api: Api,
+  path: string,
+  environment: string,
+  opts: UsageOptions = {},
+  clock: { now(): number } = { now: Date.now },
+) {
   const max = opts.maxBuffered ?? 10_000;
-  let rows = new Map<string, Row>();
+  let rows = new Map<string, UsageRow>();
   // Uses of one cached answer on one route share a row: identity look-ups instead of building a
   // string key per request.
-  let byAnswer = new WeakMap<object, Map<string | null, Row>>();
+  let byAnswer = new WeakMap<object, Map<string | null, UsageRow>>();
   let dropped = 0;
   let droppedTotal = 0;
   let sent = 0;
@@ -47,6 +56,8 @@ export function createUsageReporter(api: Api, path: string, environment: string,
     const lost = dropped;
     rows = new Map();
     byAnswer = new WeakMap();
+    // Rows handed out to callers (see `hit`) must not be counted in once they are on their way.
+    for (const r of batch.values()) r.sent = true;
     dropped = 0;
     const items: UsageItem[] = [...batch.values()].map((r) => ({
       keyId: r.keyId,
@@ -73,14 +84,14 @@ export function createUsageReporter(api: Api, path: string, environment: string,
     await inflight;
   }
 
-  function record(e: UsageEvent): Row | null {
+  function record(e: UsageEvent): UsageRow | null {
     const key = `${e.keyId}\u0000${e.route ?? ''}\u0000${e.outcome}`;
     const row = rows.get(key);
     if (row) {
       row.count++;
       row.total += e.latencyMs;
       if (e.latencyMs > row.max) row.max = e.latencyMs;
-      row.last = Date.now();
+      row.last = clock.now();
       return row;
     }
     if (rows.size >= max) {
@@ -95,7 +106,8 @@ export function createUsageReporter(api: Api, path: string, environment: string,
       count: 1,
       total: e.latencyMs,
       max: e.latencyMs,
-      last: Date.now(),
+      last: clock.now(),
+      sent: false,
     };
     rows.set(key, fresh);
     return fresh;
@@ -105,13 +117,17 @@ export function createUsageReporter(api: Api, path: string, environment: string,
     record(e: UsageEvent): void {
       record(e);
     },
-    /** One use of a verification answer (outcome = its code): the hot path. */
+    /**
+     * One use of a verification answer (outcome = its code): the hot path. Answers the row it
+     * counted in: a caller may keep it and count further uses in it (`count`, `last`) until the
+     * flush that sends it marks it `sent`.
+     */
     hit(
       answer: { keyId: string | null; code: string },
       route: string | null,
       latencyMs: number,
       now: number,
-    ): void {
+    ): UsageRow | null {
       let perRoute = byAnswer.get(answer);
       const row = perRoute?.get(route);
       if (row !== undefined) {
@@ -119,15 +135,16 @@ export function createUsageReporter(api: Api, path: string, environment: string,
         row.total += latencyMs;
         if (latencyMs > row.max) row.max = latencyMs;
         row.last = now;
-        return;
+        return row;
       }
       const made = record({ keyId: answer.keyId as string, route, outcome: answer.code, latencyMs });
-      if (!made) return;
+      if (!made) return null;
       if (!perRoute) {
         perRoute = new Map();
         byAnswer.set(answer, perRoute);
       }
       perRoute.set(route, made);
+      return made;
     },
     flush,
     stats: () => ({ buffered: rows.size, dropped: droppedTotal, sentRows: sent }),

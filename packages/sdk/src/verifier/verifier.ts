@@ -1,30 +1,32 @@
 import { hash as digest } from 'node:crypto';
-import { AppError, parseToken, platformKindOf, type VerifyResult } from '@latchkey/core';
+import {
+  AppError,
+  MALFORMED_ANSWER,
+  NOT_FOUND_ANSWER,
+  parseToken,
+  platformKindOf,
+  type VerifyResult,
+} from '@latchkey/core';
 import { type Api, createApi, isUnavailable } from '../api.js';
 import { type Entry, entryFor, VerifyCache } from './cache.js';
 import { checkVerifierToken } from './credential.js';
 import { startKeyStream } from './key-stream.js';
 import { type ProjectRef, resolveProject } from './project.js';
-import type { Verifier, VerifierOptions, VerifyOptions } from './types.js';
+import { createTurnClock } from './turn-clock.js';
+import type { SdkClock, Verifier, VerifierOptions, VerifyOptions } from './types.js';
 import { createUsageReporter, type UsageReporter } from './usage.js';
 
-export type { Verifier, VerifierOptions, VerifierStats, VerifyOptions } from './types.js';
+export type { SdkClock, Verifier, VerifierOptions, VerifierStats, VerifyOptions } from './types.js';
 
-const NOTHING = {
-  keyId: null,
-  name: null,
-  scope: null,
-  grants: null,
-  environment: null,
-  metadata: null,
-  expiresAt: null,
-  rotatingUntil: null,
-};
-const MALFORMED: VerifyResult = Object.freeze({ valid: false, code: 'MALFORMED', ...NOTHING });
-const NOT_FOUND: VerifyResult = Object.freeze({ valid: false, code: 'NOT_FOUND', ...NOTHING });
+const MALFORMED = MALFORMED_ANSWER;
+const NOT_FOUND = NOT_FOUND_ANSWER;
 const MALFORMED_SETTLED = Promise.resolve(MALFORMED);
+const NOT_FOUND_SETTLED = Promise.resolve(NOT_FOUND);
+const systemClock: SdkClock = { now: Date.now };
 
 const MAX_TOKEN_LENGTH = 128;
+
+const closedError = () => new AppError('SERVICE_UNAVAILABLE', 'This verifier is closed.');
 
 /**
  * Verifies app API keys inside the app. Hot path: SHA-256 of the presented key and one Map
@@ -46,6 +48,8 @@ export function createVerifier(opts: VerifierOptions): Verifier {
   const negativeTtlMs = opts.cache?.negativeTtlMs ?? 60_000;
   const offlineGrace = opts.offlineGrace ?? 5 * 60_000;
   const onError = opts.onError ?? (() => {});
+  const clock = opts.clock ?? systemClock;
+  const hitTime = opts.clock ? () => clock.now() : createTurnClock();
   const cache = new VerifyCache(maxEntries, Math.max(1, Math.ceil(maxEntries / 10)));
   const inflight = new Map<string, { epoch: number; promise: Promise<VerifyResult> }>();
   const counters = { hits: 0, misses: 0, requests: 0 };
@@ -53,7 +57,7 @@ export function createVerifier(opts: VerifierOptions): Verifier {
   // The cache is trusted while the stream is live; after it drops, for offlineGrace more.
   let connected = false;
   let cacheAllowed = true;
-  let trustedUntil = Date.now() + offlineGrace;
+  let trustedUntil = clock.now() + offlineGrace;
   let closed = false;
   let markReady: () => void = () => {};
   const readyPromise = new Promise<void>((r) => {
@@ -75,7 +79,7 @@ export function createVerifier(opts: VerifierOptions): Verifier {
 
   function startStream(p: ProjectRef) {
     if (opts.usage !== false)
-      usage = createUsageReporter(api, `${p.base}/usage`, opts.environment, opts.usage ?? {});
+      usage = createUsageReporter(api, `${p.base}/usage`, opts.environment, opts.usage ?? {}, clock);
     stream = startKeyStream({
       api,
       path: `${p.base}/events?environment=${encodeURIComponent(opts.environment)}`,
@@ -96,7 +100,7 @@ export function createVerifier(opts: VerifierOptions): Verifier {
           cache.clear();
         },
         down(err) {
-          if (connected) trustedUntil = Date.now() + offlineGrace;
+          if (connected) trustedUntil = clock.now() + offlineGrace;
           connected = false;
           onError(err);
         },
@@ -149,7 +153,7 @@ export function createVerifier(opts: VerifierOptions): Verifier {
     const epoch = cache.epoch;
     const promise = ask(token, scope)
       .then((result) => {
-        const now = Date.now();
+        const now = clock.now();
         const base = baseOf(result);
         const ttl = base.valid ? ttlMs : negativeTtlMs;
         // A live entry with the same answer keeps its per-scope answers; anything else is replaced.
@@ -171,7 +175,7 @@ export function createVerifier(opts: VerifierOptions): Verifier {
       })
       .catch((err) => {
         // Unreachable: a stale answer still inside the offline allowance beats refusing everyone.
-        const now = Date.now();
+        const now = clock.now();
         if (
           isUnavailable(err) &&
           stale &&
@@ -191,9 +195,8 @@ export function createVerifier(opts: VerifierOptions): Verifier {
   }
 
   /** The usable cached answer for this token and route scope, counting the hit. */
-  function cached(hash: string, verifyOpts: VerifyOptions | undefined): Entry | undefined {
+  function cached(hash: string, verifyOpts: VerifyOptions | undefined, now: number): Entry | undefined {
     const scope = verifyOpts?.scope;
-    const now = Date.now();
     const entry = usable(cache.get(hash), now);
     if (entry === undefined) return undefined;
     const hit =
@@ -202,30 +205,41 @@ export function createVerifier(opts: VerifierOptions): Verifier {
         : usable(entry.scopes?.get(scope), now);
     if (hit === undefined) return undefined;
     counters.hits++;
-    if (usage !== null && hit.result.keyId !== null && verifyOpts?.report !== false)
-      usage.hit(hit.result, null, 0, now);
+    if (usage !== null && hit.result.keyId !== null && verifyOpts?.report !== false) {
+      // The row this entry's hits count in, kept on the entry: no look-up per hit.
+      const row = hit.usageRow;
+      if (row !== null && !row.sent) {
+        row.count++;
+        row.last = now;
+      } else hit.usageRow = usage.hit(hit.result, null, 0, now);
+    }
     return hit;
   }
 
   const sha256 = (token: string) => digest('sha256', token, 'hex');
+  const acceptable = (token: unknown): token is string =>
+    typeof token === 'string' && token.length <= MAX_TOKEN_LENGTH;
 
   function peek(token: string, verifyOpts?: VerifyOptions): VerifyResult | undefined {
-    if (closed || typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) return undefined;
-    return cached(sha256(token), verifyOpts)?.result;
+    if (closed || !acceptable(token)) return undefined;
+    return cached(sha256(token), verifyOpts, clock.now())?.result;
   }
 
-  function verify(token: string, verifyOpts?: VerifyOptions): Promise<VerifyResult> {
-    if (closed) return Promise.reject(new AppError('SERVICE_UNAVAILABLE', 'This verifier is closed.'));
-    if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) return MALFORMED_SETTLED;
-    const hash = sha256(token);
-    const hit = cached(hash, verifyOpts);
-    if (hit !== undefined) return hit.settled;
-    const scope = verifyOpts?.scope;
-    // Nothing leaves the process for a malformed key or a platform credential.
+  /**
+   * Not cached: checked locally (format and checksum, platform prefixes), then asked once. The
+   * caller already hashed the token; nothing here hashes it again. undefined: refused locally
+   * as malformed; null: a platform credential (never an app key).
+   */
+  function miss(
+    token: string,
+    hash: string,
+    verifyOpts: VerifyOptions | undefined,
+  ): Promise<VerifyResult> | undefined | null {
     const parsed = parseToken(token);
-    if (!parsed) return MALFORMED_SETTLED;
-    if (platformKindOf(parsed.prefix)) return Promise.resolve(NOT_FOUND);
+    if (!parsed) return undefined;
+    if (platformKindOf(parsed.prefix)) return null;
     counters.misses++;
+    const scope = verifyOpts?.scope;
     const known = cache.get(hash);
     const stale =
       known && (scope === undefined || !known.result.valid || scope === known.result.scope)
@@ -235,20 +249,42 @@ export function createVerifier(opts: VerifierOptions): Verifier {
     if (verifyOpts?.report === false || !usage) return answer;
     const started = performance.now();
     return answer.then((result) => {
-      if (result.keyId) usage?.hit(result, null, performance.now() - started, Date.now());
+      if (result.keyId) usage?.hit(result, null, performance.now() - started, clock.now());
       return result;
     });
+  }
+
+  function verify(token: string, verifyOpts?: VerifyOptions): Promise<VerifyResult> {
+    if (closed) return Promise.reject(closedError());
+    if (!acceptable(token)) return MALFORMED_SETTLED;
+    const hash = sha256(token);
+    const hit = cached(hash, verifyOpts, hitTime());
+    // The same settled promise every time: a hit allocates nothing.
+    if (hit !== undefined) return hit.settled;
+    const asked = miss(token, hash, verifyOpts);
+    return asked === undefined ? MALFORMED_SETTLED : asked === null ? NOT_FOUND_SETTLED : asked;
+  }
+
+  function verifySync(token: string, verifyOpts?: VerifyOptions): VerifyResult | Promise<VerifyResult> {
+    if (closed) return Promise.reject(closedError());
+    if (!acceptable(token)) return MALFORMED;
+    const hash = sha256(token);
+    const hit = cached(hash, verifyOpts, hitTime());
+    if (hit !== undefined) return hit.result;
+    const asked = miss(token, hash, verifyOpts);
+    return asked === undefined ? MALFORMED : asked === null ? NOT_FOUND : asked;
   }
 
   return {
     environment: opts.environment,
     verify,
+    verifySync,
     peek,
     recordUsage(event) {
       usage?.record(event);
     },
     recordAnswer(answer, route, latencyMs) {
-      usage?.hit(answer, route, latencyMs, Date.now());
+      usage?.hit(answer, route, latencyMs, clock.now());
     },
     ready: () => readyPromise,
     stats: () => ({

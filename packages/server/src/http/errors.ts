@@ -1,5 +1,5 @@
 import { AppError, type ErrorCode, redactTokensDeep } from '@latchkey/core';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { Limiters } from './rate-limit.js';
 
@@ -37,6 +37,17 @@ const FASTIFY_CODES: Record<string, [ErrorCode, string, string]> = {
     'The body is empty but Content-Type says JSON.',
     'Send a JSON body or drop the Content-Type header.',
   ],
+  // The router could not decode the path (e.g. `%ED%A0%80`, a lone surrogate as invalid UTF-8).
+  FST_ERR_BAD_URL: [
+    'INVALID_INPUT',
+    'The path is not valid percent-encoded UTF-8.',
+    'Percent-encode path segments as UTF-8 (encodeURIComponent).',
+  ],
+  FST_ERR_MAX_PARAM_LENGTH: [
+    'URI_TOO_LONG',
+    'A path segment is too long.',
+    'Path segments are at most 100 characters; send long input in a JSON body.',
+  ],
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: [
     'INVALID_INPUT',
     'Content-Length does not match the body.',
@@ -54,6 +65,18 @@ function pgCode(err: unknown): string | undefined {
     if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return e.code;
   }
   return undefined;
+}
+
+/**
+ * Input PostgreSQL refused as data: NUL or an untranslatable character (22021, 22P05), bad text
+ * for a type (22P02), a number out of range (22003), a bad or out-of-range date (22007, 22008).
+ * The request schemas reject all of these first; this keeps a gap in them from being a 500.
+ */
+export const INVALID_INPUT_PG_CODES = new Set(['22021', '22P05', '22P02', '22003', '22007', '22008']);
+
+export function isInvalidInputFromDatabase(err: unknown): boolean {
+  const code = pgCode(err);
+  return code !== undefined && INVALID_INPUT_PG_CODES.has(code);
 }
 
 export function toAppError(err: unknown): AppError {
@@ -74,6 +97,11 @@ export function toAppError(err: unknown): AppError {
   }
   if (pgCode(err) === '23505') {
     return new AppError('CONFLICT', 'That already exists.', { hint: 'Pick another name.' });
+  }
+  if (isInvalidInputFromDatabase(err)) {
+    return new AppError('INVALID_INPUT', 'A value in the request cannot be stored.', {
+      hint: 'Remove NUL bytes and unpaired surrogates from text, and keep numbers and dates in range.',
+    });
   }
   if (isDatabaseDown(e)) {
     return new AppError('DATABASE_UNAVAILABLE', 'The database is unavailable.', {
@@ -106,6 +134,15 @@ function isDatabaseDown(e: { code?: string; message?: string; cause?: unknown } 
   );
 }
 
+/**
+ * Fastify's `frameworkErrors` option: errors the router raises before any route or hook runs
+ * (an undecodable path) are answered by the error handler, in the API's error shape.
+ */
+export function frameworkErrors(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
+  const appErr = toAppError(err);
+  return reply.header('x-request-id', req.id).status(appErr.status).send(appErr.toBody(req.id));
+}
+
 export function registerErrorHandling(app: FastifyInstance, limiters: Limiters) {
   app.setErrorHandler((err, req, reply) => {
     const appErr = toAppError(err);
@@ -116,6 +153,9 @@ export function registerErrorHandling(app: FastifyInstance, limiters: Limiters) 
       appErr.code === 'INTEGRITY_ERROR'
     ) {
       req.log.error({ err: appErr.cause ?? err }, 'request failed');
+    } else if (isInvalidInputFromDatabase(err)) {
+      // A schema let it through: the code (never the value) says which kind, to close the gap.
+      req.log.warn({ pgCode: pgCode(err), url: req.routeOptions.url }, 'invalid input reached the database');
     }
     if (!reply.hasHeader('X-Request-Id')) reply.header('X-Request-Id', req.id);
     if (appErr.retryAfterSeconds !== undefined) reply.header('Retry-After', String(appErr.retryAfterSeconds));

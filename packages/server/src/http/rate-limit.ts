@@ -1,6 +1,6 @@
 import { AppError } from '@latchkey/core';
 import type { FastifyReply } from 'fastify';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Clock } from '../clock.js';
 import type { RateLimitRule, ServerConfig } from '../config.js';
 
 export type Limiter = {
@@ -11,39 +11,71 @@ export type Limiter = {
   reset(key: string): Promise<void>;
 };
 
-function limited(res: RateLimiterRes, what: string): AppError {
-  const seconds = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+function limited(msBeforeNext: number, what: string): AppError {
+  const seconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
   return new AppError('RATE_LIMITED', `Too many ${what}. Try again in ${seconds} s.`, {
     hint: 'Slow down; the limit resets on its own.',
     retryAfterSeconds: seconds,
   });
 }
 
-export function createLimiter(name: string, rule: RateLimitRule, what: string): Limiter {
-  const limiter = new RateLimiterMemory({
-    keyPrefix: name,
-    points: rule.points,
-    duration: rule.durationSeconds,
-  });
+type Window = { used: number; resetAt: number };
+
+/**
+ * Fixed windows per key in a Map, on the injected clock (so tests move time instead of waiting):
+ * a window starts at the key's first request and lasts `durationSeconds`. Expired windows are
+ * swept at most once per window length, so memory stays bounded by the keys seen in the last two
+ * windows.
+ */
+function createWindows(rule: RateLimitRule) {
+  const windows = new Map<string, Window>();
+  const durationMs = rule.durationSeconds * 1000;
+  let nextSweep = 0;
+  return {
+    /** The key's live window (made when there is none), after spending `points` on it. */
+    spend(key: string, points: number, now: number): Window {
+      if (now >= nextSweep) {
+        nextSweep = now + durationMs;
+        for (const [k, w] of windows) if (w.resetAt <= now) windows.delete(k);
+      }
+      let w = windows.get(key);
+      if (w === undefined || w.resetAt <= now) {
+        w = { used: 0, resetAt: now + durationMs };
+        windows.set(key, w);
+      }
+      w.used += points;
+      return w;
+    },
+    peek(key: string, now: number): Window | undefined {
+      const w = windows.get(key);
+      return w !== undefined && w.resetAt > now ? w : undefined;
+    },
+    delete(key: string): void {
+      windows.delete(key);
+    },
+  };
+}
+
+/** The strict limits on guessable secrets (sign-in, device codes, the token endpoint). */
+export function createLimiter(name: string, rule: RateLimitRule, what: string, clock: Clock): Limiter {
+  const windows = createWindows(rule);
   return {
     async consume(key, reply, points = 1) {
-      try {
-        const res = await limiter.consume(key, points);
-        reply?.header('ratelimit-policy', `"${name}";q=${rule.points};w=${rule.durationSeconds}`);
-        reply?.header(
-          'ratelimit',
-          `"${name}";r=${res.remainingPoints};t=${Math.ceil(res.msBeforeNext / 1000)}`,
-        );
-      } catch (err) {
-        if (err instanceof RateLimiterRes) throw limited(err, what);
-        throw err;
-      }
+      const now = clock.now().getTime();
+      const w = windows.spend(key, points, now);
+      if (w.used > rule.points) throw limited(w.resetAt - now, what);
+      reply?.header('ratelimit-policy', `"${name}";q=${rule.points};w=${rule.durationSeconds}`);
+      reply?.header(
+        'ratelimit',
+        `"${name}";r=${rule.points - w.used};t=${Math.ceil((w.resetAt - now) / 1000)}`,
+      );
     },
     async refund(key, points = 1) {
-      await limiter.reward(key, points);
+      const w = windows.peek(key, clock.now().getTime());
+      if (w) w.used = Math.max(0, w.used - points);
     },
     async reset(key) {
-      await limiter.delete(key);
+      windows.delete(key);
     },
   };
 }
@@ -58,48 +90,32 @@ export type SyncLimiter = {
   reset(key: string): void;
 };
 
-type Window = { used: number; resetAt: number };
-
 /**
- * A fixed window per key, like RateLimiterMemory's (the window starts at the key's first request
- * and lasts `durationSeconds`), kept in a Map. Expired windows are swept at most once per window
- * length, so memory stays bounded by the keys seen in the last two windows.
- *
  * Answers carry the IETF RateLimit field (draft-ietf-httpapi-ratelimit-headers), what is left:
  * `RateLimit: "credential";r=1187;t=42`. The policy itself (`RateLimit-Policy:
  * "credential";q=1200;w=60`) comes with the 429, where a client needs it: one header fewer on
  * every other answer, and this runs on every request.
  */
-export function createSyncLimiter(rule: RateLimitRule, what: string, name: string): SyncLimiter {
+export function createSyncLimiter(
+  rule: RateLimitRule,
+  what: string,
+  name: string,
+  clock: Clock,
+): SyncLimiter {
   const policy = `"${name}";q=${rule.points};w=${rule.durationSeconds}`;
   const remaining = `"${name}";r=`;
-  const windows = new Map<string, Window>();
-  const durationMs = rule.durationSeconds * 1000;
-  let nextSweep = Date.now() + durationMs;
-  function sweep(now: number) {
-    nextSweep = now + durationMs;
-    for (const [key, w] of windows) if (w.resetAt <= now) windows.delete(key);
-  }
+  const windows = createWindows(rule);
   return {
-    consume(key, reply, points = 1, now = Date.now()) {
-      if (now >= nextSweep) sweep(now);
-      let w = windows.get(key);
-      if (w === undefined || w.resetAt <= now) {
-        w = { used: 0, resetAt: now + durationMs };
-        windows.set(key, w);
-      }
-      w.used += points;
+    consume(key, reply, points = 1, now = clock.now().getTime()) {
+      const w = windows.spend(key, points, now);
       const msBeforeNext = w.resetAt - now;
       if (w.used > rule.points) {
-        const seconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
+        const err = limited(msBeforeNext, what);
         if (reply) {
           reply.header('ratelimit-policy', policy);
-          reply.header('ratelimit', `${remaining}0;t=${seconds}`);
+          reply.header('ratelimit', `${remaining}0;t=${err.retryAfterSeconds}`);
         }
-        throw new AppError('RATE_LIMITED', `Too many ${what}. Try again in ${seconds} s.`, {
-          hint: 'Slow down; the limit resets on its own.',
-          retryAfterSeconds: seconds,
-        });
+        throw err;
       }
       // A lower-case name: Fastify lower-cases every name it is given.
       if (reply)
@@ -113,15 +129,16 @@ export function createSyncLimiter(rule: RateLimitRule, what: string, name: strin
 
 export type Limiters = ReturnType<typeof createLimiters>;
 
-export function createLimiters(config: ServerConfig) {
+export function createLimiters(config: ServerConfig, clock: Clock) {
   const r = config.rateLimits;
   return {
+    /** Epoch ms from the injected clock: what the guard reads once per request. */
+    now: () => clock.now().getTime(),
     // Every request passes these two: synchronous, in memory.
-    perIp: createSyncLimiter(r.perIp, 'requests from this address', 'address'),
-    perCredential: createSyncLimiter(r.perCredential, 'requests with this credential', 'credential'),
-    // The strict limits on guessable secrets stay on rate-limiter-flexible.
-    signIn: createLimiter('signin', r.signIn, 'sign-in attempts'),
-    deviceCodeEntry: createLimiter('devcode', r.deviceCodeEntry, 'wrong device codes'),
-    tokenEndpoint: createLimiter('token', r.tokenEndpoint, 'token requests'),
+    perIp: createSyncLimiter(r.perIp, 'requests from this address', 'address', clock),
+    perCredential: createSyncLimiter(r.perCredential, 'requests with this credential', 'credential', clock),
+    signIn: createLimiter('signin', r.signIn, 'sign-in attempts', clock),
+    deviceCodeEntry: createLimiter('devcode', r.deviceCodeEntry, 'wrong device codes', clock),
+    tokenEndpoint: createLimiter('token', r.tokenEndpoint, 'token requests', clock),
   };
 }

@@ -1,4 +1,4 @@
-import { AppError, can, isPermission, type Permission } from '@latchkey/core';
+import { AppError, can, isPermission, isStorableText, type Permission, TEXT_RULE } from '@latchkey/core';
 import type {
   FastifyContextConfig,
   FastifyInstance,
@@ -147,6 +147,40 @@ function bearer(req: FastifyRequest): string | null {
   return match[1]!;
 }
 
+/**
+ * Path and query values reach look-ups before (or without) any route schema, e.g. the `:org` of
+ * checkOrg: text PostgreSQL cannot take is refused here, for every route, before any of them.
+ */
+function unstorableInput(req: FastifyRequest): AppError | null {
+  const issues: { path: string; message: string }[] = [];
+  const check = (where: string, values: object | undefined) => {
+    if (!values) return;
+    for (const [key, value] of Object.entries(values)) {
+      const texts = Array.isArray(value) ? value : [value];
+      if (!isStorableText(key) || texts.some((v) => typeof v === 'string' && !isStorableText(v))) {
+        issues.push({ path: `${where}.${isStorableText(key) ? key : '?'}`, message: TEXT_RULE });
+      }
+    }
+  };
+  check('params', req.params as object | undefined);
+  check('querystring', req.query as object | undefined);
+  // The query parser keeps what it cannot decode as it was, so a lone surrogate sent as invalid
+  // UTF-8 (`%ED%A0%80`) would arrive as harmless text: refuse the malformed query instead.
+  const q = req.url.indexOf('?');
+  if (q !== -1 && req.url.includes('%', q)) {
+    try {
+      decodeURIComponent(req.url.slice(q + 1));
+    } catch {
+      issues.push({ path: 'querystring', message: 'is not valid percent-encoded UTF-8' });
+    }
+  }
+  if (issues.length === 0) return null;
+  return new AppError('INVALID_INPUT', `${issues[0]!.path}: ${issues[0]!.message}`, {
+    hint: 'Fix the fields listed in details and try again.',
+    details: { issues },
+  });
+}
+
 export function registerSecurity(app: FastifyInstance, services: Services, limiters: Limiters) {
   app.decorateRequest('actor', null as unknown as Actor);
 
@@ -160,7 +194,7 @@ export function registerSecurity(app: FastifyInstance, services: Services, limit
    * of the route's declaration. Callback-style and synchronous up to the credential check: a
    * cached credential (the verification route's caller cache) is answered without a promise.
    */
-  function guard(config: FastifyContextConfig | undefined): onRequestHookHandler {
+  function guard(config: FastifyContextConfig | undefined, checkText: boolean): onRequestHookHandler {
     const permission = config?.permission;
     if (!permission || permission === 'public') {
       return (req, reply, done) => {
@@ -169,6 +203,8 @@ export function registerSecurity(app: FastifyInstance, services: Services, limit
         reply.header('x-request-id', req.id);
         try {
           limiters.perIp.consume(req.ip, reply);
+          const invalid = checkText ? unstorableInput(req) : null;
+          if (invalid) throw invalid;
         } catch (err) {
           return done(err as Error);
         }
@@ -182,8 +218,10 @@ export function registerSecurity(app: FastifyInstance, services: Services, limit
       try {
         // Every request counts against its address; the RateLimit headers describe the limit
         // that binds an authenticated request: its credential's (set in admit).
-        const now = Date.now();
+        const now = limiters.now();
         limiters.perIp.consume(req.ip, undefined, 1, now);
+        const invalid = checkText ? unstorableInput(req) : null;
+        if (invalid) throw invalid;
         const token = bearer(req);
         if (!token) {
           throw new AppError('UNAUTHENTICATED', 'This needs a credential.', {
@@ -233,7 +271,8 @@ export function registerSecurity(app: FastifyInstance, services: Services, limit
   app.addHook('onRoute', (route) => {
     const config = route.config as FastifyContextConfig | undefined;
     route.onRequest = [
-      guard(config),
+      // The API's routes (and OAuth's); the sign-in pages judge their own query (e.g. `next`).
+      guard(config, route.url.startsWith('/api/') || route.url.startsWith('/oauth/')),
       ...([] as onRequestHookHandler[]).concat((route.onRequest as never) ?? []),
     ];
     const permission = config?.permission;

@@ -24,6 +24,9 @@ export type RuntimeSettings = {
   /** LATCH_RATE_LIMIT_PER_ADDRESS / _PER_CREDENTIAL, e.g. `1200/minute`; null keeps the default. */
   rateLimitPerAddress?: RateLimitRule | null;
   rateLimitPerCredential?: RateLimitRule | null;
+  /** LATCH_AUDIT_CHECKPOINT_ROWS / _MINUTES: when each org's chain head is signed; null keeps the default. */
+  auditCheckpointRows?: number | null;
+  auditCheckpointMinutes?: number | null;
 };
 
 export const DEFAULT_PORT = 7420;
@@ -61,6 +64,16 @@ export function readSettings(
       value('LATCH_RATE_LIMIT_PER_CREDENTIAL'),
       'LATCH_RATE_LIMIT_PER_CREDENTIAL',
     ),
+    auditCheckpointRows: parseCount(
+      value('LATCH_AUDIT_CHECKPOINT_ROWS'),
+      'LATCH_AUDIT_CHECKPOINT_ROWS',
+      1000,
+    ),
+    auditCheckpointMinutes: parseCount(
+      value('LATCH_AUDIT_CHECKPOINT_MINUTES'),
+      'LATCH_AUDIT_CHECKPOINT_MINUTES',
+      60,
+    ),
   };
 }
 
@@ -73,6 +86,17 @@ function parseRule(raw: string | null, variable: string): RateLimitRule | null {
     );
   }
   return { points: rate.limit, durationSeconds: rate.windowMs / 1000 };
+}
+
+function parseCount(raw: string | null, variable: string, fallback: number): number | null {
+  if (raw === null) return null;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new StartupError(
+      `${variable} is a whole number, at least 1 (got "${raw}"). The default is ${fallback}.`,
+    );
+  }
+  return n;
 }
 
 function parsePort(raw: number | string): number {

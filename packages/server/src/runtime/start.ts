@@ -2,12 +2,15 @@ import { chmod, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { type App, buildApp } from '../app.js';
 import { DEFAULT_RATE_LIMITS, defaultConfig } from '../config.js';
+import { chainUnchainedRows } from '../services/audit/chain-backfill.js';
+import { DEFAULT_CHECKPOINT_POLICY } from '../services/audit/checkpoints.js';
 import { masterKeyId } from '../services/secrets/crypto.js';
 import { verifyMasterKey } from '../services/secrets/master-key.js';
 import { openDatabase } from '../store/db.js';
 import { startEmbeddedPostgres } from '../store/embedded.js';
 import type { PostgresExit } from '../store/embedded-process.js';
 import { migrate } from '../store/migrate.js';
+import { auditSignerFromEnv, devAuditSigner } from './audit-signing-key.js';
 import { findFreePort, probePort } from './free-port.js';
 import { type DataDirLock, lockDataDir } from './lock-file.js';
 import { loggerOptions } from './logger.js';
@@ -74,6 +77,7 @@ async function start(
   const { mode, dataDir, host } = settings;
   // Checked first: a production start without its key must not touch anything.
   const envKey = mode === 'production' ? masterKeyFromEnv(env.LATCH_MASTER_KEY) : null;
+  const envSigner = mode === 'production' ? auditSignerFromEnv(env.LATCH_AUDIT_SIGNING_KEY) : null;
   const embedded = settings.databaseUrl === null;
 
   let lock: DataDirLock | null = null;
@@ -86,6 +90,7 @@ async function start(
   step();
   const masterKey = envKey ?? (await devMasterKey(dataDir));
   const masterKeyFile = envKey ? null : path.join(dataDir, 'master.key');
+  const auditSigner = envSigner ?? (await devAuditSigner(dataDir));
   if (settings.port !== 0) {
     await probePort(host, settings.port).catch((err) => {
       throw listenStartupError(err, host, settings.port) ?? err;
@@ -122,6 +127,8 @@ async function start(
   if ((await verifyMasterKey(database.db, masterKey)) === 'mismatch') {
     throw wrongMasterKey(masterKey, masterKeyFile);
   }
+  // Rows written before the audit log was a hash chain get their place in it (first start only).
+  await chainUnchainedRows(database.pool);
   step();
 
   // Port 0 is resolved now rather than by listen(): the public URL must be known to build the app.
@@ -132,6 +139,12 @@ async function start(
     publicUrl: url,
     masterKey,
     masterKeyFile,
+    auditSigner,
+    auditCheckpoints: {
+      ...DEFAULT_CHECKPOINT_POLICY,
+      ...(settings.auditCheckpointRows ? { everyRows: settings.auditCheckpointRows } : {}),
+      ...(settings.auditCheckpointMinutes ? { everyMinutes: settings.auditCheckpointMinutes } : {}),
+    },
     appDatabaseUrl: settings.appDatabaseUrl ?? (mode === 'dev' ? embeddedAdminUrl : null),
     redisUrl: settings.redisUrl,
     metricsToken: settings.metricsToken,

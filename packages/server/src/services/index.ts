@@ -4,9 +4,12 @@ import type { Db } from '../store/db.js';
 import type { EventBus } from '../store/notify.js';
 import { createApiKeysService } from './api-keys/api-keys.service.js';
 import { createAppDatabasesService } from './app-databases/app-databases.service.js';
+import { createAuditLogService } from './audit/audit-log.service.js';
+import { ephemeralSigner } from './audit/signing.js';
 import { createIdentityService } from './identity/identity.service.js';
 import { createPasswordSignInService } from './identity/password-sign-in.service.js';
 import { createSetupService } from './identity/setup.service.js';
+import { createLastUsedRecorder } from './last-used.js';
 import { createInvitationsService } from './members/invitations.service.js';
 import { createMembersService } from './members/members.service.js';
 import { createOAuthService } from './oauth/oauth.service.js';
@@ -28,7 +31,9 @@ export type ServiceDeps = { db: Db; clock: Clock; config: ServerConfig; bus?: Ev
 
 /** Each service gets only the dependencies it uses (DESIGN rule 5). */
 export function createServices({ db, clock, config, bus }: ServiceDeps) {
-  const tokens = createTokensService({ db, clock });
+  // One recorder for every path that reports a credential's use, so its throttle is shared.
+  const lastUsed = createLastUsedRecorder({ db, clock });
+  const tokens = createTokensService({ db, clock, lastUsed });
   const orgs = createOrgsService({ db, clock });
   const identityCore = createIdentityService({ db, clock, config, orgs });
   // Password sign-in and first-owner setup extend identity: main.ts calls identity.createSetupLink().
@@ -49,6 +54,7 @@ export function createServices({ db, clock, config, bus }: ServiceDeps) {
     db,
     clock,
     bus,
+    lastUsed,
     authenticate: tokens.authenticate,
     resolveOrg: orgs.resolve,
     projects,
@@ -58,9 +64,16 @@ export function createServices({ db, clock, config, bus }: ServiceDeps) {
   });
   // App SDKs: pushed invalidation of their caches, and usage reports (last used).
   const keyEvents = createKeyEventsService({ bus, projects, environments });
-  const usage = createUsageService({ db, clock, projects });
+  const usage = createUsageService({ clock, lastUsed, projects });
   const secretsParts = createSecretsParts({ db, clock, config, projects, environments, manifests });
+  const audit = createAuditLogService({
+    db,
+    clock,
+    signer: config.auditSigner ?? ephemeralSigner(),
+    ...(config.auditCheckpoints ? { policy: config.auditCheckpoints } : {}),
+  });
   return {
+    lastUsed,
     tokens,
     orgs,
     identity,
@@ -75,6 +88,7 @@ export function createServices({ db, clock, config, bus }: ServiceDeps) {
     manifests,
     keyEvents,
     usage,
+    audit,
     ...secretsParts,
   };
 }

@@ -16,3 +16,8 @@ export function openDatabase(url: string, opts: { max?: number } = {}): Database
   const db = drizzle(pool, { schema });
   return { db, pool, close: () => pool.end() };
 }
+
+/** The pool under a drizzle handle, for the few reads that stream rows without the ORM (audit verification). */
+export function poolOf(db: Db): pg.Pool {
+  return (db as unknown as { $client: pg.Pool }).$client;
+}

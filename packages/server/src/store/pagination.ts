@@ -10,18 +10,32 @@ export function encodeCursor(c: Cursor): string {
   return Buffer.from(JSON.stringify([c.at.toISOString(), c.id])).toString('base64url');
 }
 
+// What encodeCursor writes: a four-digit year, so the date fits a timestamptz column.
+const CURSOR_AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const CURSOR_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * Only what encodeCursor could have written gets through: anything else (a date PostgreSQL cannot
+ * store, an id with a NUL byte) would fail in the database, so it is a 400 here.
+ */
 export function decodeCursor(cursor: string | undefined): Cursor | null {
   if (!cursor) return null;
+  let decoded: unknown;
   try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    const date = new Date(at);
-    if (typeof id !== 'string' || Number.isNaN(date.getTime())) throw new Error('bad cursor');
-    return { at: date, id };
+    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    throw new AppError('INVALID_INPUT', 'The cursor is not valid.', {
-      hint: 'Pass back the nextCursor value of a previous page unchanged.',
-    });
+    decoded = null;
   }
+  if (Array.isArray(decoded) && decoded.length === 2) {
+    const [at, id] = decoded as unknown[];
+    if (typeof at === 'string' && typeof id === 'string' && CURSOR_AT.test(at) && CURSOR_ID.test(id)) {
+      const date = new Date(at);
+      if (!Number.isNaN(date.getTime()) && date.toISOString() === at) return { at: date, id };
+    }
+  }
+  throw new AppError('INVALID_INPUT', 'The cursor is not valid.', {
+    hint: 'Pass back the nextCursor value of a previous page unchanged.',
+  });
 }
 
 /** WHERE and ORDER BY for keyset pagination on (createdAt desc, id desc). */

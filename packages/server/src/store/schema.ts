@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   bigserial,
   boolean,
   customType,
@@ -133,6 +134,31 @@ export const auditEvents = pgTable('audit_events', {
   ip: text('ip'),
   requestId: text('request_id'),
   createdAt: ts('created_at').notNull().defaultNow(),
+  // The hash chain (migration 0009): null only on rows written before it, until start-up chains them.
+  seq: bigint('seq', { mode: 'number' }),
+  prevHash: bytea('prev_hash'),
+  hash: bytea('hash'),
+});
+
+/** One row per audit chain: the org id, or '' for the system chain (org_id NULL). */
+export const auditChainHeads = pgTable('audit_chain_heads', {
+  chain: text('chain').primaryKey(),
+  seq: bigint('seq', { mode: 'number' }).notNull(),
+  hash: bytea('hash').notNull(),
+  prevHash: bytea('prev_hash'),
+  at: ts('at').notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
+
+export const auditCheckpoints = pgTable('audit_checkpoints', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  chain: text('chain').notNull(),
+  orgId: text('org_id'),
+  seq: bigint('seq', { mode: 'number' }).notNull(),
+  headHash: bytea('head_hash').notNull(),
+  createdAt: ts('created_at').notNull(),
+  keyId: text('key_id').notNull(),
+  signature: bytea('signature').notNull(),
 });
 
 export const projects = pgTable('projects', {

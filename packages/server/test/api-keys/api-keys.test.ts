@@ -171,18 +171,18 @@ describe('listing', () => {
     const p = await makeProject(t);
     const key = await p.createKey();
     await p.verify({ key: key.token });
-    await t.app.services.apiKeys.flushLastUsed();
+    await t.app.services.lastUsed.flush();
     const listed = async () =>
       (await call(t, p.owner.token, 'GET', `${p.base}/api-keys`)).json().items[0].lastUsedAt as string | null;
     const first = await listed();
     expect(first).toBe(t.clock.now().toISOString());
     t.clock.advance(30_000);
     await p.verify({ key: key.token });
-    await t.app.services.apiKeys.flushLastUsed();
+    await t.app.services.lastUsed.flush();
     expect(await listed()).toBe(first);
     t.clock.advance(31_000);
     await p.verify({ key: key.token });
-    await t.app.services.apiKeys.flushLastUsed();
+    await t.app.services.lastUsed.flush();
     expect(await listed()).toBe(t.clock.now().toISOString());
   });
 });
@@ -217,7 +217,7 @@ describe('rotation', () => {
     expect(audit.rows.map((r) => r.action)).toEqual(['api_key.created', 'api_key.rotated']);
   });
 
-  it('grace period 0 ends the old secret at once', async () => {
+  it('grace period 0 ends the old secret at once, refused like one whose grace ran out', async () => {
     const p = await makeProject(t);
     const old = await p.createKey();
     expect((await p.verify({ key: old.token })).code).toBe('VALID'); // now cached
@@ -226,7 +226,10 @@ describe('rotation', () => {
     ).json();
     expect(rotated.status).toBe('active');
     expect(rotated.rotatingUntil).toBeNull();
-    expect((await p.verify({ key: old.token })).code).toBe('NOT_FOUND');
+    // The replaced secret is still known (so it is not NOT_FOUND): the same refusal as after a grace period.
+    const refused = await p.verify({ key: old.token });
+    expect(refused.code).toBe('EXPIRED');
+    expect(refused.keyId).toBe(old.id);
     expect((await p.verify({ key: rotated.token })).code).toBe('VALID');
   });
 

@@ -22,6 +22,8 @@ export type TestApp = {
 
 let counter = 0;
 
+export type TestAppOptions = { logger?: AppDeps['logger'] };
+
 export async function createTestApp(
   database: Database,
   overrides: Partial<ServerConfig> = {},
@@ -76,11 +78,11 @@ export async function createTestApp(
 }
 
 /** One fresh database and app per test file. */
-export function useTestApp(overrides: Partial<ServerConfig> = {}): TestApp {
+export function useTestApp(overrides: Partial<ServerConfig> = {}, opts: TestAppOptions = {}): TestApp {
   const db = useTestDatabase();
   const handle = {} as TestApp;
   beforeAll(async () => {
-    Object.assign(handle, await createTestApp(db.database, overrides));
+    Object.assign(handle, await createTestApp(db.database, overrides, opts));
   });
   afterAll(async () => {
     await handle.app?.close();

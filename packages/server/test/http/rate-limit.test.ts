@@ -84,3 +84,19 @@ describe('the generous limits every request passes', () => {
     expect(codes).toEqual([401, 401, 401, 401, 401, 401, 429]);
   });
 });
+
+describe('windows on the injected clock', () => {
+  it('a spent budget comes back when the window ends, without waiting for real time', async () => {
+    const user = await t.signUp();
+    const remoteAddress = nextAddress();
+    const me = () => t.app.inject({ url: '/api/v1/me', headers: t.auth(user.token), remoteAddress });
+    for (let i = 0; i < 3; i++) expect((await me()).statusCode).toBe(200);
+    const limited = await me();
+    expect(limited.statusCode).toBe(429);
+    expect(limited.headers['retry-after']).toBe('60');
+    t.clock.advance(30_000);
+    expect((await me()).headers['retry-after']).toBe('30');
+    t.clock.advance(30_000);
+    expect((await me()).statusCode).toBe(200);
+  });
+});

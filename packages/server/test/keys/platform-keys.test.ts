@@ -286,22 +286,32 @@ describe('platform keys', () => {
     const key = await createKey(t, owner.token, owner.personalOrgId, { scopes: ['platform_keys:read'] });
     const query = vi.spyOn(t.database.pool, 'query');
     const writes = () =>
-      query.mock.calls.filter((c) =>
-        /update "tokens" set "last_used_at"/i.test((c[0] as unknown as { text?: string }).text ?? ''),
-      ).length;
+      query.mock.calls.filter((c) => {
+        const q = c[0] as unknown as string | { text?: string };
+        return /update tokens as t set last_used_at/i.test(typeof q === 'string' ? q : (q.text ?? ''));
+      }).length;
+    const lastUsedAt = async () =>
+      (await call(t, owner.token, 'GET', `/api/v1/orgs/${owner.personalOrgId}/keys`)).json().items[0]
+        .lastUsedAt as string | null;
     try {
       for (let i = 0; i < 3; i++) await probe(t, key.token, '/api/v1/me');
+      expect(writes()).toBe(0); // nothing on the request path
+      await t.app.services.lastUsed.flush();
       expect(writes()).toBe(1);
-      t.clock.advance(61_000);
+      const first = await lastUsedAt();
+      expect(first).not.toBeNull();
+      t.clock.advance(59_000);
       await probe(t, key.token, '/api/v1/me');
+      await t.app.services.lastUsed.flush();
+      expect(writes()).toBe(1);
+      t.clock.advance(2_000);
+      await probe(t, key.token, '/api/v1/me');
+      await t.app.services.lastUsed.flush();
       expect(writes()).toBe(2);
+      expect(await lastUsedAt()).not.toBe(first);
     } finally {
       query.mockRestore();
     }
-    await vi.waitFor(async () => {
-      const list = await call(t, owner.token, 'GET', `/api/v1/orgs/${owner.personalOrgId}/keys`);
-      expect(list.json().items[0].lastUsedAt).not.toBeNull();
-    });
   });
 
   it('lists expiring and expired keys by status, and an expired key answers TOKEN_EXPIRED', async () => {

@@ -169,6 +169,34 @@ describe('POST …/projects/:project/usage', () => {
     expect(again.json().lastUsedUpdated).toBe(0);
   });
 
+  it('shares the once-a-minute rule with verification: a use already recorded is not written again', async () => {
+    const key = await p.createKey();
+    expect((await p.verify({ key: key.token })).code).toBe('VALID');
+    t.clock.advance(30_000);
+    const report = (at: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: `${p.base}/usage`,
+        headers: t.auth(p.owner.token),
+        payload: {
+          items: [
+            {
+              keyId: key.id,
+              route: null,
+              outcome: 'VALID',
+              count: 1,
+              latencyMsTotal: 0,
+              latencyMsMax: 0,
+              lastAt: at,
+            },
+          ],
+        },
+      });
+    expect((await report(t.clock.now().toISOString())).json().lastUsedUpdated).toBe(0);
+    t.clock.advance(31_000);
+    expect((await report(t.clock.now().toISOString())).json().lastUsedUpdated).toBe(1);
+  });
+
   it('needs logs:write: a viewer, or a key with only api_keys:read, changes no lastUsedAt', async () => {
     const key = await p.createKey();
     const report = (token: string) =>

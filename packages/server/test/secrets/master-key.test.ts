@@ -36,6 +36,7 @@ async function startProduction(key: Buffer) {
     DATABASE_URL: t.database.pool.options.connectionString!,
     LATCH_LOG_LEVEL: 'silent',
     LATCH_MASTER_KEY: key.toString('base64'),
+    LATCH_AUDIT_SIGNING_KEY: randomBytes(32).toString('base64'),
   };
   const settings = readSettings('production', { port: 0, dataDir: path.join(tmpdir(), 'latch-unused') }, env);
   return startLatchkey(settings, { env });

@@ -163,6 +163,27 @@ describe('personal access tokens', () => {
   });
 });
 
+describe('PAT lifecycle (core rules)', () => {
+  it('is expiring with exactly 7 days left, like every other credential kind', async () => {
+    const alice = await t.signUp();
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/pats',
+      headers: t.auth(alice.token),
+      payload: { name: 'week', expiresIn: '7d' },
+    });
+    expect(created.json().status).toBe('expiring');
+    const key = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/orgs/${alice.personalOrgId}/keys`,
+      headers: t.auth(alice.token),
+      payload: { name: 'week', scopes: ['projects:read'], expiresIn: '7d' },
+    });
+    expect(key.statusCode, key.body).toBe(201);
+    expect(key.json().status).toBe('expiring');
+  });
+});
+
 describe('a PAT never mints a wider or longer-lived one', () => {
   const HOUR = 3_600_000;
   const createWith = (token: string, payload: object) =>

@@ -1,6 +1,5 @@
-import { EXPIRY_BOUNDS, parseDuration } from '@latchkey/core';
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
-import { checkDuration } from '../../lib/flags.js';
+import { checkGracePeriod } from '../../lib/flags.js';
 import { dateTime } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 import { PROJECT_OPTION } from '../../lib/options.js';
@@ -21,15 +20,10 @@ export const spec = defineCommand({
 
 export async function run(opts: OptionsOf<typeof spec>, io: Io): Promise<void> {
   const id = opts.id.trim();
-  const gracePeriod = checkDuration(
-    '--grace-period',
-    opts.gracePeriod,
-    EXPIRY_BOUNDS.grace,
-    'latch api-keys rotate <id> --grace-period 24h (0 to 30d; 0 ends the old secret at once)',
-  );
+  const { gracePeriod, endsAtOnce } = checkGracePeriod(opts.gracePeriod, 'latch api-keys rotate <id>');
   const sel = await requireProject(io, { project: opts.project });
   // Without a grace period every app still holding the old secret fails at once: that deserves a question.
-  if (gracePeriod !== undefined && parseDuration(gracePeriod) === 0) {
+  if (endsAtOnce) {
     await io.confirm(
       `Rotate API key ${id} with no grace period? Apps using the old secret are refused at once.`,
     );

@@ -1,6 +1,5 @@
-import { EXPIRY_BOUNDS, parseDuration } from '@latchkey/core';
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
-import { checkDuration } from '../../lib/flags.js';
+import { checkGracePeriod } from '../../lib/flags.js';
 import { dateTime } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 import { resolveOrg } from '../../lib/org.js';
@@ -19,15 +18,10 @@ export const spec = defineCommand({
 
 export async function run(opts: OptionsOf<typeof spec>, io: Io): Promise<void> {
   const id = opts.id.trim();
-  const gracePeriod = checkDuration(
-    '--grace-period',
-    opts.gracePeriod,
-    EXPIRY_BOUNDS.grace,
-    'latch keys rotate <id> --grace-period 24h (0 to 30d; 0 ends the old secret at once)',
-  );
+  const { gracePeriod, endsAtOnce } = checkGracePeriod(opts.gracePeriod, 'latch keys rotate <id>');
   const org = await resolveOrg(io);
   // Without a grace period whatever still holds the old secret fails at once: that deserves a question.
-  if (gracePeriod !== undefined && parseDuration(gracePeriod) === 0) {
+  if (endsAtOnce) {
     await io.confirm(`Rotate platform key ${id} with no grace period? The old secret stops working at once.`);
   }
   const key = await io.api.keys.rotate(org.ref, id, gracePeriod === undefined ? {} : { gracePeriod });

@@ -1,6 +1,7 @@
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
 import { dateTime, day, relative, table } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
+import { statusText } from '../../lib/key-status.js';
 
 export const spec = defineCommand({});
 
@@ -11,7 +12,6 @@ export async function run(_opts: OptionsOf<typeof spec>, io: Io): Promise<void> 
   io.result(pats, () => {
     if (pats.length === 0) return 'No personal access tokens. Create one with `latch pats create <name>`.';
     const c = io.out;
-    const status = (s: string) => (s === 'active' ? c.green(s) : s === 'expiring' ? c.yellow(s) : c.dim(s));
     return table(
       ['NAME', 'ID', 'PREFIX', 'SCOPES', 'CREATED', 'LAST USED', 'EXPIRES', 'STATUS'],
       pats.map((p) => [
@@ -22,7 +22,7 @@ export async function run(_opts: OptionsOf<typeof spec>, io: Io): Promise<void> 
         day(p.createdAt),
         p.lastUsedAt ? relative(p.lastUsedAt) : 'never',
         dateTime(p.expiresAt),
-        status(p.status),
+        statusText(c, p.status),
       ]),
       c.dim,
     );

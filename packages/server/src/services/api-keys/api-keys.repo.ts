@@ -131,14 +131,22 @@ export async function update(
 }
 
 /**
- * Coalesced last-used writes, many keys in one statement. Only last_used_at changes, which the
- * invalidation trigger ignores, and a later time never goes backwards.
+ * Coalesced last-used writes, many keys in one statement (optionally only a project's keys).
+ * Only last_used_at changes, which the invalidation trigger ignores, and a later time never goes
+ * backwards. Answers the ids that moved.
  */
-export async function touchLastUsed(db: DbOrTx, uses: { id: string; at: Date }[]): Promise<void> {
-  if (uses.length === 0) return;
+export async function touchLastUsed(
+  db: DbOrTx,
+  uses: { id: string; at: Date }[],
+  projectId?: string,
+): Promise<string[]> {
+  if (uses.length === 0) return [];
   const rows = JSON.stringify(uses.map((u) => ({ id: u.id, at: u.at.toISOString() })));
-  await db.execute(sql`
+  const result = await db.execute<{ id: string }>(sql`
     UPDATE api_keys AS k SET last_used_at = v.at
     FROM jsonb_to_recordset(${rows}::jsonb) AS v(id text, at timestamptz)
-    WHERE k.id = v.id AND (k.last_used_at IS NULL OR k.last_used_at < v.at)`);
+    WHERE k.id = v.id AND (k.last_used_at IS NULL OR k.last_used_at < v.at)
+      ${projectId === undefined ? sql`` : sql`AND k.project_id = ${projectId}`}
+    RETURNING k.id`);
+  return result.rows.map((r) => r.id);
 }

@@ -4,14 +4,14 @@ import {
   type CreateApiKeyBody,
   type CreatedApiKey,
   displayPrefix,
-  EXPIRY_BOUNDS,
-  formatDuration,
+  expiringBefore,
+  expiryFrom,
   generateToken,
-  HOUR,
   hashToken,
   type ListApiKeysQuery,
   type Manifest,
-  parseBoundedDuration,
+  parseGracePeriod,
+  planRotation,
   type RotateApiKeyBody,
   scopesToSet,
   type VerifyResult,
@@ -24,13 +24,11 @@ import { decodeCursor, type Page, toPage } from '../../store/pagination.js';
 import { type Actor, type OrgContext, type Principal, requirePermission } from '../actor.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { cappedDefault, requireMayMint } from '../delegation.js';
+import type { LastUsedRecorder } from '../last-used.js';
 import * as repo from './api-keys.repo.js';
 import { createCallerCache } from './caller-cache.js';
-import { createLastUsedRecorder } from './last-used.js';
-import { EXPIRING_WINDOW, toApiKey } from './status.js';
 import { createVerifier, DEFAULT_CACHE_ENTRIES, type VerifyInput } from './verify.service.js';
-
-export const DEFAULT_GRACE = 24 * HOUR;
+import { toApiKey } from './view.js';
 
 /**
  * An app API key calls the app, never /api/v1 (SPEC 2), so it holds no platform permission; who
@@ -44,6 +42,7 @@ type Deps = {
   db: Db;
   clock: Clock;
   bus?: EventBus | undefined;
+  lastUsed: LastUsedRecorder;
   authenticate(token: string): Promise<Principal>;
   resolveOrg(principal: Principal, orgRef: string): Promise<OrgContext>;
   projects: { resolve(actor: Actor, ref: string): Promise<repo.ProjectRow> };
@@ -51,17 +50,11 @@ type Deps = {
   manifests: { current(environmentId: string): Promise<Manifest | null> };
   /** 0 turns the verification cache off (benchmarks of the cache-miss path). */
   cacheEntries?: number | undefined;
-  log?: (err: unknown) => void;
 };
 
-function badDuration(field: string, error: string, hint: string): AppError {
-  return new AppError('INVALID_INPUT', `${field} ${error}.`, { hint, details: { field } });
-}
-
 export function createApiKeysService(deps: Deps) {
-  const { db, clock } = deps;
+  const { db, clock, lastUsed } = deps;
   const callers = createCallerCache({ authenticate: deps.authenticate, resolveOrg: deps.resolveOrg, clock });
-  const lastUsed = createLastUsedRecorder({ db, clock, ...(deps.log ? { log: deps.log } : {}) });
   const verifier = createVerifier({
     db,
     clock,
@@ -118,13 +111,10 @@ export function createApiKeysService(deps: Deps) {
       const env = await environmentOf(actor, project, input.environment);
       await requireDeclared(project, env, input.scope);
       const now = clock.now();
-      let expiresAt = cappedDefault(actor, null);
-      if (input.expiresIn !== undefined) {
-        const parsed = parseBoundedDuration(input.expiresIn, EXPIRY_BOUNDS.key);
-        if (!parsed.ok)
-          throw badDuration('expiresIn', parsed.error, 'API keys last from 1 hour to 365 days.');
-        expiresAt = new Date(now.getTime() + parsed.ms);
-      }
+      const expiresAt =
+        input.expiresIn === undefined
+          ? cappedDefault(actor, null)
+          : expiryFrom(input.expiresIn, 'key', now, 'latch api-keys create');
       requireMayMint(actor, org.permissions, {
         doing: 'create this API key',
         wanted: { permissions: APP_KEY_REACH, expiresAt },
@@ -182,7 +172,7 @@ export function createApiKeysService(deps: Deps) {
           ...(query.status ? { status: query.status } : {}),
         },
         { limit: query.limit, cursor: decodeCursor(query.cursor) },
-        { now, expiringBefore: new Date(now.getTime() + EXPIRING_WINDOW) },
+        { now, expiringBefore: expiringBefore(now) },
       );
       return toPage(
         rows,
@@ -201,13 +191,7 @@ export function createApiKeysService(deps: Deps) {
     ): Promise<CreatedApiKey> {
       const org = requirePermission(actor, 'api_keys:write');
       const project = await projectIn(actor, projectRef);
-      let grace = DEFAULT_GRACE;
-      if (input.gracePeriod !== undefined) {
-        const parsed = parseBoundedDuration(input.gracePeriod, EXPIRY_BOUNDS.grace);
-        if (!parsed.ok)
-          throw badDuration('gracePeriod', parsed.error, 'Use 0 (end the old secret now) up to 30d.');
-        grace = parsed.ms;
-      }
+      const grace = parseGracePeriod(input.gracePeriod, 'latch api-keys rotate <id>');
       const token = generateToken(project.keyPrefix);
       const now = clock.now();
       const { before, after, environment, createdBy } = await db.transaction(async (tx) => {
@@ -218,21 +202,16 @@ export function createApiKeysService(deps: Deps) {
           wanted: { permissions: APP_KEY_REACH, expiresAt: key.expiresAt },
           org,
         });
-        const status = toApiKey({ key, environment }, now).status;
-        if (status === 'revoked' || status === 'expired') {
-          throw new AppError('CONFLICT', `API key ${key.name} is ${status}; it cannot be rotated.`, {
-            hint: 'Create a new key with `latch api-keys create`.',
-          });
-        }
-        // Never past the key's own expiry; 0 ends the old secret at once.
-        let until: Date | null = grace > 0 ? new Date(now.getTime() + grace) : null;
-        if (until && key.expiresAt && until > key.expiresAt) until = key.expiresAt;
+        const plan = planRotation(key, now, grace, {
+          label: 'API key',
+          createCommand: 'latch api-keys create',
+        });
         const after = await repo.update(tx, key.id, {
           keyHash: hashToken(token),
           displayPrefix: displayPrefix(token),
-          previousHash: until ? key.keyHash : null,
-          previousExpiresAt: until,
-          rotatedAt: now,
+          previousHash: key.keyHash,
+          previousExpiresAt: plan.previousExpiresAt,
+          rotatedAt: plan.rotatedAt,
         });
         await recordAudit(tx, actor, {
           orgId: org.id,
@@ -242,8 +221,8 @@ export function createApiKeysService(deps: Deps) {
             name: key.name,
             prefix: after.displayPrefix,
             previousPrefix: key.displayPrefix,
-            gracePeriod: formatDuration(grace),
-            rotatingUntil: until?.toISOString() ?? null,
+            gracePeriod: plan.gracePeriod,
+            rotatingUntil: plan.previousExpiresAt.toISOString(),
           },
         });
         return { before: key, after, environment, createdBy };
@@ -288,9 +267,6 @@ export function createApiKeysService(deps: Deps) {
       return verifier.verify(input, { principal: actor.principal });
     },
 
-    /** Writes pending last-used times now (tests, shutdown). */
-    flushLastUsed: () => lastUsed.flush(),
-    close: () => lastUsed.close(),
     cacheSize: () => verifier.cacheSize(),
   };
 }

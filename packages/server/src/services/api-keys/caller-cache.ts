@@ -44,7 +44,7 @@ export function createCallerCache(deps: {
     if (running) return running;
     const p = fn()
       .then((value) => {
-        store({ value, until: performance.now() + TTL_MS });
+        store({ value, until: deps.clock.now().getTime() + TTL_MS });
         return value;
       })
       .finally(() => inflight.delete(key));
@@ -54,9 +54,11 @@ export function createCallerCache(deps: {
 
   /** Fresh, and not expired: an expired credential falls through, so the real check phrases the error. */
   function usable(entry: Timed<Principal>): boolean {
-    if (entry.until <= performance.now()) return false;
+    // One clock read for both checks: the TTL and the credential's own expiry.
+    const now = deps.clock.now().getTime();
+    if (entry.until <= now) return false;
     const expiresAt = entry.value.credential.expiresAt;
-    return expiresAt === null || expiresAt.getTime() > deps.clock.now().getTime();
+    return expiresAt === null || expiresAt.getTime() > now;
   }
 
   return {
@@ -83,7 +85,7 @@ export function createCallerCache(deps: {
     /** May the caller read API keys in this org? Not being a member is a plain no here, not an error. */
     mayReadKeysIn(principal: Principal, orgId: string): boolean | Promise<boolean> {
       const hit = standing.get(principal)?.get(orgId);
-      if (hit !== undefined && hit.until > performance.now()) return hit.value;
+      if (hit !== undefined && hit.until > deps.clock.now().getTime()) return hit.value;
       return load(
         `${principal.credential.id}\n${orgId}`,
         async () => {

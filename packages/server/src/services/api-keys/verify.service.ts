@@ -1,7 +1,12 @@
 import { hash as digest } from 'node:crypto';
 import {
+  MALFORMED_ANSWER,
   type Manifest,
+  NOT_FOUND_ANSWER,
+  REFUSED_VERIFY_CODE,
+  rotatingUntil,
   scopeCovers,
+  secretState,
   TOKEN_PREFIXES,
   tokenPrefix,
   type VerifyCode,
@@ -12,10 +17,10 @@ import { andThen, isPromise, type Maybe } from '../../maybe.js';
 import type { Db } from '../../store/db.js';
 import type { BusEvent, EventBus } from '../../store/notify.js';
 import type { Principal } from '../actor.js';
+import type { LastUsedRecorder } from '../last-used.js';
 import * as repo from './api-keys.repo.js';
 import type { CallerCache } from './caller-cache.js';
 import { type DecidedAnswer, type Found, KeyCache, type KeyRecord, Lru } from './key-cache.js';
-import type { LastUsedRecorder } from './last-used.js';
 
 export const DEFAULT_CACHE_ENTRIES = 100_000;
 const MAX_ANSWERS_PER_KEY = 8;
@@ -28,19 +33,8 @@ export type VerifyWithin =
   | { projectId: string; principal?: undefined }
   | { principal: Principal; projectId?: undefined };
 
-const NOTHING: Omit<VerifyResult, 'valid' | 'code'> = {
-  keyId: null,
-  name: null,
-  scope: null,
-  grants: null,
-  environment: null,
-  metadata: null,
-  expiresAt: null,
-  rotatingUntil: null,
-};
-// Answers are frozen: the same object is handed out again and again (the route memoises its JSON).
-const MALFORMED: VerifyResult = Object.freeze({ valid: false, code: 'MALFORMED', ...NOTHING });
-const NOT_FOUND: VerifyResult = Object.freeze({ valid: false, code: 'NOT_FOUND', ...NOTHING });
+const MALFORMED = MALFORMED_ANSWER;
+const NOT_FOUND = NOT_FOUND_ANSWER;
 
 function toRecord(row: repo.VerifyRow): KeyRecord {
   return {
@@ -154,10 +148,7 @@ export function createVerifier(deps: {
       environment: r.environment,
       metadata: r.metadata,
       expiresAt: iso(r.expiresAt),
-      rotatingUntil:
-        r.revokedAt === null && r.previousExpiresAt !== null && r.previousExpiresAt > now
-          ? iso(r.previousExpiresAt)
-          : null,
+      rotatingUntil: iso(rotatingUntil(r, now)),
     });
   }
 
@@ -189,7 +180,7 @@ export function createVerifier(deps: {
         : `${input.environment ?? ''}\n${input.scope ?? ''}`;
     const memo = found.answers?.get(asked) as DecidedAnswer<VerifyResult> | undefined;
     if (memo !== undefined && now < memo.until && memo.manifestEpoch === manifestEpoch) {
-      if (memo.used) lastUsed.touch(found.record.id, now);
+      if (memo.used) lastUsed.touch('api_key', found.record.id, now);
       return memo.result;
     }
     const epoch = manifestEpoch;
@@ -213,12 +204,9 @@ export function createVerifier(deps: {
     const r = found.record;
     // Revoked and expired are final: only a change to the key (an eviction) can alter them.
     const final = (result: VerifyResult) => ({ result, until: Number.POSITIVE_INFINITY, used: false });
-    if (r.revokedAt !== null) return final(answer('REVOKED', r, null, now));
-    if (r.expiresAt !== null && r.expiresAt <= now) return final(answer('EXPIRED', r, null, now));
-    if (found.previous && (r.previousExpiresAt === null || r.previousExpiresAt <= now)) {
-      return final(answer('EXPIRED', r, null, now));
-    }
-    lastUsed.touch(r.id, now);
+    const state = secretState(r, found.previous ? 'previous' : 'current', now);
+    if (state !== 'live') return final(answer(REFUSED_VERIFY_CODE[state], r, null, now));
+    lastUsed.touch('api_key', r.id, now);
     // The next instant this answer could change: the key expires, or the grace period ends.
     let until = r.expiresAt ?? Number.POSITIVE_INFINITY;
     if (r.previousExpiresAt !== null && r.previousExpiresAt > now)

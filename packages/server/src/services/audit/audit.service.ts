@@ -1,7 +1,7 @@
 import { redactTokens, redactTokensDeep } from '@latchkey/core';
 import type { DbOrTx } from '../../store/db.js';
-import { auditEvents } from '../../store/schema.js';
 import type { Actor } from '../actor.js';
+import { appendAudit } from './chain-append.js';
 
 export type AuditActor = {
   type: 'user' | 'platform_key' | 'service_account' | 'system' | 'anonymous';
@@ -53,15 +53,16 @@ export function assertAuditSafe(data: unknown, path = 'data'): void {
 }
 
 /**
- * Writes one audit row. Always called with the transaction that makes the change, so the change
- * and its record commit or roll back together.
+ * Writes one audit row, appended to its org's hash chain (chain-append.ts). Always called with
+ * the transaction that makes the change, so the change and its record commit or roll back
+ * together.
  */
 export async function recordAudit(tx: DbOrTx, actor: Actor | AuditActor, entry: AuditEntry): Promise<void> {
   const who = 'principal' in actor ? auditActorOf(actor) : actor;
   assertAuditSafe(entry.data ?? {});
   const data = redactTokensDeep(entry.data ?? {});
   const text = (s: string | null | undefined) => (s == null ? null : redactTokens(s));
-  await tx.insert(auditEvents).values({
+  await appendAudit(tx, {
     orgId: entry.orgId,
     actorType: who.type,
     actorId: who.id,

@@ -2,10 +2,9 @@ import {
   AppError,
   type CreatedPlatformKey,
   can,
-  DAY,
+  credentialStatus,
   displayPrefix,
-  EXPIRY_BOUNDS,
-  formatDuration,
+  expiryFrom,
   generateToken,
   hashToken,
   isPermission,
@@ -13,9 +12,11 @@ import {
   missingPermissions,
   type PageQuery,
   type PlatformKey,
-  parseBoundedDuration,
+  parseGracePeriod,
+  planRotation,
   RESOURCES,
   ROLE_PERMISSIONS,
+  rotatingUntil,
   scopesToSet,
   TOKEN_PREFIXES,
 } from '@latchkey/core';
@@ -26,12 +27,8 @@ import { decodeCursor, type Page, toPage } from '../../store/pagination.js';
 import { type Actor, type OrgContext, permissionDenied, requirePermission } from '../actor.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { cappedDefault, requireMayMint } from '../delegation.js';
-import { keyExpiry, keyStatus, rotatingUntil } from '../tokens/key-lifecycle.js';
 import * as tokensRepo from '../tokens/tokens.repo.js';
 import * as repo from './platform-keys.repo.js';
-
-/** SPEC 2: the replaced secret keeps working for a day unless told otherwise. */
-const DEFAULT_GRACE = DAY;
 
 export type PlatformKeysService = ReturnType<typeof createPlatformKeysService>;
 
@@ -71,7 +68,7 @@ export function toPlatformKey(row: repo.PlatformKeyRow, now: Date): PlatformKey 
     lastUsedAt: key.lastUsedAt?.toISOString() ?? null,
     expiresAt: key.expiresAt?.toISOString() ?? null,
     rotatingUntil: rotatingUntil(key, now)?.toISOString() ?? null,
-    status: keyStatus(key, now, suspendedNow(row)),
+    status: credentialStatus(key, now, suspendedNow(row)),
   };
 }
 
@@ -153,7 +150,7 @@ export function createPlatformKeysService({ db, clock }: { db: Db; clock: Clock 
       }
       const scopes = validScopes(input.scopes);
       const now = clock.now();
-      const asked = keyExpiry(input.expiresIn, now, 'latch keys create');
+      const asked = expiryFrom(input.expiresIn, 'key', now, 'latch keys create');
       const expiresAt = input.expiresIn === undefined ? cappedDefault(actor, asked) : asked;
       requireMayMint(actor, org.permissions, {
         doing: 'create this platform key',
@@ -230,43 +227,22 @@ export function createPlatformKeysService({ db, clock }: { db: Db; clock: Clock 
       id: string,
       input: { gracePeriod?: string | number },
     ): Promise<CreatedPlatformKey> {
-      let grace = DEFAULT_GRACE;
-      if (input.gracePeriod !== undefined) {
-        const parsed = parseBoundedDuration(input.gracePeriod, EXPIRY_BOUNDS.grace);
-        if (!parsed.ok) {
-          throw new AppError('INVALID_INPUT', `gracePeriod ${parsed.error}.`, {
-            hint: 'Give 0 (end the old secret now) up to 30d, e.g. `latch keys rotate <id> --grace-period 24h`.',
-            details: { field: 'gracePeriod' },
-          });
-        }
-        grace = parsed.ms;
-      }
+      const grace = parseGracePeriod(input.gracePeriod, 'latch keys rotate <id>');
       return db.transaction(async (tx) => {
         const { org, row } = await lockChangeable(tx, actor, id, 'Rotating');
         const now = clock.now();
         requireMayReceive(actor, org, row.key);
-        const status = keyStatus(row.key, now);
-        if (status === 'revoked' || status === 'expired') {
-          throw new AppError(
-            'CONFLICT',
-            `Platform key ${row.key.name} is ${status}; only a live key can be rotated.`,
-            {
-              hint: 'Create a new key with `latch keys create`.',
-            },
-          );
-        }
-        const end = now.getTime() + grace;
-        const previousExpiresAt = new Date(
-          row.key.expiresAt ? Math.min(end, row.key.expiresAt.getTime()) : end,
-        );
+        const plan = planRotation(row.key, now, grace, {
+          label: 'Platform key',
+          createCommand: 'latch keys create',
+        });
         const token = generateToken(TOKEN_PREFIXES.platformKey);
         const key = await repo.rotate(tx, row.key.id, {
           tokenHash: hashToken(token),
           displayPrefix: displayPrefix(token),
-          // Kept even with grace 0, so the old secret is refused as "replaced by rotation", not "unknown".
           previousHash: row.key.tokenHash,
-          previousExpiresAt,
-          rotatedAt: now,
+          previousExpiresAt: plan.previousExpiresAt,
+          rotatedAt: plan.rotatedAt,
         });
         await recordAudit(tx, actor, {
           orgId: org.id,
@@ -276,8 +252,8 @@ export function createPlatformKeysService({ db, clock }: { db: Db; clock: Clock 
             name: key.name,
             prefix: key.displayPrefix,
             previousPrefix: row.key.displayPrefix,
-            gracePeriod: formatDuration(grace),
-            previousValidUntil: previousExpiresAt.toISOString(),
+            gracePeriod: plan.gracePeriod,
+            previousValidUntil: plan.previousExpiresAt.toISOString(),
           },
         });
         return { ...toPlatformKey({ ...row, key }, now), token };

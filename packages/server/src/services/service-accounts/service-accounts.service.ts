@@ -1,7 +1,9 @@
 import {
   AppError,
   type CreatedServiceAccountKey,
+  credentialStatus,
   displayPrefix,
+  expiryFrom,
   generateToken,
   hashToken,
   missingPermissions,
@@ -22,7 +24,6 @@ import { type Actor, type OrgContext, requirePermission } from '../actor.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { cappedDefault, requireMayMint } from '../delegation.js';
 import { withArticle } from '../members/authority.js';
-import { keyExpiry, keyStatus } from '../tokens/key-lifecycle.js';
 import * as tokensRepo from '../tokens/tokens.repo.js';
 import * as repo from './service-accounts.repo.js';
 
@@ -47,7 +48,7 @@ function toServiceAccount(
 
 function toKey(row: repo.KeyRow, account: repo.ServiceAccountRow, now: Date): ServiceAccountKey {
   const { key } = row;
-  const status = keyStatus(key, now);
+  const status = credentialStatus(key, now);
   return {
     id: key.id,
     kind: 'service_account_key',
@@ -59,7 +60,7 @@ function toKey(row: repo.KeyRow, account: repo.ServiceAccountRow, now: Date): Se
     lastUsedAt: key.lastUsedAt?.toISOString() ?? null,
     expiresAt: key.expiresAt?.toISOString() ?? null,
     // Service-account keys are not rotated (make a new one, then revoke the old), nor suspended.
-    status: status === 'rotating' || status === 'suspended' ? 'active' : status,
+    status: status === 'rotating' ? 'active' : status,
   };
 }
 
@@ -172,7 +173,7 @@ export function createServiceAccountsService({ db, clock }: { db: Db; clock: Clo
     ): Promise<CreatedServiceAccountKey> {
       const org = requirePermission(actor, 'service_accounts:write');
       const now = clock.now();
-      const asked = keyExpiry(input.expiresIn, now, 'latch service-accounts keys create <account>');
+      const asked = expiryFrom(input.expiresIn, 'key', now, 'latch service-accounts keys create <account>');
       const expiresAt = input.expiresIn === undefined ? cappedDefault(actor, asked) : asked;
       const creator = creatorOf(actor);
       const token = generateToken(TOKEN_PREFIXES.serviceAccountKey);

@@ -1,18 +1,17 @@
 import {
   AppError,
   hashToken,
-  MINUTE,
   type PlatformTokenKind,
   parseToken,
   platformKindOf,
+  replacedSecretError,
+  secretState,
 } from '@latchkey/core';
 import type { Clock } from '../../clock.js';
 import type { Db } from '../../store/db.js';
 import type { Principal } from '../actor.js';
+import type { LastUsedRecorder } from '../last-used.js';
 import * as repo from './tokens.repo.js';
-
-/** Last-used is coalesced: at most one write per token per minute, never on the request's path. */
-const LAST_USED_EVERY = MINUTE;
 
 type Found = NonNullable<Awaited<ReturnType<typeof repo.findForAuth>>>;
 
@@ -33,28 +32,22 @@ function invalid(message: string, hint: string): AppError {
   return new AppError('INVALID_TOKEN', message, { hint });
 }
 
-export function createAuthenticator({ db, clock }: { db: Db; clock: Clock }) {
-  const lastUsedWritten = new Map<string, number>();
+/** What the tokens service and its authenticator need. */
+export type TokensDeps = { db: Db; clock: Clock; lastUsed: LastUsedRecorder };
 
-  function touch(id: string, now: Date) {
-    const last = lastUsedWritten.get(id) ?? 0;
-    if (now.getTime() - last < LAST_USED_EVERY) return;
-    lastUsedWritten.set(id, now.getTime());
-    if (lastUsedWritten.size > 100_000) lastUsedWritten.clear();
-    repo.touchLastUsed(db, id, now).catch(() => lastUsedWritten.delete(id));
-  }
-
+export function createAuthenticator({ db, clock, lastUsed }: TokensDeps) {
   /** Revoked, deleted, expired or rotated out: each answers with its own code and next step. */
   function refuseIfDead(found: Found, hash: Buffer, kind: PlatformTokenKind, now: Date): void {
     const { token: row, serviceAccount } = found;
     const hint = RENEW_HINT[kind];
-    if (row.revokedAt) throw new AppError('TOKEN_REVOKED', 'The token was revoked.', { hint });
+    const state = secretState(row, row.tokenHash.equals(hash) ? 'current' : 'previous', now);
+    if (state === 'revoked') throw new AppError('TOKEN_REVOKED', 'The token was revoked.', { hint });
     if (kind === 'serviceAccountKey' && (!serviceAccount || serviceAccount.deletedAt)) {
       throw new AppError('TOKEN_REVOKED', 'The service account this key belonged to was deleted.', {
         hint: 'Create a service account and a key for it (`latch service-accounts create`).',
       });
     }
-    if (row.expiresAt && row.expiresAt <= now) {
+    if (state === 'expired' && row.expiresAt) {
       throw new AppError(
         'TOKEN_EXPIRED',
         `The token expired on ${row.expiresAt.toISOString().slice(0, 10)}.`,
@@ -64,14 +57,8 @@ export function createAuthenticator({ db, clock }: { db: Db; clock: Clock }) {
         },
       );
     }
-    // Matched the hash a rotation replaced: it works only until its grace period ends.
-    const viaPrevious = !row.tokenHash.equals(hash);
-    if (viaPrevious && !(row.previousExpiresAt && row.previousExpiresAt > now)) {
-      throw invalid(
-        'The token is no longer valid: this secret was replaced by rotation.',
-        'Use the new secret the rotation printed.',
-      );
-    }
+    // Matched the hash a rotation replaced, and its grace period is over (or was 0).
+    if (state === 'replaced') throw replacedSecretError();
   }
 
   function principalOf(found: Found, kind: PlatformTokenKind): Principal {
@@ -131,7 +118,7 @@ export function createAuthenticator({ db, clock }: { db: Db; clock: Clock }) {
     const now = clock.now();
     refuseIfDead(found, hash, kind, now);
     const principal = principalOf(found, kind);
-    touch(found.token.id, now);
+    lastUsed.touch('token', found.token.id, now.getTime());
     return principal;
   };
 }

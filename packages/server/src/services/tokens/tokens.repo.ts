@@ -1,4 +1,4 @@
-import { and, eq, isNull, or } from 'drizzle-orm';
+import { and, eq, isNull, or, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../store/db.js';
 import { type Cursor, keyset } from '../../store/pagination.js';
 import { serviceAccounts, tokens, users } from '../../store/schema.js';
@@ -72,8 +72,14 @@ export async function markRevoked(db: DbOrTx, id: string, at: Date): Promise<Tok
   return row ?? null;
 }
 
-export async function touchLastUsed(db: DbOrTx, id: string, at: Date): Promise<void> {
-  await db.update(tokens).set({ lastUsedAt: at }).where(eq(tokens.id, id));
+/** Coalesced last-used writes, many credentials in one statement; a later time never goes backwards. */
+export async function touchLastUsed(db: DbOrTx, uses: { id: string; at: Date }[]): Promise<void> {
+  if (uses.length === 0) return;
+  const rows = JSON.stringify(uses.map((u) => ({ id: u.id, at: u.at.toISOString() })));
+  await db.execute(sql`
+    UPDATE tokens AS t SET last_used_at = v.at
+    FROM jsonb_to_recordset(${rows}::jsonb) AS v(id text, at timestamptz)
+    WHERE t.id = v.id AND (t.last_used_at IS NULL OR t.last_used_at < v.at)`);
 }
 
 export async function findById(db: DbOrTx, id: string): Promise<TokenRow | null> {

@@ -1,42 +1,37 @@
 import {
   AppError,
   type CreatedPat,
-  DAY,
+  credentialStatus,
   displayPrefix,
-  EXPIRY_BOUNDS,
+  expiryFrom,
   generateToken,
   hashToken,
   isPermission,
   type PageQuery,
   type Pat,
-  parseBoundedDuration,
   parseToken,
   scopeReach,
   TOKEN_PREFIXES,
 } from '@latchkey/core';
-import type { Clock } from '../../clock.js';
 import { newId } from '../../ids.js';
-import type { Db, DbOrTx } from '../../store/db.js';
+import type { DbOrTx } from '../../store/db.js';
 import { decodeCursor, type Page, toPage } from '../../store/pagination.js';
 import { type Actor, requireUser } from '../actor.js';
 import { type AuditActor, recordAudit } from '../audit/audit.service.js';
 import { cappedDefault, requireMayMint, requireUnscopedUser } from '../delegation.js';
-import { createAuthenticator } from './authenticate.js';
+import { createAuthenticator, type TokensDeps } from './authenticate.js';
 import * as repo from './tokens.repo.js';
-
-export const PAT_DEFAULT_TTL = 120 * DAY;
-const EXPIRING_WINDOW = 7 * DAY;
 
 export type TokensService = ReturnType<typeof createTokensService>;
 
-export function createTokensService({ db, clock }: { db: Db; clock: Clock }) {
-  const authenticate = createAuthenticator({ db, clock });
+export function createTokensService(deps: TokensDeps) {
+  const { db, clock } = deps;
+  const authenticate = createAuthenticator(deps);
 
   function statusOf(row: repo.TokenRow, now: Date): Pat['status'] {
-    if (row.revokedAt) return 'revoked';
-    if (row.expiresAt && row.expiresAt <= now) return 'expired';
-    if (row.expiresAt && row.expiresAt.getTime() - now.getTime() < EXPIRING_WINDOW) return 'expiring';
-    return 'active';
+    const status = credentialStatus(row, now);
+    // PATs are not rotated (sign in again instead): a PAT never has a replaced secret.
+    return status === 'rotating' ? 'active' : status;
   }
 
   function toPat(row: repo.TokenRow, now: Date): Pat {
@@ -65,17 +60,6 @@ export function createTokensService({ db, clock }: { db: Db; clock: Clock }) {
     return [...new Set(scopes)];
   }
 
-  function patExpiry(input: string | number, now: Date): Date {
-    const parsed = parseBoundedDuration(input, EXPIRY_BOUNDS.pat);
-    if (!parsed.ok) {
-      throw new AppError('INVALID_INPUT', `expiresIn ${parsed.error}.`, {
-        hint: 'PATs last from 1 hour to 366 days; the default is 120 days.',
-        details: { field: 'expiresIn' },
-      });
-    }
-    return new Date(now.getTime() + parsed.ms);
-  }
-
   /**
    * Issues a PAT in the caller's transaction (sign-in flows issue one as part of a larger change).
    * When a credential asks (an `Actor`), the new PAT stays within its scopes and, for a scoped
@@ -89,8 +73,8 @@ export function createTokensService({ db, clock }: { db: Db; clock: Clock }) {
   ): Promise<CreatedPat> {
     const now = clock.now();
     const scopes = validScopes(input.scopes);
-    const byDefault = new Date(now.getTime() + PAT_DEFAULT_TTL);
-    let expiresAt = input.expiresIn !== undefined ? patExpiry(input.expiresIn, now) : byDefault;
+    const byDefault = expiryFrom(undefined, 'pat', now, 'latch pats create <name>') as Date;
+    let expiresAt = expiryFrom(input.expiresIn, 'pat', now, 'latch pats create <name>') as Date;
     if ('principal' in who) {
       if (input.expiresIn === undefined) expiresAt = cappedDefault(who, byDefault) ?? byDefault;
       requireMayMint(who, scopeReach(who.principal.credential.scopes), {

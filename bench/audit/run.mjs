@@ -1,0 +1,196 @@
+#!/usr/bin/env node
+// Audit benchmark (issue 12, item 1), one run on one machine:
+//   (a) state-changing requests (`PUT …/secrets/:name`, a new version and its audit entry in one
+//       transaction) with the hash-chained audit vs the same requests writing the plain single
+//       INSERT of before the chain, in one server process switched between rounds; all requests
+//       in one org, the worst case for the chain's per-org lock. Target: at least 80%.
+//   (b) verifyChain over 1,000,000 rows, in rows per second. Target: at least 200,000/s.
+//
+//   node bench/audit/run.mjs      (or `npm run bench`)
+//
+// PostgreSQL: LATCH_BENCH_DATABASE_URL (a superuser URL), else the machine's at 127.0.0.1:5432,
+// else an embedded one. A fresh database is made and dropped. BENCH_DURATION (seconds per load
+// run, default 5), BENCH_ROUNDS (default 5) and BENCH_ROWS (default 1,000,000) shorten it.
+import { execSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import {
+  adminDatabase,
+  adminQuery,
+  describeMachine,
+  root,
+  withDatabase,
+  writeResults,
+} from '../lib/common.mjs';
+
+const duration = Number(process.env.BENCH_DURATION) || 5;
+const rounds = Number(process.env.BENCH_ROUNDS) || 5;
+const work = mkdtempSync(join(tmpdir(), 'latch-bench-audit-'));
+
+function runTs(script, databaseUrl, marker) {
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(root, script)], {
+    cwd: root,
+    env: { ...process.env, DATABASE_URL: databaseUrl },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    child.stdout.on('data', (d) => {
+      out += d;
+      const line = new RegExp(`${marker} (\\{.*\\})\\n`).exec(out)?.[1];
+      if (line) resolve({ child, ...JSON.parse(line) });
+    });
+    child.on('exit', (code) => reject(new Error(`${script} exited (${code}) before it answered:\n${out}`)));
+  });
+}
+
+const median = (xs) => {
+  const v = [...xs].sort((a, b) => a - b);
+  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+};
+const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+const uptime = () => execSync('uptime').toString().trim();
+
+async function setMode(server, plain) {
+  const res = await fetch(`${server.url}/bench/audit-mode`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ plain }),
+  });
+  if (!res.ok) throw new Error(`audit-mode: ${res.status}`);
+}
+
+/** PUT a new version of one of 100 secrets, picked at random per request. */
+async function load(server, connections) {
+  const base = `/api/v1/orgs/${server.orgId}/projects/bench/environments/production/secrets`;
+  const result = await autocannon({
+    url: server.url,
+    connections,
+    duration,
+    headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
+    requests: [
+      {
+        method: 'PUT',
+        setupRequest: (req) => ({
+          ...req,
+          path: `${base}/BENCH_${Math.floor(Math.random() * 100)}`,
+          body: JSON.stringify({ value: randomBytes(12).toString('base64url') }),
+        }),
+      },
+    ],
+  });
+  const bad = result.non2xx + result.errors + result.timeouts;
+  if (bad > 0) throw new Error(`${bad} failed requests`);
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
+}
+
+const machine = describeMachine();
+const admin = await adminDatabase(work);
+const dbName = `latch_bench_audit_${randomBytes(4).toString('hex')}`;
+const databaseUrl = withDatabase(admin.url, dbName);
+let server;
+try {
+  await adminQuery(admin.url, `CREATE DATABASE ${dbName}`);
+  console.log(`Database: fresh ${dbName} on ${admin.label}.`);
+  server = await runTs('bench/audit/server.ts', databaseUrl, 'READY');
+
+  const uptimeA = uptime();
+  console.log(
+    `(a) PUT secret, chained vs plain audit, ${rounds} alternating rounds of ${duration} s… (${uptimeA})`,
+  );
+  const results = {};
+  for (const connections of [1, 10]) {
+    for (const plain of [false, true]) {
+      await setMode(server, plain);
+      await load(server, connections);
+    }
+    const by = { chained: [], plain: [], ratio: [] };
+    for (let i = 0; i < rounds; i++) {
+      // Alternating which goes first, so drift within a round hits both alike.
+      const order = i % 2 ? [true, false] : [false, true];
+      const round = {};
+      for (const plain of order) {
+        await setMode(server, plain);
+        round[plain ? 'plain' : 'chained'] = await load(server, connections);
+      }
+      by.chained.push(round.chained);
+      by.plain.push(round.plain);
+      by.ratio.push(round.chained.rps / round.plain.rps);
+    }
+    const pick = (list, f) => median(list.map(f));
+    results[connections] = {
+      chained: {
+        rps: pick(by.chained, (r) => r.rps),
+        p50: pick(by.chained, (r) => r.p50),
+        p99: pick(by.chained, (r) => r.p99),
+      },
+      plain: {
+        rps: pick(by.plain, (r) => r.rps),
+        p50: pick(by.plain, (r) => r.p50),
+        p99: pick(by.plain, (r) => r.p99),
+      },
+      ratio: median(by.ratio),
+      ratios: by.ratio,
+    };
+    const r = results[connections];
+    console.log(
+      `  ${connections} conn: chained ${fmt(r.chained.rps)} req/s, plain ${fmt(r.plain.rps)} req/s: ${fmt(r.ratio * 100, 1)}% (rounds: ${r.ratios.map((x) => `${fmt(x * 100)}%`).join(' ')})`,
+    );
+  }
+  await setMode(server, false);
+  server.child.kill('SIGTERM');
+  await new Promise((r) => server.child.once('exit', r));
+  server = null;
+
+  const uptimeB = uptime();
+  console.log(`(b) verifyChain over ${fmt(Number(process.env.BENCH_ROWS) || 1_000_000)} rows… (${uptimeB})`);
+  const v = await runTs('bench/audit/verify.ts', databaseUrl, 'RESULT');
+  await new Promise((r) => (v.child.exitCode === null ? v.child.once('exit', r) : r()));
+  const best = Math.min(...v.seconds);
+  const med = median(v.seconds);
+  console.log(
+    `  ${fmt(v.rows)} rows: ${v.seconds.map((s) => `${fmt(s, 2)} s`).join(', ')}; median ${fmt(v.rows / med)} rows/s (seeded in ${fmt(v.seedSeconds, 1)} s)`,
+  );
+
+  const day = new Date().toISOString().slice(0, 10);
+  writeResults(
+    'audit',
+    [
+      '## audit',
+      '',
+      `${day}, ${machine}; ${admin.label} (fresh database); the server and the load generator share the machine (shared with other engineers' work: \`uptime\` is noted with each part).`,
+      '',
+      `**(a) State-changing requests with the hash-chained audit vs a plain audit insert.** \`PUT …/secrets/:name\` (auth, project and environment look-ups, a new encrypted version and its audit entry in one transaction) on one of 100 secrets at random, all in one org: every request queues on that org's chain head, the worst case for the chain. One server process, switched between the chained append and the single INSERT of before the chain (\`setPlainAuditForBenchmark\`, bench only) between runs; autocannon 8, ${rounds} rounds of ${duration} s each alternating which goes first, after a warm-up of each; medians, and the ratio is the median of the per-round ratios. Target: at least 80%. \`uptime\`: ${uptimeA}.`,
+      '',
+      '| connections | chained req/s | p50 ms | p99 ms | plain req/s | p50 ms | p99 ms | **chained / plain** | per round |',
+      '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+      ...Object.entries(results).map(
+        ([c, r]) =>
+          `| ${c} | ${fmt(r.chained.rps)} | ${r.chained.p50} | ${r.chained.p99} | ${fmt(r.plain.rps)} | ${r.plain.p50} | ${r.plain.p99} | **${fmt(r.ratio * 100, 1)}%** | ${r.ratios.map((x) => `${fmt(x * 100)}%`).join(', ')} |`,
+      ),
+      '',
+      `**(b) \`verifyChain\` over ${fmt(v.rows)} rows** of one org, shaped like \`secret.set\` entries (about 400 bytes of canonical encoding each), keyset batches of 20,000 with the next batch read while the current one is hashed; ${v.seconds.length} runs. Target: at least 200,000 rows/s. \`uptime\`: ${uptimeB}.`,
+      '',
+      '| rows | runs (s) | median rows/s | best rows/s |',
+      '| ---: | --- | ---: | ---: |',
+      `| ${fmt(v.rows)} | ${v.seconds.map((s) => fmt(s, 2)).join(', ')} | **${fmt(v.rows / med)}** | ${fmt(v.rows / best)} |`,
+      '',
+      `For scale: SHA-256 alone over ${fmt(v.rows)} 400-byte strings takes ${fmt(v.hashOnlySeconds, 2)} s in the same process (${fmt(v.rows / v.hashOnlySeconds)}/s).`,
+      '',
+    ].join('\n'),
+  );
+} catch (err) {
+  console.error(`audit: ${err.message}`);
+  process.exitCode = 1;
+} finally {
+  if (server) {
+    server.child.kill('SIGTERM');
+    await new Promise((r) => server.child.once('exit', r));
+  }
+  await adminQuery(admin.url, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {});
+  await admin.stop();
+  rmSync(work, { recursive: true, force: true });
+}

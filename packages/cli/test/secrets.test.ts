@@ -4,6 +4,12 @@ import { run as deploy } from '../src/commands/releases/deploy.js';
 import { run as rollback } from '../src/commands/releases/rollback.js';
 import { run as set } from '../src/commands/secrets/set.js';
 import { runChild } from '../src/lib/child.js';
+
+const onSignal = (signal: NodeJS.Signals, handler: (s: NodeJS.Signals) => void) => {
+  process.on(signal, handler);
+  return () => void process.off(signal, handler);
+};
+
 import { ConfigStore } from '../src/lib/config.js';
 import type { CliError } from '../src/lib/exit.js';
 import { registerCommands } from '../src/registry.js';
@@ -62,12 +68,12 @@ describe('latch run: the child process', () => {
   const node = process.execPath;
   const quiet = () => {};
   it("exits with the child's code, 128+signal, or 127 when the command does not exist", async () => {
-    expect(await runChild(node, ['-e', 'process.exit(5)'], process.env, quiet)).toBe(5);
-    expect(await runChild(node, ['-e', "process.kill(process.pid, 'SIGKILL')"], process.env, quiet)).toBe(
-      137,
-    );
+    expect(await runChild(node, ['-e', 'process.exit(5)'], process.env, quiet, onSignal)).toBe(5);
+    expect(
+      await runChild(node, ['-e', "process.kill(process.pid, 'SIGKILL')"], process.env, quiet, onSignal),
+    ).toBe(137);
     let message = '';
-    expect(await runChild('no-such-command-xyz', [], process.env, (m) => (message = m))).toBe(127);
+    expect(await runChild('no-such-command-xyz', [], process.env, (m) => (message = m), onSignal)).toBe(127);
     expect(message).toBe('no-such-command-xyz: command not found');
   });
 });

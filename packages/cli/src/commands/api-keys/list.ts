@@ -1,5 +1,5 @@
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
-import { dateTime, day, relative, table } from '../../lib/format.js';
+import { dateTime, day, relative } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 import { statusText } from '../../lib/key-status.js';
 import { PROJECT_OPTION } from '../../lib/options.js';
@@ -34,7 +34,7 @@ export async function run(opts: ListApiKeysOptions, io: Io): Promise<void> {
       return `No API keys in ${sel.project}${filtered}. Create one with \`latch api-keys create <name> --scope <scope>\`.`;
     }
     const c = io.out;
-    return table(
+    return io.table(
       ['NAME', 'ID', 'PREFIX', 'SCOPE', 'ENV', 'CREATED', 'LAST USED', 'EXPIRES', 'STATUS'],
       keys.map((k) => [
         k.name,

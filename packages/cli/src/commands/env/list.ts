@@ -1,5 +1,5 @@
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
-import { day, table } from '../../lib/format.js';
+import { day } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 import { PROJECT_OPTION } from '../../lib/options.js';
 import { requireProject, sortEnvironments } from '../../lib/project.js';
@@ -18,7 +18,7 @@ export async function run(opts: OptionsOf<typeof spec> & { cwd?: string }, io: I
       return `Project ${sel.project} has no environments yet. Create one with \`latch env create development\`.`;
     }
     const c = io.out;
-    return table(
+    return io.table(
       ['NAME', 'ID', 'MANIFEST', 'CREATED'],
       envs.map((e) => [
         e.name,

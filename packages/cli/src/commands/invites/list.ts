@@ -1,5 +1,5 @@
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
-import { dateTime, table } from '../../lib/format.js';
+import { dateTime } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 
 export const spec = defineCommand({});
@@ -9,7 +9,7 @@ export async function run(_opts: OptionsOf<typeof spec>, io: Io): Promise<void> 
   io.result(invitations, () => {
     if (invitations.length === 0) return 'No pending invitations.';
     const c = io.out;
-    return table(
+    return io.table(
       ['ID', 'ORG', 'ROLE', 'INVITED BY', 'EXPIRES'],
       invitations.map((i) => [i.id, i.org.name, i.role, i.invitedBy ?? '-', dateTime(i.expiresAt)]),
       c.dim,

@@ -1,5 +1,5 @@
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
-import { dateTime, day, relative, table } from '../../lib/format.js';
+import { dateTime, day, relative } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 import { statusText } from '../../lib/key-status.js';
 import { resolveOrg } from '../../lib/org.js';
@@ -13,7 +13,7 @@ export async function run(_opts: OptionsOf<typeof spec>, io: Io): Promise<void> 
     if (keys.length === 0)
       return `No platform keys in ${org.label}. Create one with \`latch keys create <name> -s <scope>\`.`;
     const c = io.out;
-    return table(
+    return io.table(
       ['NAME', 'ID', 'PREFIX', 'SCOPES', 'CREATED BY', 'CREATED', 'LAST USED', 'EXPIRES', 'STATUS'],
       keys.map((k) => [
         k.name,

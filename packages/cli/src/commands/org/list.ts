@@ -1,5 +1,5 @@
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
-import { day, table } from '../../lib/format.js';
+import { day } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 
 export const spec = defineCommand({});
@@ -11,7 +11,7 @@ export async function run(_opts: OptionsOf<typeof spec>, io: Io): Promise<void> 
   io.result(rows, () => {
     if (rows.length === 0) return 'You belong to no org yet. Create one with `latch org create <name>`.';
     const c = io.out;
-    return table(
+    return io.table(
       ['  NAME', 'ID', 'ROLE', 'CREATED'],
       rows.map((o) => [
         `${o.active ? c.green('*') : ' '} ${o.personal ? `${o.name} ${c.dim('(personal)')}` : o.name}`,

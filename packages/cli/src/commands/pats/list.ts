@@ -1,5 +1,5 @@
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
-import { dateTime, day, relative, table } from '../../lib/format.js';
+import { dateTime, day, relative } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 import { statusText } from '../../lib/key-status.js';
 
@@ -12,7 +12,7 @@ export async function run(_opts: OptionsOf<typeof spec>, io: Io): Promise<void> 
   io.result(pats, () => {
     if (pats.length === 0) return 'No personal access tokens. Create one with `latch pats create <name>`.';
     const c = io.out;
-    return table(
+    return io.table(
       ['NAME', 'ID', 'PREFIX', 'SCOPES', 'CREATED', 'LAST USED', 'EXPIRES', 'STATUS'],
       pats.map((p) => [
         p.id === current ? `${p.name} ${c.dim('(this CLI)')}` : p.name,

@@ -1,5 +1,5 @@
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
-import { day, table } from '../../lib/format.js';
+import { day } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 import { resolveOrg } from '../../lib/org.js';
 import { findLink, sortEnvironments } from '../../lib/project.js';
@@ -24,7 +24,7 @@ export async function run(opts: OptionsOf<typeof spec> & { cwd?: string }, io: I
         return `No projects in ${org.label} yet. Create one with \`latch projects create <name>\`.`;
       }
       const c = io.out;
-      return table(
+      return io.table(
         ['  NAME', 'ID', 'KEY PREFIX', 'ENVIRONMENTS', 'CREATED'],
         projects.map((p) => [
           `${linkedHere(p.name) ? '*' : ' '} ${p.name}`,

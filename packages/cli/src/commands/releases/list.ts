@@ -1,5 +1,5 @@
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
-import { dateTime, table } from '../../lib/format.js';
+import { dateTime } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 import { PROJECT_OPTION } from '../../lib/options.js';
 import { requireProject } from '../../lib/project.js';
@@ -21,7 +21,7 @@ export async function run(opts: OptionsOf<typeof spec> & { cwd?: string }, io: I
       return `No releases of ${sel.project}${opts.env ? `/${opts.env}` : ''} yet. Make one with \`latch deploy --env <name>\`.`;
     }
     const c = io.out;
-    return table(
+    return io.table(
       ['ENV', 'RELEASE', 'SECRETS', 'MANIFEST', 'BY', 'WHEN', 'MESSAGE'],
       items.map((r) => [
         r.environment.name,

@@ -1,5 +1,5 @@
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
-import { table } from '../../lib/format.js';
+
 import type { Io } from '../../lib/io.js';
 import type { Importer } from '../../lib/manifest-file.js';
 import { type ManifestSourceOptions, manifestFor } from '../../lib/manifest-source.js';
@@ -23,7 +23,7 @@ export async function run(
   io.note(io.err.dim(`Scopes declared in ${from}:`));
   io.result(scopes, () => {
     if (scopes.length === 0) return 'No API-key scopes are declared (add them under apiKeys.scopes).';
-    return table(
+    return io.table(
       ['SCOPE', 'GRANTS', 'DESCRIPTION'],
       scopes.map((s) => [
         s.name,

@@ -1,6 +1,6 @@
 import { flattenRoutes, HTTP_METHODS } from '@latchkey/core';
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
-import { table } from '../../lib/format.js';
+
 import type { Io } from '../../lib/io.js';
 import type { Importer } from '../../lib/manifest-file.js';
 import { type ManifestSourceOptions, manifestFor } from '../../lib/manifest-source.js';
@@ -36,7 +36,7 @@ export async function run(
   io.result(routes, () => {
     if (routes.length === 0) return 'No routes are declared (add route groups under routes).';
     const c = io.out;
-    return table(
+    return io.table(
       ['METHOD', 'PATH', 'HANDLER', 'AUTH', 'RATE LIMIT'],
       routes.map((r) => [
         r.method,

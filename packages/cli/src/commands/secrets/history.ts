@@ -1,5 +1,5 @@
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
-import { dateTime, table } from '../../lib/format.js';
+import { dateTime } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 import { PROJECT_OPTION } from '../../lib/options.js';
 import { secretsTarget, type TargetOptions } from '../../lib/secrets.js';
@@ -34,7 +34,7 @@ export async function run(opts: OptionsOf<typeof spec> & { cwd?: string }, io: I
       return row;
     });
     const headers = ['VERSION', 'ACTION', 'BY', 'WHEN', 'RELEASES'];
-    return table(opts.reveal ? [...headers, 'VALUE'] : headers, rows, c.dim);
+    return io.table(opts.reveal ? [...headers, 'VALUE'] : headers, rows, c.dim);
   });
   if (opts.reveal) io.warn('Values were shown; this read is recorded in the audit log.');
 }

@@ -20,7 +20,7 @@ export const spec = defineCommand({
 export async function run(opts: OptionsOf<typeof spec> & { cwd?: string }, io: Io): Promise<void> {
   let content: string;
   try {
-    content = opts.file === '-' ? await readStdin() : readFileSync(opts.file, 'utf8');
+    content = opts.file === '-' ? await readStdin(io.stdin) : readFileSync(opts.file, 'utf8');
   } catch (err) {
     throw new CliError(
       `Cannot read ${opts.file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`,

@@ -1,5 +1,5 @@
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
-import { dateTime, table } from '../../lib/format.js';
+import { dateTime } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 import { PROJECT_OPTION } from '../../lib/options.js';
 import { plural, secretsTarget, statusText, type TargetOptions } from '../../lib/secrets.js';
@@ -41,6 +41,6 @@ export async function run(opts: OptionsOf<typeof spec> & { cwd?: string }, io: I
     const footer = pending
       ? `${plural(pending, 'change')} not live (${release}): run \`latch deploy --env ${target.env}\`.`
       : `All live in ${release}.`;
-    return `${table(headers, rows, c.dim)}\n\n${c.dim(footer)}`;
+    return `${io.table(headers, rows, c.dim)}\n\n${c.dim(footer)}`;
   });
 }

@@ -64,11 +64,15 @@ export async function run(opts: RunOptions, io: Io): Promise<void> {
     );
     return;
   }
-  const base: NodeJS.ProcessEnv = opts.inherit === false ? {} : { ...process.env };
+  const base: NodeJS.ProcessEnv = opts.inherit === false ? {} : { ...io.env };
   for (const name of CLI_ONLY) if (!(name in released.values)) delete base[name];
   const env = { ...base, ...released.values };
-  const code = await runChild(resolveCommand(command, process.env.PATH), args, env, (message) =>
-    io.stderr.write(`latch run: ${message}\n`),
+  const code = await runChild(
+    resolveCommand(command, io.env.PATH),
+    args,
+    env,
+    (message) => io.stderr.write(`latch run: ${message}\n`),
+    io.onSignal,
   );
-  process.exitCode = code;
+  io.setExitCode(code);
 }

@@ -43,7 +43,7 @@ export async function run(
   const name = opts.name.trim();
   const nameError = secretNameError(name);
   if (nameError) throw usageError(`${nameError}.`);
-  const value = await valueFrom({ ...opts, name }, io, deps.read ?? (() => readStdin()));
+  const value = await valueFrom({ ...opts, name }, io, deps.read ?? (() => readStdin(io.stdin)));
   const valueError = secretValueError(value);
   if (valueError) throw usageError(`${name}: ${valueError}.`);
   const target = await secretsTarget(io, opts);

@@ -1,5 +1,5 @@
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
-import { day, table } from '../../lib/format.js';
+import { day } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 import { resolveOrg } from '../../lib/org.js';
 
@@ -13,7 +13,7 @@ export async function run(_opts: OptionsOf<typeof spec>, io: Io): Promise<void> 
       return `No service accounts in ${org.label}. Create one with \`latch service-accounts create <name> --role developer\`.`;
     }
     const c = io.out;
-    return table(
+    return io.table(
       ['NAME', 'ID', 'ROLE', 'ACTIVE KEYS', 'CREATED BY', 'CREATED'],
       accounts.map((a) => [
         a.name,

@@ -1,5 +1,5 @@
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
-import { day, table } from '../../lib/format.js';
+import { day } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 import { resolveOrg } from '../../lib/org.js';
 
@@ -11,7 +11,7 @@ export async function run(_opts: OptionsOf<typeof spec>, io: Io): Promise<void> 
   const me = io.config.data.user?.id;
   io.result(members, () => {
     const c = io.out;
-    return table(
+    return io.table(
       ['EMAIL', 'NAME', 'ROLE', 'JOINED'],
       members.map((m) => [
         m.userId === me ? `${m.email} ${c.dim('(you)')}` : m.email,

@@ -1,5 +1,5 @@
 import { defineCommand, type OptionsOf } from '../../../lib/command.js';
-import { dateTime, day, relative, table } from '../../../lib/format.js';
+import { dateTime, day, relative } from '../../../lib/format.js';
 import type { Io } from '../../../lib/io.js';
 import { statusText } from '../../../lib/key-status.js';
 import { resolveOrg } from '../../../lib/org.js';
@@ -19,7 +19,7 @@ export async function run(opts: OptionsOf<typeof spec>, io: Io): Promise<void> {
       return `Service account ${account} has no keys. Create one with \`latch service-accounts keys create ${account}\`.`;
     }
     const c = io.out;
-    return table(
+    return io.table(
       ['NAME', 'ID', 'PREFIX', 'CREATED BY', 'CREATED', 'LAST USED', 'EXPIRES', 'STATUS'],
       keys.map((k) => [
         k.name,

@@ -1,14 +1,13 @@
-import { generateToken } from '@latchkey/core';
+import { ApiError, generateToken } from '@latchkey/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { run as create, parseMeta } from '../src/commands/api-keys/create.js';
 import { run as list } from '../src/commands/api-keys/list.js';
 import { run as revoke } from '../src/commands/api-keys/revoke.js';
 import { run as rotate } from '../src/commands/api-keys/rotate.js';
-import { ApiError } from '../src/lib/api.js';
 import { ConfigStore } from '../src/lib/config.js';
 import { toFailure } from '../src/lib/errors.js';
 import { type CliError, EXIT } from '../src/lib/exit.js';
-import { type Handler, patToken, startFakeApi, tempDir, testIo } from './helpers.js';
+import { apiKeyOf, environmentOf, type Handler, patToken, startFakeApi, tempDir, testIo } from './helpers.js';
 
 let close: (() => Promise<void>) | undefined;
 afterEach(async () => {
@@ -17,27 +16,11 @@ afterEach(async () => {
 });
 
 const base = '/api/v1/orgs/org_team/projects/acme';
-const KEY = {
-  id: 'ak_1',
-  name: 'Warehouse sync',
-  prefix: 'acme_AbCd',
-  scope: 'read',
-  environment: 'production',
+const KEY = apiKeyOf({
   metadata: { customer: 'c1' },
-  createdAt: '2026-01-01T00:00:00.000Z',
-  lastUsedAt: null,
   expiresAt: '2026-04-01T00:00:00.000Z',
-  rotatingUntil: null,
-  revokedAt: null,
-  status: 'active',
-};
-const ENVS = ['production', 'staging'].map((name, i) => ({
-  id: `env_${i}`,
-  projectId: 'prj_1',
-  name,
-  createdAt: '2026-01-01T00:00:00.000Z',
-  manifest: null,
-}));
+});
+const ENVS = ['production', 'staging'].map((name) => environmentOf(name));
 
 async function signedIn(handler: Handler) {
   const api = await startFakeApi(handler);
@@ -168,7 +151,9 @@ describe('latch api-keys rotate and revoke', () => {
   });
 
   it('revoke needs --yes without a terminal, then revokes', async () => {
-    const { api, io } = await signedIn(() => ({ body: { ...KEY, status: 'revoked' } }));
+    const { api, io } = await signedIn(() => ({
+      body: { ...KEY, status: 'revoked', revokedAt: '2026-01-02T00:00:00.000Z' },
+    }));
     const refused = (await revoke({ id: 'ak_1' }, io()).catch((e: unknown) => e)) as CliError;
     expect(refused.exitCode).toBe(EXIT.usage);
     expect(refused.hint).toContain('--yes');

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createApi } from '../src/lib/api.js';
 import { DEVICE_GRANT, deviceSignIn } from '../src/lib/auth/device.js';
+import { createApi } from '../src/lib/client.js';
 import { CliError } from '../src/lib/exit.js';
 import { startSpinner } from '../src/lib/spinner.js';
 import { startFakeApi } from './helpers.js';

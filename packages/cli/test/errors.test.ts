@@ -1,12 +1,13 @@
+import { ApiError, type ErrorCode, endpoints } from '@latchkey/core';
 import { describe, expect, it } from 'vitest';
-import { ApiError, createApi, NotSignedInError } from '../src/lib/api.js';
+import { createApi, NotSignedInError } from '../src/lib/client.js';
 import { failureJson, renderFailure, toFailure } from '../src/lib/errors.js';
 import { CliError, EXIT, usageError } from '../src/lib/exit.js';
 import { NetworkError } from '../src/lib/http.js';
-import { patToken, startFakeApi } from './helpers.js';
+import { ORGS, patToken, startFakeApi } from './helpers.js';
 
-const apiError = (status: number, code: string, message: string, extra: Record<string, unknown> = {}) =>
-  new ApiError(status, { code, message, ...extra });
+const apiError = (status: number, code: ErrorCode, message: string, extra: Record<string, unknown> = {}) =>
+  new ApiError(code, message, { httpStatus: status, ...extra });
 
 describe('error → message and exit code', () => {
   it('not signed in → exit 4 with the way forward', () => {
@@ -53,7 +54,7 @@ describe('error → message and exit code', () => {
     expect(f).toMatchObject({ exitCode: 1, code: 'NOT_FOUND', requestId: 'req_1' });
     expect(renderFailure(f)).toBe('No such org. Run `latch org list`.');
     const limited = toFailure(
-      new ApiError(429, { code: 'RATE_LIMITED', message: 'Too many requests.' }, '12'),
+      new ApiError('RATE_LIMITED', 'Too many requests.', { httpStatus: 429, retryAfterSeconds: 12 }),
     );
     expect(limited.hint).toBe('Wait 12 seconds and try again.');
     const broken = toFailure(apiError(500, 'INTERNAL', 'Internal error', { requestId: 'req_9' }));
@@ -146,7 +147,7 @@ describe('API client errors, end to end through a fake server', () => {
     }));
     try {
       const err = await createApi({ apiUrl: api.url, token: patToken() })
-        .me()
+        .call(endpoints.me.get)
         .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ApiError);
       expect(toFailure(err, { tokenSource: 'config', tokenExpiresAt: '2026-03-01T00:00:00Z' }).exitCode).toBe(
@@ -162,31 +163,49 @@ describe('API client errors, end to end through a fake server', () => {
     const api = await startFakeApi(() => ({}));
     await api.close();
     const err = await createApi({ apiUrl: api.url, token: patToken() })
-      .me()
+      .call(endpoints.me.get)
       .catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(NetworkError);
+    expect(err).toMatchObject({ code: 'SERVICE_UNAVAILABLE', httpStatus: 0 });
+    expect((err as ApiError).cause).toBeInstanceOf(NetworkError);
+    expect(toFailure(err).code).toBe('SERVICE_UNAVAILABLE');
     expect(toFailure(err).message).toBe(`Cannot reach ${api.url}: is the server running?`);
   });
 
   it('no token → NotSignedInError before any request', async () => {
     const err = await createApi({ apiUrl: 'http://127.0.0.1:9' })
-      .me()
+      .call(endpoints.me.get)
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NotSignedInError);
+    expect(toFailure(err).code).toBe('UNAUTHENTICATED');
   });
 
   it('follows nextCursor so lists are complete', async () => {
     const api = await startFakeApi((req) =>
       req.query.get('cursor') === 'p2'
-        ? { body: { items: [{ id: 'b' }], nextCursor: null } }
-        : { body: { items: [{ id: 'a' }], nextCursor: 'p2' } },
+        ? { body: { items: [{ ...ORGS[0], id: 'b' }], nextCursor: null } }
+        : { body: { items: [{ ...ORGS[0], id: 'a' }], nextCursor: 'p2' } },
     );
     try {
-      const orgs = await createApi({ apiUrl: api.url, token: 't' }).orgs.list();
+      const orgs = await createApi({ apiUrl: api.url, token: 't' }).all(endpoints.orgs.list);
       expect(orgs.map((o) => o.id)).toEqual(['a', 'b']);
       expect(api.seen[0]!.query.get('limit')).toBe('500');
     } finally {
       await api.close();
     }
+  });
+});
+
+describe('the fake API', () => {
+  it('refuses to script an answer the real server could not give', async () => {
+    const api = await startFakeApi((req) =>
+      req.path === '/api/v1/me'
+        ? { body: { user: null } }
+        : { status: 418, body: { error: { code: 'CONFLICT', message: 'x' } } },
+    );
+    const client = createApi({ apiUrl: api.url, token: patToken() });
+    const err = (await client.call(endpoints.me.get).catch((e: unknown) => e)) as ApiError;
+    expect(err.message).toMatch(/off-contract fake: GET \/api\/v1\/me answered 200 off-contract/);
+    await client.call(endpoints.orgs.list).catch(() => undefined);
+    await expect(api.close()).rejects.toThrow(/orgs\.list does not answer CONFLICT/);
   });
 });

@@ -3,7 +3,15 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateToken } from '@latchkey/core';
+import {
+  type ApiKey,
+  type EndpointEntry,
+  type Environment,
+  endpointList,
+  generateToken,
+  isErrorBody,
+  validateAnswer,
+} from '@latchkey/core';
 import { createIo, type GlobalOptions, type Io, type IoDeps } from '../src/lib/io.js';
 
 /** What the fake saw: method, path, query, headers and the parsed body (JSON or form). */
@@ -18,14 +26,47 @@ export type Seen = {
 export type Reply = { status?: number; body?: unknown; headers?: Record<string, string> };
 export type Handler = (req: Seen) => Reply | Promise<Reply>;
 
+/** The table's entry for a request, preferring literal segments (`secrets/import` over `secrets/:name`). */
+function entryFor(method: string, path: string): EndpointEntry | undefined {
+  const params = (p: string) => (p.match(/:/g) ?? []).length;
+  return endpointList
+    .filter(({ endpoint: e }) => e.method === method)
+    .filter(({ endpoint: e }) => new RegExp(`^${e.path.replace(/:[A-Za-z]+/g, '[^/]+')}$`).test(path))
+    .sort((a, b) => params(a.endpoint.path) - params(b.endpoint.path))[0];
+}
+
+/**
+ * Why a scripted answer could not come from the real server: an /api/v1 route the contract table
+ * lacks, a success body off its schema, or an error code the endpoint does not declare.
+ */
+export function offContract(method: string, path: string, status: number, body: unknown): string | null {
+  if (!path.startsWith('/api/v1/')) return null;
+  const entry = entryFor(method, path);
+  if (!entry) return `${method} ${path} is not in the contract table`;
+  if (status >= 200 && status < 300) {
+    try {
+      validateAnswer(entry.endpoint, status, body);
+      return null;
+    } catch (err) {
+      return (err as Error).message;
+    }
+  }
+  if (!isErrorBody(body)) return `${entry.id} answered ${status} without the error shape`;
+  const codes: readonly string[] = entry.endpoint.allErrors;
+  return codes.includes(body.error.code) ? null : `${entry.id} does not answer ${body.error.code}`;
+}
+
 /**
  * A stand-in for the Latchkey server, for CLI unit tests only: it answers what each test scripts
- * and records what the CLI sent. The real server is exercised by test/e2e.
+ * and records what the CLI sent. Every scripted /api/v1 answer is checked against the contract
+ * table, so a fake cannot drift from the real server; close() fails the test when one did. The
+ * real server is exercised by test/e2e.
  */
 export async function startFakeApi(
   handler: Handler,
 ): Promise<{ url: string; seen: Seen[]; close(): Promise<void> }> {
   const seen: Seen[] = [];
+  const violations: string[] = [];
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -42,7 +83,15 @@ export async function startFakeApi(
         form: type.includes('x-www-form-urlencoded') ? new URLSearchParams(text) : undefined,
       };
       seen.push(rec);
-      const reply = await handler(rec);
+      let reply = await handler(rec);
+      const wrong = offContract(rec.method, rec.path, reply.status ?? 200, reply.body);
+      if (wrong) {
+        violations.push(wrong);
+        reply = {
+          status: 500,
+          body: { error: { code: 'INTERNAL', message: `off-contract fake: ${wrong}` } },
+        };
+      }
       res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...reply.headers });
       res.end(reply.body === undefined ? '' : JSON.stringify(reply.body));
     });
@@ -52,11 +101,13 @@ export async function startFakeApi(
   return {
     url: `http://127.0.0.1:${port}`,
     seen,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+      if (violations.length) throw new Error(`The fake answered off-contract:\n${violations.join('\n')}`);
+    },
   };
 }
 
@@ -111,3 +162,45 @@ export const ORGS = [
   { id: 'org_team', name: 'Acme', personal: false, role: 'admin', createdAt: '2026-01-02T00:00:00.000Z' },
   { id: 'org_me', name: 'ana', personal: true, role: 'owner', createdAt: '2026-01-01T00:00:00.000Z' },
 ];
+
+/*
+ * Fixture factories typed by core's contract schemas: when the server's answers grow a field, the
+ * compiler points at these few functions instead of every test that scripts such an answer.
+ */
+
+/** An environment as the server answers it, of project acme unless told. */
+export function environmentOf(
+  name: string,
+  opts: { project?: Environment['project']; manifest?: Environment['manifest'] } = {},
+): Environment {
+  const project = opts.project ?? { id: 'prj_acme', name: 'acme' };
+  return {
+    id: `env_${name}`,
+    projectId: project.id,
+    project,
+    name,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    manifest: opts.manifest ?? null,
+  };
+}
+
+/** An app API key as the server answers it (without its token), active unless told. */
+export function apiKeyOf(fields: Partial<ApiKey> = {}): ApiKey {
+  return {
+    kind: 'api_key',
+    id: 'ak_1',
+    name: 'Warehouse sync',
+    prefix: 'acme_AbCd',
+    scope: 'read',
+    environment: 'production',
+    metadata: {},
+    createdAt: '2026-01-01T00:00:00.000Z',
+    createdBy: 'ana@example.com',
+    lastUsedAt: null,
+    expiresAt: null,
+    rotatingUntil: null,
+    revokedAt: null,
+    status: 'active',
+    ...fields,
+  };
+}

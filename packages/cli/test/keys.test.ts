@@ -1,4 +1,4 @@
-import { EXPIRY_BOUNDS, generateToken } from '@latchkey/core';
+import { ApiError, EXPIRY_BOUNDS, generateToken } from '@latchkey/core';
 import { Command } from 'commander';
 import { afterEach, describe, expect, it } from 'vitest';
 import { run as keysCreate } from '../src/commands/keys/create.js';
@@ -6,7 +6,6 @@ import { run as keysRevoke } from '../src/commands/keys/revoke.js';
 import { run as keysRotate } from '../src/commands/keys/rotate.js';
 import { run as saCreate } from '../src/commands/service-accounts/create.js';
 import { run as saKeysCreate } from '../src/commands/service-accounts/keys/create.js';
-import { ApiError } from '../src/lib/api.js';
 import { ConfigStore } from '../src/lib/config.js';
 import { toFailure } from '../src/lib/errors.js';
 import { CliError, EXIT } from '../src/lib/exit.js';
@@ -214,11 +213,14 @@ describe('latch keys with LATCH_TOKEN (CI)', () => {
   });
 
   it('a suspended key: the server message and its hint are what the user reads', () => {
-    const err = new ApiError(403, {
-      code: 'KEY_SUSPENDED',
-      message: 'This platform key is suspended: its creator is no longer a member of Acme.',
-      hint: 'Automation that must outlive people should use a service account key (`latch service-accounts`).',
-    });
+    const err = new ApiError(
+      'KEY_SUSPENDED',
+      'This platform key is suspended: its creator is no longer a member of Acme.',
+      {
+        httpStatus: 403,
+        hint: 'Automation that must outlive people should use a service account key (`latch service-accounts`).',
+      },
+    );
     const f = toFailure(err, { tokenSource: 'env' });
     expect(f).toMatchObject({ exitCode: EXIT.error, code: 'KEY_SUSPENDED' });
     expect(f.message).toContain('suspended');

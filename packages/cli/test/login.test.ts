@@ -153,7 +153,7 @@ describe('latch auth status', () => {
     expect(JSON.parse(io.stdoutText())).toEqual({
       signedIn: false,
       apiUrl: 'http://127.0.0.1:9',
-      reason: 'NOT_SIGNED_IN',
+      reason: 'UNAUTHENTICATED',
       tokenSource: null,
     });
     const api = await startFakeApi(() => ({

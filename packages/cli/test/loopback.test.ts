@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createApi } from '../src/lib/api.js';
 import { browserCommand, openBrowser } from '../src/lib/auth/browser.js';
 import { chooseFlow } from '../src/lib/auth/choose.js';
 import { loopbackSignIn } from '../src/lib/auth/loopback.js';
+import { createApi } from '../src/lib/client.js';
 import { CliError } from '../src/lib/exit.js';
 import { startFakeApi } from './helpers.js';
 

@@ -12,7 +12,7 @@ import { run as routes } from '../src/commands/scopes/routes.js';
 import { ConfigStore } from '../src/lib/config.js';
 import { CliError, EXIT } from '../src/lib/exit.js';
 import { findLink, requireProject, writeLink } from '../src/lib/project.js';
-import { type Handler, patToken, startFakeApi, tempDir, testIo } from './helpers.js';
+import { environmentOf, type Handler, patToken, startFakeApi, tempDir, testIo } from './helpers.js';
 
 let close: (() => Promise<void>) | undefined;
 afterEach(async () => {
@@ -48,13 +48,8 @@ const PROJECT = (name = 'acme') => ({
   environments: ['production', 'development'],
   createdAt: '2026-01-01T00:00:00Z',
 });
-const ENV = (name: string, manifest: { version: number; pushedAt: string } | null = null) => ({
-  id: `env_${name}`,
-  projectId: 'prj_acme',
-  name,
-  createdAt: '2026-01-01T00:00:00Z',
-  manifest,
-});
+const ENV = (name: string, manifest: { version: number; pushedAt: string } | null = null) =>
+  environmentOf(name, { manifest });
 const MANIFEST = {
   project: 'acme',
   apiKeys: {

@@ -12,8 +12,9 @@ const onSignal = (signal: NodeJS.Signals, handler: (s: NodeJS.Signals) => void) 
 
 import { ConfigStore } from '../src/lib/config.js';
 import type { CliError } from '../src/lib/exit.js';
-import { registerCommands } from '../src/registry.js';
-import { patToken, startFakeApi, tempDir, testIo } from './helpers.js';
+
+import { type LeafSpec, registerCommands } from '../src/registry.js';
+import { environmentOf, patToken, startFakeApi, tempDir, testIo } from './helpers.js';
 
 let close: (() => Promise<void>) | undefined;
 afterEach(async () => {
@@ -118,13 +119,7 @@ describe('secrets set and deploy against a fake server', () => {
   });
 
   it('--env Production finds production; a near miss suggests the closest name', async () => {
-    const ENVS = ['development', 'staging', 'production'].map((name, i) => ({
-      id: `env_${i}`,
-      name,
-      project: { id: 'prj_1', name: 'acme' },
-      manifest: null,
-      createdAt: '2026-01-01T00:00:00.000Z',
-    }));
+    const ENVS = ['development', 'staging', 'production'].map((name) => environmentOf(name));
     const { api, dir } = await signedIn((req) =>
       req.method === 'GET'
         ? { body: { items: ENVS, nextCursor: null } }

@@ -1,5 +1,12 @@
-import type { ApiKey, ApiKeyStatus, CreatedApiKey } from '@latchkey/core';
-import { createApi, type FetchLike } from './api.js';
+import {
+  type ApiKey,
+  type ApiKeyStatus,
+  type FetchLike as CoreFetchLike,
+  type CreatedApiKey,
+  createClient as createApiClient,
+  endpoints,
+} from '@latchkey/core';
+import type { FetchLike } from './api.js';
 import { type ProjectRef, resolveProject } from './verifier/project.js';
 
 export type ClientOptions = {
@@ -37,23 +44,25 @@ export type ApiKeyPage = { items: ApiKey[]; nextCursor: string | null };
 
 /**
  * The management client for an app's own settings pages: the same `/api/v1` routes as
- * `latch api-keys …`, typed with the server's contract. Failures are AppErrors with the shared
- * codes (INVALID_INPUT listing the declared scopes, NOT_FOUND, PERMISSION_DENIED, …).
+ * `latch api-keys …`, called through the typed client of the contract table (also exposed as
+ * `api` for everything else). Failures are AppErrors with the shared codes (INVALID_INPUT
+ * listing the declared scopes, NOT_FOUND, PERMISSION_DENIED, …).
  */
 export function createClient(opts: ClientOptions) {
-  const api = createApi({
-    apiUrl: opts.apiUrl,
+  const api = createApiClient({
+    baseUrl: opts.apiUrl,
     token: opts.token,
-    fetch: opts.fetch,
-    timeoutMs: opts.timeoutMs,
+    timeoutMs: opts.timeoutMs ?? 5_000,
+    ...(opts.fetch ? { fetch: opts.fetch as CoreFetchLike } : {}),
   });
   let project: Promise<ProjectRef> | null = null;
-  const base = async () => {
+  const params = async () => {
     project ??= resolveProject(api, opts.project, opts.org).catch((err) => {
       project = null;
       throw err;
     });
-    return `${(await project).base}/api-keys`;
+    const p = await project;
+    return { org: p.org, project: p.project };
   };
   const environmentOf = (given: string | undefined) => {
     const env = given ?? opts.environment;
@@ -62,33 +71,37 @@ export function createClient(opts: ClientOptions) {
   };
 
   return {
+    /** The typed client of the whole API, e.g. `api.call(endpoints.projects.list, { params: { org } })`. */
+    api,
     apiKeys: {
       /** The token is in this answer and nowhere else, ever: show it once. */
       async create(input: CreateApiKeyInput): Promise<CreatedApiKey> {
         const { environment, ...rest } = input;
-        return api.request<CreatedApiKey>('POST', await base(), {
-          ...rest,
-          environment: environmentOf(environment),
+        return api.call(endpoints.apiKeys.create, {
+          params: await params(),
+          body: { ...rest, environment: environmentOf(environment) },
         });
       },
       async list(input: ListApiKeysInput = {}): Promise<ApiKeyPage> {
-        const q = new URLSearchParams();
         const env = input.environment ?? opts.environment;
-        if (env) q.set('env', env);
-        if (input.scope) q.set('scope', input.scope);
-        if (input.status) q.set('status', input.status);
-        if (input.limit) q.set('limit', String(input.limit));
-        if (input.cursor) q.set('cursor', input.cursor);
-        const query = q.size ? `?${q}` : '';
-        return api.request<ApiKeyPage>('GET', `${await base()}${query}`);
+        return api.call(endpoints.apiKeys.list, {
+          params: await params(),
+          query: {
+            ...(env ? { env } : {}),
+            ...(input.scope ? { scope: input.scope } : {}),
+            ...(input.status ? { status: input.status } : {}),
+            ...(input.limit ? { limit: input.limit } : {}),
+            ...(input.cursor ? { cursor: input.cursor } : {}),
+          },
+        });
       },
       /** Same id, name, scope and metadata; a new token (shown once); the old one works for `gracePeriod`. */
       async rotate(id: string, input: { gracePeriod?: string | number } = {}): Promise<CreatedApiKey> {
-        return api.request<CreatedApiKey>('POST', `${await base()}/${encodeURIComponent(id)}/rotate`, input);
+        return api.call(endpoints.apiKeys.rotate, { params: { ...(await params()), id }, body: input });
       },
       /** Immediate and final, on every server and in every connected SDK. */
       async revoke(id: string): Promise<ApiKey> {
-        return api.request<ApiKey>('DELETE', `${await base()}/${encodeURIComponent(id)}`);
+        return api.call(endpoints.apiKeys.revoke, { params: { ...(await params()), id } });
       },
     },
   };

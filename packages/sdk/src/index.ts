@@ -1,11 +1,16 @@
 // @latchkey/sdk: what an app puts inside itself to verify API keys, mount its route table,
 // check webhooks and manage its own keys. Errors share the server's codes.
 export {
+  ApiError,
   type ApiKey,
   AppError,
+  type CallResult,
+  type Client as ApiClient,
   type CreatedApiKey,
+  createClient as createApiClient,
   type ErrorCode,
   ErrorCodes,
+  endpoints,
   type VerifyResult,
 } from '@latchkey/core';
 export { createFetchHandler, type FetchHandler, toNodeListener } from './adapters/fetch.js';

@@ -1,5 +1,5 @@
-import type { ReleasedSecrets } from '@latchkey/core';
-import { createApi, type FetchLike } from './api.js';
+import { type FetchLike as CoreFetchLike, createClient, endpoints } from '@latchkey/core';
+import type { FetchLike } from './api.js';
 import { resolveProject } from './verifier/project.js';
 
 export type LoadSecretsOptions = {
@@ -23,18 +23,17 @@ export type LoadSecretsOptions = {
  * The read is audited on the server; nothing here logs or caches a value.
  */
 export async function loadSecrets(opts: LoadSecretsOptions): Promise<Record<string, string>> {
-  const api = createApi({
-    apiUrl: opts.apiUrl,
+  const client = createClient({
+    baseUrl: opts.apiUrl,
     token: opts.token,
-    fetch: opts.fetch,
     timeoutMs: opts.timeoutMs ?? 10_000,
+    ...(opts.fetch ? { fetch: opts.fetch as CoreFetchLike } : {}),
   });
-  const { base } = await resolveProject(api, opts.project, opts.org);
-  const query = opts.latest ? '?latest=true' : '';
-  const released = await api.request<ReleasedSecrets>(
-    'GET',
-    `${base}/environments/${encodeURIComponent(opts.environment)}/released-secrets${query}`,
-  );
+  const { org, project } = await resolveProject(client, opts.project, opts.org);
+  const released = await client.call(endpoints.secrets.released, {
+    params: { org, project, env: opts.environment },
+    query: opts.latest ? { latest: 'true' } : {},
+  });
   if (opts.into) Object.assign(opts.into, released.values);
   return released.values;
 }

@@ -1,6 +1,6 @@
 import { AppError } from '@latchkey/core';
 import { describe, expect, it } from 'vitest';
-import { createClient, createVerifier } from '../src/index.js';
+import { ApiError, createApiClient, createClient, createVerifier, endpoints } from '../src/index.js';
 import { useLatchkey } from './helpers/latchkey.js';
 
 const lk = useLatchkey();
@@ -58,5 +58,19 @@ describe('createClient (management) against a real server', () => {
     expect((await client.apiKeys.revoke('ak_nope').catch((e) => e)).code).toBe('NOT_FOUND');
     const stranger = createClient({ ...lk.verifierOptions(), token: 'lk_pat_nope' });
     expect((await stranger.apiKeys.list().catch((e) => e)).code).toBe('INVALID_TOKEN');
+  });
+});
+
+describe('the typed client from the SDK', () => {
+  it('reaches every endpoint of the table, with the management client or on its own', async () => {
+    const client = createClient({ ...lk.verifierOptions() });
+    const me = await client.api.call(endpoints.me.get);
+    expect(me.token.kind).toBeDefined();
+    const own = createApiClient({ baseUrl: lk.verifierOptions().apiUrl, token: lk.verifierOptions().token });
+    const missing = await own.attempt(endpoints.secrets.get, {
+      params: { org: 'nope', project: 'nope', env: 'production', name: 'X' },
+    });
+    expect(missing.ok).toBe(false);
+    if (!missing.ok) expect(missing.error).toBeInstanceOf(ApiError);
   });
 });

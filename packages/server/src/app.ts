@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import formbody from '@fastify/formbody';
 import swagger from '@fastify/swagger';
+import { meta } from '@latchkey/core';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import {
   jsonSchemaTransform,
@@ -13,9 +14,11 @@ import type { ServerConfig } from './config.js';
 import { clientErrorHandler, MAX_HEADER_BYTES, registerHsts } from './http/client-errors.js';
 import { frameworkErrors, registerErrorHandling } from './http/errors.js';
 import { registerJsonBodyParser } from './http/json-body.js';
+import { completeDocument } from './http/openapi.js';
 import { createLimiters, type Limiters } from './http/rate-limit.js';
 import { collectRouteTable, type RouteInfo, registerSecurity } from './http/security.js';
 import { routeModules } from './routes/index.js';
+import { assertEveryEndpointRegistered, register } from './routes/register.js';
 import { createServices, type Services } from './services/index.js';
 import type { Database } from './store/db.js';
 import { createEventBus } from './store/notify.js';
@@ -109,9 +112,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const ctx: RouteContext = { services, limiters, config, database, clock };
   for (const mod of routeModules) await mod(app, ctx);
 
-  app.get('/api/v1/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, async () =>
-    app.swagger(),
-  );
+  let document: Record<string, unknown> | undefined;
+  register(app, meta.openapi, async () => {
+    document ??= completeDocument(app.swagger() as unknown as Record<string, unknown>);
+    return document;
+  });
+  assertEveryEndpointRegistered(routeTable);
 
   await app.ready();
   return Object.assign(app, { services, limiters, routeTable, credentialRoutes, config }) as unknown as App;

@@ -1,4 +1,5 @@
-import { ApiError, NotSignedInError } from './api.js';
+import { ApiError } from '@latchkey/core';
+import { NotSignedInError } from './client.js';
 import { CliError, EXIT, type ExitCode } from './exit.js';
 import { dateTime } from './format.js';
 import { NetworkError } from './http.js';
@@ -34,14 +35,16 @@ const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
  * code scripts see. Server messages and hints are shown as the server wrote them (they are
  * written for users and never hold secrets).
  */
-export function toFailure(err: unknown, ctx: FailureContext = {}): Failure {
+export function toFailure(thrown: unknown, ctx: FailureContext = {}): Failure {
+  // The client wraps what the transport threw; a refused connection is the CLI's own message.
+  const err = thrown instanceof ApiError && thrown.cause instanceof NetworkError ? thrown.cause : thrown;
   if (err instanceof CliError) {
     return { exitCode: err.exitCode, code: err.code, message: err.message, ...opt('hint', err.hint) };
   }
   if (err instanceof NotSignedInError) {
     return {
       exitCode: EXIT.auth,
-      code: 'NOT_SIGNED_IN',
+      code: err.code,
       ...notSignedIn(err.apiUrl, ctx.storedLoginFor),
     };
   }
@@ -50,7 +53,7 @@ export function toFailure(err: unknown, ctx: FailureContext = {}): Failure {
     const local = LOCAL_HOSTS.has(url.hostname);
     return {
       exitCode: EXIT.error,
-      code: 'UNREACHABLE',
+      code: err.code,
       message: `Cannot reach ${err.origin}: is the server running?`,
       hint: local
         ? 'Start one with `latch dev`.'
@@ -79,7 +82,7 @@ export function toFailure(err: unknown, ctx: FailureContext = {}): Failure {
 
 function fromApiError(err: ApiError, ctx: FailureContext): Failure {
   const base = { code: err.code, ...opt('requestId', err.requestId) };
-  if (err.status === 401) {
+  if (err.httpStatus === 401) {
     const fromEnv = ctx.tokenSource === 'env';
     const whose = fromEnv ? 'The token in LATCH_TOKEN' : 'Your token';
     const next = fromEnv
@@ -133,14 +136,16 @@ function fieldName(path: string): string {
 }
 
 function defaultHint(err: ApiError): string | undefined {
-  if (err.status === 429) {
-    return err.retryAfter ? `Wait ${err.retryAfter} seconds and try again.` : 'Wait a moment and try again.';
+  if (err.httpStatus === 429) {
+    return err.retryAfterSeconds
+      ? `Wait ${err.retryAfterSeconds} seconds and try again.`
+      : 'Wait a moment and try again.';
   }
-  if (err.status >= 500) {
+  if (err.httpStatus >= 500) {
     const id = err.requestId ? ` (request id ${err.requestId})` : '';
     return `The server failed${id}. Try again; if it keeps failing, check the server's logs.`;
   }
-  if (err.status === 403) return 'Ask an owner or admin of the org for a role that allows this.';
+  if (err.httpStatus === 403) return 'Ask an owner or admin of the org for a role that allows this.';
   return undefined;
 }
 

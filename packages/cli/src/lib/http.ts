@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { ErrorCode } from '@latchkey/core';
 
 export type HttpRequest = {
   method: string;
@@ -12,6 +13,7 @@ export type Transport = (url: URL, req: HttpRequest) => Promise<HttpResponse>;
 
 /** The connection failed before any HTTP answer: refused, DNS, TLS, timeout. */
 export class NetworkError extends Error {
+  readonly code: ErrorCode = 'SERVICE_UNAVAILABLE';
   readonly origin: string;
   readonly reason: string;
 

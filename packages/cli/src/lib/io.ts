@@ -1,4 +1,4 @@
-import { type Api, createApi } from './api.js';
+import { type Api, createApi } from './client.js';
 import { type Colors, colorEnabled, colors } from './color.js';
 import { ConfigStore, configDir, DEFAULT_API_URL, type Env } from './config.js';
 import { CliError, EXIT, usageError } from './exit.js';

@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import type { Manifest } from '@latchkey/core';
+import { endpoints } from '@latchkey/core';
 import { day } from './format.js';
 import type { Io } from './io.js';
 import { type Importer, loadManifest } from './manifest-file.js';
@@ -31,7 +32,9 @@ export async function manifestFor(
   }
   const sel = await requireProject(io, opts);
   const [env] = await chooseEnvironments(io, sel, opts.env);
-  const pushed = await io.api.manifests.get(sel.org.ref, sel.project, env!.name);
+  const pushed = await io.api.call(endpoints.manifests.get, {
+    params: { org: sel.org.ref, project: sel.project, env: env!.name },
+  });
   return {
     // The server stores only manifests it validated.
     manifest: pushed.manifest as unknown as Manifest,

@@ -1,3 +1,4 @@
+import { endpoints } from '@latchkey/core';
 import { usageError } from './exit.js';
 import type { Io } from './io.js';
 
@@ -33,7 +34,7 @@ export async function resolveOrg(io: Io): Promise<OrgRef> {
   const orgBound = Boolean(token && ORG_BOUND_PREFIXES.some((p) => token.startsWith(p)));
   if (active && !orgBound) return { ref: active.id, label: active.name };
   if (!token) return requireOrg(io);
-  const me = await io.api.me();
+  const me = await io.api.call(endpoints.me.get);
   if (me.org) return { ref: me.org.id, label: me.org.name };
   return requireOrg(io);
 }

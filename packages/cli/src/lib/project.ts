@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Environment } from '@latchkey/core';
+import { endpoints } from '@latchkey/core';
 import { closest } from './closest.js';
 import { CliError, usageError } from './exit.js';
 import type { Io } from './io.js';
@@ -153,7 +154,9 @@ export async function chooseEnvironments(
     .flatMap((v) => v.split(','))
     .map((s) => s.trim())
     .filter(Boolean);
-  const envs = sortEnvironments(await io.api.environments.list(sel.org.ref, sel.project));
+  const envs = sortEnvironments(
+    await io.api.all(endpoints.environments.list, { params: { org: sel.org.ref, project: sel.project } }),
+  );
   const list = envs.map((e) => e.name).join(', ');
   if (names.length === 0) {
     if (envs.length === 1) return envs;

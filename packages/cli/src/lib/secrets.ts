@@ -1,4 +1,4 @@
-import type { SecretStatus } from '@latchkey/core';
+import { endpoints, type SecretHistory, type SecretList, type SecretStatus } from '@latchkey/core';
 import type { Colors } from './color.js';
 import { usageError } from './exit.js';
 import type { Io } from './io.js';
@@ -19,6 +19,31 @@ export async function secretsTarget(io: Io, opts: TargetOptions): Promise<Target
   const env =
     given && given === given.toLowerCase() ? given : (await chooseEnvironments(io, sel, given))[0]!.name;
   return { sel, env, where: `${sel.project}/${env}` };
+}
+
+/** Every page of an environment's secrets, as one list (with the environment and release of the first). */
+export async function listSecrets(io: Io, org: string, project: string, env: string): Promise<SecretList> {
+  let first: SecretList | undefined;
+  for await (const page of io.api.pages(endpoints.secrets.list, { params: { org, project, env } })) {
+    if (first) first.items.push(...page.items);
+    else first = page;
+  }
+  return { ...first!, nextCursor: null };
+}
+
+/** Every version of one secret, as one list. */
+export async function secretHistory(
+  io: Io,
+  params: { org: string; project: string; env: string; name: string },
+  reveal: boolean,
+): Promise<SecretHistory> {
+  let first: SecretHistory | undefined;
+  const query = reveal ? { reveal: 'true' as const } : {};
+  for await (const page of io.api.pages(endpoints.secrets.history, { params, query })) {
+    if (first) first.items.push(...page.items);
+    else first = page;
+  }
+  return { ...first!, nextCursor: null };
 }
 
 /** All of stdin as text (for `set NAME -` and `import -`), so values stay out of shell history. */

@@ -1,11 +1,13 @@
-import { AppError, type Me, type Org } from '@latchkey/core';
-import type { Api } from '../api.js';
+import { AppError, type Client, endpointPath, endpoints, type Org } from '@latchkey/core';
 
-/** `/api/v1/orgs/<org>/projects/<project>`: where verification, events and usage go. */
-export type ProjectRef = { base: string };
+/** The project's org and `/api/v1/orgs/<org>/projects/<project>`: where verification, events and usage go. */
+export type ProjectRef = { org: string; project: string; base: string };
 
-const path = (org: string, project: string) =>
-  `/api/v1/orgs/${encodeURIComponent(org)}/projects/${encodeURIComponent(project)}`;
+const ref = (org: string, project: string): ProjectRef => ({
+  org,
+  project,
+  base: endpointPath(endpoints.projects.get, { org, project }),
+});
 
 /**
  * Which org holds the project. Verification goes through the project's own route, so a key of
@@ -13,22 +15,15 @@ const path = (org: string, project: string) =>
  * comes from the options, else from an org-bound token (platform or service-account key), else
  * from the one org of the caller's that has the project.
  */
-export async function resolveProject(api: Api, project: string, org?: string): Promise<ProjectRef> {
-  if (org) return { base: path(org, project) };
-  const me = await api.request<Me>('GET', '/api/v1/me');
-  if (me.org) return { base: path(me.org.id, project) };
-  const { items } = await api.request<{ items: Org[] }>('GET', '/api/v1/orgs');
+export async function resolveProject(client: Client, project: string, org?: string): Promise<ProjectRef> {
+  if (org) return ref(org, project);
+  const me = await client.call(endpoints.me.get);
+  if (me.org) return ref(me.org.id, project);
   const hits: Org[] = [];
-  for (const o of items) {
-    const found = await api.request('GET', path(o.id, project)).then(
-      () => true,
-      (err) => {
-        if (err instanceof AppError && (err.code === 'NOT_FOUND' || err.code === 'PERMISSION_DENIED'))
-          return false;
-        throw err;
-      },
-    );
-    if (found) hits.push(o);
+  for (const o of await client.all(endpoints.orgs.list)) {
+    const found = await client.attempt(endpoints.projects.get, { params: { org: o.id, project } });
+    if (found.ok) hits.push(o);
+    else if (found.error.code !== 'NOT_FOUND' && found.error.code !== 'PERMISSION_DENIED') throw found.error;
   }
   if (hits.length !== 1) {
     throw new AppError(
@@ -39,5 +34,5 @@ export async function resolveProject(api: Api, project: string, org?: string): P
       { hint: "Pass `org` to createVerifier, or use a platform key of the project's org." },
     );
   }
-  return { base: path(hits[0]!.id, project) };
+  return ref(hits[0]!.id, project);
 }

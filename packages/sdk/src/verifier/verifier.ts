@@ -1,6 +1,10 @@
 import { hash as digest } from 'node:crypto';
 import {
   AppError,
+  type FetchLike as CoreFetchLike,
+  createClient,
+  endpointPath,
+  endpoints,
   MALFORMED_ANSWER,
   NOT_FOUND_ANSWER,
   parseToken,
@@ -43,6 +47,14 @@ export function createVerifier(opts: VerifierOptions): Verifier {
     fetch: opts.fetch,
     timeoutMs: opts.requestTimeoutMs,
   });
+  // Project resolution goes through the typed client; the hot requests keep the SDK's own api,
+  // whose 5xx-as-unavailable rule the offline grace depends on. Every path comes from the table.
+  const client = createClient({
+    baseUrl: opts.apiUrl,
+    token: opts.token,
+    ...(opts.fetch ? { fetch: opts.fetch as CoreFetchLike } : {}),
+    timeoutMs: opts.requestTimeoutMs ?? 5_000,
+  });
   const maxEntries = opts.cache?.maxEntries ?? 100_000;
   const ttlMs = opts.cache?.ttlMs ?? 5 * 60_000;
   const negativeTtlMs = opts.cache?.negativeTtlMs ?? 60_000;
@@ -67,7 +79,7 @@ export function createVerifier(opts: VerifierOptions): Verifier {
   // Resolved once; a failure (server down at start-up) is retried by the next caller.
   let projectPromise: Promise<ProjectRef> | null = null;
   const project = (): Promise<ProjectRef> => {
-    projectPromise ??= resolveProject(api, opts.project, opts.org).catch((err) => {
+    projectPromise ??= resolveProject(client, opts.project, opts.org).catch((err) => {
       projectPromise = null;
       throw err;
     });
@@ -79,10 +91,16 @@ export function createVerifier(opts: VerifierOptions): Verifier {
 
   function startStream(p: ProjectRef) {
     if (opts.usage !== false)
-      usage = createUsageReporter(api, `${p.base}/usage`, opts.environment, opts.usage ?? {}, clock);
+      usage = createUsageReporter(
+        api,
+        endpointPath(endpoints.sdk.usage, p),
+        opts.environment,
+        opts.usage ?? {},
+        clock,
+      );
     stream = startKeyStream({
       api,
-      path: `${p.base}/events?environment=${encodeURIComponent(opts.environment)}`,
+      path: `${endpointPath(endpoints.sdk.events, p)}?environment=${encodeURIComponent(opts.environment)}`,
       handlers: {
         hello(hello) {
           connected = true;
@@ -132,7 +150,7 @@ export function createVerifier(opts: VerifierOptions): Verifier {
   async function ask(token: string, scope: string | undefined): Promise<VerifyResult> {
     const p = await project();
     counters.requests++;
-    return api.request<VerifyResult>('POST', `${p.base}/verify`, {
+    return api.request<VerifyResult>('POST', endpointPath(endpoints.apiKeys.verifyInProject, p), {
       key: token,
       environment: opts.environment,
       ...(scope === undefined ? {} : { scope }),

@@ -1,4 +1,13 @@
-import { AppError, can, isPermission, isStorableText, type Permission, TEXT_RULE } from '@latchkey/core';
+import {
+  AppError,
+  can,
+  endpointId,
+  isPermission,
+  isStorableText,
+  type Permission,
+  type RoutePermission,
+  TEXT_RULE,
+} from '@latchkey/core';
 import type {
   FastifyContextConfig,
   FastifyInstance,
@@ -12,13 +21,14 @@ import { type Actor, type Principal, permissionDenied } from '../services/actor.
 import type { Services } from '../services/index.js';
 import type { Limiters } from './rate-limit.js';
 
-/**
- * What a route needs: a `resource:level` checked in the `:org` of its path, `self` (any valid
- * credential, acting on its own user-level data) or `public` (no credential at all).
- */
-export type RoutePermission = Permission | 'self' | 'public';
+export type { RoutePermission };
 
+/**
+ * A registered route; `id` names its entry of the contract table (`apiKeys.create`), or is
+ * `METHOD url` for a credential route outside /api/v1 (the OAuth token endpoint).
+ */
 export type RouteInfo = {
+  id: string;
   method: string;
   url: string;
   permission: RoutePermission;
@@ -83,8 +93,9 @@ function successSchemas(route: { schema?: unknown }): unknown[] {
 }
 
 /**
- * Collects the route table and refuses to start when an /api/v1 route forgets its permission,
- * so no route can be unguarded by omission, or when a route answers with a token but is not
+ * Collects the route table and refuses to start when an /api/v1 route is not an entry of the
+ * contract table (registered with `register`) or forgets its permission, so no route can be
+ * undocumented or unguarded by omission, or when a route answers with a token but is not
  * marked `returnsCredential`, so none escapes the credential invariant tests. Marked routes
  * outside /api/v1 (the OAuth token endpoint) are in `credentialRoutes` too.
  */
@@ -107,6 +118,7 @@ export function collectRouteTable(app: FastifyInstance): {
     if (returnsCredential && !route.url.startsWith(API_PREFIX)) {
       for (const method of methods)
         credentialRoutes.push({
+          id: `${method} ${route.url}`,
           method,
           url: route.url,
           permission: permission ?? 'public',
@@ -114,6 +126,18 @@ export function collectRouteTable(app: FastifyInstance): {
         });
     }
     if (!route.url.startsWith(API_PREFIX)) return;
+    const endpoint = config?.endpoint;
+    const id = endpoint ? endpointId(endpoint) : undefined;
+    const matches =
+      endpoint !== undefined &&
+      endpoint.path === route.url &&
+      endpoint.permission === permission &&
+      methods.every((m) => m === endpoint.method);
+    if (!id || !matches) {
+      throw new Error(
+        `Route ${methods.join(',')} ${route.url} is not an entry of the contract table (packages/core/src/contract/endpoints): declare it there and register it with register().`,
+      );
+    }
     if (!permission || !(permission === 'self' || permission === 'public' || isPermission(permission))) {
       throw new Error(
         `Route ${methods.join(',')} ${route.url} declares no valid permission (config.permission).`,
@@ -123,7 +147,7 @@ export function collectRouteTable(app: FastifyInstance): {
       throw new Error(`Route ${route.url} needs ${permission} but has no :org parameter to check it in.`);
     }
     for (const method of methods) {
-      const info = { method, url: route.url, permission, returnsCredential };
+      const info = { id, method, url: route.url, permission, returnsCredential };
       routes.push(info);
       if (returnsCredential) credentialRoutes.push(info);
     }

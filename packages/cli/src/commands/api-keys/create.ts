@@ -1,5 +1,6 @@
-import { API_KEY_METADATA_LIMITS, API_KEY_SCOPE_RE, EXPIRY_BOUNDS } from '@latchkey/core';
+import { API_KEY_METADATA_LIMITS, API_KEY_SCOPE_RE, EXPIRY_BOUNDS, endpoints } from '@latchkey/core';
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
+
 import { usageError } from '../../lib/exit.js';
 import { checkDuration, nameFrom } from '../../lib/flags.js';
 import { dateTime } from '../../lib/format.js';
@@ -79,12 +80,15 @@ export async function run(opts: CreateApiKeyOptions, io: Io): Promise<void> {
   const sel = await requireProject(io, { project: opts.project });
   const [env] = await chooseEnvironments(io, sel, opts.env);
   // The server refuses a scope the environment does not declare, and its message lists them.
-  const key = await io.api.apiKeys.create(sel.org.ref, sel.project, {
-    name,
-    scope,
-    environment: env!.name,
-    ...(expiresIn ? { expiresIn } : {}),
-    ...(metadata ? { metadata } : {}),
+  const key = await io.api.call(endpoints.apiKeys.create, {
+    params: { org: sel.org.ref, project: sel.project },
+    body: {
+      name,
+      scope,
+      environment: env!.name,
+      ...(expiresIn ? { expiresIn } : {}),
+      ...(metadata ? { metadata } : {}),
+    },
   });
   // The one place the whole key is printed: alone on stdout (or inside the JSON), so
   // `latch api-keys create sync --scope read > key` captures it and nothing else.

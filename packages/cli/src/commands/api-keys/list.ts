@@ -1,5 +1,7 @@
+import { type ApiKeyStatus, endpoints } from '@latchkey/core';
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
 import { dateTime, day, relative } from '../../lib/format.js';
+
 import type { Io } from '../../lib/io.js';
 import { statusText } from '../../lib/key-status.js';
 import { PROJECT_OPTION } from '../../lib/options.js';
@@ -25,9 +27,13 @@ export async function run(opts: ListApiKeysOptions, io: Io): Promise<void> {
   const filter = {
     ...(opts.scope ? { scope: opts.scope.trim() } : {}),
     ...(opts.env ? { env: opts.env.trim().toLowerCase() } : {}),
-    ...(opts.status ? { status: opts.status } : {}),
+    // The server checks it and names the statuses when it is not one.
+    ...(opts.status ? { status: opts.status as ApiKeyStatus } : {}),
   };
-  const keys = await io.api.apiKeys.list(sel.org.ref, sel.project, filter);
+  const keys = await io.api.all(endpoints.apiKeys.list, {
+    params: { org: sel.org.ref, project: sel.project },
+    query: filter,
+  });
   io.result(keys, () => {
     if (keys.length === 0) {
       const filtered = Object.keys(filter).length > 0 ? ' matching these filters' : '';

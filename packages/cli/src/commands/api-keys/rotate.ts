@@ -1,4 +1,6 @@
+import { endpoints } from '@latchkey/core';
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
+
 import { checkGracePeriod } from '../../lib/flags.js';
 import { dateTime } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
@@ -28,12 +30,10 @@ export async function run(opts: OptionsOf<typeof spec>, io: Io): Promise<void> {
       `Rotate API key ${id} with no grace period? Apps using the old secret are refused at once.`,
     );
   }
-  const key = await io.api.apiKeys.rotate(
-    sel.org.ref,
-    sel.project,
-    id,
-    gracePeriod === undefined ? {} : { gracePeriod },
-  );
+  const key = await io.api.call(endpoints.apiKeys.rotate, {
+    params: { org: sel.org.ref, project: sel.project, id },
+    body: gracePeriod === undefined ? {} : { gracePeriod },
+  });
   io.result(key, (k) => k.token);
   io.note(
     `${io.err.green('✓')} Rotated API key ${io.err.bold(key.name)} (${key.id}); new prefix ${key.prefix}…`,

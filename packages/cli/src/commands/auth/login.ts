@@ -1,10 +1,10 @@
 import { hostname } from 'node:os';
-import { parseToken, TOKEN_PREFIXES } from '@latchkey/core';
-import { ApiError, type TokenGrant } from '../../lib/api.js';
+import { ApiError, parseToken, TOKEN_PREFIXES } from '@latchkey/core';
 import { openBrowser } from '../../lib/auth/browser.js';
 import { chooseFlow } from '../../lib/auth/choose.js';
 import { deviceSignIn } from '../../lib/auth/device.js';
 import { loopbackSignIn } from '../../lib/auth/loopback.js';
+import type { TokenGrant } from '../../lib/auth/oauth.js';
 import { signedInLine, storeSignIn } from '../../lib/auth/session.js';
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
 import { DEFAULT_API_URL } from '../../lib/config.js';
@@ -127,7 +127,7 @@ function checkPastedToken(raw: string): string {
  * user back to the command they just ran, so say how to get a token that works instead.
  */
 function pastedTokenRefused(err: unknown): unknown {
-  if (!(err instanceof ApiError) || err.status !== 401) return err;
+  if (!(err instanceof ApiError) || err.httpStatus !== 401) return err;
   const expiresAt = (err.details as { expiresAt?: unknown } | null | undefined)?.expiresAt;
   const message =
     err.code === 'TOKEN_EXPIRED'

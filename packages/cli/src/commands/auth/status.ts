@@ -1,6 +1,7 @@
-import { maskToken } from '@latchkey/core';
-import { ApiError, NotSignedInError } from '../../lib/api.js';
+import { ApiError, endpoints, maskToken } from '@latchkey/core';
+import { NotSignedInError } from '../../lib/client.js';
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
+
 import { dateTime, keyValues, relative } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 
@@ -23,12 +24,12 @@ export async function run(_opts: OptionsOf<typeof spec>, io: Io): Promise<void> 
       () => undefined,
     );
   if (!context.token) {
-    signedOut('NOT_SIGNED_IN');
+    signedOut(new NotSignedInError(context.apiUrl).code);
     throw new NotSignedInError(context.apiUrl);
   }
   // Validates the token: a 401 becomes exit 4 with the reason, via the one error mapping.
-  const me = await io.api.me().catch((err: unknown) => {
-    if (err instanceof ApiError && err.status === 401) signedOut(err.code);
+  const me = await io.api.call(endpoints.me.get).catch((err: unknown) => {
+    if (err instanceof ApiError && err.httpStatus === 401) signedOut(err.code);
     throw err;
   });
   const source = context.tokenSource === 'env' ? 'LATCH_TOKEN' : config.path;

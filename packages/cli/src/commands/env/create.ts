@@ -1,5 +1,6 @@
-import { environmentNameError } from '@latchkey/core';
+import { endpoints, environmentNameError } from '@latchkey/core';
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
+
 import { usageError } from '../../lib/exit.js';
 import type { Io } from '../../lib/io.js';
 import { PROJECT_OPTION } from '../../lib/options.js';
@@ -19,7 +20,10 @@ export async function run(opts: OptionsOf<typeof spec> & { cwd?: string }, io: I
   const error = environmentNameError(name);
   if (error) throw usageError(`${error}.`);
   const sel = await requireProject(io, opts);
-  const env = await io.api.environments.create(sel.org.ref, sel.project, name);
+  const env = await io.api.call(endpoints.environments.create, {
+    params: { org: sel.org.ref, project: sel.project },
+    body: { name },
+  });
   io.result(env, () => undefined);
   io.note(`${io.err.green('✓')} Created environment ${io.err.bold(env.name)} in ${sel.project} (${env.id}).`);
   io.note(`Push the access manifest to it with \`latch scopes push --env ${env.name}\`.`);

@@ -1,4 +1,6 @@
+import { endpoints } from '@latchkey/core';
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
+
 import type { Io } from '../../lib/io.js';
 import { PROJECT_OPTION } from '../../lib/options.js';
 import { requireProject } from '../../lib/project.js';
@@ -21,7 +23,10 @@ export async function run(opts: OptionsOf<typeof spec> & { cwd?: string }, io: I
     `Delete environment ${name} of ${sel.project}, with its access manifests, secrets, releases and database (if it has one)${keys}?`,
   );
   // Without --force the server refuses (409) while the environment has API keys, and says so.
-  const deleted = await io.api.environments.delete(sel.org.ref, sel.project, name, Boolean(opts.force));
+  const deleted = await io.api.call(endpoints.environments.delete, {
+    params: { org: sel.org.ref, project: sel.project, env: name },
+    query: opts.force ? { force: 'true' } : {},
+  });
   io.result(deleted, () => undefined);
   const n = deleted.deletedApiKeys;
   const also = n ? ` and ${n} API key${n === 1 ? '' : 's'}` : '';

@@ -1,5 +1,7 @@
+import { endpoints } from '@latchkey/core';
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
 import { day } from '../../lib/format.js';
+
 import type { Io } from '../../lib/io.js';
 import { PROJECT_OPTION } from '../../lib/options.js';
 import { requireProject, sortEnvironments } from '../../lib/project.js';
@@ -12,7 +14,9 @@ export const spec = defineCommand({
 
 export async function run(opts: OptionsOf<typeof spec> & { cwd?: string }, io: Io): Promise<void> {
   const sel = await requireProject(io, opts);
-  const envs = sortEnvironments(await io.api.environments.list(sel.org.ref, sel.project));
+  const envs = sortEnvironments(
+    await io.api.all(endpoints.environments.list, { params: { org: sel.org.ref, project: sel.project } }),
+  );
   io.result(envs, () => {
     if (envs.length === 0) {
       return `Project ${sel.project} has no environments yet. Create one with \`latch env create development\`.`;

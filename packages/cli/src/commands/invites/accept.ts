@@ -1,3 +1,4 @@
+import { endpoints } from '@latchkey/core';
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
 import type { Io } from '../../lib/io.js';
 
@@ -8,7 +9,9 @@ export const spec = defineCommand({
 });
 
 export async function run(opts: OptionsOf<typeof spec>, io: Io): Promise<void> {
-  const { invitation, org } = await io.api.invitations.accept(opts.id.trim());
+  const { invitation, org } = await io.api.call(endpoints.invitations.accept, {
+    params: { id: opts.id.trim() },
+  });
   io.result({ invitation, org }, () => undefined);
   io.note(`${io.err.green('✓')} Joined ${io.err.bold(org.name)} as ${invitation.role}.`);
   if (io.config.data.activeOrg?.id !== org.id) {

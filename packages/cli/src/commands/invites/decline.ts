@@ -1,3 +1,4 @@
+import { endpoints } from '@latchkey/core';
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
 import type { Io } from '../../lib/io.js';
 
@@ -8,7 +9,7 @@ export const spec = defineCommand({
 });
 
 export async function run(opts: OptionsOf<typeof spec>, io: Io): Promise<void> {
-  const invitation = await io.api.invitations.decline(opts.id.trim());
+  const invitation = await io.api.call(endpoints.invitations.decline, { params: { id: opts.id.trim() } });
   io.result(invitation, () => undefined);
   io.note(`${io.err.green('✓')} Declined the invitation to ${invitation.org.name}.`);
 }

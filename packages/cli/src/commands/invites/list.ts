@@ -1,3 +1,4 @@
+import { endpoints } from '@latchkey/core';
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
 import { dateTime } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
@@ -5,7 +6,7 @@ import type { Io } from '../../lib/io.js';
 export const spec = defineCommand({});
 
 export async function run(_opts: OptionsOf<typeof spec>, io: Io): Promise<void> {
-  const invitations = await io.api.invitations.mine();
+  const invitations = await io.api.all(endpoints.invitations.mine);
   io.result(invitations, () => {
     if (invitations.length === 0) return 'No pending invitations.';
     const c = io.out;

@@ -1,5 +1,6 @@
-import { EXPIRY_BOUNDS } from '@latchkey/core';
+import { EXPIRY_BOUNDS, endpoints } from '@latchkey/core';
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
+
 import { usageError } from '../../lib/exit.js';
 import { checkDuration, nameFrom, parseScopes } from '../../lib/flags.js';
 import { dateTime } from '../../lib/format.js';
@@ -37,7 +38,10 @@ export async function run(opts: CreateKeyOptions, io: Io): Promise<void> {
   }
   const expiresIn = checkDuration('--expires', opts.expires, EXPIRY_BOUNDS.key, `${EXAMPLE} (1h to 365d)`);
   const org = await resolveOrg(io);
-  const key = await io.api.keys.create(org.ref, { name, scopes, ...(expiresIn ? { expiresIn } : {}) });
+  const key = await io.api.call(endpoints.platformKeys.create, {
+    params: { org: org.ref },
+    body: { name, scopes, ...(expiresIn ? { expiresIn } : {}) },
+  });
   // The one place the whole key is printed: alone on stdout (or inside the JSON), so
   // `latch keys create ci -s deploy:write > key` captures it and nothing else.
   io.result(key, (k) => k.token);

@@ -1,5 +1,7 @@
+import { endpoints } from '@latchkey/core';
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
 import { dateTime, day, relative } from '../../lib/format.js';
+
 import type { Io } from '../../lib/io.js';
 import { statusText } from '../../lib/key-status.js';
 import { resolveOrg } from '../../lib/org.js';
@@ -8,7 +10,7 @@ export const spec = defineCommand({});
 
 export async function run(_opts: OptionsOf<typeof spec>, io: Io): Promise<void> {
   const org = await resolveOrg(io);
-  const keys = await io.api.keys.list(org.ref);
+  const keys = await io.api.all(endpoints.platformKeys.list, { params: { org: org.ref } });
   io.result(keys, () => {
     if (keys.length === 0)
       return `No platform keys in ${org.label}. Create one with \`latch keys create <name> -s <scope>\`.`;

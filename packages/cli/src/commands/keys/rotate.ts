@@ -1,4 +1,6 @@
+import { endpoints } from '@latchkey/core';
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
+
 import { checkGracePeriod } from '../../lib/flags.js';
 import { dateTime } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
@@ -24,7 +26,10 @@ export async function run(opts: OptionsOf<typeof spec>, io: Io): Promise<void> {
   if (endsAtOnce) {
     await io.confirm(`Rotate platform key ${id} with no grace period? The old secret stops working at once.`);
   }
-  const key = await io.api.keys.rotate(org.ref, id, gracePeriod === undefined ? {} : { gracePeriod });
+  const key = await io.api.call(endpoints.platformKeys.rotate, {
+    params: { org: org.ref, id },
+    body: gracePeriod === undefined ? {} : { gracePeriod },
+  });
   io.result(key, (k) => k.token);
   io.note(
     `${io.err.green('✓')} Rotated platform key ${io.err.bold(key.name)} (${key.id}); new prefix ${key.prefix}…`,

@@ -1,3 +1,4 @@
+import { endpoints } from '@latchkey/core';
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
 import type { Io } from '../../lib/io.js';
 
@@ -11,7 +12,7 @@ export const spec = defineCommand({
 });
 
 export async function run(opts: OptionsOf<typeof spec>, io: Io): Promise<void> {
-  const org = await io.api.orgs.create(opts.name.trim());
+  const org = await io.api.call(endpoints.orgs.create, { body: { name: opts.name.trim() } });
   if (opts.use) io.config.update({ activeOrg: { id: org.id, name: org.name } });
   io.result({ ...org, active: Boolean(opts.use) }, () => undefined);
   io.note(`${io.err.green('✓')} Created org ${io.err.bold(org.name)} (${org.id}); you are its owner.`);

@@ -1,3 +1,4 @@
+import { endpoints } from '@latchkey/core';
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
 import { day } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
@@ -5,7 +6,7 @@ import type { Io } from '../../lib/io.js';
 export const spec = defineCommand({});
 
 export async function run(_opts: OptionsOf<typeof spec>, io: Io): Promise<void> {
-  const orgs = await io.api.orgs.list();
+  const orgs = await io.api.all(endpoints.orgs.list);
   const activeId = io.config.data.activeOrg?.id;
   const rows = orgs.map((o) => ({ ...o, active: o.id === activeId }));
   io.result(rows, () => {

@@ -1,4 +1,6 @@
+import { endpoints } from '@latchkey/core';
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
+
 import { CliError } from '../../lib/exit.js';
 import type { Io } from '../../lib/io.js';
 
@@ -10,7 +12,7 @@ export const spec = defineCommand({
 
 export async function run(opts: OptionsOf<typeof spec>, io: Io): Promise<void> {
   const wanted = opts.org.trim();
-  const orgs = await io.api.orgs.list();
+  const orgs = await io.api.all(endpoints.orgs.list);
   // An id matches exactly; a name case-insensitively, like the server's `:org` matching.
   const org =
     orgs.find((o) => o.id === wanted) ?? orgs.find((o) => o.name.toLowerCase() === wanted.toLowerCase());

@@ -1,5 +1,6 @@
-import { EXPIRY_BOUNDS, parseBoundedDuration } from '@latchkey/core';
+import { EXPIRY_BOUNDS, endpoints, parseBoundedDuration } from '@latchkey/core';
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
+
 import { usageError } from '../../lib/exit.js';
 import { dateTime } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
@@ -36,10 +37,12 @@ export async function run(opts: CreatePatOptions, io: Io): Promise<void> {
     ?.flatMap((s) => s.split(','))
     .map((s) => s.trim())
     .filter(Boolean);
-  const pat = await io.api.pats.create({
-    name,
-    ...(opts.expires !== undefined ? { expiresIn: opts.expires.trim() } : {}),
-    ...(scopes?.length ? { scopes } : {}),
+  const pat = await io.api.call(endpoints.pats.create, {
+    body: {
+      name,
+      ...(opts.expires !== undefined ? { expiresIn: opts.expires.trim() } : {}),
+      ...(scopes?.length ? { scopes } : {}),
+    },
   });
   // The one place a whole token is printed: it exists nowhere else and cannot be shown again.
   // It goes alone on stdout (or inside the JSON), so `latch pats create ci > token` captures it.

@@ -1,3 +1,4 @@
+import { endpoints } from '@latchkey/core';
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
 import { dateTime, day, relative } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
@@ -6,7 +7,7 @@ import { statusText } from '../../lib/key-status.js';
 export const spec = defineCommand({});
 
 export async function run(_opts: OptionsOf<typeof spec>, io: Io): Promise<void> {
-  const pats = await io.api.pats.list();
+  const pats = await io.api.all(endpoints.pats.list);
   // Only the stored login is known by id; a LATCH_TOKEN is not marked.
   const current = io.context.tokenSource === 'config' ? io.config.data.tokenId : undefined;
   io.result(pats, () => {

@@ -1,4 +1,6 @@
+import { endpoints } from '@latchkey/core';
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
+
 import { withoutAuth } from '../../lib/config.js';
 import type { Io } from '../../lib/io.js';
 
@@ -13,7 +15,7 @@ export async function run(opts: OptionsOf<typeof spec>, io: Io): Promise<void> {
   const usedHere = io.context.tokenSource === 'config' && io.config.data.tokenId === id;
   const also = usedHere ? ' It is the token this CLI is signed in with, so you will be signed out.' : '';
   await io.confirm(`Revoke personal access token ${id}? Anything using it is refused at once.${also}`);
-  const pat = await io.api.pats.revoke(id);
+  const pat = await io.api.call(endpoints.pats.revoke, { params: { id } });
   if (usedHere) io.config.replace(withoutAuth(io.config.data));
   io.result(pat, () => undefined);
   io.note(`${io.err.green('✓')} Revoked ${io.err.bold(pat.name)} (${pat.prefix}…).`);

@@ -1,5 +1,6 @@
-import { keyPrefixError, normalizeKeyPrefix, projectNameError } from '@latchkey/core';
+import { endpoints, keyPrefixError, normalizeKeyPrefix, projectNameError } from '@latchkey/core';
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
+
 import { usageError } from '../../lib/exit.js';
 import type { Io } from '../../lib/io.js';
 import { resolveOrg } from '../../lib/org.js';
@@ -26,7 +27,10 @@ export async function run(opts: OptionsOf<typeof spec>, io: Io): Promise<void> {
   if (prefixError)
     throw usageError(`--prefix ${prefixError}.`, 'Example: --prefix acme (keys then start with acme_)');
   const org = await resolveOrg(io);
-  const project = await io.api.projects.create(org.ref, { name, ...(keyPrefix ? { keyPrefix } : {}) });
+  const project = await io.api.call(endpoints.projects.create, {
+    params: { org: org.ref },
+    body: { name, ...(keyPrefix ? { keyPrefix } : {}) },
+  });
   io.result(project, () => undefined);
   io.note(
     `${io.err.green('✓')} Created project ${io.err.bold(project.name)} (${project.id}) in ${org.label}; its API keys start with ${project.keyPrefix}.`,

@@ -1,5 +1,8 @@
 import type { Project } from '@latchkey/core';
+
+import { endpoints } from '@latchkey/core';
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
+
 import { CliError, EXIT, usageError } from '../../lib/exit.js';
 import type { Io } from '../../lib/io.js';
 import { resolveOrg } from '../../lib/org.js';
@@ -22,7 +25,7 @@ export async function run(
   const cwd = opts.cwd ?? process.cwd();
   const org = await resolveOrg(io);
   const project = opts.project?.trim()
-    ? await io.api.projects.get(org.ref, opts.project.trim())
+    ? await io.api.call(endpoints.projects.get, { params: { org: org.ref, project: opts.project.trim() } })
     : await pickOne(io, org.label, org.ref, deps.pick ?? pickOnTerminal);
   const before = findLink(cwd);
   const file = writeLink(cwd, { org: org.label, project: project.name });
@@ -44,7 +47,7 @@ async function pickOne(io: Io, orgLabel: string, orgRef: string, pick: PickProje
       'Pass its name: `latch link <project>` (`latch projects list` shows them).',
     );
   }
-  const projects = await io.api.projects.list(orgRef);
+  const projects = await io.api.all(endpoints.projects.list, { params: { org: orgRef } });
   if (projects.length === 0) {
     throw new CliError(`No projects in ${orgLabel} yet.`, {
       hint: 'Create one with `latch projects create <name>`, then run `latch link` again.',

@@ -1,5 +1,7 @@
+import { endpoints } from '@latchkey/core';
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
 import { day } from '../../lib/format.js';
+
 import type { Io } from '../../lib/io.js';
 import { resolveOrg } from '../../lib/org.js';
 import { findLink, sortEnvironments } from '../../lib/project.js';
@@ -8,7 +10,7 @@ export const spec = defineCommand({});
 
 export async function run(opts: OptionsOf<typeof spec> & { cwd?: string }, io: Io): Promise<void> {
   const org = await resolveOrg(io);
-  const projects = await io.api.projects.list(org.ref);
+  const projects = await io.api.all(endpoints.projects.list, { params: { org: org.ref } });
   const link = findLink(opts.cwd ?? process.cwd());
   // The folder's linked project is marked, as long as the link points into this org.
   const linkedHere = (name: string) =>

@@ -1,14 +1,16 @@
 import { basename } from 'node:path';
 import type { Manifest } from '@latchkey/core';
-import { ApiError } from '../../lib/api.js';
+
+import { ApiError, type Deployed, endpoints } from '@latchkey/core';
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
+
 import { usageError } from '../../lib/exit.js';
 import type { Io } from '../../lib/io.js';
 import { findConfigFile, type Importer, loadManifest } from '../../lib/manifest-file.js';
 import { CONFIG_OPTION, PROJECT_OPTION } from '../../lib/options.js';
 import { resolveOrg } from '../../lib/org.js';
 import { findProject, type ProjectSelection } from '../../lib/project.js';
-import { checkEnvFlag, plural } from '../../lib/secrets.js';
+import { checkEnvFlag, listSecrets, plural } from '../../lib/secrets.js';
 
 export const spec = defineCommand({
   options: {
@@ -26,14 +28,14 @@ export type DeployOptions = OptionsOf<typeof spec> & { cwd?: string };
 /** What the release will change, for the confirmation question; best effort (a CI key may not see it). */
 async function preview(io: Io, sel: ProjectSelection, env: string): Promise<string> {
   try {
-    const list = await io.api.secrets.list(sel.org.ref, sel.project, env);
+    const list = await listSecrets(io, sel.org.ref, sel.project, env);
     const pending = list.items.filter((i) => i.status !== 'live').map((i) => i.name);
     const next = list.release ? `v${list.release.number + 1}` : 'v1';
     return pending.length
       ? `${next} with ${plural(pending.length, 'change')} (${pending.join(', ')})`
       : `${next} (no secret changes)`;
   } catch (err) {
-    if (err instanceof ApiError && err.status === 404) return `v1, creating environment ${env}`;
+    if (err instanceof ApiError && err.code === 'NOT_FOUND') return `v1, creating environment ${env}`;
     return 'a new release';
   }
 }
@@ -72,11 +74,14 @@ export async function run(opts: DeployOptions, io: Io, deps: { importer?: Import
   await io.confirm(`Deploy ${what} to ${sel.project}/${env}${manifestFile ? ` with ${manifestFile}` : ''}?`);
 
   const spinner = io.spinner(`Deploying to ${sel.project}/${env}…`);
-  let deployed: Awaited<ReturnType<typeof io.api.releases.deploy>>;
+  let deployed: Deployed;
   try {
-    deployed = await io.api.releases.deploy(sel.org.ref, sel.project, env, {
-      ...(opts.message ? { message: opts.message } : {}),
-      ...(manifest ? { manifest } : {}),
+    deployed = await io.api.call(endpoints.releases.deploy, {
+      params: { org: sel.org.ref, project: sel.project, env },
+      body: {
+        ...(opts.message ? { message: opts.message } : {}),
+        ...(manifest ? { manifest } : {}),
+      },
     });
   } finally {
     spinner.stop();

@@ -1,5 +1,7 @@
+import { endpoints } from '@latchkey/core';
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
 import { dateTime } from '../../lib/format.js';
+
 import type { Io } from '../../lib/io.js';
 import { PROJECT_OPTION } from '../../lib/options.js';
 import { requireProject } from '../../lib/project.js';
@@ -13,9 +15,12 @@ export const spec = defineCommand({
 
 export async function run(opts: OptionsOf<typeof spec> & { cwd?: string }, io: Io): Promise<void> {
   const sel = await requireProject(io, opts);
-  const releases = (await io.api.releases.list(sel.org.ref, sel.project, opts.env?.trim() || undefined)).sort(
-    (a, b) => a.environment.name.localeCompare(b.environment.name) || b.number - a.number,
-  );
+  const releases = (
+    await io.api.all(endpoints.releases.list, {
+      params: { org: sel.org.ref, project: sel.project },
+      query: opts.env?.trim() ? { env: opts.env.trim() } : {},
+    })
+  ).sort((a, b) => a.environment.name.localeCompare(b.environment.name) || b.number - a.number);
   io.result(releases, (items) => {
     if (items.length === 0) {
       return `No releases of ${sel.project}${opts.env ? `/${opts.env}` : ''} yet. Make one with \`latch deploy --env <name>\`.`;

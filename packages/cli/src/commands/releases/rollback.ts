@@ -1,4 +1,6 @@
+import { type Deployed, endpoints } from '@latchkey/core';
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
+
 import { CliError, usageError } from '../../lib/exit.js';
 import type { Io } from '../../lib/io.js';
 import { PROJECT_OPTION } from '../../lib/options.js';
@@ -23,7 +25,10 @@ export async function run(opts: OptionsOf<typeof spec> & { cwd?: string }, io: I
   const sel = await requireProject(io, opts);
   const label = to.toLowerCase().startsWith('v') ? to.toLowerCase() : `v${to}`;
   // Check first, then ask: a question about a release that does not exist wastes an answer.
-  const releases = await io.api.releases.list(sel.org.ref, sel.project, env);
+  const releases = await io.api.all(endpoints.releases.list, {
+    params: { org: sel.org.ref, project: sel.project },
+    query: { env },
+  });
   if (!releases.some((r) => `v${r.number}` === label)) {
     const newest = releases.map((r) => r.number).sort((a, b) => b - a);
     throw new CliError(`${sel.project}/${env} has no release ${label}.`, {
@@ -35,9 +40,11 @@ export async function run(opts: OptionsOf<typeof spec> & { cwd?: string }, io: I
   }
   await io.confirm(`Roll ${sel.project}/${env} back to ${label}'s secrets and manifest (as a new release)?`);
   const spinner = io.spinner(`Rolling ${sel.project}/${env} back to ${label}…`);
-  let made: Awaited<ReturnType<typeof io.api.releases.rollback>>;
+  let made: Deployed;
   try {
-    made = await io.api.releases.rollback(sel.org.ref, sel.project, env, label);
+    made = await io.api.call(endpoints.releases.rollback, {
+      params: { org: sel.org.ref, project: sel.project, env, release: label },
+    });
   } finally {
     spinner.stop();
   }

@@ -1,5 +1,8 @@
 import { basename } from 'node:path';
+
+import { endpoints } from '@latchkey/core';
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
+
 import { usageError } from '../../lib/exit.js';
 import type { Io } from '../../lib/io.js';
 import { type Importer, loadManifest } from '../../lib/manifest-file.js';
@@ -55,7 +58,10 @@ export async function run(opts: PushOptions, io: Io, deps: { importer?: Importer
   const envs = await chooseEnvironments(io, sel, opts.env, { many: true });
   const results = [];
   for (const env of envs) {
-    const pushed = await io.api.manifests.push(sel.org.ref, sel.project, env.name, manifest);
+    const pushed = await io.api.call(endpoints.manifests.push, {
+      params: { org: sel.org.ref, project: sel.project, env: env.name },
+      body: manifest,
+    });
     const { manifest: _content, ...summary } = pushed;
     results.push(summary);
     const counts = `${pushed.scopes.length} scope${pushed.scopes.length === 1 ? '' : 's'}, ${pushed.routeCount} route${pushed.routeCount === 1 ? '' : 's'}`;

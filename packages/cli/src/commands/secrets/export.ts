@@ -1,5 +1,6 @@
-import { formatDotenv } from '@latchkey/core';
+import { endpoints, formatDotenv } from '@latchkey/core';
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
+
 import { usageError } from '../../lib/exit.js';
 import type { Io } from '../../lib/io.js';
 import { PROJECT_OPTION } from '../../lib/options.js';
@@ -20,12 +21,10 @@ export async function run(opts: OptionsOf<typeof spec> & { cwd?: string }, io: I
   if (format !== 'dotenv' && format !== 'json')
     throw usageError(`--format is dotenv or json (got "${format}").`);
   const target = await secretsTarget(io, opts);
-  const released = await io.api.secrets.released(
-    target.sel.org.ref,
-    target.sel.project,
-    target.env,
-    Boolean(opts.latest),
-  );
+  const released = await io.api.call(endpoints.secrets.released, {
+    params: { org: target.sel.org.ref, project: target.sel.project, env: target.env },
+    query: opts.latest ? { latest: 'true' } : {},
+  });
   const out =
     format === 'json' ? `${JSON.stringify(released.values, null, 2)}\n` : formatDotenv(released.values);
   io.stdout.write(out);

@@ -1,4 +1,6 @@
+import { endpoints } from '@latchkey/core';
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
+
 import type { Io } from '../../lib/io.js';
 import { PROJECT_OPTION } from '../../lib/options.js';
 import { secretsTarget, type TargetOptions } from '../../lib/secrets.js';
@@ -18,12 +20,9 @@ export const spec = defineCommand({
 export async function run(opts: OptionsOf<typeof spec> & { cwd?: string }, io: Io): Promise<void> {
   const target = await secretsTarget(io, opts);
   const version = opts.version ? Number(opts.version) : undefined;
-  const secret = await io.api.secrets.get(
-    target.sel.org.ref,
-    target.sel.project,
-    target.env,
-    opts.name.trim(),
-    version,
-  );
+  const secret = await io.api.call(endpoints.secrets.get, {
+    params: { org: target.sel.org.ref, project: target.sel.project, env: target.env, name: opts.name.trim() },
+    query: version ? { version } : {},
+  });
   io.result(secret, (s) => s.value);
 }

@@ -2,7 +2,7 @@ import { defineCommand, type OptionsOf } from '../../lib/command.js';
 import { dateTime } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 import { PROJECT_OPTION } from '../../lib/options.js';
-import { secretsTarget, type TargetOptions } from '../../lib/secrets.js';
+import { secretHistory, secretsTarget, type TargetOptions } from '../../lib/secrets.js';
 
 export const spec = defineCommand({
   args: {
@@ -17,11 +17,9 @@ export const spec = defineCommand({
 
 export async function run(opts: OptionsOf<typeof spec> & { cwd?: string }, io: Io): Promise<void> {
   const target = await secretsTarget(io, opts);
-  const history = await io.api.secrets.history(
-    target.sel.org.ref,
-    target.sel.project,
-    target.env,
-    opts.name.trim(),
+  const history = await secretHistory(
+    io,
+    { org: target.sel.org.ref, project: target.sel.project, env: target.env, name: opts.name.trim() },
     Boolean(opts.reveal),
   );
   io.result(history.items, (items) => {

@@ -1,5 +1,8 @@
 import { readFileSync } from 'node:fs';
+
+import { endpoints, type ImportedSecrets } from '@latchkey/core';
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
+
 import { CliError } from '../../lib/exit.js';
 import type { Io } from '../../lib/io.js';
 import { PROJECT_OPTION } from '../../lib/options.js';
@@ -28,15 +31,12 @@ export async function run(opts: OptionsOf<typeof spec> & { cwd?: string }, io: I
   }
   const target = await secretsTarget(io, opts);
   const spinner = io.spinner(`Importing ${opts.file} into ${target.where}…`);
-  let result: Awaited<ReturnType<typeof io.api.secrets.import>>;
+  let result: ImportedSecrets;
   try {
-    result = await io.api.secrets.import(
-      target.sel.org.ref,
-      target.sel.project,
-      target.env,
-      content,
-      Boolean(opts.dryRun),
-    );
+    result = await io.api.call(endpoints.secrets.import, {
+      params: { org: target.sel.org.ref, project: target.sel.project, env: target.env },
+      body: { content, dryRun: Boolean(opts.dryRun) },
+    });
   } finally {
     spinner.stop();
   }

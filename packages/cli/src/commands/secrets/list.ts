@@ -2,7 +2,7 @@ import { defineCommand, type OptionsOf } from '../../lib/command.js';
 import { dateTime } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 import { PROJECT_OPTION } from '../../lib/options.js';
-import { plural, secretsTarget, statusText, type TargetOptions } from '../../lib/secrets.js';
+import { listSecrets, plural, secretsTarget, statusText, type TargetOptions } from '../../lib/secrets.js';
 
 export const spec = defineCommand({
   options: {
@@ -13,7 +13,7 @@ export const spec = defineCommand({
 
 export async function run(opts: OptionsOf<typeof spec> & { cwd?: string }, io: Io): Promise<void> {
   const target = await secretsTarget(io, opts);
-  const list = await io.api.secrets.list(target.sel.org.ref, target.sel.project, target.env);
+  const list = await listSecrets(io, target.sel.org.ref, target.sel.project, target.env);
   io.result(list.items, (items) => {
     if (items.length === 0) {
       return `No secrets in ${target.where}. Set one with \`latch secrets set NAME value --env ${target.env}\`.`;

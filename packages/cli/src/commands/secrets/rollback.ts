@@ -1,4 +1,6 @@
+import { endpoints } from '@latchkey/core';
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
+
 import { usageError } from '../../lib/exit.js';
 import type { Io } from '../../lib/io.js';
 import { PROJECT_OPTION } from '../../lib/options.js';
@@ -24,13 +26,10 @@ export async function run(opts: OptionsOf<typeof spec> & { cwd?: string }, io: I
     );
   }
   const target = await secretsTarget(io, opts);
-  const change = await io.api.secrets.rollback(
-    target.sel.org.ref,
-    target.sel.project,
-    target.env,
-    opts.name.trim(),
-    version,
-  );
+  const change = await io.api.call(endpoints.secrets.rollback, {
+    params: { org: target.sel.org.ref, project: target.sel.project, env: target.env, name: opts.name.trim() },
+    body: { version },
+  });
   io.result(change, () => undefined);
   io.note(
     `${io.err.green('✓')} ${io.err.bold(change.name)} in ${target.where} now has version ${version}'s value as version ${change.version}; it takes effect at the next \`latch deploy --env ${target.env}\`.`,

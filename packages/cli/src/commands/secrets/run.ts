@@ -1,3 +1,4 @@
+import { endpoints } from '@latchkey/core';
 import { resolveCommand, runChild } from '../../lib/child.js';
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
 import { usageError } from '../../lib/exit.js';
@@ -38,12 +39,10 @@ export async function run(opts: RunOptions, io: Io): Promise<void> {
     );
   }
   const target = await secretsTarget(io, opts);
-  const released = await io.api.secrets.released(
-    target.sel.org.ref,
-    target.sel.project,
-    target.env,
-    Boolean(opts.latest),
-  );
+  const released = await io.api.call(endpoints.secrets.released, {
+    params: { org: target.sel.org.ref, project: target.sel.project, env: target.env },
+    query: opts.latest ? { latest: 'true' } : {},
+  });
   const names = Object.keys(released.values).sort();
   const from = released.release ? `release v${released.release.number}` : 'the newest versions (--latest)';
   if (opts.dryRun) {

@@ -1,5 +1,6 @@
-import { secretNameError, secretValueError } from '@latchkey/core';
+import { endpoints, secretNameError, secretValueError } from '@latchkey/core';
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
+
 import { usageError } from '../../lib/exit.js';
 import type { Io } from '../../lib/io.js';
 import { PROJECT_OPTION } from '../../lib/options.js';
@@ -47,7 +48,10 @@ export async function run(
   const valueError = secretValueError(value);
   if (valueError) throw usageError(`${name}: ${valueError}.`);
   const target = await secretsTarget(io, opts);
-  const change = await io.api.secrets.set(target.sel.org.ref, target.sel.project, target.env, name, value);
+  const change = await io.api.call(endpoints.secrets.set, {
+    params: { org: target.sel.org.ref, project: target.sel.project, env: target.env, name },
+    body: { value },
+  });
   io.result(change, () => undefined);
   const same = change.unchanged ? ' (same value as before)' : '';
   io.note(

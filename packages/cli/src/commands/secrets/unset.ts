@@ -1,4 +1,6 @@
+import { endpoints } from '@latchkey/core';
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
+
 import type { Io } from '../../lib/io.js';
 import { PROJECT_OPTION } from '../../lib/options.js';
 import { secretsTarget, type TargetOptions } from '../../lib/secrets.js';
@@ -16,12 +18,9 @@ export const spec = defineCommand({
 /** No confirmation: an unset is a new version, undone with `latch secrets rollback`. */
 export async function run(opts: OptionsOf<typeof spec> & { cwd?: string }, io: Io): Promise<void> {
   const target = await secretsTarget(io, opts);
-  const change = await io.api.secrets.unset(
-    target.sel.org.ref,
-    target.sel.project,
-    target.env,
-    opts.name.trim(),
-  );
+  const change = await io.api.call(endpoints.secrets.unset, {
+    params: { org: target.sel.org.ref, project: target.sel.project, env: target.env, name: opts.name.trim() },
+  });
   io.result(change, () => undefined);
   io.note(
     `${io.err.green('✓')} Unset ${io.err.bold(change.name)} in ${target.where} (version ${change.version}); apps keep it until the next \`latch deploy --env ${target.env}\`.`,

@@ -1,5 +1,8 @@
 import type { ServiceAccountRole } from '@latchkey/core';
+
+import { endpoints } from '@latchkey/core';
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
+
 import { usageError } from '../../lib/exit.js';
 import type { Io } from '../../lib/io.js';
 import { resolveOrg } from '../../lib/org.js';
@@ -32,7 +35,10 @@ export async function run(opts: OptionsOf<typeof spec>, io: Io): Promise<void> {
     );
   }
   const org = await resolveOrg(io);
-  const account = await io.api.serviceAccounts.create(org.ref, { name, role: opts.role });
+  const account = await io.api.call(endpoints.serviceAccounts.create, {
+    params: { org: org.ref },
+    body: { name, role: opts.role },
+  });
   io.result(account, () => undefined);
   io.note(
     `${io.err.green('✓')} Created service account ${io.err.bold(account.name)} (${account.id}) in ${org.label} with role ${account.role}.`,

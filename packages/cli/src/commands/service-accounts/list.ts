@@ -1,5 +1,7 @@
+import { endpoints } from '@latchkey/core';
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
 import { day } from '../../lib/format.js';
+
 import type { Io } from '../../lib/io.js';
 import { resolveOrg } from '../../lib/org.js';
 
@@ -7,7 +9,7 @@ export const spec = defineCommand({});
 
 export async function run(_opts: OptionsOf<typeof spec>, io: Io): Promise<void> {
   const org = await resolveOrg(io);
-  const accounts = await io.api.serviceAccounts.list(org.ref);
+  const accounts = await io.api.all(endpoints.serviceAccounts.list, { params: { org: org.ref } });
   io.result(accounts, () => {
     if (accounts.length === 0) {
       return `No service accounts in ${org.label}. Create one with \`latch service-accounts create <name> --role developer\`.`;

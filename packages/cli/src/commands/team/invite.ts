@@ -1,5 +1,8 @@
 import type { Role } from '@latchkey/core';
+
+import { endpoints } from '@latchkey/core';
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
+
 import { usageError } from '../../lib/exit.js';
 import type { Io } from '../../lib/io.js';
 import { ROLES } from '../../lib/options.js';
@@ -24,7 +27,10 @@ export async function run(opts: OptionsOf<typeof spec>, io: Io): Promise<void> {
     );
   }
   const org = await resolveOrg(io);
-  const invitation = await io.api.invitations.create(org.ref, { email, role: opts.role });
+  const invitation = await io.api.call(endpoints.invitations.create, {
+    params: { org: org.ref },
+    body: { email, role: opts.role },
+  });
   io.result(invitation, () => undefined);
   io.note(
     `${io.err.green('✓')} Invited ${io.err.bold(invitation.email)} to ${invitation.org.name} as ${invitation.role}.`,

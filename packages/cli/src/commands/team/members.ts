@@ -1,5 +1,7 @@
+import { endpoints } from '@latchkey/core';
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
 import { day } from '../../lib/format.js';
+
 import type { Io } from '../../lib/io.js';
 import { resolveOrg } from '../../lib/org.js';
 
@@ -7,7 +9,7 @@ export const spec = defineCommand({});
 
 export async function run(_opts: OptionsOf<typeof spec>, io: Io): Promise<void> {
   const org = await resolveOrg(io);
-  const members = await io.api.members.list(org.ref);
+  const members = await io.api.all(endpoints.members.list, { params: { org: org.ref } });
   const me = io.config.data.user?.id;
   io.result(members, () => {
     const c = io.out;

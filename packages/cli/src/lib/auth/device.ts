@@ -1,7 +1,8 @@
-import type { Api, TokenGrant } from '../api.js';
+import type { Api } from '../client.js';
 import { CliError } from '../exit.js';
 import type { Spinner } from '../spinner.js';
 import { SIGN_IN_TIMEOUT_MS } from './loopback.js';
+import type { TokenGrant } from './oauth.js';
 
 export const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 

@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Api, TokenGrant } from '../api.js';
+import type { Api } from '../client.js';
 import { CliError } from '../exit.js';
+import type { TokenGrant } from './oauth.js';
 import { createPkce, createState } from './pkce.js';
 
 export const SIGN_IN_TIMEOUT_MS = 5 * 60_000;

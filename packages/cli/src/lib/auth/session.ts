@@ -1,4 +1,4 @@
-import { type Me, maskToken, type Org } from '@latchkey/core';
+import { endpoints, type Me, maskToken, type Org } from '@latchkey/core';
 import type { Config } from '../config.js';
 import { dateTime } from '../format.js';
 import type { Io } from '../io.js';
@@ -17,8 +17,8 @@ export type SignedIn = {
  */
 export async function storeSignIn(io: Io, apiUrl: string, token: string): Promise<SignedIn> {
   const api = io.apiFor(apiUrl, token);
-  const me = await api.me();
-  const orgs: Org[] = me.user ? await api.orgs.list() : [];
+  const me = await api.call(endpoints.me.get);
+  const orgs: Org[] = me.user ? await api.all(endpoints.orgs.list) : [];
   const previous = io.config.data.activeOrg;
   const kept = previous && orgs.find((o) => o.id === previous.id);
   const pick = me.org ?? kept ?? orgs.find((o) => o.personal) ?? orgs[0];

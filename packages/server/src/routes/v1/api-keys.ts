@@ -1,19 +1,6 @@
-import {
-  ApiKey,
-  ApiKeyParams,
-  ApiKeyProjectParams,
-  CreateApiKeyBody,
-  CreatedApiKey,
-  ListApiKeysQuery,
-  page,
-  RotateApiKeyBody,
-  VerifyBody,
-  VerifyResult,
-} from '@latchkey/core';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { apiKeys } from '@latchkey/core';
 import type { RouteModule } from '../../app.js';
-
-const base = '/api/v1/orgs/:org/projects/:project/api-keys';
+import { register } from '../register.js';
 
 // The answer is built by the service from a fixed shape, so re-validating it on the hottest route
 // buys nothing; the schema still documents it in OpenAPI. The verifier hands out the same frozen
@@ -28,64 +15,32 @@ const fastJson = () => (data: object) => {
   return json;
 };
 
-export const apiKeyRoutes: RouteModule = (fastify, { services }) => {
-  const app = fastify.withTypeProvider<ZodTypeProvider>();
+export const apiKeyRoutes: RouteModule = (app, { services }) => {
   const keys = services.apiKeys;
 
-  app.get(
-    base,
-    {
-      config: { permission: 'api_keys:read' },
-      schema: { params: ApiKeyProjectParams, querystring: ListApiKeysQuery, response: { 200: page(ApiKey) } },
-    },
-    async (req) => keys.list(req.actor, req.params.project, req.query),
+  register(app, apiKeys.list, async (req) => keys.list(req.actor, req.params.project, req.query));
+  // The token is in this response and nowhere else, ever.
+  register(app, apiKeys.create, async (req) => keys.create(req.actor, req.params.project, req.body));
+  register(app, apiKeys.rotate, async (req) =>
+    keys.rotate(req.actor, req.params.project, req.params.id, req.body ?? {}),
   );
-
-  app.post(
-    base,
+  register(app, apiKeys.revoke, async (req) => keys.revoke(req.actor, req.params.project, req.params.id));
+  register(
+    app,
+    apiKeys.verifyInProject,
+    async (req) => keys.verifyInProject(req.actor, req.params.project, req.body),
     {
-      config: { permission: 'api_keys:write', returnsCredential: true },
-      schema: { params: ApiKeyProjectParams, body: CreateApiKeyBody, response: { 201: CreatedApiKey } },
-    },
-    // The token is in this response and nowhere else, ever.
-    async (req, reply) => reply.code(201).send(await keys.create(req.actor, req.params.project, req.body)),
-  );
-
-  app.post(
-    `${base}/:id/rotate`,
-    {
-      config: { permission: 'api_keys:write', returnsCredential: true },
-      schema: { params: ApiKeyParams, body: RotateApiKeyBody, response: { 200: CreatedApiKey } },
-    },
-    async (req) => keys.rotate(req.actor, req.params.project, req.params.id, req.body ?? {}),
-  );
-
-  app.delete(
-    `${base}/:id`,
-    { config: { permission: 'api_keys:write' }, schema: { params: ApiKeyParams, response: { 200: ApiKey } } },
-    async (req) => keys.revoke(req.actor, req.params.project, req.params.id),
-  );
-
-  app.post(
-    '/api/v1/orgs/:org/projects/:project/verify',
-    {
-      config: { permission: 'api_keys:read' },
-      schema: { params: ApiKeyProjectParams, body: VerifyBody, response: { 200: VerifyResult } },
       serializerCompiler: fastJson,
     },
-    async (req) => keys.verifyInProject(req.actor, req.params.project, req.body),
   );
 
   // Resource routes need `:org`; this one takes the org from the key itself and checks the
   // caller's api_keys:read there (in the service), so it is a `self` route.
-  app.post(
-    '/api/v1/verify',
-    {
-      config: { permission: 'self', authenticate: keys.authenticateCaller },
-      schema: { body: VerifyBody, response: { 200: VerifyResult } },
-      serializerCompiler: fastJson,
-    },
+  register(
+    app,
+    apiKeys.verify,
     // Not async: a cached answer is sent without a promise in between.
     (req) => keys.verify(req.actor, req.body),
+    { authenticate: keys.authenticateCaller, serializerCompiler: fastJson },
   );
 };

@@ -1,8 +1,7 @@
-import { Me } from '@latchkey/core';
+import { me } from '@latchkey/core';
 import type { RouteModule } from '../../app.js';
+import { register } from '../register.js';
 
 export const meRoutes: RouteModule = (app, { services }) => {
-  app.get('/api/v1/me', { config: { permission: 'self' }, schema: { response: { 200: Me } } }, async (req) =>
-    services.identity.me(req.actor),
-  );
+  register(app, me.get, async (req) => services.identity.me(req.actor));
 };

@@ -1,14 +1,8 @@
 import type { ServerResponse } from 'node:http';
-import {
-  ApiKeyProjectParams,
-  KeyEventsQuery,
-  type KeyStreamHello,
-  UsageReportBody,
-  UsageReportResult,
-} from '@latchkey/core';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { type KeyStreamHello, sdk } from '@latchkey/core';
 import type { RouteModule } from '../../app.js';
 import type { KeyEvent, KeyEventSink } from '../../services/sdk/key-events.service.js';
+import { register } from '../register.js';
 
 /**
  * Comments keep idle proxies from cutting the stream, and let an SDK notice a dead one: it
@@ -24,7 +18,6 @@ const wire = (e: KeyEvent) => frame(e.kind, e.id, { kind: e.kind, hashes: e.hash
 
 /** The routes app SDKs use beside verification: pushed invalidation and usage reports. */
 export const sdkRoutes: RouteModule = (fastify, { services }) => {
-  const app = fastify.withTypeProvider<ZodTypeProvider>();
   const open = new Set<ServerResponse>();
 
   // A stream never ends on its own: end them when the server stops, so close() is not held
@@ -34,78 +27,59 @@ export const sdkRoutes: RouteModule = (fastify, { services }) => {
     open.clear();
   });
 
-  app.get(
-    '/api/v1/orgs/:org/projects/:project/events',
-    {
-      config: { permission: 'api_keys:read' },
-      schema: {
-        params: ApiKeyProjectParams,
-        querystring: KeyEventsQuery,
-        description:
-          'Server-sent events: key revocations, rotations, deletions and manifest changes of one environment. Resumable with Last-Event-ID.',
-      },
-    },
-    async (req, reply) => {
-      const header = req.headers['last-event-id'];
-      const lastId = (typeof header === 'string' ? header : undefined) ?? req.query.lastEventId;
-      const res = reply.raw;
-      let ready = false;
-      const pending: string[] = [];
-      const write = (text: string) => {
-        if (!ready) pending.push(text);
-        else if (!res.writableEnded) res.write(text);
-      };
-      const sink: KeyEventSink = {
-        event: (e) => write(wire(e)),
-        reset: (cache) => write(frame('reset', null, { cache })),
-      };
-      // Resolves project and environment (404s, permission) before anything is written.
-      const stream = await services.keyEvents.open(
-        req.actor,
-        req.params.project,
-        req.query.environment,
-        lastId,
-        sink,
-      );
-      let beat: NodeJS.Timeout | undefined;
-      res.on('close', () => {
-        clearInterval(beat);
-        stream.close();
-        open.delete(res);
-      });
-      if (res.destroyed) return stream.close(); // the client left while we resolved the project
-      reply.hijack();
-      res.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-store',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-        'x-request-id': req.id,
-      });
-      const hello: KeyStreamHello = {
-        resumed: stream.replay !== null,
-        cache: stream.cacheAllowed,
-        environment: stream.environment,
-        heartbeatMs: HEARTBEAT_MS,
-      };
-      res.write(`retry: 1000\n${frame('hello', stream.cursor, hello)}`);
-      for (const e of stream.replay ?? []) res.write(wire(e));
-      ready = true;
-      for (const text of pending.splice(0)) res.write(text);
-      open.add(res);
-      beat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
-      beat.unref();
-    },
-  );
+  register(fastify, sdk.events, async (req, reply) => {
+    const header = req.headers['last-event-id'];
+    const lastId = (typeof header === 'string' ? header : undefined) ?? req.query.lastEventId;
+    const res = reply.raw;
+    let ready = false;
+    const pending: string[] = [];
+    const write = (text: string) => {
+      if (!ready) pending.push(text);
+      else if (!res.writableEnded) res.write(text);
+    };
+    const sink: KeyEventSink = {
+      event: (e) => write(wire(e)),
+      reset: (cache) => write(frame('reset', null, { cache })),
+    };
+    // Resolves project and environment (404s, permission) before anything is written.
+    const stream = await services.keyEvents.open(
+      req.actor,
+      req.params.project,
+      req.query.environment,
+      lastId,
+      sink,
+    );
+    let beat: NodeJS.Timeout | undefined;
+    res.on('close', () => {
+      clearInterval(beat);
+      stream.close();
+      open.delete(res);
+    });
+    if (res.destroyed) return stream.close(); // the client left while we resolved the project
+    reply.hijack();
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+      'x-request-id': req.id,
+    });
+    const hello: KeyStreamHello = {
+      resumed: stream.replay !== null,
+      cache: stream.cacheAllowed,
+      environment: stream.environment,
+      heartbeatMs: HEARTBEAT_MS,
+    };
+    res.write(`retry: 1000\n${frame('hello', stream.cursor, hello)}`);
+    for (const e of stream.replay ?? []) res.write(wire(e));
+    ready = true;
+    for (const text of pending.splice(0)) res.write(text);
+    open.add(res);
+    beat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
+    beat.unref();
+  });
 
-  app.post(
-    '/api/v1/orgs/:org/projects/:project/usage',
-    {
-      // Not api_keys:read: every viewer holds that, and usage reports write last-used.
-      config: { permission: 'logs:write' },
-      schema: { params: ApiKeyProjectParams, body: UsageReportBody, response: { 202: UsageReportResult } },
-    },
-    async (req, reply) =>
-      reply.code(202).send(await services.usage.report(req.actor, req.params.project, req.body.items)),
+  register(fastify, sdk.usage, async (req) =>
+    services.usage.report(req.actor, req.params.project, req.body.items),
   );
 };

@@ -1,5 +1,6 @@
-import { EXPIRY_BOUNDS } from '@latchkey/core';
+import { EXPIRY_BOUNDS, endpoints } from '@latchkey/core';
 import { defineCommand, type OptionsOf } from '../../../lib/command.js';
+
 import { checkDuration } from '../../../lib/flags.js';
 import { dateTime } from '../../../lib/format.js';
 import type { Io } from '../../../lib/io.js';
@@ -31,9 +32,9 @@ export async function run(opts: CreateAccountKeyOptions, io: Io): Promise<void> 
   );
   const name = opts.name?.trim();
   const org = await resolveOrg(io);
-  const key = await io.api.serviceAccounts.keys.create(org.ref, account, {
-    ...(name ? { name } : {}),
-    ...(expiresIn ? { expiresIn } : {}),
+  const key = await io.api.call(endpoints.serviceAccounts.createKey, {
+    params: { org: org.ref, id: account },
+    body: { ...(name ? { name } : {}), ...(expiresIn ? { expiresIn } : {}) },
   });
   io.result(key, (k) => k.token);
   const expires = key.expiresAt ? `expires ${dateTime(key.expiresAt)}` : 'does not expire';

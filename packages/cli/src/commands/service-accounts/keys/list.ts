@@ -1,5 +1,7 @@
+import { endpoints } from '@latchkey/core';
 import { defineCommand, type OptionsOf } from '../../../lib/command.js';
 import { dateTime, day, relative } from '../../../lib/format.js';
+
 import type { Io } from '../../../lib/io.js';
 import { statusText } from '../../../lib/key-status.js';
 import { resolveOrg } from '../../../lib/org.js';
@@ -13,7 +15,9 @@ export const spec = defineCommand({
 export async function run(opts: OptionsOf<typeof spec>, io: Io): Promise<void> {
   const account = opts.account.trim();
   const org = await resolveOrg(io);
-  const keys = await io.api.serviceAccounts.keys.list(org.ref, account);
+  const keys = await io.api.all(endpoints.serviceAccounts.listKeys, {
+    params: { org: org.ref, id: account },
+  });
   io.result(keys, () => {
     if (keys.length === 0) {
       return `Service account ${account} has no keys. Create one with \`latch service-accounts keys create ${account}\`.`;

@@ -1,4 +1,6 @@
+import { endpoints } from '@latchkey/core';
 import { defineCommand, type OptionsOf } from '../../../lib/command.js';
+
 import type { Io } from '../../../lib/io.js';
 import { resolveOrg } from '../../../lib/org.js';
 
@@ -16,7 +18,9 @@ export async function run(opts: OptionsOf<typeof spec>, io: Io): Promise<void> {
   await io.confirm(
     `Revoke key ${keyId} of service account ${account}? Anything using it is refused at once.`,
   );
-  const key = await io.api.serviceAccounts.keys.revoke(org.ref, account, keyId);
+  const key = await io.api.call(endpoints.serviceAccounts.revokeKey, {
+    params: { org: org.ref, id: account, keyId },
+  });
   io.result(key, () => undefined);
   io.note(
     `${io.err.green('✓')} Revoked key ${io.err.bold(key.name)} (${key.prefix}…) of ${key.serviceAccount.name}.`,

@@ -1,0 +1,34 @@
+import { IdParams, PageQuery, page } from '../common.js';
+import { endpoint } from '../endpoint.js';
+import { CreatedPat, CreatePatBody, Pat } from '../identity.js';
+
+export const pats = {
+  list: endpoint({
+    method: 'GET',
+    path: '/api/v1/pats',
+    summary: "The caller's personal access tokens",
+    permission: 'self',
+    query: PageQuery,
+    response: { 200: page(Pat) },
+    errors: ['PERMISSION_DENIED'],
+  }),
+  create: endpoint({
+    method: 'POST',
+    path: '/api/v1/pats',
+    summary: 'Create a personal access token (its token is in this answer only)',
+    permission: 'self',
+    returnsCredential: true,
+    body: CreatePatBody,
+    response: { 201: CreatedPat },
+    errors: ['PERMISSION_DENIED'],
+  }),
+  revoke: endpoint({
+    method: 'DELETE',
+    path: '/api/v1/pats/:id',
+    summary: 'Revoke one of your personal access tokens',
+    permission: 'self',
+    params: IdParams,
+    response: { 200: Pat },
+    errors: ['NOT_FOUND', 'PERMISSION_DENIED'],
+  }),
+} as const;

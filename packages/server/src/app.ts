@@ -14,11 +14,13 @@ import type { ServerConfig } from './config.js';
 import { clientErrorHandler, MAX_HEADER_BYTES, registerHsts } from './http/client-errors.js';
 import { frameworkErrors, registerErrorHandling } from './http/errors.js';
 import { registerJsonBodyParser } from './http/json-body.js';
+import { createMetrics, type Metrics } from './http/metrics.js';
 import { completeDocument } from './http/openapi.js';
 import { createLimiters, type Limiters } from './http/rate-limit.js';
 import { collectRouteTable, type RouteInfo, registerSecurity } from './http/security.js';
 import { routeModules } from './routes/index.js';
 import { assertEveryEndpointRegistered, register } from './routes/register.js';
+import { auditRowsWritten } from './services/audit/audit.service.js';
 import { createServices, type Services } from './services/index.js';
 import type { Database } from './store/db.js';
 import { createEventBus } from './store/notify.js';
@@ -28,6 +30,8 @@ export type AppDeps = {
   config: ServerConfig;
   clock?: Clock;
   logger?: FastifyServerOptions['logger'];
+  /** Process-wide metrics (CPU, memory, GC) in /metrics: the real server, once per process. */
+  processMetrics?: boolean;
 };
 
 export type App = FastifyInstance & {
@@ -37,6 +41,7 @@ export type App = FastifyInstance & {
   /** Every route marked `returnsCredential`, /api/v1 or not. */
   credentialRoutes: RouteInfo[];
   config: ServerConfig;
+  metrics: Metrics;
 };
 
 export type RouteContext = {
@@ -45,6 +50,7 @@ export type RouteContext = {
   config: ServerConfig;
   database: Database;
   clock: Clock;
+  metrics: Metrics;
 };
 export type RouteModule = (app: FastifyInstance, ctx: RouteContext) => void | Promise<void>;
 
@@ -93,8 +99,17 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   const limiters = createLimiters(config, clock);
   const { routes: routeTable, credentialRoutes } = collectRouteTable(app);
+  // Before any route: each route gets its request recorder as it is registered.
+  const metrics = createMetrics(app, {
+    pool: database.pool,
+    verifyStats: services.apiKeys.verifyStats,
+    limiters,
+    auditRowsWritten,
+    auditCheckpointBacklog: () => services.audit.checkpointBacklog(),
+    ...(deps.processMetrics ? { processMetrics: true } : {}),
+  });
 
-  registerErrorHandling(app, limiters);
+  registerErrorHandling(app, limiters, metrics);
   registerJsonBodyParser(app);
   if (https) registerHsts(app);
   await app.register(formbody, { bodyLimit: config.bodyLimitBytes });
@@ -109,7 +124,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   registerSecurity(app, services, limiters);
 
-  const ctx: RouteContext = { services, limiters, config, database, clock };
+  const ctx: RouteContext = { services, limiters, config, database, clock, metrics };
   for (const mod of routeModules) await mod(app, ctx);
 
   let document: Record<string, unknown> | undefined;
@@ -120,5 +135,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   assertEveryEndpointRegistered(routeTable);
 
   await app.ready();
-  return Object.assign(app, { services, limiters, routeTable, credentialRoutes, config }) as unknown as App;
+  return Object.assign(app, {
+    services,
+    limiters,
+    routeTable,
+    credentialRoutes,
+    config,
+    metrics,
+  }) as unknown as App;
 }

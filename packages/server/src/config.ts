@@ -5,6 +5,21 @@ export type ServerMode = 'dev' | 'production';
 
 export type RateLimitRule = { points: number; durationSeconds: number };
 
+/** Single sign-on with an upstream OpenID Connect provider (LATCH_OIDC_*). */
+export type OidcConfig = {
+  /** The provider's issuer URL, exactly as its discovery document names it. */
+  issuer: string;
+  clientId: string;
+  /** Null: a public client (PKCE only, no client authentication). */
+  clientSecret: string | null;
+  /** LATCH_OIDC_ALLOW_SIGNUP: a first SSO sign-in may create the account. */
+  allowSignup: boolean;
+  /** LATCH_OIDC_ALLOWED_DOMAINS: sign-up only for these email domains; null allows any. */
+  allowedDomains: string[] | null;
+  /** The `aud` an OIDC bearer JWT must carry: LATCH_OIDC_AUDIENCE, else the client id. */
+  audience: string;
+};
+
 export type ServerConfig = {
   mode: ServerMode;
   /** Where browsers and CLIs reach this server, e.g. http://127.0.0.1:7420 (no trailing slash). */
@@ -29,6 +44,8 @@ export type ServerConfig = {
   metricsToken: string | null;
   /** API-key verification cache size (default 100k entries); 0 turns it off. */
   verifyCacheEntries?: number;
+  /** Upstream OIDC provider for SSO and OIDC bearer tokens; null/absent turns both off. */
+  oidc?: OidcConfig | null;
   rateLimits: {
     /** Every request, per IP. */
     perIp: RateLimitRule;

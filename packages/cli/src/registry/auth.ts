@@ -16,10 +16,19 @@ export const status: LeafSpec = {
   load: () => import('../commands/auth/status.js'),
 };
 
+export const identities: LeafSpec = {
+  name: 'identities',
+  summary: 'your single sign-on identities linked to this account',
+  load: () => import('../commands/auth/identities.js'),
+  subcommands: [
+    {
+      name: 'remove',
+      summary: 'unlink an identity (a later SSO sign-in with a verified email links it again)',
+      load: () => import('../commands/auth/identities-remove.js'),
+    },
+  ],
+};
+
 export const AUTH_GROUPS: GroupSpec[] = [
-  {
-    name: 'auth',
-    summary: 'sign-in state',
-    commands: [login, logout, status],
-  },
+  { name: 'auth', summary: 'sign-in state', commands: [login, logout, status, identities] },
 ];

@@ -4,7 +4,7 @@ import { Email, Id, OrgName, OrgParams, RoleSchema, Text, Timestamp } from './co
 export const User = z.object({ id: Id, email: z.string(), name: z.string().nullable() });
 export type User = z.infer<typeof User>;
 
-export const TokenKind = z.enum(['pat', 'platform_key', 'service_account_key', 'session']);
+export const TokenKind = z.enum(['pat', 'platform_key', 'service_account_key', 'session', 'oidc']);
 
 export const TokenInfo = z.object({
   id: Id,
@@ -77,3 +77,14 @@ export const CreatePatBody = z.strictObject({
 });
 export const CreatedPat = Pat.extend({ token: z.string().describe('shown once') });
 export type CreatedPat = z.infer<typeof CreatedPat>;
+
+/** A sign-in identity at the upstream OIDC provider, linked to this account (SSO). */
+export const IdentityLink = z.object({
+  id: Id,
+  issuer: z.string(),
+  subject: z.string(),
+  email: z.string().nullable().describe('what the provider said when the link was made'),
+  createdAt: Timestamp,
+  lastUsedAt: Timestamp.nullable(),
+});
+export type IdentityLink = z.infer<typeof IdentityLink>;

@@ -7,8 +7,8 @@ import type { FastifyRequest } from 'fastify';
  */
 export function cookieNames(secure: boolean) {
   return secure
-    ? { session: '__Host-latch_session', csrf: '__Host-latch_csrf' }
-    : { session: 'latch_session', csrf: 'latch_csrf' };
+    ? { session: '__Host-latch_session', csrf: '__Host-latch_csrf', sso: '__Host-latch_sso' }
+    : { session: 'latch_session', csrf: 'latch_csrf', sso: 'latch_sso' };
 }
 
 /**

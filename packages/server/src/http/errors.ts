@@ -1,6 +1,7 @@
 import { AppError, type ErrorCode, redactTokensDeep } from '@latchkey/core';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import type { Metrics } from './metrics.js';
 import type { Limiters } from './rate-limit.js';
 
 type Issue = { path: string; message: string };
@@ -143,7 +144,11 @@ export function frameworkErrors(err: FastifyError, req: FastifyRequest, reply: F
   return reply.header('x-request-id', req.id).status(appErr.status).send(appErr.toBody(req.id));
 }
 
-export function registerErrorHandling(app: FastifyInstance, limiters: Limiters) {
+export function registerErrorHandling(
+  app: FastifyInstance,
+  limiters: Limiters,
+  metrics: Pick<Metrics, 'recordUnmatched'>,
+) {
   app.setErrorHandler((err, req, reply) => {
     const appErr = toAppError(err);
     // INTEGRITY_ERROR: tampered or misplaced ciphertext; its message names the secret, never a value.
@@ -173,6 +178,7 @@ export function registerErrorHandling(app: FastifyInstance, limiters: Limiters) 
   // Routes get their rate limit from their own guard (http/security.ts); a miss spends the
   // address's budget here, so probing for routes is limited like any other request.
   app.setNotFoundHandler((req, reply) => {
+    metrics.recordUnmatched(req.method, reply);
     reply.header('x-request-id', req.id);
     limiters.perIp.consume(req.ip, reply);
     const err = new AppError('NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0]}.`, {

@@ -9,6 +9,8 @@ export type Limiter = {
   /** Gives back points taken by `consume` (a guess that turned out right). */
   refund(key: string, points?: number): Promise<void>;
   reset(key: string): Promise<void>;
+  /** Requests refused so far (read by /metrics). */
+  readonly rejected: number;
 };
 
 function limited(msBeforeNext: number, what: string): AppError {
@@ -59,25 +61,30 @@ function createWindows(rule: RateLimitRule) {
 /** The strict limits on guessable secrets (sign-in, device codes, the token endpoint). */
 export function createLimiter(name: string, rule: RateLimitRule, what: string, clock: Clock): Limiter {
   const windows = createWindows(rule);
-  return {
-    async consume(key, reply, points = 1) {
+  const self = {
+    rejected: 0,
+    async consume(key: string, reply?: FastifyReply, points = 1) {
       const now = clock.now().getTime();
       const w = windows.spend(key, points, now);
-      if (w.used > rule.points) throw limited(w.resetAt - now, what);
+      if (w.used > rule.points) {
+        self.rejected++;
+        throw limited(w.resetAt - now, what);
+      }
       reply?.header('ratelimit-policy', `"${name}";q=${rule.points};w=${rule.durationSeconds}`);
       reply?.header(
         'ratelimit',
         `"${name}";r=${rule.points - w.used};t=${Math.ceil((w.resetAt - now) / 1000)}`,
       );
     },
-    async refund(key, points = 1) {
+    async refund(key: string, points = 1) {
       const w = windows.peek(key, clock.now().getTime());
       if (w) w.used = Math.max(0, w.used - points);
     },
-    async reset(key) {
+    async reset(key: string) {
       windows.delete(key);
     },
   };
+  return self;
 }
 
 /** The global per-request limiters: synchronous, so the common path never waits on a promise. */
@@ -88,6 +95,8 @@ export type SyncLimiter = {
    */
   consume(key: string, reply?: FastifyReply, points?: number, now?: number): void;
   reset(key: string): void;
+  /** Requests refused so far: a plain number, read by /metrics, so counting costs nothing. */
+  readonly rejected: number;
 };
 
 /**
@@ -105,11 +114,13 @@ export function createSyncLimiter(
   const policy = `"${name}";q=${rule.points};w=${rule.durationSeconds}`;
   const remaining = `"${name}";r=`;
   const windows = createWindows(rule);
-  return {
-    consume(key, reply, points = 1, now = clock.now().getTime()) {
+  const self = {
+    rejected: 0,
+    consume(key: string, reply?: FastifyReply, points = 1, now = clock.now().getTime()) {
       const w = windows.spend(key, points, now);
       const msBeforeNext = w.resetAt - now;
       if (w.used > rule.points) {
+        self.rejected++;
         const err = limited(msBeforeNext, what);
         if (reply) {
           reply.header('ratelimit-policy', policy);
@@ -121,10 +132,11 @@ export function createSyncLimiter(
       if (reply)
         reply.header('ratelimit', `${remaining}${rule.points - w.used};t=${Math.ceil(msBeforeNext / 1000)}`);
     },
-    reset(key) {
+    reset(key: string) {
       windows.delete(key);
     },
   };
+  return self;
 }
 
 export type Limiters = ReturnType<typeof createLimiters>;

@@ -1,10 +1,12 @@
 import type { RouteModule } from '../app.js';
 import { healthRoutes } from './health.js';
+import { metricsRoutes } from './metrics.js';
 import { authorizeRoutes } from './oauth/authorize.js';
 import { metadataRoutes } from './oauth/metadata.js';
 import { tokenRoutes } from './oauth/token.js';
 import { apiKeyRoutes } from './v1/api-keys.js';
 import { environmentRoutes } from './v1/environments.js';
+import { identityRoutes } from './v1/identities.js';
 import { invitationRoutes } from './v1/invitations.js';
 import { manifestRoutes } from './v1/manifests.js';
 import { meRoutes } from './v1/me.js';
@@ -20,11 +22,14 @@ import { serviceAccountRoutes } from './v1/service-accounts.js';
 import { deviceRoutes } from './web/device.js';
 import { loginRoutes } from './web/login.js';
 import { setupRoutes } from './web/setup.js';
+import { ssoRoutes } from './web/sso.js';
 
 /** Every route module, in registration order. A new module is one import and one entry here. */
 export const routeModules: RouteModule[] = [
   healthRoutes,
+  metricsRoutes,
   meRoutes,
+  identityRoutes,
   orgRoutes,
   patRoutes,
   memberRoutes,
@@ -43,5 +48,6 @@ export const routeModules: RouteModule[] = [
   authorizeRoutes,
   loginRoutes,
   setupRoutes,
+  ssoRoutes,
   deviceRoutes,
 ];

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { parseRateLimit } from '@latchkey/core';
-import type { RateLimitRule, ServerMode } from '../config.js';
+import type { OidcConfig, RateLimitRule, ServerMode } from '../config.js';
+import { readOidcSettings } from './oidc-settings.js';
 import { StartupError } from './startup-error.js';
 
 export type RunOptions = { port?: number; host?: string; dataDir?: string };
@@ -24,6 +25,8 @@ export type RuntimeSettings = {
   /** LATCH_RATE_LIMIT_PER_ADDRESS / _PER_CREDENTIAL, e.g. `1200/minute`; null keeps the default. */
   rateLimitPerAddress?: RateLimitRule | null;
   rateLimitPerCredential?: RateLimitRule | null;
+  /** LATCH_OIDC_*: single sign-on and OIDC bearer tokens; null when off. */
+  oidc?: OidcConfig | null;
   /** LATCH_AUDIT_CHECKPOINT_ROWS / _MINUTES: when each org's chain head is signed; null keeps the default. */
   auditCheckpointRows?: number | null;
   auditCheckpointMinutes?: number | null;
@@ -64,6 +67,7 @@ export function readSettings(
       value('LATCH_RATE_LIMIT_PER_CREDENTIAL'),
       'LATCH_RATE_LIMIT_PER_CREDENTIAL',
     ),
+    oidc: readOidcSettings(env),
     auditCheckpointRows: parseCount(
       value('LATCH_AUDIT_CHECKPOINT_ROWS'),
       'LATCH_AUDIT_CHECKPOINT_ROWS',

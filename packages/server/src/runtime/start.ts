@@ -148,6 +148,7 @@ async function start(
     appDatabaseUrl: settings.appDatabaseUrl ?? (mode === 'dev' ? embeddedAdminUrl : null),
     redisUrl: settings.redisUrl,
     metricsToken: settings.metricsToken,
+    oidc: settings.oidc ?? null,
     ...(settings.bodyLimitBytes ? { bodyLimitBytes: settings.bodyLimitBytes } : {}),
     rateLimits: {
       ...DEFAULT_RATE_LIMITS,
@@ -159,6 +160,7 @@ async function start(
     database,
     config,
     logger: loggerOptions(mode, env.LATCH_LOG_LEVEL || 'info'),
+    processMetrics: true,
   });
   // Unwrapped data keys in memory let this process keep serving through a master-key rotation.
   await app.services.keyring.warm();

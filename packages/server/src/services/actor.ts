@@ -9,7 +9,8 @@ import {
 } from '@latchkey/core';
 
 export type Credential = {
-  type: 'pat' | 'session' | 'platform_key' | 'service_account_key';
+  /** `oidc`: a bearer token from the upstream provider; its id is the identity link's. */
+  type: 'pat' | 'session' | 'platform_key' | 'service_account_key' | 'oidc';
   id: string;
   /** `resource:level` scopes that cap the holder; null means no cap (an unscoped PAT). */
   scopes: string[] | null;

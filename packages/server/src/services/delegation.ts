@@ -24,7 +24,9 @@ export function minterOf(actor: Actor, permissions: PermissionSet): Minter {
 }
 
 function lifetimeOf(actor: Actor): Pick<Minter, 'expiresAt' | 'bounded'> {
-  return { expiresAt: actor.principal.credential.expiresAt, bounded: !isUnscopedPerson(actor) };
+  const { credential } = actor.principal;
+  // An upstream OIDC token is the provider's to expire: nothing it mints may outlive it.
+  return { expiresAt: credential.expiresAt, bounded: !isUnscopedPerson(actor) || credential.type === 'oidc' };
 }
 
 /** Acts on the person's whole account (all their PATs, new orgs): a scoped token may not. */

@@ -7,8 +7,12 @@ import { createAppDatabasesService } from './app-databases/app-databases.service
 import { createAuditLogService } from './audit/audit-log.service.js';
 import { ephemeralSigner } from './audit/signing.js';
 import { createIdentityService } from './identity/identity.service.js';
+import { createIdentityLinksService } from './identity/identity-links.service.js';
+import { createOidcBearer } from './identity/oidc-bearer.js';
 import { createPasswordSignInService } from './identity/password-sign-in.service.js';
 import { createSetupService } from './identity/setup.service.js';
+import { createSsoService } from './identity/sso.service.js';
+import { createUpstream } from './identity/upstream.js';
 import { createLastUsedRecorder } from './last-used.js';
 import { createInvitationsService } from './members/invitations.service.js';
 import { createMembersService } from './members/members.service.js';
@@ -31,11 +35,16 @@ export type ServiceDeps = { db: Db; clock: Clock; config: ServerConfig; bus?: Ev
 
 /** Each service gets only the dependencies it uses (DESIGN rule 5). */
 export function createServices({ db, clock, config, bus }: ServiceDeps) {
+  // The upstream OIDC provider (LATCH_OIDC_*): browser SSO and OIDC bearer tokens on /api/v1.
+  const upstream = config.oidc ? createUpstream(config.oidc) : null;
+  const external = upstream ? createOidcBearer({ db, clock, upstream }) : null;
   // One recorder for every path that reports a credential's use, so its throttle is shared.
   const lastUsed = createLastUsedRecorder({ db, clock });
-  const tokens = createTokensService({ db, clock, lastUsed });
+  const tokens = createTokensService({ db, clock, lastUsed, external });
   const orgs = createOrgsService({ db, clock });
   const identityCore = createIdentityService({ db, clock, config, orgs });
+  const sso = createSsoService({ db, clock, config, identity: identityCore, upstream });
+  const identityLinks = createIdentityLinksService({ db, clock });
   // Password sign-in and first-owner setup extend identity: main.ts calls identity.createSetupLink().
   const identity = {
     ...identityCore,
@@ -77,6 +86,8 @@ export function createServices({ db, clock, config, bus }: ServiceDeps) {
     tokens,
     orgs,
     identity,
+    sso,
+    identityLinks,
     members,
     invitations,
     oauth,

@@ -287,3 +287,22 @@ export const environmentDatabases = pgTable('environment_databases', {
   roleName: text('role_name').notNull(),
   createdAt: ts('created_at').notNull().defaultNow(),
 });
+
+export const identityLinks = pgTable('identity_links', {
+  id: text('id').primaryKey(),
+  userId: text('user_id').notNull(),
+  issuer: text('issuer').notNull(),
+  subject: text('subject').notNull(),
+  email: text('email'),
+  createdAt: ts('created_at').notNull(),
+  lastUsedAt: ts('last_used_at'),
+});
+
+export const ssoRequests = pgTable('sso_requests', {
+  stateHash: bytea('state_hash').primaryKey(),
+  codeVerifier: text('code_verifier').notNull(),
+  nonce: text('nonce').notNull(),
+  next: text('next'),
+  createdAt: ts('created_at').notNull(),
+  expiresAt: ts('expires_at').notNull(),
+});

@@ -27,7 +27,7 @@ export type TestAppOptions = { logger?: AppDeps['logger'] };
 export async function createTestApp(
   database: Database,
   overrides: Partial<ServerConfig> = {},
-  deps: Pick<AppDeps, 'logger'> = {},
+  deps: Pick<AppDeps, 'logger' | 'processMetrics'> = {},
 ): Promise<TestApp> {
   const clock = createTestClock(new Date());
   const config = defaultConfig({

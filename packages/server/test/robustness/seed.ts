@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { expect } from 'vitest';
 import type { RouteInfo } from '../../src/http/security.js';
 import type { SignedUp, TestApp } from '../helpers/app.js';
@@ -68,10 +69,17 @@ export async function seed(t: TestApp): Promise<Seed> {
   await call('POST', `${org}/service-accounts`, { name: 'robot', role: 'developer' });
   const saKey = await call('POST', `${org}/service-accounts/robot/keys`, {});
   const pat = await call('POST', '/api/v1/pats', { name: 'spare', expiresIn: '30d' });
+  // Only an SSO sign-in makes an identity link (no API does): the row a first sign-in leaves.
+  const identityLinkId = 'idl_sweepseed';
+  await t.database.db.execute(
+    sql`INSERT INTO identity_links (id, user_id, issuer, subject, email, created_at)
+        VALUES (${identityLinkId}, ${owner.userId}, 'https://id.example.com', 'sweep-sub', ${owner.email}, now())`,
+  );
 
   // `:id` names a different kind of resource under each collection.
   function idFor(url: string): string {
     if (url.startsWith('/api/v1/pats')) return pat.id;
+    if (url.startsWith('/api/v1/me/identities')) return identityLinkId;
     if (url.includes('/invitations')) return invitation.id;
     if (url.includes('/service-accounts')) return 'robot';
     if (url.includes('/api-keys')) return apiKey.id;

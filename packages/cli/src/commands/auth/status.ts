@@ -12,6 +12,7 @@ const KIND_NAMES: Record<string, string> = {
   platform_key: 'platform key',
   service_account_key: 'service-account key',
   session: 'browser session',
+  oidc: 'OIDC token from the sign-in provider',
 };
 
 export async function run(_opts: OptionsOf<typeof spec>, io: Io): Promise<void> {

@@ -1,6 +1,7 @@
 import type { Endpoint } from '../endpoint.js';
 import { apiKeys } from './api-keys.js';
 import { environments } from './environments.js';
+import { identities } from './identities.js';
 import { invitations } from './invitations.js';
 import { manifests } from './manifests.js';
 import { me } from './me.js';
@@ -18,6 +19,7 @@ import { serviceAccounts } from './service-accounts.js';
 export {
   apiKeys,
   environments,
+  identities,
   invitations,
   manifests,
   me,
@@ -39,6 +41,7 @@ export {
  */
 export const endpoints = {
   me,
+  identities,
   orgs,
   pats,
   members,

@@ -17,8 +17,9 @@ function frame(event: string, id: string | null, data: unknown): string {
 const wire = (e: KeyEvent) => frame(e.kind, e.id, { kind: e.kind, hashes: e.hashes });
 
 /** The routes app SDKs use beside verification: pushed invalidation and usage reports. */
-export const sdkRoutes: RouteModule = (fastify, { services }) => {
+export const sdkRoutes: RouteModule = (fastify, { services, metrics }) => {
   const open = new Set<ServerResponse>();
+  metrics.sseClients('key_events', () => open.size);
 
   // A stream never ends on its own: end them when the server stops, so close() is not held
   // open and SDKs reconnect (to another node, or to this one when it is back).

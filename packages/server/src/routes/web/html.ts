@@ -42,6 +42,7 @@ h2{margin:0 0 1rem;font-size:1.4rem}p{margin:.5rem 0 1rem}.muted{color:var(--mut
 label{display:block;margin:.75rem 0 .25rem;font-weight:600}
 input[type=email],input[type=password],input[type=text]{width:100%;padding:.6rem;border:1px solid var(--line);border-radius:8px;background:var(--bg);color:var(--fg);font:inherit}
 button{margin-top:1rem;padding:.6rem 1.2rem;border:0;border-radius:8px;background:var(--accent);color:#fff;font:inherit;font-weight:600;cursor:pointer}
+a.button{display:inline-block;padding:.6rem 1.2rem;border-radius:8px;background:var(--accent);color:#fff;font-weight:600;text-decoration:none}
 button.secondary{background:transparent;color:var(--fg);border:1px solid var(--line)}
 .row{display:flex;gap:.75rem}.error{color:var(--bad);font-weight:600}
 .code{font:600 1.8rem/1.2 ui-monospace,monospace;letter-spacing:.15em;text-align:center;padding:.75rem;border:1px dashed var(--line);border-radius:8px}

@@ -26,7 +26,11 @@ export const loginRoutes: RouteModule = (app, { services, limiters, config }) =>
       if (user && next) return reply.redirect(next, 302);
       const csrf = issueCsrfToken(req, reply, { secure: config.secureCookies });
       if (user) return sendPage(reply, 200, signedInPage({ csrf, email: user.user.email }));
-      return sendPage(reply, 200, loginPage({ csrf, next, email: '', error: null, devMode: devMode() }));
+      return sendPage(
+        reply,
+        200,
+        loginPage({ csrf, next, email: '', error: null, devMode: devMode(), sso: services.sso.enabled }),
+      );
     });
 
     web.post('/login', async (req, reply) => {
@@ -41,7 +45,14 @@ export const loginRoutes: RouteModule = (app, { services, limiters, config }) =>
         return sendPage(
           reply,
           status,
-          loginPage({ csrf, next, email: redactTokens(email), error, devMode: devMode() }),
+          loginPage({
+            csrf,
+            next,
+            email: redactTokens(email),
+            error,
+            devMode: devMode(),
+            sso: services.sso.enabled,
+          }),
         );
       };
       // Spent before any verification, so guessing costs attempts whether or not it succeeds.

@@ -29,7 +29,13 @@ export function loginPage(opts: {
   email: string;
   error: string | null;
   devMode: boolean;
+  /** The "Sign in with SSO" button, when an upstream OIDC provider is set up. */
+  sso?: boolean;
 }): Html {
+  // A link, not a form: the answer redirects to the provider, which form-action would refuse.
+  const sso = opts.sso
+    ? html`<p><a class="button" href="${opts.next ? `/sso/start?next=${encodeURIComponent(opts.next)}` : '/sso/start'}">Sign in with SSO</a></p><hr>`
+    : '';
   const dev = opts.devMode
     ? html`<form method="post" action="/login">${csrfField(opts.csrf)}${hidden('next', opts.next)}
 <input type="hidden" name="method" value="dev">
@@ -40,7 +46,7 @@ export function loginPage(opts: {
     : '';
   return layout(
     'Sign in',
-    html`<h2>Sign in</h2>${errorLine(opts.error)}${dev}
+    html`<h2>Sign in</h2>${errorLine(opts.error)}${sso}${dev}
 <form method="post" action="/login">${csrfField(opts.csrf)}${hidden('next', opts.next)}
 <input type="hidden" name="method" value="password">
 <label for="email">Email</label>

@@ -268,5 +268,7 @@ export function createApiKeysService(deps: Deps) {
     },
 
     cacheSize: () => verifier.cacheSize(),
+    /** Outcome and cache counters since start, for /metrics. */
+    verifyStats: verifier.stats,
   };
 }

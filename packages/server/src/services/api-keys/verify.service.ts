@@ -9,6 +9,7 @@ import {
   secretState,
   TOKEN_PREFIXES,
   tokenPrefix,
+  VERIFY_CODES,
   type VerifyCode,
   type VerifyResult,
 } from '@latchkey/core';
@@ -57,6 +58,19 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 export type Verifier = ReturnType<typeof createVerifier>;
 
 /**
+ * Plain numbers, read by /metrics when scraped: counting costs an increment, not a labelled
+ * prom-client call on the hot path. Cache hits and misses count key look-ups (a malformed or
+ * platform secret is neither).
+ */
+export type VerifyStats = { outcomes: Record<VerifyCode, number>; cacheHits: number; cacheMisses: number };
+
+function newStats(): VerifyStats {
+  const outcomes = {} as Record<VerifyCode, number>;
+  for (const code of VERIFY_CODES) outcomes[code] = 0;
+  return { outcomes, cacheHits: 0, cacheMisses: 0 };
+}
+
+/**
  * Verification: format and checksum first (no I/O), then the in-memory cache, then one indexed
  * SELECT. It never writes on the request's path; last-used goes through the coalescing recorder.
  * Other nodes' changes arrive over LISTEN/NOTIFY (store/notify.ts); this node's own changes are
@@ -78,6 +92,11 @@ export function createVerifier(deps: {
   let manifestEpoch = 0;
   let listening = false;
   const inflight = new Map<string, { epoch: number; promise: Promise<Found | null> }>();
+  const stats = newStats();
+  const counted = (result: VerifyResult) => {
+    stats.outcomes[result.code]++;
+    return result;
+  };
 
   function setEnabled(on: boolean) {
     keys.clear();
@@ -223,25 +242,34 @@ export function createVerifier(deps: {
     });
   }
 
+  function verifyUncounted(input: VerifyInput, within: VerifyWithin): Maybe<VerifyResult> {
+    // One-shot SHA-256 straight to a string (about 2× createHash here); a Buffer only on a miss.
+    const hashed = digest('sha256', input.key, 'base64');
+    // Only a secret that passed the format check below was ever looked up, so only such a
+    // secret can be in the cache: a hit skips the check.
+    const found = keys.get(hashed);
+    if (found === undefined) {
+      const prefix = tokenPrefix(input.key);
+      if (prefix === null) return MALFORMED;
+      // A platform credential is never an app key; no need to look it up.
+      if (PLATFORM_PREFIXES.has(prefix)) return NOT_FOUND;
+      stats.cacheMisses++;
+      return andThen(load(hashed), (loaded) => known(input, within, loaded));
+    }
+    stats.cacheHits++;
+    return known(input, within, found);
+  }
+
   return {
     /**
      * Synchronous when everything is cached (no promise, no microtask: this is the hot path);
      * a promise when the key, the caller's standing or the manifest has to be loaded.
      */
     verify(input: VerifyInput, within: VerifyWithin): Maybe<VerifyResult> {
-      // One-shot SHA-256 straight to a string (about 2× createHash here); a Buffer only on a miss.
-      const hashed = digest('sha256', input.key, 'base64');
-      // Only a secret that passed the format check below was ever looked up, so only such a
-      // secret can be in the cache: a hit skips the check.
-      const found = keys.get(hashed);
-      if (found === undefined) {
-        const prefix = tokenPrefix(input.key);
-        if (prefix === null) return MALFORMED;
-        // A platform credential is never an app key; no need to look it up.
-        if (PLATFORM_PREFIXES.has(prefix)) return NOT_FOUND;
-        return andThen(load(hashed), (loaded) => known(input, within, loaded));
-      }
-      return known(input, within, found);
+      const result = verifyUncounted(input, within);
+      if (isPromise(result)) return result.then(counted);
+      stats.outcomes[result.code]++;
+      return result;
     },
 
     /** This node's own changes: evicted before the change is answered, not when NOTIFY comes back. */
@@ -250,5 +278,6 @@ export function createVerifier(deps: {
     },
 
     cacheSize: () => keys.size,
+    stats: stats as Readonly<VerifyStats>,
   };
 }

@@ -132,6 +132,9 @@ export function createAuditLogService({
       tick: () => checkpoints.tick(policy),
     },
 
+    /** Not a read of the log (no org, no rows): what /metrics reports as checkpoint age. */
+    checkpointBacklog: checkpoints.backlog,
+
     startCheckpoints(onError: (err: unknown) => void): void {
       stopTrigger ??= checkpoints.startTrigger(policy, onError);
     },

@@ -52,6 +52,11 @@ export function assertAuditSafe(data: unknown, path = 'data'): void {
   }
 }
 
+// Rows written by this process (every app in it: recordAudit is a plain function, and there is one
+// app per process outside tests). Read by /metrics; a rolled-back transaction's rows count too.
+let appended = 0;
+export const auditRowsWritten = () => appended;
+
 /**
  * Writes one audit row, appended to its org's hash chain (chain-append.ts). Always called with
  * the transaction that makes the change, so the change and its record commit or roll back
@@ -74,4 +79,5 @@ export async function recordAudit(tx: DbOrTx, actor: Actor | AuditActor, entry: 
     ip: who.ip ?? null,
     requestId: who.requestId ?? null,
   });
+  appended++;
 }

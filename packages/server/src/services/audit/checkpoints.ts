@@ -69,7 +69,8 @@ export function createCheckpoints({ db, clock, signer }: { db: Db; clock: Clock;
    * One pass of the periodic trigger: every chain with rows since its last checkpoint that is
    * due by count or by age gets a new one. Returns the chains signed (for tests and metrics).
    */
-  async function tick(policy: CheckpointPolicy): Promise<Array<string | null>> {
+  /** Chains with rows since their last checkpoint, and since when they have been waiting. */
+  async function unsigned() {
     const due = await db.execute<{ chain: string; seq: string; cp_seq: string | null; since_ms: string }>(sql`
       SELECT h.chain, h.seq, c.seq AS cp_seq,
         floor(extract(epoch FROM coalesce(c.created_at, h.created_at)) * 1000)::bigint AS since_ms
@@ -78,9 +79,14 @@ export function createCheckpoints({ db, clock, signer }: { db: Db; clock: Clock;
         SELECT seq, created_at FROM audit_checkpoints WHERE chain = h.chain ORDER BY seq DESC LIMIT 1
       ) c ON true
       WHERE h.seq > coalesce(c.seq, 0)`);
+    return due.rows;
+  }
+
+  async function tick(policy: CheckpointPolicy): Promise<Array<string | null>> {
+    const due = await unsigned();
     const now = clock.now().getTime();
     const signed: Array<string | null> = [];
-    for (const d of due.rows) {
+    for (const d of due) {
       const appended = Number(d.seq) - Number(d.cp_seq ?? 0);
       const ageMinutes = (now - Number(d.since_ms)) / 60_000;
       if (appended < policy.everyRows && ageMinutes < policy.everyMinutes) continue;
@@ -89,6 +95,21 @@ export function createCheckpoints({ db, clock, signer }: { db: Db; clock: Clock;
       signed.push(orgId);
     }
     return signed;
+  }
+
+  /**
+   * For /metrics, over all chains (no org is named): how long the oldest rows not yet covered by
+   * a checkpoint have waited for one (0 when every head is signed), and how many rows that is.
+   */
+  async function backlog(): Promise<{ ageSeconds: number; rows: number }> {
+    const now = clock.now().getTime();
+    let ageSeconds = 0;
+    let rows = 0;
+    for (const d of await unsigned()) {
+      ageSeconds = Math.max(ageSeconds, (now - Number(d.since_ms)) / 1000);
+      rows += Number(d.seq) - Number(d.cp_seq ?? 0);
+    }
+    return { ageSeconds, rows };
   }
 
   /** The newest stored checkpoint of a chain, if any (for checkpoint age and `verify` hints). */
@@ -121,7 +142,7 @@ export function createCheckpoints({ db, clock, signer }: { db: Db; clock: Clock;
     };
   }
 
-  return { checkpoint, tick, latest, startTrigger };
+  return { checkpoint, tick, latest, backlog, startTrigger };
 }
 
 function toPortable(row: StoredRow, signer: AuditSigner): PortableCheckpoint {

@@ -102,14 +102,16 @@ export function createIdentityService({
     async me(actor: Actor): Promise<Me> {
       const p = actor.principal;
       const user = p.kind === 'user' ? await usersRepo.findById(db, p.userId) : null;
-      const row = p.credential.type === 'session' ? null : await tokensRepo.findById(db, p.credential.id);
+      // Sessions and upstream OIDC tokens are not rows in `tokens`.
+      const stored = p.credential.type !== 'session' && p.credential.type !== 'oidc';
+      const row = stored ? await tokensRepo.findById(db, p.credential.id) : null;
       const org = p.kind === 'user' ? null : await orgs.orgOf(p.orgId);
       return {
         user: user ? { id: user.id, email: user.email, name: user.name } : null,
         token: {
           id: p.credential.id,
           kind: p.credential.type === 'service_account_key' ? 'service_account_key' : p.credential.type,
-          name: row?.name ?? 'browser session',
+          name: row?.name ?? (p.credential.type === 'oidc' ? 'OIDC token' : 'browser session'),
           prefix: row?.displayPrefix ?? '',
           scopes: p.credential.scopes,
           createdAt: (row?.createdAt ?? clock.now()).toISOString(),

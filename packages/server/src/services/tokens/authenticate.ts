@@ -6,6 +6,7 @@ import {
   platformKindOf,
   replacedSecretError,
   secretState,
+  TOKEN_PREFIXES,
 } from '@latchkey/core';
 import type { Clock } from '../../clock.js';
 import type { Db } from '../../store/db.js';
@@ -32,10 +33,25 @@ function invalid(message: string, hint: string): AppError {
   return new AppError('INVALID_TOKEN', message, { hint });
 }
 
-/** What the tokens service and its authenticator need. */
-export type TokensDeps = { db: Db; clock: Clock; lastUsed: LastUsedRecorder };
+export type ExternalAuthenticator = (token: string) => Promise<Principal>;
 
-export function createAuthenticator({ db, clock, lastUsed }: TokensDeps) {
+const PLATFORM_PREFIXES = Object.values(TOKEN_PREFIXES);
+
+/** Meant as a Latchkey credential: a platform prefix, even when mistyped after it. */
+function latchkeyShaped(token: string): boolean {
+  return PLATFORM_PREFIXES.some((p) => token.startsWith(p));
+}
+
+/** What the tokens service and its authenticator need. */
+export type TokensDeps = {
+  db: Db;
+  clock: Clock;
+  lastUsed: LastUsedRecorder;
+  /** Bearer tokens that are not Latchkey's (the upstream OIDC provider's), when SSO is set up. */
+  external?: ExternalAuthenticator | null;
+};
+
+export function createAuthenticator({ db, clock, lastUsed, external }: TokensDeps) {
   /** Revoked, deleted, expired or rotated out: each answers with its own code and next step. */
   function refuseIfDead(found: Found, hash: Buffer, kind: PlatformTokenKind, now: Date): void {
     const { token: row, serviceAccount } = found;
@@ -95,6 +111,8 @@ export function createAuthenticator({ db, clock, lastUsed }: TokensDeps) {
    */
   return async function authenticate(token: string): Promise<Principal> {
     const parsed = parseToken(token);
+    // Not ours by shape: with SSO set up, it may be the upstream provider's (a JWT or opaque token).
+    if (!parsed && external && !latchkeyShaped(token)) return external(token);
     if (!parsed)
       throw invalid(
         'The token is malformed (bad format or checksum).',

@@ -1,10 +1,22 @@
 import { Command, CommanderError } from 'commander';
-import { firstCommandWord, registerCommands } from './registry.js';
+import { commandWords, registerCommands } from './registry.js';
 
 // Keep this file's imports to commander and the registry: everything else loads per command.
 const VERSION = typeof __LATCH_VERSION__ === 'string' ? __LATCH_VERSION__ : '0.0.0-dev';
-const json = process.argv.includes('--json');
-const word = firstCommandWord(process.argv.slice(2));
+const argv = rewriteArgs(process.argv.slice(2));
+const json = argv.includes('--json');
+const words = commandWords(argv);
+const word = words[0];
+
+/**
+ * `latch help org list` is `latch org list --help` (commander's own help command takes one word),
+ * and a lone `-v` is `--version` (commander allows one short version flag, and `-V` stays too).
+ */
+function rewriteArgs(args: string[]): string[] {
+  if (args[0] === 'help' && args.length > 1) return [...args.slice(1), '--help'];
+  if (args.length === 1 && args[0] === '-v') return ['--version'];
+  return args;
+}
 
 const HELP_FOOTER = `
 Environment:
@@ -24,7 +36,10 @@ const program = new Command('latch')
   .option('--org <org>', 'org to act on, by name or id (default: the active org)')
   .option('--api-url <url>', 'Latchkey server URL')
   .option('-y, --yes', 'do not ask for confirmation (needed without a terminal)')
+  .option('--wide', 'tables show every column in full instead of fitting the terminal')
   .helpOption('-h, --help', 'show help')
+  // Every command's --help also lists these (--json, --yes, --org, --api-url, …).
+  .configureHelp({ showGlobalOptions: true })
   .showSuggestionAfterError()
   .exitOverride()
   .configureOutput({
@@ -36,17 +51,30 @@ const program = new Command('latch')
   })
   .addHelpText('after', HELP_FOOTER);
 
-registerCommands(
+program
+  .command('completion')
+  .description('print a shell completion script: bash, zsh or fish')
+  .argument('<shell>', 'bash, zsh or fish')
+  .addHelpText(
+    'after',
+    "\nExamples:\n  latch completion bash > ~/.local/share/bash-completion/completions/latch\n  latch completion fish > ~/.config/fish/completions/latch.fish\n  echo 'source <(latch completion zsh)' >> ~/.zshrc",
+  )
+  .action(async (shell: string) => {
+    const { printCompletion } = await import('./lib/completion.js');
+    await printCompletion(shell, json);
+  });
+
+await registerCommands(
   program,
-  async (spec, opts, command) => {
+  async (mod, opts, command) => {
     const { execute } = await import('./lib/run.js');
-    await execute(spec, opts, command.optsWithGlobals());
+    await execute(mod, opts, command.optsWithGlobals());
   },
-  word,
+  words,
 );
 
 try {
-  await program.parseAsync(process.argv);
+  await program.parseAsync(argv, { from: 'user' });
 } catch (err) {
   if (!(err instanceof CommanderError)) throw err;
   // --help, `latch help`, bare `latch` (or a bare group) and --version end in an "error" too under

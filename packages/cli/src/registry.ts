@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import type { Io } from './lib/io.js';
+import type { CommandModule, CommandSpec } from './lib/command.js';
 import { API_KEY_GROUPS } from './registry/api-keys.js';
 import { AUTH_GROUPS, login, logout } from './registry/auth.js';
 import { ORG_GROUPS } from './registry/org.js';
@@ -9,30 +9,16 @@ import { SERVERS } from './registry/server.js';
 import { TOKEN_GROUPS } from './registry/tokens.js';
 
 /**
- * Every command, declared as data. Only this file and commander are loaded at start-up; a
- * command's module (and the API client, prompts, core) is imported when that command runs,
- * which keeps `latch --version` close to bare `node` start-up. Each group's data lives in
- * registry/<group>.ts: data and lazy `import()` thunks only, never a top-level command import.
+ * Every command's name, summary and lazy `load`: nothing else. A command's arguments, flags and
+ * help live in its own file (`export const spec = defineCommand(…)` next to `run`), which is
+ * imported only for the command being run or asked about (`latch org list`, `latch help org
+ * list`, `latch org list --help`), so `latch --version` and `latch --help` load no command module.
+ * Each group's data lives in registry/<group>.ts: names and `import()` thunks only.
  */
-export type CommandModule = { run(opts: Record<string, unknown>, io: Io): Promise<void> };
-
-export type ArgSpec = { syntax: string; key: string; description: string };
-export type OptionSpec = {
-  flags: string;
-  description: string;
-  choices?: readonly string[];
-  default?: unknown;
-  int?: boolean;
-};
 export type LeafSpec = {
   name: string;
   summary: string;
-  args?: ArgSpec[];
-  options?: OptionSpec[];
   load: () => Promise<CommandModule>;
-  /** Runs without the io object (no config, no API client): the server owns its own set-up. */
-  bare?: boolean;
-  help?: string;
   /** Commands under this one (`latch server rotate-master-key`); the leaf itself still runs alone. */
   subcommands?: LeafSpec[];
 };
@@ -45,7 +31,7 @@ export type GroupSpec = {
   groups?: GroupSpec[];
 };
 
-export type Runner = (spec: LeafSpec, opts: Record<string, unknown>, command: Command) => Promise<void>;
+export type Runner = (mod: CommandModule, opts: Record<string, unknown>, command: Command) => Promise<void>;
 
 export { SERVERS };
 
@@ -59,16 +45,16 @@ export const GROUPS: GroupSpec[] = [
   ...SECRET_GROUPS,
 ];
 
-function parsePort(value: string): number {
+export function parsePort(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n > 65535) throw new InvalidArgumentError('use a number from 0 to 65535.');
   return n;
 }
 
-function addLeaf(parent: Command, spec: LeafSpec, runner: Runner, nested = false): void {
-  const cmd = parent.command(spec.name).description(spec.summary);
-  for (const a of spec.args ?? []) cmd.argument(a.syntax, a.description);
-  for (const o of spec.options ?? []) {
+/** Adds a command's own arguments, flags and help (from its file's `spec`) to `cmd`. */
+export function applySpec(cmd: Command, spec: CommandSpec): void {
+  for (const a of Object.values(spec.args ?? {})) cmd.argument(a.syntax, a.description);
+  for (const o of Object.values(spec.options ?? {})) {
     const option = new Option(o.flags, o.description);
     if (o.choices) option.choices(o.choices);
     if (o.default !== undefined) option.default(o.default);
@@ -76,64 +62,94 @@ function addLeaf(parent: Command, spec: LeafSpec, runner: Runner, nested = false
     cmd.addOption(option);
   }
   if (spec.help) cmd.addHelpText('after', spec.help);
-  for (const sub of spec.subcommands ?? []) addLeaf(cmd, sub, runner, true);
+}
+
+/**
+ * One command. Its module is loaded (and its flags added) only when `load` says so: the words
+ * typed name it, or everything is wanted (`latch completion`, tests). Otherwise it is a name and
+ * a summary in its group's help.
+ */
+async function addLeaf(
+  parent: Command,
+  leaf: LeafSpec,
+  runner: Runner,
+  want: Want,
+  path: string[],
+  underLeaf = false,
+) {
+  const here = [...path, leaf.name];
+  const cmd = parent.command(leaf.name).description(leaf.summary);
+  for (const sub of leaf.subcommands ?? []) await addLeaf(cmd, sub, runner, want, here, true);
+  if (!want(here)) return;
+  const mod = await leaf.load();
+  const spec = mod.spec;
+  applySpec(cmd, spec);
+  const argKeys = Object.keys(spec.args ?? {});
   cmd.action(async (...params: unknown[]) => {
     // commander calls back with (positional args…, options, command).
     const command = params[params.length - 1] as Command;
     // Under a leaf (`latch server rotate-master-key --data-dir x`), commander gives options the
     // parent also has to the parent: take them from there.
-    const inherited = nested ? (command.parent?.opts() ?? {}) : {};
+    const inherited = underLeaf ? (command.parent?.opts() ?? {}) : {};
     const own = Object.fromEntries(Object.entries(command.opts()).filter(([, v]) => v !== undefined));
     const opts: Record<string, unknown> = { ...inherited, ...own };
-    (spec.args ?? []).forEach((a, i) => {
-      opts[a.key] = params[i];
+    argKeys.forEach((key, i) => {
+      opts[key] = params[i];
     });
-    await runner(spec, opts, command);
+    await runner(mod, opts, command);
   });
 }
 
-/** A nested group (`service-accounts keys`), registered with all its commands. */
-function addGroup(parent: Command, group: GroupSpec, runner: Runner): void {
+/** Whether the command at this path (`['org', 'list']`) is to be loaded. */
+type Want = (path: string[]) => boolean;
+
+/** A group, with all its commands and nested groups. */
+async function addGroup(parent: Command, group: GroupSpec, runner: Runner, want: Want, path: string[]) {
+  const here = [...path, group.name];
   const cmd = parent.command(group.name).description(group.summary);
   for (const alias of group.aliases ?? []) cmd.alias(alias);
-  for (const leaf of group.commands) addLeaf(cmd, leaf, runner);
-  for (const sub of group.groups ?? []) addGroup(cmd, sub, runner);
+  for (const leaf of group.commands) await addLeaf(cmd, leaf, runner, want, here);
+  for (const sub of group.groups ?? []) await addGroup(cmd, sub, runner, want, here);
 }
 
 /** Global options that take a value: their value is not a command word. */
 const VALUE_OPTIONS = new Set(['--org', '--api-url']);
 
-/** The first word of argv that names a command (`org` in `latch --json org list`), if any. */
-export function firstCommandWord(args: readonly string[]): string | undefined {
+/** The words of argv that name a command (`org`, `list` in `latch --json org list`). */
+export function commandWords(args: readonly string[]): string[] {
+  const words: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
-    if (arg === '--') return undefined;
+    if (arg === '--') break;
     if (VALUE_OPTIONS.has(arg)) i++;
-    else if (!arg.startsWith('-')) return arg;
+    else if (!arg.startsWith('-')) words.push(arg);
   }
-  return undefined;
+  return words;
+}
+
+/** The first word of argv that names a command (`org` in `latch --json org list`), if any. */
+export function firstCommandWord(args: readonly string[]): string | undefined {
+  return commandWords(args)[0];
 }
 
 /**
- * Builds the command tree. A group's subcommands are only needed when that group is the one
- * being run (or for `latch help …`, unknown words, and tests: `word` left as 'all'), so they are
- * skipped otherwise: `latch --version` and `latch org list` do not pay for the other groups.
+ * Builds the command tree. Only the command named by `words` (`['org', 'list']`) has its module
+ * loaded; `'all'` loads every command (completion scripts, tests). Group aliases (`team`,
+ * `environments`) name the same commands.
  */
-export function registerCommands(
+export async function registerCommands(
   program: Command,
   runner: Runner,
-  word: string | undefined | 'all' = 'all',
-): void {
-  const groupNames = new Set(GROUPS.map((g) => g.name));
-  const expandAll = word === 'all' || (word !== undefined && !groupNames.has(word));
+  words: readonly string[] | 'all' = 'all',
+): Promise<void> {
+  const alias = new Map<string, string>();
+  for (const g of GROUPS) for (const a of g.aliases ?? []) alias.set(a, g.name);
+  const typed = words === 'all' ? [] : words.map((w, i) => (i === 0 ? (alias.get(w) ?? w) : w));
+  const want: Want = (path) =>
+    words === 'all' || (path.length <= typed.length && path.every((p, i) => p === typed[i]));
   // Registration order is the order `latch --help` lists them in.
-  for (const spec of [login, logout]) addLeaf(program, spec, runner);
-  for (const group of GROUPS) {
-    const cmd = program.command(group.name).description(group.summary);
-    for (const alias of group.aliases ?? []) cmd.alias(alias);
-    if (expandAll || word === group.name) for (const leaf of group.commands) addLeaf(cmd, leaf, runner);
-    if (expandAll || word === group.name) for (const sub of group.groups ?? []) addGroup(cmd, sub, runner);
-  }
-  for (const spec of [link, routes, deploy, runLeaf]) addLeaf(program, spec, runner);
-  for (const spec of SERVERS) addLeaf(program, spec, runner);
+  for (const spec of [login, logout]) await addLeaf(program, spec, runner, want, []);
+  for (const group of GROUPS) await addGroup(program, group, runner, want, []);
+  for (const spec of [link, routes, deploy, runLeaf]) await addLeaf(program, spec, runner, want, []);
+  for (const spec of SERVERS) await addLeaf(program, spec, runner, want, []);
 }

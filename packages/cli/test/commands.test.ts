@@ -6,7 +6,7 @@ import { run as patsCreate } from '../src/commands/pats/create.js';
 import { run as invite } from '../src/commands/team/invite.js';
 import { ConfigStore } from '../src/lib/config.js';
 import { CliError, EXIT } from '../src/lib/exit.js';
-import { type LeafSpec, registerCommands } from '../src/registry.js';
+import { registerCommands } from '../src/registry.js';
 import { ORGS, patToken, startFakeApi, tempDir, testIo } from './helpers.js';
 
 let close: (() => Promise<void>) | undefined;
@@ -140,7 +140,7 @@ describe('pats create', () => {
 });
 
 describe('command registry', () => {
-  function parse(argv: string[]) {
+  async function parse(argv: string[]) {
     const calls: { name: string; opts: Record<string, unknown>; globals: Record<string, unknown> }[] = [];
     const program = new Command('latch')
       .exitOverride()
@@ -148,8 +148,8 @@ describe('command registry', () => {
       .option('--org <org>')
       .option('-y, --yes')
       .configureOutput({ writeErr: () => {}, writeOut: () => {} });
-    registerCommands(program, async (spec: LeafSpec, opts, command) => {
-      calls.push({ name: spec.name, opts, globals: command.optsWithGlobals() });
+    await registerCommands(program, async (_mod, opts, command) => {
+      calls.push({ name: command.name(), opts, globals: command.optsWithGlobals() });
     });
     return program.parseAsync(['node', 'latch', ...argv]).then(() => calls);
   }

@@ -10,7 +10,7 @@ import { ConfigStore } from '../src/lib/config.js';
 import { toFailure } from '../src/lib/errors.js';
 import { CliError, EXIT } from '../src/lib/exit.js';
 import { checkDuration, parseScopes } from '../src/lib/flags.js';
-import { type LeafSpec, registerCommands } from '../src/registry.js';
+import { registerCommands } from '../src/registry.js';
 import { type Handler, startFakeApi, tempDir, testIo } from './helpers.js';
 
 let close: (() => Promise<void>) | undefined;
@@ -94,16 +94,16 @@ describe('flag parsing', () => {
 
   it('registers keys and service-accounts commands, nested keys included', async () => {
     const calls: { path: string; opts: Record<string, unknown>; globals: Record<string, unknown> }[] = [];
-    const parse = (argv: string[]) => {
+    const parse = async (argv: string[]) => {
       const program = new Command('latch')
         .exitOverride()
         .option('--json')
         .option('--org <org>')
         .option('-y, --yes')
         .configureOutput({ writeErr: () => {}, writeOut: () => {} });
-      registerCommands(program, async (spec: LeafSpec, opts, command) => {
+      await registerCommands(program, async (_mod, opts, command) => {
         calls.push({
-          path: `${command.parent?.name()} ${spec.name}`,
+          path: `${command.parent?.name()} ${command.name()}`,
           opts,
           globals: command.optsWithGlobals(),
         });

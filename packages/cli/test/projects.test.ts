@@ -279,7 +279,7 @@ describe('scopes push, scopes list, routes', () => {
       'staging',
       'production',
     ]);
-    const unknown = await failure(push({ cwd: folder, env: 'prod' }, testIo({}, { configDir: dir })));
+    const unknown = await failure(push({ cwd: folder, env: ['prod'] }, testIo({}, { configDir: dir })));
     expect(unknown.message).toBe('Project acme has no environment prod.');
   });
 

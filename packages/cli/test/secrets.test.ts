@@ -4,9 +4,16 @@ import { run as deploy } from '../src/commands/releases/deploy.js';
 import { run as rollback } from '../src/commands/releases/rollback.js';
 import { run as set } from '../src/commands/secrets/set.js';
 import { runChild } from '../src/lib/child.js';
+
+const onSignal = (signal: NodeJS.Signals, handler: (s: NodeJS.Signals) => void) => {
+  process.on(signal, handler);
+  return () => void process.off(signal, handler);
+};
+
 import { ConfigStore } from '../src/lib/config.js';
 import type { CliError } from '../src/lib/exit.js';
-import { type LeafSpec, registerCommands } from '../src/registry.js';
+
+import { registerCommands } from '../src/registry.js';
 import { environmentOf, patToken, startFakeApi, tempDir, testIo } from './helpers.js';
 
 let close: (() => Promise<void>) | undefined;
@@ -16,15 +23,15 @@ afterEach(async () => {
 });
 
 /** The CLI's own program shape: with a command word, `--version` belongs to the command. */
-function parse(argv: string[]) {
+async function parse(argv: string[]) {
   const calls: { name: string; opts: Record<string, unknown> }[] = [];
   const program = new Command('latch')
     .exitOverride()
     .version('1.0.0', '-V')
     .option('--json')
     .configureOutput({ writeErr: () => {}, writeOut: () => {} });
-  registerCommands(program, async (spec: LeafSpec, opts) => {
-    calls.push({ name: spec.name, opts });
+  await registerCommands(program, async (_mod, opts, command) => {
+    calls.push({ name: command.name(), opts });
   });
   return program.parseAsync(['node', 'latch', ...argv]).then(() => calls);
 }
@@ -62,12 +69,12 @@ describe('latch run: the child process', () => {
   const node = process.execPath;
   const quiet = () => {};
   it("exits with the child's code, 128+signal, or 127 when the command does not exist", async () => {
-    expect(await runChild(node, ['-e', 'process.exit(5)'], process.env, quiet)).toBe(5);
-    expect(await runChild(node, ['-e', "process.kill(process.pid, 'SIGKILL')"], process.env, quiet)).toBe(
-      137,
-    );
+    expect(await runChild(node, ['-e', 'process.exit(5)'], process.env, quiet, onSignal)).toBe(5);
+    expect(
+      await runChild(node, ['-e', "process.kill(process.pid, 'SIGKILL')"], process.env, quiet, onSignal),
+    ).toBe(137);
     let message = '';
-    expect(await runChild('no-such-command-xyz', [], process.env, (m) => (message = m))).toBe(127);
+    expect(await runChild('no-such-command-xyz', [], process.env, (m) => (message = m), onSignal)).toBe(127);
     expect(message).toBe('no-such-command-xyz: command not found');
   });
 });

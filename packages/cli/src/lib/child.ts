@@ -31,6 +31,7 @@ export function runChild(
   args: string[],
   env: NodeJS.ProcessEnv,
   onStartError: (message: string) => void,
+  onSignal: (signal: NodeJS.Signals, handler: (signal: NodeJS.Signals) => void) => () => void,
 ): Promise<number> {
   return new Promise((resolve) => {
     const child = spawn(command, args, { stdio: 'inherit', env });
@@ -38,9 +39,9 @@ export function runChild(
       // The terminal may have signalled the child too (same process group); a repeat is harmless.
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     };
-    for (const s of FORWARDED) process.on(s, forward);
+    const stops = FORWARDED.map((s) => onSignal(s, forward));
     const done = (code: number) => {
-      for (const s of FORWARDED) process.off(s, forward);
+      for (const stop of stops) stop();
       resolve(code);
     };
     child.on('error', (err: NodeJS.ErrnoException) => {

@@ -7,19 +7,69 @@ export function visibleWidth(text: string): number {
   return text.replace(ANSI_RE, '').length;
 }
 
-/** Aligned columns separated by two spaces; the last column is not padded (no trailing blanks). */
-export function table(headers: string[], rows: string[][], header: (s: string) => string = (s) => s): string {
+/**
+ * Aligned columns separated by two spaces; the last column is not padded (no trailing blanks).
+ * With `maxWidth` (the terminal's width) the widest columns give way until the table fits: a cell
+ * that no longer fits is cut after its last whole word and ends in `…`. A word is never cut, so a
+ * column of ids keeps its width; `--wide` (no `maxWidth`) shows everything.
+ */
+export function table(
+  headers: string[],
+  rows: string[][],
+  header: (s: string) => string = (s) => s,
+  maxWidth?: number,
+): string {
   const all = [headers, ...rows];
-  const widths = headers.map((_, col) => Math.max(...all.map((row) => visibleWidth(row[col] ?? ''))));
+  const natural = headers.map((_, col) => Math.max(...all.map((row) => visibleWidth(row[col] ?? ''))));
+  const widths = maxWidth === undefined ? natural : fitWidths(natural, all, maxWidth);
   const line = (row: string[], style: (s: string) => string) =>
     row
-      .map((cell, col) => {
-        const pad = col === row.length - 1 ? '' : ' '.repeat(widths[col]! - visibleWidth(cell));
+      .map((raw, col) => {
+        const cell = truncateWords(raw, widths[col]!);
+        const pad = col === row.length - 1 ? '' : ' '.repeat(Math.max(0, widths[col]! - visibleWidth(cell)));
         return style(cell) + pad;
       })
       .join('  ')
       .trimEnd();
   return [line(headers, header), ...rows.map((row) => line(row, (s) => s))].join('\n');
+}
+
+/** The narrowest a column may get: its header, and each cell's first word (plus `…` if more follow). */
+function minWidth(all: string[][], col: number): number {
+  return Math.max(
+    ...all.map((row, i) => {
+      const words = (row[col] ?? '').replace(ANSI_RE, '').split(' ');
+      if (i === 0) return visibleWidth(row[col] ?? '');
+      return words[0]!.length + (words.length > 1 ? 1 : 0);
+    }),
+  );
+}
+
+function fitWidths(natural: number[], all: string[][], maxWidth: number): number[] {
+  const widths = [...natural];
+  const mins = natural.map((_, col) => Math.min(natural[col]!, minWidth(all, col)));
+  const total = () => widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1);
+  while (total() > maxWidth) {
+    let widest = -1;
+    widths.forEach((w, col) => {
+      if (w > mins[col]! && (widest === -1 || w > widths[widest]!)) widest = col;
+    });
+    if (widest === -1) break;
+    widths[widest]! -= 1;
+  }
+  return widths;
+}
+
+/** `text` if it fits in `width`, else its leading whole words and `…` (styles dropped). */
+export function truncateWords(text: string, width: number): string {
+  if (visibleWidth(text) <= width) return text;
+  const words = text.replace(ANSI_RE, '').split(' ');
+  let out = words[0]!;
+  for (const word of words.slice(1)) {
+    if (out.length + 1 + word.length + 1 > width) break;
+    out += ` ${word}`;
+  }
+  return `${out}…`;
 }
 
 /** `2027-03-22` from an ISO timestamp; `never` for null. */

@@ -2,13 +2,14 @@ import { type Api, createApi } from './client.js';
 import { type Colors, colorEnabled, colors } from './color.js';
 import { ConfigStore, configDir, DEFAULT_API_URL, type Env } from './config.js';
 import { CliError, EXIT, usageError } from './exit.js';
+import { table } from './format.js';
 import type { Transport } from './http.js';
 import { type Spinner, startSpinner } from './spinner.js';
 
 export type Out = { write(chunk: string): unknown };
 
 /** Options every command accepts (commander's `optsWithGlobals()`). */
-export type GlobalOptions = { json?: boolean; org?: string; apiUrl?: string; yes?: boolean };
+export type GlobalOptions = { json?: boolean; org?: string; apiUrl?: string; yes?: boolean; wide?: boolean };
 
 export type TokenSource = 'env' | 'config' | null;
 
@@ -29,6 +30,8 @@ export type Context = {
 export interface Io {
   stdout: Out;
   stderr: Out;
+  /** `--token -`, `secrets set NAME -`, `secrets import -` read from here. */
+  stdin: NodeJS.ReadStream | (NodeJS.ReadableStream & { isTTY?: boolean });
   /** A person can answer prompts: stdin and stderr are terminals and CI is not set. */
   isTTY: boolean;
   env: Env;
@@ -45,17 +48,31 @@ export interface Io {
   /** Human text that is not the command's result: always stderr, so stdout stays machine-clean. */
   note(text: string): void;
   warn(text: string): void;
+  /** The width tables fit into: the terminal's (or COLUMNS); undefined in pipes and with --wide. */
+  columns: number | undefined;
+  /** A table (format.ts) fitted to `columns`. */
+  table(headers: string[], rows: string[][], header?: (s: string) => string): string;
   /** The command's result: `value` as JSON with --json, else whatever `human` renders, on stdout. */
   result<T>(value: T, human: (value: T) => string | undefined): void;
   /** Resolves when confirmed; throws exit 2 when refused, cancelled, or there is nobody to ask. */
   confirm(question: string): Promise<void>;
   spinner(message: string): Spinner;
+  /** Listens for a signal (Ctrl-C during sign-in, signals forwarded to `latch run`'s child); returns the way to stop. */
+  onSignal(signal: NodeJS.Signals, handler: (signal: NodeJS.Signals) => void): () => void;
+  /** The exit code the CLI ends with once the command returns (`latch run` passes the child's on). */
+  setExitCode(code: number): void;
+  /** Ends the process now (a cancelled sign-in must not wait for the pending request). */
+  exit(code: number): never;
 }
 
 export type IoDeps = {
   stdout?: Out;
   stderr?: Out;
+  stdin?: Io['stdin'];
   env?: Env;
+  onSignal?: Io['onSignal'];
+  setExitCode?: Io['setExitCode'];
+  exit?: Io['exit'];
   /** Overrides the terminal check (tests). */
   isTTY?: boolean;
   stdoutIsTTY?: boolean;
@@ -79,9 +96,19 @@ export function createIo(globals: GlobalOptions, deps: IoDeps = {}): Io {
   const apiFor = (apiUrl: string, token: string | undefined) =>
     createApi({ apiUrl, token, ...(transport ? { transport } : {}) });
 
+  const columnsFromEnv = Number(env.COLUMNS);
+  const columns = globals.wide
+    ? undefined
+    : Number.isInteger(columnsFromEnv) && columnsFromEnv > 0
+      ? columnsFromEnv
+      : stdoutTTY && stdout === process.stdout
+        ? process.stdout.columns
+        : undefined;
+
   const io: Io = {
     stdout,
     stderr,
+    stdin: deps.stdin ?? process.stdin,
     isTTY,
     env,
     json: Boolean(globals.json),
@@ -92,6 +119,8 @@ export function createIo(globals: GlobalOptions, deps: IoDeps = {}): Io {
     context,
     api: apiFor(context.apiUrl, context.token),
     apiFor,
+    columns,
+    table: (headers, rows, header) => table(headers, rows, header, columns),
     note: (text) => void stderr.write(`${text}\n`),
     warn: (text) => void stderr.write(`${err.yellow('!')} ${text}\n`),
     result(value, human) {
@@ -117,6 +146,18 @@ export function createIo(globals: GlobalOptions, deps: IoDeps = {}): Io {
     },
     // Animate only on the real terminal; captured streams (tests) get the quiet variant.
     spinner: (message) => startSpinner(stderr, message, isTTY && stderr === process.stderr),
+    onSignal:
+      deps.onSignal ??
+      ((signal, handler) => {
+        process.on(signal, handler);
+        return () => void process.off(signal, handler);
+      }),
+    setExitCode:
+      deps.setExitCode ??
+      ((code) => {
+        process.exitCode = code;
+      }),
+    exit: deps.exit ?? ((code) => process.exit(code)),
   };
   return io;
 }

@@ -1,6 +1,7 @@
-import type { LeafSpec } from '../registry.js';
 import { colorEnabled, colors } from './color.js';
+import type { CommandModule } from './command.js';
 import { type FailureContext, failureJson, renderFailure, toFailure } from './errors.js';
+import { usageError } from './exit.js';
 import { createIo, type GlobalOptions } from './io.js';
 
 /**
@@ -8,14 +9,14 @@ import { createIo, type GlobalOptions } from './io.js';
  * the message and exit code the user sees (through the one mapping in errors.ts).
  */
 export async function execute(
-  spec: LeafSpec,
+  mod: CommandModule,
   opts: Record<string, unknown>,
   globals: GlobalOptions,
 ): Promise<void> {
   let ctx: FailureContext = {};
   try {
-    const mod = await spec.load();
-    if (spec.bare) {
+    checkRequiredArgs(mod, opts);
+    if (mod.spec.bare) {
       // `latch dev`/`latch server` must start even with a broken config file: they get no io.
       await mod.run(opts, undefined as never);
       return;
@@ -38,5 +39,21 @@ export async function execute(
       process.stderr.write(`${c.red(renderFailure(failure))}\n`);
     }
     process.exitCode = failure.exitCode;
+  }
+}
+
+/**
+ * `latch api-keys revoke ""` (an unset shell variable) must not become a request to
+ * `/api-keys/`: a required argument that is empty or blank is a usage error.
+ */
+export function checkRequiredArgs(mod: CommandModule, opts: Record<string, unknown>): void {
+  for (const [key, arg] of Object.entries(mod.spec.args ?? {})) {
+    const value = opts[key];
+    if (!arg.syntax.startsWith('<') || typeof value !== 'string' || value.trim() !== '') continue;
+    const name = arg.syntax.replace(/[<>]/g, '');
+    throw usageError(
+      `The ${name} argument is empty.`,
+      `Give the ${name} (${arg.description}); an empty value often means an unset shell variable.`,
+    );
   }
 }

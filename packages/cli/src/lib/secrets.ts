@@ -47,7 +47,7 @@ export async function secretHistory(
 }
 
 /** All of stdin as text (for `set NAME -` and `import -`), so values stay out of shell history. */
-export async function readStdin(stdin: NodeJS.ReadableStream = process.stdin): Promise<string> {
+export async function readStdin(stdin: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
   return Buffer.concat(chunks).toString('utf8');

@@ -3,12 +3,7 @@ import type { GroupSpec, LeafSpec } from '../registry.js';
 export const login: LeafSpec = {
   name: 'login',
   summary: 'sign in (browser, or a code on headless machines)',
-  options: [
-    { flags: '--device', description: 'sign in with a code shown here and approved in any browser' },
-    { flags: '--token <token>', description: 'store a token you already have (`-` reads it from stdin)' },
-  ],
   load: () => import('../commands/auth/login.js'),
-  help: '\nExamples:\n  latch login\n  latch login --device\n  latch login --api-url https://latch.example.com\n  printenv LK | latch login --token -',
 };
 export const logout: LeafSpec = {
   name: 'logout',
@@ -29,11 +24,9 @@ export const identities: LeafSpec = {
     {
       name: 'remove',
       summary: 'unlink an identity (a later SSO sign-in with a verified email links it again)',
-      args: [{ syntax: '<id>', key: 'id', description: 'link id (see `latch auth identities`)' }],
       load: () => import('../commands/auth/identities-remove.js'),
     },
   ],
-  help: '\nExamples:\n  latch auth identities\n  latch auth identities --json\n  latch auth identities remove idl_…',
 };
 
 export const AUTH_GROUPS: GroupSpec[] = [

@@ -1,5 +1,4 @@
 import type { GroupSpec, LeafSpec } from '../registry.js';
-import { ROLES } from './options.js';
 
 const orgCommands: LeafSpec[] = [
   {
@@ -7,18 +6,11 @@ const orgCommands: LeafSpec[] = [
     summary: 'orgs you belong to, with your role (* = active)',
     load: () => import('../commands/org/list.js'),
   },
-  {
-    name: 'use',
-    summary: 'make an org the active one',
-    args: [{ syntax: '<name-or-id>', key: 'org', description: 'org name (any case) or id' }],
-    load: () => import('../commands/org/use.js'),
-  },
+  { name: 'use', summary: 'make an org the active one', load: () => import('../commands/org/use.js') },
   { name: 'current', summary: 'print the active org', load: () => import('../commands/org/current.js') },
   {
     name: 'create',
     summary: 'create an org (you become its owner)',
-    args: [{ syntax: '<name>', key: 'name', description: 'org name' }],
-    options: [{ flags: '--use', description: 'make it the active org' }],
     load: () => import('../commands/org/create.js'),
   },
   {
@@ -29,10 +21,6 @@ const orgCommands: LeafSpec[] = [
   {
     name: 'invite',
     summary: 'invite someone by email',
-    args: [{ syntax: '<email>', key: 'email', description: 'email address to invite' }],
-    options: [
-      { flags: '-r, --role <role>', description: 'role to give', choices: ROLES, default: 'developer' },
-    ],
     load: () => import('../commands/team/invite.js'),
   },
   {
@@ -43,7 +31,6 @@ const orgCommands: LeafSpec[] = [
       {
         name: 'revoke',
         summary: 'revoke an invitation: its link stops working',
-        args: [{ syntax: '<id>', key: 'id', description: 'invitation id (see `latch team invitations`)' }],
         load: () => import('../commands/team/revoke-invitation.js'),
       },
     ],
@@ -51,15 +38,22 @@ const orgCommands: LeafSpec[] = [
   {
     name: 'remove',
     summary: 'remove a member from the org',
-    args: [{ syntax: '<email>', key: 'member', description: 'member email or user id' }],
     load: () => import('../commands/team/remove.js'),
   },
 ];
 
 /** `org` and its alias group `team`, and the invitations addressed to you. */
 export const ORG_GROUPS: GroupSpec[] = [
-  { name: 'org', summary: 'orgs, members and invitations', commands: orgCommands },
-  { name: 'team', summary: 'the same as `latch org`', commands: orgCommands },
+  {
+    name: 'org',
+    summary: 'orgs, members and invitations',
+    commands: orgCommands,
+  },
+  {
+    name: 'team',
+    summary: 'the same as `latch org`',
+    commands: orgCommands,
+  },
   {
     name: 'invites',
     summary: 'invitations addressed to you',
@@ -72,13 +66,11 @@ export const ORG_GROUPS: GroupSpec[] = [
       {
         name: 'accept',
         summary: 'join the org that invited you',
-        args: [{ syntax: '<id>', key: 'id', description: 'invitation id' }],
         load: () => import('../commands/invites/accept.js'),
       },
       {
         name: 'decline',
         summary: 'decline an invitation',
-        args: [{ syntax: '<id>', key: 'id', description: 'invitation id' }],
         load: () => import('../commands/invites/decline.js'),
       },
     ],

@@ -1,19 +1,39 @@
 import { API_KEY_METADATA_LIMITS, API_KEY_SCOPE_RE, EXPIRY_BOUNDS, endpoints } from '@latchkey/core';
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
+
 import { usageError } from '../../lib/exit.js';
 import { checkDuration, nameFrom } from '../../lib/flags.js';
 import { dateTime } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
+import { PROJECT_OPTION } from '../../lib/options.js';
 import { chooseEnvironments, requireProject } from '../../lib/project.js';
 
-export type CreateApiKeyOptions = {
-  nameArg?: string;
-  name?: string;
-  scope?: string;
-  env?: string;
-  expires?: string;
-  meta?: string[];
-  project?: string;
-};
+export const spec = defineCommand({
+  args: {
+    nameArg: { syntax: '[name]', description: 'key name (or --name)' },
+  },
+  options: {
+    name: { flags: '-n, --name <name>', description: 'key name' },
+    scope: {
+      flags: '-s, --scope <scope>',
+      description: "one of the environment's declared scopes (`latch scopes list`)",
+    },
+    env: { flags: '--env <name>', description: 'environment (default: the only one)' },
+    expires: {
+      flags: '--expires <duration>',
+      description:
+        "lifetime: 90d, 12h, or a day count (default: none, or the creating key's or scoped token's own)",
+    },
+    meta: {
+      flags: '--meta <key=value...>',
+      description: 'metadata returned by every verification (repeatable)',
+    },
+    project: PROJECT_OPTION,
+  },
+  help: '\nExamples:\n  latch api-keys create "Warehouse sync" --scope read --env production --expires 90d\n  latch api-keys create --name billing --scope billing.export --meta customer=acme > key',
+});
+
+export type CreateApiKeyOptions = OptionsOf<typeof spec>;
 
 const EXAMPLE = 'latch api-keys create "Warehouse sync" --scope read --env production --meta customer=acme';
 

@@ -1,10 +1,26 @@
 import { type ApiKeyStatus, endpoints } from '@latchkey/core';
-import { dateTime, day, relative, table } from '../../lib/format.js';
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
+import { dateTime, day, relative } from '../../lib/format.js';
+
 import type { Io } from '../../lib/io.js';
 import { statusText } from '../../lib/key-status.js';
+import { PROJECT_OPTION } from '../../lib/options.js';
 import { requireProject } from '../../lib/project.js';
 
-export type ListApiKeysOptions = { scope?: string; env?: string; status?: string; project?: string };
+export const spec = defineCommand({
+  options: {
+    scope: { flags: '-s, --scope <scope>', description: 'only keys of this scope' },
+    env: { flags: '--env <name>', description: 'only keys of this environment' },
+    status: {
+      flags: '--status <status>',
+      description: 'only keys in this state',
+      choices: ['active', 'expiring', 'rotating', 'expired', 'revoked'],
+    },
+    project: PROJECT_OPTION,
+  },
+});
+
+export type ListApiKeysOptions = OptionsOf<typeof spec>;
 
 export async function run(opts: ListApiKeysOptions, io: Io): Promise<void> {
   const sel = await requireProject(io, { project: opts.project });
@@ -24,7 +40,7 @@ export async function run(opts: ListApiKeysOptions, io: Io): Promise<void> {
       return `No API keys in ${sel.project}${filtered}. Create one with \`latch api-keys create <name> --scope <scope>\`.`;
     }
     const c = io.out;
-    return table(
+    return io.table(
       ['NAME', 'ID', 'PREFIX', 'SCOPE', 'ENV', 'CREATED', 'LAST USED', 'EXPIRES', 'STATUS'],
       keys.map((k) => [
         k.name,

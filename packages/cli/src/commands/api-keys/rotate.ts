@@ -1,13 +1,26 @@
 import { endpoints } from '@latchkey/core';
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
+
 import { checkGracePeriod } from '../../lib/flags.js';
 import { dateTime } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
+import { PROJECT_OPTION } from '../../lib/options.js';
 import { requireProject } from '../../lib/project.js';
 
-export async function run(
-  opts: { id: string; gracePeriod?: string; project?: string },
-  io: Io,
-): Promise<void> {
+export const spec = defineCommand({
+  args: {
+    id: { syntax: '<id>', description: 'key id (see `latch api-keys list`)' },
+  },
+  options: {
+    gracePeriod: {
+      flags: '--grace-period <duration>',
+      description: 'how long the old secret keeps working: 0 to 30d (default 24h)',
+    },
+    project: PROJECT_OPTION,
+  },
+});
+
+export async function run(opts: OptionsOf<typeof spec>, io: Io): Promise<void> {
   const id = opts.id.trim();
   const { gracePeriod, endsAtOnce } = checkGracePeriod(opts.gracePeriod, 'latch api-keys rotate <id>');
   const sel = await requireProject(io, { project: opts.project });

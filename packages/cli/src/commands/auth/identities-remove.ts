@@ -1,7 +1,14 @@
 import { endpoints } from '@latchkey/core';
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
 import type { Io } from '../../lib/io.js';
 
-export async function run(opts: { id: string }, io: Io): Promise<void> {
+export const spec = defineCommand({
+  args: {
+    id: { syntax: '<id>', description: 'link id (see `latch auth identities`)' },
+  },
+});
+
+export async function run(opts: OptionsOf<typeof spec>, io: Io): Promise<void> {
   const id = opts.id.trim();
   await io.confirm(
     `Unlink identity ${id}? It can no longer sign in to this account until it is linked again.`,

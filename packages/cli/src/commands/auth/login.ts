@@ -6,12 +6,24 @@ import { deviceSignIn } from '../../lib/auth/device.js';
 import { loopbackSignIn } from '../../lib/auth/loopback.js';
 import type { TokenGrant } from '../../lib/auth/oauth.js';
 import { signedInLine, storeSignIn } from '../../lib/auth/session.js';
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
 import { DEFAULT_API_URL } from '../../lib/config.js';
 import { CliError, EXIT, usageError } from '../../lib/exit.js';
 import { dateTime } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 
-export type LoginOptions = { device?: boolean; token?: string };
+export const spec = defineCommand({
+  options: {
+    device: { flags: '--device', description: 'sign in with a code shown here and approved in any browser' },
+    token: {
+      flags: '--token <token>',
+      description: 'store a token you already have (`-` reads it from stdin)',
+    },
+  },
+  help: '\nExamples:\n  latch login\n  latch login --device\n  latch login --api-url https://latch.example.com\n  printenv LK | latch login --token -',
+});
+
+export type LoginOptions = OptionsOf<typeof spec>;
 
 export async function run(opts: LoginOptions, io: Io): Promise<void> {
   if (io.env.LATCH_TOKEN) {
@@ -23,7 +35,7 @@ export async function run(opts: LoginOptions, io: Io): Promise<void> {
   const apiUrl = io.context.apiUrl;
   let token: string;
   if (opts.token !== undefined) {
-    token = checkPastedToken(opts.token === '-' ? await readStdin() : opts.token);
+    token = checkPastedToken(opts.token === '-' ? await readStdin(io) : opts.token);
   } else {
     const grant = await signIn(opts, io);
     token = grant.access_token;
@@ -65,9 +77,9 @@ async function signIn(opts: LoginOptions, io: Io): Promise<TokenGrant> {
   // A long wait follows: Ctrl-C is a cancellation (exit 2), not a crash.
   const onSigint = () => {
     io.note('\nCancelled; nothing was stored.');
-    process.exit(EXIT.usage);
+    io.exit(EXIT.usage);
   };
-  process.once('SIGINT', onSigint);
+  const stopListening = io.onSignal('SIGINT', onSigint);
   try {
     if (chooseFlow(opts, io.env) === 'device') {
       return await deviceSignIn({
@@ -85,7 +97,7 @@ async function signIn(opts: LoginOptions, io: Io): Promise<TokenGrant> {
       open: (url) => openBrowser(url, io.env),
     });
   } finally {
-    process.off('SIGINT', onSigint);
+    stopListening();
   }
 }
 
@@ -128,14 +140,14 @@ function pastedTokenRefused(err: unknown): unknown {
   });
 }
 
-async function readStdin(): Promise<string> {
-  if (process.stdin.isTTY) {
+async function readStdin(io: Io): Promise<string> {
+  if (io.stdin.isTTY) {
     throw new CliError('`--token -` reads the token from stdin, but stdin is a terminal.', {
       exitCode: EXIT.usage,
       hint: 'Pipe it in: `printenv MY_TOKEN | latch login --token -`.',
     });
   }
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  for await (const chunk of io.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
 }

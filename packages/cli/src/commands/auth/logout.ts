@@ -1,9 +1,12 @@
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
 import { DEFAULT_API_URL, withoutAuth } from '../../lib/config.js';
 import { CliError, usageError } from '../../lib/exit.js';
 import { NetworkError } from '../../lib/http.js';
 import type { Io } from '../../lib/io.js';
 
-export async function run(_opts: Record<string, never>, io: Io): Promise<void> {
+export const spec = defineCommand({});
+
+export async function run(_opts: OptionsOf<typeof spec>, io: Io): Promise<void> {
   // Like login: with LATCH_TOKEN set, the stored login is not what latch uses, so signing it out
   // here would look like it ended the session that is in use. Do nothing and say so.
   if (io.env.LATCH_TOKEN) {

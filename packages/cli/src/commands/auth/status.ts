@@ -1,7 +1,11 @@
 import { ApiError, endpoints, maskToken } from '@latchkey/core';
 import { NotSignedInError } from '../../lib/client.js';
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
+
 import { dateTime, keyValues, relative } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
+
+export const spec = defineCommand({});
 
 const KIND_NAMES: Record<string, string> = {
   pat: 'personal access token',
@@ -11,7 +15,7 @@ const KIND_NAMES: Record<string, string> = {
   oidc: 'OIDC token from the sign-in provider',
 };
 
-export async function run(_opts: Record<string, never>, io: Io): Promise<void> {
+export async function run(_opts: OptionsOf<typeof spec>, io: Io): Promise<void> {
   const { context, config } = io;
   // With --json a script gets an answer on stdout either way (`signedIn: false`), and the exit
   // code (4) and the error on stderr as for any command.

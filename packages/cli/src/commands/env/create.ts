@@ -1,9 +1,21 @@
 import { endpoints, environmentNameError } from '@latchkey/core';
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
+
 import { usageError } from '../../lib/exit.js';
 import type { Io } from '../../lib/io.js';
+import { PROJECT_OPTION } from '../../lib/options.js';
 import { requireProject } from '../../lib/project.js';
 
-export async function run(opts: { name: string; project?: string; cwd?: string }, io: Io): Promise<void> {
+export const spec = defineCommand({
+  args: {
+    name: { syntax: '<name>', description: 'environment name' },
+  },
+  options: {
+    project: PROJECT_OPTION,
+  },
+});
+
+export async function run(opts: OptionsOf<typeof spec> & { cwd?: string }, io: Io): Promise<void> {
   const name = opts.name.trim();
   const error = environmentNameError(name);
   if (error) throw usageError(`${error}.`);

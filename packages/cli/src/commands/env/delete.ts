@@ -1,11 +1,21 @@
 import { endpoints } from '@latchkey/core';
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
+
 import type { Io } from '../../lib/io.js';
+import { PROJECT_OPTION } from '../../lib/options.js';
 import { requireProject } from '../../lib/project.js';
 
-export async function run(
-  opts: { name: string; force?: boolean; project?: string; cwd?: string },
-  io: Io,
-): Promise<void> {
+export const spec = defineCommand({
+  args: {
+    name: { syntax: '<name>', description: 'environment name' },
+  },
+  options: {
+    force: { flags: '--force', description: 'also delete its API keys' },
+    project: PROJECT_OPTION,
+  },
+});
+
+export async function run(opts: OptionsOf<typeof spec> & { cwd?: string }, io: Io): Promise<void> {
   const name = opts.name.trim();
   const sel = await requireProject(io, opts);
   const keys = opts.force ? ' and all its API keys: apps using them are refused at once' : '';

@@ -1,9 +1,18 @@
 import { endpoints } from '@latchkey/core';
-import { day, table } from '../../lib/format.js';
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
+import { day } from '../../lib/format.js';
+
 import type { Io } from '../../lib/io.js';
+import { PROJECT_OPTION } from '../../lib/options.js';
 import { requireProject, sortEnvironments } from '../../lib/project.js';
 
-export async function run(opts: { project?: string; cwd?: string }, io: Io): Promise<void> {
+export const spec = defineCommand({
+  options: {
+    project: PROJECT_OPTION,
+  },
+});
+
+export async function run(opts: OptionsOf<typeof spec> & { cwd?: string }, io: Io): Promise<void> {
   const sel = await requireProject(io, opts);
   const envs = sortEnvironments(
     await io.api.all(endpoints.environments.list, { params: { org: sel.org.ref, project: sel.project } }),
@@ -13,7 +22,7 @@ export async function run(opts: { project?: string; cwd?: string }, io: Io): Pro
       return `Project ${sel.project} has no environments yet. Create one with \`latch env create development\`.`;
     }
     const c = io.out;
-    return table(
+    return io.table(
       ['NAME', 'ID', 'MANIFEST', 'CREATED'],
       envs.map((e) => [
         e.name,

@@ -1,7 +1,14 @@
 import { endpoints } from '@latchkey/core';
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
 import type { Io } from '../../lib/io.js';
 
-export async function run(opts: { id: string }, io: Io): Promise<void> {
+export const spec = defineCommand({
+  args: {
+    id: { syntax: '<id>', description: 'invitation id' },
+  },
+});
+
+export async function run(opts: OptionsOf<typeof spec>, io: Io): Promise<void> {
   const { invitation, org } = await io.api.call(endpoints.invitations.accept, {
     params: { id: opts.id.trim() },
   });

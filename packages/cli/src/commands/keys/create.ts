@@ -1,11 +1,32 @@
 import { EXPIRY_BOUNDS, endpoints } from '@latchkey/core';
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
+
 import { usageError } from '../../lib/exit.js';
 import { checkDuration, nameFrom, parseScopes } from '../../lib/flags.js';
 import { dateTime } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 import { resolveOrg } from '../../lib/org.js';
 
-export type CreateKeyOptions = { nameArg?: string; name?: string; scope?: string[]; expires?: string };
+export const spec = defineCommand({
+  args: {
+    nameArg: { syntax: '[name]', description: 'key name (or --name)' },
+  },
+  options: {
+    name: { flags: '-n, --name <name>', description: 'key name' },
+    scope: {
+      flags: '-s, --scope <scope...>',
+      description: 'permissions the key has, e.g. deploy:write,secrets:read (never more than yours)',
+    },
+    expires: {
+      flags: '--expires <duration>',
+      description:
+        "lifetime: 90d, 12h, or a day count (default: none, or the creating key's or scoped token's own)",
+    },
+  },
+  help: '\nExamples:\n  latch keys create "GitHub Actions" -s deploy:write,secrets:read --expires 90d\n  LATCH_TOKEN=lk_key_… latch keys list',
+});
+
+export type CreateKeyOptions = OptionsOf<typeof spec>;
 
 const EXAMPLE = 'latch keys create "GitHub Actions" -s deploy:write,secrets:read --expires 90d';
 

@@ -1,10 +1,24 @@
 import { endpoints } from '@latchkey/core';
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
+
 import { checkGracePeriod } from '../../lib/flags.js';
 import { dateTime } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 import { resolveOrg } from '../../lib/org.js';
 
-export async function run(opts: { id: string; gracePeriod?: string }, io: Io): Promise<void> {
+export const spec = defineCommand({
+  args: {
+    id: { syntax: '<id>', description: 'key id (see `latch keys list`)' },
+  },
+  options: {
+    gracePeriod: {
+      flags: '--grace-period <duration>',
+      description: 'how long the old secret keeps working: 0 to 30d (default 24h)',
+    },
+  },
+});
+
+export async function run(opts: OptionsOf<typeof spec>, io: Io): Promise<void> {
   const id = opts.id.trim();
   const { gracePeriod, endsAtOnce } = checkGracePeriod(opts.gracePeriod, 'latch keys rotate <id>');
   const org = await resolveOrg(io);

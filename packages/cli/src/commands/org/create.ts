@@ -1,7 +1,17 @@
 import { endpoints } from '@latchkey/core';
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
 import type { Io } from '../../lib/io.js';
 
-export async function run(opts: { name: string; use?: boolean }, io: Io): Promise<void> {
+export const spec = defineCommand({
+  args: {
+    name: { syntax: '<name>', description: 'org name' },
+  },
+  options: {
+    use: { flags: '--use', description: 'make it the active org' },
+  },
+});
+
+export async function run(opts: OptionsOf<typeof spec>, io: Io): Promise<void> {
   const org = await io.api.call(endpoints.orgs.create, { body: { name: opts.name.trim() } });
   if (opts.use) io.config.update({ activeOrg: { id: org.id, name: org.name } });
   io.result({ ...org, active: Boolean(opts.use) }, () => undefined);

@@ -1,8 +1,11 @@
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
 import { CliError } from '../../lib/exit.js';
 import type { Io } from '../../lib/io.js';
 
+export const spec = defineCommand({});
+
 /** Answers from the config file alone, so it works offline and costs no request. */
-export async function run(_opts: Record<string, never>, io: Io): Promise<void> {
+export async function run(_opts: OptionsOf<typeof spec>, io: Io): Promise<void> {
   if (io.context.org) {
     const value = { id: null, name: io.context.org, source: '--org' };
     io.result(value, () => `${io.context.org} ${io.out.dim('(from --org)')}`);

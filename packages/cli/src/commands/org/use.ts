@@ -1,8 +1,16 @@
 import { endpoints } from '@latchkey/core';
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
+
 import { CliError } from '../../lib/exit.js';
 import type { Io } from '../../lib/io.js';
 
-export async function run(opts: { org: string }, io: Io): Promise<void> {
+export const spec = defineCommand({
+  args: {
+    org: { syntax: '<name-or-id>', description: 'org name (any case) or id' },
+  },
+});
+
+export async function run(opts: OptionsOf<typeof spec>, io: Io): Promise<void> {
   const wanted = opts.org.trim();
   const orgs = await io.api.all(endpoints.orgs.list);
   // An id matches exactly; a name case-insensitively, like the server's `:org` matching.

@@ -1,9 +1,30 @@
 import { EXPIRY_BOUNDS, endpoints, parseBoundedDuration } from '@latchkey/core';
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
+
 import { usageError } from '../../lib/exit.js';
 import { dateTime } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 
-export type CreatePatOptions = { nameArg?: string; name?: string; expires?: string; scope?: string[] };
+export const spec = defineCommand({
+  args: {
+    nameArg: { syntax: '[name]', description: 'token name (or --name)' },
+  },
+  options: {
+    name: { flags: '-n, --name <name>', description: 'token name' },
+    expires: {
+      flags: '--expires <duration>',
+      description:
+        'lifetime: 90d, 12h, or a day count (default 120d; a scoped token makes none that outlive it)',
+    },
+    scope: {
+      flags: '-s, --scope <scope...>',
+      description: 'cap the token to these permissions, e.g. deploy:write',
+    },
+  },
+  help: '\nExamples:\n  latch pats create "CI deploys" --expires 90d -s deploy:write\n  latch pats create laptop --json',
+});
+
+export type CreatePatOptions = OptionsOf<typeof spec>;
 
 export async function run(opts: CreatePatOptions, io: Io): Promise<void> {
   const name = resolveName(opts);

@@ -1,16 +1,19 @@
 import { endpoints } from '@latchkey/core';
-import { dateTime, day, relative, table } from '../../lib/format.js';
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
+import { dateTime, day, relative } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 import { statusText } from '../../lib/key-status.js';
 
-export async function run(_opts: Record<string, never>, io: Io): Promise<void> {
+export const spec = defineCommand({});
+
+export async function run(_opts: OptionsOf<typeof spec>, io: Io): Promise<void> {
   const pats = await io.api.all(endpoints.pats.list);
   // Only the stored login is known by id; a LATCH_TOKEN is not marked.
   const current = io.context.tokenSource === 'config' ? io.config.data.tokenId : undefined;
   io.result(pats, () => {
     if (pats.length === 0) return 'No personal access tokens. Create one with `latch pats create <name>`.';
     const c = io.out;
-    return table(
+    return io.table(
       ['NAME', 'ID', 'PREFIX', 'SCOPES', 'CREATED', 'LAST USED', 'EXPIRES', 'STATUS'],
       pats.map((p) => [
         p.id === current ? `${p.name} ${c.dim('(this CLI)')}` : p.name,

@@ -1,8 +1,16 @@
 import { endpoints } from '@latchkey/core';
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
+
 import { withoutAuth } from '../../lib/config.js';
 import type { Io } from '../../lib/io.js';
 
-export async function run(opts: { id: string }, io: Io): Promise<void> {
+export const spec = defineCommand({
+  args: {
+    id: { syntax: '<id>', description: 'token id (see `latch pats list`)' },
+  },
+});
+
+export async function run(opts: OptionsOf<typeof spec>, io: Io): Promise<void> {
   const id = opts.id.trim();
   const usedHere = io.context.tokenSource === 'config' && io.config.data.tokenId === id;
   const also = usedHere ? ' It is the token this CLI is signed in with, so you will be signed out.' : '';

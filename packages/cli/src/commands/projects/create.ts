@@ -1,9 +1,23 @@
 import { endpoints, keyPrefixError, normalizeKeyPrefix, projectNameError } from '@latchkey/core';
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
+
 import { usageError } from '../../lib/exit.js';
 import type { Io } from '../../lib/io.js';
 import { resolveOrg } from '../../lib/org.js';
 
-export async function run(opts: { name: string; prefix?: string }, io: Io): Promise<void> {
+export const spec = defineCommand({
+  args: {
+    name: { syntax: '<name>', description: 'lowercase letters, digits and dashes' },
+  },
+  options: {
+    prefix: {
+      flags: '--prefix <prefix>',
+      description: "its API keys' prefix (default: from the name, e.g. acme_)",
+    },
+  },
+});
+
+export async function run(opts: OptionsOf<typeof spec>, io: Io): Promise<void> {
   const name = opts.name.trim();
   // The server checks the same rules; checking here makes a typo a usage error without a round trip.
   const nameError = projectNameError(name);

@@ -1,15 +1,24 @@
 import type { Project } from '@latchkey/core';
+
 import { endpoints } from '@latchkey/core';
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
+
 import { CliError, EXIT, usageError } from '../../lib/exit.js';
 import type { Io } from '../../lib/io.js';
 import { resolveOrg } from '../../lib/org.js';
 import { findLink, LINK_DIR, LINK_FILE, writeLink } from '../../lib/project.js';
 
+export const spec = defineCommand({
+  args: {
+    project: { syntax: '[project]', description: 'project name or id (asks when omitted)' },
+  },
+});
+
 /** Asks which project to link; null when the user cancelled. Swappable in tests. */
 export type PickProject = (projects: Project[]) => Promise<Project | null>;
 
 export async function run(
-  opts: { project?: string; cwd?: string },
+  opts: OptionsOf<typeof spec> & { cwd?: string },
   io: Io,
   deps: { pick?: PickProject } = {},
 ): Promise<void> {

@@ -1,10 +1,14 @@
 import { endpoints } from '@latchkey/core';
-import { day, table } from '../../lib/format.js';
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
+import { day } from '../../lib/format.js';
+
 import type { Io } from '../../lib/io.js';
 import { resolveOrg } from '../../lib/org.js';
 import { findLink, sortEnvironments } from '../../lib/project.js';
 
-export async function run(opts: { cwd?: string }, io: Io): Promise<void> {
+export const spec = defineCommand({});
+
+export async function run(opts: OptionsOf<typeof spec> & { cwd?: string }, io: Io): Promise<void> {
   const org = await resolveOrg(io);
   const projects = await io.api.all(endpoints.projects.list, { params: { org: org.ref } });
   const link = findLink(opts.cwd ?? process.cwd());
@@ -22,7 +26,7 @@ export async function run(opts: { cwd?: string }, io: Io): Promise<void> {
         return `No projects in ${org.label} yet. Create one with \`latch projects create <name>\`.`;
       }
       const c = io.out;
-      return table(
+      return io.table(
         ['  NAME', 'ID', 'KEY PREFIX', 'ENVIRONMENTS', 'CREATED'],
         projects.map((p) => [
           `${linkedHere(p.name) ? '*' : ' '} ${p.name}`,

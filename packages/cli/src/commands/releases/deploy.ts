@@ -1,21 +1,29 @@
 import { basename } from 'node:path';
 import type { Manifest } from '@latchkey/core';
+
 import { ApiError, type Deployed, endpoints } from '@latchkey/core';
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
+
 import { usageError } from '../../lib/exit.js';
 import type { Io } from '../../lib/io.js';
 import { findConfigFile, type Importer, loadManifest } from '../../lib/manifest-file.js';
+import { CONFIG_OPTION, PROJECT_OPTION } from '../../lib/options.js';
 import { resolveOrg } from '../../lib/org.js';
 import { findProject, type ProjectSelection } from '../../lib/project.js';
 import { checkEnvFlag, listSecrets, plural } from '../../lib/secrets.js';
 
-export type DeployOptions = {
-  env?: string;
-  message?: string;
-  project?: string;
-  config?: string;
-  manifest?: boolean;
-  cwd?: string;
-};
+export const spec = defineCommand({
+  options: {
+    env: { flags: '--env <name>', description: 'environment (created on its first deploy)' },
+    message: { flags: '-m, --message <text>', description: 'why, shown in `latch releases list`' },
+    manifest: { flags: '--no-manifest', description: 'do not push latch.config.* even if there is one' },
+    config: CONFIG_OPTION,
+    project: PROJECT_OPTION,
+  },
+  help: '\nExamples:\n  latch deploy --env staging\n  LATCH_TOKEN=lk_key_… latch deploy --env production --yes -m "v2.3.1"',
+});
+
+export type DeployOptions = OptionsOf<typeof spec> & { cwd?: string };
 
 /** What the release will change, for the confirmation question; best effort (a CI key may not see it). */
 async function preview(io: Io, sel: ProjectSelection, env: string): Promise<string> {

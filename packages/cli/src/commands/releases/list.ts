@@ -1,9 +1,19 @@
 import { endpoints } from '@latchkey/core';
-import { dateTime, table } from '../../lib/format.js';
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
+import { dateTime } from '../../lib/format.js';
+
 import type { Io } from '../../lib/io.js';
+import { PROJECT_OPTION } from '../../lib/options.js';
 import { requireProject } from '../../lib/project.js';
 
-export async function run(opts: { env?: string; project?: string; cwd?: string }, io: Io): Promise<void> {
+export const spec = defineCommand({
+  options: {
+    env: { flags: '--env <name>', description: 'only this environment' },
+    project: PROJECT_OPTION,
+  },
+});
+
+export async function run(opts: OptionsOf<typeof spec> & { cwd?: string }, io: Io): Promise<void> {
   const sel = await requireProject(io, opts);
   const releases = (
     await io.api.all(endpoints.releases.list, {
@@ -16,7 +26,7 @@ export async function run(opts: { env?: string; project?: string; cwd?: string }
       return `No releases of ${sel.project}${opts.env ? `/${opts.env}` : ''} yet. Make one with \`latch deploy --env <name>\`.`;
     }
     const c = io.out;
-    return table(
+    return io.table(
       ['ENV', 'RELEASE', 'SECRETS', 'MANIFEST', 'BY', 'WHEN', 'MESSAGE'],
       items.map((r) => [
         r.environment.name,

@@ -1,14 +1,22 @@
 import { type Deployed, endpoints } from '@latchkey/core';
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
+
 import { CliError, usageError } from '../../lib/exit.js';
 import type { Io } from '../../lib/io.js';
+import { PROJECT_OPTION } from '../../lib/options.js';
 import { requireProject } from '../../lib/project.js';
 import { checkEnvFlag, plural } from '../../lib/secrets.js';
 
+export const spec = defineCommand({
+  options: {
+    env: { flags: '--env <name>', description: 'environment' },
+    to: { flags: '--to <release>', description: 'the release to restore, e.g. v3' },
+    project: PROJECT_OPTION,
+  },
+});
+
 /** A new release with an old one's secret versions and manifest: what runs changes, history grows. */
-export async function run(
-  opts: { env?: string; to?: string; project?: string; cwd?: string },
-  io: Io,
-): Promise<void> {
+export async function run(opts: OptionsOf<typeof spec> & { cwd?: string }, io: Io): Promise<void> {
   const env = checkEnvFlag(opts.env, 'releases rollback');
   const to = opts.to?.trim();
   if (!to || !/^v?\d+$/i.test(to)) {

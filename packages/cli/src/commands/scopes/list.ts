@@ -1,10 +1,18 @@
-import { table } from '../../lib/format.js';
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
+
 import type { Io } from '../../lib/io.js';
 import type { Importer } from '../../lib/manifest-file.js';
-import { type ManifestSourceOptions, manifestFor } from '../../lib/manifest-source.js';
+import { manifestFor } from '../../lib/manifest-source.js';
+import { MANIFEST_SOURCE_OPTIONS } from '../../lib/options.js';
+
+export const spec = defineCommand({
+  options: {
+    ...MANIFEST_SOURCE_OPTIONS,
+  },
+});
 
 export async function run(
-  opts: ManifestSourceOptions,
+  opts: OptionsOf<typeof spec> & { cwd?: string },
   io: Io,
   deps: { importer?: Importer } = {},
 ): Promise<void> {
@@ -15,7 +23,7 @@ export async function run(
   io.note(io.err.dim(`Scopes declared in ${from}:`));
   io.result(scopes, () => {
     if (scopes.length === 0) return 'No API-key scopes are declared (add them under apiKeys.scopes).';
-    return table(
+    return io.table(
       ['SCOPE', 'GRANTS', 'DESCRIPTION'],
       scopes.map((s) => [
         s.name,

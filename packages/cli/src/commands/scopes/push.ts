@@ -1,8 +1,12 @@
 import { basename } from 'node:path';
+
 import { endpoints } from '@latchkey/core';
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
+
 import { usageError } from '../../lib/exit.js';
 import type { Io } from '../../lib/io.js';
 import { type Importer, loadManifest } from '../../lib/manifest-file.js';
+import { CONFIG_OPTION, PROJECT_OPTION } from '../../lib/options.js';
 import { resolveOrg } from '../../lib/org.js';
 import {
   chooseEnvironments,
@@ -11,7 +15,19 @@ import {
   type ProjectSelection,
 } from '../../lib/project.js';
 
-export type PushOptions = { env?: string[] | string; config?: string; project?: string; cwd?: string };
+export const spec = defineCommand({
+  options: {
+    env: {
+      flags: '--env <name...>',
+      description: 'environments to push to (repeatable; default: the only one)',
+    },
+    config: CONFIG_OPTION,
+    project: PROJECT_OPTION,
+  },
+  help: '\nExamples:\n  latch scopes push --env staging\n  latch scopes push --env staging --env production',
+});
+
+export type PushOptions = OptionsOf<typeof spec> & { cwd?: string };
 
 export async function run(opts: PushOptions, io: Io, deps: { importer?: Importer } = {}): Promise<void> {
   const cwd = opts.cwd ?? process.cwd();

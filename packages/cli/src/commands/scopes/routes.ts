@@ -1,11 +1,19 @@
 import { flattenRoutes, HTTP_METHODS } from '@latchkey/core';
-import { table } from '../../lib/format.js';
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
+
 import type { Io } from '../../lib/io.js';
 import type { Importer } from '../../lib/manifest-file.js';
-import { type ManifestSourceOptions, manifestFor } from '../../lib/manifest-source.js';
+import { manifestFor } from '../../lib/manifest-source.js';
+import { MANIFEST_SOURCE_OPTIONS } from '../../lib/options.js';
+
+export const spec = defineCommand({
+  options: {
+    ...MANIFEST_SOURCE_OPTIONS,
+  },
+});
 
 export async function run(
-  opts: ManifestSourceOptions,
+  opts: OptionsOf<typeof spec> & { cwd?: string },
   io: Io,
   deps: { importer?: Importer } = {},
 ): Promise<void> {
@@ -28,7 +36,7 @@ export async function run(
   io.result(routes, () => {
     if (routes.length === 0) return 'No routes are declared (add route groups under routes).';
     const c = io.out;
-    return table(
+    return io.table(
       ['METHOD', 'PATH', 'HANDLER', 'AUTH', 'RATE LIMIT'],
       routes.map((r) => [
         r.method,

@@ -1,9 +1,23 @@
 import { endpoints } from '@latchkey/core';
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
+
 import type { Io } from '../../lib/io.js';
-import { secretsTarget, type TargetOptions } from '../../lib/secrets.js';
+import { PROJECT_OPTION } from '../../lib/options.js';
+import { secretsTarget } from '../../lib/secrets.js';
+
+export const spec = defineCommand({
+  args: {
+    name: { syntax: '<name>', description: 'UPPER_SNAKE_CASE name' },
+  },
+  options: {
+    version: { flags: '--version <n>', description: 'an older version' },
+    env: { flags: '--env <name>', description: 'environment (default: the only one)' },
+    project: PROJECT_OPTION,
+  },
+});
 
 /** Prints the value alone on stdout (like printenv), so `$(latch secrets get X)` works. */
-export async function run(opts: TargetOptions & { name: string; version?: string }, io: Io): Promise<void> {
+export async function run(opts: OptionsOf<typeof spec> & { cwd?: string }, io: Io): Promise<void> {
   const target = await secretsTarget(io, opts);
   const version = opts.version ? Number(opts.version) : undefined;
   const secret = await io.api.call(endpoints.secrets.get, {

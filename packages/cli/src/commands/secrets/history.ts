@@ -1,8 +1,21 @@
-import { dateTime, table } from '../../lib/format.js';
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
+import { dateTime } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
-import { secretHistory, secretsTarget, type TargetOptions } from '../../lib/secrets.js';
+import { PROJECT_OPTION } from '../../lib/options.js';
+import { secretHistory, secretsTarget } from '../../lib/secrets.js';
 
-export async function run(opts: TargetOptions & { name: string; reveal?: boolean }, io: Io): Promise<void> {
+export const spec = defineCommand({
+  args: {
+    name: { syntax: '<name>', description: 'UPPER_SNAKE_CASE name' },
+  },
+  options: {
+    reveal: { flags: '--reveal', description: 'show the values too (audited)' },
+    env: { flags: '--env <name>', description: 'environment (default: the only one)' },
+    project: PROJECT_OPTION,
+  },
+});
+
+export async function run(opts: OptionsOf<typeof spec> & { cwd?: string }, io: Io): Promise<void> {
   const target = await secretsTarget(io, opts);
   const history = await secretHistory(
     io,
@@ -19,7 +32,7 @@ export async function run(opts: TargetOptions & { name: string; reveal?: boolean
       return row;
     });
     const headers = ['VERSION', 'ACTION', 'BY', 'WHEN', 'RELEASES'];
-    return table(opts.reveal ? [...headers, 'VALUE'] : headers, rows, c.dim);
+    return io.table(opts.reveal ? [...headers, 'VALUE'] : headers, rows, c.dim);
   });
   if (opts.reveal) io.warn('Values were shown; this read is recorded in the audit log.');
 }

@@ -1,14 +1,29 @@
 import { readFileSync } from 'node:fs';
+
 import { endpoints, type ImportedSecrets } from '@latchkey/core';
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
+
 import { CliError } from '../../lib/exit.js';
 import type { Io } from '../../lib/io.js';
-import { readStdin, secretsTarget, type TargetOptions } from '../../lib/secrets.js';
+import { PROJECT_OPTION } from '../../lib/options.js';
+import { readStdin, secretsTarget } from '../../lib/secrets.js';
+
+export const spec = defineCommand({
+  args: {
+    file: { syntax: '<file>', description: '.env file, or - for stdin' },
+  },
+  options: {
+    dryRun: { flags: '--dry-run', description: 'report without changing anything' },
+    env: { flags: '--env <name>', description: 'environment (default: the only one)' },
+    project: PROJECT_OPTION,
+  },
+});
 
 /** Sends the file as is: the server parses it, so its line numbers are the file's. */
-export async function run(opts: TargetOptions & { file: string; dryRun?: boolean }, io: Io): Promise<void> {
+export async function run(opts: OptionsOf<typeof spec> & { cwd?: string }, io: Io): Promise<void> {
   let content: string;
   try {
-    content = opts.file === '-' ? await readStdin() : readFileSync(opts.file, 'utf8');
+    content = opts.file === '-' ? await readStdin(io.stdin) : readFileSync(opts.file, 'utf8');
   } catch (err) {
     throw new CliError(
       `Cannot read ${opts.file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`,

@@ -1,8 +1,17 @@
-import { dateTime, table } from '../../lib/format.js';
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
+import { dateTime } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
-import { listSecrets, plural, secretsTarget, statusText, type TargetOptions } from '../../lib/secrets.js';
+import { PROJECT_OPTION } from '../../lib/options.js';
+import { listSecrets, plural, secretsTarget, statusText } from '../../lib/secrets.js';
 
-export async function run(opts: TargetOptions, io: Io): Promise<void> {
+export const spec = defineCommand({
+  options: {
+    env: { flags: '--env <name>', description: 'environment (default: the only one)' },
+    project: PROJECT_OPTION,
+  },
+});
+
+export async function run(opts: OptionsOf<typeof spec> & { cwd?: string }, io: Io): Promise<void> {
   const target = await secretsTarget(io, opts);
   const list = await listSecrets(io, target.sel.org.ref, target.sel.project, target.env);
   io.result(list.items, (items) => {
@@ -32,6 +41,6 @@ export async function run(opts: TargetOptions, io: Io): Promise<void> {
     const footer = pending
       ? `${plural(pending, 'change')} not live (${release}): run \`latch deploy --env ${target.env}\`.`
       : `All live in ${release}.`;
-    return `${table(headers, rows, c.dim)}\n\n${c.dim(footer)}`;
+    return `${io.table(headers, rows, c.dim)}\n\n${c.dim(footer)}`;
   });
 }

@@ -1,9 +1,23 @@
 import { endpoints } from '@latchkey/core';
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
+
 import { usageError } from '../../lib/exit.js';
 import type { Io } from '../../lib/io.js';
-import { secretsTarget, type TargetOptions } from '../../lib/secrets.js';
+import { PROJECT_OPTION } from '../../lib/options.js';
+import { secretsTarget } from '../../lib/secrets.js';
 
-export async function run(opts: TargetOptions & { name: string; version?: string }, io: Io): Promise<void> {
+export const spec = defineCommand({
+  args: {
+    name: { syntax: '<name>', description: 'UPPER_SNAKE_CASE name' },
+  },
+  options: {
+    version: { flags: '--version <n>', description: 'the version whose value to restore' },
+    env: { flags: '--env <name>', description: 'environment (default: the only one)' },
+    project: PROJECT_OPTION,
+  },
+});
+
+export async function run(opts: OptionsOf<typeof spec> & { cwd?: string }, io: Io): Promise<void> {
   const version = Number(String(opts.version ?? '').replace(/^v/i, ''));
   if (!Number.isInteger(version) || version < 1) {
     throw usageError(

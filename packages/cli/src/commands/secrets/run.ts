@@ -1,16 +1,26 @@
 import { endpoints } from '@latchkey/core';
 import { resolveCommand, runChild } from '../../lib/child.js';
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
 import { usageError } from '../../lib/exit.js';
 import type { Io } from '../../lib/io.js';
-import { plural, secretsTarget, type TargetOptions } from '../../lib/secrets.js';
+import { PROJECT_OPTION } from '../../lib/options.js';
+import { plural, secretsTarget } from '../../lib/secrets.js';
 
-export type RunOptions = TargetOptions & {
-  command?: string[];
-  latest?: boolean;
-  /** commander's --no-inherit sets this to false. */
-  inherit?: boolean;
-  dryRun?: boolean;
-};
+export const spec = defineCommand({
+  args: {
+    command: { syntax: '[command...]', description: 'the command and its arguments, after --' },
+  },
+  options: {
+    env: { flags: '--env <name>', description: 'environment (default: the only one)' },
+    latest: { flags: '--latest', description: 'the newest versions instead of the current release' },
+    inherit: { flags: '--no-inherit', description: "do not pass this shell's environment, only the secrets" },
+    dryRun: { flags: '--dry-run', description: 'list the names it would set, run nothing' },
+    project: PROJECT_OPTION,
+  },
+  help: "\nExamples:\n  latch run --env production -- node server.js\n  latch run --env staging --dry-run -- npm start\n\nExits with the command's exit code (128+N when it dies of signal N).",
+});
+
+export type RunOptions = OptionsOf<typeof spec> & { cwd?: string };
 
 /** Credentials of the latch CLI itself are not the app's to see, unless released as secrets. */
 const CLI_ONLY = ['LATCH_TOKEN'];
@@ -53,11 +63,15 @@ export async function run(opts: RunOptions, io: Io): Promise<void> {
     );
     return;
   }
-  const base: NodeJS.ProcessEnv = opts.inherit === false ? {} : { ...process.env };
+  const base: NodeJS.ProcessEnv = opts.inherit === false ? {} : { ...io.env };
   for (const name of CLI_ONLY) if (!(name in released.values)) delete base[name];
   const env = { ...base, ...released.values };
-  const code = await runChild(resolveCommand(command, process.env.PATH), args, env, (message) =>
-    io.stderr.write(`latch run: ${message}\n`),
+  const code = await runChild(
+    resolveCommand(command, io.env.PATH),
+    args,
+    env,
+    (message) => io.stderr.write(`latch run: ${message}\n`),
+    io.onSignal,
   );
-  process.exitCode = code;
+  io.setExitCode(code);
 }

@@ -1,9 +1,24 @@
 import { endpoints, secretNameError, secretValueError } from '@latchkey/core';
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
+
 import { usageError } from '../../lib/exit.js';
 import type { Io } from '../../lib/io.js';
-import { readStdin, secretsTarget, type TargetOptions } from '../../lib/secrets.js';
+import { PROJECT_OPTION } from '../../lib/options.js';
+import { readStdin, secretsTarget } from '../../lib/secrets.js';
 
-export type SetOptions = TargetOptions & { name: string; value?: string };
+export const spec = defineCommand({
+  args: {
+    name: { syntax: '<name>', description: 'UPPER_SNAKE_CASE name' },
+    value: { syntax: '[value]', description: 'the value; - reads stdin' },
+  },
+  options: {
+    env: { flags: '--env <name>', description: 'environment (default: the only one)' },
+    project: PROJECT_OPTION,
+  },
+  help: '\nExamples:\n  latch secrets set STRIPE_SECRET_KEY sk_live_123 --env production\n  pbpaste | latch secrets set STRIPE_SECRET_KEY - --env production   # stays out of shell history',
+});
+
+export type SetOptions = OptionsOf<typeof spec> & { cwd?: string };
 
 /** The value from the argument, from stdin with `-` (one trailing newline dropped), or a hidden prompt. */
 async function valueFrom(opts: SetOptions, io: Io, read: () => Promise<string>): Promise<string> {
@@ -29,7 +44,7 @@ export async function run(
   const name = opts.name.trim();
   const nameError = secretNameError(name);
   if (nameError) throw usageError(`${nameError}.`);
-  const value = await valueFrom({ ...opts, name }, io, deps.read ?? (() => readStdin()));
+  const value = await valueFrom({ ...opts, name }, io, deps.read ?? (() => readStdin(io.stdin)));
   const valueError = secretValueError(value);
   if (valueError) throw usageError(`${name}: ${valueError}.`);
   const target = await secretsTarget(io, opts);

@@ -1,9 +1,22 @@
 import { endpoints } from '@latchkey/core';
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
+
 import type { Io } from '../../lib/io.js';
-import { secretsTarget, type TargetOptions } from '../../lib/secrets.js';
+import { PROJECT_OPTION } from '../../lib/options.js';
+import { secretsTarget } from '../../lib/secrets.js';
+
+export const spec = defineCommand({
+  args: {
+    name: { syntax: '<name>', description: 'UPPER_SNAKE_CASE name' },
+  },
+  options: {
+    env: { flags: '--env <name>', description: 'environment (default: the only one)' },
+    project: PROJECT_OPTION,
+  },
+});
 
 /** No confirmation: an unset is a new version, undone with `latch secrets rollback`. */
-export async function run(opts: TargetOptions & { name: string }, io: Io): Promise<void> {
+export async function run(opts: OptionsOf<typeof spec> & { cwd?: string }, io: Io): Promise<void> {
   const target = await secretsTarget(io, opts);
   const change = await io.api.call(endpoints.secrets.unset, {
     params: { org: target.sel.org.ref, project: target.sel.project, env: target.env, name: opts.name.trim() },

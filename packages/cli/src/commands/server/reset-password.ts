@@ -1,5 +1,24 @@
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
 import { CliError, usageError } from '../../lib/exit.js';
 import { loadServer } from './load.js';
+
+export const spec = defineCommand({
+  args: {
+    email: { syntax: '<email>', description: 'email of the account' },
+  },
+  options: {
+    dataDir: { flags: '--data-dir <dir>', description: 'data folder of an embedded database' },
+  },
+  help: [
+    '',
+    'For servers that send no email (no LATCH_SMTP_URL); with mail, people reset their own from the',
+    'sign-in page. The database is found as for rotate-master-key; the link uses LATCH_PUBLIC_URL.',
+    '',
+    'Example:',
+    '  DATABASE_URL=… LATCH_PUBLIC_URL=https://latch.example.com latch server reset-password ann@example.com',
+  ].join('\n'),
+  bare: true,
+});
 
 type Issued = { link: string; email: string; expiresAt: string; database: string };
 type Resetting = {
@@ -11,8 +30,8 @@ type Resetting = {
  * new password, for an operator to hand over (the way to reset one when the server sends no mail).
  * Runs next to the database, like rotate-master-key.
  */
-export async function run(opts: { email?: string; dataDir?: string }): Promise<void> {
-  const email = opts.email?.trim() ?? '';
+export async function run(opts: OptionsOf<typeof spec>): Promise<void> {
+  const email = opts.email.trim();
   if (!/^[^\s@]+@[^\s@]+$/.test(email)) {
     throw usageError(`"${email}" is not an email address.`, 'Usage: latch server reset-password <email>');
   }

@@ -1,5 +1,18 @@
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
 import { CliError, usageError } from '../../lib/exit.js';
 import { loadServer } from './load.js';
+
+export const spec = defineCommand({
+  options: {
+    newKeyFile: {
+      flags: '--new-key-file <file>',
+      description: 'file holding the new key (32 bytes, base64)',
+    },
+    dataDir: { flags: '--data-dir <dir>', description: 'data folder of an embedded database or dev server' },
+  },
+  help: "\nThe current key is LATCH_MASTER_KEY (or the dev data folder's master.key); the database is\nLATCH_DATABASE_URL, else the embedded one in the data folder, else DATABASE_URL.\n\nExample:\n  openssl rand -base64 32 > new.key\n  LATCH_MASTER_KEY=… DATABASE_URL=… latch server rotate-master-key --new-key-file new.key",
+  bare: true,
+});
 
 type RotateResult = { rewrapped: number; keyId: string; keyFileUpdated: string | null; database: string };
 type Rotating = {
@@ -10,7 +23,7 @@ type Rotating = {
  * `latch server rotate-master-key --new-key-file F`: runs next to the database, not through the
  * API (the master key never travels over HTTP). Works while servers run.
  */
-export async function run(opts: { newKeyFile?: string; dataDir?: string }): Promise<void> {
+export async function run(opts: OptionsOf<typeof spec>): Promise<void> {
   if (!opts.newKeyFile) {
     throw usageError(
       'Say where the new key is: --new-key-file <file>.',

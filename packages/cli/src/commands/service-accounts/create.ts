@@ -1,10 +1,24 @@
-import type { ServiceAccountRole } from '@latchkey/core';
 import { endpoints } from '@latchkey/core';
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
+
 import { usageError } from '../../lib/exit.js';
 import type { Io } from '../../lib/io.js';
 import { resolveOrg } from '../../lib/org.js';
 
-export async function run(opts: { name: string; role?: ServiceAccountRole }, io: Io): Promise<void> {
+export const spec = defineCommand({
+  args: {
+    name: { syntax: '<name>', description: 'account name' },
+  },
+  options: {
+    role: {
+      flags: '-r, --role <role>',
+      description: 'role it acts with (required)',
+      choices: ['admin', 'developer', 'viewer'],
+    },
+  },
+});
+
+export async function run(opts: OptionsOf<typeof spec>, io: Io): Promise<void> {
   const name = opts.name.trim();
   if (!name)
     throw usageError(

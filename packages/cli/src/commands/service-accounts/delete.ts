@@ -1,8 +1,16 @@
 import { endpoints } from '@latchkey/core';
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
+
 import type { Io } from '../../lib/io.js';
 import { resolveOrg } from '../../lib/org.js';
 
-export async function run(opts: { account: string }, io: Io): Promise<void> {
+export const spec = defineCommand({
+  args: {
+    account: { syntax: '<id-or-name>', description: 'account id or name' },
+  },
+});
+
+export async function run(opts: OptionsOf<typeof spec>, io: Io): Promise<void> {
   const account = opts.account.trim();
   const org = await resolveOrg(io);
   await io.confirm(`Delete service account ${account} in ${org.label}? All its keys are revoked at once.`);

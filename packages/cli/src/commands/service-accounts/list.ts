@@ -1,9 +1,13 @@
 import { endpoints } from '@latchkey/core';
-import { day, table } from '../../lib/format.js';
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
+import { day } from '../../lib/format.js';
+
 import type { Io } from '../../lib/io.js';
 import { resolveOrg } from '../../lib/org.js';
 
-export async function run(_opts: Record<string, never>, io: Io): Promise<void> {
+export const spec = defineCommand({});
+
+export async function run(_opts: OptionsOf<typeof spec>, io: Io): Promise<void> {
   const org = await resolveOrg(io);
   const accounts = await io.api.all(endpoints.serviceAccounts.list, { params: { org: org.ref } });
   io.result(accounts, () => {
@@ -11,7 +15,7 @@ export async function run(_opts: Record<string, never>, io: Io): Promise<void> {
       return `No service accounts in ${org.label}. Create one with \`latch service-accounts create <name> --role developer\`.`;
     }
     const c = io.out;
-    return table(
+    return io.table(
       ['NAME', 'ID', 'ROLE', 'ACTIVE KEYS', 'CREATED BY', 'CREATED'],
       accounts.map((a) => [
         a.name,

@@ -1,10 +1,21 @@
-import { endpoints, type Role } from '@latchkey/core';
+import { endpoints } from '@latchkey/core';
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
 import { usageError } from '../../lib/exit.js';
 import { day } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
+import { ROLES } from '../../lib/options.js';
 import { resolveOrg } from '../../lib/org.js';
 
-export async function run(opts: { email: string; role: Role }, io: Io): Promise<void> {
+export const spec = defineCommand({
+  args: {
+    email: { syntax: '<email>', description: 'email address to invite' },
+  },
+  options: {
+    role: { flags: '-r, --role <role>', description: 'role to give', choices: ROLES, default: 'developer' },
+  },
+});
+
+export async function run(opts: OptionsOf<typeof spec>, io: Io): Promise<void> {
   const email = opts.email.trim();
   // Only a shape check to catch slips like a missing argument; the server validates properly.
   if (!/^[^\s@]+@[^\s@]+$/.test(email)) {

@@ -1,8 +1,16 @@
 import { endpoints } from '@latchkey/core';
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
+
 import type { Io } from '../../lib/io.js';
 import { resolveOrg } from '../../lib/org.js';
 
-export async function run(opts: { member: string }, io: Io): Promise<void> {
+export const spec = defineCommand({
+  args: {
+    member: { syntax: '<email>', description: 'member email or user id' },
+  },
+});
+
+export async function run(opts: OptionsOf<typeof spec>, io: Io): Promise<void> {
   const org = await resolveOrg(io);
   const member = opts.member.trim();
   await io.confirm(

@@ -1,10 +1,26 @@
 import { EXPIRY_BOUNDS, endpoints } from '@latchkey/core';
+import { defineCommand, type OptionsOf } from '../../../lib/command.js';
+
 import { checkDuration } from '../../../lib/flags.js';
 import { dateTime } from '../../../lib/format.js';
 import type { Io } from '../../../lib/io.js';
 import { resolveOrg } from '../../../lib/org.js';
 
-export type CreateAccountKeyOptions = { account: string; name?: string; expires?: string };
+export const spec = defineCommand({
+  args: {
+    account: { syntax: '<account>', description: 'account id or name' },
+  },
+  options: {
+    name: { flags: '-n, --name <name>', description: "key name (default: the account's name)" },
+    expires: {
+      flags: '--expires <duration>',
+      description:
+        "lifetime: 90d, 12h, or a day count (default: none, or the creating key's or scoped token's own)",
+    },
+  },
+});
+
+export type CreateAccountKeyOptions = OptionsOf<typeof spec>;
 
 export async function run(opts: CreateAccountKeyOptions, io: Io): Promise<void> {
   const account = opts.account.trim();

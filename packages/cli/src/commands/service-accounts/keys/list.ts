@@ -1,10 +1,18 @@
 import { endpoints } from '@latchkey/core';
-import { dateTime, day, relative, table } from '../../../lib/format.js';
+import { defineCommand, type OptionsOf } from '../../../lib/command.js';
+import { dateTime, day, relative } from '../../../lib/format.js';
+
 import type { Io } from '../../../lib/io.js';
 import { statusText } from '../../../lib/key-status.js';
 import { resolveOrg } from '../../../lib/org.js';
 
-export async function run(opts: { account: string }, io: Io): Promise<void> {
+export const spec = defineCommand({
+  args: {
+    account: { syntax: '<account>', description: 'account id or name' },
+  },
+});
+
+export async function run(opts: OptionsOf<typeof spec>, io: Io): Promise<void> {
   const account = opts.account.trim();
   const org = await resolveOrg(io);
   const keys = await io.api.all(endpoints.serviceAccounts.listKeys, {
@@ -15,7 +23,7 @@ export async function run(opts: { account: string }, io: Io): Promise<void> {
       return `Service account ${account} has no keys. Create one with \`latch service-accounts keys create ${account}\`.`;
     }
     const c = io.out;
-    return table(
+    return io.table(
       ['NAME', 'ID', 'PREFIX', 'CREATED BY', 'CREATED', 'LAST USED', 'EXPIRES', 'STATUS'],
       keys.map((k) => [
         k.name,

@@ -1,8 +1,17 @@
 import { endpoints } from '@latchkey/core';
+import { defineCommand, type OptionsOf } from '../../../lib/command.js';
+
 import type { Io } from '../../../lib/io.js';
 import { resolveOrg } from '../../../lib/org.js';
 
-export async function run(opts: { account: string; keyId: string }, io: Io): Promise<void> {
+export const spec = defineCommand({
+  args: {
+    account: { syntax: '<account>', description: 'account id or name' },
+    keyId: { syntax: '<keyId>', description: 'key id (see `latch service-accounts keys list`)' },
+  },
+});
+
+export async function run(opts: OptionsOf<typeof spec>, io: Io): Promise<void> {
   const account = opts.account.trim();
   const keyId = opts.keyId.trim();
   const org = await resolveOrg(io);

@@ -10,3 +10,4 @@ export * from './projects.js';
 export * from './releases.js';
 export * from './sdk.js';
 export * from './secrets.js';
+export * from './trust-policies.js';

@@ -15,6 +15,7 @@ import { releases } from './releases.js';
 import { sdk } from './sdk.js';
 import { secrets } from './secrets.js';
 import { serviceAccounts } from './service-accounts.js';
+import { trustPolicies } from './trust-policies.js';
 
 export {
   apiKeys,
@@ -33,6 +34,7 @@ export {
   sdk,
   secrets,
   serviceAccounts,
+  trustPolicies,
 };
 
 /**
@@ -48,6 +50,7 @@ export const endpoints = {
   invitations,
   platformKeys,
   serviceAccounts,
+  trustPolicies,
   projects,
   environments,
   manifests,

@@ -19,7 +19,9 @@ const TtlInput = z.union([Text.max(20), z.number().int()]);
 
 export const CreateTrustPolicyBody = z.strictObject({
   name: Text.trim().min(1).max(100).optional().describe('default: the subject condition, e.g. acme/api'),
-  issuer: Text.max(512).describe('the OIDC issuer URL (https), e.g. https://token.actions.githubusercontent.com'),
+  issuer: Text.max(512).describe(
+    'the OIDC issuer URL (https), e.g. https://token.actions.githubusercontent.com',
+  ),
   audience: Text.max(256).describe('the `aud` the token must carry'),
   claims: z.array(ClaimRule).min(1).max(16),
   scopes: z.array(Text.max(64)).min(1).max(32).describe('`resource:level`; never more than yours'),
@@ -76,9 +78,7 @@ export const TrustPolicyTest = z.object({
     detail: z.string(),
   }),
   /** The policy an exchange would use now; null when none. */
-  matched: z
-    .object({ id: Id, name: z.string() })
-    .nullable(),
+  matched: z.object({ id: Id, name: z.string() }).nullable(),
   policies: z.array(PolicyEvaluation),
 });
 export type TrustPolicyTest = z.infer<typeof TrustPolicyTest>;

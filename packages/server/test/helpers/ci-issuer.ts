@@ -41,7 +41,13 @@ export async function startCiIssuer(): Promise<CiIssuer> {
   const server = createServer((req, res) => {
     res.setHeader('content-type', 'application/json');
     if (req.url === '/.well-known/openid-configuration') {
-      res.end(JSON.stringify({ issuer, jwks_uri: `${issuer}/.well-known/jwks`, id_token_signing_alg_values_supported: ['RS256'] }));
+      res.end(
+        JSON.stringify({
+          issuer,
+          jwks_uri: `${issuer}/.well-known/jwks`,
+          id_token_signing_alg_values_supported: ['RS256'],
+        }),
+      );
     } else if (req.url === '/.well-known/jwks') {
       fetches++;
       res.end(JSON.stringify({ keys: [jwk] }));

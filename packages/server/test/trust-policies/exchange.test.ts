@@ -1,5 +1,5 @@
-import { generateKeyPair, SignJWT } from 'jose';
 import { sql } from 'drizzle-orm';
+import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type SignedUp, useTestApp } from '../helpers/app.js';
 import { type CiIssuer, githubClaims, startCiIssuer } from '../helpers/ci-issuer.js';
@@ -112,7 +112,10 @@ describe('RFC 8693 token exchange', () => {
   });
 
   it.each([
-    ['wrong issuer', async () => ci.mint({ ...githubClaims(), iss: 'https://token.actions.githubusercontent.com' })],
+    [
+      'wrong issuer',
+      async () => ci.mint({ ...githubClaims(), iss: 'https://token.actions.githubusercontent.com' }),
+    ],
     ['wrong audience', async () => ci.mint({ ...githubClaims(), aud: 'someone-else' })],
     ['another repository', async () => ci.mint(githubClaims('evil/api'))],
     ['another branch', async () => ci.mint(githubClaims('acme/api', 'refs/heads/feature'))],
@@ -213,7 +216,8 @@ describe('RFC 8693 token exchange', () => {
       scopes: ['projects:read'],
     });
     const p = res.json();
-    const token = (await exchangeJwt(await ci.mint({ ...githubClaims(), aud: 'short-lived' }))).json().access_token;
+    const token = (await exchangeJwt(await ci.mint({ ...githubClaims(), aud: 'short-lived' }))).json()
+      .access_token;
     expect((await call(t, token, 'GET', `/api/v1/orgs/${org.id}/projects`)).statusCode).toBe(200);
     const del = await call(t, owner.token, 'DELETE', `/api/v1/orgs/${org.id}/trust-policies/${p.id}`);
     expect(del.statusCode).toBe(200);

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useTestApp } from '../helpers/app.js';
 import type { SignedUp } from '../helpers/app.js';
+import { useTestApp } from '../helpers/app.js';
 import { type CiIssuer, githubClaims, startCiIssuer } from '../helpers/ci-issuer.js';
 import { addMember, auditRows, call, createOrg } from '../members/fixtures.js';
 
@@ -97,9 +97,33 @@ describe('creating trust policies', () => {
       [{ claims: [{ claim: 'repository', value: '' }] }, 'claims[0]'],
       [{ claims: [{ claim: 'repository', value: ' acme/api' }] }, 'claims[0]'],
       [{ claims: [{ claim: 'repository', value: 'acme\napi' }] }, 'claims[0]'],
-      [{ claims: [{ claim: 'iss', value: 'x' }, { claim: 'repository', value: 'a/b' }] }, 'claims[0]'],
-      [{ claims: [{ claim: 'aud', value: 'x' }, { claim: 'repository', value: 'a/b' }] }, 'claims[0]'],
-      [{ claims: [{ claim: 'exp', value: '1' }, { claim: 'repository', value: 'a/b' }] }, 'claims[0]'],
+      [
+        {
+          claims: [
+            { claim: 'iss', value: 'x' },
+            { claim: 'repository', value: 'a/b' },
+          ],
+        },
+        'claims[0]',
+      ],
+      [
+        {
+          claims: [
+            { claim: 'aud', value: 'x' },
+            { claim: 'repository', value: 'a/b' },
+          ],
+        },
+        'claims[0]',
+      ],
+      [
+        {
+          claims: [
+            { claim: 'exp', value: '1' },
+            { claim: 'repository', value: 'a/b' },
+          ],
+        },
+        'claims[0]',
+      ],
       [
         {
           claims: [
@@ -161,7 +185,12 @@ describe('creating trust policies', () => {
     expect(denied.json().error.message).toContain('platform_keys:manage');
     const stranger = await t.signUp();
     const otherOrg = await createOrg(t, stranger);
-    const hidden = await call(t, stranger.token, 'DELETE', `/api/v1/orgs/${otherOrg.id}/trust-policies/${policy.id}`);
+    const hidden = await call(
+      t,
+      stranger.token,
+      'DELETE',
+      `/api/v1/orgs/${otherOrg.id}/trust-policies/${policy.id}`,
+    );
     expect(hidden.statusCode).toBe(404);
     const gone = await call(t, owner.token, 'DELETE', `/api/v1/orgs/${org.id}/trust-policies/${policy.id}`);
     expect(gone.statusCode, gone.body).toBe(200);
@@ -190,7 +219,8 @@ describe('testing a token against the policies', () => {
         o2.id,
       )
     ).json();
-    const test = (token: string) => call(t, o.token, 'POST', `/api/v1/orgs/${o2.id}/trust-policies/test`, { token });
+    const test = (token: string) =>
+      call(t, o.token, 'POST', `/api/v1/orgs/${o2.id}/trust-policies/test`, { token });
 
     const onMain = await test(await ci.mint());
     expect(onMain.statusCode, onMain.body).toBe(200);
@@ -218,7 +248,9 @@ describe('testing a token against the policies', () => {
     expect(expired.signature.status).toBe('expired');
     expect(expired.matched).toBeNull();
 
-    const untrusted = (await test(await ci.mint({ ...githubClaims(), iss: 'https://elsewhere.example' }))).json();
+    const untrusted = (
+      await test(await ci.mint({ ...githubClaims(), iss: 'https://elsewhere.example' }))
+    ).json();
     expect(untrusted.signature.status).toBe('not_checked');
     expect(untrusted.policies[0].checks[0]).toMatchObject({ claim: 'iss', ok: false });
 

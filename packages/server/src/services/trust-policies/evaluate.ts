@@ -2,8 +2,19 @@ import type { JWTPayload } from 'jose';
 import { ruleMatches, shownClaim } from './claims.js';
 import type { TrustPolicyRecord } from './trust-policies.repo.js';
 
-export type ClaimCheck = { claim: string; expected: string; actual: string | null; glob: boolean; ok: boolean };
-export type Evaluation = { policy: TrustPolicyRecord; matched: boolean; reason: string | null; checks: ClaimCheck[] };
+export type ClaimCheck = {
+  claim: string;
+  expected: string;
+  actual: string | null;
+  glob: boolean;
+  ok: boolean;
+};
+export type Evaluation = {
+  policy: TrustPolicyRecord;
+  matched: boolean;
+  reason: string | null;
+  checks: ClaimCheck[];
+};
 
 function audiences(payload: JWTPayload): string[] {
   if (typeof payload.aud === 'string') return [payload.aud];

@@ -42,28 +42,51 @@ const TEST_HINT =
  * refusal never lists the org's policies (anyone with a GitHub account can mint a token from the
  * GitHub issuer and probe); members see the details with the test endpoint instead.
  */
-export function createTokenExchange({ db, clock, issuerKeys }: { db: Db; clock: Clock; issuerKeys: IssuerKeys }) {
+export function createTokenExchange({
+  db,
+  clock,
+  issuerKeys,
+}: {
+  db: Db;
+  clock: Clock;
+  issuerKeys: IssuerKeys;
+}) {
   return async function exchange(
     params: Record<string, string>,
     meta: { ip: string | null; requestId: string | null },
   ): Promise<ExchangeResponse> {
     const subjectToken = params.subject_token?.trim();
     if (!subjectToken) {
-      throw new OAuthError('invalid_request', 'subject_token is required: the OIDC token of your CI job.', 400, {
-        hint: 'GitHub Actions: request a token with core.getIDToken("<audience>") and pass it as subject_token.',
-      });
+      throw new OAuthError(
+        'invalid_request',
+        'subject_token is required: the OIDC token of your CI job.',
+        400,
+        {
+          hint: 'GitHub Actions: request a token with core.getIDToken("<audience>") and pass it as subject_token.',
+        },
+      );
     }
     const type = params.subject_token_type;
     if (!type || !(SUBJECT_TOKEN_TYPES as readonly string[]).includes(type)) {
-      throw new OAuthError('invalid_request', `subject_token_type must be ${SUBJECT_TOKEN_TYPES.join(' or ')}.`, 400, {
-        hint: 'OIDC tokens from CI systems are JWTs: send subject_token_type=urn:ietf:params:oauth:token-type:jwt.',
-      });
+      throw new OAuthError(
+        'invalid_request',
+        `subject_token_type must be ${SUBJECT_TOKEN_TYPES.join(' or ')}.`,
+        400,
+        {
+          hint: 'OIDC tokens from CI systems are JWTs: send subject_token_type=urn:ietf:params:oauth:token-type:jwt.',
+        },
+      );
     }
     const orgRef = params.org?.trim();
     if (!orgRef) {
-      throw new OAuthError('invalid_request', 'org is required: the name or id of the org whose trust policies apply.', 400, {
-        hint: 'Send org=<name> (latch login --oidc-token-env VAR --org <name>).',
-      });
+      throw new OAuthError(
+        'invalid_request',
+        'org is required: the name or id of the org whose trust policies apply.',
+        400,
+        {
+          hint: 'Send org=<name> (latch login --oidc-token-env VAR --org <name>).',
+        },
+      );
     }
     if (params.actor_token) {
       throw new OAuthError('invalid_request', 'Delegation (actor_token) is not supported.', 400, {
@@ -75,7 +98,9 @@ export function createTokenExchange({ db, clock, issuerKeys }: { db: Db; clock: 
       peeked = peek(subjectToken);
     } catch (err) {
       if (!(err instanceof TokenRejected)) throw err;
-      throw new OAuthError('invalid_request', err.message, 400, { hint: 'Pass the whole OIDC token, unchanged.' });
+      throw new OAuthError('invalid_request', err.message, 400, {
+        hint: 'Pass the whole OIDC token, unchanged.',
+      });
     }
     const iss = peeked.payload.iss;
     const noMatch = new OAuthError('invalid_grant', `No trust policy of ${orgRef} accepts this token.`, 400, {
@@ -101,11 +126,15 @@ export function createTokenExchange({ db, clock, issuerKeys }: { db: Db; clock: 
             : 'Send the token exactly as your CI issued it.',
       });
     }
-    const match = candidates.map((r) => ({ row: r, e: evaluate(r.policy, payload) })).find((m) => m.e.matched);
+    const match = candidates
+      .map((r) => ({ row: r, e: evaluate(r.policy, payload) }))
+      .find((m) => m.e.matched);
     if (!match) throw noMatch;
     const { policy, creatorRole } = match.row;
     // Never above the creator's permissions now (the key is also suspended at use if they drop).
-    const missing = creatorRole ? missingPermissions(ROLE_PERMISSIONS[creatorRole], policy.scopes) : policy.scopes;
+    const missing = creatorRole
+      ? missingPermissions(ROLE_PERMISSIONS[creatorRole], policy.scopes)
+      : policy.scopes;
     if (missing.length > 0) {
       throw new OAuthError(
         'invalid_grant',

@@ -59,7 +59,10 @@ export class TokenRejected extends Error {
 /** The unverified header and claims, for choosing policies and for the test answer. */
 export function peek(token: string): { alg: string | null; payload: JWTPayload } {
   if (!JWT_SHAPE.test(token) || token.length > 16_384) {
-    throw new TokenRejected({ kind: 'malformed', message: 'The token is not a JWT (three base64url parts).' });
+    throw new TokenRejected({
+      kind: 'malformed',
+      message: 'The token is not a JWT (three base64url parts).',
+    });
   }
   try {
     const header = decodeProtectedHeader(token);
@@ -93,7 +96,10 @@ export function createIssuerKeys({ clock, allowLoopbackHttp }: { clock: Clock; a
     const hit = cache.get(issuer);
     if (hit && hit.until > now) return hit.jwks;
     const unreachable = (why: string) =>
-      new TokenRejected({ kind: 'unreachable', message: `The issuer ${issuer} could not be asked for its keys: ${why}.` });
+      new TokenRejected({
+        kind: 'unreachable',
+        message: `The issuer ${issuer} could not be asked for its keys: ${why}.`,
+      });
     let doc: { issuer?: unknown; jwks_uri?: unknown };
     try {
       const res = await fetch(`${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`, {
@@ -152,8 +158,15 @@ export function createIssuerKeys({ clock, allowLoopbackHttp }: { clock: Clock; a
             message: `The token's "${err.claim}" claim is not acceptable (${err.reason}).`,
           });
         }
-        if (err instanceof joseErrors.JWKSTimeout || err instanceof joseErrors.JWKSInvalid || err instanceof TypeError) {
-          throw new TokenRejected({ kind: 'unreachable', message: `The keys of ${issuer} could not be fetched.` });
+        if (
+          err instanceof joseErrors.JWKSTimeout ||
+          err instanceof joseErrors.JWKSInvalid ||
+          err instanceof TypeError
+        ) {
+          throw new TokenRejected({
+            kind: 'unreachable',
+            message: `The keys of ${issuer} could not be fetched.`,
+          });
         }
         throw new TokenRejected({
           kind: 'invalid',

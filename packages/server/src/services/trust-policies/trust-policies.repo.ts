@@ -6,7 +6,11 @@ import { memberships, tokens, trustPolicies, users } from '../../store/schema.js
 
 export type TrustPolicyRecord = typeof trustPolicies.$inferSelect;
 /** A policy with its creator's email and current role in the org (what an exchange is capped by). */
-export type TrustPolicyRow = { policy: TrustPolicyRecord; creatorEmail: string | null; creatorRole: Role | null };
+export type TrustPolicyRow = {
+  policy: TrustPolicyRecord;
+  creatorEmail: string | null;
+  creatorRole: Role | null;
+};
 
 function selectPolicies(db: DbOrTx) {
   return db

@@ -110,9 +110,13 @@ export function createTrustPoliciesService({
       const org = requirePermission(actor, 'platform_keys:write');
       const p = actor.principal;
       if (p.kind !== 'user') {
-        throw new AppError('PERMISSION_DENIED', 'Only a person can create trust policies, not an automation key.', {
-          hint: 'Sign in with `latch login` and run `latch trust-policies create`.',
-        });
+        throw new AppError(
+          'PERMISSION_DENIED',
+          'Only a person can create trust policies, not an automation key.',
+          {
+            hint: 'Sign in with `latch login` and run `latch trust-policies create`.',
+          },
+        );
       }
       const issuer = checkIssuerUrl(input.issuer, allowLoopbackHttp);
       const audience = checkAudience(input.audience);
@@ -174,7 +178,10 @@ export function createTrustPoliciesService({
           throw new AppError(
             'PERMISSION_DENIED',
             `Deleting someone else's trust policy needs platform_keys:manage. ${denied.message}`,
-            { hint: 'Ask its creator, or an owner or admin of the org.', details: { required: 'platform_keys:manage' } },
+            {
+              hint: 'Ask its creator, or an owner or admin of the org.',
+              details: { required: 'platform_keys:manage' },
+            },
           );
         }
         const now = clock.now();
@@ -212,7 +219,7 @@ export function createTrustPoliciesService({
       const evaluations = rows.map((r) => evaluate(r.policy, payload));
       let signature: TrustPolicyTest['signature'] = {
         status: 'not_checked',
-        detail: 'No trust policy of this org trusts the token\'s issuer, so its keys were not fetched.',
+        detail: "No trust policy of this org trusts the token's issuer, so its keys were not fetched.",
       };
       if (typeof payload.iss === 'string' && rows.some((r) => r.policy.issuer === payload.iss)) {
         try {

@@ -111,19 +111,53 @@ export function requireSubjectCondition(rules: ClaimRule[]): void {
   );
 }
 
-/** A glob as a RegExp: `*` within one `/` segment, `**` across segments, `?` one character. */
-function globRegExp(pattern: string): RegExp {
-  let re = '';
+type GlobToken = { kind: 'char'; c: string } | { kind: 'one' } | { kind: 'star' } | { kind: 'globstar' };
+
+function tokens(pattern: string): GlobToken[] {
+  const out: GlobToken[] = [];
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i]!;
     if (c === '*' && pattern[i + 1] === '*') {
-      re += '.*';
-      i++;
-    } else if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+      out.push({ kind: 'globstar' });
+      while (pattern[i + 1] === '*') i++;
+    } else if (c === '*') out.push({ kind: 'star' });
+    else if (c === '?') out.push({ kind: 'one' });
+    else out.push({ kind: 'char', c });
   }
-  return new RegExp(`^${re}$`, 'su');
+  return out;
+}
+
+/** Claim values longer than this never match a glob (tokens are attacker-supplied text). */
+const MAX_GLOB_SUBJECT = 2048;
+
+/**
+ * `*` within one `/` segment, `**` across segments, `?` one character other than `/`. Matched by
+ * dynamic programming in O(pattern × value) rather than a backtracking RegExp, whose worst case on
+ * a pattern with several stars and a long, hostile claim value is exponential.
+ */
+export function globMatch(pattern: string, value: string): boolean {
+  if (value.length > MAX_GLOB_SUBJECT) return false;
+  const toks = tokens(pattern);
+  // prev[j]: the first i characters of value match the first j tokens.
+  let prev = new Array<boolean>(toks.length + 1).fill(false);
+  prev[0] = true;
+  for (let j = 1; j <= toks.length; j++) {
+    const k = toks[j - 1]!.kind;
+    prev[j] = prev[j - 1]! && (k === 'star' || k === 'globstar');
+  }
+  for (let i = 1; i <= value.length; i++) {
+    const ch = value[i - 1]!;
+    const next = new Array<boolean>(toks.length + 1).fill(false);
+    for (let j = 1; j <= toks.length; j++) {
+      const t = toks[j - 1]!;
+      if (t.kind === 'char') next[j] = prev[j - 1]! && t.c === ch;
+      else if (t.kind === 'one') next[j] = prev[j - 1]! && ch !== '/';
+      else if (t.kind === 'globstar') next[j] = next[j - 1]! || prev[j]!;
+      else next[j] = next[j - 1]! || (prev[j]! && ch !== '/');
+    }
+    prev = next;
+  }
+  return prev[toks.length]!;
 }
 
 /** A claim's value as text for comparison: strings as they are, numbers and booleans printed. */

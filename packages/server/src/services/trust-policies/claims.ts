@@ -169,7 +169,7 @@ export function claimText(value: unknown): string | null {
 
 export function ruleMatches(rule: ClaimRule, value: unknown): boolean {
   const values = Array.isArray(value) ? value.map(claimText) : [claimText(value)];
-  return values.some((v) => v !== null && (rule.glob ? globRegExp(rule.value).test(v) : v === rule.value));
+  return values.some((v) => v !== null && (rule.glob ? globMatch(rule.value, v) : v === rule.value));
 }
 
 /** What a claim is shown as in a test answer (arrays joined, objects not shown). */

@@ -43,6 +43,32 @@ export const TOKEN_GROUPS: GroupSpec[] = [
     ],
   },
   {
+    name: 'trust-policies',
+    summary: 'let CI exchange its own OIDC token for a short-lived key (no long-lived CI secret)',
+    commands: [
+      {
+        name: 'create',
+        summary: 'trust tokens of an issuer whose claims match',
+        load: () => import('../commands/trust-policies/create.js'),
+      },
+      {
+        name: 'list',
+        summary: "the org's trust policies",
+        load: () => import('../commands/trust-policies/list.js'),
+      },
+      {
+        name: 'delete',
+        summary: 'delete a policy and revoke what it issued',
+        load: () => import('../commands/trust-policies/delete.js'),
+      },
+      {
+        name: 'test',
+        summary: 'show, claim by claim, which policy a token matches (issues nothing)',
+        load: () => import('../commands/trust-policies/test.js'),
+      },
+    ],
+  },
+  {
     name: 'service-accounts',
     summary: 'service accounts: automation that acts with a role and outlives people',
     commands: [

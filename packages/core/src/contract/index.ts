@@ -11,3 +11,4 @@ export * from './projects.js';
 export * from './releases.js';
 export * from './sdk.js';
 export * from './secrets.js';
+export * from './trust-policies.js';

@@ -20,6 +20,7 @@ import { releaseRoutes } from './v1/releases.js';
 import { sdkRoutes } from './v1/sdk.js';
 import { secretRoutes } from './v1/secrets.js';
 import { serviceAccountRoutes } from './v1/service-accounts.js';
+import { trustPolicyRoutes } from './v1/trust-policies.js';
 import { deviceRoutes } from './web/device.js';
 import { inviteRoutes } from './web/invite.js';
 import { loginRoutes } from './web/login.js';
@@ -39,6 +40,7 @@ export const routeModules: RouteModule[] = [
   invitationRoutes,
   platformKeyRoutes,
   serviceAccountRoutes,
+  trustPolicyRoutes,
   projectRoutes,
   environmentRoutes,
   manifestRoutes,

@@ -33,6 +33,9 @@ import { createSecretsService } from './secrets/secrets.service.js';
 import { createSecretsReadService } from './secrets/secrets-read.service.js';
 import { createServiceAccountsService } from './service-accounts/service-accounts.service.js';
 import { createTokensService } from './tokens/tokens.service.js';
+import { createTokenExchange } from './trust-policies/exchange.service.js';
+import { createIssuerKeys } from './trust-policies/issuers.js';
+import { createTrustPoliciesService } from './trust-policies/trust-policies.service.js';
 
 export type ServiceDeps = { db: Db; clock: Clock; config: ServerConfig; bus?: EventBus };
 
@@ -69,6 +72,11 @@ export function createServices({ db, clock, config, bus }: ServiceDeps) {
   });
   const platformKeys = createPlatformKeysService({ db, clock });
   const serviceAccounts = createServiceAccountsService({ db, clock });
+  // Trust policies: plain-http loopback issuers only on a dev server (and in tests, which run as dev).
+  const allowLoopbackHttp = config.mode === 'dev';
+  const issuerKeys = createIssuerKeys({ clock, allowLoopbackHttp });
+  const trustPolicies = createTrustPoliciesService({ db, clock, issuerKeys, allowLoopbackHttp });
+  const tokenExchange = createTokenExchange({ db, clock, issuerKeys });
   const projects = createProjectsService({ db, clock });
   const environments = createEnvironmentsService({ db, clock, projects });
   const manifests = createManifestsService({ db, clock, projects, environments });
@@ -109,6 +117,8 @@ export function createServices({ db, clock, config, bus }: ServiceDeps) {
     oauth,
     platformKeys,
     serviceAccounts,
+    trustPolicies,
+    tokenExchange,
     apiKeys,
     projects,
     environments,

@@ -77,6 +77,8 @@ export const tokens = pgTable('tokens', {
   previousHash: bytea('previous_hash'),
   previousExpiresAt: ts('previous_expires_at'),
   rotatedAt: ts('rotated_at'),
+  /** The trust policy that issued this platform key by token exchange; null otherwise. */
+  trustPolicyId: text('trust_policy_id'),
 });
 
 export const sessions = pgTable('sessions', {
@@ -317,4 +319,18 @@ export const ssoRequests = pgTable('sso_requests', {
   next: text('next'),
   createdAt: ts('created_at').notNull(),
   expiresAt: ts('expires_at').notNull(),
+});
+
+export const trustPolicies = pgTable('trust_policies', {
+  id: text('id').primaryKey(),
+  orgId: text('org_id').notNull(),
+  name: text('name').notNull(),
+  issuer: text('issuer').notNull(),
+  audience: text('audience').notNull(),
+  claims: jsonb('claims').notNull().$type<Array<{ claim: string; value: string; glob?: boolean }>>(),
+  scopes: text('scopes').array().notNull(),
+  ttlSeconds: integer('ttl_seconds').notNull(),
+  createdBy: text('created_by'),
+  createdAt: ts('created_at').notNull(),
+  lastUsedAt: ts('last_used_at'),
 });

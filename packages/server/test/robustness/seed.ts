@@ -36,6 +36,16 @@ export const SEED_MANIFEST = {
   routes: [],
 };
 
+const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+/** A JWT-shaped CI token (unsigned-looking: its signature part is junk) from an untrusted issuer. */
+export const SEED_OIDC_TOKEN = `${b64({ alg: 'RS256', kid: 'k' })}.${b64({
+  iss: 'https://ci.invalid',
+  aud: 'latchkey',
+  sub: 'repo:acme/sweep:ref:refs/heads/main',
+  repository: 'acme/sweep',
+  exp: 4_102_444_800,
+})}.c2lnbmF0dXJl`;
+
 export async function seed(t: TestApp): Promise<Seed> {
   const owner = await t.signUp();
   const member = await t.signUp();
@@ -69,6 +79,13 @@ export async function seed(t: TestApp): Promise<Seed> {
   await call('POST', `${org}/service-accounts`, { name: 'robot', role: 'developer' });
   const saKey = await call('POST', `${org}/service-accounts/robot/keys`, {});
   const pat = await call('POST', '/api/v1/pats', { name: 'spare', expiresIn: '30d' });
+  // Creating a policy fetches nothing from its issuer, so a public-looking one is fine here.
+  const trustPolicy = await call('POST', `${org}/trust-policies`, {
+    issuer: 'https://token.actions.githubusercontent.com',
+    audience: 'latchkey',
+    claims: [{ claim: 'repository', value: 'acme/sweep' }],
+    scopes: ['deploy:write'],
+  });
   // Only an SSO sign-in makes an identity link (no API does): the row a first sign-in leaves.
   const identityLinkId = 'idl_sweepseed';
   await t.database.db.execute(
@@ -81,6 +98,7 @@ export async function seed(t: TestApp): Promise<Seed> {
     if (url.startsWith('/api/v1/pats')) return pat.id;
     if (url.startsWith('/api/v1/me/identities')) return identityLinkId;
     if (url.includes('/invitations')) return invitation.id;
+    if (url.includes('/trust-policies')) return trustPolicy.id;
     if (url.includes('/service-accounts')) return 'robot';
     if (url.includes('/api-keys')) return apiKey.id;
     if (url.includes('/keys')) return platformKey.id;
@@ -115,6 +133,18 @@ export async function seed(t: TestApp): Promise<Seed> {
     'POST /api/v1/orgs/:org/keys': { name: 'deployer', scopes: ['deploy:write'], expiresIn: '30d' },
     'POST /api/v1/orgs/:org/keys/:id/rotate': { gracePeriod: '1h' },
     'POST /api/v1/orgs/:org/service-accounts': { name: 'builder', role: 'viewer' },
+    'POST /api/v1/orgs/:org/trust-policies': {
+      issuer: 'https://gitlab.com',
+      audience: 'latchkey',
+      claims: [
+        { claim: 'project_path', value: 'acme/sweep' },
+        { claim: 'ref', value: 'release/*', glob: true },
+      ],
+      scopes: ['deploy:write'],
+      ttl: '30m',
+    },
+    // An issuer no policy trusts: evaluated claim by claim, its keys never fetched.
+    'POST /api/v1/orgs/:org/trust-policies/test': { token: SEED_OIDC_TOKEN },
     'POST /api/v1/orgs/:org/service-accounts/:id/keys': { name: 'builder key', expiresIn: 30 },
     'POST /api/v1/orgs/:org/projects': { name: 'other', keyPrefix: 'other_' },
     'POST /api/v1/orgs/:org/projects/:project/environments': { name: 'staging' },

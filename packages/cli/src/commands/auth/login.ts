@@ -19,8 +19,13 @@ export const spec = defineCommand({
       flags: '--token <token>',
       description: 'store a token you already have (`-` reads it from stdin)',
     },
+    oidcTokenEnv: {
+      flags: '--oidc-token-env <var>',
+      description:
+        "CI: exchange the OIDC token in this variable for a short-lived key via the org's trust policies (needs --org)",
+    },
   },
-  help: '\nExamples:\n  latch login\n  latch login --device\n  latch login --api-url https://latch.example.com\n  printenv LK | latch login --token -',
+  help: '\nExamples:\n  latch login\n  latch login --device\n  latch login --api-url https://latch.example.com\n  printenv LK | latch login --token -\n  latch login --oidc-token-env ACTIONS_ID_TOKEN --org acme   # in CI, see `latch trust-policies`',
 });
 
 export type LoginOptions = OptionsOf<typeof spec>;
@@ -34,7 +39,11 @@ export async function run(opts: LoginOptions, io: Io): Promise<void> {
   }
   const apiUrl = io.context.apiUrl;
   let token: string;
-  if (opts.token !== undefined) {
+  if (opts.oidcTokenEnv !== undefined) {
+    if (opts.token !== undefined)
+      throw usageError('Use either --token or --oidc-token-env, not both.', 'Drop one of them.');
+    token = await exchangeOidcToken(opts.oidcTokenEnv, io);
+  } else if (opts.token !== undefined) {
     token = checkPastedToken(opts.token === '-' ? await readStdin(io) : opts.token);
   } else {
     const grant = await signIn(opts, io);
@@ -99,6 +108,50 @@ async function signIn(opts: LoginOptions, io: Io): Promise<TokenGrant> {
   } finally {
     stopListening();
   }
+}
+
+export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+
+/**
+ * CI without a long-lived secret: the job's own OIDC token (read from an environment variable,
+ * never from argv, where other processes could see it) is exchanged (RFC 8693) for a platform
+ * key that lives at most an hour. It is stored like any login, in the job's own config folder,
+ * so the job's next `latch` commands use it; it expires by itself.
+ */
+async function exchangeOidcToken(variable: string, io: Io): Promise<string> {
+  const jwt = io.env[variable]?.trim();
+  if (!jwt) {
+    throw usageError(
+      `${variable} is empty or not set.`,
+      'In GitHub Actions, give the job `permissions: id-token: write` and put the token from core.getIDToken("<audience>") into that variable.',
+    );
+  }
+  const org = io.context.org;
+  if (!org) {
+    throw usageError(
+      '--oidc-token-env needs --org: the org whose trust policies accept the token.',
+      `Example: latch login --oidc-token-env ${variable} --org acme`,
+    );
+  }
+  const answer = await io.api.oauth.token({
+    grant_type: TOKEN_EXCHANGE_GRANT,
+    subject_token: jwt,
+    subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+    org,
+  });
+  if (!answer.ok) {
+    throw new CliError(
+      `The server refused to exchange the token in ${variable}: ${answer.description ?? answer.error}`,
+      {
+        exitCode: answer.error === 'invalid_request' ? EXIT.usage : EXIT.auth,
+        code: answer.error.toUpperCase(),
+        hint:
+          answer.hint ??
+          "Check the org's trust policies (`latch trust-policies list`, `latch trust-policies test --token <jwt>`).",
+      },
+    );
+  }
+  return answer.grant.access_token;
 }
 
 /** Rejects typos and truncated pastes locally (checksum), before the token goes anywhere. */

@@ -5,7 +5,7 @@ import type { Transport } from '../http.js';
 export type TokenGrant = { access_token: string; token_type: string; expires_in?: number };
 export type OAuthTokenAnswer =
   | { ok: true; grant: TokenGrant }
-  | { ok: false; error: string; description: string | undefined };
+  | { ok: false; error: string; description: string | undefined; hint?: string };
 export type DeviceCodeAnswer = {
   device_code: string;
   user_code: string;
@@ -56,7 +56,8 @@ export function createOauth(base: string, transport: Transport) {
         return { ok: true, grant: data as TokenGrant };
       if (typeof d.error === 'string') {
         const description = typeof d.error_description === 'string' ? d.error_description : undefined;
-        return { ok: false, error: d.error, description };
+        const hint = (d as { hint?: unknown }).hint;
+        return { ok: false, error: d.error, description, ...(typeof hint === 'string' ? { hint } : {}) };
       }
       throw oauthFailure(base, '/oauth/token', status, data);
     },

@@ -16,6 +16,7 @@ import { releases } from './releases.js';
 import { sdk } from './sdk.js';
 import { secrets } from './secrets.js';
 import { serviceAccounts } from './service-accounts.js';
+import { trustPolicies } from './trust-policies.js';
 
 export {
   apiKeys,
@@ -35,6 +36,7 @@ export {
   sdk,
   secrets,
   serviceAccounts,
+  trustPolicies,
 };
 
 /**
@@ -50,6 +52,7 @@ export const endpoints = {
   invitations,
   platformKeys,
   serviceAccounts,
+  trustPolicies,
   projects,
   environments,
   manifests,

@@ -1,10 +1,14 @@
 import type { RouteModule } from '../../app.js';
 import { OAuthError } from '../../services/oauth/oauth-error.js';
+import { TOKEN_EXCHANGE_GRANT } from '../../services/trust-policies/exchange.service.js';
 import { limitPerIp, oauthParams, oauthScope, requestMeta } from './respond.js';
 
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
-/** RFC 6749 §3.2 token endpoint for the two grants the CLI uses, and RFC 8628 §3.1 device codes. */
+/**
+ * RFC 6749 §3.2 token endpoint for the two grants the CLI uses, RFC 8693 token exchange for CI
+ * (trust policies), and RFC 8628 §3.1 device codes.
+ */
 export const tokenRoutes: RouteModule = (app, { services, limiters }) =>
   oauthScope(app, (scope) => {
     scope.post('/oauth/device/code', { schema: { hide: true } }, async (req, reply) => {
@@ -13,7 +17,7 @@ export const tokenRoutes: RouteModule = (app, { services, limiters }) =>
       return services.oauth.startDeviceAuthorization({ clientId: p.client_id, deviceName: p.device_name });
     });
 
-    // Both grants answer with a PAT (access_token): a credential route like /api/v1/pats.
+    // Sign-in grants answer with a PAT, token exchange with a platform key: a credential route.
     scope.post(
       '/oauth/token',
       { config: { returnsCredential: true }, schema: { hide: true } },
@@ -34,13 +38,16 @@ export const tokenRoutes: RouteModule = (app, { services, limiters }) =>
               },
               meta,
             );
+          // RFC 8693: a CI job's OIDC token for a short-lived platform key (trust policies).
+          case TOKEN_EXCHANGE_GRANT:
+            return services.tokenExchange(p, meta);
           case undefined:
           case '':
             throw new OAuthError('invalid_request', 'grant_type is required.');
           default:
             throw new OAuthError(
               'unsupported_grant_type',
-              `Supported grant types: authorization_code, ${DEVICE_CODE_GRANT}.`,
+              `Supported grant types: authorization_code, ${DEVICE_CODE_GRANT}, ${TOKEN_EXCHANGE_GRANT}.`,
             );
         }
       },

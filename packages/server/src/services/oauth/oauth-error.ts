@@ -9,7 +9,8 @@ export type OAuthErrorCode =
   | 'authorization_pending'
   | 'slow_down'
   | 'access_denied'
-  | 'expired_token';
+  | 'expired_token'
+  | 'temporarily_unavailable';
 
 /**
  * The OAuth protocol's own error shape, separate from AppError because third-party OAuth clients
@@ -18,15 +19,18 @@ export type OAuthErrorCode =
 export class OAuthError extends Error {
   readonly error: OAuthErrorCode;
   readonly status: number;
+  /** What to do next: an extension member of the error body (RFC 6749 §5.2 allows extra ones). */
+  readonly hint: string | undefined;
 
-  constructor(error: OAuthErrorCode, description: string, status = 400) {
+  constructor(error: OAuthErrorCode, description: string, status = 400, opts: { hint?: string } = {}) {
     super(description);
     this.name = 'OAuthError';
     this.error = error;
     this.status = status;
+    this.hint = opts.hint;
   }
 
   toBody() {
-    return { error: this.error, error_description: this.message };
+    return { error: this.error, error_description: this.message, ...(this.hint ? { hint: this.hint } : {}) };
   }
 }

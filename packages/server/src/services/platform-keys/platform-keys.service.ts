@@ -38,7 +38,7 @@ const VALID_SCOPES = RESOURCES.map((r) => {
   return `${r}:${levels.join('|')}`;
 }).join(', ');
 
-function validScopes(scopes: string[]): string[] {
+export function validScopes(scopes: string[]): string[] {
   const bad = scopes.filter((s) => !isPermission(s));
   if (bad.length) {
     throw new AppError('INVALID_INPUT', `Unknown scope ${bad.map((s) => `"${s}"`).join(', ')}.`, {

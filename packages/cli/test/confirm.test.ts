@@ -50,7 +50,13 @@ describe('confirmation', () => {
   });
 
   it('a destructive command without --yes and without a terminal changes nothing', async () => {
-    const bo = { userId: 'usr_bo', email: 'bo@example.com', name: null, role: 'developer', joinedAt: '2026-01-01T00:00:00.000Z' };
+    const bo = {
+      userId: 'usr_bo',
+      email: 'bo@example.com',
+      name: null,
+      role: 'developer',
+      joinedAt: '2026-01-01T00:00:00.000Z',
+    };
     const api = await startFakeApi((req) =>
       req.method === 'GET' ? { body: { items: [bo], nextCursor: null } } : { status: 200, body: bo },
     );

@@ -55,8 +55,9 @@ export function createSsoService({
     const token = next ? /^\/invite\/([A-Za-z0-9_]{10,200})$/.exec(next)?.[1] : undefined;
     if (!token) return null;
     const row = await findByTokenHash(tx, hashToken(token));
-    if (!row || row.invitation.status !== 'pending' || row.invitation.expiresAt <= clock.now()) return null;
-    return row.invitation.email;
+    const invitation = row?.invitation;
+    const live = invitation?.status === 'pending' && invitation.expiresAt > clock.now();
+    return live ? invitation.email : null;
   }
 
   function signupAllowed(email: string, invited: string | null): boolean {

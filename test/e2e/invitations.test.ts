@@ -136,7 +136,7 @@ describe('an owner on `latch server` invites a second person by email', () => {
     expect(orgs.json()).toContainEqual(expect.objectContaining({ name: 'Acme', role: 'developer' }));
 
     const members = await latch(['team', 'members', '--json', '--org', 'Acme'], { configDir: owner.path });
-    expect(members.json().map((m: { email: string }) => m.email)).toEqual(
+    expect(members.json().members.map((m: { email: string }) => m.email)).toEqual(
       expect.arrayContaining([OWNER, BOB]),
     );
     const none = await latch(['team', 'invitations', '--json'], { configDir: owner.path });

@@ -97,7 +97,7 @@ describe('signing in and working with orgs through the real latch binary', () =>
     const accept = await latch(['invites', 'accept', inv.id], { configDir: bob.path });
     expect(accept.code, accept.stderr).toBe(0);
     const members = await latch(['team', 'members', '--json'], { configDir: alice.path });
-    const emails = members.json().map((m: { email: string }) => m.email);
+    const emails = members.json().members.map((m: { email: string }) => m.email);
     expect(emails).toEqual(expect.arrayContaining(['alice@example.com', 'bob@example.com']));
 
     // Bob is a developer: inviting needs members:write.

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findFreePort } from '../../packages/server/src/runtime/free-port.js';
 import { startUpstreamIdp, type UpstreamIdp } from '../../packages/server/test/helpers/oidc-provider.js';
+import { launchChromium } from './helpers/chromium.js';
 import { latch, tempDir } from './helpers/latch.js';
 import { type RunningServer, startServer } from './helpers/server.js';
 
@@ -16,6 +17,7 @@ beforeAll(async () => {
   const port = await findFreePort();
   idp = await startUpstreamIdp({ redirectUri: `http://127.0.0.1:${port}/sso/callback` });
   idp.accounts.set('erin-sub', { email: 'erin@example.com', email_verified: true, name: 'Erin' });
+  idp.accounts.set('finn-sub', { email: 'finn@example.com', email_verified: true, name: 'Finn' });
   server = await startServer({
     command: 'server',
     env: {
@@ -80,6 +82,30 @@ describe('single sign-on on `latch server`, through the real latch binary', () =
     const unlinked = await fetch(`${server.url}/api/v1/me`, { headers: { authorization: `Bearer ${jwt}` } });
     expect(unlinked.status).toBe(401);
     expect((await unlinked.json()).error.hint).toContain('Sign in with SSO once');
+  });
+
+  it('in a real Chromium: "Sign in with SSO", the provider\'s own pages, and back signed in', async () => {
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${server.url}/login`);
+      await page.getByRole('link', { name: /Sign in with SSO/i }).click();
+      await page.waitForURL((url) => url.origin === new URL(idp.issuer).origin);
+      // oidc-provider's development pages: a login form (any password), then a consent form.
+      await page.locator('input[name="login"]').fill('finn-sub');
+      await page.locator('input[name="password"]').fill('any');
+      await page.locator('button[type="submit"]').click();
+      for (let i = 0; i < 3 && new URL(page.url()).origin !== server.url; i++) {
+        const consent = page.locator('button[type="submit"]');
+        if (await consent.count()) await consent.first().click();
+        await page.waitForLoadState();
+      }
+      await page.waitForURL((url) => url.origin === server.url);
+      await page.goto(`${server.url}/login`);
+      expect(await page.content()).toContain('signed in as <strong>finn@example.com</strong>');
+    } finally {
+      await browser.close();
+    }
   });
 
   it('refuses to start with a malformed issuer, saying what to fix', async () => {

@@ -2,7 +2,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { CommandModule, CommandSpec } from './lib/command.js';
 import { API_KEY_GROUPS } from './registry/api-keys.js';
 import { AUDIT_GROUPS } from './registry/audit.js';
-import { AUTH_GROUPS, login, logout } from './registry/auth.js';
+import { AUTH_GROUPS, login, logout, whoami } from './registry/auth.js';
 import { ORG_GROUPS } from './registry/org.js';
 import { link, PROJECT_GROUPS, routes } from './registry/projects.js';
 import { deploy, runLeaf, SECRET_GROUPS } from './registry/secrets.js';
@@ -150,7 +150,7 @@ export async function registerCommands(
   const want: Want = (path) =>
     words === 'all' || (path.length <= typed.length && path.every((p, i) => p === typed[i]));
   // Registration order is the order `latch --help` lists them in.
-  for (const spec of [login, logout]) await addLeaf(program, spec, runner, want, []);
+  for (const spec of [login, logout, whoami]) await addLeaf(program, spec, runner, want, []);
   for (const group of GROUPS) await addGroup(program, group, runner, want, []);
   for (const spec of [link, routes, deploy, runLeaf]) await addLeaf(program, spec, runner, want, []);
   for (const spec of SERVERS) await addLeaf(program, spec, runner, want, []);

@@ -151,16 +151,20 @@ describe('latch api-keys rotate and revoke', () => {
   });
 
   it('revoke needs --yes without a terminal, then revokes', async () => {
-    const { api, io } = await signedIn(() => ({
-      body: { ...KEY, status: 'revoked', revokedAt: '2026-01-02T00:00:00.000Z' },
-    }));
+    const { api, io } = await signedIn((req) =>
+      req.method === 'GET'
+        ? { body: { items: [KEY], nextCursor: null } }
+        : { body: { ...KEY, status: 'revoked', revokedAt: '2026-01-02T00:00:00.000Z' } },
+    );
     const refused = (await revoke({ id: 'ak_1' }, io()).catch((e: unknown) => e)) as CliError;
     expect(refused.exitCode).toBe(EXIT.usage);
     expect(refused.hint).toContain('--yes');
-    expect(api.seen).toEqual([]);
+    // The question names the key it found: looked up first, then asked.
+    expect(refused.message).toContain('Revoke API key Warehouse sync (acme_AbCd…) of acme/production?');
+    expect(api.seen.filter((s) => s.method === 'DELETE')).toEqual([]);
     const out = io({ yes: true });
     await revoke({ id: 'ak_1' }, out);
-    expect(api.seen[0]).toMatchObject({ method: 'DELETE', path: `${base}/api-keys/ak_1` });
+    expect(api.seen.at(-1)).toMatchObject({ method: 'DELETE', path: `${base}/api-keys/ak_1` });
     expect(out.stderrText()).toContain('Revoked API key Warehouse sync');
   });
 });

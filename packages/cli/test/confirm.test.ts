@@ -50,7 +50,16 @@ describe('confirmation', () => {
   });
 
   it('a destructive command without --yes and without a terminal changes nothing', async () => {
-    const api = await startFakeApi(() => ({ status: 200, body: {} }));
+    const bo = {
+      userId: 'usr_bo',
+      email: 'bo@example.com',
+      name: null,
+      role: 'developer',
+      joinedAt: '2026-01-01T00:00:00.000Z',
+    };
+    const api = await startFakeApi((req) =>
+      req.method === 'GET' ? { body: { items: [bo], nextCursor: null } } : { status: 200, body: bo },
+    );
     try {
       const dir = tempDir();
       new ConfigStore(dir).update({
@@ -61,7 +70,8 @@ describe('confirmation', () => {
       const io = testIo({}, { configDir: dir });
       const err = await refusal(removeMember({ member: 'bo@example.com' }, io));
       expect(err.exitCode).toBe(EXIT.usage);
-      expect(api.seen).toHaveLength(0);
+      expect(err.message).toContain('Remove bo@example.com (developer) from acme?');
+      expect(api.seen.filter((s) => s.method !== 'GET')).toHaveLength(0);
     } finally {
       await api.close();
     }

@@ -124,6 +124,7 @@ export function testIo(
     env?: Record<string, string | undefined>;
     isTTY?: boolean;
     ask?: IoDeps['ask'];
+    askText?: IoDeps['askText'];
     configDir?: string;
   } = {},
 ): TestIo {
@@ -137,6 +138,7 @@ export function testIo(
     stdout: { write: (s: string) => (out += s) },
     stderr: { write: (s: string) => (err += s) },
     ...(opts.ask ? { ask: opts.ask } : {}),
+    ...(opts.askText ? { askText: opts.askText } : {}),
   });
   return Object.assign(io, { stdoutText: () => out, stderrText: () => err });
 }

@@ -171,7 +171,11 @@ describe('latch keys with LATCH_TOKEN (CI)', () => {
 
   it('revoke without --yes and without a terminal fails with exit 2 and a hint, sending nothing', async () => {
     const api = await fake((req) =>
-      req.method === 'DELETE' ? { body: { ...KEY, status: 'revoked' } } : { body: ME_KEY },
+      req.method === 'DELETE'
+        ? { body: { ...KEY, status: 'revoked' } }
+        : req.path === '/api/v1/me'
+          ? { body: ME_KEY }
+          : { body: { items: [KEY], nextCursor: null } },
     );
     const env = { LATCH_TOKEN: generateToken('lk_key_'), LATCH_API_URL: api.url };
     const err = await failure(keysRevoke({ id: 'key_1' }, testIo({}, { env })));
@@ -248,6 +252,7 @@ describe('latch service-accounts', () => {
         createdAt: '2026-01-01T00:00:00.000Z',
         lastUsedAt: null,
         expiresAt: null,
+        rotatingUntil: null,
         status: 'active',
         token: 'lk_sa_THE_SECRET',
       },

@@ -198,20 +198,24 @@ describe('projects and environments', () => {
   });
 
   it('env delete asks first: without a terminal and --yes it is exit 2 and nothing is sent', async () => {
-    const { api, dir } = await signedIn(() => ({ body: { ...ENV('staging'), deletedApiKeys: 2 } }));
+    const { api, dir } = await signedIn((req) =>
+      req.method === 'GET'
+        ? { body: { items: [ENV('staging')], nextCursor: null } }
+        : { body: { ...ENV('staging'), deletedApiKeys: 2 } },
+    );
     const err = await failure(
       envDelete({ name: 'staging', project: 'acme' }, testIo({}, { configDir: dir })),
     );
     expect(err.exitCode).toBe(EXIT.usage);
     expect(err.hint).toContain('--yes');
-    expect(api.seen).toHaveLength(0);
+    expect(api.seen.filter((s) => s.method === 'DELETE')).toHaveLength(0);
     const io = testIo({ yes: true }, { configDir: dir });
     await envDelete({ name: 'staging', project: 'acme', force: true }, io);
-    expect(api.seen[0]).toMatchObject({
+    expect(api.seen.at(-1)).toMatchObject({
       method: 'DELETE',
       path: '/api/v1/orgs/org_team/projects/acme/environments/staging',
     });
-    expect(api.seen[0]!.query.get('force')).toBe('true');
+    expect(api.seen.at(-1)!.query.get('force')).toBe('true');
     expect(io.stderrText()).toContain('Deleted environment staging of acme and 2 API keys.');
   });
 });

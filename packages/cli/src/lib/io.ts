@@ -56,6 +56,11 @@ export interface Io {
   result<T>(value: T, human: (value: T) => string | undefined): void;
   /** Resolves when confirmed; throws exit 2 when refused, cancelled, or there is nobody to ask. */
   confirm(question: string): Promise<void>;
+  /**
+   * For what cannot be undone at all (deleting an org): the person types `expected` (any case).
+   * --yes skips it; without a terminal it is refused with exit 2, like `confirm`.
+   */
+  confirmTyped(question: string, expected: string): Promise<void>;
   spinner(message: string): Spinner;
   /** Listens for a signal (Ctrl-C during sign-in, signals forwarded to `latch run`'s child); returns the way to stop. */
   onSignal(signal: NodeJS.Signals, handler: (signal: NodeJS.Signals) => void): () => void;
@@ -79,6 +84,8 @@ export type IoDeps = {
   transport?: Transport;
   /** Asks a yes/no question on the terminal; null when the user cancelled. */
   ask?: (question: string) => Promise<boolean | null>;
+  /** Asks for a line of text on the terminal; null when the user cancelled. */
+  askText?: (question: string) => Promise<string | null>;
 };
 
 export function createIo(globals: GlobalOptions, deps: IoDeps = {}): Io {
@@ -144,6 +151,26 @@ export function createIo(globals: GlobalOptions, deps: IoDeps = {}): Io {
       if (answer !== true)
         throw new CliError('Cancelled; nothing was changed.', { exitCode: EXIT.usage, code: 'CANCELLED' });
     },
+    async confirmTyped(question, expected) {
+      if (io.yes) return;
+      if (!isTTY) {
+        const why = ci ? 'CI is set' : 'there is no terminal to ask on';
+        throw usageError(
+          `Not confirmed: "${question}" needs an answer and ${why}.`,
+          'Add --yes to go ahead.',
+        );
+      }
+      const typed = await (deps.askText ?? askTextOnTerminal)(`${question} Type ${expected} to confirm:`);
+      if (typed === null)
+        throw new CliError('Cancelled; nothing was changed.', { exitCode: EXIT.usage, code: 'CANCELLED' });
+      if (typed.trim().toLowerCase() !== expected.toLowerCase()) {
+        throw new CliError(`"${typed.trim()}" is not ${expected}; nothing was changed.`, {
+          exitCode: EXIT.usage,
+          code: 'CANCELLED',
+          hint: `Run the command again and type ${expected} exactly.`,
+        });
+      }
+    },
     // Animate only on the real terminal; captured streams (tests) get the quiet variant.
     spinner: (message) => startSpinner(stderr, message, isTTY && stderr === process.stderr),
     onSignal:
@@ -207,6 +234,12 @@ export function resolveContext(globals: GlobalOptions, env: Env, config: ConfigS
     tokenSource: null,
     storedLoginFor: stored.token ? storedUrl : undefined,
   };
+}
+
+async function askTextOnTerminal(question: string): Promise<string | null> {
+  const { text, isCancel } = await import('@clack/prompts');
+  const answer = await text({ message: question, output: process.stderr });
+  return isCancel(answer) ? null : String(answer ?? '');
 }
 
 async function askOnTerminal(question: string): Promise<boolean | null> {

@@ -5,7 +5,6 @@ import { closest } from './closest.js';
 
 /** Words people bring from other CLIs, and what they are called here. */
 const SYNONYMS: Record<string, string[]> = {
-  whoami: ['auth status'],
   open: ['login'],
   signin: ['login'],
   'sign-in': ['login'],
@@ -15,7 +14,7 @@ const SYNONYMS: Record<string, string[]> = {
 };
 
 function commandPaths(): string[] {
-  const paths: string[] = ['login', 'logout'];
+  const paths: string[] = ['login', 'logout', 'whoami'];
   const walk = (prefix: string, group: GroupSpec) => {
     const here = `${prefix}${group.name}`;
     paths.push(here);
@@ -29,7 +28,7 @@ function commandPaths(): string[] {
 
 /**
  * Commands to suggest for an unknown first word: a subcommand of that name in any group
- * (`status` → `auth status`), a known synonym (`whoami`), or a near miss (`lgoin` → `login`).
+ * (`status` → `auth status`), a known synonym (`open`), or a near miss (`lgoin` → `login`).
  */
 export function suggestCommands(word: string): string[] {
   const w = word.toLowerCase();

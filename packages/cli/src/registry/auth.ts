@@ -16,6 +16,9 @@ export const status: LeafSpec = {
   load: () => import('../commands/auth/status.js'),
 };
 
+/** `latch whoami`: the same command as `latch auth status`. */
+export const whoami: LeafSpec = { ...status, name: 'whoami', summary: 'the same as `latch auth status`' };
+
 export const identities: LeafSpec = {
   name: 'identities',
   summary: 'your single sign-on identities linked to this account',

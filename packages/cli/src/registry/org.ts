@@ -15,7 +15,7 @@ const orgCommands: LeafSpec[] = [
   },
   {
     name: 'members',
-    summary: "the org's members and their roles",
+    summary: "the org's members and their roles, and pending invitations",
     load: () => import('../commands/team/members.js'),
   },
   {
@@ -39,6 +39,17 @@ const orgCommands: LeafSpec[] = [
     name: 'remove',
     summary: 'remove a member from the org',
     load: () => import('../commands/team/remove.js'),
+  },
+  {
+    name: 'role',
+    summary: "change a member's role",
+    load: () => import('../commands/team/role.js'),
+  },
+  { name: 'leave', summary: 'leave the org', load: () => import('../commands/org/leave.js') },
+  {
+    name: 'delete',
+    summary: 'delete an org and everything in it (owner only)',
+    load: () => import('../commands/org/delete.js'),
   },
 ];
 

@@ -24,6 +24,11 @@ export const PROJECT_GROUPS: GroupSpec[] = [
         load: () => import('../commands/projects/list.js'),
       },
       link,
+      {
+        name: 'delete',
+        summary: 'delete a project with its environments, secrets and API keys',
+        load: () => import('../commands/projects/delete.js'),
+      },
     ],
   },
   {

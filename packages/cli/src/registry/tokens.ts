@@ -18,6 +18,11 @@ export const TOKEN_GROUPS: GroupSpec[] = [
         load: () => import('../commands/pats/create.js'),
       },
       { name: 'revoke', summary: 'revoke a token at once', load: () => import('../commands/pats/revoke.js') },
+      {
+        name: 'rotate',
+        summary: 'give a token a new secret, printed once; the old one stops at once',
+        load: () => import('../commands/pats/rotate.js'),
+      },
     ],
   },
   {
@@ -107,6 +112,11 @@ export const TOKEN_GROUPS: GroupSpec[] = [
             name: 'revoke',
             summary: 'revoke a key at once',
             load: () => import('../commands/service-accounts/keys/revoke.js'),
+          },
+          {
+            name: 'rotate',
+            summary: 'give a key a new secret; the old one works for a grace period',
+            load: () => import('../commands/service-accounts/keys/rotate.js'),
           },
         ],
       },

@@ -36,6 +36,16 @@ export const Org = z.object({
 export type Org = z.infer<typeof Org>;
 export const CreateOrgBody = z.strictObject({ name: OrgName });
 
+/** `DELETE /api/v1/orgs/:org`: what went with the org (its audit entries stay, see docs/api.md). */
+export const DeletedOrg = Org.extend({
+  deleted: z.object({
+    projects: z.number().int(),
+    environments: z.number().int(),
+    members: z.number().int(),
+  }),
+});
+export type DeletedOrg = z.infer<typeof DeletedOrg>;
+
 export const Member = z.object({
   userId: Id,
   email: z.string(),

@@ -81,7 +81,10 @@ export const ServiceAccountKey = z.object({
   createdAt: Timestamp,
   lastUsedAt: Timestamp.nullable(),
   expiresAt: Timestamp.nullable(),
-  status: KeyStatus.exclude(['rotating', 'suspended']),
+  rotatingUntil: Timestamp.nullable().describe(
+    'after a rotation, the replaced secret keeps working until then',
+  ),
+  status: KeyStatus.exclude(['suspended']),
 });
 export type ServiceAccountKey = z.infer<typeof ServiceAccountKey>;
 

@@ -32,6 +32,12 @@ export const CreateProjectBody = z.strictObject({
 });
 export type CreateProjectBody = z.infer<typeof CreateProjectBody>;
 
+/** What went with a deleted project: its environments, their secrets, releases and API keys. */
+export const DeletedProject = Project.extend({
+  deletedApiKeys: z.number().int().describe('API keys removed with it'),
+});
+export type DeletedProject = z.infer<typeof DeletedProject>;
+
 export const ManifestSummary = z.object({ version: z.number().int(), pushedAt: Timestamp });
 
 export const Environment = z.object({

@@ -21,6 +21,7 @@ import { createInvitationsService } from './members/invitations.service.js';
 import { createMembersService } from './members/members.service.js';
 import { createOAuthService } from './oauth/oauth.service.js';
 import { createOrgsService } from './orgs/orgs.service.js';
+import { createRemovalService } from './orgs/removal.service.js';
 import { createPlatformKeysService } from './platform-keys/platform-keys.service.js';
 import { createEnvironmentsService } from './projects/environments.service.js';
 import { createManifestsService } from './projects/manifests.service.js';
@@ -80,6 +81,7 @@ export function createServices({ db, clock, config, bus }: ServiceDeps) {
   const projects = createProjectsService({ db, clock });
   const environments = createEnvironmentsService({ db, clock, projects });
   const manifests = createManifestsService({ db, clock, projects, environments });
+  const removal = createRemovalService({ db, environments });
   const apiKeys = createApiKeysService({
     db,
     clock,
@@ -122,6 +124,7 @@ export function createServices({ db, clock, config, bus }: ServiceDeps) {
     apiKeys,
     projects,
     environments,
+    removal,
     manifests,
     keyEvents,
     usage,

@@ -45,6 +45,9 @@ type World = {
   /** Targets for the rotation routes: the widest (no expiry, every scope) and a narrow one. */
   platformTargets: string[];
   apiKeyTargets: string[];
+  /** The owner's PATs (one unscoped and long-lived, one narrow) and one key per service account. */
+  patTargets: string[];
+  saKeyTargets: { account: string; id: string }[];
 };
 
 async function reachOf(world: World, token: string): Promise<Reach> {
@@ -95,7 +98,21 @@ async function buildWorld(): Promise<World> {
     (await createKey(t, owner.token, org, { name: 'narrow', scopes: ['projects:read'], expiresIn: '1h' })).id,
   ];
   const apiKeyTargets = [(await p.createKey()).id, (await p.createKey({ expiresIn: '1h' })).id];
-  return { p, callers, platformTargets, apiKeyTargets };
+  const patTargets = [
+    (await t.app.services.tokens.createPat(owner.actor, { name: 'wide target', expiresIn: '366d' })).id,
+    (
+      await t.app.services.tokens.createPat(owner.actor, {
+        name: 'narrow target',
+        scopes: ['projects:read'],
+        expiresIn: '1h',
+      })
+    ).id,
+  ];
+  const saKeyTargets = [];
+  for (const account of ['admin-bot', 'developer-bot', 'viewer-bot']) {
+    saKeyTargets.push({ account, id: (await createServiceAccountKey(t, owner.token, org, account)).id });
+  }
+  return { p, callers, platformTargets, apiKeyTargets, patTargets, saKeyTargets };
 }
 
 /**
@@ -138,6 +155,17 @@ const DRIVERS: Record<string, (w: World) => { attempts: Attempt[]; kind: Minted[
       { url: `/api/v1/orgs/${w.p.orgId}/service-accounts/${sa}/keys`, body: {} },
       { url: `/api/v1/orgs/${w.p.orgId}/service-accounts/${sa}/keys`, body: { expiresIn: '1h' } },
     ]),
+  }),
+  'POST /api/v1/pats/:id/rotate': (w) => ({
+    kind: 'platform',
+    attempts: w.patTargets.map((id) => ({ url: `/api/v1/pats/${id}/rotate`, body: {} })),
+  }),
+  'POST /api/v1/orgs/:org/service-accounts/:id/keys/:keyId/rotate': (w) => ({
+    kind: 'platform',
+    attempts: w.saKeyTargets.map(({ account, id }) => ({
+      url: `/api/v1/orgs/${w.p.orgId}/service-accounts/${account}/keys/${id}/rotate`,
+      body: { gracePeriod: '1h' },
+    })),
   }),
   'POST /api/v1/orgs/:org/projects/:project/api-keys': (w) => ({
     kind: 'app',

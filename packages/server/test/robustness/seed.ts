@@ -132,6 +132,7 @@ export async function seed(t: TestApp): Promise<Seed> {
     'POST /api/v1/orgs/:org/invitations': { email: 'someone@example.com', role: 'viewer' },
     'POST /api/v1/orgs/:org/keys': { name: 'deployer', scopes: ['deploy:write'], expiresIn: '30d' },
     'POST /api/v1/orgs/:org/keys/:id/rotate': { gracePeriod: '1h' },
+    'POST /api/v1/orgs/:org/service-accounts/:id/keys/:keyId/rotate': { gracePeriod: '1h' },
     'POST /api/v1/orgs/:org/service-accounts': { name: 'builder', role: 'viewer' },
     'POST /api/v1/orgs/:org/trust-policies': {
       issuer: 'https://gitlab.com',

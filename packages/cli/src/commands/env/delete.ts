@@ -2,6 +2,7 @@ import { endpoints } from '@latchkey/core';
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
 
 import type { Io } from '../../lib/io.js';
+import { findOrFail } from '../../lib/lookup.js';
 import { PROJECT_OPTION } from '../../lib/options.js';
 import { requireProject } from '../../lib/project.js';
 
@@ -18,6 +19,17 @@ export const spec = defineCommand({
 export async function run(opts: OptionsOf<typeof spec> & { cwd?: string }, io: Io): Promise<void> {
   const name = opts.name.trim();
   const sel = await requireProject(io, opts);
+  const envs = await io.api.all(endpoints.environments.list, {
+    params: { org: sel.org.ref, project: sel.project },
+  });
+  findOrFail(
+    envs,
+    (e) => e.name === name || e.id === name,
+    `No environment ${name} in project ${sel.project}.`,
+    envs.length
+      ? `Its environments: ${envs.map((e) => e.name).join(', ')} (\`latch env list\`).`
+      : 'It has no environments yet: `latch env create <name>`.',
+  );
   const keys = opts.force ? ' and all its API keys: apps using them are refused at once' : '';
   await io.confirm(
     `Delete environment ${name} of ${sel.project}, with its access manifests, secrets, releases and database (if it has one)${keys}?`,

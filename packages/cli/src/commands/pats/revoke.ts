@@ -3,6 +3,7 @@ import { defineCommand, type OptionsOf } from '../../lib/command.js';
 
 import { withoutAuth } from '../../lib/config.js';
 import type { Io } from '../../lib/io.js';
+import { findOrFail } from '../../lib/lookup.js';
 
 export const spec = defineCommand({
   args: {
@@ -14,7 +15,17 @@ export async function run(opts: OptionsOf<typeof spec>, io: Io): Promise<void> {
   const id = opts.id.trim();
   const usedHere = io.context.tokenSource === 'config' && io.config.data.tokenId === id;
   const also = usedHere ? ' It is the token this CLI is signed in with, so you will be signed out.' : '';
-  await io.confirm(`Revoke personal access token ${id}? Anything using it is refused at once.${also}`);
+  // A scoped PAT may revoke itself but not list the others: then its own id is all there is to check.
+  const found = usedHere
+    ? { name: `${id} (the token this CLI is signed in with)`, prefix: '' }
+    : findOrFail(
+        await io.api.all(endpoints.pats.list),
+        (p) => p.id === id,
+        `No personal access token ${id}.`,
+        'Run `latch pats list`.',
+      );
+  const label = found.prefix ? `${found.name} (${found.prefix}…)` : found.name;
+  await io.confirm(`Revoke personal access token ${label}? Anything using it is refused at once.${also}`);
   const pat = await io.api.call(endpoints.pats.revoke, { params: { id } });
   if (usedHere) io.config.replace(withoutAuth(io.config.data));
   io.result(pat, () => undefined);

@@ -1,6 +1,6 @@
 import { OrgParams, page } from '../common.js';
 import { endpoint } from '../endpoint.js';
-import { CreateOrgBody, Org } from '../identity.js';
+import { CreateOrgBody, DeletedOrg, Org } from '../identity.js';
 
 export const orgs = {
   list: endpoint({
@@ -28,5 +28,16 @@ export const orgs = {
     params: OrgParams,
     response: { 200: Org },
     errors: [],
+  }),
+  delete: endpoint({
+    method: 'DELETE',
+    path: '/api/v1/orgs/:org',
+    summary: 'Delete an org and everything in it (owner only)',
+    description:
+      'Final: its projects, environments, secrets, releases, keys, service accounts, memberships and invitations are deleted; its audit entries are kept. A personal org cannot be deleted.',
+    permission: 'org:manage',
+    params: OrgParams,
+    response: { 200: DeletedOrg },
+    errors: ['CONFLICT'],
   }),
 } as const;

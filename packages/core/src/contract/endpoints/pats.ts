@@ -31,4 +31,16 @@ export const pats = {
     response: { 200: Pat },
     errors: ['NOT_FOUND', 'PERMISSION_DENIED'],
   }),
+  rotate: endpoint({
+    method: 'POST',
+    path: '/api/v1/pats/:id/rotate',
+    summary: 'Give one of your PATs a new token (in this answer only); the old one stops at once',
+    description:
+      'The PAT keeps its id, name, scopes and expiry. Rotating another PAT than the one calling needs an unscoped credential.',
+    permission: 'self',
+    returnsCredential: true,
+    params: IdParams,
+    response: { 200: CreatedPat },
+    errors: ['NOT_FOUND', 'PERMISSION_DENIED', 'CONFLICT'],
+  }),
 } as const;

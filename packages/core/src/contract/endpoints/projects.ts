@@ -1,6 +1,6 @@
 import { OrgParams, PageQuery, page } from '../common.js';
 import { endpoint } from '../endpoint.js';
-import { CreateProjectBody, Project, ProjectParams } from '../projects.js';
+import { CreateProjectBody, DeletedProject, Project, ProjectParams } from '../projects.js';
 
 export const projects = {
   list: endpoint({
@@ -30,6 +30,16 @@ export const projects = {
     permission: 'projects:read',
     params: ProjectParams,
     response: { 200: Project },
+    errors: [],
+  }),
+  delete: endpoint({
+    method: 'DELETE',
+    path: '/api/v1/orgs/:org/projects/:project',
+    summary: 'Delete a project with its environments, secrets, releases and API keys',
+    description: 'Final; apps using its API keys are refused at once. Its audit entries are kept.',
+    permission: 'projects:manage',
+    params: ProjectParams,
+    response: { 200: DeletedProject },
     errors: [],
   }),
 } as const;

@@ -7,4 +7,6 @@ export const patRoutes: RouteModule = (app, { services }) => {
   // The token is in this response and nowhere else, ever.
   register(app, pats.create, async (req) => services.tokens.createPat(req.actor, req.body));
   register(app, pats.revoke, async (req) => services.tokens.revokePat(req.actor, req.params.id));
+  // Like create: the new token is in this response and nowhere else.
+  register(app, pats.rotate, async (req) => services.tokens.rotatePat(req.actor, req.params.id));
 };

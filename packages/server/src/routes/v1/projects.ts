@@ -7,4 +7,7 @@ export const projectRoutes: RouteModule = (app, { services }) => {
   register(app, projects.create, async (req) => services.projects.create(req.actor, req.body));
   // `:project` is an id or a name (any case).
   register(app, projects.get, async (req) => services.projects.get(req.actor, req.params.project));
+  register(app, projects.delete, async (req) =>
+    services.removal.deleteProject(req.actor, req.params.project),
+  );
 };

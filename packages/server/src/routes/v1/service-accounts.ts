@@ -18,4 +18,7 @@ export const serviceAccountRoutes: RouteModule = (app, { services }) => {
   register(app, serviceAccounts.revokeKey, async (req) =>
     accounts.revokeKey(req.actor, req.params.id, req.params.keyId),
   );
+  register(app, serviceAccounts.rotateKey, async (req) =>
+    accounts.rotateKey(req.actor, req.params.id, req.params.keyId, req.body),
+  );
 };

@@ -1,10 +1,12 @@
 import { AppError, hashToken, MINUTE, normaliseEmail } from '@latchkey/core';
+import { sql } from 'drizzle-orm';
 import * as oidc from 'openid-client';
 import type { Clock } from '../../clock.js';
 import type { ServerConfig } from '../../config.js';
 import { newId } from '../../ids.js';
 import type { Db, DbOrTx } from '../../store/db.js';
 import { recordAudit } from '../audit/audit.service.js';
+import { findByTokenHash } from '../members/invitations.repo.js';
 import type { IdentityService, RequestMeta } from './identity.service.js';
 import * as linksRepo from './identity-links.repo.js';
 import { type Upstream, unreachable } from './upstream.js';
@@ -45,16 +47,35 @@ export function createSsoService({
     return upstream;
   }
 
-  function signupAllowed(email: string): boolean {
+  /**
+   * An invitation is an owner saying "this email may join": a sign-in started from its page
+   * (`next` is `/invite/<token>`) may create that one account even with LATCH_OIDC_ALLOW_SIGNUP off.
+   */
+  async function invitedEmail(tx: DbOrTx, next: string | null): Promise<string | null> {
+    const token = next ? /^\/invite\/([A-Za-z0-9_]{10,200})$/.exec(next)?.[1] : undefined;
+    if (!token) return null;
+    const row = await findByTokenHash(tx, hashToken(token));
+    const invitation = row?.invitation;
+    const live = invitation?.status === 'pending' && invitation.expiresAt > clock.now();
+    return live ? invitation.email : null;
+  }
+
+  function signupAllowed(email: string, invited: string | null): boolean {
     const settings = upstream!.settings;
+    if (invited !== null && invited === email) return true;
     if (!settings.allowSignup) return false;
     const domain = email.slice(email.lastIndexOf('@') + 1);
     return !settings.allowedDomains || settings.allowedDomains.includes(domain);
   }
 
   /** Links by subject, else by verified email, else (when allowed) a new account; never otherwise. */
-  async function resolveUser(tx: DbOrTx, claims: Claims, meta: RequestMeta) {
+  async function resolveUser(tx: DbOrTx, claims: Claims, meta: RequestMeta, next: string | null) {
     const { issuer } = upstream!.settings;
+    // Two first sign-ins of one identity at once (two tabs, a double click) would both find no
+    // link and both create: this lock makes the second wait, then find the first one's link.
+    await tx.execute(
+      sql`SELECT pg_advisory_xact_lock(hashtextextended(${`sso:${issuer}:${claims.sub}`}, 0))`,
+    );
     const linked = await linksRepo.findBySubject(tx, issuer, claims.sub);
     if (linked) {
       await linksRepo.touch(tx, linked.link.id, clock.now());
@@ -74,7 +95,7 @@ export function createSsoService({
     let user = await usersRepo.findByEmail(tx, email);
     let via = 'email';
     if (!user) {
-      if (!signupAllowed(email)) {
+      if (!signupAllowed(email, await invitedEmail(tx, next))) {
         throw new AppError('PERMISSION_DENIED', `There is no Latchkey account for ${email}.`, {
           hint: 'Ask an owner of your org to invite you first, then sign in with SSO again.',
         });
@@ -189,7 +210,7 @@ export function createSsoService({
         throw failed("The sign-in provider's answer could not be verified.", restart, err);
       }
       return db.transaction(async (tx) => {
-        const user = await resolveUser(tx, claims, meta);
+        const user = await resolveUser(tx, claims, meta, request.next);
         await identity.recordSignIn(tx, user, meta, 'sso');
         return { session: await identity.startSession(tx, user.id), next: request.next, email: user.email };
       });

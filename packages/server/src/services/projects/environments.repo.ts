@@ -80,3 +80,14 @@ export async function manifestSummaries(db: DbOrTx, environmentIds: string[]) {
   for (const r of rows) out.set(r.environmentId, { version: r.version, pushedAt: r.pushedAt });
   return out;
 }
+
+/** Every environment of a project, or of a whole org, locked for its deletion by cascade. */
+export async function lockAllIn(
+  db: DbOrTx,
+  where: { orgId: string; projectId?: string },
+): Promise<EnvironmentRow[]> {
+  const cond = where.projectId
+    ? and(eq(environments.orgId, where.orgId), eq(environments.projectId, where.projectId))
+    : eq(environments.orgId, where.orgId);
+  return db.select().from(environments).where(cond).orderBy(environments.id).for('update');
+}

@@ -157,6 +157,41 @@ export function createEnvironmentsService({
       deletedHooks.push(hook);
     },
 
+    /**
+     * Before a project or an org is deleted (its environments go by ON DELETE CASCADE): locks them
+     * and runs the deleting hooks in `tx`. Pass what it returns to `afterCascade` once `tx`
+     * committed, so the deleted hooks (dropping environment databases) run as for one deletion.
+     */
+    async cascadeWithin(
+      tx: Tx,
+      where: { orgId: string; projectId?: string },
+    ): Promise<{ environments: EnvironmentRow[]; apiKeys: number }> {
+      const rows = await repo.lockAllIn(tx, where);
+      let apiKeys = 0;
+      for (const row of rows) {
+        const apiKeyIds = await repo.apiKeyIds(tx, row.id);
+        apiKeys += apiKeyIds.length;
+        for (const hook of deletingHooks) {
+          await hook(tx, {
+            orgId: row.orgId,
+            projectId: row.projectId,
+            environmentId: row.id,
+            name: row.name,
+            apiKeyIds,
+          });
+        }
+      }
+      return { environments: rows, apiKeys };
+    },
+
+    async afterCascade(rows: EnvironmentRow[]): Promise<void> {
+      for (const row of rows) {
+        for (const hook of deletedHooks) {
+          await hook({ orgId: row.orgId, environmentId: row.id, name: row.name });
+        }
+      }
+    },
+
     /** For `latch deploy`, whose first deploy creates the environment inside its own transaction. */
     createWithin,
 

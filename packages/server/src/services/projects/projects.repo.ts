@@ -71,3 +71,24 @@ export async function environmentNames(db: DbOrTx, projectIds: string[]): Promis
   for (const r of rows) byProject.get(r.projectId)?.push(r.name);
   return byProject;
 }
+
+/** The project, locked for its deletion; none of another org. */
+export async function findForUpdate(db: DbOrTx, orgId: string, ref: string): Promise<ProjectRow | null> {
+  const [row] = await db
+    .select()
+    .from(projects)
+    .where(
+      and(
+        eq(projects.orgId, orgId),
+        sql`(${projects.id} = ${ref} OR lower(${projects.name}) = lower(${ref}))`,
+      ),
+    )
+    .for('update')
+    .limit(1);
+  return row ?? null;
+}
+
+/** Removes the project; its environments and everything in them go with it (ON DELETE CASCADE). */
+export async function remove(db: DbOrTx, id: string): Promise<void> {
+  await db.delete(projects).where(eq(projects.id, id));
+}

@@ -145,6 +145,11 @@ export async function findKeyForUpdate(
 }
 
 export async function markKeyRevoked(db: DbOrTx, id: string, at: Date): Promise<TokenRow> {
-  const [row] = await db.update(tokens).set({ revokedAt: at }).where(eq(tokens.id, id)).returning();
+  // A revoked key's replaced secret dies with it (as for platform keys).
+  const [row] = await db
+    .update(tokens)
+    .set({ revokedAt: at, previousExpiresAt: null })
+    .where(eq(tokens.id, id))
+    .returning();
   return row!;
 }

@@ -8,9 +8,12 @@ import {
   hashToken,
   missingPermissions,
   type PageQuery,
+  parseGracePeriod,
   permissionList,
+  planRotation,
   ROLE_PERMISSIONS,
   type Role,
+  rotatingUntil,
   type ServiceAccount,
   type ServiceAccountKey,
   type ServiceAccountRole,
@@ -24,6 +27,7 @@ import { type Actor, type OrgContext, requirePermission } from '../actor.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { cappedDefault, requireMayMint } from '../delegation.js';
 import { withArticle } from '../members/authority.js';
+import * as pkRepo from '../platform-keys/platform-keys.repo.js';
 import * as tokensRepo from '../tokens/tokens.repo.js';
 import * as repo from './service-accounts.repo.js';
 
@@ -48,7 +52,6 @@ function toServiceAccount(
 
 function toKey(row: repo.KeyRow, account: repo.ServiceAccountRow, now: Date): ServiceAccountKey {
   const { key } = row;
-  const status = credentialStatus(key, now);
   return {
     id: key.id,
     kind: 'service_account_key',
@@ -59,14 +62,21 @@ function toKey(row: repo.KeyRow, account: repo.ServiceAccountRow, now: Date): Se
     createdAt: key.createdAt.toISOString(),
     lastUsedAt: key.lastUsedAt?.toISOString() ?? null,
     expiresAt: key.expiresAt?.toISOString() ?? null,
-    // Service-account keys are not rotated (make a new one, then revoke the old), nor suspended.
-    status: status === 'rotating' ? 'active' : status,
+    rotatingUntil: rotatingUntil(key, now)?.toISOString() ?? null,
+    // A service-account key acts with its account's role, never its creator's: never suspended.
+    status: credentialStatus(key, now) as ServiceAccountKey['status'],
   };
 }
 
 function accountNotFound(ref: string, org: OrgContext): AppError {
   return new AppError('NOT_FOUND', `No service account ${ref} in ${org.name}.`, {
     hint: 'Run `latch service-accounts list`; give its id or its name.',
+  });
+}
+
+function keyNotFound(account: repo.ServiceAccountRow, keyId: string): AppError {
+  return new AppError('NOT_FOUND', `Service account ${account.name} has no key ${keyId}.`, {
+    hint: `Run \`latch service-accounts keys list ${account.name}\`.`,
   });
 }
 
@@ -229,6 +239,63 @@ export function createServiceAccountsService({ db, clock }: { db: Db; clock: Clo
       );
     },
 
+    /**
+     * A new secret for the key (same id, name, account and expiry); the old one works for the
+     * grace period (SPEC 2 "Lifecycle"). Handing out the secret is minting the account's role
+     * again, so it passes the same checks as making a key (delegation.ts).
+     */
+    async rotateKey(
+      actor: Actor,
+      ref: string,
+      keyId: string,
+      input: { gracePeriod?: string | number | undefined },
+    ): Promise<CreatedServiceAccountKey> {
+      const org = requirePermission(actor, 'service_accounts:write');
+      const grace = parseGracePeriod(
+        input.gracePeriod,
+        'latch service-accounts keys rotate <account> <key-id>',
+      );
+      return db.transaction(async (tx) => {
+        const account = await repo.findLocked(tx, org.id, ref, 'share');
+        if (!account) throw accountNotFound(ref, org);
+        const row = await repo.findKeyForUpdate(tx, account.id, keyId);
+        if (!row) throw keyNotFound(account, keyId);
+        const now = clock.now();
+        requireCanGrant(org, account.role, 'receive a key of');
+        requireMayMint(actor, org.permissions, {
+          doing: `receive the new secret of ${account.name}'s key ${row.key.name}`,
+          wanted: { permissions: ROLE_PERMISSIONS[account.role], expiresAt: row.key.expiresAt },
+          org,
+        });
+        const plan = planRotation(row.key, now, grace, {
+          label: 'Service-account key',
+          createCommand: `latch service-accounts keys create ${account.name}`,
+        });
+        const token = generateToken(TOKEN_PREFIXES.serviceAccountKey);
+        const key = await pkRepo.rotate(tx, row.key.id, {
+          tokenHash: hashToken(token),
+          displayPrefix: displayPrefix(token),
+          previousHash: row.key.tokenHash,
+          previousExpiresAt: plan.previousExpiresAt,
+          rotatedAt: plan.rotatedAt,
+        });
+        await recordAudit(tx, actor, {
+          orgId: org.id,
+          action: 'service_account_key.rotated',
+          target: { type: 'service_account_key', id: key.id },
+          data: {
+            serviceAccount: { id: account.id, name: account.name },
+            name: key.name,
+            prefix: key.displayPrefix,
+            previousPrefix: row.key.displayPrefix,
+            gracePeriod: plan.gracePeriod,
+            previousValidUntil: plan.previousExpiresAt.toISOString(),
+          },
+        });
+        return { ...toKey({ ...row, key }, account, now), token };
+      });
+    },
+
     /** Immediate and final; revoking a revoked key changes nothing and records nothing. */
     async revokeKey(actor: Actor, ref: string, keyId: string): Promise<ServiceAccountKey> {
       const org = requirePermission(actor, 'service_accounts:write');
@@ -236,11 +303,7 @@ export function createServiceAccountsService({ db, clock }: { db: Db; clock: Clo
         const account = await repo.findLocked(tx, org.id, ref, 'share');
         if (!account) throw accountNotFound(ref, org);
         const row = await repo.findKeyForUpdate(tx, account.id, keyId);
-        if (!row) {
-          throw new AppError('NOT_FOUND', `Service account ${account.name} has no key ${keyId}.`, {
-            hint: `Run \`latch service-accounts keys list ${account.name}\`.`,
-          });
-        }
+        if (!row) throw keyNotFound(account, keyId);
         const now = clock.now();
         if (row.key.revokedAt) return toKey(row, account, now);
         const key = await repo.markKeyRevoked(tx, row.key.id, now);

@@ -54,12 +54,18 @@ export async function listPats(db: DbOrTx, userId: string, limit: number, cursor
     .limit(limit + 1);
 }
 
-export async function findPat(db: DbOrTx, userId: string, id: string): Promise<TokenRow | null> {
-  const [row] = await db
+export async function findPat(
+  db: DbOrTx,
+  userId: string,
+  id: string,
+  opts: { forUpdate?: boolean } = {},
+): Promise<TokenRow | null> {
+  const query = db
     .select()
     .from(tokens)
     .where(and(eq(tokens.id, id), eq(tokens.userId, userId), eq(tokens.kind, 'pat')))
     .limit(1);
+  const [row] = opts.forUpdate ? await query.for('update') : await query;
   return row ?? null;
 }
 

@@ -10,6 +10,7 @@ import {
   type PageQuery,
   type Pat,
   parseToken,
+  planRotation,
   scopeReach,
   TOKEN_PREFIXES,
 } from '@latchkey/core';
@@ -19,6 +20,7 @@ import { decodeCursor, type Page, toPage } from '../../store/pagination.js';
 import { type Actor, requireUser } from '../actor.js';
 import { type AuditActor, recordAudit } from '../audit/audit.service.js';
 import { cappedDefault, requireMayMint, requireUnscopedUser } from '../delegation.js';
+import * as keyRepo from '../platform-keys/platform-keys.repo.js';
 import { createAuthenticator, type TokensDeps } from './authenticate.js';
 import * as repo from './tokens.repo.js';
 
@@ -156,6 +158,51 @@ export function createTokensService(deps: TokensDeps) {
           });
         }
         return toPat(revoked, clock.now());
+      });
+    },
+
+    /**
+     * A new token for one of the caller's PATs: same id, name, scopes and expiry. The old token
+     * stops at once (its hash is kept, so it is refused as replaced by rotation, not as unknown):
+     * a PAT belongs to one person, who has no fleet to move over during a grace period.
+     * Like revoking, a PAT may rotate itself; rotating another needs an unscoped credential. Either
+     * way the new token is a PAT minted again, so the delegation rule applies.
+     */
+    async rotatePat(actor: Actor, id: string): Promise<CreatedPat> {
+      const user =
+        id === actor.principal.credential.id
+          ? requireUser(actor)
+          : requireUnscopedUser(actor, 'rotate another PAT');
+      return db.transaction(async (tx) => {
+        const row = await repo.findPat(tx, user.userId, id, { forUpdate: true });
+        if (!row)
+          throw new AppError('NOT_FOUND', `No personal access token ${id}.`, {
+            hint: 'Run `latch pats list`.',
+          });
+        const now = clock.now();
+        requireMayMint(actor, scopeReach(actor.principal.credential.scopes), {
+          doing: `receive the new token of PAT ${row.name}`,
+          wanted: { permissions: scopeReach(row.scopes), expiresAt: row.expiresAt },
+        });
+        const plan = planRotation(row, now, 0, {
+          label: 'Personal access token',
+          createCommand: 'latch pats create <name>',
+        });
+        const token = generateToken(TOKEN_PREFIXES.pat);
+        const rotated = await keyRepo.rotate(tx, row.id, {
+          tokenHash: hashToken(token),
+          displayPrefix: displayPrefix(token),
+          previousHash: row.tokenHash,
+          previousExpiresAt: plan.previousExpiresAt,
+          rotatedAt: plan.rotatedAt,
+        });
+        await recordAudit(tx, actor, {
+          orgId: null,
+          action: 'pat.rotated',
+          target: { type: 'pat', id: row.id },
+          data: { name: row.name, prefix: rotated.displayPrefix, previousPrefix: row.displayPrefix },
+        });
+        return { ...toPat(rotated, now), token };
       });
     },
 

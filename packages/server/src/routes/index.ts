@@ -4,6 +4,7 @@ import { metricsRoutes } from './metrics.js';
 import { authorizeRoutes } from './oauth/authorize.js';
 import { metadataRoutes } from './oauth/metadata.js';
 import { tokenRoutes } from './oauth/token.js';
+import { accessLogRoutes } from './v1/access-log.js';
 import { apiKeyRoutes } from './v1/api-keys.js';
 import { environmentRoutes } from './v1/environments.js';
 import { identityRoutes } from './v1/identities.js';
@@ -45,6 +46,7 @@ export const routeModules: RouteModule[] = [
   releaseRoutes,
   apiKeyRoutes,
   sdkRoutes,
+  accessLogRoutes,
   metadataRoutes,
   tokenRoutes,
   authorizeRoutes,

@@ -1,4 +1,5 @@
 import type { Endpoint } from '../endpoint.js';
+import { accessLog } from './access-log.js';
 import { apiKeys } from './api-keys.js';
 import { environments } from './environments.js';
 import { identities } from './identities.js';
@@ -17,6 +18,7 @@ import { secrets } from './secrets.js';
 import { serviceAccounts } from './service-accounts.js';
 
 export {
+  accessLog,
   apiKeys,
   environments,
   identities,
@@ -56,6 +58,7 @@ export const endpoints = {
   apiKeys,
   sdk,
   meta,
+  accessLog,
 } as const;
 
 export type EndpointEntry = { id: string; endpoint: Endpoint };

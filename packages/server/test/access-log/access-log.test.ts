@@ -110,6 +110,27 @@ describe('access log: every read of a value writes exactly one entry, names only
   });
 });
 
+describe('reads of the audit log are in the access log too', () => {
+  it('listing and exporting the audit log each write one entry (filters, no rows)', async () => {
+    const who = await t.signUp();
+    const actor = {
+      ...who.actor,
+      org: await t.app.services.orgs.resolve(who.actor.principal, who.personalOrgId),
+    };
+    await t.app.services.audit.list(actor, who.personalOrgId, { action: 'project.*' });
+    const stream = await t.app.services.audit.export(actor, who.personalOrgId, {});
+    for await (const _ of stream) {
+      // drained: the entry is written when the export starts
+    }
+    const rows = await accessRows(t, who.personalOrgId);
+    expect(rows.map((r) => [r.action, r.names, r.data])).toEqual([
+      ['audit.listed', [], { action: 'project.*' }],
+      ['audit.exported', [], {}],
+    ]);
+    expect(rows[0]).toMatchObject({ actor_id: who.userId, actor_label: who.email, ip: '127.0.0.1' });
+  });
+});
+
 describe('GET /api/v1/orgs/:org/access-log', () => {
   it('lists newest first, pages, and filters by since, actor, name and env', async () => {
     const { owner, s, log } = await setup();

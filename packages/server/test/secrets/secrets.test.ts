@@ -173,9 +173,9 @@ describe('secrets: history and rollback', () => {
       `${s.base}/DB_PASSWORD/history?limit=2&cursor=${revealed.json().nextCursor}`,
     );
     expect(older.json().items.map((v: { version: number }) => v.version)).toEqual([2, 1]);
-    expect((await accessRows(t, s.org.id)).filter((r) => r.action === 'secret.history_revealed')).toHaveLength(
-      1,
-    );
+    expect(
+      (await accessRows(t, s.org.id)).filter((r) => r.action === 'secret.history_revealed'),
+    ).toHaveLength(1);
 
     const same = await call(t, owner.token, 'POST', `${s.base}/DB_PASSWORD/rollback`, { version: 4 });
     expect(same.statusCode).toBe(409);

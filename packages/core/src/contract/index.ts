@@ -1,5 +1,6 @@
 export * from './access-log.js';
 export * from './api-keys.js';
+export * from './audit.js';
 export * from './client.js';
 export * from './common.js';
 export * from './endpoint.js';

@@ -6,6 +6,7 @@ import { metadataRoutes } from './oauth/metadata.js';
 import { tokenRoutes } from './oauth/token.js';
 import { accessLogRoutes } from './v1/access-log.js';
 import { apiKeyRoutes } from './v1/api-keys.js';
+import { auditRoutes } from './v1/audit.js';
 import { environmentRoutes } from './v1/environments.js';
 import { identityRoutes } from './v1/identities.js';
 import { invitationRoutes } from './v1/invitations.js';
@@ -46,6 +47,7 @@ export const routeModules: RouteModule[] = [
   releaseRoutes,
   apiKeyRoutes,
   sdkRoutes,
+  auditRoutes,
   accessLogRoutes,
   metadataRoutes,
   tokenRoutes,

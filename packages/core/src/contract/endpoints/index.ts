@@ -1,6 +1,7 @@
 import type { Endpoint } from '../endpoint.js';
 import { accessLog } from './access-log.js';
 import { apiKeys } from './api-keys.js';
+import { audit } from './audit.js';
 import { environments } from './environments.js';
 import { identities } from './identities.js';
 import { invitations } from './invitations.js';
@@ -20,6 +21,7 @@ import { serviceAccounts } from './service-accounts.js';
 export {
   accessLog,
   apiKeys,
+  audit,
   environments,
   identities,
   invitations,
@@ -57,6 +59,7 @@ export const endpoints = {
   releases,
   apiKeys,
   sdk,
+  audit,
   meta,
   accessLog,
 } as const;

@@ -43,7 +43,7 @@ describe('latch audit list --access through the real binary', () => {
   it('secrets get, run, export and history --reveal each show up once, names only, newest first', async () => {
     const before = await run(['audit', 'list', '--access', '--json']);
     expect(before.code, before.stderr).toBe(0);
-    expect(before.json()).toEqual([]);
+    expect(before.json()).toEqual({ items: [], nextCursor: null });
 
     const got = await run(['secrets', 'get', 'PAYMENT_KEY', '--env', 'staging']);
     expect(got.stdout).toBe(`${VALUES.PAYMENT_KEY}\n`);
@@ -65,7 +65,7 @@ describe('latch audit list --access through the real binary', () => {
 
     const listed = await run(['audit', 'list', '--access', '--json']);
     expect(listed.code, listed.stderr).toBe(0);
-    const entries: Entry[] = listed.json();
+    const entries: Entry[] = listed.json().items;
     expect(entries.map((e) => [e.action, e.names])).toEqual([
       ['secret.history_revealed', ['SESSION_SALT']],
       ['secrets.released', ['PAYMENT_KEY', 'SESSION_SALT']], // export --latest
@@ -88,13 +88,13 @@ describe('latch audit list --access through the real binary', () => {
       '1h',
       '--json',
     ]);
-    expect(byName.json().map((e: Entry) => e.action)).toEqual([
+    expect(byName.json().items.map((e: Entry) => e.action)).toEqual([
       'secrets.released',
       'secrets.released',
       'secret.read',
     ]);
     const byActor = await run(['audit', 'list', '--access', '--actor', 'someone@else.example', '--json']);
-    expect(byActor.json()).toEqual([]);
+    expect(byActor.json().items).toEqual([]);
 
     const table = await run(['audit', 'list', '--access']);
     expect(table.code, table.stderr).toBe(0);
@@ -106,6 +106,23 @@ describe('latch audit list --access through the real binary', () => {
       expect(listed.stdout + table.stdout).not.toContain(value);
       expect(server.logs.stdout + server.logs.stderr).not.toContain(value);
     }
+  });
+
+  it('listing the audit log is itself a read in the access log; the audit log keeps only changes', async () => {
+    const audit = await run(['audit', 'list', '--action', 'secret.*', '--json']);
+    expect(audit.code, audit.stderr).toBe(0);
+    expect(audit.json().items.map((e: { action: string }) => e.action)).toEqual(['secret.set', 'secret.set']);
+    const reads = await run(['audit', 'list', '--access', '--json']);
+    expect(reads.json().items[0]).toMatchObject({
+      action: 'audit.listed',
+      names: [],
+      data: { action: 'secret.*' },
+    });
+    const paged = await run(['audit', 'list', '--access', '--limit', '2']);
+    const cursor = /--cursor (\S+)/.exec(paged.stdout)?.[1];
+    expect(cursor, paged.stdout).toBeDefined();
+    const next = await run(['audit', 'list', '--access', '--limit', '2', '--cursor', cursor!, '--json']);
+    expect(next.json().items).toHaveLength(2);
   });
 
   it('a bad filter is a usage error (exit 2) with a hint', async () => {

@@ -1,3 +1,4 @@
+export * from './access-log.js';
 export * from './api-keys.js';
 export * from './audit.js';
 export * from './client.js';

@@ -4,6 +4,7 @@ import { metricsRoutes } from './metrics.js';
 import { authorizeRoutes } from './oauth/authorize.js';
 import { metadataRoutes } from './oauth/metadata.js';
 import { tokenRoutes } from './oauth/token.js';
+import { accessLogRoutes } from './v1/access-log.js';
 import { apiKeyRoutes } from './v1/api-keys.js';
 import { auditRoutes } from './v1/audit.js';
 import { environmentRoutes } from './v1/environments.js';
@@ -49,6 +50,7 @@ export const routeModules: RouteModule[] = [
   apiKeyRoutes,
   sdkRoutes,
   auditRoutes,
+  accessLogRoutes,
   metadataRoutes,
   tokenRoutes,
   authorizeRoutes,

@@ -2,6 +2,7 @@ import type { Clock } from '../clock.js';
 import type { ServerConfig } from '../config.js';
 import type { Db } from '../store/db.js';
 import type { EventBus } from '../store/notify.js';
+import { createAccessLogService } from './access-log/access-log.service.js';
 import { createApiKeysService } from './api-keys/api-keys.service.js';
 import { createAppDatabasesService } from './app-databases/app-databases.service.js';
 import { createAuditLogService } from './audit/audit-log.service.js';
@@ -97,6 +98,8 @@ export function createServices({ db, clock, config, bus }: ServiceDeps) {
   // App SDKs: pushed invalidation of their caches, and usage reports (last used).
   const keyEvents = createKeyEventsService({ bus, projects, environments });
   const usage = createUsageService({ clock, lastUsed, projects });
+  // Reads of sensitive data (names, never values); the read services write to it before answering.
+  const accessLog = createAccessLogService({ db, clock });
   const secretsParts = createSecretsParts({ db, clock, config, projects, environments, manifests });
   const audit = createAuditLogService({
     db,
@@ -129,6 +132,7 @@ export function createServices({ db, clock, config, bus }: ServiceDeps) {
     keyEvents,
     usage,
     audit,
+    accessLog,
     ...secretsParts,
   };
 }
@@ -151,7 +155,7 @@ function createSecretsParts({
 }) {
   const keyring = createKeyring({ db, masterKey: config.masterKey, keyFile: config.masterKeyFile ?? null });
   const secrets = createSecretsService({ db, clock, projects, environments, keyring });
-  const secretsRead = createSecretsReadService({ db, keyring, secrets });
+  const secretsRead = createSecretsReadService({ db, clock, keyring, secrets });
   const releases = createReleasesService({ db, clock, projects, environments, manifests, secrets, keyring });
   environments.onDeleted(async ({ environmentId }) => keyring.forget(environmentId));
   const appDatabases = config.appDatabaseUrl

@@ -334,3 +334,20 @@ export const trustPolicies = pgTable('trust_policies', {
   createdAt: ts('created_at').notNull(),
   lastUsedAt: ts('last_used_at'),
 });
+
+/** Reads of sensitive data (migration 0015): append-only, names never values (services/access-log). */
+export const accessEvents = pgTable('access_events', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  orgId: text('org_id').notNull(),
+  actorType: text('actor_type').notNull(),
+  actorId: text('actor_id'),
+  actorLabel: text('actor_label'),
+  action: text('action').notNull(),
+  project: text('project'),
+  environment: text('environment'),
+  names: text('names').array().notNull().default(sql`'{}'::text[]`),
+  data: jsonb('data').notNull().default(sql`'{}'::jsonb`),
+  ip: text('ip'),
+  requestId: text('request_id'),
+  createdAt: ts('created_at').notNull(),
+});

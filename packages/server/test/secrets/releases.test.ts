@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { accessRows } from '../access-log/fixtures.js';
 import { useTestApp } from '../helpers/app.js';
 import { createKey } from '../keys/fixtures.js';
 import { addMember, auditRows, call, envsUrl, exampleManifest, secretsSetup } from './fixtures.js';
@@ -119,7 +120,7 @@ describe('releases', () => {
     const actions = (await auditRows(t, s.org.id)).map((r) => r.action);
     expect(actions.filter((a) => a === 'release.created')).toHaveLength(3);
     expect(actions).toContain('release.rolled_back');
-    expect(actions).toContain('secrets.read');
+    expect((await accessRows(t, s.org.id)).map((r) => r.action)).toContain('secrets.released');
   });
 
   it('the first deploy creates the environment and pushes the manifest; developers deploy, only admins roll back', async () => {

@@ -4,6 +4,7 @@ import { usageError } from '../../lib/exit.js';
 import { dateTime } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 import { resolveOrg } from '../../lib/org.js';
+import { ACCESS_OPTIONS, listAccess } from './access.js';
 import { sinceToIso } from './since.js';
 
 export const spec = defineCommand({
@@ -20,6 +21,7 @@ export const spec = defineCommand({
       flags: '--cursor <cursor>',
       description: 'the next page: the cursor the previous page printed',
     },
+    ...ACCESS_OPTIONS,
   },
   help: `
 Newest first, one page at a time; the last line says how to get the next page.
@@ -28,13 +30,29 @@ Reading the audit log is itself recorded (audit.listed).
 Examples:
   latch audit list --since 24h
   latch audit list --action secret.* --actor ana@example.com
-  latch audit list --target api_key:key_123 --json`,
+  latch audit list --target api_key:key_123 --json
+  latch audit list --access --since 24h --name STRIPE_SECRET_KEY   # who read it (names, never values)`,
 });
 
 export async function run(opts: OptionsOf<typeof spec>, io: Io): Promise<void> {
   const limit = Number(opts.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
     throw usageError(`--limit "${opts.limit}" is not a number from 1 to 500.`, 'Example: --limit 100');
+  }
+  if (opts.access) {
+    if (opts.action || opts.target) {
+      throw usageError(
+        '--action and --target filter the audit log, not the access log.',
+        'With --access, filter by --name, --env, --actor or --since.',
+      );
+    }
+    return listAccess({ ...opts, limit }, io);
+  }
+  if (opts.name || opts.env) {
+    throw usageError(
+      '--name and --env filter the access log.',
+      'Add --access to list reads of secret values.',
+    );
   }
   const since = sinceToIso(opts.since);
   const org = await resolveOrg(io);

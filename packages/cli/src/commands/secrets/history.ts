@@ -9,7 +9,7 @@ export const spec = defineCommand({
     name: { syntax: '<name>', description: 'UPPER_SNAKE_CASE name' },
   },
   options: {
-    reveal: { flags: '--reveal', description: 'show the values too (audited)' },
+    reveal: { flags: '--reveal', description: 'show the values too (recorded in the access log)' },
     env: { flags: '--env <name>', description: 'environment (default: the only one)' },
     project: PROJECT_OPTION,
   },

@@ -1,4 +1,5 @@
 import type { Endpoint } from '../endpoint.js';
+import { accessLog } from './access-log.js';
 import { apiKeys } from './api-keys.js';
 import { audit } from './audit.js';
 import { environments } from './environments.js';
@@ -19,6 +20,7 @@ import { serviceAccounts } from './service-accounts.js';
 import { trustPolicies } from './trust-policies.js';
 
 export {
+  accessLog,
   apiKeys,
   audit,
   environments,
@@ -62,6 +64,7 @@ export const endpoints = {
   sdk,
   audit,
   meta,
+  accessLog,
 } as const;
 
 export type EndpointEntry = { id: string; endpoint: Endpoint };

@@ -1,6 +1,7 @@
 import { AppError } from '@latchkey/core';
 import type { Clock } from '../../clock.js';
 import { type Db, poolOf } from '../../store/db.js';
+import { recordAccess } from '../access-log/access-log.service.js';
 import { type Actor, type OrgContext, requirePermission } from '../actor.js';
 import { recordAudit } from './audit.service.js';
 import { type AuditEvent, type AuditFilters, decodeSeqCursor, readAll, readPage } from './audit-read.js';
@@ -56,6 +57,8 @@ export function createAuditLogService({
       return db.transaction(async (tx) => {
         const page = await readPage(tx, orgId, q, limit, before);
         await recordAudit(tx, actor, { orgId, action: 'audit.listed', data: describeFilters(q) });
+        // The audit log is sensitive data too: its reads are in the access log as well.
+        await recordAccess(tx, clock, actor, { orgId, action: 'audit.listed', data: describeFilters(q) });
         return page;
       });
     },
@@ -71,9 +74,14 @@ export function createAuditLogService({
       filters: AuditFilters = {},
     ): Promise<AsyncIterable<AuditEvent>> {
       readable(actor, orgId);
-      await db.transaction((tx) =>
-        recordAudit(tx, actor, { orgId, action: 'audit.exported', data: describeFilters(filters) }),
-      );
+      await db.transaction(async (tx) => {
+        await recordAudit(tx, actor, { orgId, action: 'audit.exported', data: describeFilters(filters) });
+        await recordAccess(tx, clock, actor, {
+          orgId,
+          action: 'audit.exported',
+          data: describeFilters(filters),
+        });
+      });
       return readAll(db, orgId, filters);
     },
 

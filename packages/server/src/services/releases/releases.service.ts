@@ -10,6 +10,7 @@ import type { Clock } from '../../clock.js';
 import { newId } from '../../ids.js';
 import type { Db, Tx } from '../../store/db.js';
 import { decodeCursor, type Page, toPage } from '../../store/pagination.js';
+import { recordAccess } from '../access-log/access-log.service.js';
 import { type Actor, requirePermission } from '../actor.js';
 import { recordAudit } from '../audit/audit.service.js';
 import * as environmentsRepo from '../projects/environments.repo.js';
@@ -211,8 +212,8 @@ export function createReleasesService(deps: {
 
     /**
      * The values `latch run`, `latch secrets export` and the SDK's loadSecrets() use: the current
-     * release's pinned versions, or with `latest` the newest version of each name. Audited as a
-     * read (which release and how many values; never the values).
+     * release's pinned versions, or with `latest` the newest version of each name. Recorded in the
+     * access log (which release and which names; never the values).
      */
     async released(
       actor: Actor,
@@ -246,13 +247,14 @@ export function createReleasesService(deps: {
         for (const r of rows)
           values[r.name] = decryptValue(key, r.ciphertext!, valueContext(p, r.name, r.version), p.where);
       }
-      await recordAudit(db, actor, {
+      // Before answering: no value leaves without its access entry (recordAccess says why).
+      await recordAccess(db, clock, actor, {
         orgId: org.id,
-        action: 'secrets.read',
-        target: { type: 'environment', id: p.env.id },
+        action: 'secrets.released',
+        project: p.project.name,
+        environment: p.env.name,
+        names: rows.map((r) => r.name),
         data: {
-          project: p.project.name,
-          environment: p.env.name,
           source: opts.latest ? 'latest' : 'release',
           release: opts.latest ? null : current!.number,
           count: rows.length,

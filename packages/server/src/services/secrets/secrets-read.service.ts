@@ -7,9 +7,10 @@ import {
   type SecretStatus,
   type SecretValue,
 } from '@latchkey/core';
+import type { Clock } from '../../clock.js';
 import type { Db, DbOrTx } from '../../store/db.js';
+import { recordAccess } from '../access-log/access-log.service.js';
 import { type Actor, requirePermission } from '../actor.js';
-import { recordAudit } from '../audit/audit.service.js';
 import * as releasesRepo from '../releases/releases.repo.js';
 import { decryptValue } from './crypto.js';
 import type { Keyring } from './keyring.js';
@@ -32,10 +33,12 @@ function decodeNameCursor(cursor: string | undefined): string | undefined {
 /** Reads: list (names for anyone who sees the environment), value, history. */
 export function createSecretsReadService({
   db,
+  clock,
   keyring,
   secrets,
 }: {
   db: Db;
+  clock: Clock;
   keyring: Keyring;
   secrets: Pick<SecretsService, 'locate'>;
 }) {
@@ -104,7 +107,7 @@ export function createSecretsReadService({
       };
     },
 
-    /** One value (newest, or `version`); the read is audited, the value never is. */
+    /** One value (newest, or `version`); the read is in the access log, the value never is. */
     async get(
       actor: Actor,
       projectRef: string,
@@ -127,11 +130,13 @@ export function createSecretsReadService({
         throw secretNotFound(name, p, row?.version);
       }
       const value = await decrypt(db, p, row);
-      await recordAudit(db, actor, {
+      await recordAccess(db, clock, actor, {
         orgId: org.id,
         action: 'secret.read',
-        target: { type: 'secret', id: `${p.env.id}:${name}` },
-        data: { project: p.project.name, environment: p.env.name, name, version: row.version },
+        project: p.project.name,
+        environment: p.env.name,
+        names: [name],
+        data: { version: row.version },
       });
       return {
         name,
@@ -180,16 +185,13 @@ export function createSecretsReadService({
         });
       }
       if (query.reveal && page.length > 0) {
-        await recordAudit(db, actor, {
+        await recordAccess(db, clock, actor, {
           orgId: org.id,
           action: 'secret.history_revealed',
-          target: { type: 'secret', id: `${p.env.id}:${name}` },
-          data: {
-            project: p.project.name,
-            environment: p.env.name,
-            name,
-            versions: page.map((r) => r.version),
-          },
+          project: p.project.name,
+          environment: p.env.name,
+          names: [name],
+          data: { versions: page.map((r) => r.version) },
         });
       }
       const last = page.at(-1);

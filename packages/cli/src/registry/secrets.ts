@@ -73,6 +73,11 @@ export const SECRET_GROUPS: GroupSpec[] = [
         summary: "make a new release with an older release's contents",
         load: () => import('../commands/releases/rollback.js'),
       },
+      {
+        name: 'diff',
+        summary: 'what changed between two releases (names and versions, scopes, routes)',
+        load: () => import('../commands/releases/diff.js'),
+      },
     ],
   },
 ];

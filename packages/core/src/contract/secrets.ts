@@ -9,10 +9,14 @@ import { EnvironmentParams } from './projects.js';
 export const SecretParams = EnvironmentParams.extend({ name: Text.trim().min(1).max(300) });
 
 const EnvironmentRef = z.object({ id: Id, name: z.string() });
-const ReleaseRef = z.object({ number: z.number().int(), createdAt: Timestamp });
+const ReleaseRef = z.object({
+  number: z.number().int(),
+  createdAt: Timestamp,
+  rollbackOf: z.number().int().nullable().describe('the live release is a rollback to this release'),
+});
 
 export const SetSecretBody = z.strictObject({
-  value: Text.describe('the new value, at most 64 KiB; a new version is made even if unchanged'),
+  value: Text.describe('the new value, at most 64 KiB; the current value again makes no new version'),
 });
 
 export const SecretStatus = z
@@ -49,7 +53,7 @@ export const SecretChange = z.object({
   version: z.number().int(),
   action: z.enum(['set', 'unset', 'rollback', 'import', 'managed']),
   environment: EnvironmentRef,
-  unchanged: z.boolean().describe('the value equals the previous version (a version is still recorded)'),
+  unchanged: z.boolean().describe('the value equals the current one: no new version was made'),
 });
 export type SecretChange = z.infer<typeof SecretChange>;
 

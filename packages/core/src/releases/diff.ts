@@ -1,5 +1,5 @@
-import { flattenRoutes } from '../manifest/routes.js';
 import type { ReleaseDiff } from '../contract/releases.js';
+import { flattenRoutes } from '../manifest/routes.js';
 import type { Manifest } from '../manifest/schema.js';
 
 /** One side of a comparison: the secret versions a release pins and the manifest in force. */

@@ -1,13 +1,13 @@
 import {
   AppError,
-  type DeployPreview,
   type Deployed,
+  type DeployPreview,
   diffReleases,
+  environmentNameError,
   type Manifest,
+  type Release,
   type ReleaseComparison,
   type ReleaseDiff,
-  environmentNameError,
-  type Release,
   type ReleasedSecrets,
   STANDARD_ENVIRONMENTS,
 } from '@latchkey/core';

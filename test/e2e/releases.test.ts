@@ -156,4 +156,49 @@ describe('releases people can trust, through the real latch binary (issue 15)', 
     expect(dry.stderr).toContain('Deploying will undo that rollback');
     expect(dry.stderr).toContain('TOKEN');
   });
+
+  it('secrets diff (names, --reveal audited) and env promote (shows, asks, copies, does not deploy)', async () => {
+    await run(['env', 'create', 'stage']);
+    await run(['env', 'create', 'live']);
+    await run(['secrets', 'set', 'SHARED', 'same', '--env', 'stage']);
+    await run(['secrets', 'set', 'SHARED', 'same', '--env', 'live']);
+    await run(['secrets', 'set', 'DIFFERS', 'stage-value', '--env', 'stage']);
+    await run(['secrets', 'set', 'DIFFERS', 'live-value', '--env', 'live']);
+    await run(['secrets', 'set', 'NEW_FLAG', 'on', '--env', 'stage']);
+    await run(['deploy', '--env', 'live', '--yes', '--no-manifest']);
+
+    const names = await run(['secrets', 'diff', '--env', 'stage', '--env', 'live']);
+    expect(names.code, names.stderr).toBe(0);
+    expect(names.stdout).toContain('~ DIFFERS (values differ)');
+    expect(names.stdout).toContain('- NEW_FLAG');
+    expect(names.stdout).not.toContain('stage-value');
+    const revealed = await run(['secrets', 'diff', '--env', 'stage', '--env', 'live', '--reveal', '--json']);
+    expect(revealed.json()).toMatchObject({
+      revealed: true,
+      different: [{ name: 'DIFFERS', from: 'stage-value', to: 'live-value' }],
+      onlyInFrom: ['NEW_FLAG'],
+      same: ['SHARED'],
+    });
+    const audit = await run(['audit', 'list', '--json']);
+    if (audit.code === 0) expect(audit.stdout).toContain('secrets.diff_revealed');
+    expect((await run(['secrets', 'diff', '--env', 'stage'])).code).toBe(2);
+
+    const unasked = await run(['env', 'promote', 'stage', 'live']);
+    expect(unasked.code).toBe(2);
+    expect(unasked.stderr).toContain('+ NEW_FLAG');
+    expect(unasked.stderr).toContain('~ DIFFERS');
+    const promoted = await run(['env', 'promote', 'stage', 'live', '--yes']);
+    expect(promoted.code, promoted.stderr).toBe(0);
+    expect(promoted.stderr).toContain('Not deployed');
+    // Copied as new versions, not deployed: what runs is still the old value.
+    expect((await run(['run', '--env', 'live', '--', ...show('DIFFERS')])).stdout.trim()).toBe('live-value');
+    expect((await run(['run', '--env', 'live', '--latest', '--', ...show('DIFFERS')])).stdout.trim()).toBe(
+      'stage-value',
+    );
+    const again = await run(['env', 'promote', 'stage', 'live', '--yes']);
+    expect(again.stderr).toContain('Nothing to promote');
+    const dry = await run(['deploy', '--env', 'live', '--dry-run', '--no-manifest']);
+    expect(dry.stderr).toContain('+ secret NEW_FLAG (v1)');
+    expect(dry.stderr).toContain('~ secret DIFFERS (v1 → v2)');
+  });
 });

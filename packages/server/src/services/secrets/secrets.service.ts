@@ -276,6 +276,12 @@ export function createSecretsService({ db, clock, projects, environments, keyrin
       return write(tx, actor, p, name, value, value === null ? 'unset' : 'rollback', { rolledBackTo });
     },
 
+    /** A set inside the caller's transaction (env promote); a managed secret is refused as usual. */
+    setWithin(tx: DbOrTx, actor: Actor, p: Place, name: string, value: string): Promise<SecretChange> {
+      checkValue(name, value);
+      return write(tx, actor, p, name, value, 'set');
+    },
+
     /** The plaintext of `name`'s newest version (null when unset or never set), server-side only. */
     async latestValue(tx: DbOrTx, p: Place, name: string): Promise<string | null> {
       const row = await repo.latest(tx, p.env.id, name);

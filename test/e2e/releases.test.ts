@@ -179,8 +179,11 @@ describe('releases people can trust, through the real latch binary (issue 15)', 
       onlyInFrom: ['NEW_FLAG'],
       same: ['SHARED'],
     });
-    const audit = await run(['audit', 'list', '--json']);
-    if (audit.code === 0) expect(audit.stdout).toContain('secrets.diff_revealed');
+    // The reveal is in the audit (access) log, naming the secrets but never their values.
+    const audit = await run(['audit', 'list', '--action', 'secrets.diff_revealed', '--json']);
+    expect(audit.code, audit.stderr).toBe(0);
+    expect(audit.stdout).toContain('DIFFERS');
+    expect(audit.stdout).not.toContain('stage-value');
     expect((await run(['secrets', 'diff', '--env', 'stage'])).code).toBe(2);
 
     const unasked = await run(['env', 'promote', 'stage', 'live']);

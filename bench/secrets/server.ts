@@ -66,7 +66,11 @@ routeModules.push((instance) => {
         return {
           environment: { id: p.env.id, name: p.env.name },
           source: 'release' as const,
-          release: { number: current.number, createdAt: current.createdAt.toISOString() },
+          release: {
+            number: current.number,
+            createdAt: current.createdAt.toISOString(),
+            rollbackOf: current.rollbackOf,
+          },
           values,
         };
       },

@@ -5,5 +5,6 @@ export * from './lifecycle/index.js';
 export * from './manifest/index.js';
 export * from './names.js';
 export * from './permissions/index.js';
+export * from './releases/index.js';
 export * from './secrets/index.js';
 export * from './tokens/index.js';

@@ -43,6 +43,11 @@ export const PROJECT_GROUPS: GroupSpec[] = [
       },
       { name: 'list', summary: "the project's environments", load: () => import('../commands/env/list.js') },
       {
+        name: 'promote',
+        summary: "copy one environment's values into another as new versions (no deploy)",
+        load: () => import('../commands/env/promote.js'),
+      },
+      {
         name: 'delete',
         summary: 'delete an environment (asks first)',
         load: () => import('../commands/env/delete.js'),

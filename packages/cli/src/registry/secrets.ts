@@ -23,6 +23,11 @@ export const SECRET_GROUPS: GroupSpec[] = [
         load: () => import('../commands/secrets/set.js'),
       },
       {
+        name: 'diff',
+        summary: "two environments' secrets side by side (names; values with --reveal, audited)",
+        load: () => import('../commands/secrets/diff.js'),
+      },
+      {
         name: 'get',
         summary: 'print a value (the read is audited)',
         load: () => import('../commands/secrets/get.js'),
@@ -72,6 +77,11 @@ export const SECRET_GROUPS: GroupSpec[] = [
         name: 'rollback',
         summary: "make a new release with an older release's contents",
         load: () => import('../commands/releases/rollback.js'),
+      },
+      {
+        name: 'diff',
+        summary: 'what changed between two releases (names and versions, scopes, routes)',
+        load: () => import('../commands/releases/diff.js'),
       },
     ],
   },

@@ -7,7 +7,96 @@ export const DeployBody = z.strictObject({
   manifest: StorableJsonObject.optional().describe(
     'the access manifest (latch.config) to push with this release',
   ),
+  allowEmpty: z
+    .boolean()
+    .optional()
+    .describe('false: refuse (CONFLICT) when nothing differs from the live release; omitted means true'),
 });
+
+export const PreviewBody = z.strictObject({
+  manifest: StorableJsonObject.optional().describe('the access manifest the deploy would push'),
+});
+
+export const RollbackBody = z.strictObject({
+  releaseOnly: z
+    .boolean()
+    .optional()
+    .describe(
+      'true: only make the release; the working set keeps its newer values, so the next deploy undoes the rollback',
+    ),
+});
+
+const RouteSummary = z.object({
+  method: z.string(),
+  path: z.string(),
+  handler: z.string(),
+  auth: z.string(),
+  rateLimit: z.string().nullable(),
+});
+
+/** Names, versions, scopes and routes only: a diff never carries a secret value. */
+export const ReleaseDiff = z.object({
+  secrets: z.object({
+    added: z.array(z.object({ name: z.string(), version: z.number().int() })),
+    changed: z.array(z.object({ name: z.string(), from: z.number().int(), to: z.number().int() })),
+    removed: z.array(z.object({ name: z.string(), version: z.number().int() })),
+  }),
+  scopes: z.object({
+    added: z.array(z.string()),
+    removed: z.array(z.string()),
+    changed: z.array(z.string()),
+  }),
+  routes: z.object({
+    added: z.array(RouteSummary),
+    removed: z.array(RouteSummary),
+    changed: z.array(
+      z.object({
+        method: z.string(),
+        path: z.string(),
+        changes: z.array(
+          z.object({ field: z.string(), from: z.string().nullable(), to: z.string().nullable() }),
+        ),
+      }),
+    ),
+  }),
+  empty: z.boolean().describe('nothing differs: a deploy would make an identical release'),
+});
+export type ReleaseDiff = z.infer<typeof ReleaseDiff>;
+
+const LiveRef = z.object({
+  number: z.number().int(),
+  rollbackOf: z.number().int().nullable(),
+  createdAt: Timestamp,
+});
+
+export const DeployPreview = z.object({
+  environment: z.object({ name: z.string(), exists: z.boolean() }),
+  live: LiveRef.nullable().describe('the release in force, which the diff compares against'),
+  next: z.number().int().describe('the number the deploy would get'),
+  diff: ReleaseDiff,
+  undoesRollback: z
+    .number()
+    .int()
+    .nullable()
+    .describe('the live release is a rollback to this release, and deploying would change it back'),
+  undoing: z
+    .array(z.string())
+    .describe('the secrets whose rolled-back value the deploy would bring back (set before the rollback)'),
+});
+export type DeployPreview = z.infer<typeof DeployPreview>;
+
+export const ReleaseDiffQuery = z.strictObject({
+  from: Text.trim().min(1).max(20).describe('v3 or 3'),
+  to: Text.trim().min(1).max(20).describe('v5 or 5'),
+});
+
+export const ReleaseComparison = z.object({
+  environment: z.object({ id: Id, name: z.string() }),
+  from: z.number().int(),
+  to: z.number().int(),
+  diff: ReleaseDiff,
+});
+export type ReleaseComparison = z.infer<typeof ReleaseComparison>;
 
 export const Release = z.object({
   id: Id,
@@ -31,6 +120,10 @@ export const Deployed = Release.extend({
     removed: z.array(z.string()),
   }),
   manifestChanged: z.boolean().describe('a new access manifest version was pushed with it'),
+  diff: ReleaseDiff.describe('against the release that was live before it'),
+  restored: z
+    .array(z.string())
+    .describe('for a rollback: the secrets whose working value was set back to the old release'),
 });
 export type Deployed = z.infer<typeof Deployed>;
 

@@ -9,10 +9,14 @@ import { EnvironmentParams } from './projects.js';
 export const SecretParams = EnvironmentParams.extend({ name: Text.trim().min(1).max(300) });
 
 const EnvironmentRef = z.object({ id: Id, name: z.string() });
-const ReleaseRef = z.object({ number: z.number().int(), createdAt: Timestamp });
+const ReleaseRef = z.object({
+  number: z.number().int(),
+  createdAt: Timestamp,
+  rollbackOf: z.number().int().nullable().describe('the live release is a rollback to this release'),
+});
 
 export const SetSecretBody = z.strictObject({
-  value: Text.describe('the new value, at most 64 KiB; a new version is made even if unchanged'),
+  value: Text.describe('the new value, at most 64 KiB; the current value again makes no new version'),
 });
 
 export const SecretStatus = z
@@ -49,7 +53,7 @@ export const SecretChange = z.object({
   version: z.number().int(),
   action: z.enum(['set', 'unset', 'rollback', 'import', 'managed']),
   environment: EnvironmentRef,
-  unchanged: z.boolean().describe('the value equals the previous version (a version is still recorded)'),
+  unchanged: z.boolean().describe('the value equals the current one: no new version was made'),
 });
 export type SecretChange = z.infer<typeof SecretChange>;
 
@@ -123,3 +127,35 @@ export const ReleasedSecrets = z.object({
   values: z.record(z.string(), z.string()).describe('name → value'),
 });
 export type ReleasedSecrets = z.infer<typeof ReleasedSecrets>;
+
+export const CompareSecretsQuery = z.strictObject({
+  from: Text.trim().min(1).max(64).describe('an environment of the project, e.g. staging'),
+  to: Text.trim().min(1).max(64).describe('another environment, e.g. production'),
+  reveal: z.enum(['true', 'false']).optional().describe('include the differing values (audited)'),
+});
+
+export const SecretsComparison = z.object({
+  from: EnvironmentRef,
+  to: EnvironmentRef,
+  onlyInFrom: z.array(z.string()),
+  onlyInTo: z.array(z.string()),
+  different: z.array(
+    z.object({
+      name: z.string(),
+      from: z.string().optional().describe('only with reveal=true'),
+      to: z.string().optional().describe('only with reveal=true'),
+    }),
+  ),
+  same: z.array(z.string()),
+  revealed: z.boolean(),
+});
+export type SecretsComparison = z.infer<typeof SecretsComparison>;
+
+export const PromoteSecretsBody = z.strictObject({
+  from: Text.trim().min(1).max(64).describe('the source environment'),
+  names: z.array(Text.trim().min(1).max(256)).max(1000).optional().describe('only these (default: all)'),
+  dryRun: z.boolean().optional().describe('say what would change, change nothing'),
+});
+
+export const PromotedSecrets = ImportedSecrets.extend({ from: EnvironmentRef });
+export type PromotedSecrets = z.infer<typeof PromotedSecrets>;

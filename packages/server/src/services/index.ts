@@ -32,6 +32,7 @@ import { createKeyEventsService } from './sdk/key-events.service.js';
 import { createUsageService } from './sdk/usage.service.js';
 import { createKeyring } from './secrets/keyring.js';
 import { createSecretsService } from './secrets/secrets.service.js';
+import { createSecretsCompareService } from './secrets/secrets-compare.service.js';
 import { createSecretsReadService } from './secrets/secrets-read.service.js';
 import { createServiceAccountsService } from './service-accounts/service-accounts.service.js';
 import { createTokensService } from './tokens/tokens.service.js';
@@ -156,6 +157,7 @@ function createSecretsParts({
   const keyring = createKeyring({ db, masterKey: config.masterKey, keyFile: config.masterKeyFile ?? null });
   const secrets = createSecretsService({ db, clock, projects, environments, keyring });
   const secretsRead = createSecretsReadService({ db, clock, keyring, secrets });
+  const secretsCompare = createSecretsCompareService({ db, clock, keyring, secrets });
   const releases = createReleasesService({ db, clock, projects, environments, manifests, secrets, keyring });
   environments.onDeleted(async ({ environmentId }) => keyring.forget(environmentId));
   const appDatabases = config.appDatabaseUrl
@@ -165,7 +167,7 @@ function createSecretsParts({
     environments.onCreated((tx, c) => appDatabases.provision(tx, c.actor, c.project, c.environment));
     environments.onDeleted(({ environmentId, name }) => appDatabases.drop(environmentId, name));
   }
-  return { keyring, secrets, secretsRead, releases, appDatabases };
+  return { keyring, secrets, secretsRead, secretsCompare, releases, appDatabases };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -156,6 +156,14 @@ export async function seed(t: TestApp): Promise<Seed> {
     },
     'PUT /api/v1/orgs/:org/projects/:project/environments/:env/secrets/:name': { value: 'new-value' },
     'POST /api/v1/orgs/:org/projects/:project/environments/:env/secrets/:name/rollback': { version: 1 },
+    'POST /api/v1/orgs/:org/projects/:project/environments/:env/secrets/promote': {
+      from: 'production',
+      dryRun: true,
+    },
+    'POST /api/v1/orgs/:org/projects/:project/environments/:env/deploy/preview': { manifest: SEED_MANIFEST },
+    'POST /api/v1/orgs/:org/projects/:project/environments/:env/releases/:release/rollback': {
+      releaseOnly: true,
+    },
     'POST /api/v1/orgs/:org/projects/:project/environments/:env/deploy': {
       message: 'ship it',
       manifest: SEED_MANIFEST,

@@ -145,26 +145,26 @@ describe('secrets: history and rollback', () => {
     await s.set('DB_PASSWORD', 'first');
     await s.set('DB_PASSWORD', 'second');
     const again = await s.set('DB_PASSWORD', 'second');
-    expect(again.json()).toMatchObject({ version: 3, unchanged: true });
+    expect(again.json()).toMatchObject({ version: 2, unchanged: true });
 
     const history = await call(t, owner.token, 'GET', `${s.base}/DB_PASSWORD/history`);
     expect(history.statusCode, history.body).toBe(200);
-    expect(history.json().items.map((v: { version: number }) => v.version)).toEqual([3, 2, 1]);
+    expect(history.json().items.map((v: { version: number }) => v.version)).toEqual([2, 1]);
     expect(history.json().items[0]).not.toHaveProperty('value');
     expect(history.body).not.toContain('first');
 
     const rolled = await call(t, owner.token, 'POST', `${s.base}/DB_PASSWORD/rollback`, { version: 1 });
     expect(rolled.statusCode, rolled.body).toBe(200);
-    expect(rolled.json()).toMatchObject({ version: 4, action: 'rollback' });
+    expect(rolled.json()).toMatchObject({ version: 3, action: 'rollback' });
     expect((await call(t, owner.token, 'GET', `${s.base}/DB_PASSWORD`)).json()).toMatchObject({
       value: 'first',
-      version: 4,
+      version: 3,
     });
 
     const revealed = await call(t, owner.token, 'GET', `${s.base}/DB_PASSWORD/history?reveal=true&limit=2`);
     expect(revealed.json().items).toEqual([
-      expect.objectContaining({ version: 4, value: 'first', action: 'rollback', rolledBackTo: 1 }),
-      expect.objectContaining({ version: 3, value: 'second' }),
+      expect.objectContaining({ version: 3, value: 'first', action: 'rollback', rolledBackTo: 1 }),
+      expect.objectContaining({ version: 2, value: 'second' }),
     ]);
     const older = await call(
       t,
@@ -172,21 +172,21 @@ describe('secrets: history and rollback', () => {
       'GET',
       `${s.base}/DB_PASSWORD/history?limit=2&cursor=${revealed.json().nextCursor}`,
     );
-    expect(older.json().items.map((v: { version: number }) => v.version)).toEqual([2, 1]);
+    expect(older.json().items.map((v: { version: number }) => v.version)).toEqual([1]);
     expect(
       (await accessRows(t, s.org.id)).filter((r) => r.action === 'secret.history_revealed'),
     ).toHaveLength(1);
 
-    const same = await call(t, owner.token, 'POST', `${s.base}/DB_PASSWORD/rollback`, { version: 4 });
+    const same = await call(t, owner.token, 'POST', `${s.base}/DB_PASSWORD/rollback`, { version: 3 });
     expect(same.statusCode).toBe(409);
     const missing = await call(t, owner.token, 'POST', `${s.base}/DB_PASSWORD/rollback`, { version: 9 });
     expect(missing.statusCode).toBe(404);
     await call(t, owner.token, 'DELETE', `${s.base}/DB_PASSWORD`);
-    const toUnset = await call(t, owner.token, 'POST', `${s.base}/DB_PASSWORD/rollback`, { version: 5 });
+    const toUnset = await call(t, owner.token, 'POST', `${s.base}/DB_PASSWORD/rollback`, { version: 4 });
     expect(toUnset.statusCode).toBe(400);
     expect(toUnset.json().error.message).toContain('is an unset');
     const fromUnset = await call(t, owner.token, 'POST', `${s.base}/DB_PASSWORD/rollback`, { version: 2 });
-    expect(fromUnset.json()).toMatchObject({ version: 6 });
+    expect(fromUnset.json()).toMatchObject({ version: 5 });
   });
 });
 

@@ -11,6 +11,10 @@ export const spec = defineCommand({
   options: {
     env: { flags: '--env <name>', description: 'environment' },
     to: { flags: '--to <release>', description: 'the release to restore, e.g. v3' },
+    releaseOnly: {
+      flags: '--release-only',
+      description: 'only make the release; keep the newer working values (the next deploy undoes it)',
+    },
     project: PROJECT_OPTION,
   },
 });
@@ -38,12 +42,18 @@ export async function run(opts: OptionsOf<typeof spec> & { cwd?: string }, io: I
         : `It has no releases yet: make one with \`latch deploy --env ${env}\`.`,
     });
   }
-  await io.confirm(`Roll ${sel.project}/${env} back to ${label}'s secrets and manifest (as a new release)?`);
+  const how = opts.releaseOnly
+    ? ' (release only: the working set keeps its newer values)'
+    : ' (and set each secret back to its value there, as a new version)';
+  await io.confirm(
+    `Roll ${sel.project}/${env} back to ${label}'s secrets and manifest as a new release${how}?`,
+  );
   const spinner = io.spinner(`Rolling ${sel.project}/${env} back to ${label}…`);
   let made: Deployed;
   try {
     made = await io.api.call(endpoints.releases.rollback, {
       params: { org: sel.org.ref, project: sel.project, env, release: label },
+      body: opts.releaseOnly ? { releaseOnly: true } : {},
     });
   } finally {
     spinner.stop();
@@ -52,4 +62,13 @@ export async function run(opts: OptionsOf<typeof spec> & { cwd?: string }, io: I
   io.note(
     `${io.err.green('✓')} Released ${io.err.bold(`v${made.number}`)} to ${sel.project}/${env} with ${label}'s contents (${plural(made.variables, 'secret')}).`,
   );
+  if (opts.releaseOnly) {
+    io.warn(
+      `The working set still holds the newer values, so the next \`latch deploy --env ${env}\` will undo this rollback. Run \`latch releases rollback --env ${env} --to ${label}\` without --release-only to restore them too.`,
+    );
+  } else if (made.restored.length) {
+    io.note(
+      `  Working set restored too (${made.restored.join(', ')}): the next deploy keeps ${label}'s values.`,
+    );
+  }
 }

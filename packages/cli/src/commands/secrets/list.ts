@@ -1,3 +1,4 @@
+import type { SecretList } from '@latchkey/core';
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
 import { dateTime } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
@@ -10,6 +11,20 @@ export const spec = defineCommand({
     project: PROJECT_OPTION,
   },
 });
+
+/**
+ * When the live release is a rollback and values written before it wait for a deploy, deploying
+ * brings them back: say so plainly rather than "changes not live, run deploy".
+ */
+function rollbackUndone(list: SecretList, env: string): string | null {
+  const r = list.release;
+  if (!r || r.rollbackOf === null) return null;
+  const back = list.items.filter(
+    (i) => i.status !== 'live' && i.updatedAt !== null && i.updatedAt < r.createdAt,
+  );
+  if (back.length === 0) return null;
+  return `Release v${r.number} is a rollback to v${r.rollbackOf}, but the working set still holds the newer ${back.map((i) => i.name).join(', ')}: deploying will undo the rollback. To keep it, run \`latch releases rollback --env ${env} --to v${r.rollbackOf}\` (restores the working set); deploy only if you mean to undo it.`;
+}
 
 export async function run(opts: OptionsOf<typeof spec> & { cwd?: string }, io: Io): Promise<void> {
   const target = await secretsTarget(io, opts);
@@ -41,6 +56,7 @@ export async function run(opts: OptionsOf<typeof spec> & { cwd?: string }, io: I
     const footer = pending
       ? `${plural(pending, 'change')} not live (${release}): run \`latch deploy --env ${target.env}\`.`
       : `All live in ${release}.`;
-    return `${io.table(headers, rows, c.dim)}\n\n${c.dim(footer)}`;
+    const undo = rollbackUndone(list, target.env);
+    return `${io.table(headers, rows, c.dim)}\n\n${undo ? c.yellow(undo) : c.dim(footer)}`;
   });
 }

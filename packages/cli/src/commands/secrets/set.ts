@@ -53,7 +53,13 @@ export async function run(
     body: { value },
   });
   io.result(change, () => undefined);
-  const same = change.unchanged ? ' (same value as before)' : '';
+  if (change.unchanged) {
+    io.note(
+      `${io.err.green('✓')} ${io.err.bold(name)} in ${target.where} is unchanged: it already holds that value (version ${change.version}); no new version.`,
+    );
+    return;
+  }
+  const same = '';
   io.note(
     `${io.err.green('✓')} Set ${io.err.bold(name)} in ${target.where}: version ${change.version}${same}. It takes effect at the next \`latch deploy --env ${target.env}\`.`,
   );

@@ -1,7 +1,18 @@
 import { page } from '../common.js';
 import { endpoint } from '../endpoint.js';
 import { EnvironmentParams, ProjectParams } from '../projects.js';
-import { DeployBody, Deployed, Release, ReleaseListQuery, ReleaseParams } from '../releases.js';
+import {
+  DeployBody,
+  Deployed,
+  DeployPreview,
+  PreviewBody,
+  Release,
+  ReleaseComparison,
+  ReleaseDiffQuery,
+  ReleaseListQuery,
+  ReleaseParams,
+  RollbackBody,
+} from '../releases.js';
 
 /** Releases: `latch deploy` pins secret versions and the access manifest; rollbacks copy an old one. */
 export const releases = {
@@ -15,6 +26,27 @@ export const releases = {
     body: DeployBody,
     response: { 201: Deployed },
     errors: ['CONFLICT'],
+  }),
+  preview: endpoint({
+    method: 'POST',
+    path: '/api/v1/orgs/:org/projects/:project/environments/:env/deploy/preview',
+    summary: 'What a deploy would change against the live release (changes nothing)',
+    description: 'Secret names and versions, scopes and routes; never values. `:env` need not exist yet.',
+    permission: 'deploy:read',
+    params: EnvironmentParams,
+    body: PreviewBody,
+    response: { 200: DeployPreview },
+    errors: [],
+  }),
+  diff: endpoint({
+    method: 'GET',
+    path: '/api/v1/orgs/:org/projects/:project/environments/:env/releases/diff',
+    summary: 'What changed between two releases of an environment',
+    permission: 'deploy:read',
+    params: EnvironmentParams,
+    query: ReleaseDiffQuery,
+    response: { 200: ReleaseComparison },
+    errors: [],
   }),
   list: endpoint({
     method: 'GET',
@@ -32,6 +64,7 @@ export const releases = {
     summary: "A new release with an older release's contents",
     permission: 'deploy:manage',
     params: ReleaseParams,
+    body: RollbackBody.nullish(),
     response: { 201: Deployed },
     errors: ['CONFLICT'],
   }),

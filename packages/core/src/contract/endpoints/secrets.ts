@@ -1,10 +1,13 @@
 import { PageQuery } from '../common.js';
 import { endpoint } from '../endpoint.js';
-import { EnvironmentParams } from '../projects.js';
+import { EnvironmentParams, ProjectParams } from '../projects.js';
 import {
+  CompareSecretsQuery,
   GetSecretQuery,
   ImportedSecrets,
   ImportSecretsBody,
+  PromotedSecrets,
+  PromoteSecretsBody,
   ReleasedSecrets,
   ReleasedSecretsQuery,
   RollbackSecretBody,
@@ -13,6 +16,7 @@ import {
   SecretHistoryQuery,
   SecretList,
   SecretParams,
+  SecretsComparison,
   SecretValue,
   SetSecretBody,
 } from '../secrets.js';
@@ -55,6 +59,26 @@ export const secrets = {
     body: ImportSecretsBody,
     response: { 200: ImportedSecrets },
     errors: [],
+  }),
+  compare: endpoint({
+    method: 'GET',
+    path: '/api/v1/orgs/:org/projects/:project/secrets-compare',
+    summary: "Two environments' secrets side by side (names; values only with reveal=true, audited)",
+    permission: 'secrets:read',
+    params: ProjectParams,
+    query: CompareSecretsQuery,
+    response: { 200: SecretsComparison },
+    errors: ['INTEGRITY_ERROR'],
+  }),
+  promote: endpoint({
+    method: 'POST',
+    path: `${base}/secrets/promote`,
+    summary: "Copy another environment's values into this one as new versions (no deploy)",
+    permission: 'secrets:write',
+    params: EnvironmentParams,
+    body: PromoteSecretsBody,
+    response: { 200: PromotedSecrets },
+    errors: ['CONFLICT', 'INTEGRITY_ERROR'],
   }),
   get: endpoint({
     method: 'GET',

@@ -12,6 +12,18 @@ export const releaseRoutes: RouteModule = (app, { services }) => {
     services.releases.list(req.actor, req.params.project, req.query),
   );
   register(app, releases.rollback, async (req) =>
-    services.releases.rollback(req.actor, req.params.project, req.params.env, req.params.release),
+    services.releases.rollback(
+      req.actor,
+      req.params.project,
+      req.params.env,
+      req.params.release,
+      req.body ?? {},
+    ),
+  );
+  register(app, releases.preview, async (req) =>
+    services.releases.preview(req.actor, req.params.project, req.params.env, req.body ?? {}),
+  );
+  register(app, releases.diff, async (req) =>
+    services.releases.compare(req.actor, req.params.project, req.params.env, req.query),
   );
 };

@@ -22,6 +22,12 @@ export const secretRoutes: RouteModule = (app, { services }) => {
   register(app, secrets.import, async (req) =>
     write.import(req.actor, req.params.project, req.params.env, req.body),
   );
+  register(app, secrets.compare, async (req) =>
+    services.secretsCompare.compare(req.actor, req.params.project, req.query),
+  );
+  register(app, secrets.promote, async (req) =>
+    services.secretsCompare.promote(req.actor, req.params.project, req.params.env, req.body),
+  );
   register(app, secrets.get, async (req) =>
     secretsRead.get(req.actor, req.params.project, req.params.env, req.params.name, req.query),
   );

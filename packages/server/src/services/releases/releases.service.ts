@@ -1,8 +1,13 @@
 import {
   AppError,
   type Deployed,
+  type DeployPreview,
+  diffReleases,
   environmentNameError,
+  type Manifest,
   type Release,
+  type ReleaseComparison,
+  type ReleaseDiff,
   type ReleasedSecrets,
   STANDARD_ENVIRONMENTS,
 } from '@latchkey/core';
@@ -22,6 +27,7 @@ import type { Keyring } from '../secrets/keyring.js';
 import * as secretsRepo from '../secrets/secrets.repo.js';
 import type { SecretsService } from '../secrets/secrets.service.js';
 import { authorOf, envRef, keyRef, type Place, placeOf, valueContext } from '../secrets/shared.js';
+import { releaseSide, undoneByDeploy, unknownRelease, workingSide } from './compare.js';
 import * as repo from './releases.repo.js';
 import { diff, parseReleaseRef, toRelease } from './shape.js';
 
@@ -33,7 +39,7 @@ export function createReleasesService(deps: {
   projects: Pick<ProjectsService, 'resolve'>;
   environments: Pick<EnvironmentsService, 'resolve' | 'createWithin'>;
   manifests: Pick<ManifestsService, 'push' | 'currentVersion'>;
-  secrets: Pick<SecretsService, 'locate'>;
+  secrets: Pick<SecretsService, 'locate' | 'restoreWithin' | 'versionValue' | 'latestValue'>;
   keyring: Keyring;
 }) {
   const { db, clock, projects, environments, manifests, secrets, keyring } = deps;
@@ -48,11 +54,27 @@ export function createReleasesService(deps: {
       message: string | null;
       rollbackOf: number | null;
       manifestVersion: number | null;
+      manifest: Manifest | null;
       created?: boolean;
+      allowEmpty?: boolean;
     },
   ) {
     const previous = await repo.current(tx, p.env.id);
     const changes = diff(previous ? await repo.pins(tx, previous.id) : [], pinned);
+    const full: ReleaseDiff = diffReleases(await releaseSide(tx, previous), {
+      secrets: pinned,
+      manifest: opts.manifest,
+    });
+    if (previous && full.empty && opts.allowEmpty === false) {
+      // Thrown inside the transaction: a manifest pushed with this deploy is undone with it.
+      throw new AppError(
+        'CONFLICT',
+        `Nothing to deploy: ${p.where} already runs this in v${previous.number}.`,
+        {
+          hint: 'Change a secret or latch.config first, or pass --allow-empty to make a release anyway.',
+        },
+      );
+    }
     const row = await repo.insert(
       tx,
       {
@@ -86,7 +108,7 @@ export function createReleasesService(deps: {
         ...(opts.created ? { environmentCreated: true } : {}),
       },
     });
-    return { row, changes };
+    return { row, changes, diff: full };
   }
 
   async function deployOnce(
@@ -110,7 +132,8 @@ export function createReleasesService(deps: {
       let manifestChanged = false;
       if (body.manifest)
         manifestChanged = (await manifests.push(actor, project.id, env.id, body.manifest, tx)).changed;
-      const manifestVersion = (await manifests.currentVersion(env.id, tx))?.version ?? null;
+      const inForce = await manifests.currentVersion(env.id, tx);
+      const manifestVersion = inForce?.version ?? null;
       const pinned = (await secretsRepo.current(tx, env.id, { valuesOnly: true })).map((r) => ({
         name: r.name,
         version: r.version,
@@ -120,13 +143,17 @@ export function createReleasesService(deps: {
         message: body.message ?? null,
         rollbackOf: null,
         manifestVersion,
+        manifest: inForce?.manifest ?? null,
         created,
+        ...(body.allowEmpty === false ? { allowEmpty: false } : {}),
       });
       return {
         ...toRelease(made.row, env.name, true),
         environmentCreated: created,
         changes: made.changes,
         manifestChanged,
+        diff: made.diff,
+        restored: [],
       };
     });
   }
@@ -148,19 +175,37 @@ export function createReleasesService(deps: {
       }
     },
 
-    /** A new release with release `ref`'s secret versions (and manifest): history only grows. */
-    async rollback(actor: Actor, projectRef: string, envName: string, ref: string): Promise<Deployed> {
+    /**
+     * A new release with release `ref`'s contents (and manifest): history only grows. By default
+     * the working set follows (each secret whose newest value differs from the old release's gets
+     * a new version holding it), so the next routine deploy ships the rollback again rather than
+     * undoing it. `releaseOnly` pins the old versions and leaves the working set as it is.
+     */
+    async rollback(
+      actor: Actor,
+      projectRef: string,
+      envName: string,
+      ref: string,
+      opts: { releaseOnly?: boolean | undefined } = {},
+    ): Promise<Deployed> {
       requirePermission(actor, 'deploy:manage');
+      // Restoring writes secret versions, which is secrets:write's to allow.
+      if (!opts.releaseOnly) {
+        try {
+          requirePermission(actor, 'secrets:write');
+        } catch (err) {
+          if (!(err instanceof AppError)) throw err;
+          throw new AppError(err.code, err.message, {
+            hint: 'Restoring the working set needs secrets:write; pass --release-only to make just the release.',
+          });
+        }
+      }
       const target = parseReleaseRef(ref);
       const p = await secrets.locate(actor, projectRef, envName);
       return db.transaction(async (tx) => {
         await secretsRepo.lockEnvironment(tx, p.env.id);
         const old = await repo.byNumber(tx, p.env.id, target);
-        if (!old) {
-          throw new AppError('NOT_FOUND', `${p.where} has no release v${target}.`, {
-            hint: `Run \`latch releases list --env ${p.env.name}\` to see its releases.`,
-          });
-        }
+        if (!old) throw unknownRelease(p.where, p.env.name, target);
         const current = (await repo.current(tx, p.env.id))!;
         if (current.number === target) {
           throw new AppError('CONFLICT', `v${target} is already the current release of ${p.where}.`, {
@@ -177,18 +222,100 @@ export function createReleasesService(deps: {
             manifestChanged = pushed.changed;
           }
         }
-        const made = await release(tx, actor, p, await repo.pins(tx, old.id), {
+        const oldPins = await repo.pins(tx, old.id);
+        const restored: string[] = [];
+        let pinned = oldPins;
+        if (!opts.releaseOnly) {
+          const wanted = new Map(oldPins.map((x) => [x.name, x]));
+          const working = await secretsRepo.current(tx, p.env.id, { valuesOnly: true });
+          for (const pin of oldPins) {
+            const value = await secrets.versionValue(tx, p, pin.name, pin.version);
+            if ((await secrets.latestValue(tx, p, pin.name)) === value) continue;
+            await secrets.restoreWithin(tx, actor, p, pin.name, value, pin.version);
+            restored.push(pin.name);
+          }
+          for (const row of working) {
+            if (wanted.has(row.name)) continue;
+            await secrets.restoreWithin(tx, actor, p, row.name, null, target);
+            restored.push(row.name);
+          }
+          restored.sort();
+          pinned = (await secretsRepo.current(tx, p.env.id, { valuesOnly: true })).map((r) => ({
+            name: r.name,
+            version: r.version,
+            secretVersionId: r.id,
+          }));
+        }
+        const inForce = await manifests.currentVersion(p.env.id, tx);
+        const made = await release(tx, actor, p, pinned, {
           message: `Rollback to v${target}`,
           rollbackOf: target,
           manifestVersion,
+          manifest: inForce?.manifest ?? null,
         });
         return {
           ...toRelease(made.row, p.env.name, true),
           environmentCreated: false,
           changes: made.changes,
           manifestChanged,
+          diff: made.diff,
+          restored,
         };
       });
+    },
+
+    /** What `deploy` with `manifest` would change against the live release; changes nothing. */
+    async preview(
+      actor: Actor,
+      projectRef: string,
+      envName: string,
+      body: { manifest?: Record<string, unknown> | undefined },
+    ): Promise<DeployPreview> {
+      requirePermission(actor, 'deploy:read');
+      const project = await projects.resolve(actor, projectRef);
+      const name = envName.trim();
+      const env = await environmentsRepo.findByRef(db, project.id, name);
+      const live = env ? await repo.current(db, env.id) : null;
+      const inForce = env ? ((await manifests.currentVersion(env.id))?.manifest ?? null) : null;
+      const next = await workingSide(db, env?.id ?? null, body.manifest, inForce);
+      const d = diffReleases(await releaseSide(db, live), next);
+      const touched = [...d.secrets.added, ...d.secrets.changed, ...d.secrets.removed].map((x) => x.name);
+      const undoing = await undoneByDeploy(db, live, touched);
+      return {
+        environment: { name: env?.name ?? name, exists: Boolean(env) },
+        live: live
+          ? { number: live.number, rollbackOf: live.rollbackOf, createdAt: live.createdAt.toISOString() }
+          : null,
+        next: (live?.number ?? 0) + 1,
+        diff: d,
+        undoesRollback: undoing.length > 0 ? live!.rollbackOf : null,
+        undoing,
+      };
+    },
+
+    /** `latch releases diff vA vB`: what changed from one release of an environment to another. */
+    async compare(
+      actor: Actor,
+      projectRef: string,
+      envName: string,
+      query: { from: string; to: string },
+    ): Promise<ReleaseComparison> {
+      requirePermission(actor, 'deploy:read');
+      const from = parseReleaseRef(query.from);
+      const to = parseReleaseRef(query.to);
+      const project = await projects.resolve(actor, projectRef);
+      const env = await environments.resolve(actor, project.id, envName);
+      const where = `${project.name}/${env.name}`;
+      const a = await repo.byNumber(db, env.id, from);
+      if (!a) throw unknownRelease(where, env.name, from);
+      const b = await repo.byNumber(db, env.id, to);
+      if (!b) throw unknownRelease(where, env.name, to);
+      return {
+        environment: { id: env.id, name: env.name },
+        from,
+        to,
+        diff: diffReleases(await releaseSide(db, a), await releaseSide(db, b)),
+      };
     },
 
     async list(
@@ -265,7 +392,11 @@ export function createReleasesService(deps: {
         source: opts.latest ? 'latest' : 'release',
         release:
           current && !opts.latest
-            ? { number: current.number, createdAt: current.createdAt.toISOString() }
+            ? {
+                number: current.number,
+                createdAt: current.createdAt.toISOString(),
+                rollbackOf: current.rollbackOf,
+              }
             : null,
         values,
       };
@@ -273,4 +404,8 @@ export function createReleasesService(deps: {
   };
 }
 
-export type DeployInput = { message?: string | undefined; manifest?: Record<string, unknown> | undefined };
+export type DeployInput = {
+  message?: string | undefined;
+  manifest?: Record<string, unknown> | undefined;
+  allowEmpty?: boolean | undefined;
+};

@@ -103,7 +103,13 @@ export function createSecretsReadService({
         items,
         nextCursor: more && last ? Buffer.from(last.name).toString('base64url') : null,
         environment: envRef(p),
-        release: release ? { number: release.number, createdAt: release.createdAt.toISOString() } : null,
+        release: release
+          ? {
+              number: release.number,
+              createdAt: release.createdAt.toISOString(),
+              rollbackOf: release.rollbackOf,
+            }
+          : null,
       };
     },
 

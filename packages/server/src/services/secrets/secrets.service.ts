@@ -99,8 +99,11 @@ export function createSecretsService({ db, clock, projects, environments, keyrin
     await repo.lockEnvironment(tx, p.env.id);
     const prev = await repo.latest(tx, p.env.id, name);
     if (action !== 'managed' && (await repo.isManaged(tx, p.env.id, name))) throw managedSecret(name, p);
-    const version = (prev?.version ?? 0) + 1;
     const before = prev ? await plaintext(tx, p, prev) : null;
+    // Setting the current value again changes nothing, so it makes no version (and no audit entry).
+    if (prev && value !== null && before === value && action === 'set')
+      return { name, version: prev.version, action, environment: envRef(p), unchanged: true };
+    const version = (prev?.version ?? 0) + 1;
     const key = value === null ? null : await keyring.obtain(tx, keyRef(p), p.where);
     const ciphertext =
       key && value !== null ? encryptValue(key, value, valueContext(p, name, version)) : null;
@@ -258,6 +261,39 @@ export function createSecretsService({ db, clock, projects, environments, keyrin
      * A value Latchkey keeps for the environment (the environment database's DATABASE_URL), in
      * the caller's transaction; users cannot change it afterwards.
      */
+    /**
+     * A release rollback restoring the working set: `name` becomes `value` (null: unset) as a new
+     * version marked as rolled back to `rolledBackTo`, in the rollback's transaction.
+     */
+    restoreWithin(
+      tx: DbOrTx,
+      actor: Actor,
+      p: Place,
+      name: string,
+      value: string | null,
+      rolledBackTo: number,
+    ): Promise<SecretChange> {
+      return write(tx, actor, p, name, value, value === null ? 'unset' : 'rollback', { rolledBackTo });
+    },
+
+    /** A set inside the caller's transaction (env promote); a managed secret is refused as usual. */
+    setWithin(tx: DbOrTx, actor: Actor, p: Place, name: string, value: string): Promise<SecretChange> {
+      checkValue(name, value);
+      return write(tx, actor, p, name, value, 'set');
+    },
+
+    /** The plaintext of `name`'s newest version (null when unset or never set), server-side only. */
+    async latestValue(tx: DbOrTx, p: Place, name: string): Promise<string | null> {
+      const row = await repo.latest(tx, p.env.id, name);
+      return row ? plaintext(tx, p, row) : null;
+    },
+
+    /** The plaintext of a pinned version, server-side only. */
+    async versionValue(tx: DbOrTx, p: Place, name: string, version: number): Promise<string | null> {
+      const row = await repo.byVersion(tx, p.env.id, name, version);
+      return row ? plaintext(tx, p, row) : null;
+    },
+
     writeManaged(tx: DbOrTx, actor: Actor, p: Place, name: string, value: string): Promise<SecretChange> {
       return write(tx, actor, p, name, value, 'managed');
     },

@@ -1,8 +1,9 @@
 import { AppError, type PromotedSecrets, type SecretsComparison } from '@latchkey/core';
-import type { Db, DbOrTx } from '../../store/db.js';
-import { type Actor, requirePermission } from '../actor.js';
 import type { Clock } from '../../clock.js';
+import type { Db, DbOrTx } from '../../store/db.js';
 import { recordAccess } from '../access-log/access-log.service.js';
+import { type Actor, requirePermission } from '../actor.js';
+import { recordAudit } from '../audit/audit.service.js';
 import { decryptValue } from './crypto.js';
 import type { Keyring } from './keyring.js';
 import * as repo from './secrets.repo.js';

@@ -19,6 +19,7 @@ import { releaseRoutes } from './v1/releases.js';
 import { sdkRoutes } from './v1/sdk.js';
 import { secretRoutes } from './v1/secrets.js';
 import { serviceAccountRoutes } from './v1/service-accounts.js';
+import { dashboardRoutes } from './web/dashboard.js';
 import { deviceRoutes } from './web/device.js';
 import { inviteRoutes } from './web/invite.js';
 import { loginRoutes } from './web/login.js';
@@ -54,4 +55,5 @@ export const routeModules: RouteModule[] = [
   resetPasswordRoutes,
   ssoRoutes,
   deviceRoutes,
+  dashboardRoutes,
 ];

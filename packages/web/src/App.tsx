@@ -10,8 +10,9 @@ import { ErrorBox, useLoad } from './ui.js';
 export function App() {
   const route = useRoute();
   const me = useLoad(() => api.call(endpoints.me.get), []);
-  const orgs = useLoad(() => api.all(endpoints.orgs.list), []);
   const org = route[0] === 'orgs' ? route[1] : undefined;
+  // Again when the org in the address changes: it may be one made since (from the CLI).
+  const orgs = useLoad(() => api.all(endpoints.orgs.list), [org]);
   const current = org ?? orgs.data?.find((o) => !o.personal)?.name ?? orgs.data?.[0]?.name;
   return (
     <>
@@ -62,7 +63,8 @@ export function App() {
 
 function Page({ route, org }: { route: string[]; org: string | undefined }) {
   const [first, , section, project, sub, env] = route;
-  if (first === 'account' || !org) return <AccountPage />;
+  // The start page is the account: every signed-in person has one, whatever their orgs.
+  if (first !== 'orgs' || !org) return <AccountPage />;
   if (first === 'orgs' && section === 'members') return <MembersPage org={org} />;
   if (first === 'orgs' && section === 'hygiene') return <HygienePage org={org} />;
   if (first === 'orgs' && section === 'projects' && project && sub === 'env' && env)

@@ -1,5 +1,6 @@
 import type { Endpoint } from '../endpoint.js';
 import { apiKeys } from './api-keys.js';
+import { audit } from './audit.js';
 import { environments } from './environments.js';
 import { identities } from './identities.js';
 import { invitations } from './invitations.js';
@@ -18,6 +19,7 @@ import { serviceAccounts } from './service-accounts.js';
 
 export {
   apiKeys,
+  audit,
   environments,
   identities,
   invitations,
@@ -55,6 +57,7 @@ export const endpoints = {
   releases,
   apiKeys,
   sdk,
+  audit,
   meta,
 } as const;
 

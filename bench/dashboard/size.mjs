@@ -20,10 +20,14 @@ while (queue.length > 0) {
   raw += code.length;
   gz += gzipSync(code, { level: 9 }).length;
   // Static imports of other chunks (`import … from "./x.js"`); dynamic ones load later.
-  for (const m of code.toString('utf8').matchAll(/\bimport\s*(?:[\w*{}\s,]+from\s*)?["']\.\/([^"']+\.js)["']/g))
+  for (const m of code
+    .toString('utf8')
+    .matchAll(/\bimport\s*(?:[\w*{}\s,]+from\s*)?["']\.\/([^"']+\.js)["']/g))
     queue.push(path.posix.join(path.posix.dirname(file), m[1]));
 }
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 console.log(`files: ${[...seen].join(', ')}`);
-console.log(`first-page JS: ${kb(raw)} raw, ${kb(gz)} gzipped; budget ${kb(BUDGET)} gzipped: ${gz <= BUDGET ? 'within' : 'OVER'} (${((gz / BUDGET) * 100).toFixed(0)}%)`);
+console.log(
+  `first-page JS: ${kb(raw)} raw, ${kb(gz)} gzipped; budget ${kb(BUDGET)} gzipped: ${gz <= BUDGET ? 'within' : 'OVER'} (${((gz / BUDGET) * 100).toFixed(0)}%)`,
+);
 process.exitCode = gz <= BUDGET ? 0 : 1;

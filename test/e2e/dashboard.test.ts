@@ -173,6 +173,20 @@ describe('the dashboard in a real browser', () => {
     await visit('orgs/Acme/projects/shop/matrix', 'STRIPE_KEY', 'matrix');
     await visit('orgs/Acme/members', 'ada@example.com', 'members');
     await visit('orgs/Acme/hygiene', 'Needs a look', 'hygiene');
+    await visit('orgs/Acme/audit', 'secret.set', 'audit');
+    expect(cspViolations).toEqual([]);
+  });
+
+  it('the audit log lists what the dashboard did, filters by action, and the chain verifies', async () => {
+    await page.goto(`${server.url}/#/orgs/Acme/audit`);
+    for (const action of ['api_key.created', 'api_key.revoked', 'secret.set'])
+      await page.getByRole('cell', { name: action, exact: true }).first().waitFor();
+    await page.getByLabel('Action (or prefix, e.g. secret.*)').fill('secret.*');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.getByRole('cell', { name: 'api_key.created', exact: true }).waitFor({ state: 'detached' });
+    await page.getByRole('cell', { name: 'secret.set', exact: true }).first().waitFor();
+    await page.getByRole('button', { name: 'Verify the chain' }).click();
+    await page.getByText(/^Chain verified: \d+ rows/).waitFor();
     expect(cspViolations).toEqual([]);
   });
 });

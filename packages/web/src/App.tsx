@@ -1,5 +1,6 @@
 import { api, csrfToken, endpoints } from './api.js';
 import { AccountPage } from './pages/Account.js';
+import { AuditPage } from './pages/Audit.js';
 import { EnvironmentPage } from './pages/Environment.js';
 import { HygienePage } from './pages/Hygiene.js';
 import { MembersPage } from './pages/Members.js';
@@ -27,6 +28,7 @@ export function App() {
               <a href={href('orgs', current, 'projects')}>Projects</a>
               <a href={href('orgs', current, 'members')}>Members</a>
               <a href={href('orgs', current, 'hygiene')}>Credential hygiene</a>
+              <a href={href('orgs', current, 'audit')}>Audit log</a>
             </>
           ) : null}
           <a href={href('account')}>Account</a>
@@ -67,6 +69,7 @@ function Page({ route, org }: { route: string[]; org: string | undefined }) {
   if (first !== 'orgs' || !org) return <AccountPage />;
   if (first === 'orgs' && section === 'members') return <MembersPage org={org} />;
   if (first === 'orgs' && section === 'hygiene') return <HygienePage org={org} />;
+  if (first === 'orgs' && section === 'audit') return <AuditPage org={org} />;
   if (first === 'orgs' && section === 'projects' && project && sub === 'env' && env)
     return <EnvironmentPage org={org} project={project} env={env} />;
   if (first === 'orgs' && section === 'projects' && project && sub === 'matrix')

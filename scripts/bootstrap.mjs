@@ -6,8 +6,8 @@ import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
-// Workspace order: core first, since the others import it.
-const PACKAGES = ['core', 'sdk', 'server', 'cli'];
+// Workspace order: core first, since the others import it. `web` is the dashboard (Vite).
+const PACKAGES = ['core', 'sdk', 'server', 'cli', 'web'];
 
 const mtime = (file) => statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? 0;
 
@@ -63,14 +63,18 @@ function run(args, { quiet = false, label = `npm ${args.join(' ')}` } = {}) {
 const installed = mtime(path.join(root, 'node_modules', '.package-lock.json'));
 if (!installed || installed < mtime(path.join(root, 'package-lock.json'))) run(['ci']);
 
-const buildable = PACKAGES.map((name) => path.join(root, 'packages', name)).filter((dir) =>
-  mtime(path.join(dir, 'src', 'index.ts')),
+const buildable = PACKAGES.map((name) => path.join(root, 'packages', name)).filter(
+  (dir) => mtime(path.join(dir, 'src', 'index.ts')) || mtime(path.join(dir, 'index.html')),
 );
 const stale = buildable.filter((dir) => {
   const sources = Math.max(
     times(path.join(dir, 'src')).newest,
     mtime(path.join(dir, 'package.json')),
     mtime(path.join(dir, 'tsup.config.ts')),
+    mtime(path.join(dir, 'vite.config.ts')),
+    mtime(path.join(dir, 'index.html')),
+    // The dashboard bundles core's contract from source.
+    path.basename(dir) === 'web' ? times(path.join(root, 'packages', 'core', 'src')).newest : 0,
   );
   // The oldest output, not the newest: a build that died half-way leaves some files behind.
   const output = times(path.join(dir, 'dist')).oldest;

@@ -164,7 +164,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     },
     transform: jsonSchemaTransform,
   });
-  registerSecurity(app, services, limiters);
+  registerSecurity(app, services, limiters, { secureCookies: config.secureCookies });
 
   const ctx: RouteContext = { services, limiters, config, database, clock, metrics };
   for (const mod of routeModules) await mod(app, ctx);

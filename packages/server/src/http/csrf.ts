@@ -21,6 +21,15 @@ type CsrfOptions = { secure: boolean };
 const sessionBound = (sessionSecret: string) =>
   createHmac('sha256', sessionSecret).update('latchkey form token v1').digest('base64url');
 
+/** The session's token: in the dashboard's page, for its forms and its API calls (session-auth.ts). */
+export const sessionCsrfToken = sessionBound;
+
+/** Constant-time comparison of a submitted token with the expected one. */
+export function tokensMatch(expected: string, submitted: string): boolean {
+  if (!TOKEN_RE.test(submitted)) return false;
+  return timingSafeEqual(Buffer.from(expected), Buffer.from(submitted));
+}
+
 function setAnonymousToken(reply: FastifyReply, opts: CsrfOptions): string {
   const token = randomBytes(32).toString('base64url');
   reply.setCookie(cookieNames(opts.secure).csrf, token, {

@@ -20,6 +20,7 @@ import { isPromise } from '../maybe.js';
 import { type Actor, type Principal, permissionDenied } from '../services/actor.js';
 import type { Services } from '../services/index.js';
 import type { Limiters } from './limiters.js';
+import { authenticateSession, sessionSecretOf } from './session-auth.js';
 
 export type { RoutePermission };
 
@@ -205,7 +206,12 @@ function unstorableInput(req: FastifyRequest): AppError | null {
   });
 }
 
-export function registerSecurity(app: FastifyInstance, services: Services, limiters: Limiters) {
+export function registerSecurity(
+  app: FastifyInstance,
+  services: Services,
+  limiters: Limiters,
+  opts: { secureCookies: boolean },
+) {
   app.decorateRequest('actor', null as unknown as Actor);
 
   function admit(req: FastifyRequest, reply: FastifyReply, principal: Principal, now?: number) {
@@ -218,7 +224,11 @@ export function registerSecurity(app: FastifyInstance, services: Services, limit
    * of the route's declaration. Callback-style and synchronous up to the credential check: a
    * cached credential (the verification route's caller cache) is answered without a promise.
    */
-  function guard(config: FastifyContextConfig | undefined, checkText: boolean): onRequestHookHandler {
+  function guard(
+    config: FastifyContextConfig | undefined,
+    checkText: boolean,
+    sessions: boolean,
+  ): onRequestHookHandler {
     const permission = config?.permission;
     if (!permission || permission === 'public') {
       return (req, reply, done) => {
@@ -236,6 +246,9 @@ export function registerSecurity(app: FastifyInstance, services: Services, limit
       };
     }
     const authenticate = config?.authenticate ?? services.tokens.authenticate;
+    // The dashboard's session cookie (with its CSRF header) works on /api/v1 routes, except those
+    // that authenticate their callers their own way (the verification API takes API keys only).
+    const acceptsSession = sessions && !config?.authenticate;
     return (req, reply, done) => {
       reply.header('x-request-id', req.id);
       let principal: Principal | Promise<Principal>;
@@ -247,12 +260,14 @@ export function registerSecurity(app: FastifyInstance, services: Services, limit
         const invalid = checkText ? unstorableInput(req) : null;
         if (invalid) throw invalid;
         const token = bearer(req);
-        if (!token) {
+        const session = !token && acceptsSession ? sessionSecretOf(req, opts.secureCookies) : undefined;
+        if (token) principal = authenticate(token, req.raw.socket);
+        else if (session) principal = authenticateSession(req, session, services);
+        else {
           throw new AppError('UNAUTHENTICATED', 'This needs a credential.', {
             hint: 'Run `latch login`, or send Authorization: Bearer <token>.',
           });
         }
-        principal = authenticate(token, req.raw.socket);
         if (!isPromise(principal)) {
           admit(req, reply, principal, now);
           return done();
@@ -296,7 +311,11 @@ export function registerSecurity(app: FastifyInstance, services: Services, limit
     const config = route.config as FastifyContextConfig | undefined;
     route.onRequest = [
       // The API's routes (and OAuth's); the sign-in pages judge their own query (e.g. `next`).
-      guard(config, route.url.startsWith('/api/') || route.url.startsWith('/oauth/')),
+      guard(
+        config,
+        route.url.startsWith('/api/') || route.url.startsWith('/oauth/'),
+        route.url.startsWith(API_PREFIX),
+      ),
       ...([] as onRequestHookHandler[]).concat((route.onRequest as never) ?? []),
     ];
     const permission = config?.permission;

@@ -22,6 +22,7 @@ import { sdkRoutes } from './v1/sdk.js';
 import { secretRoutes } from './v1/secrets.js';
 import { serviceAccountRoutes } from './v1/service-accounts.js';
 import { trustPolicyRoutes } from './v1/trust-policies.js';
+import { dashboardRoutes } from './web/dashboard.js';
 import { deviceRoutes } from './web/device.js';
 import { inviteRoutes } from './web/invite.js';
 import { loginRoutes } from './web/login.js';
@@ -60,4 +61,5 @@ export const routeModules: RouteModule[] = [
   resetPasswordRoutes,
   ssoRoutes,
   deviceRoutes,
+  dashboardRoutes,
 ];

@@ -64,6 +64,7 @@ export function signedInPage(opts: { csrf: string; email: string }): Html {
   return layout(
     'Signed in',
     html`<h2>Signed in</h2><p>You are signed in as <strong>${opts.email}</strong>.</p>
+<p><a class="button" href="/">Open the dashboard</a></p>
 <p class="muted">In a terminal, run <code>latch login</code> to use the CLI.</p>
 <form method="post" action="/logout">${csrfField(opts.csrf)}<button class="secondary" type="submit">Sign out</button></form>`,
   );

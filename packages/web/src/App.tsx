@@ -1,0 +1,78 @@
+import { api, csrfToken, endpoints } from './api.js';
+import { AccountPage } from './pages/Account.js';
+import { AuditPage } from './pages/Audit.js';
+import { EnvironmentPage } from './pages/Environment.js';
+import { HygienePage } from './pages/Hygiene.js';
+import { MembersPage } from './pages/Members.js';
+import { MatrixPage, ProjectsPage } from './pages/Projects.js';
+import { href, useRoute } from './router.js';
+import { ErrorBox, useLoad } from './ui.js';
+
+export function App() {
+  const route = useRoute();
+  const me = useLoad(() => api.call(endpoints.me.get), []);
+  const org = route[0] === 'orgs' ? route[1] : undefined;
+  // Again when the org in the address changes: it may be one made since (from the CLI).
+  const orgs = useLoad(() => api.all(endpoints.orgs.list), [org]);
+  const current = org ?? orgs.data?.find((o) => !o.personal)?.name ?? orgs.data?.[0]?.name;
+  return (
+    <>
+      <a className="skip" href="#main">
+        Skip to content
+      </a>
+      <header>
+        <span className="brand">Latchkey</span>
+        <nav aria-label="Main">
+          {current ? (
+            <>
+              <a href={href('orgs', current, 'projects')}>Projects</a>
+              <a href={href('orgs', current, 'members')}>Members</a>
+              <a href={href('orgs', current, 'hygiene')}>Credential hygiene</a>
+              <a href={href('orgs', current, 'audit')}>Audit log</a>
+            </>
+          ) : null}
+          <a href={href('account')}>Account</a>
+        </nav>
+        <label className="org-switch">
+          <span>Org</span>
+          <select
+            value={current ?? ''}
+            onChange={(e) => window.location.assign(href('orgs', e.target.value, 'projects'))}
+          >
+            {orgs.data?.map((o) => (
+              <option key={o.id} value={o.name}>
+                {o.name}
+                {o.personal ? ' (personal)' : ''}
+              </option>
+            ))}
+          </select>
+        </label>
+        <form method="post" action="/logout" className="signout">
+          <input type="hidden" name="csrf" value={csrfToken()} />
+          <span className="muted">{me.data?.user?.email}</span>
+          <button type="submit" className="secondary">
+            Sign out
+          </button>
+        </form>
+      </header>
+      <main id="main">
+        <ErrorBox error={me.error ?? orgs.error} />
+        <Page route={route} org={current} />
+      </main>
+    </>
+  );
+}
+
+function Page({ route, org }: { route: string[]; org: string | undefined }) {
+  const [first, , section, project, sub, env] = route;
+  // The start page is the account: every signed-in person has one, whatever their orgs.
+  if (first !== 'orgs' || !org) return <AccountPage />;
+  if (first === 'orgs' && section === 'members') return <MembersPage org={org} />;
+  if (first === 'orgs' && section === 'hygiene') return <HygienePage org={org} />;
+  if (first === 'orgs' && section === 'audit') return <AuditPage org={org} />;
+  if (first === 'orgs' && section === 'projects' && project && sub === 'env' && env)
+    return <EnvironmentPage org={org} project={project} env={env} />;
+  if (first === 'orgs' && section === 'projects' && project && sub === 'matrix')
+    return <MatrixPage org={org} project={project} />;
+  return <ProjectsPage org={org} />;
+}

@@ -1,0 +1,172 @@
+import { useState } from 'react';
+import { api, endpoints } from '../api.js';
+import { ConfirmButton, ErrorBox, MoreButton, Section, ShownOnce, useAction, usePaged, when } from '../ui.js';
+
+type Props = { org: string; project: string; env: string; scopes: string[] };
+const STATUSES = ['active', 'expiring', 'rotating', 'expired', 'revoked'] as const;
+type Status = (typeof STATUSES)[number];
+
+export function ApiKeys({ org, project, env, scopes }: Props) {
+  const [scopeFilter, setScopeFilter] = useState('');
+  const [statusFilter, setStatusFilter] = useState<Status | ''>('');
+  const keys = usePaged(
+    (cursor) =>
+      api.call(endpoints.apiKeys.list, {
+        params: { org, project },
+        query: {
+          env,
+          limit: 50,
+          cursor,
+          ...(scopeFilter ? { scope: scopeFilter } : {}),
+          ...(statusFilter ? { status: statusFilter } : {}),
+        },
+      }),
+    [org, project, env, scopeFilter, statusFilter],
+  );
+  const action = useAction();
+  const [name, setName] = useState('');
+  const [scope, setScope] = useState('');
+  const [grace, setGrace] = useState('24h');
+  const [shown, setShown] = useState<{ token: string; name: string } | null>(null);
+  const chosen = scope || scopes[0] || '';
+  return (
+    <Section title="API keys">
+      {scopes.length === 0 ? (
+        <p className="muted">
+          This environment declares no scopes yet: push an access manifest to create keys.
+        </p>
+      ) : (
+        <form
+          onSubmit={async (e) => {
+            e.preventDefault();
+            await action.run(async () => {
+              const key = await api.call(endpoints.apiKeys.create, {
+                params: { org, project },
+                body: { name, scope: chosen, environment: env },
+              });
+              setShown({ token: key.token, name: key.name });
+              setName('');
+              keys.reload();
+            });
+          }}
+        >
+          <div className="fields">
+            <label>
+              Key name
+              <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={100} />
+            </label>
+            <label>
+              Scope
+              <select value={chosen} onChange={(e) => setScope(e.target.value)}>
+                {scopes.map((s) => (
+                  <option key={s} value={s}>
+                    {s}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <button type="submit" disabled={action.busy}>
+              Create key
+            </button>
+          </div>
+        </form>
+      )}
+      <ErrorBox error={action.error} />
+      {shown ? (
+        <ShownOnce token={shown.token} what={`the key ${shown.name}`} onDone={() => setShown(null)} />
+      ) : null}
+      <div className="fields">
+        <label>
+          Filter by scope
+          <select value={scopeFilter} onChange={(e) => setScopeFilter(e.target.value)}>
+            <option value="">all scopes</option>
+            {scopes.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Filter by status
+          <select value={statusFilter} onChange={(e) => setStatusFilter(e.target.value as Status | '')}>
+            <option value="">any status</option>
+            {STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Rotation grace period
+          <select value={grace} onChange={(e) => setGrace(e.target.value)}>
+            <option value="0">none</option>
+            <option value="1h">1 hour</option>
+            <option value="24h">24 hours</option>
+            <option value="7d">7 days</option>
+          </select>
+        </label>
+      </div>
+      <ErrorBox error={keys.error} />
+      <div className="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Prefix</th>
+              <th scope="col">Scope</th>
+              <th scope="col">Status</th>
+              <th scope="col">Last used</th>
+              <th scope="col">Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {keys.items.map((k) => (
+              <tr key={k.id}>
+                <td>{k.name}</td>
+                <td>
+                  <code>{k.prefix}</code>
+                </td>
+                <td>{k.scope}</td>
+                <td>{k.status}</td>
+                <td>{when(k.lastUsedAt)}</td>
+                <td className="actions">
+                  {k.status === 'revoked' || k.status === 'expired' ? null : (
+                    <>
+                      <ConfirmButton
+                        label="Rotate"
+                        confirm={`Rotate ${k.name}? Its current secret keeps working for ${grace === '0' ? 'no time at all' : grace}.`}
+                        onConfirm={() =>
+                          action.run(async () => {
+                            const key = await api.call(endpoints.apiKeys.rotate, {
+                              params: { org, project, id: k.id },
+                              body: { gracePeriod: grace },
+                            });
+                            setShown({ token: key.token, name: key.name });
+                            keys.reload();
+                          })
+                        }
+                      />
+                      <ConfirmButton
+                        label="Revoke"
+                        confirm={`Revoke ${k.name} (${k.prefix})? Apps using it are refused at once.`}
+                        onConfirm={() =>
+                          action.run(async () => {
+                            await api.call(endpoints.apiKeys.revoke, { params: { org, project, id: k.id } });
+                            keys.reload();
+                          })
+                        }
+                      />
+                    </>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <MoreButton hasMore={keys.hasMore} more={keys.more} />
+    </Section>
+  );
+}

@@ -1,0 +1,115 @@
+import { flattenRoutes } from '../../../core/src/manifest/routes.js';
+import type { Manifest } from '../../../core/src/manifest/schema.js';
+import { api, endpoints } from '../api.js';
+import { href } from '../router.js';
+import { ErrorBox, Section, useLoad } from '../ui.js';
+import { ApiKeys } from './ApiKeys.js';
+import { Secrets } from './Secrets.js';
+
+type Where = { org: string; project: string; env: string };
+
+export function EnvironmentPage(where: Where) {
+  const manifest = useLoad(
+    () => api.attempt(endpoints.manifests.get, { params: where }),
+    [where.org, where.project, where.env],
+  );
+  const scopes = manifest.data?.ok ? manifest.data.data.scopes : [];
+  return (
+    <>
+      <h1>
+        {where.project} / {where.env}{' '}
+        <a className="small" href={href('orgs', where.org, 'projects')}>
+          (all projects)
+        </a>
+      </h1>
+      <ApiKeys {...where} scopes={scopes} />
+      <Secrets {...where} />
+      <Releases {...where} />
+      <Section title="Declared scopes and routes">
+        <ErrorBox error={manifest.error} />
+        {manifest.data && !manifest.data.ok ? (
+          manifest.data.error.code === 'NOT_FOUND' ? (
+            <p className="muted">
+              No access manifest was pushed to {where.env} yet (`latch deploy` pushes one).
+            </p>
+          ) : (
+            <ErrorBox error={manifest.data.error} />
+          )
+        ) : null}
+        {manifest.data?.ok ? <RouteTable manifest={manifest.data.data.manifest} scopes={scopes} /> : null}
+      </Section>
+    </>
+  );
+}
+
+function RouteTable({ manifest, scopes }: { manifest: Record<string, unknown>; scopes: string[] }) {
+  let routes: ReturnType<typeof flattenRoutes> = [];
+  try {
+    routes = flattenRoutes(manifest as Manifest);
+  } catch {
+    routes = [];
+  }
+  return (
+    <>
+      <p>
+        Scopes:{' '}
+        {scopes.length ? (
+          scopes.map((s) => (
+            <code key={s} className="tag">
+              {s}
+            </code>
+          ))
+        ) : (
+          <em>none</em>
+        )}
+      </p>
+      <div className="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Method</th>
+              <th scope="col">Path</th>
+              <th scope="col">Auth</th>
+              <th scope="col">Handler</th>
+            </tr>
+          </thead>
+          <tbody>
+            {routes.map((r) => (
+              <tr key={`${r.method} ${r.path}`}>
+                <td>{r.method}</td>
+                <td>
+                  <code>{r.path}</code>
+                </td>
+                <td>{r.auth}</td>
+                <td>{r.handler}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
+  );
+}
+
+function Releases({ org, project, env }: Where) {
+  const releases = useLoad(
+    () => api.call(endpoints.releases.list, { params: { org, project }, query: { env, limit: 20 } }),
+    [org, project, env],
+  );
+  return (
+    <Section title="Releases">
+      <ErrorBox error={releases.error} />
+      {releases.data && releases.data.items.length === 0 ? (
+        <p className="muted">No release yet: `latch deploy` makes the first.</p>
+      ) : null}
+      <ul className="plain">
+        {releases.data?.items.map((r) => (
+          <li key={r.id}>
+            v{r.number} {r.current ? <strong>(current)</strong> : null} · {r.variables} secrets ·{' '}
+            {r.message ?? ''} · {r.createdBy ?? ''} · {new Date(r.createdAt).toLocaleString()}
+          </li>
+        ))}
+      </ul>
+    </Section>
+  );
+}

@@ -1,0 +1,107 @@
+import { api, endpoints } from '../api.js';
+import { ConfirmButton, ErrorBox, Section, useAction, useLoad, when } from '../ui.js';
+
+const DAY = 24 * 3600 * 1000;
+
+type Cred = {
+  kind: 'PAT' | 'API key';
+  id: string;
+  name: string;
+  prefix: string;
+  where: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  createdAt: string;
+  revoke: () => Promise<unknown>;
+};
+
+/** Why a live credential needs a look: expiring within 7 days, never used, or unused for 30 days. */
+export function findings(c: Pick<Cred, 'expiresAt' | 'lastUsedAt' | 'createdAt'>, now: number): string[] {
+  const out: string[] = [];
+  if (c.expiresAt && Date.parse(c.expiresAt) - now < 7 * DAY) out.push('expires within 7 days');
+  if (!c.lastUsedAt) {
+    if (now - Date.parse(c.createdAt) > DAY) out.push('never used');
+  } else if (now - Date.parse(c.lastUsedAt) > 30 * DAY) out.push('unused for 30 days');
+  return out;
+}
+
+export function HygienePage({ org }: { org: string }) {
+  const action = useAction();
+  const creds = useLoad(async () => {
+    const out: Cred[] = [];
+    for (const pat of await api.all(endpoints.pats.list)) {
+      if (pat.status === 'revoked' || pat.status === 'expired') continue;
+      out.push({
+        ...pat,
+        kind: 'PAT',
+        where: 'your account',
+        revoke: () => api.call(endpoints.pats.revoke, { params: { id: pat.id } }),
+      });
+    }
+    for (const project of await api.all(endpoints.projects.list, { params: { org } })) {
+      for (const key of await api.all(endpoints.apiKeys.list, { params: { org, project: project.id } })) {
+        if (key.status === 'revoked' || key.status === 'expired') continue;
+        out.push({
+          ...key,
+          kind: 'API key',
+          where: `${project.name} / ${key.environment}`,
+          revoke: () =>
+            api.call(endpoints.apiKeys.revoke, { params: { org, project: project.id, id: key.id } }),
+        });
+      }
+    }
+    return out;
+  }, [org]);
+  const now = Date.now();
+  const flagged = (creds.data ?? [])
+    .map((c) => ({ c, why: findings(c, now) }))
+    .filter((f) => f.why.length > 0);
+  return (
+    <>
+      <h1>Credential hygiene in {org}</h1>
+      <ErrorBox error={creds.error ?? action.error} />
+      <Section title="Needs a look">
+        {creds.data && flagged.length === 0 ? <p className="muted">Nothing to clean up.</p> : null}
+        <div className="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Credential</th>
+                <th scope="col">Where</th>
+                <th scope="col">Why</th>
+                <th scope="col">Expires</th>
+                <th scope="col">Last used</th>
+                <th scope="col">Action</th>
+              </tr>
+            </thead>
+            <tbody>
+              {flagged.map(({ c, why }) => (
+                <tr key={c.id}>
+                  <td>
+                    {c.kind} {c.name} <code>{c.prefix}</code>
+                  </td>
+                  <td>{c.where}</td>
+                  <td>{why.join(', ')}</td>
+                  <td>{when(c.expiresAt)}</td>
+                  <td>{when(c.lastUsedAt)}</td>
+                  <td>
+                    <ConfirmButton
+                      label="Revoke"
+                      confirm={`Revoke the ${c.kind} ${c.name} (${c.prefix})?`}
+                      onConfirm={() =>
+                        action.run(async () => {
+                          await c.revoke();
+                          creds.reload();
+                        })
+                      }
+                    />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </Section>
+    </>
+  );
+}

@@ -1,0 +1,169 @@
+import { useState } from 'react';
+import { api, endpoints } from '../api.js';
+import { ErrorBox, MoreButton, Section, useAction, useLoad, usePaged, when } from '../ui.js';
+
+type Where = { org: string; project: string; env: string };
+
+export function Secrets({ org, project, env }: Where) {
+  const list = usePaged(
+    (cursor) =>
+      api.call(endpoints.secrets.list, { params: { org, project, env }, query: { limit: 100, cursor } }),
+    [org, project, env],
+  );
+  const action = useAction();
+  const [name, setName] = useState('');
+  const [value, setValue] = useState('');
+  const [revealed, setRevealed] = useState<Record<string, string>>({});
+  const [history, setHistory] = useState<string | null>(null);
+  return (
+    <Section title="Secrets">
+      <form
+        onSubmit={async (e) => {
+          e.preventDefault();
+          await action.run(async () => {
+            await api.call(endpoints.secrets.set, { params: { org, project, env, name }, body: { value } });
+            setName('');
+            setValue('');
+            list.reload();
+          });
+        }}
+      >
+        <div className="fields">
+          <label>
+            Name
+            <input value={name} onChange={(e) => setName(e.target.value)} required />
+          </label>
+          <label>
+            Value
+            <input
+              type="password"
+              autoComplete="off"
+              value={value}
+              onChange={(e) => setValue(e.target.value)}
+              required
+            />
+          </label>
+          <button type="submit" disabled={action.busy}>
+            Set secret
+          </button>
+        </div>
+      </form>
+      <ErrorBox error={action.error ?? list.error} />
+      <div className="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Value</th>
+              <th scope="col">Status</th>
+              <th scope="col">Updated</th>
+              <th scope="col">Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.items.map((s) => (
+              <tr key={s.name}>
+                <td>
+                  <code>{s.name}</code>
+                </td>
+                <td>
+                  <code data-testid={`secret-value-${s.name}`}>
+                    {revealed[s.name] ?? s.masked ?? '(hidden)'}
+                  </code>
+                </td>
+                <td>
+                  {s.status === 'live'
+                    ? 'live'
+                    : s.status === 'pending'
+                      ? 'differs from the live release'
+                      : 'removed, still live'}
+                </td>
+                <td>
+                  {when(s.updatedAt)} {s.updatedBy ?? ''}
+                </td>
+                <td className="actions">
+                  {s.masked !== null && revealed[s.name] === undefined ? (
+                    <button
+                      type="button"
+                      className="secondary"
+                      aria-label={`Reveal ${s.name}`}
+                      onClick={() =>
+                        action.run(async () => {
+                          const got = await api.call(endpoints.secrets.get, {
+                            params: { org, project, env, name: s.name },
+                          });
+                          setRevealed((r) => ({ ...r, [s.name]: got.value }));
+                        })
+                      }
+                    >
+                      Reveal
+                    </button>
+                  ) : null}
+                  <button
+                    type="button"
+                    className="secondary"
+                    aria-label={`History of ${s.name}`}
+                    onClick={() => setHistory(history === s.name ? null : s.name)}
+                  >
+                    History
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <MoreButton hasMore={list.hasMore} more={list.more} />
+      {history ? (
+        <History
+          where={{ org, project, env }}
+          name={history}
+          onRolledBack={() => {
+            list.reload();
+            setRevealed({});
+          }}
+        />
+      ) : null}
+    </Section>
+  );
+}
+
+function History({ where, name, onRolledBack }: { where: Where; name: string; onRolledBack: () => void }) {
+  const history = useLoad(
+    () => api.call(endpoints.secrets.history, { params: { ...where, name }, query: { limit: 50 } }),
+    [where.org, where.project, where.env, name],
+  );
+  const action = useAction();
+  return (
+    <div className="panel">
+      <h3>History of {name}</h3>
+      <ErrorBox error={history.error ?? action.error} />
+      <ul className="plain">
+        {history.data?.items.map((v, i) => (
+          <li key={v.version}>
+            v{v.version} {v.action} {when(v.createdAt)} {v.createdBy ?? ''}
+            {v.releases.length ? ` · in releases ${v.releases.map((r) => `v${r}`).join(', ')}` : ''}{' '}
+            {i > 0 && v.action !== 'unset' ? (
+              <button
+                type="button"
+                className="secondary"
+                onClick={() =>
+                  action.run(async () => {
+                    await api.call(endpoints.secrets.rollback, {
+                      params: { ...where, name },
+                      body: { version: v.version },
+                    });
+                    history.reload();
+                    onRolledBack();
+                  })
+                }
+              >
+                Roll back to v{v.version}
+              </button>
+            ) : null}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}

@@ -1,0 +1,187 @@
+import { type ReactNode, useCallback, useEffect, useState } from 'react';
+import { describeError } from './api.js';
+
+/** An API error as the API worded it: message, hint and code. */
+export function ErrorBox({ error }: { error: unknown }) {
+  if (!error) return null;
+  const { message, hint, code } = describeError(error);
+  return (
+    <div className="error" role="alert">
+      <strong>{message}</strong>
+      {hint ? <p>{hint}</p> : null}
+      {code ? <p className="muted">Error code: {code}</p> : null}
+    </div>
+  );
+}
+
+/** Loads with `load` (again when `deps` change or on `reload()`); errors are kept, not thrown. */
+export function useLoad<T>(load: () => Promise<T>, deps: unknown[]) {
+  const [state, setState] = useState<{ data?: T; error?: unknown; loading: boolean }>({ loading: true });
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    let live = true;
+    setState((s) => ({ ...s, loading: true }));
+    load().then(
+      (data) => live && setState({ data, loading: false }),
+      (error: unknown) => live && setState({ error, loading: false }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [...deps, tick]);
+  const reload = useCallback(() => setTick((t) => t + 1), []);
+  return { ...state, reload };
+}
+
+/** Runs an action, keeping its error to show next to the form that started it. */
+export function useAction() {
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const run = useCallback(async (action: () => Promise<unknown>) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await action();
+      return true;
+    } catch (err) {
+      setError(err);
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  }, []);
+  return { error, busy, run };
+}
+
+/**
+ * A destructive action in two steps: the button, then a confirmation that names what it destroys.
+ */
+export function ConfirmButton({
+  label,
+  confirm,
+  onConfirm,
+}: {
+  label: string;
+  confirm: string;
+  onConfirm: () => unknown;
+}) {
+  const [asking, setAsking] = useState(false);
+  if (!asking)
+    return (
+      <button type="button" className="danger" onClick={() => setAsking(true)}>
+        {label}
+      </button>
+    );
+  return (
+    <fieldset className="confirm">
+      <legend>{confirm}</legend>
+      <button
+        type="button"
+        className="danger"
+        onClick={async () => {
+          await onConfirm();
+          setAsking(false);
+        }}
+      >
+        Yes, {label.toLowerCase()}
+      </button>
+      <button type="button" className="secondary" onClick={() => setAsking(false)}>
+        Cancel
+      </button>
+    </fieldset>
+  );
+}
+
+/** A credential's secret, shown once: a warning and a copy button. */
+export function ShownOnce({ token, what, onDone }: { token: string; what: string; onDone: () => void }) {
+  const [copied, setCopied] = useState(false);
+  return (
+    <div className="shown-once" role="status">
+      <p>
+        <strong>Copy {what} now: it is shown only this once.</strong> Latchkey stores only its hash.
+      </p>
+      <code className="secret" data-testid="shown-once-token">
+        {token}
+      </code>
+      <div className="row">
+        <button
+          type="button"
+          onClick={() =>
+            navigator.clipboard?.writeText(token).then(
+              () => setCopied(true),
+              () => setCopied(false),
+            )
+          }
+        >
+          {copied ? 'Copied' : 'Copy'}
+        </button>
+        <button type="button" className="secondary" onClick={onDone}>
+          Done, hide it
+        </button>
+      </div>
+    </div>
+  );
+}
+
+export function Section({ title, children }: { title: string; children: ReactNode }) {
+  return (
+    <section aria-label={title}>
+      <h2>{title}</h2>
+      {children}
+    </section>
+  );
+}
+
+export const when = (iso: string | null | undefined, never = 'never') =>
+  iso ? new Date(iso).toLocaleString() : never;
+
+type Page<T> = { items: T[]; nextCursor: string | null };
+
+/** A paginated list: the first page, then "Load more" with the API's cursor. */
+export function usePaged<T>(load: (cursor: string | undefined) => Promise<Page<T>>, deps: unknown[]) {
+  const [items, setItems] = useState<T[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [loading, setLoading] = useState(true);
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    let live = true;
+    setLoading(true);
+    load(undefined).then(
+      (page) => {
+        if (!live) return;
+        setItems(page.items);
+        setCursor(page.nextCursor);
+        setError(null);
+        setLoading(false);
+      },
+      (err: unknown) => {
+        if (!live) return;
+        setError(err);
+        setLoading(false);
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, [...deps, tick]);
+  const more = () =>
+    cursor &&
+    load(cursor).then(
+      (page) => {
+        setItems((old) => [...old, ...page.items]);
+        setCursor(page.nextCursor);
+      },
+      (err: unknown) => setError(err),
+    );
+  return { items, error, loading, reload: () => setTick((t) => t + 1), more, hasMore: cursor !== null };
+}
+
+export function MoreButton({ hasMore, more }: { hasMore: boolean; more: () => unknown }) {
+  if (!hasMore) return null;
+  return (
+    <button type="button" className="secondary" onClick={() => more()}>
+      Load more
+    </button>
+  );
+}

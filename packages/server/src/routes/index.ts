@@ -5,6 +5,7 @@ import { authorizeRoutes } from './oauth/authorize.js';
 import { metadataRoutes } from './oauth/metadata.js';
 import { tokenRoutes } from './oauth/token.js';
 import { apiKeyRoutes } from './v1/api-keys.js';
+import { effectRoutes } from './v1/effects.js';
 import { environmentRoutes } from './v1/environments.js';
 import { identityRoutes } from './v1/identities.js';
 import { invitationRoutes } from './v1/invitations.js';
@@ -19,6 +20,7 @@ import { releaseRoutes } from './v1/releases.js';
 import { sdkRoutes } from './v1/sdk.js';
 import { secretRoutes } from './v1/secrets.js';
 import { serviceAccountRoutes } from './v1/service-accounts.js';
+import { webhookRoutes } from './v1/webhooks.js';
 import { deviceRoutes } from './web/device.js';
 import { inviteRoutes } from './web/invite.js';
 import { loginRoutes } from './web/login.js';
@@ -38,6 +40,8 @@ export const routeModules: RouteModule[] = [
   invitationRoutes,
   platformKeyRoutes,
   serviceAccountRoutes,
+  webhookRoutes,
+  effectRoutes,
   projectRoutes,
   environmentRoutes,
   manifestRoutes,

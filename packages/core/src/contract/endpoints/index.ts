@@ -1,5 +1,6 @@
 import type { Endpoint } from '../endpoint.js';
 import { apiKeys } from './api-keys.js';
+import { effects } from './effects.js';
 import { environments } from './environments.js';
 import { identities } from './identities.js';
 import { invitations } from './invitations.js';
@@ -15,9 +16,11 @@ import { releases } from './releases.js';
 import { sdk } from './sdk.js';
 import { secrets } from './secrets.js';
 import { serviceAccounts } from './service-accounts.js';
+import { webhooks } from './webhooks.js';
 
 export {
   apiKeys,
+  effects,
   environments,
   identities,
   invitations,
@@ -33,6 +36,7 @@ export {
   sdk,
   secrets,
   serviceAccounts,
+  webhooks,
 };
 
 /**
@@ -55,6 +59,8 @@ export const endpoints = {
   releases,
   apiKeys,
   sdk,
+  webhooks,
+  effects,
   meta,
 } as const;
 

@@ -2,6 +2,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { CommandModule, CommandSpec } from './lib/command.js';
 import { API_KEY_GROUPS } from './registry/api-keys.js';
 import { AUTH_GROUPS, login, logout } from './registry/auth.js';
+import { EFFECT_GROUPS } from './registry/effects.js';
 import { ORG_GROUPS } from './registry/org.js';
 import { link, PROJECT_GROUPS, routes } from './registry/projects.js';
 import { deploy, runLeaf, SECRET_GROUPS } from './registry/secrets.js';
@@ -43,6 +44,7 @@ export const GROUPS: GroupSpec[] = [
   ...API_KEY_GROUPS,
   ...PROJECT_GROUPS,
   ...SECRET_GROUPS,
+  ...EFFECT_GROUPS,
 ];
 
 export function parsePort(value: string): number {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id, OrgParams, PageQuery, Text, Timestamp } from './common.js';
+import { Id, OrgParams, PageQuery, StorableJson, Text, Timestamp } from './common.js';
 import { ProjectParams } from './projects.js';
 
 /**
@@ -106,7 +106,7 @@ const HeaderName = z
 export const EnqueueEffectBody = z.strictObject({
   url: WebhookUrl,
   /** Any JSON value; sent as the request body (application/json), at most 256 KiB encoded. */
-  payload: z.unknown(),
+  payload: StorableJson,
   headers: z.record(HeaderName, Text.max(1024).regex(/^[^\r\n]*$/, 'must be one line')).optional(),
   retry: RetryPolicy.optional(),
   /** Same key within 24 hours: the first effect is returned and nothing new is enqueued. */

@@ -11,7 +11,11 @@ import { endpoint } from '../endpoint.js';
 
 const base = '/api/v1/orgs/:org/webhooks';
 
-/** An org's outbound webhook endpoints; each delivery is signed with Standard Webhooks. */
+/**
+ * An org's outbound webhook endpoints; each delivery is signed with Standard Webhooks. The signing
+ * secret (create, rotate-secret) proves deliveries come from us; it grants no access to Latchkey,
+ * so these are not `returnsCredential` routes (that marks tokens the credential invariant drives).
+ */
 export const webhooks = {
   list: endpoint({
     method: 'GET',
@@ -28,7 +32,6 @@ export const webhooks = {
     path: base,
     summary: 'Create a webhook endpoint (its signing secret is in this answer only)',
     permission: 'webhooks:write',
-    returnsCredential: true,
     params: OrgParams,
     body: CreateWebhookBody,
     response: { 201: WebhookEndpointWithSecret },
@@ -67,7 +70,6 @@ export const webhooks = {
     path: `${base}/:id/rotate-secret`,
     summary: 'New signing secret; the old one also signs for 24 hours (the new one is in this answer only)',
     permission: 'webhooks:write',
-    returnsCredential: true,
     params: WebhookParams,
     response: { 200: WebhookEndpointWithSecret },
     errors: [],

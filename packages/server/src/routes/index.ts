@@ -5,6 +5,7 @@ import { authorizeRoutes } from './oauth/authorize.js';
 import { metadataRoutes } from './oauth/metadata.js';
 import { tokenRoutes } from './oauth/token.js';
 import { apiKeyRoutes } from './v1/api-keys.js';
+import { auditRoutes } from './v1/audit.js';
 import { effectRoutes } from './v1/effects.js';
 import { environmentRoutes } from './v1/environments.js';
 import { identityRoutes } from './v1/identities.js';
@@ -49,6 +50,7 @@ export const routeModules: RouteModule[] = [
   releaseRoutes,
   apiKeyRoutes,
   sdkRoutes,
+  auditRoutes,
   metadataRoutes,
   tokenRoutes,
   authorizeRoutes,

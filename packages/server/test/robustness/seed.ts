@@ -163,6 +163,7 @@ export async function seed(t: TestApp): Promise<Seed> {
     },
     'POST /api/v1/orgs/:org/effects/replay': { endpoint: webhook.id, since: '2020-01-01T00:00:00Z' },
     'POST /api/v1/verify': { key: apiKey.token, environment: 'production', scope: 'read' },
+    'POST /api/v1/orgs/:org/audit/verify': {},
     'POST /api/v1/orgs/:org/projects/:project/usage': {
       environment: 'production',
       items: [

@@ -1,5 +1,6 @@
 import type { Endpoint } from '../endpoint.js';
 import { apiKeys } from './api-keys.js';
+import { audit } from './audit.js';
 import { effects } from './effects.js';
 import { environments } from './environments.js';
 import { identities } from './identities.js';
@@ -20,6 +21,7 @@ import { webhooks } from './webhooks.js';
 
 export {
   apiKeys,
+  audit,
   effects,
   environments,
   identities,
@@ -59,6 +61,7 @@ export const endpoints = {
   releases,
   apiKeys,
   sdk,
+  audit,
   webhooks,
   effects,
   meta,

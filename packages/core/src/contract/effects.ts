@@ -148,6 +148,7 @@ export type EffectDetail = z.infer<typeof EffectDetail>;
 
 /** The first effect for this idempotency key is answered with `duplicate: true`. */
 export const EnqueuedEffect = Effect.extend({ duplicate: z.boolean() });
+export type EnqueuedEffect = z.infer<typeof EnqueuedEffect>;
 
 export const EffectsStatus = z.object({
   counts: z.record(z.string(), z.number()),

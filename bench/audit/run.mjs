@@ -149,7 +149,9 @@ try {
 
   const uptimeC = uptime();
   console.log(`(c) where a state-changing request's time goes (in process, one at a time)… (${uptimeC})`);
-  const prof = await runTs('bench/audit/profile.ts', databaseUrl, 'RESULT');
+  // A database of its own: the seeded project's key prefix is unique per server.
+  await adminQuery(admin.url, `CREATE DATABASE ${dbName}_p`);
+  const prof = await runTs('bench/audit/profile.ts', withDatabase(admin.url, `${dbName}_p`), 'RESULT');
   await new Promise((r) => (prof.child.exitCode === null ? prof.child.once('exit', r) : r()));
   const kindsProfiled = Object.entries(prof).filter(([k]) => k !== 'child' && k !== 'raw');
   for (const [k, p] of kindsProfiled) {
@@ -221,6 +223,7 @@ try {
     await new Promise((r) => server.child.once('exit', r));
   }
   await adminQuery(admin.url, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {});
+  await adminQuery(admin.url, `DROP DATABASE IF EXISTS ${dbName}_p WITH (FORCE)`).catch(() => {});
   await admin.stop();
   rmSync(work, { recursive: true, force: true });
 }

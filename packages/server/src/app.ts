@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import formbody from '@fastify/formbody';
 import swagger from '@fastify/swagger';
-import { meta } from '@latchkey/core';
+import { AppError, meta } from '@latchkey/core';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import {
   jsonSchemaTransform,
@@ -81,12 +81,31 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     },
     requestIdHeader: false,
     frameworkErrors,
+    // Fastify's own 503 while closing has another body: the hook below answers in the API's shape.
+    return503OnClosing: false,
     trustProxy: process.env.LATCH_TRUST_PROXY === '1',
     routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+
+  // Requests that arrive while the node drains (SIGTERM) are told to go elsewhere, in the API's shape.
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook('onRequest', (_req, reply, done) => {
+    if (!closing) return done();
+    reply.header('connection', 'close');
+    done(
+      new AppError('SERVICE_UNAVAILABLE', 'This server is shutting down.', {
+        hint: 'Retry: another node, or this one once it is back, will answer.',
+        retryAfterSeconds: 1,
+      }),
+    );
+  });
 
   // Cross-node cache invalidation (LISTEN/NOTIFY); listens once the app is ready, stops on close.
   const bus = createEventBus(database.pool, app.log);

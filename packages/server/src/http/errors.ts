@@ -106,7 +106,9 @@ export function toAppError(err: unknown): AppError {
   }
   if (isDatabaseDown(e)) {
     return new AppError('DATABASE_UNAVAILABLE', 'The database is unavailable.', {
-      hint: 'Try again shortly.',
+      hint: 'Try again shortly; the server reconnects on its own.',
+      retryAfterSeconds: 5,
+      cause: err,
     });
   }
   if (typeof e?.statusCode === 'number' && e.statusCode === 413) {
@@ -125,14 +127,59 @@ export function toAppError(err: unknown): AppError {
   });
 }
 
+// Connection-level failures: refused, reset, terminated, timed out (connect or query), the server
+// shutting down or refusing new connections (ALLOW_CONNECTIONS false answers 55000), too many clients.
+const DOWN_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+]);
+const DOWN_MESSAGES =
+  /Connection terminated|timeout exceeded when trying to connect|ECONNREFUSED|Query read timeout|not currently accepting connections|Client has encountered a connection error/i;
+
 function isDatabaseDown(e: { code?: string; message?: string; cause?: unknown } | undefined): boolean {
   const code = pgCode(e) ?? e?.code ?? (e?.cause as { code?: string } | undefined)?.code ?? '';
   return (
-    ['ECONNREFUSED', 'ECONNRESET', '57P01', '57P03', '08006', '08001'].includes(code) ||
-    /Connection terminated|timeout exceeded when trying to connect|ECONNREFUSED/i.test(
-      `${e?.message ?? ''} ${(e?.cause as Error | undefined)?.message ?? ''}`,
-    )
+    DOWN_CODES.has(code) ||
+    DOWN_MESSAGES.test(`${e?.message ?? ''} ${(e?.cause as Error | undefined)?.message ?? ''}`)
   );
+}
+
+/**
+ * During an outage every request fails the same way: one warning line, then at most one every
+ * 10 s saying how many more failed, rather than an error with a stack trace per request.
+ */
+function outageLog() {
+  let lastAt = 0;
+  let suppressed = 0;
+  return (req: FastifyRequest, appErr: AppError) => {
+    const now = Date.now();
+    if (now - lastAt < 10_000) {
+      suppressed++;
+      return;
+    }
+    const cause = appErr.cause as { code?: string; message?: string } | undefined;
+    req.log.warn(
+      { pgCode: pgCode(cause) ?? cause?.code, reason: cause?.message, suppressed },
+      suppressed
+        ? `database unavailable (answered 503; ${suppressed} more since the last line)`
+        : 'database unavailable (answered 503)',
+    );
+    lastAt = now;
+    suppressed = 0;
+  };
 }
 
 /**
@@ -149,14 +196,12 @@ export function registerErrorHandling(
   limiters: Limiters,
   metrics: Pick<Metrics, 'recordUnmatched'>,
 ) {
+  const logOutage = outageLog();
   app.setErrorHandler((err, req, reply) => {
     const appErr = toAppError(err);
     // INTEGRITY_ERROR: tampered or misplaced ciphertext; its message names the secret, never a value.
-    if (
-      appErr.code === 'INTERNAL' ||
-      appErr.code === 'DATABASE_UNAVAILABLE' ||
-      appErr.code === 'INTEGRITY_ERROR'
-    ) {
+    if (appErr.code === 'DATABASE_UNAVAILABLE') logOutage(req, appErr);
+    else if (appErr.code === 'INTERNAL' || appErr.code === 'INTEGRITY_ERROR') {
       req.log.error({ err: appErr.cause ?? err }, 'request failed');
     } else if (isInvalidInputFromDatabase(err)) {
       // A schema let it through: the code (never the value) says which kind, to close the gap.

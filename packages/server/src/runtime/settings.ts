@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { parseRateLimit } from '@latchkey/core';
+import { parseDuration, parseRateLimit } from '@latchkey/core';
 import type { MailConfig, OidcConfig, RateLimitRule, ServerMode } from '../config.js';
 import { readOidcSettings } from './oidc-settings.js';
 import { StartupError } from './startup-error.js';
@@ -32,6 +32,8 @@ export type RuntimeSettings = {
   /** LATCH_AUDIT_CHECKPOINT_ROWS / _MINUTES: when each org's chain head is signed; null keeps the default. */
   auditCheckpointRows?: number | null;
   auditCheckpointMinutes?: number | null;
+  /** LATCH_DB_QUERY_TIMEOUT (e.g. `5s`): longest a query may wait for the database (default 5 s). */
+  dbQueryTimeoutMs?: number;
 };
 
 export const DEFAULT_PORT = 7420;
@@ -81,7 +83,21 @@ export function readSettings(
       'LATCH_AUDIT_CHECKPOINT_MINUTES',
       60,
     ),
+    dbQueryTimeoutMs: parseQueryTimeout(value('LATCH_DB_QUERY_TIMEOUT')),
   };
+}
+
+export const DEFAULT_DB_QUERY_TIMEOUT_MS = 5000;
+
+function parseQueryTimeout(raw: string | null): number {
+  if (raw === null) return DEFAULT_DB_QUERY_TIMEOUT_MS;
+  const ms = parseDuration(raw);
+  if (ms === null || ms < 100 || ms > 600_000) {
+    throw new StartupError(
+      `LATCH_DB_QUERY_TIMEOUT is a duration from 100ms to 10m, e.g. 5s (got "${raw}"). The default is 5s.`,
+    );
+  }
+  return ms;
 }
 
 function parseMail(smtpUrl: string | null, from: string | null): MailConfig | null {

@@ -16,7 +16,7 @@ import { type DataDirLock, lockDataDir } from './lock-file.js';
 import { loggerOptions } from './logger.js';
 import { devMasterKey, masterKeyFromEnv } from './master-key.js';
 import { Resources } from './resources.js';
-import { localUrl, type RuntimeSettings } from './settings.js';
+import { DEFAULT_DB_QUERY_TIMEOUT_MS, localUrl, type RuntimeSettings } from './settings.js';
 import {
   databaseStartupError,
   describeDatabaseTarget,
@@ -117,19 +117,28 @@ async function start(
   }
 
   const source = settings.databaseUrl ? 'DATABASE_URL' : 'the embedded PostgreSQL';
-  const database = openDatabase(databaseUrl);
-  resources.add('database pool', database.close);
-  // Under an advisory lock: several nodes starting together apply each migration once.
-  await migrate(database.pool).catch((err) => {
-    throw databaseStartupError(err, databaseUrl, source);
-  });
-  // A wrong key would turn every secret read into an integrity error: refuse to start instead.
-  if ((await verifyMasterKey(database.db, masterKey)) === 'mismatch') {
-    throw wrongMasterKey(masterKey, masterKeyFile);
+  // Start-up work may wait long (another node holding the migration lock, a first backfill): it
+  // gets its own pool without the query timeout that bounds every request's queries.
+  const setup = openDatabase(databaseUrl, { max: 2 });
+  try {
+    // Under an advisory lock: several nodes starting together apply each migration once.
+    await migrate(setup.pool).catch((err) => {
+      throw databaseStartupError(err, databaseUrl, source);
+    });
+    // A wrong key would turn every secret read into an integrity error: refuse to start instead.
+    if ((await verifyMasterKey(setup.db, masterKey)) === 'mismatch') {
+      throw wrongMasterKey(masterKey, masterKeyFile);
+    }
+    // Rows written before the audit log was a hash chain get their place in it (first start only).
+    await chainUnchainedRows(setup.pool);
+  } finally {
+    await setup.close();
   }
-  // Rows written before the audit log was a hash chain get their place in it (first start only).
-  await chainUnchainedRows(database.pool);
   step();
+  const database = openDatabase(databaseUrl, {
+    queryTimeoutMs: settings.dbQueryTimeoutMs ?? DEFAULT_DB_QUERY_TIMEOUT_MS,
+  });
+  resources.add('database pool', database.close);
 
   // Port 0 is resolved now rather than by listen(): the public URL must be known to build the app.
   const port = settings.port === 0 ? await findFreePort(host) : settings.port;

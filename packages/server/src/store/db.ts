@@ -9,8 +9,19 @@ export type DbOrTx = Db | Tx;
 
 export type Database = { db: Db; pool: pg.Pool; close(): Promise<void> };
 
-export function openDatabase(url: string, opts: { max?: number } = {}): Database {
-  const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10, connectionTimeoutMillis: 5000 });
+/**
+ * `queryTimeoutMs` bounds every query on the client side, so a network partition (packets dropped,
+ * nothing refused) turns into a 503 instead of a request that hangs; the running server sets it
+ * (LATCH_DB_QUERY_TIMEOUT), long operator tasks and tests do not. Keep-alive notices a dead peer.
+ */
+export function openDatabase(url: string, opts: { max?: number; queryTimeoutMs?: number } = {}): Database {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.max ?? 10,
+    connectionTimeoutMillis: 5000,
+    keepAlive: true,
+    ...(opts.queryTimeoutMs ? { query_timeout: opts.queryTimeoutMs } : {}),
+  });
   // An idle client losing its connection (database restart) must not crash the process.
   pool.on('error', () => {});
   const db = drizzle(pool, { schema });

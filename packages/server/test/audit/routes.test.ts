@@ -1,3 +1,4 @@
+import { can, ROLE_PERMISSIONS } from '@latchkey/core';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { useTestApp } from '../helpers/app.js';
@@ -61,6 +62,10 @@ describe('the audit routes', () => {
   });
 
   it('a viewer has logs:read but not audit:read; an admin reads it', async () => {
+    // SPEC section 3: the role table itself.
+    expect(can(ROLE_PERMISSIONS.viewer, 'logs:read')).toBe(true);
+    expect(can(ROLE_PERMISSIONS.viewer, 'audit:read')).toBe(false);
+    expect(can(ROLE_PERMISSIONS.developer, 'audit:read')).toBe(true);
     const { org, viewer, admin } = await orgWithHistory();
     for (const [method, path] of [
       ['GET', 'audit'],

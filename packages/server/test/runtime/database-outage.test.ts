@@ -1,0 +1,141 @@
+import { createServer, type Server, Socket } from 'node:net';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { openDatabase } from '../../src/store/db.js';
+import { createTestApp, type SignedUp, type TestApp } from '../helpers/app.js';
+import { useTestDatabase } from '../helpers/db.js';
+import { capturedLogger } from '../helpers/logs.js';
+
+/**
+ * A TCP proxy in front of PostgreSQL. `partition()` stops forwarding without closing anything
+ * (packets dropped, as on a broken network), `heal()` forwards again.
+ */
+async function startProxy(target: URL) {
+  const pairs = new Set<[Socket, Socket]>();
+  let partitioned = false;
+  const server: Server = createServer((client) => {
+    const upstream = new Socket();
+    upstream.connect(Number(target.port || 5432), target.hostname);
+    const pair: [Socket, Socket] = [client, upstream];
+    pairs.add(pair);
+    client.on('data', (d) => !partitioned && upstream.write(d));
+    upstream.on('data', (d) => !partitioned && client.write(d));
+    const drop = () => {
+      pairs.delete(pair);
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('close', drop).on('error', drop);
+    upstream.on('close', drop).on('error', drop);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  return {
+    port,
+    partition: () => {
+      partitioned = true;
+    },
+    heal: () => {
+      partitioned = false;
+    },
+    close: async () => {
+      for (const [a, b] of pairs) {
+        a.destroy();
+        b.destroy();
+      }
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+async function admin(text: string) {
+  const client = new pg.Client({ connectionString: inject('adminUrl') });
+  await client.connect();
+  try {
+    return await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
+const db = useTestDatabase();
+let proxy: Awaited<ReturnType<typeof startProxy>>;
+let t: TestApp;
+let me: SignedUp;
+const logs = capturedLogger('warn');
+
+beforeAll(async () => {
+  const url = new URL(db.url);
+  proxy = await startProxy(url);
+  const viaProxy = new URL(db.url);
+  viaProxy.hostname = '127.0.0.1';
+  viaProxy.port = String(proxy.port);
+  // As `latch server` opens it: every query bounded (1.5 s here, 5 s by default).
+  const database = openDatabase(viaProxy.toString(), { queryTimeoutMs: 1500 });
+  t = await createTestApp(database, {}, { logger: logs.logger });
+  me = await t.signUp();
+});
+afterAll(async () => {
+  await t?.app.close();
+  await t?.database.close();
+  await proxy?.close();
+});
+
+const createOrg = (name: string) =>
+  t.app.inject({ method: 'POST', url: '/api/v1/orgs', headers: t.auth(me.token), payload: { name } });
+
+async function until(ok: () => Promise<boolean>, ms: number): Promise<number> {
+  const started = Date.now();
+  while (Date.now() - started < ms) {
+    if (await ok()) return Date.now() - started;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`not recovered within ${ms} ms`);
+}
+
+describe('a database outage', () => {
+  it('answers 503 DATABASE_UNAVAILABLE with Retry-After while connections are refused, then recovers', async () => {
+    expect((await createOrg('Before')).statusCode).toBe(201);
+    await admin(`ALTER DATABASE "${db.name}" ALLOW_CONNECTIONS false`);
+    await admin(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${db.name}' AND pid <> pg_backend_pid()`,
+    );
+    try {
+      const logStart = logs.lines.length;
+      for (let i = 0; i < 5; i++) {
+        const started = Date.now();
+        const res = await createOrg(`During ${i}`);
+        expect(Date.now() - started).toBeLessThan(5000);
+        expect(res.statusCode).toBe(503);
+        expect(res.json()).toMatchObject({ error: { code: 'DATABASE_UNAVAILABLE' } });
+        expect(res.headers['retry-after']).toBe('5');
+      }
+      const health = await t.app.inject({ url: '/health' });
+      expect(health.statusCode).toBe(503);
+      // One warning for the outage, not an error with a stack per request.
+      const outage = logs.lines.slice(logStart).filter((l) => l.includes('database unavailable'));
+      expect(outage.length).toBe(1);
+      expect(logs.lines.slice(logStart).some((l) => /"level":(50|"error")/.test(l))).toBe(false);
+    } finally {
+      await admin(`ALTER DATABASE "${db.name}" ALLOW_CONNECTIONS true`);
+    }
+    await until(async () => (await createOrg(`After ${Date.now()}`)).statusCode === 201, 10_000);
+  });
+
+  it('answers 503 within the query timeout when the network drops packets, then recovers', async () => {
+    expect((await createOrg('Before partition')).statusCode).toBe(201);
+    proxy.partition();
+    try {
+      const started = Date.now();
+      const res = await createOrg('During partition');
+      const took = Date.now() - started;
+      expect(res.statusCode).toBe(503);
+      expect(res.json()).toMatchObject({ error: { code: 'DATABASE_UNAVAILABLE' } });
+      // The 1.5 s query timeout (or the 5 s connect timeout for a new connection), never a hang.
+      expect(took).toBeLessThan(6000);
+    } finally {
+      proxy.heal();
+    }
+    await until(async () => (await createOrg(`After partition ${Date.now()}`)).statusCode === 201, 15_000);
+  });
+});

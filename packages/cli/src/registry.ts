@@ -3,6 +3,7 @@ import type { CommandModule, CommandSpec } from './lib/command.js';
 import { API_KEY_GROUPS } from './registry/api-keys.js';
 import { AUDIT_GROUPS } from './registry/audit.js';
 import { AUTH_GROUPS, login, logout, whoami } from './registry/auth.js';
+import { EFFECT_GROUPS } from './registry/effects.js';
 import { ORG_GROUPS } from './registry/org.js';
 import { link, PROJECT_GROUPS, routes } from './registry/projects.js';
 import { deploy, runLeaf, SECRET_GROUPS } from './registry/secrets.js';
@@ -45,6 +46,7 @@ export const GROUPS: GroupSpec[] = [
   ...PROJECT_GROUPS,
   ...SECRET_GROUPS,
   ...AUDIT_GROUPS,
+  ...EFFECT_GROUPS,
 ];
 
 export function parsePort(value: string): number {

@@ -4,6 +4,7 @@ import {
   type FetchLike as CoreFetchLike,
   type CreatedApiKey,
   createClient as createApiClient,
+  type EnqueuedEffect,
   endpoints,
 } from '@latchkey/core';
 import type { FetchLike } from './api.js';
@@ -21,6 +22,15 @@ export type ClientOptions = {
   environment?: string;
   fetch?: FetchLike;
   timeoutMs?: number;
+};
+
+export type EnqueueEffectInput = {
+  url: string;
+  payload: unknown;
+  headers?: Record<string, string>;
+  retry?: { maxAttempts?: number; backoffSeconds?: number[] };
+  idempotencyKey?: string;
+  environment?: string;
 };
 
 export type CreateApiKeyInput = {
@@ -71,6 +81,21 @@ export function createClient(opts: ClientOptions) {
   };
 
   return {
+    effects: {
+      /**
+       * Hands follow-up work to Latchkey: a POST of `payload` to `url`, retried with backoff until
+       * it answers 2xx (see `latch effects status`). The same `idempotencyKey` within 24 h returns
+       * the first effect (`duplicate: true`) instead of enqueueing another.
+       */
+      async enqueue(input: EnqueueEffectInput): Promise<EnqueuedEffect> {
+        const { environment, ...rest } = input;
+        const env = environment ?? opts.environment;
+        return api.call(endpoints.effects.enqueue, {
+          params: await params(),
+          body: { ...rest, ...(env ? { environment: env } : {}) },
+        });
+      },
+    },
     /** The typed client of the whole API, e.g. `api.call(endpoints.projects.list, { params: { org } })`. */
     api,
     apiKeys: {

@@ -61,6 +61,20 @@ describe('createClient (management) against a real server', () => {
   });
 });
 
+describe('client.effects.enqueue', () => {
+  it('enqueues a delivery; the same idempotency key answers the first effect', async () => {
+    const client = createClient(lk.verifierOptions());
+    const input = { url: 'http://127.0.0.1:9/callback', payload: { order: 7 }, idempotencyKey: 'order-7' };
+    const first = await client.effects.enqueue(input);
+    expect(first).toMatchObject({ kind: 'app', state: 'pending', duplicate: false });
+    const again = await client.effects.enqueue(input);
+    expect(again).toMatchObject({ id: first.id, duplicate: true });
+    await expect(client.effects.enqueue({ url: 'nope', payload: 1 })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+    });
+  });
+});
+
 describe('the typed client from the SDK', () => {
   it('reaches every endpoint of the table, with the management client or on its own', async () => {
     const client = createClient({ ...lk.verifierOptions() });

@@ -12,6 +12,7 @@ import {
 import { type Clock, systemClock } from './clock.js';
 import type { ServerConfig } from './config.js';
 import { clientErrorHandler, MAX_HEADER_BYTES, registerHsts } from './http/client-errors.js';
+import { registerEffectsMetrics } from './http/effects-metrics.js';
 import { frameworkErrors, registerErrorHandling } from './http/errors.js';
 import { registerJsonBodyParser } from './http/json-body.js';
 import { createLimitStore } from './http/limit-store.js';
@@ -113,9 +114,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await services.appDatabases?.ensureIsolation();
   app.addHook('onReady', () => {
     services.audit.startCheckpoints((err) => app.log.error({ err }, 'audit checkpoint failed'));
+    // The delivery worker (the real server; tests drive services.effectsWorker by hand).
+    if (config.effects?.worker) services.effectsWorker.start();
     return bus.start();
   });
   app.addHook('onClose', async () => {
+    // First: attempts in flight finish (or go back to the queue) while the database is still there.
+    await services.effectsWorker.stop();
     await services.audit.close();
     await services.lastUsed.close();
     services.mailer?.close();
@@ -151,6 +156,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     ...(deps.processMetrics ? { processMetrics: true } : {}),
   });
 
+  registerEffectsMetrics(metrics.registry, database.pool, services.effectsWorker);
   registerErrorHandling(app, limiters, metrics);
   registerJsonBodyParser(app);
   if (https) registerHsts(app);

@@ -28,6 +28,16 @@ export type OidcConfig = {
   audience: string;
 };
 
+export type EffectsConfig = {
+  /** Run the delivery worker in this process (the server does; test apps drive it by hand). */
+  worker?: boolean;
+  concurrency?: number;
+  /** Per attempt (default 15 s); the lease is 5 s longer. */
+  timeoutMs?: number;
+  /** LATCH_WEBHOOKS_ALLOW_PRIVATE: production may deliver to private and loopback addresses. */
+  allowPrivate?: boolean;
+};
+
 export type ServerConfig = {
   mode: ServerMode;
   /** Where browsers and CLIs reach this server, e.g. http://127.0.0.1:7420 (no trailing slash). */
@@ -59,6 +69,8 @@ export type ServerConfig = {
   verifyCacheEntries?: number;
   /** Upstream OIDC provider for SSO and OIDC bearer tokens; null/absent turns both off. */
   oidc?: OidcConfig | null;
+  /** Background deliveries (webhooks, app effects). */
+  effects?: EffectsConfig;
   rateLimits: {
     /** Every request, per IP. */
     perIp: RateLimitRule;

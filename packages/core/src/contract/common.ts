@@ -25,6 +25,12 @@ export const PositiveInt4 = z.number().int().min(1).max(INT4_MAX);
 /** The same, read from a query string. */
 export const PositiveInt4Query = z.coerce.number().int().min(1).max(INT4_MAX);
 
+/** Any JSON value stored as it came (an effect's payload): every key and string inside must be storable. */
+export const StorableJson = z.unknown().superRefine((value, ctx) => {
+  const path = firstUnstorable(value, []);
+  if (path) ctx.addIssue({ code: 'custom', path, message: TEXT_RULE });
+});
+
 /** JSON objects stored as they came (manifests): every key and string inside must be storable. */
 export const StorableJsonObject = z.record(Text, z.unknown()).superRefine((value, ctx) => {
   const path = firstUnstorable(value, []);

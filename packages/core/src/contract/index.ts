@@ -3,6 +3,7 @@ export * from './api-keys.js';
 export * from './audit.js';
 export * from './client.js';
 export * from './common.js';
+export * from './effects.js';
 export * from './endpoint.js';
 export * from './endpoints/index.js';
 export * from './errors.js';

@@ -35,7 +35,7 @@ export function useLatchkey(): Latchkey {
     // Apps sign in with a platform key, as the README says (createVerifier refuses a person's PAT).
     const appKey = await t.app.services.platformKeys.create(await actorIn(t, project.owner, project.orgId), {
       name: 'sdk tests',
-      scopes: ['api_keys:write', 'logs:write', 'secrets:read', 'environments:read'],
+      scopes: ['api_keys:write', 'logs:write', 'secrets:read', 'environments:read', 'effects:write'],
     });
     Object.assign(handle, {
       t,

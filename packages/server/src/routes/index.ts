@@ -7,6 +7,7 @@ import { tokenRoutes } from './oauth/token.js';
 import { accessLogRoutes } from './v1/access-log.js';
 import { apiKeyRoutes } from './v1/api-keys.js';
 import { auditRoutes } from './v1/audit.js';
+import { effectRoutes } from './v1/effects.js';
 import { environmentRoutes } from './v1/environments.js';
 import { identityRoutes } from './v1/identities.js';
 import { invitationRoutes } from './v1/invitations.js';
@@ -23,6 +24,7 @@ import { secretRoutes } from './v1/secrets.js';
 import { serviceAccountRoutes } from './v1/service-accounts.js';
 import { trustPolicyRoutes } from './v1/trust-policies.js';
 import { dashboardRoutes } from './web/dashboard.js';
+import { webhookRoutes } from './v1/webhooks.js';
 import { deviceRoutes } from './web/device.js';
 import { inviteRoutes } from './web/invite.js';
 import { loginRoutes } from './web/login.js';
@@ -43,6 +45,8 @@ export const routeModules: RouteModule[] = [
   platformKeyRoutes,
   serviceAccountRoutes,
   trustPolicyRoutes,
+  webhookRoutes,
+  effectRoutes,
   projectRoutes,
   environmentRoutes,
   manifestRoutes,

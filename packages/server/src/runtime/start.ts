@@ -1,7 +1,7 @@
 import { chmod, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { type App, buildApp } from '../app.js';
-import { DEFAULT_RATE_LIMITS, defaultConfig } from '../config.js';
+import { DEFAULT_RATE_LIMITS, defaultConfig, type EffectsConfig } from '../config.js';
 import { chainUnchainedRows } from '../services/audit/chain-backfill.js';
 import { DEFAULT_CHECKPOINT_POLICY } from '../services/audit/checkpoints.js';
 import { masterKeyId } from '../services/secrets/crypto.js';
@@ -160,6 +160,7 @@ async function start(
     mail: settings.mail ?? null,
     oidc: settings.oidc ?? null,
     ...(settings.bodyLimitBytes ? { bodyLimitBytes: settings.bodyLimitBytes } : {}),
+    effects: effectsSettings(env),
     rateLimits: {
       ...DEFAULT_RATE_LIMITS,
       ...(settings.rateLimitPerAddress ? { perIp: settings.rateLimitPerAddress } : {}),
@@ -221,4 +222,16 @@ async function createSetupLink(app: App): Promise<string | null> {
   if (owner?.createSetupLink) return owner.createSetupLink();
   app.log.warn('no setup service wired: cannot print a setup link for the first owner');
   return null;
+}
+
+/** The delivery worker runs in every server process; several on one database share the queue. */
+function effectsSettings(env: Env): EffectsConfig {
+  const timeout = Number(env.LATCH_EFFECTS_TIMEOUT_SECONDS);
+  const concurrency = Number(env.LATCH_EFFECTS_CONCURRENCY);
+  return {
+    worker: env.LATCH_EFFECTS_WORKER !== '0',
+    allowPrivate: ['1', 'true', 'yes'].includes((env.LATCH_WEBHOOKS_ALLOW_PRIVATE ?? '').toLowerCase()),
+    ...(timeout > 0 && timeout <= 15 ? { timeoutMs: timeout * 1000 } : {}),
+    ...(Number.isInteger(concurrency) && concurrency > 0 ? { concurrency } : {}),
+  };
 }

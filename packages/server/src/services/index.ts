@@ -1,12 +1,15 @@
 import type { Clock } from '../clock.js';
 import type { ServerConfig } from '../config.js';
-import type { Db } from '../store/db.js';
+import { type Db, poolOf } from '../store/db.js';
 import type { EventBus } from '../store/notify.js';
 import { createAccessLogService } from './access-log/access-log.service.js';
 import { createApiKeysService } from './api-keys/api-keys.service.js';
 import { createAppDatabasesService } from './app-databases/app-databases.service.js';
 import { createAuditLogService } from './audit/audit-log.service.js';
 import { ephemeralSigner } from './audit/signing.js';
+import { createEffectsService } from './effects/effects.service.js';
+import { createWebhooksService } from './effects/webhooks.service.js';
+import { createWorker } from './effects/worker.js';
 import { createIdentityService } from './identity/identity.service.js';
 import { createIdentityLinksService } from './identity/identity-links.service.js';
 import { createOidcBearer } from './identity/oidc-bearer.js';
@@ -108,7 +111,9 @@ export function createServices({ db, clock, config, bus }: ServiceDeps) {
     signer: config.auditSigner ?? ephemeralSigner(),
     ...(config.auditCheckpoints ? { policy: config.auditCheckpoints } : {}),
   });
+  const effectsParts = createEffectsParts({ db, clock, config, bus, projects });
   return {
+    ...effectsParts,
     lastUsed,
     tokens,
     orgs,
@@ -171,3 +176,31 @@ function createSecretsParts({
 }
 
 export type Services = ReturnType<typeof createServices>;
+
+/**
+ * Webhooks and effects: what may be delivered where (production: https and public addresses
+ * only), the services, and this node's delivery worker (started by app.ts when configured).
+ */
+function createEffectsParts({
+  db,
+  clock,
+  config,
+  bus,
+  projects,
+}: ServiceDeps & { projects: ReturnType<typeof createProjectsService> }) {
+  const production = config.mode === 'production';
+  const policy = { requireHttps: production, allowPrivate: !production || !!config.effects?.allowPrivate };
+  const webhooks = createWebhooksService({ db, clock, masterKey: config.masterKey, policy });
+  const effects = createEffectsService({ db, clock, projects, policy });
+  const effectsWorker = createWorker({
+    pool: poolOf(db),
+    clock,
+    bus,
+    masterKey: config.masterKey,
+    policy,
+    ...(config.effects?.concurrency ? { concurrency: config.effects.concurrency } : {}),
+    ...(config.effects?.timeoutMs ? { timeoutMs: config.effects.timeoutMs } : {}),
+    onEndpointFailing: (id, since) => webhooks.disableFailing(id, since),
+  });
+  return { webhooks, effects, effectsWorker };
+}

@@ -86,6 +86,15 @@ export async function seed(t: TestApp): Promise<Seed> {
     claims: [{ claim: 'repository', value: 'acme/sweep' }],
     scopes: ['deploy:write'],
   });
+  // Deliveries go nowhere (port 9, discard): nothing in this test runs the worker anyway.
+  const webhook = await call('POST', `${org}/webhooks`, {
+    url: 'http://127.0.0.1:9/hook',
+    events: ['api_key.created'],
+  });
+  const effect = await call('POST', `${project}/effects`, {
+    url: 'http://127.0.0.1:9/fx',
+    payload: { a: 1 },
+  });
   // Only an SSO sign-in makes an identity link (no API does): the row a first sign-in leaves.
   const identityLinkId = 'idl_sweepseed';
   await t.database.db.execute(
@@ -100,6 +109,8 @@ export async function seed(t: TestApp): Promise<Seed> {
     if (url.includes('/invitations')) return invitation.id;
     if (url.includes('/trust-policies')) return trustPolicy.id;
     if (url.includes('/service-accounts')) return 'robot';
+    if (url.includes('/webhooks')) return webhook.id;
+    if (url.includes('/effects')) return effect.id;
     if (url.includes('/api-keys')) return apiKey.id;
     if (url.includes('/keys')) return platformKey.id;
     throw new Error(`seed: no :id value for ${url}`);
@@ -181,6 +192,15 @@ export async function seed(t: TestApp): Promise<Seed> {
       environment: 'production',
       scope: 'read',
     },
+    'POST /api/v1/orgs/:org/webhooks': { url: 'http://127.0.0.1:9/other', events: ['release.created'] },
+    'PATCH /api/v1/orgs/:org/webhooks/:id': { enabled: true, description: 'sweep' },
+    'POST /api/v1/orgs/:org/projects/:project/effects': {
+      url: 'http://127.0.0.1:9/fx2',
+      payload: { b: 2 },
+      retry: { maxAttempts: 3, backoffSeconds: [1] },
+      idempotencyKey: 'sweep-1',
+    },
+    'POST /api/v1/orgs/:org/effects/replay': { endpoint: webhook.id, since: '2020-01-01T00:00:00Z' },
     'POST /api/v1/verify': { key: apiKey.token, environment: 'production', scope: 'read' },
     'POST /api/v1/orgs/:org/audit/verify': {},
     'POST /api/v1/orgs/:org/projects/:project/usage': {

@@ -2,6 +2,7 @@ import type { Endpoint } from '../endpoint.js';
 import { accessLog } from './access-log.js';
 import { apiKeys } from './api-keys.js';
 import { audit } from './audit.js';
+import { effects } from './effects.js';
 import { environments } from './environments.js';
 import { identities } from './identities.js';
 import { invitations } from './invitations.js';
@@ -18,11 +19,13 @@ import { sdk } from './sdk.js';
 import { secrets } from './secrets.js';
 import { serviceAccounts } from './service-accounts.js';
 import { trustPolicies } from './trust-policies.js';
+import { webhooks } from './webhooks.js';
 
 export {
   accessLog,
   apiKeys,
   audit,
+  effects,
   environments,
   identities,
   invitations,
@@ -39,6 +42,7 @@ export {
   secrets,
   serviceAccounts,
   trustPolicies,
+  webhooks,
 };
 
 /**
@@ -63,6 +67,8 @@ export const endpoints = {
   apiKeys,
   sdk,
   audit,
+  webhooks,
+  effects,
   meta,
   accessLog,
 } as const;

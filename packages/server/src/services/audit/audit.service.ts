@@ -1,6 +1,7 @@
 import { redactTokens, redactTokensDeep } from '@latchkey/core';
 import type { DbOrTx } from '../../store/db.js';
 import type { Actor } from '../actor.js';
+import { enqueueForAudit } from '../effects/events.js';
 import { appendAudit } from './chain-append.js';
 
 export type AuditActor = {
@@ -80,4 +81,12 @@ export async function recordAudit(tx: DbOrTx, actor: Actor | AuditActor, entry: 
     requestId: who.requestId ?? null,
   });
   appended++;
+  // A platform event (webhooks) for this change, in this same transaction.
+  await enqueueForAudit(tx, {
+    orgId: entry.orgId,
+    action: entry.action,
+    ...(entry.target ? { target: entry.target } : {}),
+    data,
+    actor: { type: who.type, label: text(who.label) },
+  });
 }

@@ -129,3 +129,21 @@ export function sameCheck(a: string, b: string): boolean {
 export function masterKeyId(masterKey: Buffer): string {
   return masterKeyCheck(masterKey).slice(0, 8);
 }
+
+/**
+ * A small secret sealed directly under the master key (webhook signing secrets: we must sign with
+ * them, so they cannot be hashed). `label` and `id` bind the blob to its row.
+ */
+export function sealUnderMasterKey(masterKey: Buffer, value: string, label: string, id: string): Buffer {
+  return seal(masterKey, Buffer.from(value, 'utf8'), Buffer.from(['latchkey', label, id].join('\0')));
+}
+
+/** The value, or null when the blob does not open with this master key. */
+export function openUnderMasterKey(
+  masterKey: Buffer,
+  blob: Buffer,
+  label: string,
+  id: string,
+): string | null {
+  return open(masterKey, blob, Buffer.from(['latchkey', label, id].join('\0')))?.toString('utf8') ?? null;
+}

@@ -1,0 +1,13 @@
+import { endpoints } from '@latchkey/core';
+import { defineCommand, type OptionsOf } from '../../lib/command.js';
+import type { Io } from '../../lib/io.js';
+import { resolveOrg } from '../../lib/org.js';
+
+export const spec = defineCommand({ args: { id: { syntax: '<id>', description: 'effect id (eff_…)' } } });
+
+export async function run(opts: OptionsOf<typeof spec>, io: Io): Promise<void> {
+  const org = await resolveOrg(io);
+  const e = await io.api.call(endpoints.effects.cancel, { params: { org: org.ref, id: opts.id } });
+  io.result(e, () => undefined);
+  io.note(`${io.err.green('✓')} Cancelled effect ${e.id}: it will not be attempted again.`);
+}

@@ -1,0 +1,77 @@
+import { OrgParams, PageQuery, page } from '../common.js';
+import {
+  CreateWebhookBody,
+  EnqueuedEffect,
+  UpdateWebhookBody,
+  WebhookEndpoint,
+  WebhookEndpointWithSecret,
+  WebhookParams,
+} from '../effects.js';
+import { endpoint } from '../endpoint.js';
+
+const base = '/api/v1/orgs/:org/webhooks';
+
+/**
+ * An org's outbound webhook endpoints; each delivery is signed with Standard Webhooks. The signing
+ * secret (create, rotate-secret) proves deliveries come from us; it grants no access to Latchkey,
+ * so these are not `returnsCredential` routes (that marks tokens the credential invariant drives).
+ */
+export const webhooks = {
+  list: endpoint({
+    method: 'GET',
+    path: base,
+    summary: "The org's webhook endpoints",
+    permission: 'webhooks:read',
+    params: OrgParams,
+    query: PageQuery,
+    response: { 200: page(WebhookEndpoint) },
+    errors: [],
+  }),
+  create: endpoint({
+    method: 'POST',
+    path: base,
+    summary: 'Create a webhook endpoint (its signing secret is in this answer only)',
+    permission: 'webhooks:write',
+    params: OrgParams,
+    body: CreateWebhookBody,
+    response: { 201: WebhookEndpointWithSecret },
+    errors: ['INVALID_INPUT'],
+  }),
+  update: endpoint({
+    method: 'PATCH',
+    path: `${base}/:id`,
+    summary: 'Change a webhook endpoint (URL, events, description, enabled)',
+    permission: 'webhooks:write',
+    params: WebhookParams,
+    body: UpdateWebhookBody,
+    response: { 200: WebhookEndpoint },
+    errors: ['INVALID_INPUT'],
+  }),
+  delete: endpoint({
+    method: 'DELETE',
+    path: `${base}/:id`,
+    summary: 'Delete a webhook endpoint (its pending deliveries are cancelled)',
+    permission: 'webhooks:manage',
+    params: WebhookParams,
+    response: { 200: WebhookEndpoint },
+    errors: [],
+  }),
+  test: endpoint({
+    method: 'POST',
+    path: `${base}/:id/test`,
+    summary: 'Send a ping event to the endpoint',
+    permission: 'webhooks:write',
+    params: WebhookParams,
+    response: { 202: EnqueuedEffect },
+    errors: [],
+  }),
+  rotateSecret: endpoint({
+    method: 'POST',
+    path: `${base}/:id/rotate-secret`,
+    summary: 'New signing secret; the old one also signs for 24 hours (the new one is in this answer only)',
+    permission: 'webhooks:write',
+    params: WebhookParams,
+    response: { 200: WebhookEndpointWithSecret },
+    errors: [],
+  }),
+} as const;

@@ -1,0 +1,255 @@
+import { randomBytes } from 'node:crypto';
+import type pg from 'pg';
+import type { Clock } from '../../clock.js';
+import type { EventBus } from '../../store/notify.js';
+import { openUnderMasterKey } from '../secrets/crypto.js';
+import { DELIVERY_TIMEOUT_MS, type DeliveryResult, deliver } from './deliver.js';
+import * as queue from './queue.js';
+import { DISABLE_AFTER_MS, delayAfter, parseRetryAfter, withJitter } from './schedule.js';
+import { signatureHeaders } from './signing.js';
+import type { TargetPolicy } from './target.js';
+
+export const SECRET_LABEL = 'webhook-secret/v1';
+
+export type WorkerOptions = {
+  pool: pg.Pool;
+  clock: Clock;
+  bus?: EventBus | undefined;
+  masterKey: Buffer | null;
+  policy: TargetPolicy;
+  /** Attempts in flight at once on this node. */
+  concurrency?: number;
+  timeoutMs?: number;
+  /** How often due retries are looked for when nothing wakes the worker. */
+  pollMs?: number;
+  random?: () => number;
+  /** Called for an endpoint that has failed every attempt for 5 days (in its own transaction). */
+  onEndpointFailing?: (endpointId: string, since: Date) => Promise<void>;
+  observe?: (a: {
+    outcome: 'delivered' | 'failed' | 'dead';
+    latencyMs: number;
+    sinceEnqueueMs: number;
+  }) => void;
+  log?: { error(obj: object, msg: string): void };
+};
+
+export type Worker = ReturnType<typeof createWorker>;
+
+/**
+ * The delivery loop of one node. Claims due effects (SKIP LOCKED: nodes never take the same one),
+ * holds each under a lease longer than an attempt can take, and records every attempt. Wakes on a
+ * NOTIFY from an enqueue (delivery starts within milliseconds) and polls for due retries.
+ */
+export function createWorker(o: WorkerOptions) {
+  const node = `node_${randomBytes(6).toString('hex')}`;
+  const concurrency = o.concurrency ?? 32;
+  const timeoutMs = o.timeoutMs ?? DELIVERY_TIMEOUT_MS;
+  // Longer than any attempt, so a live node never loses a lease it is still using.
+  const leaseMs = timeoutMs + 5_000;
+  const pollMs = o.pollMs ?? 1_000;
+  const random = o.random ?? Math.random;
+  const inFlight = new Set<Promise<void>>();
+  let running = false;
+  let looping: Promise<void> | null = null;
+  let wakeUp: (() => void) | null = null;
+  let again = false;
+  let unsubscribe: (() => void) | undefined;
+  let observe = o.observe;
+
+  const wake = () => {
+    again = true;
+    wakeUp?.();
+  };
+
+  function secretsOf(ep: queue.EndpointSecrets, now: Date): string[] {
+    if (!o.masterKey) throw new Error('no master key: webhook secrets cannot be opened');
+    const open = (blob: Buffer) => {
+      const s = openUnderMasterKey(o.masterKey as Buffer, blob, SECRET_LABEL, ep.id);
+      if (!s) throw new Error('the endpoint secret does not open with this master key');
+      return s;
+    };
+    const list = [open(ep.secret_enc)];
+    if (ep.previous_secret_enc && ep.previous_expires_at && ep.previous_expires_at > now) {
+      list.push(open(ep.previous_secret_enc));
+    }
+    return list;
+  }
+
+  async function attempt(e: queue.EffectRow, ep: queue.EndpointSecrets | undefined): Promise<void> {
+    const startedAt = o.clock.now();
+    let result: DeliveryResult;
+    if (e.kind === 'webhook' && !ep?.enabled) {
+      result = {
+        ok: false,
+        status: null,
+        latencyMs: 0,
+        error: 'endpoint disabled or deleted',
+        snippet: null,
+        retryAfter: undefined,
+      };
+    } else {
+      let headers: Record<string, string> = { ...e.headers };
+      try {
+        if (ep)
+          headers = {
+            ...headers,
+            ...signatureHeaders(
+              secretsOf(ep, startedAt),
+              e.message_id,
+              Math.floor(Date.now() / 1000),
+              e.payload,
+            ),
+          };
+        else headers['idempotency-key'] = e.message_id;
+        result = await deliver({ url: e.url, headers, body: e.payload }, o.policy, timeoutMs);
+      } catch (err) {
+        result = {
+          ok: false,
+          status: null,
+          latencyMs: 0,
+          error: (err as Error).message,
+          snippet: null,
+          retryAfter: undefined,
+        };
+      }
+    }
+    const now = o.clock.now();
+    const stop = e.kind === 'webhook' && !ep?.enabled;
+    let state: 'delivered' | 'retrying' | 'dead' = 'delivered';
+    let nextAt: Date | null = null;
+    if (!result.ok) {
+      const delay = stop ? null : delayAfter(e.schedule, e.attempts);
+      if (delay === null) state = 'dead';
+      else {
+        state = 'retrying';
+        const asked = parseRetryAfter(result.retryAfter, now) ?? 0;
+        nextAt = new Date(now.getTime() + Math.max(withJitter(delay, random), asked) * 1000);
+      }
+    }
+    const finished = await queue.finish(
+      o.pool,
+      {
+        effectId: e.id,
+        attempt: e.attempts,
+        node,
+        startedAt,
+        latencyMs: result.latencyMs,
+        status: result.status,
+        error: result.error,
+        snippet: result.snippet,
+      },
+      { state, nextAt, endpointId: e.endpoint_id, now },
+    );
+    observe?.({
+      outcome: state === 'delivered' ? 'delivered' : state === 'dead' ? 'dead' : 'failed',
+      latencyMs: result.latencyMs,
+      sinceEnqueueMs: Date.now() - e.created_at.getTime(),
+    });
+    const since = finished?.failingSince;
+    if (!result.ok && since && ep?.enabled && now.getTime() - since.getTime() >= DISABLE_AFTER_MS) {
+      await o.onEndpointFailing?.(ep.id, since);
+    }
+  }
+
+  /** Claims what is due and starts it; resolves once the claimed batch has started. */
+  async function fill(): Promise<number> {
+    const free = concurrency - inFlight.size;
+    if (free <= 0) return 0;
+    const now = o.clock.now();
+    const claimed = await queue.claim(o.pool, node, now, new Date(now.getTime() + leaseMs), free);
+    if (claimed.length === 0) return 0;
+    const endpointIds = [...new Set(claimed.map((e) => e.endpoint_id).filter((id): id is string => !!id))];
+    const endpoints = await queue.endpointSecrets(o.pool, endpointIds);
+    for (const e of claimed) {
+      const p: Promise<void> = attempt(e, e.endpoint_id ? endpoints.get(e.endpoint_id) : undefined)
+        .catch((err) => o.log?.error({ err, effect: e.id }, 'effect attempt failed to record'))
+        .finally(() => {
+          inFlight.delete(p);
+          wake();
+        });
+      inFlight.add(p);
+    }
+    return claimed.length;
+  }
+
+  async function loop(): Promise<void> {
+    let lastReclaim = 0;
+    while (running) {
+      again = false;
+      try {
+        if (Date.now() - lastReclaim >= pollMs) {
+          lastReclaim = Date.now();
+          await queue.reclaimExpired(o.pool, o.clock.now());
+        }
+        const started = await fill();
+        if (started > 0 && inFlight.size < concurrency) continue;
+      } catch (err) {
+        o.log?.error({ err }, 'effects worker: claim failed');
+      }
+      if (!running) break;
+      if (again) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, pollMs);
+        wakeUp = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wakeUp = null;
+    }
+  }
+
+  return {
+    node,
+    /** Starts the loop; enqueues on any node wake it through the bus. */
+    start(): void {
+      if (running) return;
+      running = true;
+      unsubscribe = o.bus?.subscribe({
+        event: (ev) => {
+          if (ev.kind === queue.WAKE_EVENT) wake();
+        },
+        reset: () => wake(),
+      });
+      looping = loop();
+    },
+
+    /**
+     * Stops claiming, lets attempts in flight finish (up to `graceMs`), then returns whatever is
+     * still unfinished to the queue for another node or the next start.
+     */
+    async stop(graceMs = timeoutMs): Promise<void> {
+      if (!running) return;
+      running = false;
+      unsubscribe?.();
+      wakeUp?.();
+      await looping;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...inFlight]),
+        new Promise<void>((r) => {
+          timer = setTimeout(r, graceMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      await queue.returnLeases(o.pool, node, o.clock.now());
+    },
+
+    /** Tests: claims and attempts everything due now (by the injected clock), until nothing is. */
+    async drain(): Promise<number> {
+      let total = 0;
+      for (;;) {
+        const n = await fill();
+        await Promise.allSettled([...inFlight]);
+        if (n === 0) return total;
+        total += n;
+      }
+    },
+
+    inFlight: () => inFlight.size,
+    /** Metrics: told of every attempt. */
+    onAttempt(fn: NonNullable<WorkerOptions['observe']>): void {
+      observe = fn;
+    },
+  };
+}

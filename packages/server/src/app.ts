@@ -90,10 +90,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await services.appDatabases?.ensureIsolation();
   app.addHook('onReady', () => {
     services.audit.startCheckpoints((err) => app.log.error({ err }, 'audit checkpoint failed'));
+    services.logs.startRetention((err) => app.log.error({ err }, 'usage retention failed'));
     return bus.start();
   });
   app.addHook('onClose', async () => {
     await services.audit.close();
+    services.logs.stopRetention();
     await services.lastUsed.close();
     services.mailer?.close();
     await bus.close();

@@ -8,5 +8,6 @@ export * from './identity.js';
 export * from './keys.js';
 export * from './projects.js';
 export * from './releases.js';
+export * from './logs.js';
 export * from './sdk.js';
 export * from './secrets.js';

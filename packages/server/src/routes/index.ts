@@ -8,6 +8,7 @@ import { apiKeyRoutes } from './v1/api-keys.js';
 import { environmentRoutes } from './v1/environments.js';
 import { identityRoutes } from './v1/identities.js';
 import { invitationRoutes } from './v1/invitations.js';
+import { logRoutes } from './v1/logs.js';
 import { manifestRoutes } from './v1/manifests.js';
 import { meRoutes } from './v1/me.js';
 import { memberRoutes } from './v1/members.js';
@@ -45,6 +46,7 @@ export const routeModules: RouteModule[] = [
   releaseRoutes,
   apiKeyRoutes,
   sdkRoutes,
+  logRoutes,
   metadataRoutes,
   tokenRoutes,
   authorizeRoutes,

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { parseRateLimit } from '@latchkey/core';
+import { DAY, HOUR, parseBoundedDuration, parseRateLimit } from '@latchkey/core';
 import type { MailConfig, OidcConfig, RateLimitRule, ServerMode } from '../config.js';
 import { readOidcSettings } from './oidc-settings.js';
 import { StartupError } from './startup-error.js';
@@ -32,6 +32,8 @@ export type RuntimeSettings = {
   /** LATCH_AUDIT_CHECKPOINT_ROWS / _MINUTES: when each org's chain head is signed; null keeps the default. */
   auditCheckpointRows?: number | null;
   auditCheckpointMinutes?: number | null;
+  /** LATCH_USAGE_RETENTION: how long usage events are kept (default 30 days). */
+  usageRetentionMs?: number | null;
 };
 
 export const DEFAULT_PORT = 7420;
@@ -81,7 +83,15 @@ export function readSettings(
       'LATCH_AUDIT_CHECKPOINT_MINUTES',
       60,
     ),
+    usageRetentionMs: parseRetention(value('LATCH_USAGE_RETENTION')),
   };
+}
+
+function parseRetention(text: string | null): number | null {
+  if (text === null) return null;
+  const parsed = parseBoundedDuration(text, { min: HOUR, max: 3650 * DAY });
+  if (!parsed.ok) throw new StartupError(`LATCH_USAGE_RETENTION ${parsed.error} (e.g. 30d, 72h).`);
+  return parsed.ms;
 }
 
 function parseMail(smtpUrl: string | null, from: string | null): MailConfig | null {

@@ -15,6 +15,7 @@ import { createSetupService } from './identity/setup.service.js';
 import { createSsoService } from './identity/sso.service.js';
 import { createUpstream } from './identity/upstream.js';
 import { createLastUsedRecorder } from './last-used.js';
+import { createLogsService } from './logs/logs.service.js';
 import { createMailer } from './mail/mail.service.js';
 import { createInvitationLinksService } from './members/invitation-links.service.js';
 import { createInvitationsService } from './members/invitations.service.js';
@@ -86,7 +87,9 @@ export function createServices({ db, clock, config, bus }: ServiceDeps) {
   });
   // App SDKs: pushed invalidation of their caches, and usage reports (last used).
   const keyEvents = createKeyEventsService({ bus, projects, environments });
-  const usage = createUsageService({ clock, lastUsed, projects });
+  const usage = createUsageService({ db, clock, lastUsed, projects });
+  // `latch logs`: usage events and the environment's audit rows; the usage retention job.
+  const logs = createLogsService({ db, clock, projects, environments, retentionMs: config.usageRetentionMs });
   const secretsParts = createSecretsParts({ db, clock, config, projects, environments, manifests });
   const audit = createAuditLogService({
     db,
@@ -115,6 +118,7 @@ export function createServices({ db, clock, config, bus }: ServiceDeps) {
     manifests,
     keyEvents,
     usage,
+    logs,
     audit,
     ...secretsParts,
   };

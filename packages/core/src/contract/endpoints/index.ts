@@ -3,6 +3,7 @@ import { apiKeys } from './api-keys.js';
 import { environments } from './environments.js';
 import { identities } from './identities.js';
 import { invitations } from './invitations.js';
+import { logs } from './logs.js';
 import { manifests } from './manifests.js';
 import { me } from './me.js';
 import { members } from './members.js';
@@ -21,6 +22,7 @@ export {
   environments,
   identities,
   invitations,
+  logs,
   manifests,
   me,
   members,
@@ -55,6 +57,7 @@ export const endpoints = {
   releases,
   apiKeys,
   sdk,
+  logs,
   meta,
 } as const;
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeProject, type ProjectFixture } from '../api-keys/fixtures.js';
 import { useTestApp } from '../helpers/app.js';
-import { readSse } from '../helpers/sse.js';
+import { readSse, type SseFrame } from '../helpers/sse.js';
 import { addMember } from '../members/fixtures.js';
 
 const t = useTestApp();
@@ -208,7 +208,7 @@ describe('GET …/environments/:env/logs/stream', () => {
     const send = (n: number) =>
       report(f, [item(key.id, { count: n, events: Array.from({ length: n }, (_, i) => [t.clock.now().getTime() + i, i]) })]);
     await send(3);
-    const logs = (fs: { event: string }[]) => fs.filter((x) => x.event === 'log');
+    const logs = (fs: SseFrame[]) => fs.filter((x) => x.event === 'log');
     const first = await readSse(path, f.owner.token, (fs) => logs(fs).length >= 5, {});
     // Backlog (3), the hello frame, then two live events.
     await new Promise((r) => setTimeout(r, 100));

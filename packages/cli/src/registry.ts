@@ -4,7 +4,7 @@ import { API_KEY_GROUPS } from './registry/api-keys.js';
 import { AUTH_GROUPS, login, logout } from './registry/auth.js';
 import { ORG_GROUPS } from './registry/org.js';
 import { link, PROJECT_GROUPS, routes } from './registry/projects.js';
-import { deploy, runLeaf, SECRET_GROUPS } from './registry/secrets.js';
+import { deploy, logsLeaf, runLeaf, SECRET_GROUPS } from './registry/secrets.js';
 import { SERVERS } from './registry/server.js';
 import { TOKEN_GROUPS } from './registry/tokens.js';
 
@@ -150,6 +150,7 @@ export async function registerCommands(
   // Registration order is the order `latch --help` lists them in.
   for (const spec of [login, logout]) await addLeaf(program, spec, runner, want, []);
   for (const group of GROUPS) await addGroup(program, group, runner, want, []);
-  for (const spec of [link, routes, deploy, runLeaf]) await addLeaf(program, spec, runner, want, []);
+  for (const spec of [link, routes, deploy, runLeaf, logsLeaf])
+    await addLeaf(program, spec, runner, want, []);
   for (const spec of SERVERS) await addLeaf(program, spec, runner, want, []);
 }

@@ -66,7 +66,8 @@ export const UsageReportBody = z.strictObject({
       let total = 0;
       for (const [i, item] of items.entries()) {
         const n = item.events?.length ?? 0;
-        if (n > item.count) ctx.addIssue({ code: 'custom', path: [i, 'events'], message: 'more events than count' });
+        if (n > item.count)
+          ctx.addIssue({ code: 'custom', path: [i, 'events'], message: 'more events than count' });
         total += n;
       }
       if (total > USAGE_EVENTS_MAX) {

@@ -85,7 +85,10 @@ export function createUsageReporter(
     for (let i = 0; i < n; i++) {
       const row = rowsOf[i] as UsageRow;
       let list = perRow.get(row);
-      if (!list) perRow.set(row, (list = []));
+      if (!list) {
+        list = [];
+        perRow.set(row, list);
+      }
       list.push([atOf[i] as number, msOf[i] as number]);
     }
     const items: UsageItem[] = [...batch.values()].map((r) => ({

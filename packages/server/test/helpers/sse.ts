@@ -8,7 +8,10 @@ export async function readSse(
   headers: Record<string, string> = {},
 ) {
   const ac = new AbortController();
-  const res = await fetch(url, { headers: { authorization: `Bearer ${token}`, ...headers }, signal: ac.signal });
+  const res = await fetch(url, {
+    headers: { authorization: `Bearer ${token}`, ...headers },
+    signal: ac.signal,
+  });
   const frames: SseFrame[] = [];
   if (!res.ok || !res.body) return { res, frames, done: Promise.resolve(), close: () => ac.abort() };
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();

@@ -60,7 +60,14 @@ describe('usage ingestion', () => {
     const key = await p.createKey({ name: 'Checkout' });
     const now = t.clock.now().getTime();
     const res = await report(p, [
-      item(key.id, { count: 3, latencyMsTotal: 9, events: [[now - 2000, 1.5], [now - 1000, 2.5]] }),
+      item(key.id, {
+        count: 3,
+        latencyMsTotal: 9,
+        events: [
+          [now - 2000, 1.5],
+          [now - 1000, 2.5],
+        ],
+      }),
       item(key.id, { outcome: 'REVOKED', route: null, events: [[now - 500, 0.25]] }),
     ]);
     expect(res.statusCode, res.body).toBe(202);
@@ -91,7 +98,16 @@ describe('usage ingestion', () => {
   });
 
   it.each([
-    ['more events than count', { count: 1, events: [[1, 1], [2, 1]] }],
+    [
+      'more events than count',
+      {
+        count: 1,
+        events: [
+          [1, 1],
+          [2, 1],
+        ],
+      },
+    ],
     ['a malformed event', { events: [[1]] }],
     ['a negative latency', { events: [[1, -1]] }],
     ['an unknown field', { extra: true }],
@@ -160,7 +176,15 @@ describe('GET …/environments/:env/logs', () => {
     ]);
     const all = (await logsOf(f)).json().items as { type: string; keyName: string; action: string }[];
     // The environment's audit rows (made by makeProject and the two keys), then the verifications.
-    expect(all.map((e) => e.type)).toEqual(['audit', 'audit', 'audit', 'audit', 'verify', 'denied', 'rate_limited']);
+    expect(all.map((e) => e.type)).toEqual([
+      'audit',
+      'audit',
+      'audit',
+      'audit',
+      'verify',
+      'denied',
+      'rate_limited',
+    ]);
     expect(all.filter((e) => e.type === 'audit').map((e) => e.action)).toEqual([
       'environment.created',
       'manifest.pushed',
@@ -195,7 +219,11 @@ describe('GET …/environments/:env/logs', () => {
     expect((await logsOf(f, '', stranger.owner.token)).statusCode).toBe(404);
     const theirs = (await logsOf(stranger)).json().items;
     expect(JSON.stringify(theirs)).not.toContain(key.id);
-    const s = await readSse(`${url}${f.base}/environments/production/logs/stream`, stranger.owner.token, () => true);
+    const s = await readSse(
+      `${url}${f.base}/environments/production/logs/stream`,
+      stranger.owner.token,
+      () => true,
+    );
     expect(s.res.status).toBe(404);
   });
 });
@@ -206,7 +234,12 @@ describe('GET …/environments/:env/logs/stream', () => {
     const key = await f.createKey();
     const path = `${url}${f.base}/environments/production/logs/stream?type=verify`;
     const send = (n: number) =>
-      report(f, [item(key.id, { count: n, events: Array.from({ length: n }, (_, i) => [t.clock.now().getTime() + i, i]) })]);
+      report(f, [
+        item(key.id, {
+          count: n,
+          events: Array.from({ length: n }, (_, i) => [t.clock.now().getTime() + i, i]),
+        }),
+      ]);
     await send(3);
     const logs = (fs: SseFrame[]) => fs.filter((x) => x.event === 'log');
     const first = await readSse(path, f.owner.token, (fs) => logs(fs).length >= 5, {});

@@ -21,7 +21,11 @@ type Deps = {
   retentionMs?: number | undefined;
   projects: { resolve(actor: Actor, ref: string): Promise<{ id: string; name: string }> };
   environments: {
-    resolve(actor: Actor, projectId: string, ref: string): Promise<{ id: string; orgId: string; name: string }>;
+    resolve(
+      actor: Actor,
+      projectId: string,
+      ref: string,
+    ): Promise<{ id: string; orgId: string; name: string }>;
   };
 };
 
@@ -69,11 +73,13 @@ export function createLogsService({ db, clock, projects, environments, retention
     async list(actor: Actor, projectRef: string, envRef: string, q: LogListQuery): Promise<Page<LogEvent>> {
       const scope = await scopeOf(actor, projectRef, envRef);
       const after = q.cursor ? decodePosition(q.cursor) : undefined;
-      if (after === null) throw invalidInput('cursor', 'must be the nextCursor of a previous page', 'Start without it.');
+      if (after === null)
+        throw invalidInput('cursor', 'must be the nextCursor of a previous page', 'Start without it.');
       const now = clock.now().getTime();
       const since = q.since ? new Date(q.since) : new Date(now - HOUR);
       const until = q.until ? new Date(q.until) : undefined;
-      if (until && until <= since) throw invalidInput('until', 'must be after since', 'Swap or widen the window.');
+      if (until && until <= since)
+        throw invalidInput('until', 'must be after since', 'Swap or widen the window.');
       const limit = Number(q.limit ?? 500);
       const { events } = await readLog(pool, scope, filterOf(q.type, q.key), { after, since, until, limit });
       return { items: events, nextCursor: events.length === limit ? events.at(-1)!.id : null };
@@ -87,7 +93,12 @@ export function createLogsService({ db, clock, projects, environments, retention
       actor: Actor,
       projectRef: string,
       envRef: string,
-      q: { type?: string | undefined; key?: string | undefined; backlog: number; lastEventId?: string | undefined },
+      q: {
+        type?: string | undefined;
+        key?: string | undefined;
+        backlog: number;
+        lastEventId?: string | undefined;
+      },
     ): Promise<LogStreamOpen> {
       const scope = await scopeOf(actor, projectRef, envRef);
       const filter = filterOf(q.type, q.key);

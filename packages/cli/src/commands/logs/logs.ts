@@ -124,7 +124,7 @@ async function follow(io: Io, url: string, print: (e: LogEvent) => void, where: 
       if (opened && opened.status !== 200 && opened.status < 500)
         throw streamError(opened.status, opened.body);
       if (opened?.res) {
-        if (failures > 0 && !io.json) io.note(`Reconnected to ${where}.`);
+        if (failures > 0) io.note(`Reconnected to ${where}.`);
         failures = 0;
         const res = opened.res;
         const parse = createFrameParser((f) => {
@@ -143,7 +143,8 @@ async function follow(io: Io, url: string, print: (e: LogEvent) => void, where: 
       if (failures === 1) io.note('The connection to the server was lost; reconnecting…');
       await new Promise<void>((resolve) => {
         wake = resolve;
-        setTimeout(resolve, Math.min(5000, 250 * 2 ** Math.min(failures, 5))).unref();
+        // Not unref'd: while the server is away this timer is all that keeps the CLI running.
+        setTimeout(resolve, Math.min(5000, 250 * 2 ** Math.min(failures, 5)));
       });
     }
   } finally {

@@ -8,8 +8,8 @@ import { VERIFY_CODES, type VerifyCode } from '@latchkey/core';
 import Fastify, { type FastifyReply, type FastifyRequest, type onResponseHookHandler } from 'fastify';
 import { systemClock } from '../packages/server/src/clock.js';
 import { defaultConfig } from '../packages/server/src/config.js';
+import { createLimiters } from '../packages/server/src/http/limiters.js';
 import { createMetrics } from '../packages/server/src/http/metrics.js';
-import { createLimiters } from '../packages/server/src/http/rate-limit.js';
 
 const require = createRequire(import.meta.resolve('fastify'));
 const { onResponseHookRunner } = require('./lib/hooks.js') as {

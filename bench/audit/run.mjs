@@ -5,6 +5,8 @@
 //       INSERT of before the chain, in one server process switched between rounds; all requests
 //       in one org, the worst case for the chain's per-org lock. Target: at least 80%.
 //   (b) verifyChain over 1,000,000 rows, in rows per second. Target: at least 200,000/s.
+//   (c) where a state-changing request spends its time (profile.ts), against raw single-row
+//       INSERT transactions on the same database.
 //
 //   node bench/audit/run.mjs      (or `npm run bench`)
 //
@@ -145,6 +147,17 @@ try {
   await new Promise((r) => server.child.once('exit', r));
   server = null;
 
+  const uptimeC = uptime();
+  console.log(`(c) where a state-changing request's time goes (in process, one at a time)… (${uptimeC})`);
+  const prof = await runTs('bench/audit/profile.ts', databaseUrl, 'RESULT');
+  await new Promise((r) => (prof.child.exitCode === null ? prof.child.once('exit', r) : r()));
+  const kindsProfiled = Object.entries(prof).filter(([k]) => k !== 'child' && k !== 'raw');
+  for (const [k, p] of kindsProfiled) {
+    console.log(
+      `  ${k}: ${fmt(p.wallMs, 2)} ms (Node CPU ${fmt(p.nodeCpuMs, 2)}, SQL ${fmt(p.sqlMs, 2)} in ${fmt(p.statementsPerRequest, 1)} statements); raw INSERT ${fmt(prof.raw.wallMs, 2)} ms → ${fmt((prof.raw.wallMs / p.wallMs) * 100, 1)}%`,
+    );
+  }
+
   const uptimeB = uptime();
   console.log(`(b) verifyChain over ${fmt(Number(process.env.BENCH_ROWS) || 1_000_000)} rows… (${uptimeB})`);
   const v = await runTs('bench/audit/verify.ts', databaseUrl, 'RESULT');
@@ -172,6 +185,23 @@ try {
           `| ${c} | ${fmt(r.chained.rps)} | ${r.chained.p50} | ${r.chained.p99} | ${fmt(r.plain.rps)} | ${r.plain.p50} | ${r.plain.p99} | **${fmt(r.ratio * 100, 1)}%** | ${r.ratios.map((x) => `${fmt(x * 100)}%`).join(', ')} |`,
       ),
       '',
+      `**(c) Where a state-changing request's time goes**, in one process (\`bench/audit/profile.ts\`): requests sent one at a time with \`app.inject\` (no network, no load generator), every SQL statement of the app timed by wrapping pg's \`Client#query\`, against raw single-row \`INSERT\` transactions one at a time on the same database. \`uptime\`: ${uptimeC}.`,
+      '',
+      '| request | ms each | Node CPU ms | SQL ms | statements | raw INSERT / request |',
+      '| --- | ---: | ---: | ---: | ---: | ---: |',
+      ...kindsProfiled.map(
+        ([k, p]) =>
+          `| ${k} | ${fmt(p.wallMs, 2)} | ${fmt(p.nodeCpuMs, 2)} | ${fmt(p.sqlMs, 2)} | ${fmt(p.statementsPerRequest, 1)} | **${fmt((prof.raw.wallMs / p.wallMs) * 100, 1)}%** |`,
+      ),
+      `| raw single-row INSERT | ${fmt(prof.raw.wallMs, 2)} | | | 1 | |`,
+      '',
+      ...kindsProfiled.flatMap(([k, p]) => [
+        `${k}, statements by time: ${p.statements
+          .filter((st) => st.perRequest >= 0.5)
+          .map((st) => `\`${st.sql.trim().split(' ').slice(0, 4).join(' ')}…\` ${fmt(st.ms, 2)} ms`)
+          .join('; ')}.`,
+        '',
+      ]),
       `**(b) \`verifyChain\` over ${fmt(v.rows)} rows** of one org, shaped like \`secret.set\` entries (about 400 bytes of canonical encoding each), keyset batches of 20,000 with the next batch read while the current one is hashed; ${v.seconds.length} runs. Target: at least 200,000 rows/s. \`uptime\`: ${uptimeB}.`,
       '',
       '| rows | runs (s) | median rows/s | best rows/s |',

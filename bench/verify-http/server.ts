@@ -5,7 +5,7 @@
  *
  * Environment: DATABASE_URL; BENCH_SEED (a JSON file: read if present, else written after
  * seeding a user, PAT, project, environment, manifest and one key); BENCH_CACHE=0 turns the
- * verification cache off; BENCH_BULK_KEYS / BENCH_REAL_KEYS fill api_keys for the cache-miss run.
+ * verification cache off; BENCH_REDIS_URL shares the rate limits through Redis; BENCH_BULK_KEYS / BENCH_REAL_KEYS fill api_keys for the cache-miss run.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { displayPrefix, generateToken, hashToken } from '@latchkey/core';
@@ -32,7 +32,11 @@ const env = process.env;
 const database = openDatabase(env.DATABASE_URL!, { max: 10 });
 await migrate(database.pool);
 
-const config = benchConfig({ verifyCacheEntries: env.BENCH_CACHE === '0' ? 0 : 100_000 });
+const config = benchConfig({
+  verifyCacheEntries: env.BENCH_CACHE === '0' ? 0 : 100_000,
+  // bench/shared-limits: the same server with its limits shared through Redis.
+  ...(env.BENCH_REDIS_URL ? { redisUrl: env.BENCH_REDIS_URL, redisKeyPrefix: env.BENCH_REDIS_PREFIX } : {}),
+});
 // Second baseline: the same bare route inside the Latchkey app, behind its global hooks (request
 // ids, per-IP rate limit, cookies), so the difference to /api/v1/verify is verification alone.
 let answer: unknown = null;

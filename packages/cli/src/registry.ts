@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { CommandModule, CommandSpec } from './lib/command.js';
 import { API_KEY_GROUPS } from './registry/api-keys.js';
+import { AUDIT_GROUPS } from './registry/audit.js';
 import { AUTH_GROUPS, login, logout } from './registry/auth.js';
 import { ORG_GROUPS } from './registry/org.js';
 import { link, PROJECT_GROUPS, routes } from './registry/projects.js';
@@ -43,6 +44,7 @@ export const GROUPS: GroupSpec[] = [
   ...API_KEY_GROUPS,
   ...PROJECT_GROUPS,
   ...SECRET_GROUPS,
+  ...AUDIT_GROUPS,
 ];
 
 export function parsePort(value: string): number {

@@ -14,12 +14,14 @@ import type { ServerConfig } from './config.js';
 import { clientErrorHandler, MAX_HEADER_BYTES, registerHsts } from './http/client-errors.js';
 import { frameworkErrors, registerErrorHandling } from './http/errors.js';
 import { registerJsonBodyParser } from './http/json-body.js';
+import { createLimitStore } from './http/limit-store.js';
+import { createLimiters, type Limiters } from './http/limiters.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
 import { completeDocument } from './http/openapi.js';
-import { createLimiters, type Limiters } from './http/rate-limit.js';
 import { collectRouteTable, type RouteInfo, registerSecurity } from './http/security.js';
 import { routeModules } from './routes/index.js';
 import { assertEveryEndpointRegistered, register } from './routes/register.js';
+import { createNodeRegistry, type NodeRegistry } from './runtime/nodes.js';
 import { auditRowsWritten } from './services/audit/audit.service.js';
 import { createServices, type Services } from './services/index.js';
 import type { Database } from './store/db.js';
@@ -37,6 +39,8 @@ export type AppDeps = {
 export type App = FastifyInstance & {
   services: Services;
   limiters: Limiters;
+  /** This node's entry among the server processes sharing the database. */
+  nodes: NodeRegistry;
   routeTable: RouteInfo[];
   /** Every route marked `returnsCredential`, /api/v1 or not. */
   credentialRoutes: RouteInfo[];
@@ -100,7 +104,25 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     services.mailer?.close();
     await bus.close();
   });
-  const limiters = createLimiters(config, clock);
+  // Every node registers in the database, so it knows how many share each limit.
+  const nodes = createNodeRegistry(database.pool, { sharesLimits: config.redisUrl !== null, log: app.log });
+  const limitStore = config.redisUrl
+    ? createLimitStore({
+        url: config.redisUrl,
+        ...(config.redisKeyPrefix ? { prefix: config.redisKeyPrefix } : {}),
+        nodeCount: nodes.count,
+        log: app.log,
+      })
+    : null;
+  // A server whose Redis is down still starts: its limits then use this node's share (see limit-store).
+  await limitStore?.ready(2000);
+  const limiters = createLimiters(config, clock, limitStore);
+  app.addHook('onReady', () => nodes.start());
+  app.addHook('onClose', async () => {
+    limiters.close();
+    await nodes.close();
+    await limitStore?.close();
+  });
   const { routes: routeTable, credentialRoutes } = collectRouteTable(app);
   // Before any route: each route gets its request recorder as it is registered.
   const metrics = createMetrics(app, {
@@ -141,6 +163,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   return Object.assign(app, {
     services,
     limiters,
+    nodes,
     routeTable,
     credentialRoutes,
     config,

@@ -48,7 +48,10 @@ export type ServerConfig = {
   bodyLimitBytes: number;
   /** Secure cookies need https; derived from publicUrl. */
   secureCookies: boolean;
+  /** REDIS_URL: rate limits shared by every node; null keeps them in this node's memory. */
   redisUrl: string | null;
+  /** Prefix of the limit keys in Redis (default `latch:rl:`); tests give each app its own. */
+  redisKeyPrefix?: string;
   metricsToken: string | null;
   /** Null or absent: no mail; invitation and reset links are shown to whoever makes them instead. */
   mail?: MailConfig | null;

@@ -26,8 +26,8 @@ export type EndpointDef = {
   body?: z.ZodType;
   /** Success answers by status. A streamed answer (`stream`) has no JSON body to describe. */
   response: Partial<Record<SuccessStatus, z.ZodType>>;
-  /** Server-sent events instead of JSON: the client opens it as a raw stream. */
-  stream?: 'text/event-stream';
+  /** Server-sent events or NDJSON lines instead of one JSON answer: the client opens it as a raw stream. */
+  stream?: 'text/event-stream' | 'application/x-ndjson';
   /** The codes this endpoint's own logic answers with; those of authentication and parsing are added. */
   errors: readonly ErrorCode[];
   /**

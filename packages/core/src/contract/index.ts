@@ -1,4 +1,5 @@
 export * from './api-keys.js';
+export * from './audit.js';
 export * from './client.js';
 export * from './common.js';
 export * from './endpoint.js';

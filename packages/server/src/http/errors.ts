@@ -1,8 +1,8 @@
 import { AppError, type ErrorCode, redactTokensDeep } from '@latchkey/core';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import type { Limiters } from './limiters.js';
 import type { Metrics } from './metrics.js';
-import type { Limiters } from './rate-limit.js';
 
 type Issue = { path: string; message: string };
 

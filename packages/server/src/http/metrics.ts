@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, onResponseHookHandler } from 'fasti
 import type pg from 'pg';
 import { Counter, collectDefaultMetrics, Gauge, type Metric, Registry } from 'prom-client';
 import type { VerifyStats } from '../services/api-keys/verify.service.js';
-import type { Limiters } from './rate-limit.js';
+import type { Limiters } from './limiters.js';
 
 /**
  * Request latency buckets, in seconds. Few on purpose: every request walks them, and every
@@ -215,6 +215,27 @@ export function createMetrics(app: FastifyInstance, sources: MetricsSources) {
       for (const [limiter, l] of limiterNames) this.inc({ limiter }, l.rejected);
     },
   });
+
+  const store = limiters.store;
+  if (store) {
+    new Gauge({
+      name: 'latch_rate_limit_store_up',
+      help: 'Whether the shared rate-limit store (REDIS_URL) answers: 1, or 0 while limits fall back to memory.',
+      registers: [registry],
+      collect() {
+        this.set(store.up ? 1 : 0);
+      },
+    });
+    new Counter({
+      name: 'latch_rate_limit_store_errors_total',
+      help: 'Commands to the shared rate-limit store that failed (each decided from memory instead).',
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(store.errors);
+      },
+    });
+  }
 
   new Counter({
     name: 'latch_audit_events_total',

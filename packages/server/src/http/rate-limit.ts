@@ -1,7 +1,7 @@
 import { AppError } from '@latchkey/core';
 import type { FastifyReply } from 'fastify';
 import type { Clock } from '../clock.js';
-import type { RateLimitRule, ServerConfig } from '../config.js';
+import type { RateLimitRule } from '../config.js';
 
 export type Limiter = {
   /** Spends `points`; throws RATE_LIMITED (429 with Retry-After) when the budget is gone. */
@@ -13,7 +13,7 @@ export type Limiter = {
   readonly rejected: number;
 };
 
-function limited(msBeforeNext: number, what: string): AppError {
+export function limited(msBeforeNext: number, what: string): AppError {
   const seconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
   return new AppError('RATE_LIMITED', `Too many ${what}. Try again in ${seconds} s.`, {
     hint: 'Slow down; the limit resets on its own.',
@@ -29,7 +29,7 @@ type Window = { used: number; resetAt: number };
  * swept at most once per window length, so memory stays bounded by the keys seen in the last two
  * windows.
  */
-function createWindows(rule: RateLimitRule) {
+export function createWindows(rule: RateLimitRule) {
   const windows = new Map<string, Window>();
   const durationMs = rule.durationSeconds * 1000;
   let nextSweep = 0;
@@ -137,20 +137,4 @@ export function createSyncLimiter(
     },
   };
   return self;
-}
-
-export type Limiters = ReturnType<typeof createLimiters>;
-
-export function createLimiters(config: ServerConfig, clock: Clock) {
-  const r = config.rateLimits;
-  return {
-    /** Epoch ms from the injected clock: what the guard reads once per request. */
-    now: () => clock.now().getTime(),
-    // Every request passes these two: synchronous, in memory.
-    perIp: createSyncLimiter(r.perIp, 'requests from this address', 'address', clock),
-    perCredential: createSyncLimiter(r.perCredential, 'requests with this credential', 'credential', clock),
-    signIn: createLimiter('signin', r.signIn, 'sign-in attempts', clock),
-    deviceCodeEntry: createLimiter('devcode', r.deviceCodeEntry, 'wrong device codes', clock),
-    tokenEndpoint: createLimiter('token', r.tokenEndpoint, 'token requests', clock),
-  };
 }

@@ -19,7 +19,7 @@ import type {
 import { isPromise } from '../maybe.js';
 import { type Actor, type Principal, permissionDenied } from '../services/actor.js';
 import type { Services } from '../services/index.js';
-import type { Limiters } from './rate-limit.js';
+import type { Limiters } from './limiters.js';
 
 export type { RoutePermission };
 

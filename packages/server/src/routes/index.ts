@@ -5,6 +5,7 @@ import { authorizeRoutes } from './oauth/authorize.js';
 import { metadataRoutes } from './oauth/metadata.js';
 import { tokenRoutes } from './oauth/token.js';
 import { apiKeyRoutes } from './v1/api-keys.js';
+import { auditRoutes } from './v1/audit.js';
 import { environmentRoutes } from './v1/environments.js';
 import { identityRoutes } from './v1/identities.js';
 import { invitationRoutes } from './v1/invitations.js';
@@ -47,6 +48,7 @@ export const routeModules: RouteModule[] = [
   apiKeyRoutes,
   sdkRoutes,
   logRoutes,
+  auditRoutes,
   metadataRoutes,
   tokenRoutes,
   authorizeRoutes,

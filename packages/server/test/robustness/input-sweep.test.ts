@@ -137,8 +137,9 @@ async function withDeadline<T>(p: Promise<T>, what: string): Promise<T> {
 async function fingerprint(): Promise<Record<string, string>> {
   // Last use is recorded off the request path (coalesced, at most once a minute per credential):
   // a flush landing mid-sweep is bookkeeping of the seed's requests, not a change the sweep made.
+  // Likewise the node's heartbeat in server_nodes (every 10 s, whatever the requests).
   const tables = await t.database.db.execute<{ name: string }>(
-    sql`SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`,
+    sql`SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'server_nodes' ORDER BY tablename`,
   );
   const out: Record<string, string> = {};
   for (const { name } of tables.rows) {

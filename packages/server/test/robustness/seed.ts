@@ -143,6 +143,7 @@ export async function seed(t: TestApp): Promise<Seed> {
       scope: 'read',
     },
     'POST /api/v1/verify': { key: apiKey.token, environment: 'production', scope: 'read' },
+    'POST /api/v1/orgs/:org/audit/verify': {},
     'POST /api/v1/orgs/:org/projects/:project/usage': {
       environment: 'production',
       items: [

@@ -1,5 +1,6 @@
 import type { Endpoint } from '../endpoint.js';
 import { apiKeys } from './api-keys.js';
+import { audit } from './audit.js';
 import { environments } from './environments.js';
 import { identities } from './identities.js';
 import { invitations } from './invitations.js';
@@ -19,6 +20,7 @@ import { serviceAccounts } from './service-accounts.js';
 
 export {
   apiKeys,
+  audit,
   environments,
   identities,
   invitations,
@@ -58,6 +60,7 @@ export const endpoints = {
   apiKeys,
   sdk,
   logs,
+  audit,
   meta,
 } as const;
 

@@ -1,0 +1,102 @@
+/**
+ * Where a state-changing request's time goes (bench/audit, part c): one server app in this
+ * process on DATABASE_URL, requests sent with app.inject one at a time, every SQL statement
+ * counted and timed by wrapping pg's Client#query. Prints `RESULT <json>`: per request kind, the
+ * statements (with their share of the time), the total wall time and what is outside SQL.
+ *
+ *   DATABASE_URL=postgres://… node --conditions=source --import tsx bench/audit/profile.ts
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+// The wrapper below counts the app's statements only; the baseline's own client is made after.
+import { buildApp } from '../../packages/server/src/app.js';
+import { openDatabase } from '../../packages/server/src/store/db.js';
+import { migrate } from '../../packages/server/src/store/migrate.js';
+import { benchConfig, seedOwner } from '../lib/app.js';
+
+const N = Number(process.env.PROFILE_REQUESTS) || 200;
+type Stat = { n: number; ms: number };
+let stats = new Map<string, Stat>();
+const original = pg.Client.prototype.query;
+// biome-ignore lint/suspicious/noExplicitAny: wrapping pg's overloaded query
+(pg.Client.prototype as any).query = function (this: pg.Client, ...args: any[]) {
+  const text = typeof args[0] === 'string' ? args[0] : (args[0]?.text ?? '?');
+  const key = String(text).replace(/\s+/g, ' ').slice(0, 90);
+  const t0 = performance.now();
+  // biome-ignore lint/suspicious/noExplicitAny: as above
+  const out = (original as any).apply(this, args);
+  const done = () => {
+    const s = stats.get(key) ?? { n: 0, ms: 0 };
+    s.n++;
+    s.ms += performance.now() - t0;
+    stats.set(key, s);
+  };
+  if (out && typeof out.then === 'function') out.then(done, done);
+  return out;
+};
+
+const database = openDatabase(process.env.DATABASE_URL!, { max: 10 });
+await migrate(database.pool);
+const app = await buildApp({ database, config: benchConfig({ masterKey: randomBytes(32) }) });
+const seeded = await seedOwner(app, database, {
+  project: 'bench',
+  apiKeys: { scopes: { read: { grants: { Project: ['read'], Task: ['read'] } } } },
+});
+const auth = { authorization: `Bearer ${seeded.pat}`, 'content-type': 'application/json' };
+const base = `/api/v1/orgs/${seeded.orgId}/projects/${seeded.project.id}`;
+
+const kinds: Record<string, () => { method: 'POST' | 'PUT'; url: string; payload: string }> = {
+  'POST api-keys': () => ({
+    method: 'POST',
+    url: `${base}/api-keys`,
+    payload: JSON.stringify({ name: 'bench create', scope: 'read', environment: 'production' }),
+  }),
+  'PUT secret': () => ({
+    method: 'PUT',
+    url: `${base}/environments/production/secrets/BENCH_${Math.floor(Math.random() * 100)}`,
+    payload: JSON.stringify({ value: randomBytes(12).toString('base64url') }),
+  }),
+};
+
+const result: Record<string, unknown> = {};
+for (const [kind, make] of Object.entries(kinds)) {
+  for (let i = 0; i < 20; i++) await app.inject({ ...make(), headers: auth }); // warm-up
+  stats = new Map();
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (let i = 0; i < N; i++) {
+    const res = await app.inject({ ...make(), headers: auth });
+    if (res.statusCode >= 300) throw new Error(`${kind}: ${res.statusCode} ${res.body}`);
+  }
+  const wall = (performance.now() - t0) / N;
+  const cpu = process.cpuUsage(cpu0);
+  const statements = [...stats].sort((a, b) => b[1].ms - a[1].ms);
+  const sqlMs = statements.reduce((s, [, v]) => s + v.ms, 0) / N;
+  result[kind] = {
+    wallMs: wall,
+    nodeCpuMs: (cpu.user + cpu.system) / 1000 / N,
+    sqlMs,
+    statementsPerRequest: statements.reduce((s, [, v]) => s + v.n, 0) / N,
+    statements: statements.map(([k, v]) => ({ sql: k, perRequest: v.n / N, ms: v.ms / v.n })),
+  };
+}
+// The baseline in the same process and database: raw single-row INSERT transactions, one at a time.
+const raw = new pg.Client({ connectionString: process.env.DATABASE_URL });
+await raw.connect();
+await raw.query(
+  'CREATE TABLE IF NOT EXISTS bench_raw (id text PRIMARY KEY, key_hash bytea UNIQUE NOT NULL, data jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now())',
+);
+const insertRaw = () =>
+  raw.query('INSERT INTO bench_raw (id, key_hash, data) VALUES ($1, $2, $3)', [
+    randomBytes(12).toString('hex'),
+    randomBytes(32),
+    '{"name":"bench"}',
+  ]);
+for (let i = 0; i < 20; i++) await insertRaw();
+const r0 = performance.now();
+for (let i = 0; i < N; i++) await insertRaw();
+result.raw = { wallMs: (performance.now() - r0) / N };
+await raw.end();
+console.log(`RESULT ${JSON.stringify(result)}`);
+await app.close();
+await database.close();

@@ -1,0 +1,191 @@
+#!/usr/bin/env node
+// Shared rate limits (issue 16): the verification API's throughput with every limit shared by the
+// nodes through Redis, as a share of the same server with in-memory limits (target >= 90%).
+// Two server processes on one database (one per kind of limit), cached verification, 50
+// connections, in alternating rounds; two traffic shapes:
+//   one caller       every request from one address with one PAT (two limit keys, both hot)
+//   new addresses    every request from a new address (X-Forwarded-For, LATCH_TRUST_PROXY=1):
+//                    the worst case, a new per-address key, so a new Redis entry, per request
+//
+//   node bench/shared-limits/run.mjs     (or `npm run bench shared-limits`)
+//
+// Redis: BENCH_REDIS_URL, else REDIS_URL, else redis://127.0.0.1:6379. PostgreSQL as in
+// verify-http. BENCH_ROUNDS (default 10) and BENCH_ROUND_SECONDS (default 3) shape the rounds.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import {
+  adminDatabase,
+  adminQuery,
+  describeMachine,
+  root,
+  withDatabase,
+  writeResults,
+} from '../lib/common.mjs';
+
+const rounds = Number(process.env.BENCH_ROUNDS) || 10;
+const roundSeconds = Number(process.env.BENCH_ROUND_SECONDS) || 3;
+const redisUrl = process.env.BENCH_REDIS_URL || process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+const work = mkdtempSync(join(tmpdir(), 'latch-bench-limits-'));
+
+function startServer(databaseUrl, env) {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=source', '--import', 'tsx', join(root, 'bench/verify-http/server.ts')],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        DATABASE_URL: databaseUrl,
+        BENCH_SEED: join(work, 'seed.json'),
+        LATCH_TRUST_PROXY: '1',
+        ...env,
+      },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
+  let out = '';
+  return new Promise((resolve, reject) => {
+    child.stdout.on('data', (d) => {
+      out += d;
+      const line = /READY (\{.*\})\n/.exec(out)?.[1];
+      if (line) resolve({ child, ...JSON.parse(line) });
+    });
+    child.on('exit', (code) => reject(new Error(`benchmark server exited (${code}):\n${out}`)));
+  });
+}
+
+const stopServer = (s) =>
+  new Promise((resolve) => {
+    if (s.child.exitCode !== null) return resolve();
+    s.child.once('exit', () => resolve());
+    s.child.kill('SIGTERM');
+  });
+
+let addressCounter = 0;
+const nextAddress = () => {
+  const n = ++addressCounter;
+  return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
+};
+
+async function load(s, shape, duration) {
+  const headers = { authorization: `Bearer ${s.pat}`, 'content-type': 'application/json' };
+  const body = JSON.stringify({ key: s.key });
+  const result = await autocannon({
+    url: s.app,
+    connections: 50,
+    duration,
+    requests: [
+      {
+        method: 'POST',
+        path: '/api/v1/verify',
+        headers,
+        body,
+        ...(shape === 'new addresses'
+          ? { setupRequest: (req) => ({ ...req, headers: { ...headers, 'x-forwarded-for': nextAddress() } }) }
+          : {}),
+      },
+    ],
+  });
+  const bad = result.non2xx + result.errors + result.timeouts;
+  if (bad > 0) throw new Error(`${shape}: ${bad} failed requests (non-2xx ${result.non2xx})`);
+  return { rps: result.requests.average, p99: result.latency.p99 };
+}
+
+const median = (values) => {
+  const v = [...values].sort((x, y) => x - y);
+  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+};
+const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+
+async function redisKeys(prefix) {
+  const { Redis } = await import('ioredis');
+  const r = new Redis(redisUrl);
+  try {
+    let cursor = '0';
+    let n = 0;
+    do {
+      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      n += keys.length;
+      if (keys.length) await r.del(...keys);
+    } while (cursor !== '0');
+    return n;
+  } finally {
+    r.disconnect();
+  }
+}
+
+const machineText = describeMachine();
+const day = new Date().toISOString().slice(0, 10);
+const admin = await adminDatabase(work);
+const dbName = `bench_limits_${randomBytes(4).toString('hex')}`;
+const prefix = `latch:bench:${randomBytes(4).toString('hex')}:`;
+await adminQuery(admin.url, `CREATE DATABASE ${dbName}`);
+const databaseUrl = withDatabase(admin.url, dbName);
+const servers = [];
+try {
+  const memory = await startServer(databaseUrl, {});
+  servers.push(memory);
+  const shared = await startServer(databaseUrl, { BENCH_REDIS_URL: redisUrl, BENCH_REDIS_PREFIX: prefix });
+  servers.push(shared);
+  console.log(
+    `Database ${dbName} on ${admin.label}; Redis ${redisUrl}. ${rounds} rounds of ${roundSeconds} s.`,
+  );
+  const results = {};
+  for (const shape of ['one caller', 'new addresses']) {
+    await load(memory, shape, 2);
+    await load(shared, shape, 2);
+    const runs = { memory: [], shared: [] };
+    for (let i = 0; i < rounds; i++) {
+      const order = i % 2 ? ['shared', 'memory'] : ['memory', 'shared'];
+      for (const name of order)
+        runs[name].push(await load(name === 'memory' ? memory : shared, shape, roundSeconds));
+    }
+    const ratios = runs.shared.map((r, i) => r.rps / runs.memory[i].rps);
+    results[shape] = {
+      memory: { rps: median(runs.memory.map((r) => r.rps)), p99: median(runs.memory.map((r) => r.p99)) },
+      shared: { rps: median(runs.shared.map((r) => r.rps)), p99: median(runs.shared.map((r) => r.p99)) },
+      ratio: median(ratios),
+      ratios,
+    };
+    const r = results[shape];
+    console.log(
+      `  ${shape}: in memory ${fmt(r.memory.rps)} req/s, shared ${fmt(r.shared.rps)} req/s → ${fmt(r.ratio * 100, 1)}% (target ≥ 90%)`,
+    );
+  }
+  const keys = await redisKeys(prefix);
+  console.log(`  Redis held ${fmt(keys)} limit keys of this run (deleted now).`);
+  writeResults(
+    'shared-limits',
+    [
+      '## shared-limits',
+      '',
+      `${day}, ${machineText}; ${admin.label}, Redis at ${new URL(redisUrl).host}, autocannon, 50 connections, ${rounds} alternating rounds of ${roundSeconds} s per server; the load generator, both servers, PostgreSQL and Redis share the machine.`,
+      '',
+      'Cached `POST /api/v1/verify` on two server processes that differ only in `REDIS_URL`: limits in memory vs every limit shared through Redis (per address and per credential counted locally and sent in the background; sign-in, device-code and token limits one atomic Redis increment each). Ratio: median over rounds of shared req/s / in-memory req/s in the same round. Target (issue 16): ≥ 90%.',
+      '',
+      '| traffic | in memory req/s | shared req/s | in memory p99 ms | shared p99 ms | shared / memory |',
+      '| --- | ---: | ---: | ---: | ---: | ---: |',
+      ...Object.entries(results).map(
+        ([shape, r]) =>
+          `| ${shape} | ${fmt(r.memory.rps)} | ${fmt(r.shared.rps)} | ${r.memory.p99} | ${r.shared.p99} | **${fmt(r.ratio * 100, 1)}%** |`,
+      ),
+      '',
+      `Per round (shared / memory): ${Object.entries(results)
+        .map(([shape, r]) => `${shape}: ${r.ratios.map((x) => `${fmt(x * 100, 0)}%`).join(' ')}`)
+        .join('; ')}.`,
+      '',
+      `"new addresses" sends every request from a new X-Forwarded-For address, so each one makes a new per-address key in Redis (${fmt(keys)} keys in this run): the worst case for the background sends, which auto-pipelining batches.`,
+      '',
+    ].join('\n'),
+  );
+} finally {
+  for (const s of servers) await stopServer(s);
+  await adminQuery(admin.url, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {});
+  await admin.stop();
+  rmSync(work, { recursive: true, force: true });
+}

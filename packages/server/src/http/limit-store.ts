@@ -1,0 +1,103 @@
+import { Redis } from 'ioredis';
+
+type Log = { warn(obj: object, msg: string): void; info(msg: string): void };
+
+/**
+ * The Redis connection every node's rate limits share (REDIS_URL). It never queues commands while
+ * disconnected and gives up on one after 500 ms: a limiter that cannot reach Redis decides from
+ * memory at once (see `fallbackShare`) rather than making the request wait for a reconnect.
+ */
+export type LimitStore = {
+  readonly redis: Redis;
+  /** Key prefix, so several servers (or test files) can share one Redis. */
+  readonly prefix: string;
+  /** False from a failed command until the connection is ready again. */
+  readonly up: boolean;
+  /** Commands that failed since start (read by /metrics). */
+  readonly errors: number;
+  /**
+   * While Redis is unreachable each node allows this share of a limit from its own memory: the
+   * limit divided by the live nodes (at least 1 point), so the cluster as a whole is never looser
+   * than the shared limit it replaces.
+   */
+  fallbackShare(points: number): number;
+  failed(err: unknown): void;
+  /** Resolves when connected, or after `ms` (the server then starts on the fallback). */
+  ready(ms: number): Promise<boolean>;
+  close(): Promise<void>;
+};
+
+export function createLimitStore(opts: {
+  url: string;
+  prefix?: string;
+  nodeCount: () => number;
+  log: Log;
+}): LimitStore {
+  const redis = new Redis(opts.url, {
+    enableOfflineQueue: false,
+    enableAutoPipelining: true,
+    maxRetriesPerRequest: 1,
+    commandTimeout: 500,
+    connectTimeout: 2000,
+    // Reconnect for ever, at most every 2 s: recovery is automatic once Redis is back.
+    retryStrategy: (times) => Math.min(times * 200, 2000),
+  });
+  let up = false;
+  let everUp = false;
+  let errors = 0;
+  const down = (err: unknown) => {
+    if (!up && everUp) return;
+    const first = !everUp;
+    up = false;
+    everUp = true;
+    opts.log.warn(
+      { err: { message: (err as Error)?.message ?? String(err) } },
+      first
+        ? "Redis (REDIS_URL) is not reachable: rate limits are counted in this node's memory, at its share of each limit, until it is"
+        : "Redis (REDIS_URL) became unreachable: rate limits are counted in this node's memory, at its share of each limit, until it is back",
+    );
+  };
+  redis.on('ready', () => {
+    if (!up && everUp) opts.log.info('Redis (REDIS_URL) is reachable again: rate limits are shared again');
+    up = true;
+    everUp = true;
+  });
+  // Without a listener ioredis prints every connection error; the state change is logged once.
+  redis.on('error', (err) => down(err));
+
+  return {
+    redis,
+    prefix: opts.prefix ?? 'latch:rl:',
+    get up() {
+      return up;
+    },
+    get errors() {
+      return errors;
+    },
+    fallbackShare: (points) => Math.max(1, Math.floor(points / Math.max(1, opts.nodeCount()))),
+    failed(err) {
+      errors++;
+      down(err);
+    },
+    ready(ms) {
+      if (up) return Promise.resolve(true);
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => {
+          redis.off('ready', onReady);
+          if (!everUp) down(new Error(`no connection within ${ms} ms`));
+          resolve(false);
+        }, ms);
+        const onReady = () => {
+          clearTimeout(timer);
+          resolve(true);
+        };
+        redis.once('ready', onReady);
+      });
+    },
+    async close() {
+      redis.removeAllListeners('error');
+      redis.on('error', () => {});
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}

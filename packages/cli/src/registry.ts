@@ -6,7 +6,7 @@ import { AUTH_GROUPS, login, logout, whoami } from './registry/auth.js';
 import { EFFECT_GROUPS } from './registry/effects.js';
 import { ORG_GROUPS } from './registry/org.js';
 import { link, PROJECT_GROUPS, routes } from './registry/projects.js';
-import { deploy, runLeaf, SECRET_GROUPS } from './registry/secrets.js';
+import { deploy, logsLeaf, runLeaf, SECRET_GROUPS } from './registry/secrets.js';
 import { SERVERS } from './registry/server.js';
 import { TOKEN_GROUPS } from './registry/tokens.js';
 
@@ -154,6 +154,7 @@ export async function registerCommands(
   // Registration order is the order `latch --help` lists them in.
   for (const spec of [login, logout, whoami]) await addLeaf(program, spec, runner, want, []);
   for (const group of GROUPS) await addGroup(program, group, runner, want, []);
-  for (const spec of [link, routes, deploy, runLeaf]) await addLeaf(program, spec, runner, want, []);
+  for (const spec of [link, routes, deploy, runLeaf, logsLeaf])
+    await addLeaf(program, spec, runner, want, []);
   for (const spec of SERVERS) await addLeaf(program, spec, runner, want, []);
 }

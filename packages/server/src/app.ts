@@ -116,12 +116,14 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     services.audit.startCheckpoints((err) => app.log.error({ err }, 'audit checkpoint failed'));
     // The delivery worker (the real server; tests drive services.effectsWorker by hand).
     if (config.effects?.worker) services.effectsWorker.start();
+    services.logs.startRetention((err) => app.log.error({ err }, 'usage retention failed'));
     return bus.start();
   });
   app.addHook('onClose', async () => {
     // First: attempts in flight finish (or go back to the queue) while the database is still there.
     await services.effectsWorker.stop();
     await services.audit.close();
+    services.logs.stopRetention();
     await services.lastUsed.close();
     services.mailer?.close();
     await bus.close();

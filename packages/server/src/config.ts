@@ -65,6 +65,8 @@ export type ServerConfig = {
   metricsToken: string | null;
   /** Null or absent: no mail; invitation and reset links are shown to whoever makes them instead. */
   mail?: MailConfig | null;
+  /** How long usage events are kept (LATCH_USAGE_RETENTION; default 30 days). */
+  usageRetentionMs?: number;
   /** API-key verification cache size (default 100k entries); 0 turns it off. */
   verifyCacheEntries?: number;
   /** Upstream OIDC provider for SSO and OIDC bearer tokens; null/absent turns both off. */

@@ -12,6 +12,13 @@ export const runLeaf: LeafSpec = {
   load: () => import('../commands/secrets/run.js'),
 };
 
+// `latch logs` (issue 12): an environment's verifications, denials, audit events and releases.
+export const logsLeaf: LeafSpec = {
+  name: 'logs',
+  summary: "an environment's events: verifications, denials, rate limits, audit, releases (--tail follows)",
+  load: () => import('../commands/logs/logs.js'),
+};
+
 export const SECRET_GROUPS: GroupSpec[] = [
   {
     name: 'secrets',

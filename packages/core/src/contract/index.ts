@@ -9,6 +9,7 @@ export * from './endpoints/index.js';
 export * from './errors.js';
 export * from './identity.js';
 export * from './keys.js';
+export * from './logs.js';
 export * from './projects.js';
 export * from './releases.js';
 export * from './sdk.js';

@@ -29,6 +29,9 @@ export type KeyStreamHello = { resumed: boolean; cache: boolean; environment: st
 
 // ---- usage reporting: POST /api/v1/orgs/:org/projects/:project/usage ----
 
+/** Individual events one report may carry (over all its items). */
+export const USAGE_EVENTS_MAX = 50_000;
+
 export const UsageItem = z.strictObject({
   keyId: Id,
   route: Text.max(300).nullable().describe('"GET /v1/projects/:projectId", or null outside a route'),
@@ -37,12 +40,40 @@ export const UsageItem = z.strictObject({
   latencyMsTotal: z.number().min(0).describe('sum over `count` requests'),
   latencyMsMax: z.number().min(0),
   lastAt: TimestampInput,
+  events: z
+    .array(
+      z
+        .tuple([
+          z.number().int().min(0).max(8.64e15).describe('epoch ms of the verification'),
+          z.number().min(0).max(3.6e6).describe('latency in ms'),
+        ])
+        .describe('[at, latencyMs]'),
+    )
+    .max(USAGE_EVENTS_MAX)
+    .optional()
+    .describe(
+      'each outcome on its own (newer SDKs); `count` minus these are stored as one aggregate row. Older SDKs send counts only.',
+    ),
 });
 export type UsageItem = z.infer<typeof UsageItem>;
 
 export const UsageReportBody = z.strictObject({
   environment: Text.max(64).optional(),
-  items: z.array(UsageItem).max(5000),
+  items: z
+    .array(UsageItem)
+    .max(5000)
+    .superRefine((items, ctx) => {
+      let total = 0;
+      for (const [i, item] of items.entries()) {
+        const n = item.events?.length ?? 0;
+        if (n > item.count)
+          ctx.addIssue({ code: 'custom', path: [i, 'events'], message: 'more events than count' });
+        total += n;
+      }
+      if (total > USAGE_EVENTS_MAX) {
+        ctx.addIssue({ code: 'custom', message: `at most ${USAGE_EVENTS_MAX} events per report` });
+      }
+    }),
   dropped: z
     .number()
     .int()
@@ -55,6 +86,7 @@ export type UsageReportBody = z.input<typeof UsageReportBody>;
 
 export const UsageReportResult = z.object({
   accepted: z.number().int(),
+  stored: z.number().int().describe("usage event rows stored (this project's keys only)"),
   lastUsedUpdated: z
     .number()
     .int()

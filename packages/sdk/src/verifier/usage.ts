@@ -9,6 +9,11 @@ export type UsageOptions = {
   flushIntervalMs?: number;
   /** Distinct key/route/outcome rows held between flushes (default 10,000); beyond, events are dropped and counted. */
   maxBuffered?: number;
+  /**
+   * Outcomes reported one by one (time and latency) per flush (default 20,000); beyond, they are
+   * still counted in their row, and the server stores the rest as one aggregate row. 0: counts only.
+   */
+  maxEvents?: number;
 };
 
 /** One aggregated row of a report; mutable until the flush that sends it. */
@@ -29,6 +34,10 @@ export type UsageRow = {
  * bounded by the number of distinct rows, not by traffic. Recording is a Map update: it never
  * waits on the network, and a failed report is dropped (and counted) rather than retried into an
  * ever-growing buffer.
+ *
+ * Each outcome is also noted on its own (its row, time and latency) in preallocated parallel
+ * arrays, so the hot path writes three slots and allocates nothing; the flush groups them into
+ * their rows' `events`. The arrays are bounded (`maxEvents`): past that, outcomes are only counted.
  */
 export function createUsageReporter(
   api: Api,
@@ -46,6 +55,11 @@ export function createUsageReporter(
   let droppedTotal = 0;
   let sent = 0;
   let inflight: Promise<void> | undefined;
+  const cap = opts.maxEvents ?? 20_000;
+  let evRow: (UsageRow | undefined)[] = new Array(cap);
+  let evAt = new Float64Array(cap);
+  let evMs = new Float32Array(cap);
+  let evCount = 0;
   const timer = setInterval(() => void flush(), opts.flushIntervalMs ?? 5_000);
   timer.unref();
 
@@ -59,6 +73,24 @@ export function createUsageReporter(
     // Rows handed out to callers (see `hit`) must not be counted in once they are on their way.
     for (const r of batch.values()) r.sent = true;
     dropped = 0;
+    // Events grouped by their row; the arrays are swapped for fresh ones (the flush is async).
+    const perRow = new Map<UsageRow, [number, number][]>();
+    const [rowsOf, atOf, msOf, n] = [evRow, evAt, evMs, evCount];
+    if (n > 0) {
+      evRow = new Array(cap);
+      evAt = new Float64Array(cap);
+      evMs = new Float32Array(cap);
+      evCount = 0;
+    }
+    for (let i = 0; i < n; i++) {
+      const row = rowsOf[i] as UsageRow;
+      let list = perRow.get(row);
+      if (!list) {
+        list = [];
+        perRow.set(row, list);
+      }
+      list.push([atOf[i] as number, msOf[i] as number]);
+    }
     const items: UsageItem[] = [...batch.values()].map((r) => ({
       keyId: r.keyId,
       route: r.route,
@@ -67,6 +99,7 @@ export function createUsageReporter(
       latencyMsTotal: r.total,
       latencyMsMax: r.max,
       lastAt: new Date(r.last).toISOString(),
+      ...(perRow.has(r) ? { events: perRow.get(r) } : {}),
     }));
     const body: UsageReportBody = { environment, items, dropped: lost };
     inflight = api
@@ -84,6 +117,16 @@ export function createUsageReporter(
     await inflight;
   }
 
+  /** One outcome on its own, in the row that counts it: three array slots, no allocation. */
+  function note(row: UsageRow, at: number, latencyMs: number): void {
+    const i = evCount;
+    if (i >= cap) return;
+    evRow[i] = row;
+    evAt[i] = Math.round(at);
+    evMs[i] = latencyMs;
+    evCount = i + 1;
+  }
+
   function record(e: UsageEvent): UsageRow | null {
     const key = `${e.keyId}\u0000${e.route ?? ''}\u0000${e.outcome}`;
     const row = rows.get(key);
@@ -92,6 +135,7 @@ export function createUsageReporter(
       row.total += e.latencyMs;
       if (e.latencyMs > row.max) row.max = e.latencyMs;
       row.last = clock.now();
+      note(row, row.last, e.latencyMs);
       return row;
     }
     if (rows.size >= max) {
@@ -110,6 +154,7 @@ export function createUsageReporter(
       sent: false,
     };
     rows.set(key, fresh);
+    note(fresh, fresh.last, e.latencyMs);
     return fresh;
   }
 
@@ -135,6 +180,7 @@ export function createUsageReporter(
         row.total += latencyMs;
         if (latencyMs > row.max) row.max = latencyMs;
         row.last = now;
+        note(row, now, latencyMs);
         return row;
       }
       const made = record({ keyId: answer.keyId as string, route, outcome: answer.code, latencyMs });
@@ -146,6 +192,7 @@ export function createUsageReporter(
       perRoute.set(route, made);
       return made;
     },
+    note,
     flush,
     stats: () => ({ buffered: rows.size, dropped: droppedTotal, sentRows: sent }),
     async close(): Promise<void> {

@@ -229,6 +229,7 @@ export function createVerifier(opts: VerifierOptions): Verifier {
       if (row !== null && !row.sent) {
         row.count++;
         row.last = now;
+        usage.note(row, now, 0);
       } else hit.usageRow = usage.hit(hit.result, null, 0, now);
     }
     return hit;

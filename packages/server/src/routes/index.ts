@@ -11,6 +11,7 @@ import { effectRoutes } from './v1/effects.js';
 import { environmentRoutes } from './v1/environments.js';
 import { identityRoutes } from './v1/identities.js';
 import { invitationRoutes } from './v1/invitations.js';
+import { logRoutes } from './v1/logs.js';
 import { manifestRoutes } from './v1/manifests.js';
 import { meRoutes } from './v1/me.js';
 import { memberRoutes } from './v1/members.js';
@@ -54,6 +55,7 @@ export const routeModules: RouteModule[] = [
   releaseRoutes,
   apiKeyRoutes,
   sdkRoutes,
+  logRoutes,
   auditRoutes,
   accessLogRoutes,
   metadataRoutes,

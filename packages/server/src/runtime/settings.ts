@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { parseDuration, parseRateLimit } from '@latchkey/core';
+import { DAY, HOUR, parseBoundedDuration, parseDuration, parseRateLimit } from '@latchkey/core';
 import type { MailConfig, OidcConfig, RateLimitRule, ServerMode } from '../config.js';
 import { readOidcSettings } from './oidc-settings.js';
 import { StartupError } from './startup-error.js';
@@ -34,6 +34,8 @@ export type RuntimeSettings = {
   auditCheckpointMinutes?: number | null;
   /** LATCH_DB_QUERY_TIMEOUT (e.g. `5s`): longest a query may wait for the database (default 5 s). */
   dbQueryTimeoutMs?: number;
+  /** LATCH_USAGE_RETENTION: how long usage events are kept (default 30 days). */
+  usageRetentionMs?: number | null;
 };
 
 export const DEFAULT_PORT = 7420;
@@ -83,8 +85,16 @@ export function readSettings(
       'LATCH_AUDIT_CHECKPOINT_MINUTES',
       60,
     ),
+    usageRetentionMs: parseRetention(value('LATCH_USAGE_RETENTION')),
     dbQueryTimeoutMs: parseQueryTimeout(value('LATCH_DB_QUERY_TIMEOUT')),
   };
+}
+
+function parseRetention(text: string | null): number | null {
+  if (text === null) return null;
+  const parsed = parseBoundedDuration(text, { min: HOUR, max: 3650 * DAY });
+  if (!parsed.ok) throw new StartupError(`LATCH_USAGE_RETENTION ${parsed.error} (e.g. 30d, 72h).`);
+  return parsed.ms;
 }
 
 export const DEFAULT_DB_QUERY_TIMEOUT_MS = 5000;

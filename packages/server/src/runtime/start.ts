@@ -157,6 +157,7 @@ async function start(
     appDatabaseUrl: settings.appDatabaseUrl ?? (mode === 'dev' ? embeddedAdminUrl : null),
     redisUrl: settings.redisUrl,
     metricsToken: settings.metricsToken,
+    ...(settings.usageRetentionMs ? { usageRetentionMs: settings.usageRetentionMs } : {}),
     mail: settings.mail ?? null,
     oidc: settings.oidc ?? null,
     ...(settings.bodyLimitBytes ? { bodyLimitBytes: settings.bodyLimitBytes } : {}),

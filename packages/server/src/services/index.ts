@@ -19,6 +19,7 @@ import { createSetupService } from './identity/setup.service.js';
 import { createSsoService } from './identity/sso.service.js';
 import { createUpstream } from './identity/upstream.js';
 import { createLastUsedRecorder } from './last-used.js';
+import { createLogsService } from './logs/logs.service.js';
 import { createMailer } from './mail/mail.service.js';
 import { createInvitationLinksService } from './members/invitation-links.service.js';
 import { createInvitationsService } from './members/invitations.service.js';
@@ -101,7 +102,9 @@ export function createServices({ db, clock, config, bus }: ServiceDeps) {
   });
   // App SDKs: pushed invalidation of their caches, and usage reports (last used).
   const keyEvents = createKeyEventsService({ bus, projects, environments });
-  const usage = createUsageService({ clock, lastUsed, projects });
+  const usage = createUsageService({ db, clock, lastUsed, projects });
+  // `latch logs`: usage events and the environment's audit rows; the usage retention job.
+  const logs = createLogsService({ db, clock, projects, environments, retentionMs: config.usageRetentionMs });
   // Reads of sensitive data (names, never values); the read services write to it before answering.
   const accessLog = createAccessLogService({ db, clock });
   const secretsParts = createSecretsParts({ db, clock, config, projects, environments, manifests });
@@ -137,6 +140,7 @@ export function createServices({ db, clock, config, bus }: ServiceDeps) {
     manifests,
     keyEvents,
     usage,
+    logs,
     audit,
     accessLog,
     ...secretsParts,

@@ -153,7 +153,7 @@ describe('POST …/projects/:project/usage', () => {
       payload: { items: [item(key.id), item(theirs.id)], dropped: 0 },
     });
     expect(res.statusCode, res.body).toBe(202);
-    expect(res.json()).toEqual({ accepted: 2, lastUsedUpdated: 1 });
+    expect(res.json()).toEqual({ accepted: 2, stored: 1, lastUsedUpdated: 1 });
     const list = async (f: ProjectFixture) =>
       (
         await t.app.inject({ method: 'GET', url: `${f.base}/api-keys`, headers: t.auth(f.owner.token) })

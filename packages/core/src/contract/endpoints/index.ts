@@ -6,6 +6,7 @@ import { effects } from './effects.js';
 import { environments } from './environments.js';
 import { identities } from './identities.js';
 import { invitations } from './invitations.js';
+import { logs } from './logs.js';
 import { manifests } from './manifests.js';
 import { me } from './me.js';
 import { members } from './members.js';
@@ -29,6 +30,7 @@ export {
   environments,
   identities,
   invitations,
+  logs,
   manifests,
   me,
   members,
@@ -66,6 +68,7 @@ export const endpoints = {
   releases,
   apiKeys,
   sdk,
+  logs,
   audit,
   webhooks,
   effects,

@@ -81,6 +81,6 @@ export const sdkRoutes: RouteModule = (fastify, { services, metrics }) => {
   });
 
   register(fastify, sdk.usage, async (req) =>
-    services.usage.report(req.actor, req.params.project, req.body.items),
+    services.usage.report(req.actor, req.params.project, req.body.items, req.ip ?? null),
   );
 };

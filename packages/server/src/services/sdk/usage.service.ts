@@ -1,33 +1,73 @@
 import type { UsageItem, UsageReportResult } from '@latchkey/core';
 import type { Clock } from '../../clock.js';
+import type { Db } from '../../store/db.js';
+import { poolOf } from '../../store/db.js';
 import { type Actor, requirePermission } from '../actor.js';
 import type { LastUsedRecorder } from '../last-used.js';
+import { emptyColumns, insertUsage, type UsageColumns } from '../logs/usage-events.repo.js';
 
 type Deps = {
+  db: Db;
   clock: Clock;
   lastUsed: LastUsedRecorder;
   projects: { resolve(actor: Actor, ref: string): Promise<{ id: string }> };
 };
 
 /**
- * Usage batches from app SDKs. SDKs answer most verifications from their own cache, so this is
- * how `lastUsedAt` learns about them. Only keys of the caller's project are touched: a report
- * naming another project's key id changes nothing.
+ * An item's outcomes as rows: each event it carries on its own, and what its `count` says beyond
+ * them (all of it, from SDKs that send counts only) as one aggregate row at `lastAt` with the
+ * remaining latency. Times are clamped to the server's now: a skewed app clock never writes the
+ * future.
  */
-export function createUsageService({ clock, lastUsed, projects }: Deps) {
+export function itemRows(item: UsageItem, now: number, into: UsageColumns): void {
+  const events = item.events ?? [];
+  let latency = 0;
+  for (const [at, ms] of events) {
+    into.keyId.push(item.keyId);
+    into.route.push(item.route);
+    into.outcome.push(item.outcome);
+    into.atMs.push(Math.min(at, now));
+    into.latencyMs.push(ms);
+    into.count.push(1);
+    latency += ms;
+  }
+  const rest = item.count - events.length;
+  if (rest > 0) {
+    into.keyId.push(item.keyId);
+    into.route.push(item.route);
+    into.outcome.push(item.outcome);
+    into.atMs.push(Math.min(Date.parse(item.lastAt) || now, now));
+    into.latencyMs.push(Math.max(0, item.latencyMsTotal - latency));
+    into.count.push(rest);
+  }
+}
+
+/**
+ * Usage batches from app SDKs: every verification outcome is stored (usage_events, migration
+ * 0016) and feeds `latch logs`; last-used is taken from the rows stored. Only keys of the
+ * caller's project are stored or touched: a report naming another project's key id changes
+ * nothing.
+ */
+export function createUsageService({ db, clock, lastUsed, projects }: Deps) {
+  const pool = poolOf(db);
   return {
-    async report(actor: Actor, projectRef: string, items: UsageItem[]): Promise<UsageReportResult> {
+    async report(
+      actor: Actor,
+      projectRef: string,
+      items: UsageItem[],
+      clientAddr: string | null = null,
+    ): Promise<UsageReportResult> {
       requirePermission(actor, 'logs:write');
       const project = await projects.resolve(actor, projectRef);
       const now = clock.now().getTime();
-      const latest = new Map<string, number>();
-      for (const item of items) {
-        const at = Math.min(Date.parse(item.lastAt) || now, now); // a skewed app clock never sets a future time
-        if (item.outcome !== 'VALID' && item.outcome !== 'RATE_LIMITED') continue; // only real uses count
-        if (at > (latest.get(item.keyId) ?? 0)) latest.set(item.keyId, at);
-      }
-      const uses = [...latest].map(([id, at]) => ({ id, at: new Date(at) }));
-      return { accepted: items.length, lastUsedUpdated: await lastUsed.reportNow(project.id, uses) };
+      const rows = emptyColumns();
+      for (const item of items) itemRows(item, now, rows);
+      const { stored, lastUsed: uses } = await insertUsage(pool, project.id, clientAddr, rows);
+      return {
+        accepted: items.length,
+        stored,
+        lastUsedUpdated: await lastUsed.reportNow(project.id, uses),
+      };
     },
   };
 }

@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+// Usage benchmark (issue 12), two measurements in one run on one machine:
+//   (a) ingestion: SDK-format usage reports (20,000 events each, 2 in flight) POSTed to the real
+//       server over HTTP, counted as rows stored in usage_events per second, against a baseline of
+//       the same events stored by single-row INSERTs (4 connections) on the same database.
+//       Target: >= 50,000 events/s stored.
+//   (b) SDK cached `verify()` with usage reporting on (per-event) vs off: ops/s, median of
+//       alternating rounds. Target: on >= 95% of off.
+//
+//   node bench/usage/run.mjs      (or `npm run bench usage`)
+//
+// PostgreSQL as bench/lib/common.mjs finds it; a fresh database is made and dropped.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { adminDatabase, adminQuery, describeMachine, withDatabase, writeResults } from '../lib/common.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+const work = mkdtempSync(join(tmpdir(), 'latch-bench-usage-'));
+const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+
+const machine = describeMachine();
+const admin = await adminDatabase(work);
+const name = `bench_usage_${Date.now()}`;
+await adminQuery(admin.url, `CREATE DATABASE ${name}`);
+let result;
+try {
+  result = await new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--conditions=source', '--import', 'tsx', join(here, 'bench.ts')],
+      {
+        cwd: root,
+        env: { ...process.env, DATABASE_URL: withDatabase(admin.url, name) },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      process.stdout.write(d);
+    });
+    child.on('exit', (code) => {
+      const line = /RESULT (\{.*\})\n/.exec(out)?.[1];
+      if (code === 0 && line) resolve(JSON.parse(line));
+      else reject(new Error(`bench.ts exited ${code}`));
+    });
+  });
+} finally {
+  await adminQuery(admin.url, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
+  await admin.stop();
+  rmSync(work, { recursive: true, force: true });
+}
+
+const { a, b } = result;
+const date = new Date().toISOString().slice(0, 16).replace('T', ' ');
+writeResults(
+  'usage',
+  `## usage
+
+${date} UTC · ${machine} · ${admin.label} · load average ${result.loadEnd.toFixed(2)} at the end.
+The machine is shared with other engineers' test runs: numbers move with their load.
+
+**(a) Ingestion** (\`POST …/usage\`, SDK batch format with per-event \`events\`, ${fmt(a.batchEvents)} events
+per report, 2 reports in flight, real HTTP server and PostgreSQL; one \`INSERT … SELECT FROM unnest\`
+per report). Baseline: the same events by single-row \`INSERT\`s, 4 connections, same database.
+
+| path | events | seconds | events/s stored |
+| --- | ---: | ---: | ---: |
+| SDK batches over HTTP | ${fmt(a.batched.events)} | ${fmt(a.batched.seconds, 2)} | **${fmt(a.batched.rate)}** |
+| single-row INSERTs (baseline) | ${fmt(a.single.events)} | ${fmt(a.single.seconds, 2)} | ${fmt(a.single.rate)} |
+
+Batched / single-row: **${fmt(a.batched.rate / a.single.rate, 1)}×**. Target ≥ 50,000 events/s: ${a.batched.rate >= 50_000 ? 'met' : '**not met**'}.
+
+**(b) SDK cached verify** (\`await verifier.verify(key)\`, one cached key, ${fmt(b.iterations)} calls per round,
+${b.rounds} alternating rounds): usage reporting on (every outcome noted for a per-event report,
+flushed every 5 s) vs \`usage: false\`.
+
+| usage reporting | median ops/s |
+| --- | ---: |
+| off | ${fmt(b.off)} |
+| on (per-event) | ${fmt(b.on)} |
+
+On / off: **${fmt(b.ratio * 100, 1)}%** (median of per-round ratios). Target ≥ 95%: ${b.ratio >= 0.95 ? 'met' : '**not met**'}.
+Events noted per flush are capped (\`maxEvents\`, default 20,000); beyond that they are counted only.
+`,
+);

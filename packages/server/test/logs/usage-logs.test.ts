@@ -1,0 +1,269 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeProject, type ProjectFixture } from '../api-keys/fixtures.js';
+import { useTestApp } from '../helpers/app.js';
+import { readSse, type SseFrame } from '../helpers/sse.js';
+import { addMember } from '../members/fixtures.js';
+
+const t = useTestApp();
+let url: string;
+let p: ProjectFixture;
+
+beforeAll(async () => {
+  await t.app.listen({ host: '127.0.0.1', port: 0 });
+  const addr = t.app.server.address();
+  url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  p = await makeProject(t);
+});
+afterAll(async () => {
+  await t.app.close();
+});
+
+type Item = Record<string, unknown>;
+const item = (keyId: string, over: Item = {}): Item => ({
+  keyId,
+  route: 'GET /v1/projects/:projectId',
+  outcome: 'VALID',
+  count: 1,
+  latencyMsTotal: 2,
+  latencyMsMax: 2,
+  lastAt: t.clock.now().toISOString(),
+  ...over,
+});
+
+function report(f: ProjectFixture, items: Item[], token = f.owner.token) {
+  return t.app.inject({
+    method: 'POST',
+    url: `${f.base}/usage`,
+    headers: t.auth(token),
+    payload: { environment: 'production', items, dropped: 0 },
+    remoteAddress: '203.0.113.7',
+  });
+}
+
+async function storedRows(keyId: string) {
+  const { rows } = await t.database.pool.query(
+    'SELECT key_name, route, outcome, latency_ms, count, client_addr, at FROM usage_events WHERE key_id = $1 ORDER BY id',
+    [keyId],
+  );
+  return rows;
+}
+
+const logsOf = async (f: ProjectFixture, query = '', token = f.owner.token) =>
+  t.app.inject({
+    method: 'GET',
+    url: `${f.base}/environments/production/logs${query}`,
+    headers: t.auth(token),
+  });
+
+describe('usage ingestion', () => {
+  it('stores each event with key name, route, outcome, latency and client address; counts beyond events as one row', async () => {
+    const key = await p.createKey({ name: 'Checkout' });
+    const now = t.clock.now().getTime();
+    const res = await report(p, [
+      item(key.id, {
+        count: 3,
+        latencyMsTotal: 9,
+        events: [
+          [now - 2000, 1.5],
+          [now - 1000, 2.5],
+        ],
+      }),
+      item(key.id, { outcome: 'REVOKED', route: null, events: [[now - 500, 0.25]] }),
+    ]);
+    expect(res.statusCode, res.body).toBe(202);
+    expect(res.json()).toMatchObject({ accepted: 2, stored: 4 });
+    const rows = await storedRows(key.id);
+    expect(rows.map((r) => [r.outcome, r.route, r.latency_ms, r.count])).toEqual([
+      ['VALID', 'GET /v1/projects/:projectId', 1.5, 1],
+      ['VALID', 'GET /v1/projects/:projectId', 2.5, 1],
+      ['VALID', 'GET /v1/projects/:projectId', 5, 1], // 3 counted, 2 sent alone: 9 - 4 ms left
+      ['REVOKED', null, 0.25, 1],
+    ]);
+    expect(rows.every((r) => r.key_name === 'Checkout' && r.client_addr === '203.0.113.7')).toBe(true);
+    expect(rows[0].at.getTime()).toBe(now - 2000);
+  });
+
+  it('stores counts-only reports of older SDKs as one row per item', async () => {
+    const key = await p.createKey();
+    const res = await report(p, [item(key.id, { count: 7, latencyMsTotal: 14 })]);
+    expect(res.json()).toMatchObject({ stored: 1 });
+    expect((await storedRows(key.id)).map((r) => [r.count, r.latency_ms])).toEqual([[7, 14]]);
+  });
+
+  it('never stores a future time from a skewed app clock', async () => {
+    const key = await p.createKey();
+    const now = t.clock.now().getTime();
+    await report(p, [item(key.id, { events: [[now + 3_600_000, 1]] })]);
+    expect((await storedRows(key.id))[0].at.getTime()).toBe(now);
+  });
+
+  it.each([
+    [
+      'more events than count',
+      {
+        count: 1,
+        events: [
+          [1, 1],
+          [2, 1],
+        ],
+      },
+    ],
+    ['a malformed event', { events: [[1]] }],
+    ['a negative latency', { events: [[1, -1]] }],
+    ['an unknown field', { extra: true }],
+    ['a count of 0', { count: 0 }],
+  ])('a bad batch (%s) answers 400 and stores nothing, not even its good items', async (_, bad) => {
+    const key = await p.createKey();
+    const res = await report(p, [item(key.id), item(key.id, bad)]);
+    expect(res.statusCode, res.body).toBe(400);
+    expect(res.json().error.code).toBe('INVALID_INPUT');
+    expect(await storedRows(key.id)).toEqual([]);
+  });
+
+  it('stores nothing for another project’s key, and takes last-used from the stored events', async () => {
+    const key = await p.createKey();
+    const other = await makeProject(t);
+    const theirs = await other.createKey();
+    const now = t.clock.now().getTime();
+    const res = await report(p, [
+      item(theirs.id, { events: [[now, 1]] }),
+      item(key.id, { outcome: 'REVOKED', events: [[now - 100, 1]] }),
+    ]);
+    expect(res.json()).toMatchObject({ stored: 1, lastUsedUpdated: 0 });
+    expect(await storedRows(theirs.id)).toEqual([]);
+    const lastUsed = async () =>
+      (await t.database.pool.query('SELECT last_used_at FROM api_keys WHERE id = $1', [key.id])).rows[0]
+        .last_used_at;
+    expect(await lastUsed()).toBeNull(); // a denied verification is not a use
+    // The newest real use among the stored events, not the item's lastAt.
+    const res2 = await report(p, [
+      item(key.id, { lastAt: new Date(now).toISOString(), events: [[now - 30_000, 1]] }),
+    ]);
+    expect(res2.json()).toMatchObject({ lastUsedUpdated: 1 });
+    expect((await lastUsed()).getTime()).toBe(now - 30_000);
+  });
+});
+
+describe('retention (LATCH_USAGE_RETENTION)', () => {
+  it('the job deletes events older than the retention, by the injected clock', async () => {
+    const key = await p.createKey();
+    const start = t.clock.now().getTime();
+    await report(p, [item(key.id, { events: [[start - 1000, 1]] })]);
+    t.clock.advance(20 * 86_400_000);
+    await report(p, [item(key.id, { events: [[t.clock.now().getTime(), 1]] })]);
+    expect(t.app.services.logs.retentionMs).toBe(30 * 86_400_000);
+    await t.app.services.logs.purge();
+    expect(await storedRows(key.id)).toHaveLength(2);
+    t.clock.advance(10 * 86_400_000 + 1000);
+    expect(await t.app.services.logs.purge()).toBeGreaterThanOrEqual(1);
+    const left = await storedRows(key.id);
+    expect(left).toHaveLength(1);
+    expect(left[0].at.getTime()).toBe(start + 20 * 86_400_000);
+    t.clock.set(new Date(start));
+  });
+});
+
+describe('GET …/environments/:env/logs', () => {
+  it('one stream of verifications, denials, rate limits and audit events; --type and --key filter', async () => {
+    const f = await makeProject(t);
+    const key = await f.createKey({ name: 'Mobile' });
+    const other = await f.createKey({ name: 'Web' });
+    const now = t.clock.now().getTime();
+    await report(f, [
+      item(key.id, { events: [[now, 3]] }),
+      item(key.id, { outcome: 'INSUFFICIENT_SCOPE', events: [[now, 1]] }),
+      item(other.id, { outcome: 'RATE_LIMITED', events: [[now, 1]] }),
+    ]);
+    const all = (await logsOf(f)).json().items as { type: string; keyName: string; action: string }[];
+    // The environment's audit rows (made by makeProject and the two keys), then the verifications.
+    expect(all.map((e) => e.type)).toEqual([
+      'audit',
+      'audit',
+      'audit',
+      'audit',
+      'verify',
+      'denied',
+      'rate_limited',
+    ]);
+    expect(all.filter((e) => e.type === 'audit').map((e) => e.action)).toEqual([
+      'environment.created',
+      'manifest.pushed',
+      'api_key.created',
+      'api_key.created',
+    ]);
+    expect(all[4]).toMatchObject({ keyName: 'Mobile', route: 'GET /v1/projects/:projectId', latencyMs: 3 });
+    const denied = (await logsOf(f, '?type=denied,rate_limited')).json().items;
+    expect(denied.map((e: { type: string }) => e.type)).toEqual(['denied', 'rate_limited']);
+    const mine = (await logsOf(f, `?type=verify,denied,rate_limited&key=${key.id}`)).json().items;
+    expect(mine).toHaveLength(2);
+    expect((await logsOf(f, '?type=bogus')).statusCode).toBe(400);
+    expect((await logsOf(f, '?type=delivery')).json().items).toEqual([]);
+    // Paging by position: two pages of 4 and 3, nothing twice.
+    const first = (await logsOf(f, '?limit=4')).json();
+    const second = (await logsOf(f, `?limit=4&cursor=${first.nextCursor}`)).json();
+    expect(second.nextCursor).toBeNull();
+    expect([...first.items, ...second.items].map((e: { id: string }) => e.id)).toEqual(
+      all.map((e) => (e as unknown as { id: string }).id),
+    );
+  });
+
+  it('a viewer reads logs (logs:read); another org sees 404, and never these events', async () => {
+    const f = await makeProject(t);
+    const key = await f.createKey();
+    await report(f, [item(key.id, { events: [[t.clock.now().getTime(), 1]] })]);
+    const viewer = await addMember(t, f.owner.token, f.orgId, 'viewer');
+    const seen = await logsOf(f, '', viewer.token);
+    expect(seen.statusCode, seen.body).toBe(200);
+    expect(seen.json().items.some((e: { keyId: string }) => e.keyId === key.id)).toBe(true);
+    const stranger = await makeProject(t);
+    expect((await logsOf(f, '', stranger.owner.token)).statusCode).toBe(404);
+    const theirs = (await logsOf(stranger)).json().items;
+    expect(JSON.stringify(theirs)).not.toContain(key.id);
+    const s = await readSse(
+      `${url}${f.base}/environments/production/logs/stream`,
+      stranger.owner.token,
+      () => true,
+    );
+    expect(s.res.status).toBe(404);
+  });
+});
+
+describe('GET …/environments/:env/logs/stream', () => {
+  it('sends the backlog, then new events live, and resumes after Last-Event-ID with none lost or repeated', async () => {
+    const f = await makeProject(t);
+    const key = await f.createKey();
+    const path = `${url}${f.base}/environments/production/logs/stream?type=verify`;
+    const send = (n: number) =>
+      report(f, [
+        item(key.id, {
+          count: n,
+          events: Array.from({ length: n }, (_, i) => [t.clock.now().getTime() + i, i]),
+        }),
+      ]);
+    await send(3);
+    const logs = (fs: SseFrame[]) => fs.filter((x) => x.event === 'log');
+    const first = await readSse(path, f.owner.token, (fs) => logs(fs).length >= 5, {});
+    // Backlog (3), the hello frame, then two live events.
+    await new Promise((r) => setTimeout(r, 100));
+    await send(2);
+    await first.done;
+    first.close();
+    expect(first.res.headers.get('content-type')).toContain('text/event-stream');
+    const seen = logs(first.frames);
+    expect(seen.map((x) => x.data.latencyMs)).toEqual([0, 1, 2, 0, 1]);
+    const metrics = await t.app.inject({ method: 'GET', url: '/metrics' });
+    expect(metrics.body).toMatch(/latch_sse_clients\{stream="logs"\} \d/);
+
+    // Missed while disconnected: resumes exactly after the last id it saw.
+    await send(4);
+    const again = await readSse(path, f.owner.token, (fs) => logs(fs).length >= 4, {
+      'last-event-id': seen.at(-1)!.id!,
+    });
+    await again.done;
+    again.close();
+    const resumed = logs(again.frames);
+    expect(resumed.map((x) => x.data.latencyMs)).toEqual([0, 1, 2, 3]);
+    const ids = [...seen, ...resumed].map((x) => x.id);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+});

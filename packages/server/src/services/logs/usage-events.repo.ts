@@ -34,13 +34,16 @@ export async function insertUsage(
   const { rows } = await pool.query<{ key_id: string; n: number; last: Date | null }>(
     `WITH u AS (
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::real[], $6::int[])
-         AS u(key_id, route, outcome, at_ms, latency_ms, count)
+         WITH ORDINALITY AS u(key_id, route, outcome, at_ms, latency_ms, count, ord)
      ), ins AS (
        INSERT INTO usage_events (at, org_id, project_id, environment_id, key_id, key_name, route,
          outcome, latency_ms, count, client_addr)
        SELECT to_timestamp(u.at_ms / 1000.0), k.org_id, k.project_id, k.environment_id, u.key_id,
          k.name, u.route, u.outcome, u.latency_ms, u.count, $7
        FROM u JOIN api_keys k ON k.id = u.key_id AND k.project_id = $8
+       -- Ids in the report's order, whatever join the planner picks: the log orders a report's
+       -- rows (one transaction, one position) by id.
+       ORDER BY u.ord
        RETURNING key_id, at, outcome
      )
      SELECT key_id, count(*)::int AS n,

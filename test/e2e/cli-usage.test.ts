@@ -16,14 +16,16 @@ describe('latch usage: help and typos', () => {
   it('an unknown command suggests the command across groups (exit 2), in text and in --json', async () => {
     const status = await run(['status']);
     expect(status.code).toBe(2);
-    expect(status.stderr).toContain("unknown command 'status'. Did you mean `latch auth status`?");
+    expect(status.stderr).toContain(
+      "unknown command 'status'. Did you mean one of `latch auth status`, `latch effects status`?",
+    );
     const open = await run(['open']);
     expect(open.stderr).toContain('Did you mean `latch login`?');
     const json = await run(['--json', 'stauts']);
     expect(json.code).toBe(2);
     expect(JSON.parse(json.stderr).error).toMatchObject({
       code: 'USAGE',
-      message: "unknown command 'stauts'. Did you mean `latch auth status`?",
+      message: "unknown command 'stauts'. Did you mean one of `latch auth status`, `latch effects status`?",
     });
     // A typo inside a group keeps commander's own suggestion.
     expect((await run(['org', 'lst'])).stderr).toContain('Did you mean list?');

@@ -198,6 +198,19 @@ describe('outbound webhooks', () => {
       await t.database.db.execute(sql`SELECT enabled FROM webhook_endpoints WHERE id = ${failing.id}`)
     ).rows[0];
     expect(row!.enabled).toBe(true);
+    // The list shows since when it fails, and the disable later keeps it.
+    const firstFailure = (
+      await t.database.db.execute(sql`
+        SELECT min(a.started_at) AS at FROM effect_attempts a JOIN effects e ON e.id = a.effect_id
+        WHERE e.endpoint_id = ${failing.id}`)
+    ).rows[0]!;
+    const listFailing = async () =>
+      (await t.app.inject({ url: `/api/v1/orgs/${p.orgId}/webhooks`, headers: t.auth(p.owner.token) }))
+        .json()
+        .items.find((e: { id: string }) => e.id === failing.id);
+    const shown = await listFailing();
+    expect(shown.failingSince).toBe(new Date(String(firstFailure.at)).toISOString());
+    expect((await listFailing()).enabled).toBe(true);
     t.clock.advance(2 * 24 * 3_600_000 + 1000);
     await p.createKey();
     await drain();
@@ -211,6 +224,7 @@ describe('outbound webhooks', () => {
       sql`SELECT actor_type FROM audit_events WHERE action = 'webhook.disabled' AND target_id = ${failing.id}`,
     );
     expect(audit.rows).toEqual([{ actor_type: 'system' }]);
+    expect(await listFailing()).toMatchObject({ enabled: false, failingSince: shown.failingSince });
     await drain();
     const told = rx.at(other.path).map((r) => JSON.parse(r.body));
     expect(told).toEqual([expect.objectContaining({ type: 'endpoint.disabled' })]);
@@ -229,6 +243,16 @@ describe('outbound webhooks', () => {
     expect(rotated.statusCode, rotated.body).toBe(200);
     const fresh = rotated.json().secret as string;
     expect(fresh).not.toBe(ep.secret);
+    // The overlap is visible in the answer and in the list (timestamptz read back as text by drizzle).
+    const overlapEnds = new Date(t.clock.now().getTime() + 24 * 3_600_000).toISOString();
+    expect(rotated.json().previousSecretExpiresAt).toBe(overlapEnds);
+    const listed = await t.app.inject({
+      url: `/api/v1/orgs/${p.orgId}/webhooks`,
+      headers: t.auth(p.owner.token),
+    });
+    expect(listed.json().items.find((e: { id: string }) => e.id === ep.id).previousSecretExpiresAt).toBe(
+      overlapEnds,
+    );
     for (const [secret, ok] of [
       [ep.secret, true],
       [fresh, true],
@@ -244,6 +268,11 @@ describe('outbound webhooks', () => {
     await drain();
     expect(rx.at(ep.path).at(-1)!.verified).toBe(false);
     expect(rx.at(ep.path).at(-1)!.headers['webhook-signature']).not.toContain(' ');
+    const after = await t.app.inject({
+      url: `/api/v1/orgs/${p.orgId}/webhooks`,
+      headers: t.auth(p.owner.token),
+    });
+    expect(after.json().items.find((e: { id: string }) => e.id === ep.id).previousSecretExpiresAt).toBeNull();
   });
 
   it('test sends a ping; delete cancels what waits; another org sees 404', async () => {

@@ -22,6 +22,9 @@ import { SECRET_LABEL } from './worker.js';
 /** Both secrets sign for this long after rotate-secret, so receivers can switch without a gap. */
 export const SECRET_OVERLAP_MS = 24 * 3600 * 1000;
 
+/** Timestamps arrive as Date (node-pg) or as text (drizzle's execute leaves timestamptz as text). */
+type Stamp = Date | string;
+
 type EndpointRow = {
   id: string;
   org_id: string;
@@ -30,17 +33,20 @@ type EndpointRow = {
   events: string[];
   enabled: boolean;
   disabled_reason: string | null;
-  failing_since: Date | null;
-  previous_expires_at: Date | null;
-  created_at: Date;
+  failing_since: Stamp | null;
+  previous_expires_at: Stamp | null;
+  created_at: Stamp;
 };
 
 const COLUMNS = sql.raw(
   'id, org_id, url, description, events, enabled, disabled_reason, failing_since, previous_expires_at, created_at',
 );
 
+const dateOf = (v: Stamp | null): Date | null => (v == null ? null : new Date(v));
+
 export function toEndpoint(r: EndpointRow, now: Date): WebhookEndpoint {
-  const overlap = r.previous_expires_at && r.previous_expires_at > now ? r.previous_expires_at : null;
+  const expires = dateOf(r.previous_expires_at);
+  const overlap = expires && expires.getTime() > now.getTime() ? expires : null;
   return {
     id: r.id,
     url: r.url,
@@ -48,7 +54,7 @@ export function toEndpoint(r: EndpointRow, now: Date): WebhookEndpoint {
     events: r.events,
     enabled: r.enabled,
     disabledReason: r.disabled_reason,
-    failingSince: r.failing_since?.toISOString() ?? null,
+    failingSince: dateOf(r.failing_since)?.toISOString() ?? null,
     previousSecretExpiresAt: overlap?.toISOString() ?? null,
     createdAt: new Date(r.created_at).toISOString(),
   };

@@ -1,8 +1,10 @@
 import { api, csrfToken, endpoints } from './api.js';
+import { heldIn, type PermissionSet } from './held.js';
 import { AccountPage } from './pages/Account.js';
 import { AuditPage } from './pages/Audit.js';
 import { EnvironmentPage } from './pages/Environment.js';
 import { HygienePage } from './pages/Hygiene.js';
+import { KeysPage } from './pages/Keys.js';
 import { MembersPage } from './pages/Members.js';
 import { MatrixPage, ProjectsPage } from './pages/Projects.js';
 import { href, useRoute } from './router.js';
@@ -15,6 +17,9 @@ export function App() {
   // Again when the org in the address changes: it may be one made since (from the CLI).
   const orgs = useLoad(() => api.all(endpoints.orgs.list), [org]);
   const current = org ?? orgs.data?.find((o) => !o.personal)?.name ?? orgs.data?.[0]?.name;
+  // What the signed-in person holds in the org on screen: forms offer no more than that.
+  const role = orgs.data?.find((o) => o.name.toLowerCase() === current?.toLowerCase())?.role;
+  const held = me.data ? heldIn(role, me.data.token.scopes) : null;
   return (
     <>
       <a className="skip" href="#main">
@@ -27,6 +32,7 @@ export function App() {
             <>
               <a href={href('orgs', current, 'projects')}>Projects</a>
               <a href={href('orgs', current, 'members')}>Members</a>
+              <a href={href('orgs', current, 'keys')}>Keys</a>
               <a href={href('orgs', current, 'hygiene')}>Credential hygiene</a>
               <a href={href('orgs', current, 'audit')}>Audit log</a>
             </>
@@ -57,17 +63,26 @@ export function App() {
       </header>
       <main id="main">
         <ErrorBox error={me.error ?? orgs.error} />
-        <Page route={route} org={current} />
+        <Page route={route} org={current} held={held} />
       </main>
     </>
   );
 }
 
-function Page({ route, org }: { route: string[]; org: string | undefined }) {
+function Page({
+  route,
+  org,
+  held,
+}: {
+  route: string[];
+  org: string | undefined;
+  held: PermissionSet | null;
+}) {
   const [first, , section, project, sub, env] = route;
   // The start page is the account: every signed-in person has one, whatever their orgs.
   if (first !== 'orgs' || !org) return <AccountPage />;
   if (first === 'orgs' && section === 'members') return <MembersPage org={org} />;
+  if (first === 'orgs' && section === 'keys') return <KeysPage org={org} held={held} />;
   if (first === 'orgs' && section === 'hygiene') return <HygienePage org={org} />;
   if (first === 'orgs' && section === 'audit') return <AuditPage org={org} />;
   if (first === 'orgs' && section === 'projects' && project && sub === 'env' && env)

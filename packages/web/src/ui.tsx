@@ -92,13 +92,26 @@ export function ConfirmButton({
   );
 }
 
-/** A credential's secret, shown once: a warning and a copy button. */
-export function ShownOnce({ token, what, onDone }: { token: string; what: string; onDone: () => void }) {
+/**
+ * A secret shown once, with a warning and a copy button: a new token (PAT, API key, platform or
+ * service-account key) or a webhook's signing secret. `stored` says what Latchkey keeps of it.
+ */
+export function ShownOnce({
+  token,
+  what,
+  stored = 'Latchkey stores only its hash.',
+  onDone,
+}: {
+  token: string;
+  what: string;
+  stored?: string;
+  onDone: () => void;
+}) {
   const [copied, setCopied] = useState(false);
   return (
     <div className="shown-once" role="status">
       <p>
-        <strong>Copy {what} now: it is shown only this once.</strong> Latchkey stores only its hash.
+        <strong>Copy {what} now: it is shown only this once.</strong> {stored}
       </p>
       <code className="secret" data-testid="shown-once-token">
         {token}
@@ -121,6 +134,19 @@ export function ShownOnce({ token, what, onDone }: { token: string; what: string
       </div>
     </div>
   );
+}
+
+type Shown = { token: string; what: string; stored?: string };
+
+/**
+ * The one-time panel's state: `show(...)` after a create or rotate, `panel` where it appears.
+ * Hiding it drops the secret from memory too (nothing keeps it once "Done" is pressed).
+ */
+export function useShownOnce() {
+  const [shown, setShown] = useState<Shown | null>(null);
+  const show = useCallback((next: Shown) => setShown(next), []);
+  const panel = shown ? <ShownOnce {...shown} onDone={() => setShown(null)} /> : null;
+  return { show, panel };
 }
 
 export function Section({ title, children }: { title: string; children: ReactNode }) {

@@ -1,6 +1,15 @@
 import { useState } from 'react';
 import { api, endpoints } from '../api.js';
-import { ConfirmButton, ErrorBox, MoreButton, Section, ShownOnce, useAction, usePaged, when } from '../ui.js';
+import {
+  ConfirmButton,
+  ErrorBox,
+  MoreButton,
+  Section,
+  useAction,
+  usePaged,
+  useShownOnce,
+  when,
+} from '../ui.js';
 
 const PAGE = 50;
 
@@ -19,7 +28,7 @@ function Pats() {
   const action = useAction();
   const [name, setName] = useState('');
   const [expiresIn, setExpiresIn] = useState('90d');
-  const [created, setCreated] = useState<{ token: string; name: string } | null>(null);
+  const once = useShownOnce();
   return (
     <Section title="Personal access tokens">
       <form
@@ -27,7 +36,7 @@ function Pats() {
           e.preventDefault();
           await action.run(async () => {
             const pat = await api.call(endpoints.pats.create, { body: { name, expiresIn } });
-            setCreated({ token: pat.token, name: pat.name });
+            once.show({ token: pat.token, what: `the token ${pat.name}` });
             setName('');
             pats.reload();
           });
@@ -53,9 +62,7 @@ function Pats() {
         </div>
       </form>
       <ErrorBox error={action.error} />
-      {created ? (
-        <ShownOnce token={created.token} what={`the token ${created.name}`} onDone={() => setCreated(null)} />
-      ) : null}
+      {once.panel}
       <ErrorBox error={pats.error} />
       <div className="table-wrap">
         <table>

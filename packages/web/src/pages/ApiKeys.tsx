@@ -1,6 +1,15 @@
 import { useState } from 'react';
 import { api, endpoints } from '../api.js';
-import { ConfirmButton, ErrorBox, MoreButton, Section, ShownOnce, useAction, usePaged, when } from '../ui.js';
+import {
+  ConfirmButton,
+  ErrorBox,
+  MoreButton,
+  Section,
+  useAction,
+  usePaged,
+  useShownOnce,
+  when,
+} from '../ui.js';
 
 type Props = { org: string; project: string; env: string; scopes: string[] };
 const STATUSES = ['active', 'expiring', 'rotating', 'expired', 'revoked'] as const;
@@ -27,7 +36,7 @@ export function ApiKeys({ org, project, env, scopes }: Props) {
   const [name, setName] = useState('');
   const [scope, setScope] = useState('');
   const [grace, setGrace] = useState('24h');
-  const [shown, setShown] = useState<{ token: string; name: string } | null>(null);
+  const once = useShownOnce();
   const chosen = scope || scopes[0] || '';
   return (
     <Section title="API keys">
@@ -44,7 +53,7 @@ export function ApiKeys({ org, project, env, scopes }: Props) {
                 params: { org, project },
                 body: { name, scope: chosen, environment: env },
               });
-              setShown({ token: key.token, name: key.name });
+              once.show({ token: key.token, what: `the key ${key.name}` });
               setName('');
               keys.reload();
             });
@@ -72,9 +81,7 @@ export function ApiKeys({ org, project, env, scopes }: Props) {
         </form>
       )}
       <ErrorBox error={action.error} />
-      {shown ? (
-        <ShownOnce token={shown.token} what={`the key ${shown.name}`} onDone={() => setShown(null)} />
-      ) : null}
+      {once.panel}
       <div className="fields">
         <label>
           Filter by scope
@@ -143,7 +150,7 @@ export function ApiKeys({ org, project, env, scopes }: Props) {
                               params: { org, project, id: k.id },
                               body: { gracePeriod: grace },
                             });
-                            setShown({ token: key.token, name: key.name });
+                            once.show({ token: key.token, what: `the key ${key.name}` });
                             keys.reload();
                           })
                         }

@@ -101,7 +101,7 @@ describe('validateManifest', () => {
         { path: 'routes[1].auth_', message: 'unknown field; allowed: prefix, auth, rateLimit, routes' },
         {
           path: 'routes[0].routes["GET /projects/:projectId"].rate',
-          message: 'unknown field; allowed: handler, auth, rateLimit',
+          message: 'unknown field; allowed: handler, auth, rateLimit, verify',
         },
       ]),
     );

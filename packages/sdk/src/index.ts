@@ -23,6 +23,7 @@ export {
   type LatchkeyClient,
   type ListApiKeysInput,
 } from './client.js';
+export { defineProject, type SecretRef, secret } from './config.js';
 export { ManifestMountError } from './routes/compile.js';
 export type { RateDecision, RateLimitOptions, RateLimitStore } from './routes/rate-limit.js';
 export {
@@ -44,6 +45,7 @@ export type {
   RouteHandler,
   RouteRequest,
   RouteResponse,
+  SecretsOption,
   SessionAuth,
   SessionUser,
 } from './routes/types.js';

@@ -148,7 +148,8 @@ async function importBundled(file: string, importer: Importer): Promise<Record<s
             namespace: 'latch-shim',
           }));
           b.onLoad({ filter: /.*/, namespace: 'latch-shim' }, () => ({
-            contents: 'export function defineProject(m) { return m; }\nexport default defineProject;\n',
+            contents:
+              'export function defineProject(m) { return m; }\nexport function secret(name) { return { $secret: name }; }\nexport default defineProject;\n',
             loader: 'js',
           }));
         },

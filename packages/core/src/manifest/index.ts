@@ -1,4 +1,5 @@
 export * from './routes.js';
 export * from './rules.js';
 export * from './schema.js';
+export * from './secret-ref.js';
 export * from './validate.js';

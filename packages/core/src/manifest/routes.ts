@@ -7,6 +7,7 @@ import {
   type RouteRateLimit,
 } from './rules.js';
 import type { Manifest } from './schema.js';
+import type { WebhookScheme } from './secret-ref.js';
 
 /** One route with its group's defaults applied: what the SDK mounts and `latch routes` prints. */
 export type FlatRoute = {
@@ -19,6 +20,8 @@ export type FlatRoute = {
   /** The scope for `apiKey:` routes, else null. */
   scope: string | null;
   rateLimit: RouteRateLimit | null;
+  /** The webhook signature to check (`none` routes): the scheme and the secret's name. */
+  verify: { scheme: WebhookScheme; secret: string } | null;
   /** Where it is declared: `routes[group].routes[key]`. */
   group: number;
   key: string;
@@ -42,12 +45,20 @@ export function flattenRoutes(manifest: Manifest): FlatRoute[] {
         auth,
         scope: mode?.mode === 'apiKey' ? mode.scope : null,
         rateLimit: rate === undefined ? null : parseRateLimit(rate),
+        verify: own.verify ? { scheme: own.verify.scheme, secret: own.verify.secret.$secret } : null,
         group: g,
         key,
       });
     }
   });
   return out;
+}
+
+/** The secret names a manifest references (`secret('NAME')`), sorted, each once. */
+export function manifestSecretNames(manifest: Manifest): string[] {
+  const names = new Set<string>();
+  for (const r of flattenRoutes(manifest)) if (r.verify) names.add(r.verify.secret);
+  return [...names].sort();
 }
 
 export function declaredScopes(manifest: Manifest): string[] {

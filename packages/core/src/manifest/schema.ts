@@ -11,6 +11,7 @@ import {
   routePathError,
   SCOPE_NAME_RE,
 } from './rules.js';
+import { RouteVerifySchema } from './secret-ref.js';
 
 /** Turns a rule returning an error string into a zod check with that exact message. */
 function rule(check: (value: string) => string | null) {
@@ -65,6 +66,8 @@ export const ManifestRouteSchema = z.strictObject({
   handler: Handler,
   auth: Auth.optional(),
   rateLimit: RateLimitText.optional(),
+  /** Only on `none` routes: the webhook signature the SDK checks before the handler runs. */
+  verify: RouteVerifySchema.optional(),
 });
 
 export const ManifestRouteGroupSchema = z.strictObject({
@@ -94,5 +97,5 @@ export const MANIFEST_FIELDS = {
   apiKeys: ['scopes'],
   scope: ['grants', 'description'],
   group: ['prefix', 'auth', 'rateLimit', 'routes'],
-  route: ['handler', 'auth', 'rateLimit'],
+  route: ['handler', 'auth', 'rateLimit', 'verify'],
 } as const;

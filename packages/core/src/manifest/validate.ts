@@ -133,6 +133,13 @@ function crossCheck(m: Manifest): ManifestIssue[] {
     for (const [key, spec] of Object.entries(group.routes)) {
       const at: PathPart[] = ['routes', g, 'routes', key];
       if (typeof spec === 'object') checkAuth(spec.auth, [...at, 'auth']);
+      if (typeof spec === 'object' && spec.verify && (spec.auth ?? group.auth) !== 'none') {
+        // A signature check on a route that already needs a key or session is a mistake to name.
+        issues.push({
+          path: formatManifestPath([...at, 'verify']),
+          message: `verify is for auth "none" routes (webhooks); this route's auth is "${spec.auth ?? group.auth}"`,
+        });
+      }
       const parsed = parseRouteKey(key);
       if ('error' in parsed) continue;
       const full = joinRoutePath(group.prefix, parsed.path);

@@ -59,6 +59,13 @@ export function compileRoutes(
   if (flat.some((r) => r.auth === 'session') && !opts.session) {
     problems.push('routes use session auth, so pass `session` (a resolver or { issuer, audience })');
   }
+  const signed = flat.filter((r) => r.verify);
+  if (signed.length && !opts.secrets) {
+    const names = [...new Set(signed.map((r) => r.verify!.secret))].join(', ');
+    problems.push(
+      `routes verify webhook signatures with ${names}, so pass \`secrets\` (the released secrets)`,
+    );
+  }
   if (problems.length) {
     throw new ManifestMountError(
       `Cannot mount ${manifest.project}'s routes:\n${problems.map((p) => `- ${p}`).join('\n')}`,

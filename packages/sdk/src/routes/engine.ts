@@ -4,6 +4,7 @@ import { type CompiledRoute, compileRoutes } from './compile.js';
 import { createRateLimitStore, type RateLimitStore, rateLimitHeaders } from './rate-limit.js';
 import { errorBody } from './responses.js';
 import { createSessionCheck, type SessionInput } from './session.js';
+import { checkSignature, secretLookup } from './signature.js';
 import type {
   AuthInfo,
   IncomingRequest,
@@ -86,6 +87,7 @@ export function createEngine(manifestInput: ManifestInput | Manifest, opts: Moun
   const realm = manifest.project;
   const verifier = opts.verifier;
   const session = opts.session ? createSessionCheck(opts.session) : null;
+  const lookup = opts.secrets ? secretLookup(opts.secrets) : () => undefined;
   const limited = routes.some((r) => r.rateLimit);
   let store: Promise<RateLimitStore> | null = null;
   const getStore = () => {
@@ -162,6 +164,16 @@ export function createEngine(manifestInput: ManifestInput | Manifest, opts: Moun
     if (auth.kind === 'apiKey' && route.rateLimit) {
       const refused = await limit(`key:${auth.keyId}`);
       if (refused) return refused;
+    }
+    if (route.verify) {
+      const refused = checkSignature(route.verify, { rawBody: req.rawBody, headers }, lookup);
+      if (refused) {
+        if (refused.missingSecret) {
+          const problem = `secret ${refused.missingSecret} (for ${route.label}'s webhook signature) is not among the app's secrets`;
+          opts.onError?.(new Error(problem), { method: req.method, path: req.path });
+        }
+        return serialize(refused.response, limitHeaders);
+      }
     }
 
     const parsed = parseBody(req.rawBody, headers['content-type']);

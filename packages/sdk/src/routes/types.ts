@@ -69,6 +69,12 @@ export type MountOptions = {
   /** Required when any route uses `session`. */
   session?: SessionOption;
   rateLimit?: RateLimitOptions;
+  /**
+   * Required when a route declares `verify` (a webhook signature): the released secrets, as an
+   * object or a lookup by name. It is read per request, so pass the object the app refreshes (or
+   * a getter) and a rotated, redeployed secret is used once the app reloads its release.
+   */
+  secrets?: SecretsOption;
   /** Where in-memory rate-limit windows read the time (epoch ms; default `Date.now`). */
   clock?: { now(): number };
   /** Request bodies above this are refused with 413 (default 1 MiB). */
@@ -76,6 +82,8 @@ export type MountOptions = {
   /** Handler failures (answered as a 500 without details). */
   onError?: (err: unknown, req: { method: string; path: string }) => void;
 };
+
+export type SecretsOption = Record<string, string | undefined> | ((name: string) => string | undefined);
 
 /** What adapters hand the engine: one request, already matched to a route. */
 export type IncomingRequest = {

@@ -3,6 +3,8 @@ import { resolveCommand, runChild } from '../../lib/child.js';
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
 import { usageError } from '../../lib/exit.js';
 import type { Io } from '../../lib/io.js';
+import { MIN_MASK_LENGTH } from '../../lib/mask.js';
+import { runMasked } from '../../lib/masked-child.js';
 import { PROJECT_OPTION } from '../../lib/options.js';
 import { plural, secretsTarget } from '../../lib/secrets.js';
 
@@ -14,10 +16,14 @@ export const spec = defineCommand({
     env: { flags: '--env <name>', description: 'environment (default: the only one)' },
     latest: { flags: '--latest', description: 'the newest versions instead of the current release' },
     inherit: { flags: '--no-inherit', description: "do not pass this shell's environment, only the secrets" },
+    mask: {
+      flags: '--mask',
+      description: `print *** in place of released values in the command's output (values of ${MIN_MASK_LENGTH}+ characters)`,
+    },
     dryRun: { flags: '--dry-run', description: 'list the names it would set, run nothing' },
     project: PROJECT_OPTION,
   },
-  help: "\nExamples:\n  latch run --env production -- node server.js\n  latch run --env staging --dry-run -- npm start\n\nExits with the command's exit code (128+N when it dies of signal N).",
+  help: "\nExamples:\n  latch run --env production -- node server.js\n  latch run --env staging --dry-run -- npm start\n  latch run --env staging --mask -- npm test\n\n--mask hides exact copies only: an encoded, split or transformed value is not masked.\nExits with the command's exit code (128+N when it dies of signal N).",
 });
 
 export type RunOptions = OptionsOf<typeof spec> & { cwd?: string };
@@ -66,12 +72,19 @@ export async function run(opts: RunOptions, io: Io): Promise<void> {
   const base: NodeJS.ProcessEnv = opts.inherit === false ? {} : { ...io.env };
   for (const name of CLI_ONLY) if (!(name in released.values)) delete base[name];
   const env = { ...base, ...released.values };
-  const code = await runChild(
-    resolveCommand(command, io.env.PATH),
-    args,
-    env,
-    (message) => io.stderr.write(`latch run: ${message}\n`),
-    io.onSignal,
-  );
+  const onStartError = (message: string) => io.stderr.write(`latch run: ${message}\n`);
+  const file = resolveCommand(command, io.env.PATH);
+  const code = opts.mask
+    ? await runMasked({
+        command: file,
+        args,
+        env,
+        values: Object.values(released.values),
+        // The child keeps a terminal only when ours is one on every side; else its output is piped.
+        tty: Boolean(process.stdin.isTTY && process.stdout.isTTY && process.stderr.isTTY),
+        onStartError,
+        onSignal: io.onSignal,
+      })
+    : await runChild(file, args, env, onStartError, io.onSignal);
   io.setExitCode(code);
 }

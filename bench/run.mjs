@@ -9,10 +9,12 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const wanted = process.argv.slice(2);
+// Long runs (the 30-minute soak, the 1,000,000-key sizing) run only when named.
+const longRuns = ['soak', 'sizing'];
 const benches = readdirSync(here, { withFileTypes: true })
   .filter((d) => d.isDirectory() && existsSync(join(here, d.name, 'run.mjs')))
   .map((d) => d.name)
-  .filter((name) => wanted.length === 0 || wanted.includes(name))
+  .filter((name) => (wanted.length === 0 ? !longRuns.includes(name) : wanted.includes(name)))
   .sort();
 
 if (benches.length === 0) {

@@ -3,12 +3,20 @@
  * the real app on DATABASE_URL in this process, listening on a free port. Prints `RESULT <json>`.
  */
 import { loadavg } from 'node:os';
+import type { UsageItem } from '@latchkey/core';
 import { createVerifier } from '../../packages/sdk/src/index.js';
 import { buildApp } from '../../packages/server/src/app.js';
+import {
+  emptyColumns,
+  insertUsage,
+  insertUsageByUnnest,
+} from '../../packages/server/src/services/logs/usage-events.repo.js';
+import { itemRows } from '../../packages/server/src/services/sdk/usage.service.js';
 import { openDatabase } from '../../packages/server/src/store/db.js';
 import { migrate } from '../../packages/server/src/store/migrate.js';
 import { benchConfig, seedOwner } from '../lib/app.js';
 
+const loadStart = loadavg()[0];
 const database = openDatabase(process.env.DATABASE_URL!, { max: 10 });
 await migrate(database.pool);
 const app = await buildApp({ database, config: benchConfig({ bodyLimitBytes: 4 * 1024 * 1024 }) });
@@ -120,11 +128,48 @@ async function singleRows(count: number) {
   return { events: count, seconds, rate: count / seconds };
 }
 
+/**
+ * The store step alone, in this process: the same report's rows through the binary COPY (as
+ * shipped) and through the INSERT … SELECT FROM unnest of before, alternating, 2 in flight.
+ */
+const projectId = (await database.pool.query<{ id: string }>('SELECT id FROM projects LIMIT 1')).rows[0]!.id;
+const sample = emptyColumns();
+for (const it of report(0).items) itemRows(it as UsageItem, Date.now(), sample);
+async function storeOnly(copy: boolean, reports: number) {
+  const start = performance.now();
+  let next = 0;
+  const worker = async () => {
+    while (next++ < reports) {
+      const r = await (copy ? insertUsage : insertUsageByUnnest)(
+        database.pool,
+        projectId,
+        '127.0.0.1',
+        sample,
+      );
+      if (r.stored !== BATCH) throw new Error(`stored ${r.stored}`);
+    }
+  };
+  await Promise.all([worker(), worker()]);
+  return (reports * BATCH) / ((performance.now() - start) / 1000);
+}
+
 console.log('(a) ingestion: warm-up…');
 await batched(2);
 await singleRows(2000);
 const batchedRun = await batched(Number(process.env.BENCH_REPORTS) || 20);
 console.log(`  SDK batches: ${Math.round(batchedRun.rate)} events/s`);
+await storeOnly(true, 2);
+await storeOnly(false, 2);
+const storeRounds: { copy: number; unnest: number }[] = [];
+for (let r = 0; r < 5; r++) {
+  const round = { copy: 0, unnest: 0 };
+  for (const copy of r % 2 ? [false, true] : [true, false])
+    round[copy ? 'copy' : 'unnest'] = await storeOnly(copy, 6);
+  storeRounds.push(round);
+}
+console.log(
+  `  store step: ${storeRounds.map((r) => `copy ${Math.round(r.copy)}/s unnest ${Math.round(r.unnest)}/s`).join('; ')}`,
+);
 const singleRun = await singleRows(Number(process.env.BENCH_SINGLE) || 20_000);
 console.log(`  single-row INSERTs: ${Math.round(singleRun.rate)} events/s`);
 
@@ -160,10 +205,10 @@ for (let r = 0; r < ROUNDS; r++) {
   await every.flushUsage();
   rounds.push(round);
 }
-const median = (xs: number[]) => {
+function median(xs: number[]) {
   const s = [...xs].sort((x, y) => x - y);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
+}
 const b = {
   iterations: N,
   rounds: ROUNDS,
@@ -180,6 +225,20 @@ for (const v of [off, on, every]) await v.close();
 await app.close();
 await database.close();
 process.stdout.write(
-  `RESULT ${JSON.stringify({ a: { batchEvents: BATCH, batched: batchedRun, single: singleRun }, b, loadEnd: loadavg()[0] })}\n`,
+  `RESULT ${JSON.stringify({
+    a: {
+      batchEvents: BATCH,
+      batched: batchedRun,
+      single: singleRun,
+      store: {
+        copy: median(storeRounds.map((r) => r.copy)),
+        unnest: median(storeRounds.map((r) => r.unnest)),
+        ratio: median(storeRounds.map((r) => r.copy / r.unnest)),
+      },
+    },
+    b,
+    loadStart,
+    loadEnd: loadavg()[0],
+  })}\n`,
 );
 process.exit(0);

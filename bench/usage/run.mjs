@@ -61,12 +61,13 @@ writeResults(
   'usage',
   `## usage
 
-${date} UTC · ${machine} · ${admin.label} · load average ${result.loadEnd.toFixed(2)} at the end.
+${date} UTC · ${machine} · ${admin.label} · load average ${result.loadStart.toFixed(2)} at the start, ${result.loadEnd.toFixed(2)} at the end.
 The machine is shared with other engineers' test runs: numbers move with their load.
 
 **(a) Ingestion** (\`POST …/usage\`, SDK batch format with per-event \`events\`, ${fmt(a.batchEvents)} events
-per report, 2 reports in flight, real HTTP server and PostgreSQL; one \`INSERT … SELECT FROM unnest\`
-per report). Baseline: the same events by single-row \`INSERT\`s, 4 connections, same database.
+per report, 2 reports in flight, real HTTP server and PostgreSQL; the report's keys looked up once,
+then one binary \`COPY … FROM STDIN\` per report). Baseline: the same events by single-row
+\`INSERT\`s, 4 connections, same database.
 
 | path | events | seconds | events/s stored |
 | --- | ---: | ---: | ---: |
@@ -74,6 +75,10 @@ per report). Baseline: the same events by single-row \`INSERT\`s, 4 connections,
 | single-row INSERTs (baseline) | ${fmt(a.single.events)} | ${fmt(a.single.seconds, 2)} | ${fmt(a.single.rate)} |
 
 Batched / single-row: **${fmt(a.batched.rate / a.single.rate, 1)}×**. Target ≥ 50,000 events/s: ${a.batched.rate >= 50_000 ? 'met' : '**not met**'}.
+
+The store step alone (in process, no HTTP or JSON; the same ${fmt(a.batchEvents)}-row report, 2 in flight, 5 rounds of 6
+reports alternating which goes first): binary COPY **${fmt(a.store.copy)}** events/s vs the
+\`INSERT … SELECT FROM unnest\` of before ${fmt(a.store.unnest)} events/s: **${fmt(a.store.ratio, 2)}×** (median of per-round ratios).
 
 **(b) SDK cached verify** (\`await verifier.verify(key)\`, one cached key, ${fmt(b.iterations)} calls per round,
 ${b.rounds} alternating rounds): usage reporting on (every outcome noted for a per-event report,

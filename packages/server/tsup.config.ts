@@ -2,7 +2,8 @@ import { cp } from 'node:fs/promises';
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // The audit verifier's hashing threads load their own file (services/audit/verify-fast.ts).
+  entry: { index: 'src/index.ts', 'audit-verify-worker': 'src/services/audit/verify-worker.ts' },
   format: ['esm'],
   target: 'node20',
   // Types are checked by `tsc -b`; nothing consumes server .d.ts files, and emitting them is slow.

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { hashChained } from '../../src/services/audit/chain-encoding.js';
+import { type ChainedContent, GENESIS_HASH, hashChained } from '../../src/services/audit/chain-encoding.js';
+import { verifyFast } from '../../src/services/audit/verify-fast.js';
 import { useTestDatabase } from '../helpers/db.js';
 import { appendMany, auditLog, newOrgId, rowsOf } from './fixtures.js';
 
@@ -208,5 +209,112 @@ describe('verifyChain against a checkpoint kept elsewhere', () => {
     await expect(log.service.internal.verifyChain(org, { fromCheckpoint: { hello: 1 } })).rejects.toThrow(
       /not a Latchkey audit checkpoint/,
     );
+  });
+});
+
+/** n rows chained in Node exactly as appends chain them, inserted in one statement. */
+async function seedChain(org: string, n: number) {
+  let prev: Buffer = GENESIS_HASH;
+  const cols: unknown[][] = [[], [], [], [], [], [], []];
+  for (let i = 1; i <= n; i++) {
+    const c: ChainedContent = {
+      orgId: org,
+      actorType: 'system',
+      actorId: null,
+      actorLabel: 'seed é 😀',
+      ip: null,
+      requestId: `req_${i}`,
+      action: 'test.seeded',
+      targetType: 'thing',
+      targetId: `t${i}`,
+      createdAt: new Date(Date.UTC(2026, 0, 1) + i),
+      data: { i, name: `n${i % 7}`, nested: { z: [i, 'x"y'], a: null } },
+    };
+    const hash = hashChained(c, prev);
+    const row = [i, c.requestId, c.targetId, c.createdAt, JSON.stringify(c.data), prev, hash];
+    for (const [k, v] of row.entries()) cols[k]!.push(v);
+    prev = hash;
+  }
+  await t.database.pool.query(
+    `INSERT INTO audit_events (org_id, actor_type, actor_label, action, target_type, seq, request_id, target_id,
+       created_at, data, prev_hash, hash)
+     SELECT $1, 'system', 'seed é 😀', 'test.seeded', 'thing', * FROM unnest($2::bigint[], $3::text[], $4::text[],
+       $5::timestamptz[], $6::jsonb[], $7::bytea[], $8::bytea[])`,
+    [org, ...cols],
+  );
+  await t.database.pool.query(
+    'INSERT INTO audit_chain_heads (chain, seq, prev_hash, at, hash) VALUES ($1, $2, $3, $4, $5)',
+    [org, n, cols[5]![n - 1], cols[3]![n - 1], prev],
+  );
+}
+
+describe('the fast path (binary COPY, hashing in worker threads)', () => {
+  const head = async (org: string) => {
+    const r = await t.database.pool.query<{ seq: string; hash: string }>(
+      `SELECT seq, encode(hash, 'hex') AS hash FROM audit_chain_heads WHERE chain = $1`,
+      [org],
+    );
+    return { seq: Number(r.rows[0]!.seq), hash: r.rows[0]!.hash };
+  };
+
+  it('proves a sound chain in the main thread and in two threads, across chunk boundaries', async () => {
+    const org = newOrgId();
+    // More than one chunk (8,192 rows), so chunks are joined at their boundaries; then a few
+    // appended the real way on top.
+    await seedChain(org, 8990);
+    await appendMany(t.database, org, 10);
+    for (const threads of [0, 2]) {
+      expect(await verifyFast(t.database.pool, org, await head(org), { threads })).toEqual({
+        ok: true,
+        rows: 9000,
+      });
+    }
+    const log = auditLog(t.database);
+    expect(await log.service.internal.verifyChain(org, { threads: 2 })).toMatchObject({
+      ok: true,
+      rows: 9000,
+    });
+  }, 120_000);
+
+  it('answers not ok for each kind of tampering, in threads too, and the reference walk names the row', async () => {
+    type Rows = Awaited<ReturnType<typeof rowsOf>>;
+    const cases: [string, (rows: Rows, org: string) => ReturnType<typeof sql>[]][] = [
+      ['edited', (rows) => [sql`UPDATE audit_events SET data = '{"i": 99}' WHERE id = ${rows[4]!.id}`]],
+      ['deleted', (rows) => [sql`DELETE FROM audit_events WHERE id = ${rows[3]!.id}`]],
+      [
+        'inserted',
+        (_rows, org) => [
+          sql`INSERT INTO audit_events (org_id, actor_type, action) VALUES (${org}, 'user', 'x')`,
+        ],
+      ],
+      [
+        'reordered',
+        (rows) => [
+          sql`UPDATE audit_events SET seq = -1 WHERE id = ${rows[3]!.id}`,
+          sql`UPDATE audit_events SET seq = 4 WHERE id = ${rows[4]!.id}`,
+          sql`UPDATE audit_events SET seq = 5 WHERE id = ${rows[3]!.id}`,
+        ],
+      ],
+      ['truncated', (_rows, org) => [sql`DELETE FROM audit_events WHERE org_id = ${org} AND seq > 8`]],
+    ];
+    for (const [reason, tamper] of cases) {
+      const { org, log, rows } = await chainOfTen();
+      for (const statement of tamper(rows, org)) await exec(statement);
+      for (const threads of [0, 2]) {
+        expect(await verifyFast(t.database.pool, org, await head(org), { threads }), reason).toEqual({
+          ok: false,
+        });
+      }
+      const result = await log.service.internal.verifyChain(org);
+      expect(result.ok, reason).toBe(false);
+      expect(await log.service.internal.verifyChain(org, { reference: true }), reason).toEqual(result);
+    }
+  }, 60_000);
+
+  it('answers not ok when the head read before the snapshot is not the one in it', async () => {
+    const { org } = await chainOfTen();
+    const seen = await head(org);
+    await appendMany(t.database, org, 1);
+    expect(await verifyFast(t.database.pool, org, seen)).toEqual({ ok: false });
   });
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emptyColumns, insertUsage, insertUsageByUnnest } from '../../src/services/logs/usage-events.repo.js';
 import { makeProject, type ProjectFixture } from '../api-keys/fixtures.js';
 import { useTestApp } from '../helpers/app.js';
 import { readSse, type SseFrame } from '../helpers/sse.js';
@@ -141,6 +142,92 @@ describe('usage ingestion', () => {
     ]);
     expect(res2.json()).toMatchObject({ lastUsedUpdated: 1 });
     expect((await lastUsed()).getTime()).toBe(now - 30_000);
+  });
+});
+
+describe('binary COPY ingestion', () => {
+  const columns = (rows: [string, string | null, string, number, number, number][]) => {
+    const c = emptyColumns();
+    for (const [keyId, route, outcome, atMs, latencyMs, count] of rows) {
+      c.keyId.push(keyId);
+      c.route.push(route);
+      c.outcome.push(outcome);
+      c.atMs.push(atMs);
+      c.latencyMs.push(latencyMs);
+      c.count.push(count);
+    }
+    return c;
+  };
+  const stored = async (keyIds: string[]) =>
+    (
+      await t.database.pool.query(
+        `SELECT org_id, project_id, environment_id, key_id, key_name, at, route, outcome, latency_ms, count,
+           client_addr, xid::text AS xid FROM usage_events WHERE key_id = ANY($1) ORDER BY id`,
+        [keyIds],
+      )
+    ).rows;
+
+  it('stores exactly what the unnest insert stored, in the report’s order, in one transaction', async () => {
+    const a = await p.createKey({ name: 'Ünïcode “key” 😀' });
+    const b = await p.createKey({ name: 'second' });
+    const other = await (await makeProject(t)).createKey();
+    const now = t.clock.now().getTime();
+    const outcomes = ['VALID', 'RATE_LIMITED', 'REVOKED', 'INSUFFICIENT_SCOPE'];
+    const rows = Array.from({ length: 3000 }, (_, i) => {
+      const key = [a.id, b.id, other.id][i % 3]!;
+      const route = i % 5 === 0 ? null : `GET /v1/things/${i % 7} — ✓ "q"`;
+      return [key, route, outcomes[i % 4]!, now - ((i * 37) % 100_000) - 0.25, (i % 90) / 8, 1 + (i % 3)] as [
+        string,
+        string | null,
+        string,
+        number,
+        number,
+        number,
+      ];
+    });
+    const viaCopy = await insertUsage(t.database.pool, p.projectId, '198.51.100.4', columns(rows));
+    const copied = await stored([a.id, b.id, other.id]);
+    await t.database.pool.query('DELETE FROM usage_events WHERE key_id = ANY($1)', [[a.id, b.id, other.id]]);
+    const viaUnnest = await insertUsageByUnnest(t.database.pool, p.projectId, '198.51.100.4', columns(rows));
+    const unnested = await stored([a.id, b.id, other.id]);
+
+    expect(viaCopy.stored).toBe(2000); // the other project's key stores nothing
+    expect(viaCopy.stored).toBe(viaUnnest.stored);
+    const byId = (l: { id: string; at: Date }[]) => [...l].sort((x, y) => x.id.localeCompare(y.id));
+    expect(byId(viaCopy.lastUsed)).toEqual(byId(viaUnnest.lastUsed));
+    const strip = (r: Record<string, unknown>) => ({ ...r, xid: undefined });
+    expect(copied.map(strip)).toEqual(unnested.map(strip));
+    expect(copied.map((r) => r.key_id)).toEqual(rows.filter((r) => r[0] !== other.id).map((r) => r[0]));
+    expect(new Set(copied.map((r) => r.xid)).size).toBe(1);
+  });
+
+  it('a report with no row of this project’s keys stores nothing and sends no COPY', async () => {
+    const other = await (await makeProject(t)).createKey();
+    const res = await insertUsage(
+      t.database.pool,
+      p.projectId,
+      null,
+      columns([[other.id, null, 'VALID', 1, 1, 1]]),
+    );
+    expect(res).toEqual({ stored: 0, lastUsed: [] });
+    expect(await stored([other.id])).toEqual([]);
+  });
+
+  it('a COPY the database refuses stores none of the report, and the pool stays usable', async () => {
+    const key = await p.createKey();
+    const bad = columns([
+      [key.id, null, 'VALID', 1_000, 1, 1],
+      [key.id, null, 'VALID', 2_000, 1, 0], // count > 0 is a CHECK of the table
+    ]);
+    await expect(insertUsage(t.database.pool, p.projectId, null, bad)).rejects.toThrow(/check constraint/);
+    expect(await stored([key.id])).toEqual([]);
+    const ok = await insertUsage(
+      t.database.pool,
+      p.projectId,
+      null,
+      columns([[key.id, null, 'VALID', 3_000, 1, 1]]),
+    );
+    expect(ok.stored).toBe(1);
   });
 });
 

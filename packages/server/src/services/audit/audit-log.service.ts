@@ -127,13 +127,15 @@ export function createAuditLogService({
     internal: {
       verifyChain: async (
         orgId: string | null,
-        opts: { fromCheckpoint?: unknown; batchSize?: number } = {},
+        opts: { fromCheckpoint?: unknown; batchSize?: number; reference?: boolean; threads?: number } = {},
       ) =>
         verifyChain(poolOf(db), orgId, {
           ...(opts.fromCheckpoint === undefined
             ? {}
             : { checkpoint: checkCheckpoint(opts.fromCheckpoint, signer, orgId) }),
           ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
+          ...(opts.reference ? { reference: true } : {}),
+          ...(opts.threads === undefined ? {} : { threads: opts.threads }),
         }),
       checkpoint: checkpoints.checkpoint,
       latestCheckpoint: checkpoints.latest,

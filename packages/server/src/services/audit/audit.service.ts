@@ -1,7 +1,7 @@
 import { redactTokens, redactTokensDeep } from '@latchkey/core';
 import type { DbOrTx } from '../../store/db.js';
 import type { Actor } from '../actor.js';
-import { enqueueForAudit } from '../effects/events.js';
+import { enqueueForAudit, eventOfAction } from '../effects/events.js';
 import { appendAudit } from './chain-append.js';
 
 export type AuditActor = {
@@ -68,18 +68,29 @@ export async function recordAudit(tx: DbOrTx, actor: Actor | AuditActor, entry: 
   assertAuditSafe(entry.data ?? {});
   const data = redactTokensDeep(entry.data ?? {});
   const text = (s: string | null | undefined) => (s == null ? null : redactTokens(s));
-  await appendAudit(tx, {
-    orgId: entry.orgId,
-    actorType: who.type,
-    actorId: who.id,
-    actorLabel: text(who.label),
-    action: entry.action,
-    targetType: entry.target?.type ?? null,
-    targetId: text(entry.target?.id),
-    data,
-    ip: who.ip ?? null,
-    requestId: who.requestId ?? null,
-  });
+  const type = eventOfAction(entry.action);
+  const endpoints = await appendAudit(
+    tx,
+    {
+      orgId: entry.orgId,
+      actorType: who.type,
+      actorId: who.id,
+      actorLabel: text(who.label),
+      action: entry.action,
+      targetType: entry.target?.type ?? null,
+      targetId: text(entry.target?.id),
+      data,
+      ip: who.ip ?? null,
+      requestId: who.requestId ?? null,
+    },
+    type && entry.orgId
+      ? {
+          type,
+          // The disabled endpoint itself is not told (it is not answering anyway).
+          exceptEndpoint: type === 'endpoint.disabled' && entry.target ? entry.target.id : null,
+        }
+      : undefined,
+  );
   appended++;
   // A platform event (webhooks) for this change, in this same transaction.
   await enqueueForAudit(tx, {
@@ -88,5 +99,6 @@ export async function recordAudit(tx: DbOrTx, actor: Actor | AuditActor, entry: 
     ...(entry.target ? { target: entry.target } : {}),
     data,
     actor: { type: who.type, label: text(who.label) },
+    ...(endpoints ? { endpoints } : {}),
   });
 }

@@ -3,7 +3,10 @@ import type { DbOrTx } from '../../store/db.js';
 import { type ChainedContent, ENCODING_END, encodeAround, GENESIS_HASH } from './chain-encoding.js';
 
 export type AppendRow = Omit<ChainedContent, 'createdAt'>;
-export type Appended = { seq: number; hash: Buffer };
+export type Endpoint = { id: string; url: string };
+export type Appended = { seq: number; hash: Buffer; endpoints?: Endpoint[] };
+/** The webhook event a row is (effects/events.ts): its subscribers are read by the same statement. */
+export type Subscribers = { type: string; exceptEndpoint: string | null };
 
 /** The audit_chain_heads key of a row's chain: its org, or '' for system events. */
 export function chainKey(orgId: string | null): string {
@@ -27,7 +30,11 @@ const ISO_MS = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
  * The time is the statement's start, cut to milliseconds (the precision the encoding holds), and
  * never earlier than the row before: times along a chain never run backwards.
  */
-export async function appendChained(tx: DbOrTx, row: AppendRow): Promise<Appended> {
+export async function appendChained(
+  tx: DbOrTx,
+  row: AppendRow,
+  subscribers?: Subscribers,
+): Promise<Appended> {
   // One statement, so also atomic for the few callers that record reads outside a transaction.
   const chain = chainKey(row.orgId);
   // Stored as jsonb and hashed as read back: the round trip drops undefined fields and turns
@@ -48,16 +55,26 @@ export async function appendChained(tx: DbOrTx, row: AppendRow): Promise<Appende
         at = greatest(${t0}, h.at),
         hash = ${hashOf(sql`encode(h.hash, 'hex')`, sql`greatest(${t0}, h.at)`)}
       RETURNING seq, prev_hash, at, hash
+    ), row AS (
+      INSERT INTO audit_events (org_id, actor_type, actor_id, actor_label, action, target_type,
+        target_id, data, ip, request_id, created_at, seq, prev_hash, hash)
+      SELECT ${row.orgId}, ${row.actorType}, ${row.actorId}, ${row.actorLabel}, ${row.action},
+        ${row.targetType}, ${row.targetId}, ${dataJson}::jsonb, ${row.ip}, ${row.requestId},
+        head.at, head.seq, head.prev_hash, head.hash
+      FROM head
+      RETURNING seq, hash
     )
-    INSERT INTO audit_events (org_id, actor_type, actor_id, actor_label, action, target_type,
-      target_id, data, ip, request_id, created_at, seq, prev_hash, hash)
-    SELECT ${row.orgId}, ${row.actorType}, ${row.actorId}, ${row.actorLabel}, ${row.action},
-      ${row.targetType}, ${row.targetId}, ${dataJson}::jsonb, ${row.ip}, ${row.requestId},
-      head.at, head.seq, head.prev_hash, head.hash
-    FROM head
-    RETURNING seq, hash`);
-  const r = res.rows[0]!;
-  return { seq: Number(r.seq), hash: r.hash };
+    SELECT seq, hash, ${
+      // The change's webhook subscribers, read here rather than by a statement of their own: one
+      // round trip less for every change that is a platform event (effects/queue.ts enqueueEvent).
+      subscribers && row.orgId !== null
+        ? sql`(SELECT coalesce(json_agg(json_build_object('id', id, 'url', url)), '[]'::json)
+            FROM webhook_endpoints WHERE org_id = ${row.orgId} AND enabled AND ${subscribers.type} = ANY(events)
+              AND id IS DISTINCT FROM ${subscribers.exceptEndpoint})`
+        : sql`NULL::json`
+    } AS endpoints FROM row`);
+  const r = res.rows[0]! as { seq: string; hash: Buffer; endpoints: Endpoint[] | null };
+  return { seq: Number(r.seq), hash: r.hash, ...(r.endpoints ? { endpoints: r.endpoints } : {}) };
 }
 
 let plainForBenchmark = false;
@@ -70,16 +87,18 @@ export function setPlainAuditForBenchmark(on: boolean): void {
   plainForBenchmark = on;
 }
 
-/** The write recordAudit makes. */
-export async function appendAudit(tx: DbOrTx, row: AppendRow): Promise<void> {
-  if (!plainForBenchmark) {
-    await appendChained(tx, row);
-    return;
-  }
+/** The write recordAudit makes; answers the row's webhook subscribers when it was asked for them. */
+export async function appendAudit(
+  tx: DbOrTx,
+  row: AppendRow,
+  subscribers?: Subscribers,
+): Promise<Endpoint[] | undefined> {
+  if (!plainForBenchmark) return (await appendChained(tx, row, subscribers)).endpoints;
   await tx.execute(sql`
     INSERT INTO audit_events (org_id, actor_type, actor_id, actor_label, action, target_type,
       target_id, data, ip, request_id)
     VALUES (${row.orgId}, ${row.actorType}, ${row.actorId}, ${row.actorLabel}, ${row.action},
       ${row.targetType}, ${row.targetId}, ${JSON.stringify(row.data ?? {})}::jsonb, ${row.ip},
       ${row.requestId})`);
+  return undefined;
 }

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { chainKey } from './chain-append.js';
 import { canonicalJson, GENESIS_HASH } from './chain-encoding.js';
 import type { PortableCheckpoint } from './signing.js';
+import { verifyFast } from './verify-fast.js';
 
 export type BadReason =
   /** The row's content no longer matches its hash. */
@@ -35,9 +36,10 @@ const GENESIS_HEX = GENESIS_HASH.toString('hex');
 
 // The canonical encoding (chain-encoding.ts) around `data`, built by PostgreSQL: the envelope's
 // fields are fixed, and to_json(text) escapes exactly as JSON.stringify does for the valid UTF-8
-// PostgreSQL holds. Node then parses 7 columns instead of 15 and only encodes `data` itself, and
-// the work splits between the two processes. Every test that verifies a chain written by
-// recordAudit checks that this and encodeChained agree.
+// PostgreSQL holds. Node only encodes `data` itself. This is the reference walk's; the fast path
+// (chain-fast.ts) writes the same bytes itself from the raw columns, which costs PostgreSQL far
+// less. Every test that verifies a chain written by recordAudit checks that this and
+// encodeChained agree.
 const json = (col: string) => `coalesce(to_json(${col})::text, 'null')`;
 const BEFORE_DATA = `'{"action":' || to_json(action)::text || ',"actor":{"id":' || ${json('actor_id')}
   || ',"ip":' || ${json('ip')} || ',"label":' || ${json('actor_label')} || ',"requestId":' || ${json('request_id')}
@@ -46,6 +48,7 @@ const AFTER_DATA = `',"org":' || ${json('org_id')} || ',"prev":"' || coalesce(en
   || ',"target":' || CASE WHEN target_type IS NULL AND target_id IS NULL THEN 'null'
        ELSE '{"id":' || ${json('target_id')} || ',"type":' || ${json('target_type')} || '}' END
   || ',"time":"' || to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || '","v":1}'`;
+
 const COLUMNS = `id, seq, ${BEFORE_DATA}, data::text, ${AFTER_DATA},
   coalesce(encode(prev_hash, 'hex'), ''), coalesce(encode(hash, 'hex'), '')`;
 
@@ -82,15 +85,18 @@ async function readBatch(
 }
 
 /**
- * Walks a chain from its first row and names the first row that does not fit. `checkpoint` must
+ * Checks a chain from its first row and names the first row that does not fit. `checkpoint` must
  * already be checked (signing.ts checkCheckpoint): its seq must be reached with its hash.
+ *
+ * A sound chain is proven by the fast path (verify-fast.ts: binary COPY in one snapshot, hashing
+ * in worker threads); only when that finds something wrong, or with `reference` (tests and the
+ * benchmark's baseline), is the chain walked row by row here, which names the first bad row.
  */
 export async function verifyChain(
   pool: pg.Pool,
   orgId: string | null,
-  opts: { checkpoint?: PortableCheckpoint; batchSize?: number } = {},
+  opts: { checkpoint?: PortableCheckpoint; batchSize?: number; reference?: boolean; threads?: number } = {},
 ): Promise<VerifyResult> {
-  const batchSize = opts.batchSize ?? 20_000;
   const cp = opts.checkpoint;
   const headRes = await pool.query<{ seq: string; hash: string }>(
     `SELECT seq, encode(hash, 'hex') AS hash FROM audit_chain_heads WHERE chain = $1`,
@@ -99,6 +105,32 @@ export async function verifyChain(
   const head = headRes.rows[0]
     ? { seq: Number(headRes.rows[0].seq), hash: headRes.rows[0].hash }
     : { seq: 0, hash: GENESIS_HEX };
+  if (!opts.reference) {
+    const fast = await verifyFast(pool, orgId, head, {
+      ...(cp ? { checkpoint: cp } : {}),
+      ...(opts.threads === undefined ? {} : { threads: opts.threads }),
+    });
+    if (fast.ok) {
+      return {
+        ok: true,
+        rows: fast.rows,
+        head,
+        ...(cp ? { checkpoint: { seq: cp.seq, matched: true } } : {}),
+      };
+    }
+  }
+  return walkChain(pool, orgId, head, opts);
+}
+
+/** The reference walk: every row in seq order, in keyset batches, naming the first bad one. */
+async function walkChain(
+  pool: pg.Pool,
+  orgId: string | null,
+  head: { seq: number; hash: string },
+  opts: { checkpoint?: PortableCheckpoint; batchSize?: number },
+): Promise<VerifyResult> {
+  const batchSize = opts.batchSize ?? 20_000;
+  const cp = opts.checkpoint;
   let checked = 0;
   const done = (firstBad?: FirstBad): VerifyResult => ({
     ok: !firstBad,

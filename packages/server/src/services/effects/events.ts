@@ -48,6 +48,8 @@ export async function enqueueForAudit(
     target?: { type: string; id: string };
     data: Record<string, unknown>;
     actor: { type: string; label: string | null };
+    /** The subscribers, when the audit append already read them. */
+    endpoints?: { id: string; url: string }[];
   },
 ): Promise<void> {
   const type = eventOfAction(entry.action);
@@ -61,6 +63,7 @@ export async function enqueueForAudit(
     schedule: [...DEFAULT_RETRY_SCHEDULE],
     // The disabled endpoint itself is not told (it is not answering anyway).
     ...(type === 'endpoint.disabled' && entry.target ? { exceptEndpoint: entry.target.id } : {}),
+    ...(entry.endpoints ? { endpoints: entry.endpoints } : {}),
     body: () =>
       eventBody(type, at, {
         ...entry.data,

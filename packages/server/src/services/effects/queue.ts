@@ -99,14 +99,20 @@ export async function enqueueEvent(
     at: Date;
     schedule: number[];
     exceptEndpoint?: string;
+    /** The subscribed endpoints, when the caller already read them (recordAudit's append does). */
+    endpoints?: { id: string; url: string }[];
   },
 ): Promise<number> {
-  const endpoints = await tx.execute(sql`
-    SELECT id, url FROM webhook_endpoints
-    WHERE org_id = ${event.orgId} AND enabled AND ${event.type} = ANY(events)
-      AND id IS DISTINCT FROM ${event.exceptEndpoint ?? null}`);
-  if (endpoints.rows.length === 0) return 0;
-  for (const ep of endpoints.rows as { id: string; url: string }[]) {
+  const endpoints =
+    event.endpoints ??
+    ((
+      await tx.execute(sql`
+        SELECT id, url FROM webhook_endpoints
+        WHERE org_id = ${event.orgId} AND enabled AND ${event.type} = ANY(events)
+          AND id IS DISTINCT FROM ${event.exceptEndpoint ?? null}`)
+    ).rows as { id: string; url: string }[]);
+  if (endpoints.length === 0) return 0;
+  for (const ep of endpoints) {
     const id = newId('eff');
     const messageId = id.replace(/^eff_/, 'msg_');
     await tx.execute(sql`
@@ -116,7 +122,7 @@ export async function enqueueEvent(
         ${event.body(messageId)}, 'pending', ${`{${event.schedule.join(',')}}`}::int[], ${DUE_NOW}, ${event.at}, ${event.at})`);
   }
   await publish(tx, { kind: WAKE_EVENT });
-  return endpoints.rows.length;
+  return endpoints.length;
 }
 
 /** Claims up to `limit` due effects for this node, leased until `leaseUntil`. */

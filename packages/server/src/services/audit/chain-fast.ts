@@ -1,0 +1,483 @@
+import { hash as oneShotHash } from 'node:crypto';
+
+/**
+ * The verifier's fast path (verify.ts): the canonical encoding of `data` built straight from the
+ * bytes of its JSON text, and whole rows of a binary COPY checked against their stored hashes,
+ * with no JSON.parse, no JS objects and no UTF-8 decoding per row. It must give exactly the bytes
+ * canonicalJson(JSON.parse(text)) gives (chain-encoding.ts, what the append hashes); a property
+ * test holds the two together over jsonb-like values. Imports nothing of the app, since it also
+ * runs in the verifier's worker threads.
+ *
+ * Why copying is enough: PostgreSQL writes jsonb strings with exactly JSON.stringify's escapes
+ * (\" \\ \b \f \n \r \t, other control characters as lowercase \u00xx, everything else as UTF-8),
+ * so a string's bytes are already canonical; only key order, the spaces and some numbers differ.
+ */
+
+let src: Buffer = Buffer.alloc(0);
+/** Where the JSON text being read ends in src. */
+let limit = 0;
+let out: Buffer = Buffer.allocUnsafe(1 << 16);
+let o = 0;
+/** Scratch for reordering an object's members. */
+let tmp: Buffer = Buffer.allocUnsafe(1 << 12);
+
+function ensure(n: number): void {
+  if (o + n <= out.length) return;
+  const bigger = Buffer.allocUnsafe(Math.max(out.length * 2, o + n));
+  out.copy(bigger, 0, 0, o);
+  out = bigger;
+}
+
+// Byte loops, not Buffer#copy: the pieces are short, and each copy() call makes a view.
+function put(s: number, e: number): void {
+  ensure(e - s);
+  for (let i = s; i < e; i++) out[o++] = src[i]!;
+}
+
+function byte(b: number): void {
+  ensure(1);
+  out[o++] = b;
+}
+
+function ws(i: number): number {
+  while (i < limit) {
+    const b = src[i];
+    if (b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09) break;
+    i++;
+  }
+  return i;
+}
+
+/** The end of the string starting at i (its opening quote), past the closing quote. */
+function stringEnd(i: number): number {
+  i++;
+  while (i < limit) {
+    const b = src[i];
+    if (b === 0x22) return i + 1;
+    i += b === 0x5c ? 2 : 1;
+  }
+  throw new SyntaxError('unterminated string');
+}
+
+/** A key as the JS string JSON.parse would make of it (the sort compares those). */
+function keyString(s: number, e: number): string {
+  for (let i = s + 1; i < e - 1; i++) {
+    const b = src[i]!;
+    if (b === 0x5c) return JSON.parse(src.toString('utf8', s, e));
+    if (b >= 0x80) return src.toString('utf8', s + 1, e - 1);
+  }
+  return src.toString('latin1', s + 1, e - 1);
+}
+
+function number(i: number): number {
+  const s = i;
+  let plain = true;
+  let b = src[i];
+  if (b === 0x2d) b = src[++i];
+  const digits = i;
+  while (
+    b !== undefined &&
+    ((b >= 0x30 && b <= 0x39) || b === 0x2e || b === 0x65 || b === 0x45 || b === 0x2b || b === 0x2d)
+  ) {
+    if (b < 0x30) plain = false;
+    else if (b > 0x39) plain = false;
+    b = src[++i];
+  }
+  const n = i - digits;
+  if (n === 0) throw new SyntaxError('bad number');
+  // A short integer without a leading zero is already what JSON.stringify(JSON.parse(x)) writes
+  // ("-0" is not: it becomes "0"); anything else goes the way the reference goes.
+  if (
+    plain &&
+    n <= 15 &&
+    (src[digits] !== 0x30 || n === 1) &&
+    !(n === 1 && src[digits] === 0x30 && digits > s)
+  ) {
+    put(s, i);
+  } else {
+    const text = JSON.stringify(Number(src.toString('latin1', s, i)));
+    ensure(text.length);
+    o += out.write(text, o, 'latin1');
+  }
+  return i;
+}
+
+function value(i: number): number {
+  if (i >= limit) throw new SyntaxError('expected a value');
+  const b = src[i];
+  if (b === 0x22) {
+    const e = stringEnd(i);
+    put(i, e);
+    return e;
+  }
+  if (b === 0x7b) return object(i);
+  if (b === 0x5b) return array(i);
+  if (b === 0x74 || b === 0x6e || b === 0x66) {
+    const e = i + (b === 0x66 ? 5 : 4);
+    if (e > limit) throw new SyntaxError('bad literal');
+    put(i, e);
+    return e;
+  }
+  return number(i);
+}
+
+function array(i: number): number {
+  byte(0x5b);
+  i = ws(i + 1);
+  if (src[i] === 0x5d) {
+    byte(0x5d);
+    return i + 1;
+  }
+  for (;;) {
+    i = ws(value(i));
+    const b = src[i];
+    if (b === 0x5d) {
+      byte(0x5d);
+      return i + 1;
+    }
+    if (b !== 0x2c) throw new SyntaxError('expected , or ]');
+    byte(0x2c);
+    i = ws(i + 1);
+  }
+}
+
+/**
+ * How two keys (quoted, at [a0, a1) and [b0, b1) in src) compare as the JS strings JSON.parse
+ * makes of them, by UTF-16 code units as Array#sort does. UTF-8 bytes sort the same way while
+ * neither has an escape or a character from U+E000 up (lead byte 0xEE or more), which is every
+ * key in practice; the rest are decoded.
+ */
+function compareKeys(a0: number, a1: number, b0: number, b1: number): number {
+  let i = a0 + 1;
+  let j = b0 + 1;
+  const ae = a1 - 1;
+  const be = b1 - 1;
+  while (i < ae && j < be) {
+    const x = src[i]!;
+    const y = src[j]!;
+    if (x === 0x5c || y === 0x5c || x >= 0xee || y >= 0xee) {
+      const ka = keyString(a0, a1);
+      const kb = keyString(b0, b1);
+      return ka < kb ? -1 : ka > kb ? 1 : 0;
+    }
+    if (x !== y) return x < y ? -1 : 1;
+    i++;
+    j++;
+  }
+  if (i === ae) return j === be ? 0 : -1;
+  return 1;
+}
+
+function object(i: number): number {
+  byte(0x7b);
+  i = ws(i + 1);
+  if (src[i] === 0x7d) {
+    byte(0x7d);
+    return i + 1;
+  }
+  const regionStart = o;
+  // Per member: its key's place in src, and its key:value as written (relative to regionStart).
+  const keys: number[] = [];
+  const spans: number[] = [];
+  let sorted = true;
+  for (;;) {
+    if (src[i] !== 0x22) throw new SyntaxError('expected a key');
+    const ke = stringEnd(i);
+    const n = keys.length;
+    if (n > 0) {
+      const c = compareKeys(keys[n - 2]!, keys[n - 1]!, i, ke);
+      if (c === 0) throw new SyntaxError('duplicate key');
+      if (c > 0) sorted = false;
+    }
+    keys.push(i, ke);
+    const memberStart = o;
+    put(i, ke);
+    i = ws(ke);
+    if (src[i] !== 0x3a) throw new SyntaxError('expected :');
+    byte(0x3a);
+    i = ws(value(ws(i + 1)));
+    spans.push(memberStart - regionStart, o - regionStart);
+    const b = src[i];
+    if (b === 0x7d) break;
+    if (b !== 0x2c) throw new SyntaxError('expected , or }');
+    byte(0x2c);
+    i = ws(i + 1);
+  }
+  if (!sorted) {
+    // Nested objects are done by now, so one scratch buffer serves every level.
+    const n = o - regionStart;
+    if (tmp.length < n) tmp = Buffer.allocUnsafe(Math.max(2 * tmp.length, n));
+    for (let k = 0; k < n; k++) tmp[k] = out[regionStart + k]!;
+    // Insertion sort: objects are small.
+    const members = keys.length / 2;
+    const order: number[] = [];
+    for (let m = 0; m < members; m++) {
+      let k = order.length;
+      while (k > 0) {
+        const prev = order[k - 1]!;
+        const c = compareKeys(keys[2 * prev]!, keys[2 * prev + 1]!, keys[2 * m]!, keys[2 * m + 1]!);
+        if (c === 0) throw new SyntaxError('duplicate key');
+        if (c < 0) break;
+        k--;
+      }
+      order.splice(k, 0, m);
+    }
+    o = regionStart;
+    for (let k = 0; k < members; k++) {
+      if (k > 0) out[o++] = 0x2c;
+      const m = order[k]!;
+      for (let j = spans[2 * m]!; j < spans[2 * m + 1]!; j++) out[o++] = tmp[j]!;
+    }
+  }
+  byte(0x7d);
+  return i + 1;
+}
+
+/**
+ * The canonical encoding of the JSON text input[start, end), as canonicalJson(JSON.parse(text))
+ * would write it. Throws on text that is not JSON (or has a duplicate key, which JSON.parse
+ * would settle by keeping the last): the verifier then takes the reference path.
+ */
+export function canonicalJsonBytes(input: Buffer, start = 0, end = input.length): Buffer {
+  o = 0;
+  writeCanonical(input, start, end);
+  return Buffer.from(out.subarray(0, o));
+}
+
+function writeCanonical(input: Buffer, start: number, end: number): void {
+  src = input;
+  // Bounded to [start, end), so nothing past it reads as part of the JSON.
+  limit = end;
+  const i = ws(value(ws(start)));
+  if (i !== end) throw new SyntaxError('trailing bytes');
+}
+
+export type ChunkSummary = {
+  rows: number;
+  firstSeq: number;
+  lastSeq: number;
+  /** The first row's prev_hash and the last row's hash, for linking chunks together. */
+  firstPrev: Uint8Array;
+  lastHash: Uint8Array;
+  /** Every row matched its hash, linked to the one before and followed it in seq. */
+  ok: boolean;
+};
+
+/**
+ * The columns the verifier's COPY reads, in this order: the encoding's own order, so a row is
+ * written front to back.
+ */
+export const FAST_SELECT = `seq, action, actor_id, ip, actor_label, request_id, actor_type, data::text, org_id,
+  prev_hash, target_id, target_type, created_at, hash`;
+export const FAST_COLUMNS = 14;
+
+const lit = (s: string) => Buffer.from(s, 'latin1');
+const L_ACTION = lit('{"action":');
+const L_ACTOR_ID = lit(',"actor":{"id":');
+const L_IP = lit(',"ip":');
+const L_LABEL = lit(',"label":');
+const L_REQUEST = lit(',"requestId":');
+const L_TYPE = lit(',"type":');
+const L_DATA = lit('},"data":');
+const L_ORG = lit(',"org":');
+const L_PREV = lit(',"prev":"');
+const L_TARGET = lit('","target":');
+const L_TARGET_ID = lit('{"id":');
+const L_TIME = lit('},"time":"');
+const L_TIME_NULL = lit('null,"time":"');
+const L_END = lit('","v":1}');
+const L_NULL = lit('null');
+const HEX = lit('0123456789abcdef');
+/** Microseconds from 1970 to PostgreSQL's epoch, 2000-01-01 (binary timestamptz counts from it). */
+const PG_EPOCH_MS = 946_684_800_000;
+const SHORT_ESCAPES: Record<number, number> = { 8: 0x62, 12: 0x66, 10: 0x6e, 13: 0x72, 9: 0x74 };
+
+function literal(b: Buffer): void {
+  ensure(b.length);
+  for (let i = 0; i < b.length; i++) out[o++] = b[i]!;
+}
+
+/**
+ * A text column's bytes as a JSON string, the way JSON.stringify (and to_json) writes it:
+ * " and \ and control characters escaped, everything else (valid UTF-8) as it is.
+ */
+function jsonString(s: number, e: number): void {
+  if (e < 0) {
+    literal(L_NULL);
+    return;
+  }
+  let plain = true;
+  for (let i = s; i < e; i++) {
+    const b = src[i]!;
+    if (b < 0x20 || b === 0x22 || b === 0x5c) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) {
+    ensure(e - s + 2);
+    out[o++] = 0x22;
+    for (let i = s; i < e; i++) out[o++] = src[i]!;
+    out[o++] = 0x22;
+    return;
+  }
+  ensure(6 * (e - s) + 2);
+  out[o++] = 0x22;
+  for (let i = s; i < e; i++) {
+    const b = src[i]!;
+    if (b === 0x22 || b === 0x5c) {
+      out[o++] = 0x5c;
+      out[o++] = b;
+    } else if (b < 0x20) {
+      out[o++] = 0x5c;
+      const short = SHORT_ESCAPES[b];
+      if (short !== undefined) out[o++] = short;
+      else {
+        out[o++] = 0x75;
+        out[o++] = 0x30;
+        out[o++] = 0x30;
+        out[o++] = HEX[b >> 4]!;
+        out[o++] = HEX[b & 15]!;
+      }
+    } else out[o++] = b;
+  }
+  out[o++] = 0x22;
+}
+
+function hex(s: number, e: number): void {
+  if (e < 0) return; // coalesce(encode(prev_hash, 'hex'), '')
+  ensure(2 * (e - s));
+  for (let i = s; i < e; i++) {
+    const b = src[i]!;
+    out[o++] = HEX[b >> 4]!;
+    out[o++] = HEX[b & 15]!;
+  }
+}
+
+let lastSecond = Number.NaN;
+let lastSecondText = '';
+
+/** created_at as to_char(… 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') writes it (milliseconds cut, not rounded). */
+function time(at: number): void {
+  const micros = src.readBigInt64BE(at);
+  const ms = Number(micros / 1000n) - (micros < 0n && micros % 1000n !== 0n ? 1 : 0) + PG_EPOCH_MS;
+  // Rows of one chain come in time order, many within the same second: its text is reused.
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastSecond = second;
+    lastSecondText = new Date(second * 1000).toISOString().slice(0, 20);
+  }
+  ensure(24);
+  o += out.write(lastSecondText, o, 'latin1');
+  const m = ms - second * 1000;
+  out[o++] = 0x30 + Math.floor(m / 100);
+  out[o++] = 0x30 + (Math.floor(m / 10) % 10);
+  out[o++] = 0x30 + (m % 10);
+  out[o++] = 0x5a;
+}
+
+/**
+ * Checks a run of binary COPY tuples (no header or trailer) of FAST_SELECT's columns: each row's
+ * SHA-256 over its canonical encoding (chain-encoding.ts encodeChained, written here from the
+ * column bytes) must equal its hash, its prev_hash the hash of the row before it in the run, its
+ * seq one more; `checkpoint` also names a seq whose hash must match. Stops at the first row that
+ * does not fit (ok false), and the reference walk then names it. A mismatch here can only send a
+ * chain to the reference walk, never pass a bad one: ok needs every row to hash to its stored
+ * hash.
+ */
+export function checkChunk(buf: Buffer, checkpoint: { seq: number; hash: Uint8Array } | null): ChunkSummary {
+  const summary: ChunkSummary = {
+    rows: 0,
+    firstSeq: 0,
+    lastSeq: 0,
+    firstPrev: new Uint8Array(0),
+    lastHash: new Uint8Array(0),
+    ok: true,
+  };
+  const fail = () => {
+    summary.ok = false;
+    return summary;
+  };
+  const f = new Int32Array(2 * FAST_COLUMNS);
+  let p = 0;
+  let prevHashStart = -1;
+  let prevHashEnd = -1;
+  const cpHash = checkpoint ? Buffer.from(checkpoint.hash) : null;
+  while (p < buf.length) {
+    if (buf.readInt16BE(p) !== FAST_COLUMNS) throw new Error('unexpected COPY tuple');
+    p += 2;
+    for (let k = 0; k < FAST_COLUMNS; k++) {
+      const len = buf.readInt32BE(p);
+      p += 4;
+      f[2 * k] = p;
+      f[2 * k + 1] = len < 0 ? -1 : p + len;
+      if (len > 0) p += len;
+    }
+    // Columns: 0 seq, 1 action, 2 actor_id, 3 ip, 4 actor_label, 5 request_id, 6 actor_type,
+    // 7 data, 8 org_id, 9 prev_hash, 10 target_id, 11 target_type, 12 created_at, 13 hash.
+    if (f[1]! < 0 || f[3]! < 0 || f[13]! < 0 || f[15]! < 0 || f[25]! < 0 || f[27]! - f[26]! !== 32)
+      return fail();
+    const seq = Number(buf.readBigInt64BE(f[0]!));
+    if (summary.rows === 0) {
+      summary.firstSeq = seq;
+      summary.firstPrev =
+        f[19]! < 0 ? new Uint8Array(0) : Uint8Array.prototype.slice.call(buf, f[18]!, f[19]!);
+    } else if (
+      seq !== summary.lastSeq + 1 ||
+      f[19]! < 0 ||
+      buf.compare(buf, prevHashStart, prevHashEnd, f[18]!, f[19]!) !== 0
+    ) {
+      return fail();
+    }
+    summary.rows++;
+    summary.lastSeq = seq;
+
+    src = buf;
+    o = 0;
+    literal(L_ACTION);
+    jsonString(f[2]!, f[3]!);
+    literal(L_ACTOR_ID);
+    jsonString(f[4]!, f[5]!);
+    literal(L_IP);
+    jsonString(f[6]!, f[7]!);
+    literal(L_LABEL);
+    jsonString(f[8]!, f[9]!);
+    literal(L_REQUEST);
+    jsonString(f[10]!, f[11]!);
+    literal(L_TYPE);
+    jsonString(f[12]!, f[13]!);
+    literal(L_DATA);
+    try {
+      writeCanonical(buf, f[14]!, f[15]!);
+    } catch {
+      return fail();
+    }
+    src = buf;
+    literal(L_ORG);
+    jsonString(f[16]!, f[17]!);
+    literal(L_PREV);
+    hex(f[18]!, f[19]!);
+    literal(L_TARGET);
+    if (f[21]! < 0 && f[23]! < 0) literal(L_TIME_NULL);
+    else {
+      literal(L_TARGET_ID);
+      jsonString(f[20]!, f[21]!);
+      literal(L_TYPE);
+      jsonString(f[22]!, f[23]!);
+      literal(L_TIME);
+    }
+    time(f[24]!);
+    literal(L_END);
+    const digest = oneShotHash('sha256', out.subarray(0, o), 'buffer') as unknown as Buffer;
+    if (
+      digest.compare(buf, f[26]!, f[27]!) !== 0 ||
+      (cpHash && seq === checkpoint!.seq && !cpHash.equals(digest))
+    ) {
+      return fail();
+    }
+    prevHashStart = f[26]!;
+    prevHashEnd = f[27]!;
+  }
+  if (summary.rows > 0) summary.lastHash = Uint8Array.prototype.slice.call(buf, prevHashStart, prevHashEnd);
+  return summary;
+}

@@ -1,0 +1,230 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
+import { chainKey } from './chain-append.js';
+import { GENESIS_HASH } from './chain-encoding.js';
+import { type ChunkSummary, checkChunk, FAST_COLUMNS, FAST_SELECT } from './chain-fast.js';
+
+/** Rows per chunk handed to a hashing thread (a few MB). */
+const CHUNK_ROWS = 8192;
+/** Below this many rows the threads cost more to start than they save. */
+const THREADS_FROM_ROWS = 100_000;
+/** The binary COPY header: signature, flags, header-extension length. */
+const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+
+export type FastOutcome = { ok: true; rows: number } | { ok: false };
+
+type Checkpoint = { seq: number; headHash: string };
+
+/**
+ * The whole chain is sound, proven quickly: one REPEATABLE READ snapshot, the rows read with
+ * binary COPY, and the hashing spread over worker threads in chunks. A row's hash depends only
+ * on its own content and its stored prev_hash, so chunks are checked independently and then
+ * joined at their boundaries (each chunk's first prev_hash is the last hash of the chunk before).
+ * Answers ok only when every check the reference walk makes passes; anything else (a bad row, a
+ * stray row, a head that does not match) answers not ok, and verifyChain then walks the chain
+ * the reference way to name the first bad row.
+ */
+export async function verifyFast(
+  pool: pg.Pool,
+  orgId: string | null,
+  head: { seq: number; hash: string },
+  opts: { checkpoint?: Checkpoint; threads?: number } = {},
+): Promise<FastOutcome> {
+  const client = await pool.connect();
+  let threads: HashThreads | null = null;
+  // Every path out ends the snapshot: the client goes back to the pool.
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const orgSql = orgId === null ? 'org_id IS NULL' : `org_id = ${client.escapeLiteral(orgId)}`;
+    const seen = await client.query<{ seq: string | null; hash: string | null }>(
+      `SELECT seq, encode(hash, 'hex') AS hash FROM audit_chain_heads WHERE chain = $1`,
+      [chainKey(orgId)],
+    );
+    // The head read earlier must be the one in this snapshot, or a row was appended in between.
+    const snapshotHead = seen.rows[0] ? { seq: Number(seen.rows[0].seq), hash: seen.rows[0].hash } : null;
+    if (snapshotHead ? snapshotHead.seq !== head.seq || snapshotHead.hash !== head.hash : head.seq !== 0) {
+      return { ok: false };
+    }
+    const stray = await client.query(`SELECT 1 FROM audit_events WHERE ${orgSql} AND seq IS NULL LIMIT 1`);
+    if (stray.rowCount) return { ok: false };
+
+    const count = opts.threads ?? (head.seq >= THREADS_FROM_ROWS ? Math.min(availableParallelism(), 4) : 0);
+    threads = count > 0 ? new HashThreads(count) : null;
+    const cp = opts.checkpoint
+      ? { seq: opts.checkpoint.seq, hash: Buffer.from(opts.checkpoint.headHash, 'hex') }
+      : null;
+    const summaries = await readChunks(
+      client.query(
+        copyTo(
+          `COPY (SELECT ${FAST_SELECT} FROM audit_events
+            WHERE ${orgSql} AND seq IS NOT NULL ORDER BY seq) TO STDOUT (FORMAT binary)`,
+        ),
+      ),
+      (chunk) => (threads ? threads.check(chunk, cp) : checkChunk(chunk, cp)),
+    );
+
+    let rows = 0;
+    let prev: Uint8Array = GENESIS_HASH;
+    for (const s of summaries) {
+      if (!s.ok || s.firstSeq !== rows + 1 || !same(s.firstPrev, prev)) return { ok: false };
+      rows = s.lastSeq;
+      prev = s.lastHash;
+    }
+    if (opts.checkpoint && opts.checkpoint.seq > rows) return { ok: false };
+    if (head.seq !== rows || head.hash !== Buffer.from(prev).toString('hex')) return { ok: false };
+    return { ok: true, rows };
+  } finally {
+    const ended = await client.query('ROLLBACK').then(
+      () => true,
+      () => false,
+    );
+    // A client whose transaction could not be ended is not given to anyone else.
+    client.release(!ended);
+    await threads?.close();
+  }
+}
+
+function same(a: Uint8Array, b: Uint8Array): boolean {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
+}
+
+/**
+ * Cuts a binary COPY stream into chunks of whole tuples and checks each as it is cut, keeping at
+ * most a few chunks in flight (so reading waits for hashing, not memory). The chunk given to
+ * `check` is a copy it may keep.
+ */
+async function readChunks(
+  stream: AsyncIterable<Buffer>,
+  check: (chunk: Buffer) => ChunkSummary | Promise<ChunkSummary>,
+): Promise<ChunkSummary[]> {
+  let acc = Buffer.allocUnsafe(1 << 20);
+  let len = 0;
+  let scan = -1; // where the next tuple starts, once the header is read
+  let rowsInChunk = 0;
+  let ended = false;
+  let failed = false;
+  const results: Promise<ChunkSummary>[] = [];
+  const inFlight: Promise<ChunkSummary>[] = [];
+
+  let scanStart = 0;
+  const cut = async (end: number) => {
+    const chunk = Buffer.allocUnsafeSlow(end - scanStart);
+    acc.copy(chunk, 0, scanStart, end);
+    acc.copy(acc, 0, end, len);
+    len -= end;
+    scan -= end;
+    scanStart = 0;
+    rowsInChunk = 0;
+    if (failed) return;
+    const p = Promise.resolve(check(chunk));
+    // Awaited below (Promise.all); until then a failed thread must not count as unhandled.
+    p.catch(() => {});
+    results.push(p);
+    inFlight.push(p);
+    if (inFlight.length >= 4) {
+      const s = await inFlight.shift()!;
+      if (!s.ok) failed = true;
+    }
+  };
+
+  for await (const data of stream) {
+    if (ended) continue;
+    if (len + data.length > acc.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(acc.length * 2, len + data.length));
+      acc.copy(bigger, 0, 0, len);
+      acc = bigger;
+    }
+    data.copy(acc, len);
+    len += data.length;
+    if (scan < 0) {
+      if (len < SIGNATURE.length + 8) continue;
+      if (!acc.subarray(0, SIGNATURE.length).equals(SIGNATURE)) throw new Error('not a binary COPY stream');
+      scan = SIGNATURE.length + 8 + acc.readInt32BE(SIGNATURE.length + 4);
+      scanStart = scan;
+    }
+    // Step over every complete tuple in the buffer.
+    for (;;) {
+      if (scan + 2 > len) break;
+      const fields = acc.readInt16BE(scan);
+      if (fields === -1) {
+        ended = true;
+        break;
+      }
+      if (fields !== FAST_COLUMNS) throw new Error('unexpected COPY tuple');
+      let p = scan + 2;
+      let whole = true;
+      for (let k = 0; k < FAST_COLUMNS; k++) {
+        if (p + 4 > len) {
+          whole = false;
+          break;
+        }
+        const n = acc.readInt32BE(p);
+        p += 4 + (n > 0 ? n : 0);
+      }
+      if (!whole || p > len) break;
+      scan = p;
+      if (++rowsInChunk === CHUNK_ROWS) await cut(scan);
+    }
+    if (ended && rowsInChunk > 0) await cut(scan);
+  }
+  if (!ended) throw new Error('COPY stream ended without its trailer');
+  return Promise.all(results);
+}
+
+/** A few worker threads running verify-worker.ts, each handed chunks in turn. */
+class HashThreads {
+  private readonly workers: Worker[];
+  private readonly waiting = new Map<
+    number,
+    { resolve: (s: ChunkSummary) => void; reject: (e: Error) => void }
+  >();
+  private next = 0;
+
+  constructor(count: number) {
+    // From source (tests, benchmarks) the worker is TypeScript: a small bootstrap registers tsx's
+    // loader in the thread first. The build has it as dist/audit-verify-worker.js beside the bundle.
+    const fromSource = import.meta.url.endsWith('.ts');
+    const url = fromSource
+      ? new URL('./verify-worker.ts', import.meta.url)
+      : new URL('./audit-verify-worker.js', import.meta.url);
+    this.workers = Array.from({ length: count }, () => {
+      const w = fromSource
+        ? new Worker(
+            `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
+              .then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); })`,
+            { eval: true },
+          )
+        : new Worker(url);
+      w.on('message', (m: { id: number; summary: ChunkSummary }) => {
+        this.waiting.get(m.id)?.resolve(m.summary);
+        this.waiting.delete(m.id);
+      });
+      w.on('error', (err) => {
+        for (const p of this.waiting.values()) p.reject(err);
+        this.waiting.clear();
+      });
+      return w;
+    });
+  }
+
+  check(chunk: Buffer, checkpoint: { seq: number; hash: Uint8Array } | null): Promise<ChunkSummary> {
+    const id = this.next++;
+    const worker = this.workers[id % this.workers.length]!;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      // Chunks are allocated unpooled (readChunks), so each owns its memory and can move.
+      const buf = (
+        chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength
+          ? chunk.buffer
+          : chunk.buffer.slice(chunk.byteOffset, chunk.byteOffset + chunk.byteLength)
+      ) as ArrayBuffer;
+      worker.postMessage({ id, buf, checkpoint }, [buf]);
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}

@@ -34,10 +34,18 @@ const verifier = createVerifier({
 });
 
 const app = Fastify();
-app.get('/health', async () => ({
-  ok: true,
-  latchkey: verifier.stats().connected ? 'connected' : 'offline',
-}));
+// `connected` only when revocations reach this app at once; `degraded` names what does not work
+// (stream: no Latchkey server reachable; listen: the server lost its database listener) while
+// cached keys keep working until `servingCachedUntil`. Always 200: the app itself still serves.
+app.get('/health', async () => {
+  const s = verifier.stats();
+  return {
+    ok: true,
+    latchkey: !s.connected ? 'offline' : s.degraded.length > 0 ? 'degraded' : 'connected',
+    degraded: s.degraded,
+    ...(s.offlineUntil === undefined ? {} : { servingCachedUntil: new Date(s.offlineUntil).toISOString() }),
+  };
+});
 mountRoutes(app, manifest, {
   handlers,
   verifier,

@@ -41,7 +41,15 @@ export type VerifierStats = {
   hits: number;
   misses: number;
   requests: number;
+  /** The push stream is up (its node may still be degraded: see `degraded`). */
   connected: boolean;
+  /**
+   * What is not working: `stream` (no push stream to any server), `listen` (the server's node lost
+   * its database listener, so revocations reach this app late). Empty when all is well. While
+   * not empty, cached answers serve until `offlineUntil` (epoch ms), then none.
+   */
+  degraded: string[];
+  offlineUntil?: number;
   usage: { buffered: number; dropped: number; sentRows: number };
 };
 

@@ -69,6 +69,9 @@ export function createVerifier(opts: VerifierOptions): Verifier {
   // The cache is trusted while the stream is live; after it drops, for offlineGrace more.
   let connected = false;
   let cacheAllowed = true;
+  // What the server's node reports it cannot do (`listen`): its pushes may come late, so the
+  // cache is trusted as if offline, for offlineGrace from when that started.
+  let serverDegraded: string[] = [];
   let trustedUntil = clock.now() + offlineGrace;
   let closed = false;
   let markReady: () => void = () => {};
@@ -103,11 +106,16 @@ export function createVerifier(opts: VerifierOptions): Verifier {
       path: `${endpointPath(endpoints.sdk.events, p)}?environment=${encodeURIComponent(opts.environment)}`,
       handlers: {
         hello(hello) {
+          const wasTrusting = connected && serverDegraded.length === 0;
           connected = true;
           cacheAllowed = hello.cache;
+          setDegraded(hello.degraded ?? [], wasTrusting);
           // A stream that could not resume may have missed changes: start over.
           if (!hello.resumed || !hello.cache) cache.clear();
           markReady();
+        },
+        status(degraded) {
+          setDegraded(degraded, connected && serverDegraded.length === 0);
         },
         event(event) {
           if (event.kind === 'manifest') cache.clear();
@@ -118,12 +126,18 @@ export function createVerifier(opts: VerifierOptions): Verifier {
           cache.clear();
         },
         down(err) {
-          if (connected) trustedUntil = clock.now() + offlineGrace;
+          if (connected && serverDegraded.length === 0) trustedUntil = clock.now() + offlineGrace;
           connected = false;
           onError(err);
         },
       },
     });
+  }
+
+  /** The grace starts when trust was last whole: the stream up and its node not degraded. */
+  function setDegraded(degraded: string[], wasTrusting: boolean) {
+    if (degraded.length > 0 && wasTrusting) trustedUntil = clock.now() + offlineGrace;
+    serverDegraded = degraded;
   }
 
   (function begin(attempt: number) {
@@ -143,7 +157,7 @@ export function createVerifier(opts: VerifierOptions): Verifier {
   /** An entry may be served when the cache is trusted and the entry is within its lifetime. */
   function usable(entry: Entry | undefined, now: number): Entry | undefined {
     if (entry === undefined || !cacheAllowed) return undefined;
-    if (connected) return now < entry.freshUntil ? entry : undefined;
+    if (connected && serverDegraded.length === 0) return now < entry.freshUntil ? entry : undefined;
     return now < trustedUntil && now < entry.hardUntil ? entry : undefined;
   }
 
@@ -199,7 +213,7 @@ export function createVerifier(opts: VerifierOptions): Verifier {
           stale &&
           cacheAllowed &&
           now < stale.hardUntil &&
-          (connected || now < trustedUntil)
+          ((connected && serverDegraded.length === 0) || now < trustedUntil)
         ) {
           return stale.result;
         }
@@ -310,6 +324,8 @@ export function createVerifier(opts: VerifierOptions): Verifier {
       size: cache.size,
       ...counters,
       connected,
+      degraded: [...(connected ? [] : ['stream']), ...serverDegraded],
+      ...(connected && serverDegraded.length === 0 ? {} : { offlineUntil: trustedUntil }),
       usage: usage?.stats() ?? { buffered: 0, dropped: 0, sentRows: 0 },
     }),
     flushUsage: async () => {

@@ -2,7 +2,7 @@
  * The tasks API: Fastify with the route table of latch.config.ts, API keys verified in-process by
  * the Latchkey SDK (cached, revocations pushed by the server).
  *
- *   LATCH_API_URL   the Latchkey server (default http://127.0.0.1:7420)
+ *   LATCH_API_URL   the Latchkey server (default http://127.0.0.1:7420); several nodes comma-separated
  *   LATCH_TOKEN     a platform key with api_keys:read (verify) and logs:write (usage reports):
  *                  `latch keys create tasks-api -s api_keys:read,logs:write`
  *   LATCH_ENV       the environment this app serves (default production)

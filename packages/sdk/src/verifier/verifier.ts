@@ -12,6 +12,7 @@ import {
   type VerifyResult,
 } from '@latchkey/core';
 import { type Api, createApi, isUnavailable } from '../api.js';
+import { createFailover, serverList } from '../failover.js';
 import { type Entry, entryFor, VerifyCache } from './cache.js';
 import { checkVerifierToken } from './credential.js';
 import { startKeyStream } from './key-stream.js';
@@ -41,18 +42,24 @@ const closedError = () => new AppError('SERVICE_UNAVAILABLE', 'This verifier is 
  */
 export function createVerifier(opts: VerifierOptions): Verifier {
   checkVerifierToken(opts.token);
+  // Several servers (nodes of one deployment): every call goes through one failover, so the push
+  // stream, verifications and project resolution all move to the next node when one is gone.
+  const failover = createFailover(
+    serverList(opts.apiUrl ?? '', opts.servers),
+    opts.fetch ?? ((input, init) => fetch(input, init)),
+  );
   const api: Api = createApi({
-    apiUrl: opts.apiUrl,
+    apiUrl: failover.base,
     token: opts.token,
-    fetch: opts.fetch,
+    fetch: failover.fetch,
     timeoutMs: opts.requestTimeoutMs,
   });
   // Project resolution goes through the typed client; the hot requests keep the SDK's own api,
   // whose 5xx-as-unavailable rule the offline grace depends on. Every path comes from the table.
   const client = createClient({
-    baseUrl: opts.apiUrl,
+    baseUrl: failover.base,
     token: opts.token,
-    ...(opts.fetch ? { fetch: opts.fetch as CoreFetchLike } : {}),
+    fetch: failover.fetch as CoreFetchLike,
     timeoutMs: opts.requestTimeoutMs ?? 5_000,
   });
   const maxEntries = opts.cache?.maxEntries ?? 100_000;
@@ -127,6 +134,9 @@ export function createVerifier(opts: VerifierOptions): Verifier {
         },
         down(err) {
           if (connected && serverDegraded.length === 0) trustedUntil = clock.now() + offlineGrace;
+          // A stream that was up and ended means its node went away (or is draining): try the
+          // next node first. It resumes from its position in the log every node shares.
+          if (connected) failover.next();
           connected = false;
           onError(err);
         },
@@ -324,6 +334,7 @@ export function createVerifier(opts: VerifierOptions): Verifier {
       size: cache.size,
       ...counters,
       connected,
+      server: failover.current,
       degraded: [...(connected ? [] : ['stream']), ...serverDegraded],
       ...(connected && serverDegraded.length === 0 ? {} : { offlineUntil: trustedUntil }),
       usage: usage?.stats() ?? { buffered: 0, dropped: 0, sentRows: 0 },

@@ -151,3 +151,40 @@ describe('a revocation the node could not hear', () => {
     expect(v.stats().degraded).toEqual([]);
   }, 60_000);
 });
+
+describe('under a network partition (packets dropped, nothing refused)', () => {
+  it('notices within seconds, then cached keys answer at once and unknown ones get 503 within the timeout', async () => {
+    const cached = await p.createKey();
+    const uncached = await p.createKey();
+    expect((await serverVerify(cached.token)).json()).toMatchObject({ valid: true });
+    expect((await v.verify(cached.token)).valid).toBe(true);
+
+    proxy.partition();
+    try {
+      // The listener's ping (every 5 s, 3 s to answer) notices the partition.
+      const noticed = await until(() => !listening(), 12_000);
+      expect(noticed).toBeLessThan(9000);
+      t.clock.advance(2000);
+      // The first look-up of the caller may wait for the query timeout; after that, at once.
+      expect((await serverVerify(cached.token)).json()).toMatchObject({ valid: true });
+      const started = Date.now();
+      for (let i = 0; i < 5; i++) {
+        t.clock.advance(1100);
+        expect((await serverVerify(cached.token)).json()).toMatchObject({ valid: true });
+      }
+      expect(Date.now() - started).toBeLessThan(1000);
+      expect((await v.verify(cached.token)).valid).toBe(true);
+
+      const missStarted = Date.now();
+      const miss = await serverVerify(uncached.token);
+      expect(miss.statusCode).toBe(503);
+      expect(miss.json()).toMatchObject({ error: { code: 'DATABASE_UNAVAILABLE' } });
+      expect(Date.now() - missStarted).toBeLessThan(6000);
+      expect((await health()).degraded).toContain('listen');
+    } finally {
+      proxy.heal();
+    }
+    await until(async () => (await health()).status === 'ok', 20_000);
+    expect((await serverVerify(uncached.token)).json()).toMatchObject({ valid: true });
+  }, 60_000);
+});

@@ -67,6 +67,7 @@ export function createApiKeysService(deps: Deps) {
     resolveOrg: deps.resolveOrg,
     clock,
     outageGraceMs,
+    inOutage: () => deps.bus !== undefined && !deps.bus.connected && deps.bus.downSince !== null,
   });
   const verifier = createVerifier({
     db,

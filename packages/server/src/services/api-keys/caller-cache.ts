@@ -31,8 +31,21 @@ export function createCallerCache(deps: {
   resolveOrg(principal: Principal, orgId: string): Promise<OrgContext>;
   clock: Clock;
   outageGraceMs?: number;
+  /** True while this node knows the database is in trouble (its listener is away). */
+  inOutage?: () => boolean;
 }) {
   const graceMs = deps.outageGraceMs ?? 0;
+  /**
+   * During a known outage a stale entry answers at once and is refreshed in the background:
+   * under a partition each refresh waits for the query timeout, which must not hold every
+   * verification.
+   */
+  function staleNow<T>(stale: Timed<T> | undefined, refresh: () => Promise<T>): stale is Timed<T> {
+    if (stale === undefined || graceMs <= 0 || !deps.inOutage?.()) return false;
+    if (deps.clock.now().getTime() - stale.until >= graceMs) return false;
+    refresh().catch(() => {});
+    return true;
+  }
   /** The refresh failed to reach the database: a recent enough stale entry answers instead. */
   function staleOnOutage<T>(promise: Promise<T>, stale: Timed<T> | undefined, ok: (e: Timed<T>) => boolean) {
     if (stale === undefined || graceMs <= 0) return promise;
@@ -94,43 +107,44 @@ export function createCallerCache(deps: {
         if (connection !== undefined) connections.set(connection, { token, entry: hit });
         return hit.value;
       }
-      return staleOnOutage(
+      const refresh = () =>
         load(
           key,
           () => deps.authenticate(token),
           (entry) => principals.set(key, entry),
-        ),
-        hit,
-        (e) => notExpired(e),
-      );
+        );
+      if (hit !== undefined && notExpired(hit) && staleNow(hit, refresh)) return hit.value;
+      return staleOnOutage(refresh(), hit, (e) => notExpired(e));
     },
 
     /** May the caller read API keys in this org? Not being a member is a plain no here, not an error. */
     mayReadKeysIn(principal: Principal, orgId: string): boolean | Promise<boolean> {
       const hit = standing.get(principal)?.get(orgId);
       if (hit !== undefined && hit.until > deps.clock.now().getTime()) return hit.value;
-      const loaded = load(
-        `${principal.credential.id}\n${orgId}`,
-        async () => {
-          try {
-            return can((await deps.resolveOrg(principal, orgId)).permissions, 'api_keys:read');
-          } catch (err) {
-            if (err instanceof AppError && err.code === 'NOT_FOUND') return false;
-            throw err;
-          }
-        },
-        (entry) => {
-          let orgs = standing.get(principal);
-          if (orgs === undefined) {
-            orgs = new Map();
-            standing.set(principal, orgs);
-          }
-          // A caller checks a handful of orgs; a flood of them is not kept.
-          if (orgs.size >= MAX_ORGS_PER_CALLER) orgs.clear();
-          orgs.set(orgId, entry);
-        },
-      );
-      return staleOnOutage(loaded, hit, () => true);
+      const refresh = () =>
+        load(
+          `${principal.credential.id}\n${orgId}`,
+          async () => {
+            try {
+              return can((await deps.resolveOrg(principal, orgId)).permissions, 'api_keys:read');
+            } catch (err) {
+              if (err instanceof AppError && err.code === 'NOT_FOUND') return false;
+              throw err;
+            }
+          },
+          (entry) => {
+            let orgs = standing.get(principal);
+            if (orgs === undefined) {
+              orgs = new Map();
+              standing.set(principal, orgs);
+            }
+            // A caller checks a handful of orgs; a flood of them is not kept.
+            if (orgs.size >= MAX_ORGS_PER_CALLER) orgs.clear();
+            orgs.set(orgId, entry);
+          },
+        );
+      if (staleNow(hit, refresh)) return hit.value;
+      return staleOnOutage(refresh(), hit, () => true);
     },
   };
 }

@@ -2,7 +2,7 @@
  * The tasks API: Fastify with the route table of latch.config.ts, API keys verified in-process by
  * the Latchkey SDK (cached, revocations pushed by the server).
  *
- *   LATCH_API_URL   the Latchkey server (default http://127.0.0.1:7420)
+ *   LATCH_API_URL   the Latchkey server (default http://127.0.0.1:7420); several nodes comma-separated
  *   LATCH_TOKEN     a platform key with api_keys:read (verify) and logs:write (usage reports):
  *                  `latch keys create tasks-api -s api_keys:read,logs:write`
  *   LATCH_ENV       the environment this app serves (default production)
@@ -34,10 +34,18 @@ const verifier = createVerifier({
 });
 
 const app = Fastify();
-app.get('/health', async () => ({
-  ok: true,
-  latchkey: verifier.stats().connected ? 'connected' : 'offline',
-}));
+// `connected` only when revocations reach this app at once; `degraded` names what does not work
+// (stream: no Latchkey server reachable; listen: the server lost its database listener) while
+// cached keys keep working until `servingCachedUntil`. Always 200: the app itself still serves.
+app.get('/health', async () => {
+  const s = verifier.stats();
+  return {
+    ok: true,
+    latchkey: !s.connected ? 'offline' : s.degraded.length > 0 ? 'degraded' : 'connected',
+    degraded: s.degraded,
+    ...(s.offlineUntil === undefined ? {} : { servingCachedUntil: new Date(s.offlineUntil).toISOString() }),
+  };
+});
 mountRoutes(app, manifest, {
   handlers,
   verifier,

@@ -69,6 +69,8 @@ export type ServerConfig = {
   usageRetentionMs?: number;
   /** API-key verification cache size (default 100k entries); 0 turns it off. */
   verifyCacheEntries?: number;
+  /** LATCH_VERIFY_OUTAGE_GRACE: how long cached verifications serve during a database outage (default 5 min). */
+  verifyOutageGraceMs?: number;
   /** Upstream OIDC provider for SSO and OIDC bearer tokens; null/absent turns both off. */
   oidc?: OidcConfig | null;
   /** Background deliveries (webhooks, app effects). */

@@ -20,12 +20,26 @@ export type KeyEventKind = (typeof KEY_EVENT_KINDS)[number];
 export type KeyEventData = { kind: KeyEventKind; hashes: string[] };
 
 /**
- * The first event of every stream (`event: hello`). `resumed` false means events may have been
- * missed since the given Last-Event-ID: drop everything cached. `cache` false means this server
- * cannot currently push changes (its own listener is down): serve nothing from a cache until a
- * later `hello` or `reset` says otherwise.
+ * The first event of every stream (`event: hello`); its id is a position in the key-event log all
+ * nodes share, so a stream resumes on any node. `resumed` false means events may have been missed
+ * since the given Last-Event-ID: drop everything cached. `cache` false (older servers) means serve
+ * nothing from a cache until a later `hello` or `reset` says otherwise. `degraded` lists what the
+ * node cannot do now (`listen`: it lost its database listener; changes arrive late, after its
+ * catch-up): an SDK keeps serving its cache as if offline, within `offlineGrace`.
+ *
+ * Later frames: key events (`revoked`, … with ids), `status` `{ degraded }` when that list
+ * changes, and `reset` `{ cache }` when events were lost for good (drop the cache).
  */
-export type KeyStreamHello = { resumed: boolean; cache: boolean; environment: string; heartbeatMs: number };
+export type KeyStreamHello = {
+  resumed: boolean;
+  cache: boolean;
+  environment: string;
+  heartbeatMs: number;
+  degraded?: string[];
+};
+
+/** `event: status`: what the node cannot do now; empty when it is healthy again. */
+export type KeyStreamStatus = { degraded: string[] };
 
 // ---- usage reporting: POST /api/v1/orgs/:org/projects/:project/usage ----
 

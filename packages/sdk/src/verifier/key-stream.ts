@@ -5,6 +5,8 @@ export type KeyStreamHandlers = {
   hello(hello: KeyStreamHello): void;
   event(event: KeyEventData): void;
   reset(cacheAllowed: boolean): void;
+  /** What the server's node cannot do now (`listen`); empty once it is healthy. */
+  status(degraded: string[]): void;
   /** The stream dropped (or could not connect); `err` says why. */
   down(err: unknown): void;
 };
@@ -15,6 +17,18 @@ export type KeyStreamOptions = {
   handlers: KeyStreamHandlers;
   backoff?: { minMs: number; maxMs: number };
 };
+
+export function degradedOf(data: unknown): string[] {
+  const list = (data as { degraded?: unknown } | null)?.degraded;
+  return Array.isArray(list) ? list.filter((x): x is string => typeof x === 'string') : [];
+}
+
+// A frame of a kind this SDK does not know is skipped, not applied as an eviction.
+function isKeyEvent(data: unknown): data is KeyEventData {
+  return (
+    typeof (data as KeyEventData | null)?.kind === 'string' && Array.isArray((data as KeyEventData).hashes)
+  );
+}
 
 const DEFAULT_BACKOFF = { minMs: 200, maxMs: 10_000 };
 
@@ -72,7 +86,8 @@ export function startKeyStream(opts: KeyStreamOptions): { close(): void } {
                 wait = backoff.minMs;
                 handlers.hello(hello);
               } else if (event === 'reset') handlers.reset(Boolean((parsed as { cache?: boolean }).cache));
-              else handlers.event(parsed as KeyEventData);
+              else if (event === 'status') handlers.status(degradedOf(parsed));
+              else if (isKeyEvent(parsed)) handlers.event(parsed);
               // The cursor moves only once the event was applied.
               if (id !== undefined) lastId = id;
             }

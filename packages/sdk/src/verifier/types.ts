@@ -6,8 +6,13 @@ import type { UsageEvent, UsageOptions } from './usage.js';
 export type SdkClock = { now(): number };
 
 export type VerifierOptions = {
-  /** The Latchkey server, e.g. https://latch.example.com. */
-  apiUrl: string;
+  /**
+   * The Latchkey server, e.g. https://latch.example.com; or several nodes of one deployment,
+   * comma-separated (`https://a.example.com,https://b.example.com`), or use `servers`.
+   */
+  apiUrl?: string;
+  /** Several nodes of one deployment: the SDK fails over between them (its stream resumes). */
+  servers?: string[];
   /** A platform key or service-account key with api_keys:read (and logs:write, for usage reports) in the project's org. */
   token: string;
   /** Project name or id. */
@@ -41,7 +46,17 @@ export type VerifierStats = {
   hits: number;
   misses: number;
   requests: number;
+  /** The push stream is up (its node may still be degraded: see `degraded`). */
   connected: boolean;
+  /** The server requests go to now (changes when one fails over to the next). */
+  server: string;
+  /**
+   * What is not working: `stream` (no push stream to any server), `listen` (the server's node lost
+   * its database listener, so revocations reach this app late). Empty when all is well. While
+   * not empty, cached answers serve until `offlineUntil` (epoch ms), then none.
+   */
+  degraded: string[];
+  offlineUntil?: number;
   usage: { buffered: number; dropped: number; sentRows: number };
 };
 

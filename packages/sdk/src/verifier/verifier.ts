@@ -12,6 +12,7 @@ import {
   type VerifyResult,
 } from '@latchkey/core';
 import { type Api, createApi, isUnavailable } from '../api.js';
+import { createFailover, serverList } from '../failover.js';
 import { type Entry, entryFor, VerifyCache } from './cache.js';
 import { checkVerifierToken } from './credential.js';
 import { startKeyStream } from './key-stream.js';
@@ -41,18 +42,24 @@ const closedError = () => new AppError('SERVICE_UNAVAILABLE', 'This verifier is 
  */
 export function createVerifier(opts: VerifierOptions): Verifier {
   checkVerifierToken(opts.token);
+  // Several servers (nodes of one deployment): every call goes through one failover, so the push
+  // stream, verifications and project resolution all move to the next node when one is gone.
+  const failover = createFailover(
+    serverList(opts.apiUrl ?? '', opts.servers),
+    opts.fetch ?? ((input, init) => fetch(input, init)),
+  );
   const api: Api = createApi({
-    apiUrl: opts.apiUrl,
+    apiUrl: failover.base,
     token: opts.token,
-    fetch: opts.fetch,
+    fetch: failover.fetch,
     timeoutMs: opts.requestTimeoutMs,
   });
   // Project resolution goes through the typed client; the hot requests keep the SDK's own api,
   // whose 5xx-as-unavailable rule the offline grace depends on. Every path comes from the table.
   const client = createClient({
-    baseUrl: opts.apiUrl,
+    baseUrl: failover.base,
     token: opts.token,
-    ...(opts.fetch ? { fetch: opts.fetch as CoreFetchLike } : {}),
+    fetch: failover.fetch as CoreFetchLike,
     timeoutMs: opts.requestTimeoutMs ?? 5_000,
   });
   const maxEntries = opts.cache?.maxEntries ?? 100_000;
@@ -69,6 +76,9 @@ export function createVerifier(opts: VerifierOptions): Verifier {
   // The cache is trusted while the stream is live; after it drops, for offlineGrace more.
   let connected = false;
   let cacheAllowed = true;
+  // What the server's node reports it cannot do (`listen`): its pushes may come late, so the
+  // cache is trusted as if offline, for offlineGrace from when that started.
+  let serverDegraded: string[] = [];
   let trustedUntil = clock.now() + offlineGrace;
   let closed = false;
   let markReady: () => void = () => {};
@@ -103,11 +113,16 @@ export function createVerifier(opts: VerifierOptions): Verifier {
       path: `${endpointPath(endpoints.sdk.events, p)}?environment=${encodeURIComponent(opts.environment)}`,
       handlers: {
         hello(hello) {
+          const wasTrusting = connected && serverDegraded.length === 0;
           connected = true;
           cacheAllowed = hello.cache;
+          setDegraded(hello.degraded ?? [], wasTrusting);
           // A stream that could not resume may have missed changes: start over.
           if (!hello.resumed || !hello.cache) cache.clear();
           markReady();
+        },
+        status(degraded) {
+          setDegraded(degraded, connected && serverDegraded.length === 0);
         },
         event(event) {
           if (event.kind === 'manifest') cache.clear();
@@ -118,12 +133,21 @@ export function createVerifier(opts: VerifierOptions): Verifier {
           cache.clear();
         },
         down(err) {
-          if (connected) trustedUntil = clock.now() + offlineGrace;
+          if (connected && serverDegraded.length === 0) trustedUntil = clock.now() + offlineGrace;
+          // A stream that was up and ended means its node went away (or is draining): try the
+          // next node first. It resumes from its position in the log every node shares.
+          if (connected) failover.next();
           connected = false;
           onError(err);
         },
       },
     });
+  }
+
+  /** The grace starts when trust was last whole: the stream up and its node not degraded. */
+  function setDegraded(degraded: string[], wasTrusting: boolean) {
+    if (degraded.length > 0 && wasTrusting) trustedUntil = clock.now() + offlineGrace;
+    serverDegraded = degraded;
   }
 
   (function begin(attempt: number) {
@@ -143,7 +167,7 @@ export function createVerifier(opts: VerifierOptions): Verifier {
   /** An entry may be served when the cache is trusted and the entry is within its lifetime. */
   function usable(entry: Entry | undefined, now: number): Entry | undefined {
     if (entry === undefined || !cacheAllowed) return undefined;
-    if (connected) return now < entry.freshUntil ? entry : undefined;
+    if (connected && serverDegraded.length === 0) return now < entry.freshUntil ? entry : undefined;
     return now < trustedUntil && now < entry.hardUntil ? entry : undefined;
   }
 
@@ -199,7 +223,7 @@ export function createVerifier(opts: VerifierOptions): Verifier {
           stale &&
           cacheAllowed &&
           now < stale.hardUntil &&
-          (connected || now < trustedUntil)
+          ((connected && serverDegraded.length === 0) || now < trustedUntil)
         ) {
           return stale.result;
         }
@@ -310,6 +334,9 @@ export function createVerifier(opts: VerifierOptions): Verifier {
       size: cache.size,
       ...counters,
       connected,
+      server: failover.current,
+      degraded: [...(connected ? [] : ['stream']), ...serverDegraded],
+      ...(connected && serverDegraded.length === 0 ? {} : { offlineUntil: trustedUntil }),
       usage: usage?.stats() ?? { buffered: 0, dropped: 0, sentRows: 0 },
     }),
     flushUsage: async () => {

@@ -36,6 +36,8 @@ export type RuntimeSettings = {
   dbQueryTimeoutMs?: number;
   /** LATCH_USAGE_RETENTION: how long usage events are kept (default 30 days). */
   usageRetentionMs?: number | null;
+  /** LATCH_VERIFY_OUTAGE_GRACE (e.g. `5m`, `0s` for none): cached verifications during a database outage. */
+  verifyOutageGraceMs?: number | null;
 };
 
 export const DEFAULT_PORT = 7420;
@@ -87,6 +89,7 @@ export function readSettings(
     ),
     usageRetentionMs: parseRetention(value('LATCH_USAGE_RETENTION')),
     dbQueryTimeoutMs: parseQueryTimeout(value('LATCH_DB_QUERY_TIMEOUT')),
+    verifyOutageGraceMs: parseOutageGrace(value('LATCH_VERIFY_OUTAGE_GRACE')),
   };
 }
 
@@ -95,6 +98,17 @@ function parseRetention(text: string | null): number | null {
   const parsed = parseBoundedDuration(text, { min: HOUR, max: 3650 * DAY });
   if (!parsed.ok) throw new StartupError(`LATCH_USAGE_RETENTION ${parsed.error} (e.g. 30d, 72h).`);
   return parsed.ms;
+}
+
+function parseOutageGrace(raw: string | null): number | null {
+  if (raw === null) return null;
+  const ms = parseDuration(raw);
+  if (ms === null || ms < 0 || ms > DAY) {
+    throw new StartupError(
+      `LATCH_VERIFY_OUTAGE_GRACE is a duration from 0s to 1d, e.g. 5m (got "${raw}"). The default is 5m.`,
+    );
+  }
+  return ms;
 }
 
 export const DEFAULT_DB_QUERY_TIMEOUT_MS = 5000;

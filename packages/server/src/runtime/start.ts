@@ -158,6 +158,7 @@ async function start(
     redisUrl: settings.redisUrl,
     metricsToken: settings.metricsToken,
     ...(settings.usageRetentionMs ? { usageRetentionMs: settings.usageRetentionMs } : {}),
+    ...(settings.verifyOutageGraceMs != null ? { verifyOutageGraceMs: settings.verifyOutageGraceMs } : {}),
     mail: settings.mail ?? null,
     oidc: settings.oidc ?? null,
     ...(settings.bodyLimitBytes ? { bodyLimitBytes: settings.bodyLimitBytes } : {}),

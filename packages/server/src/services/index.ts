@@ -99,9 +99,10 @@ export function createServices({ db, clock, config, bus }: ServiceDeps) {
     environments,
     manifests,
     cacheEntries: config.verifyCacheEntries,
+    outageGraceMs: config.verifyOutageGraceMs,
   });
   // App SDKs: pushed invalidation of their caches, and usage reports (last used).
-  const keyEvents = createKeyEventsService({ bus, projects, environments });
+  const keyEvents = createKeyEventsService({ bus, pool: poolOf(db), projects, environments });
   const usage = createUsageService({ db, clock, lastUsed, projects });
   // `latch logs`: usage events and the environment's audit rows; the usage retention job.
   const logs = createLogsService({ db, clock, projects, environments, retentionMs: config.usageRetentionMs });

@@ -1,62 +1,9 @@
-import { createServer, type Server, Socket } from 'node:net';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/db.js';
 import { createTestApp, type SignedUp, type TestApp } from '../helpers/app.js';
 import { useTestDatabase } from '../helpers/db.js';
+import { admin, startProxy } from '../helpers/db-outage.js';
 import { capturedLogger } from '../helpers/logs.js';
-
-/**
- * A TCP proxy in front of PostgreSQL. `partition()` stops forwarding without closing anything
- * (packets dropped, as on a broken network), `heal()` forwards again.
- */
-async function startProxy(target: URL) {
-  const pairs = new Set<[Socket, Socket]>();
-  let partitioned = false;
-  const server: Server = createServer((client) => {
-    const upstream = new Socket();
-    upstream.connect(Number(target.port || 5432), target.hostname);
-    const pair: [Socket, Socket] = [client, upstream];
-    pairs.add(pair);
-    client.on('data', (d) => !partitioned && upstream.write(d));
-    upstream.on('data', (d) => !partitioned && client.write(d));
-    const drop = () => {
-      pairs.delete(pair);
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('close', drop).on('error', drop);
-    upstream.on('close', drop).on('error', drop);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  return {
-    port,
-    partition: () => {
-      partitioned = true;
-    },
-    heal: () => {
-      partitioned = false;
-    },
-    close: async () => {
-      for (const [a, b] of pairs) {
-        a.destroy();
-        b.destroy();
-      }
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
-async function admin(text: string) {
-  const client = new pg.Client({ connectionString: inject('adminUrl') });
-  await client.connect();
-  try {
-    return await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
 
 const db = useTestDatabase();
 let proxy: Awaited<ReturnType<typeof startProxy>>;

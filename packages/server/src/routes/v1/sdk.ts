@@ -40,7 +40,8 @@ export const sdkRoutes: RouteModule = (fastify, { services, metrics }) => {
     };
     const sink: KeyEventSink = {
       event: (e) => write(wire(e)),
-      reset: (cache) => write(frame('reset', null, { cache })),
+      reset: () => write(frame('reset', null, { cache: true })),
+      status: (degraded) => write(frame('status', null, { degraded })),
     };
     // Resolves project and environment (404s, permission) before anything is written.
     const stream = await services.keyEvents.open(
@@ -67,7 +68,8 @@ export const sdkRoutes: RouteModule = (fastify, { services, metrics }) => {
     });
     const hello: KeyStreamHello = {
       resumed: stream.replay !== null,
-      cache: stream.cacheAllowed,
+      cache: true,
+      degraded: stream.degraded,
       environment: stream.environment,
       heartbeatMs: HEARTBEAT_MS,
     };

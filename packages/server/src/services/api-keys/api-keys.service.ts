@@ -27,7 +27,12 @@ import { cappedDefault, requireMayMint } from '../delegation.js';
 import type { LastUsedRecorder } from '../last-used.js';
 import * as repo from './api-keys.repo.js';
 import { createCallerCache } from './caller-cache.js';
-import { createVerifier, DEFAULT_CACHE_ENTRIES, type VerifyInput } from './verify.service.js';
+import {
+  createVerifier,
+  DEFAULT_CACHE_ENTRIES,
+  DEFAULT_OUTAGE_GRACE_MS,
+  type VerifyInput,
+} from './verify.service.js';
 import { toApiKey } from './view.js';
 
 /**
@@ -50,11 +55,20 @@ type Deps = {
   manifests: { current(environmentId: string): Promise<Manifest | null> };
   /** 0 turns the verification cache off (benchmarks of the cache-miss path). */
   cacheEntries?: number | undefined;
+  /** How long cached verifications keep serving while the listener is away (default 5 minutes). */
+  outageGraceMs?: number | undefined;
 };
 
 export function createApiKeysService(deps: Deps) {
   const { db, clock, lastUsed } = deps;
-  const callers = createCallerCache({ authenticate: deps.authenticate, resolveOrg: deps.resolveOrg, clock });
+  const outageGraceMs = deps.outageGraceMs ?? DEFAULT_OUTAGE_GRACE_MS;
+  const callers = createCallerCache({
+    authenticate: deps.authenticate,
+    resolveOrg: deps.resolveOrg,
+    clock,
+    outageGraceMs,
+    inOutage: () => deps.bus !== undefined && !deps.bus.connected && deps.bus.downSince !== null,
+  });
   const verifier = createVerifier({
     db,
     clock,
@@ -63,6 +77,7 @@ export function createApiKeysService(deps: Deps) {
     lastUsed,
     currentManifest: (environmentId) => deps.manifests.current(environmentId),
     cacheEntries: deps.cacheEntries ?? DEFAULT_CACHE_ENTRIES,
+    outageGraceMs,
   });
 
   // Projects and environments are resolved by their own services: same 404s everywhere.
@@ -268,6 +283,7 @@ export function createApiKeysService(deps: Deps) {
     },
 
     cacheSize: () => verifier.cacheSize(),
+    verifyCacheState: () => verifier.cacheState(),
     /** Outcome and cache counters since start, for /metrics. */
     verifyStats: verifier.stats,
   };

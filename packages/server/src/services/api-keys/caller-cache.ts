@@ -13,6 +13,10 @@ import { Lru } from './key-cache.js';
  * memberships, roles and service accounts, owned by other services. One second bounds staleness
  * for all of them at once, and matches SPEC 2's revocation goal (under a second) for credentials.
  * Expiry is still checked against the clock on every hit, and failures are never cached.
+ *
+ * During a database outage (the refresh fails with anything but an answer, i.e. not an AppError),
+ * an entry past its second is still used for up to `outageGraceMs` after it went stale, so cached
+ * verifications keep answering; that is the bound on how stale a caller's standing can get.
  */
 const TTL_MS = 1_000;
 const MAX_ENTRIES = 10_000;
@@ -26,7 +30,31 @@ export function createCallerCache(deps: {
   authenticate(token: string): Promise<Principal>;
   resolveOrg(principal: Principal, orgId: string): Promise<OrgContext>;
   clock: Clock;
+  outageGraceMs?: number;
+  /** True while this node knows the database is in trouble (its listener is away). */
+  inOutage?: () => boolean;
 }) {
+  const graceMs = deps.outageGraceMs ?? 0;
+  /**
+   * During a known outage a stale entry answers at once and is refreshed in the background:
+   * under a partition each refresh waits for the query timeout, which must not hold every
+   * verification.
+   */
+  function staleNow<T>(stale: Timed<T> | undefined, refresh: () => Promise<T>): stale is Timed<T> {
+    if (stale === undefined || graceMs <= 0 || !deps.inOutage?.()) return false;
+    if (deps.clock.now().getTime() - stale.until >= graceMs) return false;
+    refresh().catch(() => {});
+    return true;
+  }
+  /** The refresh failed to reach the database: a recent enough stale entry answers instead. */
+  function staleOnOutage<T>(promise: Promise<T>, stale: Timed<T> | undefined, ok: (e: Timed<T>) => boolean) {
+    if (stale === undefined || graceMs <= 0) return promise;
+    return promise.catch((err) => {
+      if (err instanceof AppError || !ok(stale)) throw err;
+      if (deps.clock.now().getTime() - stale.until >= graceMs) throw err;
+      return stale.value;
+    });
+  }
   // Keyed by the token's SHA-256, never the token: a memory dump holds no usable credential.
   const principals = new Lru<Timed<Principal>>(MAX_ENTRIES);
   // Keyed by the cached principal object itself (then by org): nothing to build or hash per call,
@@ -57,6 +85,10 @@ export function createCallerCache(deps: {
     // One clock read for both checks: the TTL and the credential's own expiry.
     const now = deps.clock.now().getTime();
     if (entry.until <= now) return false;
+    return notExpired(entry, now);
+  }
+
+  function notExpired(entry: Timed<Principal>, now = deps.clock.now().getTime()): boolean {
     const expiresAt = entry.value.credential.expiresAt;
     return expiresAt === null || expiresAt.getTime() > now;
   }
@@ -75,38 +107,44 @@ export function createCallerCache(deps: {
         if (connection !== undefined) connections.set(connection, { token, entry: hit });
         return hit.value;
       }
-      return load(
-        key,
-        () => deps.authenticate(token),
-        (entry) => principals.set(key, entry),
-      );
+      const refresh = () =>
+        load(
+          key,
+          () => deps.authenticate(token),
+          (entry) => principals.set(key, entry),
+        );
+      if (hit !== undefined && notExpired(hit) && staleNow(hit, refresh)) return hit.value;
+      return staleOnOutage(refresh(), hit, (e) => notExpired(e));
     },
 
     /** May the caller read API keys in this org? Not being a member is a plain no here, not an error. */
     mayReadKeysIn(principal: Principal, orgId: string): boolean | Promise<boolean> {
       const hit = standing.get(principal)?.get(orgId);
       if (hit !== undefined && hit.until > deps.clock.now().getTime()) return hit.value;
-      return load(
-        `${principal.credential.id}\n${orgId}`,
-        async () => {
-          try {
-            return can((await deps.resolveOrg(principal, orgId)).permissions, 'api_keys:read');
-          } catch (err) {
-            if (err instanceof AppError && err.code === 'NOT_FOUND') return false;
-            throw err;
-          }
-        },
-        (entry) => {
-          let orgs = standing.get(principal);
-          if (orgs === undefined) {
-            orgs = new Map();
-            standing.set(principal, orgs);
-          }
-          // A caller checks a handful of orgs; a flood of them is not kept.
-          if (orgs.size >= MAX_ORGS_PER_CALLER) orgs.clear();
-          orgs.set(orgId, entry);
-        },
-      );
+      const refresh = () =>
+        load(
+          `${principal.credential.id}\n${orgId}`,
+          async () => {
+            try {
+              return can((await deps.resolveOrg(principal, orgId)).permissions, 'api_keys:read');
+            } catch (err) {
+              if (err instanceof AppError && err.code === 'NOT_FOUND') return false;
+              throw err;
+            }
+          },
+          (entry) => {
+            let orgs = standing.get(principal);
+            if (orgs === undefined) {
+              orgs = new Map();
+              standing.set(principal, orgs);
+            }
+            // A caller checks a handful of orgs; a flood of them is not kept.
+            if (orgs.size >= MAX_ORGS_PER_CALLER) orgs.clear();
+            orgs.set(orgId, entry);
+          },
+        );
+      if (staleNow(hit, refresh)) return hit.value;
+      return staleOnOutage(refresh(), hit, () => true);
     },
   };
 }

@@ -24,6 +24,8 @@ import type { CallerCache } from './caller-cache.js';
 import { type DecidedAnswer, type Found, KeyCache, type KeyRecord, Lru } from './key-cache.js';
 
 export const DEFAULT_CACHE_ENTRIES = 100_000;
+/** Cached verifications serve this long after the listener lost the database (LATCH_VERIFY_OUTAGE_GRACE). */
+export const DEFAULT_OUTAGE_GRACE_MS = 5 * 60_000;
 const MAX_ANSWERS_PER_KEY = 8;
 
 const PLATFORM_PREFIXES = new Set<string>(Object.values(TOKEN_PREFIXES));
@@ -83,6 +85,8 @@ export function createVerifier(deps: {
   callers: CallerCache;
   lastUsed: LastUsedRecorder;
   cacheEntries: number;
+  /** How long cached answers keep serving after the listener lost the database (ms). */
+  outageGraceMs: number;
   currentManifest(environmentId: string): Promise<Manifest | null>;
 }) {
   const { db, clock, callers, lastUsed } = deps;
@@ -90,7 +94,12 @@ export function createVerifier(deps: {
   // Manifests are few and change rarely: cached whenever the bus is up, even with the key cache off.
   const manifests = new Lru<{ manifest: Manifest | null }>(10_000);
   let manifestEpoch = 0;
+  // Caching starts once the bus has connected: before that no change could be heard. Afterwards
+  // the cache outlives a lost listener for `outageGraceMs` (missed changes are read back from the
+  // key-event log when it returns), then answers come from the database again, or not at all.
   let listening = false;
+  let trusted = false;
+  let staleSince: number | null = null;
   const inflight = new Map<string, { epoch: number; promise: Promise<Found | null> }>();
   const stats = newStats();
   const counted = (result: VerifyResult) => {
@@ -98,27 +107,55 @@ export function createVerifier(deps: {
     return result;
   };
 
-  function setEnabled(on: boolean) {
+  function dropAll() {
     keys.clear();
     manifests.clear();
     manifestEpoch++;
-    listening = on;
-    keys.enabled = on && deps.cacheEntries > 0;
+  }
+
+  /** False once the listener has been away for longer than the grace: the cache is not served. */
+  function cacheUsable(): boolean {
+    if (!trusted) return false;
+    if (staleSince === null) return true;
+    if (clock.now().getTime() - staleSince < deps.outageGraceMs) return true;
+    // Past the grace: stop serving, and keep nothing that was not re-read since.
+    trusted = false;
+    dropAll();
+    return false;
+  }
+
+  function evictHashes(hashes: unknown) {
+    if (Array.isArray(hashes))
+      keys.evict(
+        hashes
+          .filter((h): h is string => typeof h === 'string')
+          .map((hex) => Buffer.from(hex, 'hex').toString('base64')),
+      );
   }
 
   deps.bus?.subscribe({
     event(event: BusEvent) {
-      if (event.kind.startsWith('api_key.') && Array.isArray(event.hashes))
-        keys.evict((event.hashes as string[]).map((hex) => Buffer.from(hex, 'hex').toString('base64')));
+      if (event.kind === 'sdk.key' || event.kind.startsWith('api_key.')) evictHashes(event.hashes);
       else if (event.kind === 'manifest.changed' && typeof event.environmentId === 'string') {
         manifestEpoch++;
         manifests.delete(event.environmentId);
       }
     },
-    reset: (connected) => setEnabled(connected),
+    status(connected) {
+      listening = connected;
+      if (connected) {
+        staleSince = null;
+        trusted = true;
+        keys.enabled = deps.cacheEntries > 0;
+      } else staleSince ??= clock.now().getTime();
+    },
+    reset: dropAll,
   });
-  // Without a bus nothing would ever evict, so nothing is cached.
-  setEnabled(deps.bus?.connected ?? false);
+  keys.enabled = false;
+
+  function setCaching() {
+    keys.enabled = deps.cacheEntries > 0 && cacheUsable();
+  }
 
   /**
    * The key row for a secret not in the cache. `hashed`: its SHA-256 in base64 (shorter than hex,
@@ -145,13 +182,13 @@ export function createVerifier(deps: {
   }
 
   function manifestOf(environmentId: string): Maybe<Manifest | null> {
-    if (listening) {
+    if (trusted && cacheUsable()) {
       const hit = manifests.get(environmentId);
       if (hit) return hit.manifest;
     }
     const epoch = manifestEpoch;
     return deps.currentManifest(environmentId).then((manifest) => {
-      if (listening && epoch === manifestEpoch) manifests.set(environmentId, { manifest });
+      if (trusted && epoch === manifestEpoch) manifests.set(environmentId, { manifest });
       return manifest;
     });
   }
@@ -245,6 +282,7 @@ export function createVerifier(deps: {
   function verifyUncounted(input: VerifyInput, within: VerifyWithin): Maybe<VerifyResult> {
     // One-shot SHA-256 straight to a string (about 2× createHash here); a Buffer only on a miss.
     const hashed = digest('sha256', input.key, 'base64');
+    if (staleSince !== null) setCaching();
     // Only a secret that passed the format check below was ever looked up, so only such a
     // secret can be in the cache: a hit skips the check.
     const found = keys.get(hashed);
@@ -278,6 +316,10 @@ export function createVerifier(deps: {
     },
 
     cacheSize: () => keys.size,
+    /** What /health reports: whether cached answers are served, and since when they may be stale. */
+    cacheState(): { listening: boolean; serving: boolean; staleSince: number | null; graceMs: number } {
+      return { listening, serving: cacheUsable(), staleSince, graceMs: deps.outageGraceMs };
+    },
     stats: stats as Readonly<VerifyStats>,
   };
 }

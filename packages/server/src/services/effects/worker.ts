@@ -209,6 +209,10 @@ export function createWorker(o: WorkerOptions) {
         event: (ev) => {
           if (ev.kind === queue.WAKE_EVENT) wake();
         },
+        // Back after an outage: anything enqueued meanwhile was not announced to this node.
+        status(up) {
+          if (up) wake();
+        },
         reset: () => wake(),
       });
       looping = loop();

@@ -1,5 +1,7 @@
+import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { useTestApp } from '../helpers/app.js';
+import { createKey } from '../keys/fixtures.js';
 import { projectsUrl } from '../projects/fixtures.js';
 import { auditRows, call, envsUrl, secretsSetup } from './fixtures.js';
 
@@ -12,7 +14,7 @@ async function versions(s: { url: (e: string) => string }, token: string, env: s
 }
 
 describe('secret references at set time', () => {
-  it('accepts ${NAME}, ${env.NAME} and $${ literals; get shows the stored (unresolved) value', async () => {
+  it('accepts ${NAME}, ${env.NAME} and $${ literals; get resolves them unless raw=true', async () => {
     const owner = await t.signUp();
     const s = await secretsSetup(t, owner, ['production', 'staging']);
     expect((await s.set('HOST', 'db.internal')).statusCode).toBe(200);
@@ -22,8 +24,10 @@ describe('secret references at set time', () => {
     expect(set.json()).toMatchObject({ name: 'URL', version: 1 });
     // Same environment written out in full is the same reference.
     expect((await s.set('SAME', '${production.HOST}')).statusCode).toBe(200);
+    const raw = await call(t, owner.token, 'GET', `${s.base}/URL?raw=true`);
+    expect(raw.json().value).toBe('postgres://${HOST}/x?k=${staging.KEY}&lit=$${HOST}');
     const got = await call(t, owner.token, 'GET', `${s.base}/URL`);
-    expect(got.json().value).toBe('postgres://${HOST}/x?k=${staging.KEY}&lit=$${HOST}');
+    expect(got.json().value).toBe('postgres://db.internal/x?k=staging-key&lit=${HOST}');
   });
 
   it('refuses a cycle with the chain named, and changes nothing', async () => {
@@ -130,5 +134,58 @@ describe('secret references at set time', () => {
     });
     expect(res.statusCode).toBe(404);
     expect(res.body).not.toContain('alice-only');
+  });
+});
+
+describe('secret references in releases', () => {
+  it('pins resolved values at deploy; a later change reaches nothing until the next deploy', async () => {
+    const owner = await t.signUp();
+    const s = await secretsSetup(t, owner, ['production', 'staging']);
+    await s.set('B', 'one');
+    await s.set('K', 'sk', owner.token, 'staging');
+    await s.set('A', 'x-${B}-${staging.K}-$${B}');
+    await s.deploy();
+    expect((await s.released()).json().values).toEqual({ A: 'x-one-sk-${B}', B: 'one' });
+    // get resolves against the newest values; raw=true shows the stored text.
+    expect((await call(t, owner.token, 'GET', `${s.base}/A`)).json()).toMatchObject({
+      value: 'x-one-sk-${B}',
+      references: ['B', 'staging.K'],
+    });
+    expect((await call(t, owner.token, 'GET', `${s.base}/A?raw=true`)).json().value).toBe(
+      'x-${B}-${staging.K}-$${B}',
+    );
+
+    await s.set('K', 'sk2', owner.token, 'staging');
+    expect((await s.released()).json().values.A).toBe('x-one-sk-${B}');
+    expect((await s.released('production', true)).json().values.A).toBe('x-one-sk2-${B}');
+    const v2 = await s.deploy();
+    // Only the referenced value changed: A still shows as changed, through staging.K.
+    expect(v2.changes.changed).toEqual(['A']);
+    expect(v2.diff.secrets.changed).toEqual([{ name: 'A', from: 1, to: 1, via: ['staging.K'] }]);
+    expect((await s.released()).json().values.A).toBe('x-one-sk2-${B}');
+    const stored = await t.database.db.execute(
+      sql`SELECT resolved::text AS r FROM release_secrets WHERE resolved IS NOT NULL`,
+    );
+    expect(JSON.stringify(stored.rows)).not.toContain(Buffer.from('sk2').toString('hex'));
+  });
+
+  it('deploy refuses a missing reference and one the deployer may not read, naming the chain', async () => {
+    const owner = await t.signUp();
+    const s = await secretsSetup(t, owner, ['production']);
+    await s.set('B', 'b');
+    await s.set('A', '${B}');
+    await call(t, owner.token, 'DELETE', `${s.base}/B`);
+    const url = `${s.base.replace(/\/secrets$/, '')}/deploy`;
+    const missing = await call(t, owner.token, 'POST', url, {});
+    expect(missing.statusCode).toBe(400);
+    expect(missing.json().error).toMatchObject({ code: 'REFERENCE_MISSING' });
+    expect(missing.json().error.message).toContain('A → B');
+    await s.set('B', 'b2');
+    const key = await createKey(t, owner.token, s.org.id, { name: 'ci', scopes: ['deploy:write'] });
+    const forbidden = await call(t, key.token, 'POST', url, {});
+    expect(forbidden.statusCode).toBe(403);
+    expect(forbidden.json().error).toMatchObject({ code: 'REFERENCE_FORBIDDEN' });
+    expect(forbidden.body).not.toContain('b2');
+    expect((await s.released()).statusCode).toBe(404);
   });
 });

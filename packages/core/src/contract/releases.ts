@@ -38,7 +38,15 @@ const RouteSummary = z.object({
 export const ReleaseDiff = z.object({
   secrets: z.object({
     added: z.array(z.object({ name: z.string(), version: z.number().int() })),
-    changed: z.array(z.object({ name: z.string(), from: z.number().int(), to: z.number().int() })),
+    changed: z.array(
+      z.object({
+        name: z.string(),
+        from: z.number().int(),
+        to: z.number().int(),
+        /** Referenced secrets (`environment.NAME`) whose version changed: a value changed through them. */
+        via: z.array(z.string()).optional(),
+      }),
+    ),
     removed: z.array(z.object({ name: z.string(), version: z.number().int() })),
   }),
   scopes: z.object({

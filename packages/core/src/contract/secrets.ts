@@ -60,7 +60,13 @@ export type SecretChange = z.infer<typeof SecretChange>;
 export const SecretValue = z.object({
   name: z.string(),
   version: z.number().int(),
-  value: z.string(),
+  value: z
+    .string()
+    .describe(
+      'with secret references (NAME in dollar-braces) resolved against the newest values, unless raw=true',
+    ),
+  /** Secrets the value was resolved from (`NAME`, or `environment.NAME` elsewhere); empty when raw or plain. */
+  references: z.array(z.string()).optional(),
   managed: z.boolean(),
   environment: EnvironmentRef,
   updatedAt: Timestamp,
@@ -70,6 +76,7 @@ export type SecretValue = z.infer<typeof SecretValue>;
 
 export const GetSecretQuery = z.strictObject({
   version: PositiveInt4Query.optional().describe('an older version (default: the newest)'),
+  raw: z.enum(['true', 'false']).optional().describe('the stored value, secret references left as written'),
 });
 
 export const SecretHistoryQuery = z.strictObject({

@@ -4,7 +4,15 @@ import type { Manifest } from '../manifest/schema.js';
 
 /** One side of a comparison: the secret versions a release pins and the manifest in force. */
 export type ReleaseSide = {
-  secrets: readonly { name: string; version: number }[];
+  /**
+   * `refs`: what a value was resolved from (secret references), when known; a side without it
+   * (an older release, a preview that could not resolve) compares by version only.
+   */
+  secrets: readonly {
+    name: string;
+    version: number;
+    refs?: readonly { environment: string; name: string; version: number }[] | null;
+  }[];
   manifest: Manifest | null;
 };
 
@@ -48,11 +56,19 @@ const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? 
 export function diffReleases(before: ReleaseSide, after: ReleaseSide): ReleaseDiff {
   const old = new Map(before.secrets.map((s) => [s.name, s.version]));
   const now = new Map(after.secrets.map((s) => [s.name, s.version]));
+  const oldRefs = new Map(before.secrets.map((s) => [s.name, s.refs]));
+  const newRefs = new Map(after.secrets.map((s) => [s.name, s.refs]));
   const secrets: ReleaseDiff['secrets'] = { added: [], changed: [], removed: [] };
   for (const [name, version] of now) {
     const was = old.get(name);
-    if (was === undefined) secrets.added.push({ name, version });
-    else if (was !== version) secrets.changed.push({ name, from: was, to: version });
+    if (was === undefined) {
+      secrets.added.push({ name, version });
+      continue;
+    }
+    const via = changedRefs(oldRefs.get(name), newRefs.get(name));
+    if (was !== version)
+      secrets.changed.push({ name, from: was, to: version, ...(via.length ? { via } : {}) });
+    else if (via.length) secrets.changed.push({ name, from: was, to: version, via });
   }
   for (const [name, version] of old) if (!now.has(name)) secrets.removed.push({ name, version });
   secrets.added.sort(byName);
@@ -92,11 +108,29 @@ export function diffReleases(before: ReleaseSide, after: ReleaseSide): ReleaseDi
   return { secrets, scopes, routes, empty };
 }
 
+type Refs = readonly { environment: string; name: string; version: number }[] | null | undefined;
+
+/** The referenced secrets whose version differs between two resolutions (both known), by key. */
+function changedRefs(a: Refs, b: Refs): string[] {
+  if (a === undefined || b === undefined) return [];
+  const key = (r: { environment: string; name: string }) => `${r.environment}.${r.name}`;
+  const x = new Map((a ?? []).map((r) => [key(r), r.version]));
+  const y = new Map((b ?? []).map((r) => [key(r), r.version]));
+  const out = new Set<string>();
+  for (const [k, v] of y) if (x.get(k) !== v) out.add(k);
+  for (const k of x.keys()) if (!y.has(k)) out.add(k);
+  return [...out].sort();
+}
+
 /** One line per change, for terminals and logs (names and versions only, never values). */
 export function describeReleaseDiff(d: ReleaseDiff): string[] {
   const lines: string[] = [];
   for (const s of d.secrets.added) lines.push(`+ secret ${s.name} (v${s.version})`);
-  for (const s of d.secrets.changed) lines.push(`~ secret ${s.name} (v${s.from} → v${s.to})`);
+  for (const s of d.secrets.changed) {
+    const versions = s.from === s.to ? `v${s.from}` : `v${s.from} → v${s.to}`;
+    const via = s.via?.length ? `, through ${s.via.join(', ')}` : '';
+    lines.push(`~ secret ${s.name} (${versions}${via})`);
+  }
   for (const s of d.secrets.removed) lines.push(`- secret ${s.name} (was v${s.version})`);
   for (const s of d.scopes.added) lines.push(`+ scope ${s}`);
   for (const s of d.scopes.changed) lines.push(`~ scope ${s} (grants or description)`);

@@ -1,2 +1,3 @@
 export * from './dotenv.js';
+export * from './references.js';
 export * from './rules.js';

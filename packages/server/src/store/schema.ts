@@ -14,6 +14,8 @@ import {
 
 // Mirrors migrations/*.sql, which are the source of truth for the database.
 const bytea = customType<{ data: Buffer }>({ dataType: () => 'bytea' });
+/** A secret version a pinned value was resolved from (release_secrets.refs). */
+export type ResolvedFrom = { environment: string; name: string; version: number };
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
 export const users = pgTable('users', {
@@ -290,6 +292,10 @@ export const releaseSecrets = pgTable(
     name: text('name').notNull(),
     secretVersionId: text('secret_version_id').notNull(),
     version: integer('version').notNull(),
+    /** The value with its references replaced, encrypted; null when it has none (migration 0022). */
+    resolved: bytea('resolved'),
+    /** What it was resolved from: names and versions, never values. */
+    refs: jsonb('refs').$type<ResolvedFrom[]>(),
   },
   (t) => [primaryKey({ columns: [t.releaseId, t.name] })],
 );

@@ -25,7 +25,7 @@ export const releases = {
     params: EnvironmentParams,
     body: DeployBody,
     response: { 201: Deployed },
-    errors: ['CONFLICT'],
+    errors: ['CONFLICT', 'REFERENCE_CYCLE', 'REFERENCE_MISSING', 'REFERENCE_FORBIDDEN', 'INTEGRITY_ERROR'],
   }),
   preview: endpoint({
     method: 'POST',

@@ -98,7 +98,7 @@ export const secrets = {
     params: SecretParams,
     body: SetSecretBody,
     response: { 200: SecretChange },
-    errors: ['CONFLICT'],
+    errors: ['CONFLICT', 'REFERENCE_CYCLE', 'REFERENCE_MISSING', 'REFERENCE_FORBIDDEN'],
   }),
   unset: endpoint({
     method: 'DELETE',

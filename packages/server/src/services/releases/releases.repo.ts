@@ -4,13 +4,21 @@ import { type Cursor, keyset } from '../../store/pagination.js';
 import {
   accessManifests,
   environments,
+  type ResolvedFrom,
   releaseSecrets,
   releases,
   secretVersions,
 } from '../../store/schema.js';
 
 export type ReleaseRow = typeof releases.$inferSelect;
-export type Pin = { name: string; version: number; secretVersionId: string };
+export type Pin = {
+  name: string;
+  version: number;
+  secretVersionId: string;
+  /** The encrypted value with references replaced, and what it came from (null: a plain value). */
+  resolved?: Buffer | null;
+  refs?: ResolvedFrom[] | null;
+};
 
 /** The release in force: the newest of the environment. */
 export async function current(db: DbOrTx, environmentId: string): Promise<ReleaseRow | null> {
@@ -41,6 +49,7 @@ export async function pins(db: DbOrTx, releaseId: string): Promise<Pin[]> {
       name: releaseSecrets.name,
       version: releaseSecrets.version,
       secretVersionId: releaseSecrets.secretVersionId,
+      refs: releaseSecrets.refs,
     })
     .from(releaseSecrets)
     .where(eq(releaseSecrets.releaseId, releaseId))
@@ -54,6 +63,8 @@ export async function pinnedCiphertexts(db: DbOrTx, releaseId: string) {
       name: secretVersions.name,
       version: secretVersions.version,
       ciphertext: secretVersions.ciphertext,
+      resolved: releaseSecrets.resolved,
+      refs: releaseSecrets.refs,
       orgId: secretVersions.orgId,
       projectId: secretVersions.projectId,
       environmentId: secretVersions.environmentId,

@@ -13,7 +13,7 @@ import {
 } from '@latchkey/core';
 import type { Clock } from '../../clock.js';
 import { newId } from '../../ids.js';
-import type { Db, Tx } from '../../store/db.js';
+import type { Db, DbOrTx, Tx } from '../../store/db.js';
 import { decodeCursor, type Page, toPage } from '../../store/pagination.js';
 import { recordAccess } from '../access-log/access-log.service.js';
 import { type Actor, requirePermission } from '../actor.js';
@@ -22,11 +22,20 @@ import * as environmentsRepo from '../projects/environments.repo.js';
 import type { EnvironmentsService } from '../projects/environments.service.js';
 import type { ManifestsService } from '../projects/manifests.service.js';
 import { invalidInput, isUniqueViolation, type ProjectsService } from '../projects/projects.service.js';
-import { decryptValue } from '../secrets/crypto.js';
+import { decryptResolved, decryptValue, encryptResolved } from '../secrets/crypto.js';
 import type { Keyring } from '../secrets/keyring.js';
+import { createReferenceResolver, type Resolved } from '../secrets/references.js';
 import * as secretsRepo from '../secrets/secrets.repo.js';
 import type { SecretsService } from '../secrets/secrets.service.js';
-import { authorOf, envRef, keyRef, type Place, placeOf, valueContext } from '../secrets/shared.js';
+import {
+  authorOf,
+  envRef,
+  keyRef,
+  type Place,
+  placeOf,
+  resolvedContext,
+  valueContext,
+} from '../secrets/shared.js';
 import { releaseSide, undoneByDeploy, unknownRelease, workingSide } from './compare.js';
 import * as repo from './releases.repo.js';
 import { diff, parseReleaseRef, toRelease } from './shape.js';
@@ -43,13 +52,70 @@ export function createReleasesService(deps: {
   keyring: Keyring;
 }) {
   const { db, clock, projects, environments, manifests, secrets, keyring } = deps;
+  const resolveRefs = createReferenceResolver({ keyring });
+
+  /** The data key of `p`, or INTEGRITY_ERROR: stored values without their key are damage. */
+  async function dataKey(tx: DbOrTx, p: Place): Promise<Buffer> {
+    const key = await keyring.find(tx, keyRef(p), p.where);
+    if (!key) {
+      throw new AppError('INTEGRITY_ERROR', `${p.where} has stored values but no data key to open them.`, {
+        hint: 'Restore the database from a backup.',
+      });
+    }
+    return key;
+  }
+
+  /**
+   * Every value of the working set with its references resolved, as `actor` may (a reference
+   * needs secrets:read). Refuses cycles, missing names and forbidden references with the chain.
+   */
+  async function resolveWorking(
+    tx: DbOrTx,
+    actor: Actor,
+    p: Place,
+    rows: secretsRepo.SecretVersionRow[],
+    doing: string,
+  ): Promise<Map<string, Resolved>> {
+    if (rows.length === 0) return new Map();
+    const key = await dataKey(tx, p);
+    const roots = new Map(
+      rows.map((r) => [
+        r.name,
+        {
+          value: decryptValue(key, r.ciphertext!, valueContext(p, r.name, r.version), p.where),
+          version: r.version,
+        },
+      ]),
+    );
+    return resolveRefs(tx, actor, p, roots, doing);
+  }
+
+  /** An old release's resolved values, to carry into a rollback unchanged. */
+  async function pinnedResolution(tx: DbOrTx, p: Place, releaseId: string): Promise<Map<string, Resolved>> {
+    const out = new Map<string, Resolved>();
+    const rows = (await repo.pinnedCiphertexts(tx, releaseId)).filter((r) => r.resolved);
+    if (rows.length === 0) return out;
+    const key = await dataKey(tx, p);
+    for (const r of rows) {
+      const value = decryptResolved(
+        key,
+        r.resolved!,
+        { ...resolvedContext(p, releaseId), name: r.name },
+        p.where,
+      );
+      out.set(r.name, { value, from: r.refs ?? [] });
+    }
+    return out;
+  }
 
   /** Numbers the release, pins `pinned` and audits; the environment is locked by the caller. */
   async function release(
     tx: Tx,
     actor: Actor,
     p: Place,
-    pinned: repo.Pin[],
+    plainPins: repo.Pin[],
+    /** Values whose references were resolved, by name; the others are pinned as stored. */
+    resolution: Map<string, Resolved>,
     opts: {
       message: string | null;
       rollbackOf: number | null;
@@ -60,6 +126,16 @@ export function createReleasesService(deps: {
     },
   ) {
     const previous = await repo.current(tx, p.env.id);
+    const id = newId('rel');
+    const withRefs = plainPins.filter((x) => (resolution.get(x.name)?.from.length ?? 0) > 0);
+    const key = withRefs.length > 0 ? await keyring.obtain(tx, keyRef(p), p.where) : null;
+    // Pinned encrypted, bound to this release: a later change to what they reference reaches nothing.
+    const pinned = plainPins.map((x): repo.Pin => {
+      const r = resolution.get(x.name);
+      if (!r || r.from.length === 0 || !key) return { ...x, resolved: null, refs: null };
+      const ctx = { ...resolvedContext(p, id), name: x.name };
+      return { ...x, resolved: encryptResolved(key, r.value, ctx), refs: r.from };
+    });
     const changes = diff(previous ? await repo.pins(tx, previous.id) : [], pinned);
     const full: ReleaseDiff = diffReleases(await releaseSide(tx, previous), {
       secrets: pinned,
@@ -78,7 +154,7 @@ export function createReleasesService(deps: {
     const row = await repo.insert(
       tx,
       {
-        id: newId('rel'),
+        id,
         orgId: p.env.orgId,
         projectId: p.project.id,
         environmentId: p.env.id,
@@ -134,12 +210,10 @@ export function createReleasesService(deps: {
         manifestChanged = (await manifests.push(actor, project.id, env.id, body.manifest, tx)).changed;
       const inForce = await manifests.currentVersion(env.id, tx);
       const manifestVersion = inForce?.version ?? null;
-      const pinned = (await secretsRepo.current(tx, env.id, { valuesOnly: true })).map((r) => ({
-        name: r.name,
-        version: r.version,
-        secretVersionId: r.id,
-      }));
-      const made = await release(tx, actor, p, pinned, {
+      const rows = await secretsRepo.current(tx, env.id, { valuesOnly: true });
+      const pinned = rows.map((r) => ({ name: r.name, version: r.version, secretVersionId: r.id }));
+      const resolution = await resolveWorking(tx, actor, p, rows, `deploy ${p.where}`);
+      const made = await release(tx, actor, p, pinned, resolution, {
         message: body.message ?? null,
         rollbackOf: null,
         manifestVersion,
@@ -222,7 +296,9 @@ export function createReleasesService(deps: {
             manifestChanged = pushed.changed;
           }
         }
-        const oldPins = await repo.pins(tx, old.id);
+        const oldPins = (await repo.pins(tx, old.id)).map(({ refs: _, ...pin }) => pin);
+        // vN's contents include its resolved values, as they were: nothing is resolved again.
+        const resolution = await pinnedResolution(tx, p, old.id);
         const restored: string[] = [];
         let pinned = oldPins;
         if (!opts.releaseOnly) {
@@ -247,7 +323,7 @@ export function createReleasesService(deps: {
           }));
         }
         const inForce = await manifests.currentVersion(p.env.id, tx);
-        const made = await release(tx, actor, p, pinned, {
+        const made = await release(tx, actor, p, pinned, resolution, {
           message: `Rollback to v${target}`,
           rollbackOf: target,
           manifestVersion,
@@ -278,6 +354,17 @@ export function createReleasesService(deps: {
       const live = env ? await repo.current(db, env.id) : null;
       const inForce = env ? ((await manifests.currentVersion(env.id))?.manifest ?? null) : null;
       const next = await workingSide(db, env?.id ?? null, body.manifest, inForce);
+      if (env) {
+        // With references resolved, a value that changed only through them shows as changed.
+        // Best effort: what cannot be resolved compares by version, and the deploy says why.
+        try {
+          const resolution = await resolveWorking(db, actor, placeOf(project, env), next.rows, 'preview');
+          next.secrets = next.secrets.map((x) => ({ ...x, refs: resolution.get(x.name)?.from ?? [] }));
+        } catch (err) {
+          if (!(err instanceof AppError) || err.code === 'INTEGRITY_ERROR' || err.code === 'INTERNAL')
+            throw err;
+        }
+      }
       const d = diffReleases(await releaseSide(db, live), next);
       const touched = [...d.secrets.added, ...d.secrets.changed, ...d.secrets.removed].map((x) => x.name);
       const undoing = await undoneByDeploy(db, live, touched);
@@ -356,23 +443,31 @@ export function createReleasesService(deps: {
           hint: `Run \`latch deploy --env ${p.env.name}\` to make v1, or add --latest to use the newest values.`,
         });
       }
-      const rows = opts.latest
-        ? await secretsRepo.current(db, p.env.id, { valuesOnly: true })
-        : await repo.pinnedCiphertexts(db, current!.id);
       const values: Record<string, string> = {};
-      if (rows.length > 0) {
-        const key = await keyring.find(db, keyRef(p), p.where);
-        if (!key) {
-          throw new AppError(
-            'INTEGRITY_ERROR',
-            `${p.where} has stored values but no data key to open them.`,
-            {
-              hint: 'Restore the database from a backup.',
-            },
-          );
+      const referenced = new Set<string>();
+      let names: string[];
+      if (opts.latest) {
+        // What the next deploy would pin: resolved now, with this reader's permissions.
+        const rows = await secretsRepo.current(db, p.env.id, { valuesOnly: true });
+        names = rows.map((r) => r.name);
+        const resolution = await resolveWorking(db, actor, p, rows, `read the newest values of ${p.where}`);
+        for (const [name, r] of resolution) {
+          values[name] = r.value;
+          for (const f of r.from)
+            referenced.add(f.environment === p.env.name ? f.name : `${f.environment}.${f.name}`);
         }
-        for (const r of rows)
-          values[r.name] = decryptValue(key, r.ciphertext!, valueContext(p, r.name, r.version), p.where);
+      } else {
+        const rows = await repo.pinnedCiphertexts(db, current!.id);
+        names = rows.map((r) => r.name);
+        const key = rows.length > 0 ? await dataKey(db, p) : null;
+        for (const r of rows) {
+          // A value with references is read as resolved when the release was made (pinned).
+          values[r.name] = r.resolved
+            ? decryptResolved(key!, r.resolved, { ...resolvedContext(p, current!.id), name: r.name }, p.where)
+            : decryptValue(key!, r.ciphertext!, valueContext(p, r.name, r.version), p.where);
+          for (const f of r.refs ?? [])
+            referenced.add(f.environment === p.env.name ? f.name : `${f.environment}.${f.name}`);
+        }
       }
       // Before answering: no value leaves without its access entry (recordAccess says why).
       await recordAccess(db, clock, actor, {
@@ -380,11 +475,12 @@ export function createReleasesService(deps: {
         action: 'secrets.released',
         project: p.project.name,
         environment: p.env.name,
-        names: rows.map((r) => r.name),
+        // The referenced secrets' values went into the answer too (names only).
+        names: [...names, ...[...referenced].filter((n) => !names.includes(n)).sort()],
         data: {
           source: opts.latest ? 'latest' : 'release',
           release: opts.latest ? null : current!.number,
-          count: rows.length,
+          count: names.length,
         },
       });
       return {

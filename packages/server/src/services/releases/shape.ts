@@ -20,11 +20,15 @@ export function toRelease(row: ReleaseRow, envName: string, current: boolean): R
 
 /** What a new release changes against the one in force, by name. */
 export function diff(before: Pin[], after: Pin[]) {
-  const old = new Map(before.map((p) => [p.name, p.version]));
+  // A value is its version plus, when it has references, the versions it was resolved from.
+  // (Not JSON.stringify: jsonb hands keys back in its own order.)
+  const state = (p: Pin) =>
+    `${p.version} ${(p.refs ?? []).map((r) => `${r.environment}.${r.name}@${r.version}`).join(',')}`;
+  const old = new Map(before.map((p) => [p.name, state(p)]));
   const now = new Map(after.map((p) => [p.name, p.version]));
   return {
     added: after.filter((p) => !old.has(p.name)).map((p) => p.name),
-    changed: after.filter((p) => old.has(p.name) && old.get(p.name) !== p.version).map((p) => p.name),
+    changed: after.filter((p) => old.has(p.name) && old.get(p.name) !== state(p)).map((p) => p.name),
     removed: before.filter((p) => !now.has(p.name)).map((p) => p.name),
   };
 }

@@ -86,6 +86,49 @@ export function decryptValue(dataKey: Buffer, blob: Buffer, context: ValueContex
   return plain.toString('utf8');
 }
 
+/**
+ * Where a release's resolved value belongs (a value whose `${NAME}` references were replaced when
+ * the release was made). Its own label and the release id keep it from passing for a stored
+ * version, or for the same name in another release.
+ */
+export type ResolvedContext = {
+  orgId: string;
+  projectId: string;
+  environmentId: string;
+  releaseId: string;
+  name: string;
+};
+
+function resolvedAad(c: ResolvedContext): Buffer {
+  return Buffer.from(
+    ['latchkey/resolved/v1', c.orgId, c.projectId, c.environmentId, c.releaseId, c.name].join('\0'),
+  );
+}
+
+export function encryptResolved(dataKey: Buffer, value: string, context: ResolvedContext): Buffer {
+  return seal(dataKey, Buffer.from(value, 'utf8'), resolvedAad(context));
+}
+
+export function decryptResolved(
+  dataKey: Buffer,
+  blob: Buffer,
+  context: ResolvedContext,
+  where: string,
+): string {
+  const plain = open(dataKey, blob, resolvedAad(context));
+  if (!plain) {
+    throw new AppError(
+      'INTEGRITY_ERROR',
+      `The resolved value of ${context.name} pinned in a release of ${where} failed its integrity check: it was altered or copied from another release, so it cannot be read.`,
+      {
+        hint: 'Deploy again to pin freshly resolved values, or restore the database from a backup.',
+        details: { name: context.name },
+      },
+    );
+  }
+  return plain.toString('utf8');
+}
+
 export function wrapDataKey(masterKey: Buffer, dataKey: Buffer, context: DataKeyContext): Buffer {
   return seal(masterKey, dataKey, dataKeyAad(context));
 }

@@ -23,7 +23,7 @@ export function createSecretsCompareService({
   db: Db;
   clock: Clock;
   keyring: Keyring;
-  secrets: Pick<SecretsService, 'locate' | 'setWithin'>;
+  secrets: Pick<SecretsService, 'locate' | 'setWithin' | 'checkReferencesWithin'>;
 }) {
   /** The newest value of every secret that has one, by name. */
   async function values(tx: DbOrTx, p: Place): Promise<Map<string, string>> {
@@ -118,6 +118,8 @@ export function createSecretsCompareService({
           unchanged: [],
           dryRun,
         };
+        // References resolve in the target: all promoted values are checked together, before any write.
+        await secrets.checkReferencesWithin(tx, actor, target, new Map(wanted.map((n) => [n, from.get(n)!])));
         for (const name of wanted) {
           const value = from.get(name)!;
           if (to.get(name) === value) {

@@ -1,6 +1,7 @@
 import {
   AppError,
   can,
+  hasReferences,
   MASKED_VALUE,
   type SecretHistory,
   type SecretList,
@@ -14,6 +15,7 @@ import { type Actor, requirePermission } from '../actor.js';
 import * as releasesRepo from '../releases/releases.repo.js';
 import { decryptValue } from './crypto.js';
 import type { Keyring } from './keyring.js';
+import { createReferenceResolver } from './references.js';
 import * as repo from './secrets.repo.js';
 import type { SecretsService } from './secrets.service.js';
 import { checkName, envRef, isUnset, keyRef, type Place, secretNotFound, valueContext } from './shared.js';
@@ -42,6 +44,8 @@ export function createSecretsReadService({
   keyring: Keyring;
   secrets: Pick<SecretsService, 'locate'>;
 }) {
+  const resolveRefs = createReferenceResolver({ keyring });
+
   /** A value, or INTEGRITY_ERROR: a stored value whose environment lost its data key is damage. */
   async function decrypt(tx: DbOrTx, p: Place, row: repo.SecretVersionRow): Promise<string> {
     const key = await keyring.find(tx, keyRef(p), p.where);
@@ -119,7 +123,7 @@ export function createSecretsReadService({
       projectRef: string,
       envName: string,
       rawName: string,
-      opts: { version?: number | undefined } = {},
+      opts: { version?: number | undefined; raw?: 'true' | 'false' | undefined } = {},
     ): Promise<SecretValue> {
       const org = requirePermission(actor, 'secrets:read');
       const p = await secrets.locate(actor, projectRef, envName);
@@ -135,19 +139,34 @@ export function createSecretsReadService({
         }
         throw secretNotFound(name, p, row?.version);
       }
-      const value = await decrypt(db, p, row);
+      const stored = await decrypt(db, p, row);
+      let value = stored;
+      let references: string[] = [];
+      // Resolved against the newest values (what the next deploy would pin); raw=true shows it as stored.
+      if (opts.raw !== 'true' && hasReferences(stored)) {
+        const roots = new Map([[name, { value: stored, version: row.version }]]);
+        const resolved = (
+          await resolveRefs(db, actor, p, roots, `show ${name} resolved (--raw shows it as stored)`)
+        ).get(name)!;
+        value = resolved.value;
+        references = resolved.from.map((f) =>
+          f.environment === p.env.name ? f.name : `${f.environment}.${f.name}`,
+        );
+      }
       await recordAccess(db, clock, actor, {
         orgId: org.id,
         action: 'secret.read',
         project: p.project.name,
         environment: p.env.name,
-        names: [name],
-        data: { version: row.version },
+        // The referenced secrets' values were read too.
+        names: [name, ...references],
+        data: { version: row.version, ...(opts.raw === 'true' ? { raw: true } : {}) },
       });
       return {
         name,
         version: row.version,
         value,
+        references,
         managed: row.managed,
         environment: envRef(p),
         updatedAt: row.createdAt.toISOString(),

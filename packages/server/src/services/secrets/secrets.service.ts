@@ -1,5 +1,6 @@
 import {
   AppError,
+  hasReferences,
   type ImportedSecrets,
   parseDotenv,
   type SecretChange,
@@ -15,6 +16,7 @@ import type { EnvironmentsService } from '../projects/environments.service.js';
 import type { ProjectsService } from '../projects/projects.service.js';
 import { decryptValue, encryptValue } from './crypto.js';
 import type { Keyring } from './keyring.js';
+import { createReferenceResolver } from './references.js';
 import * as repo from './secrets.repo.js';
 import {
   authorOf,
@@ -51,6 +53,20 @@ function checkValue(name: string, value: string): void {
 
 /** Writes: set, unset, roll back, import. Reads live in secrets-read.service.ts. */
 export function createSecretsService({ db, clock, projects, environments, keyring }: SecretsDeps) {
+  const resolveRefs = createReferenceResolver({ keyring });
+
+  /**
+   * Refuses values whose references cannot be resolved now (a cycle, a missing name, one the
+   * actor may not read), before anything is written. A deploy checks again: what is referenced
+   * can change in between.
+   */
+  async function checkReferences(tx: DbOrTx, actor: Actor, p: Place, values: Map<string, string>) {
+    if (![...values.values()].some(hasReferences)) return;
+    const roots = new Map([...values].map(([name, value]) => [name, { value, version: 0 }]));
+    const names = [...values.keys()];
+    const doing = names.length === 1 ? `set ${names[0]}` : `import into ${p.where}`;
+    await resolveRefs(tx, actor, p, roots, doing);
+  }
   async function locate(actor: Actor, projectRef: string, envName: string, tx: DbOrTx = db): Promise<Place> {
     const project = await projects.resolve(actor, projectRef, tx);
     return placeOf(project, await environments.resolve(actor, project.id, envName, tx));
@@ -94,7 +110,7 @@ export function createSecretsService({ db, clock, projects, environments, keyrin
     name: string,
     value: string | null,
     action: Action,
-    extra: { rolledBackTo?: number } = {},
+    extra: { rolledBackTo?: number; checkReferences?: boolean } = {},
   ): Promise<SecretChange> {
     await repo.lockEnvironment(tx, p.env.id);
     const prev = await repo.latest(tx, p.env.id, name);
@@ -103,6 +119,8 @@ export function createSecretsService({ db, clock, projects, environments, keyrin
     // Setting the current value again changes nothing, so it makes no version (and no audit entry).
     if (prev && value !== null && before === value && action === 'set')
       return { name, version: prev.version, action, environment: envRef(p), unchanged: true };
+    if (value !== null && extra.checkReferences)
+      await checkReferences(tx, actor, p, new Map([[name, value]]));
     const version = (prev?.version ?? 0) + 1;
     const key = value === null ? null : await keyring.obtain(tx, keyRef(p), p.where);
     const ciphertext =
@@ -140,7 +158,7 @@ export function createSecretsService({ db, clock, projects, environments, keyrin
       const p = await locate(actor, projectRef, envName);
       const name = checkName(rawName);
       checkValue(name, value);
-      return db.transaction((tx) => write(tx, actor, p, name, value, 'set'));
+      return db.transaction((tx) => write(tx, actor, p, name, value, 'set', { checkReferences: true }));
     },
 
     async unset(actor: Actor, projectRef: string, envName: string, rawName: string): Promise<SecretChange> {
@@ -184,7 +202,7 @@ export function createSecretsService({ db, clock, projects, environments, keyrin
           });
         }
         const value = await plaintext(tx, p, old);
-        return write(tx, actor, p, name, value, 'rollback', { rolledBackTo: target });
+        return write(tx, actor, p, name, value, 'rollback', { rolledBackTo: target, checkReferences: true });
       });
     },
 
@@ -238,6 +256,8 @@ export function createSecretsService({ db, clock, projects, environments, keyrin
           rows.push(newRow(actor, p, entry.name, version, ciphertext, 'import'));
         }
         if (managed.length > 0) throw badDotenv(managed);
+        // Checked together: an imported value may reference another line of the same file.
+        await checkReferences(tx, actor, p, new Map(parsed.entries.map((e) => [e.name, e.value])));
         for (let i = 0; i < rows.length; i += 500)
           await tx.insert(secretVersions).values(rows.slice(i, i + 500));
         if (!dryRun && rows.length > 0) {
@@ -276,10 +296,18 @@ export function createSecretsService({ db, clock, projects, environments, keyrin
       return write(tx, actor, p, name, value, value === null ? 'unset' : 'rollback', { rolledBackTo });
     },
 
-    /** A set inside the caller's transaction (env promote); a managed secret is refused as usual. */
+    /**
+     * A set inside the caller's transaction (env promote); a managed secret is refused as usual.
+     * References are not checked here: the caller checks its whole batch first.
+     */
     setWithin(tx: DbOrTx, actor: Actor, p: Place, name: string, value: string): Promise<SecretChange> {
       checkValue(name, value);
       return write(tx, actor, p, name, value, 'set');
+    },
+
+    /** The set-time reference check for several values at once (env promote, before its writes). */
+    checkReferencesWithin(tx: DbOrTx, actor: Actor, p: Place, values: Map<string, string>): Promise<void> {
+      return checkReferences(tx, actor, p, values);
     },
 
     /** The plaintext of `name`'s newest version (null when unset or never set), server-side only. */

@@ -19,6 +19,11 @@ export function valueContext(p: Place, name: string, version: number) {
   return { orgId: p.env.orgId, projectId: p.project.id, environmentId: p.env.id, name, version };
 }
 
+/** Where a release's resolved values belong (add the name): see crypto.ts's ResolvedContext. */
+export function resolvedContext(p: Place, releaseId: string) {
+  return { orgId: p.env.orgId, projectId: p.project.id, environmentId: p.env.id, releaseId };
+}
+
 /** The name rule as a 400 that states it (never a value). */
 export function checkName(raw: string): string {
   const name = raw.trim();

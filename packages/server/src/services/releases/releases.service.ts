@@ -28,6 +28,7 @@ import * as secretsRepo from '../secrets/secrets.repo.js';
 import type { SecretsService } from '../secrets/secrets.service.js';
 import { authorOf, envRef, keyRef, type Place, placeOf, valueContext } from '../secrets/shared.js';
 import { releaseSide, undoneByDeploy, unknownRelease, workingSide } from './compare.js';
+import { refuseMissingManifestSecrets } from './manifest-secrets.js';
 import * as repo from './releases.repo.js';
 import { diff, parseReleaseRef, toRelease } from './shape.js';
 
@@ -139,6 +140,8 @@ export function createReleasesService(deps: {
         version: r.version,
         secretVersionId: r.id,
       }));
+      // Thrown inside the transaction: a manifest pushed with this deploy is undone too.
+      refuseMissingManifestSecrets(inForce?.manifest, pinned, env.name);
       const made = await release(tx, actor, p, pinned, {
         message: body.message ?? null,
         rollbackOf: null,

@@ -1,4 +1,4 @@
-import { defineProject } from '@latchkey/sdk/config';
+import { defineProject, secret } from '@latchkey/sdk/config';
 
 // The access manifest of SPEC section 6: pure data, pushed with `latch scopes push` and mounted
 // by server.ts with the same handler names.
@@ -31,7 +31,13 @@ export default defineProject({
       prefix: '/webhooks',
       auth: 'none',
       rateLimit: '100/minute',
-      routes: { 'POST /github': 'githubWebhook' },
+      routes: {
+        // mountRoutes checks GitHub's signature with the released GITHUB_WEBHOOK_SECRET.
+        'POST /github': {
+          handler: 'githubWebhook',
+          verify: { scheme: 'github', secret: secret('GITHUB_WEBHOOK_SECRET') },
+        },
+      },
     },
   ],
 });

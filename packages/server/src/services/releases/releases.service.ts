@@ -37,6 +37,7 @@ import {
   valueContext,
 } from '../secrets/shared.js';
 import { releaseSide, undoneByDeploy, unknownRelease, workingSide } from './compare.js';
+import { refuseMissingManifestSecrets } from './manifest-secrets.js';
 import * as repo from './releases.repo.js';
 import { diff, parseReleaseRef, toRelease } from './shape.js';
 
@@ -212,6 +213,8 @@ export function createReleasesService(deps: {
       const manifestVersion = inForce?.version ?? null;
       const rows = await secretsRepo.current(tx, env.id, { valuesOnly: true });
       const pinned = rows.map((r) => ({ name: r.name, version: r.version, secretVersionId: r.id }));
+      // Thrown inside the transaction: a manifest pushed with this deploy is undone too.
+      refuseMissingManifestSecrets(inForce?.manifest, pinned, env.name);
       const resolution = await resolveWorking(tx, actor, p, rows, `deploy ${p.where}`);
       const made = await release(tx, actor, p, pinned, resolution, {
         message: body.message ?? null,

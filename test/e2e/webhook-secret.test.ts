@@ -1,0 +1,137 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deviceLogin } from './helpers/device-login.js';
+import { latch, stop, tempDir, waitFor } from './helpers/latch.js';
+import { type RunningServer, startServer } from './helpers/server.js';
+
+const root = resolve(import.meta.dirname, '../..');
+const example = resolve(root, 'examples/tasks-api');
+const config = resolve(example, 'latch.config.ts');
+const owner = tempDir('webhook-owner');
+let server: RunningServer;
+let app: { child: ChildProcess; url: string; logs: () => string } | undefined;
+let appToken: string;
+
+const as = (args: string[], input?: string) =>
+  latch([...args, '--project', 'acme'], { configDir: owner.path, ...(input === undefined ? {} : { input }) });
+const body = JSON.stringify({ zen: 'Design for failure.', hook_id: 1 });
+const sign = (key: string) => `sha256=${createHmac('sha256', key).update(body).digest('hex')}`;
+const deliver = (signature: string) =>
+  fetch(`${app!.url}/webhooks/github`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': 'ping',
+      'x-hub-signature-256': signature,
+    },
+    body,
+  });
+
+/** The example app as its README runs it, loading its release's secrets (LATCH_LOAD_SECRETS=1). */
+async function startApp() {
+  const child = spawn(process.execPath, ['--import', 'tsx', resolve(example, 'server.ts')], {
+    cwd: example,
+    env: {
+      ...process.env,
+      PORT: '0',
+      LATCH_API_URL: server.url,
+      LATCH_TOKEN: appToken,
+      LATCH_LOAD_SECRETS: '1',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => {
+    out += d;
+  });
+  child.stderr.on('data', (d) => {
+    out += d;
+  });
+  const url = await waitFor('the app to listen', () => {
+    if (child.exitCode !== null) throw new Error(`app exited early:\n${out}`);
+    return /Tasks API listening on (http:\/\/\S+)/.exec(out)?.[1];
+  });
+  return { child, url, logs: () => out };
+}
+
+beforeAll(async () => {
+  server = await startServer();
+  await deviceLogin(server.url, owner.path, 'lin@example.com');
+  for (const args of [
+    ['org', 'create', 'Hooks Inc', '--use'],
+    ['projects', 'create', 'acme'],
+  ]) {
+    const res = await latch(args, { configDir: owner.path });
+    expect(res.code, res.stderr).toBe(0);
+  }
+  expect((await as(['env', 'create', 'production'])).code).toBe(0);
+  const key = await latch(['keys', 'create', 'tasks-api', '-s', 'api_keys:read,logs:write,secrets:read'], {
+    configDir: owner.path,
+  });
+  expect(key.code, key.stderr).toBe(0);
+  appToken = key.stdout.trim();
+});
+
+afterAll(async () => {
+  if (app) await stop(app.child);
+  await server?.stop();
+  owner.remove();
+});
+
+describe('a webhook secret named in the manifest, verified by the example app from its release', () => {
+  it('deploy refuses a manifest whose secret the environment lacks, and changes nothing', async () => {
+    const refused = await as(['deploy', '--env', 'production', '--config', config, '--yes']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('GITHUB_WEBHOOK_SECRET');
+    expect(refused.stderr).toContain('latch secrets set GITHUB_WEBHOOK_SECRET --env production');
+    const json = await as(['deploy', '--env', 'production', '--config', config, '--yes', '--json']);
+    const last = json.stderr.trim().split('\n').at(-1) as string;
+    expect(JSON.parse(last).error).toMatchObject({ code: 'INVALID_INPUT', hint: expect.any(String) });
+    const releases = await as(['releases', 'list', '--env', 'production', '--json']);
+    expect(releases.json()).toEqual([]);
+  });
+
+  it('a signed delivery passes, a bad one gets 401; after a rotation, a deploy and SIGHUP only the new secret works', async () => {
+    expect(
+      (await as(['secrets', 'set', 'GITHUB_WEBHOOK_SECRET', '-', '--env', 'production'], 'first-hook-secret'))
+        .code,
+    ).toBe(0);
+    const v1 = await as(['deploy', '--env', 'production', '--config', config, '--yes']);
+    expect(v1.code, v1.stderr).toBe(0);
+    app = await startApp();
+
+    const good = await deliver(sign('first-hook-secret'));
+    expect(good.status).toBe(200);
+    expect(await good.json()).toEqual({ received: 'ping' });
+    const bad = await deliver(sign('not-the-secret'));
+    expect(bad.status).toBe(401);
+    const refusal = (await bad.json()) as { error: { code: string; hint: string } };
+    expect(refusal.error.code).toBe('UNAUTHENTICATED');
+    expect(refusal.error.hint).toContain('X-Hub-Signature-256');
+    expect((await deliver('sha256=')).status).toBe(401);
+
+    // Rotated but not deployed: the release (and so the app, even after a reload) keeps the old one.
+    expect(
+      (
+        await as(
+          ['secrets', 'set', 'GITHUB_WEBHOOK_SECRET', '-', '--env', 'production'],
+          'second-hook-secret',
+        )
+      ).code,
+    ).toBe(0);
+    app.child.kill('SIGHUP');
+    await waitFor('the reload', () => app!.logs().split('Reloaded the released secrets').length === 2);
+    expect((await deliver(sign('first-hook-secret'))).status).toBe(200);
+    expect((await deliver(sign('second-hook-secret'))).status).toBe(401);
+
+    const v2 = await as(['deploy', '--env', 'production', '--config', config, '--yes']);
+    expect(v2.code, v2.stderr).toBe(0);
+    app.child.kill('SIGHUP');
+    await waitFor('the second reload', () => app!.logs().split('Reloaded the released secrets').length === 3);
+    expect((await deliver(sign('second-hook-secret'))).status).toBe(200);
+    expect((await deliver(sign('first-hook-secret'))).status).toBe(401);
+    expect(app.logs()).not.toContain('hook-secret');
+  });
+});

@@ -244,3 +244,22 @@ describe('rate-limit settings', () => {
     }
   });
 });
+
+describe('LATCH_VERIFY_OUTAGE_GRACE', () => {
+  const read = (env: Record<string, string>) =>
+    readSettings('production', { port: 0, dataDir: '/tmp/unused' }, { ...env });
+
+  it('reads a duration, 0s included; unset keeps the default (5 minutes)', () => {
+    expect(read({ LATCH_VERIFY_OUTAGE_GRACE: '90s' }).verifyOutageGraceMs).toBe(90_000);
+    expect(read({ LATCH_VERIFY_OUTAGE_GRACE: '0s' }).verifyOutageGraceMs).toBe(0);
+    expect(read({}).verifyOutageGraceMs).toBeNull();
+  });
+
+  it('refuses anything else with a clear startup error', () => {
+    for (const bad of ['soon', '-5s', '2d']) {
+      expect(() => read({ LATCH_VERIFY_OUTAGE_GRACE: bad })).toThrow(
+        /LATCH_VERIFY_OUTAGE_GRACE is a duration/,
+      );
+    }
+  });
+});

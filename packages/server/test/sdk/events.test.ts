@@ -123,6 +123,28 @@ describe('GET …/projects/:project/events (key changes for SDKs)', () => {
     expect(s.frames[0]!.data.resumed).toBe(false);
   });
 
+  it('refuses to resume from a position the shared log no longer reaches (rows deleted as too old)', async () => {
+    const first = await stream(p.owner.token, eventsPath(), (f) => f.length >= 1);
+    await first.done;
+    first.close();
+    const cursor = Number(first.frames[0]!.id);
+    for (const key of [await p.createKey(), await p.createKey()]) {
+      await t.app.inject({
+        method: 'DELETE',
+        url: `${p.base}/api-keys/${key.id}`,
+        headers: t.auth(p.owner.token),
+      });
+    }
+    // What the day-old pruning does: the revocation right after the cursor is gone from the log.
+    await t.database.pool.query('DELETE FROM key_events WHERE id <= $1', [cursor + 1]);
+    const s = await stream(p.owner.token, eventsPath(), (f) => f.length >= 1, {
+      'last-event-id': String(cursor),
+    });
+    await s.done;
+    s.close();
+    expect(s.frames[0]).toMatchObject({ event: 'hello', data: { resumed: false } });
+  });
+
   it('404 for an unknown environment, another org or project; 401 without a token', async () => {
     expect((await fetch(url + eventsPath('nope'), { headers: t.auth(p.owner.token) })).status).toBe(404);
     const other = await makeProject(t);

@@ -41,7 +41,8 @@ export const sdkRoutes: RouteModule = (fastify, { services, metrics }) => {
     const sink: KeyEventSink = {
       event: (e) => write(wire(e)),
       reset: () => write(frame('reset', null, { cache: true })),
-      status: (degraded) => write(frame('status', null, { degraded })),
+      // `hashes: []`: an SDK from before status frames takes it for an event and evicts nothing.
+      status: (degraded) => write(frame('status', null, { degraded, hashes: [] })),
     };
     // Resolves project and environment (404s, permission) before anything is written.
     const stream = await services.keyEvents.open(

@@ -269,7 +269,7 @@ try {
   const loads = samples.map((s) => s.loadavg);
   writeFileSync(
     out,
-    `${JSON.stringify({ startedAt, minutes, machine: machineText, database: admin.label, max, rate, warmupMs, samples, verdicts }, null, 1)}\n`,
+    `${JSON.stringify({ startedAt, minutes, machine: machineText, database: admin.label, max, rate, warmupMs, samples, verdicts }, null, 2)}\n`,
   );
   console.log(`Samples in ${relative(root, out)}. Warm-up ${fmt(warmupMs / 1000)} s.`);
   for (const v of verdicts) console.log(`  ${v.pass ? 'PASS' : 'FAIL'}  ${v.target}: ${v.value}`);

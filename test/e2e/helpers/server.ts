@@ -28,6 +28,8 @@ export async function startServer(
     embedded?: boolean;
     dataDir?: string;
     env?: Record<string, string>;
+    /** How long to wait for the listening line (default 90 s; more for tests on a loaded machine). */
+    startTimeoutMs?: number;
   } = {},
 ): Promise<RunningServer> {
   const data = opts.dataDir ?? tempDir('data').path;
@@ -47,7 +49,7 @@ export async function startServer(
         proc.out.stderr + proc.out.stdout,
       )?.[1];
     },
-    90_000,
+    opts.startTimeoutMs ?? 90_000,
   );
   return {
     url,

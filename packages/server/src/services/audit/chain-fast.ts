@@ -168,6 +168,11 @@ function compareKeys(a0: number, a1: number, b0: number, b1: number): number {
   return 1;
 }
 
+// Per member of the objects being read (nested ones above their parent's): its key's place in
+// src and its key:value as written in out. Four ints each, reused for every row.
+let members = new Int32Array(256);
+let top = 0;
+
 function object(i: number): number {
   byte(0x7b);
   i = ws(i + 1);
@@ -176,27 +181,32 @@ function object(i: number): number {
     return i + 1;
   }
   const regionStart = o;
-  // Per member: its key's place in src, and its key:value as written (relative to regionStart).
-  const keys: number[] = [];
-  const spans: number[] = [];
+  const base = top;
   let sorted = true;
   for (;;) {
     if (src[i] !== 0x22) throw new SyntaxError('expected a key');
     const ke = stringEnd(i);
-    const n = keys.length;
-    if (n > 0) {
-      const c = compareKeys(keys[n - 2]!, keys[n - 1]!, i, ke);
+    if (top > base) {
+      const c = compareKeys(members[top - 4]!, members[top - 3]!, i, ke);
       if (c === 0) throw new SyntaxError('duplicate key');
       if (c > 0) sorted = false;
     }
-    keys.push(i, ke);
-    const memberStart = o;
+    if (top + 4 > members.length) {
+      const bigger = new Int32Array(members.length * 2);
+      bigger.set(members);
+      members = bigger;
+    }
+    const m = top;
+    top += 4;
+    members[m] = i;
+    members[m + 1] = ke;
+    members[m + 2] = o;
     put(i, ke);
     i = ws(ke);
     if (src[i] !== 0x3a) throw new SyntaxError('expected :');
     byte(0x3a);
     i = ws(value(ws(i + 1)));
-    spans.push(memberStart - regionStart, o - regionStart);
+    members[m + 3] = o;
     const b = src[i];
     if (b === 0x7d) break;
     if (b !== 0x2c) throw new SyntaxError('expected , or }');
@@ -208,27 +218,33 @@ function object(i: number): number {
     const n = o - regionStart;
     if (tmp.length < n) tmp = Buffer.allocUnsafe(Math.max(2 * tmp.length, n));
     for (let k = 0; k < n; k++) tmp[k] = out[regionStart + k]!;
-    // Insertion sort: objects are small.
-    const members = keys.length / 2;
-    const order: number[] = [];
-    for (let m = 0; m < members; m++) {
-      let k = order.length;
-      while (k > 0) {
-        const prev = order[k - 1]!;
-        const c = compareKeys(keys[2 * prev]!, keys[2 * prev + 1]!, keys[2 * m]!, keys[2 * m + 1]!);
+    // Insertion sort of the member records: objects are small.
+    for (let m = base + 4; m < top; m += 4) {
+      const r0 = members[m]!;
+      const r1 = members[m + 1]!;
+      const r2 = members[m + 2]!;
+      const r3 = members[m + 3]!;
+      let k = m;
+      while (k > base) {
+        const c = compareKeys(members[k - 4]!, members[k - 3]!, r0, r1);
         if (c === 0) throw new SyntaxError('duplicate key');
         if (c < 0) break;
-        k--;
+        members.copyWithin(k, k - 4, k);
+        k -= 4;
       }
-      order.splice(k, 0, m);
+      members[k] = r0;
+      members[k + 1] = r1;
+      members[k + 2] = r2;
+      members[k + 3] = r3;
     }
     o = regionStart;
-    for (let k = 0; k < members; k++) {
-      if (k > 0) out[o++] = 0x2c;
-      const m = order[k]!;
-      for (let j = spans[2 * m]!; j < spans[2 * m + 1]!; j++) out[o++] = tmp[j]!;
+    for (let m = base; m < top; m += 4) {
+      if (m > base) out[o++] = 0x2c;
+      const end = members[m + 3]! - regionStart;
+      for (let j = members[m + 2]! - regionStart; j < end; j++) out[o++] = tmp[j]!;
     }
   }
+  top = base;
   byte(0x7d);
   return i + 1;
 }
@@ -248,6 +264,7 @@ function writeCanonical(input: Buffer, start: number, end: number): void {
   src = input;
   // Bounded to [start, end), so nothing past it reads as part of the JSON.
   limit = end;
+  top = 0;
   const i = ws(value(ws(start)));
   if (i !== end) throw new SyntaxError('trailing bytes');
 }
@@ -354,13 +371,19 @@ function hex(s: number, e: number): void {
   }
 }
 
+/** A big-endian int64 as a number, without a BigInt per row. */
+function int64(b: Buffer, at: number): number {
+  return b.readInt32BE(at) * 2 ** 32 + b.readUInt32BE(at + 4);
+}
+
 let lastSecond = Number.NaN;
 let lastSecondText = '';
 
 /** created_at as to_char(… 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') writes it (milliseconds cut, not rounded). */
 function time(at: number): void {
-  const micros = src.readBigInt64BE(at);
-  const ms = Number(micros / 1000n) - (micros < 0n && micros % 1000n !== 0n ? 1 : 0) + PG_EPOCH_MS;
+  // Exact as a double: microseconds since 2000 stay far below 2^53 for any real time.
+  const micros = int64(src, at);
+  const ms = Math.floor(micros / 1000) + PG_EPOCH_MS;
   // Rows of one chain come in time order, many within the same second: its text is reused.
   const second = Math.floor(ms / 1000);
   if (second !== lastSecond) {
@@ -417,7 +440,7 @@ export function checkChunk(buf: Buffer, checkpoint: { seq: number; hash: Uint8Ar
     // 7 data, 8 org_id, 9 prev_hash, 10 target_id, 11 target_type, 12 created_at, 13 hash.
     if (f[1]! < 0 || f[3]! < 0 || f[13]! < 0 || f[15]! < 0 || f[25]! < 0 || f[27]! - f[26]! !== 32)
       return fail();
-    const seq = Number(buf.readBigInt64BE(f[0]!));
+    const seq = int64(buf, f[0]!);
     if (summary.rows === 0) {
       summary.firstSeq = seq;
       summary.firstPrev =

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestDatabase } from '../../packages/server/src/store/test-database.js';
 import { startReceiver } from '../../packages/server/test/helpers/webhook-receiver.js';
 import { deviceLogin } from './helpers/device-login.js';
-import { latch, tempDir, waitFor } from './helpers/latch.js';
+import { latch, spawnLatch, stop, tempDir, waitFor } from './helpers/latch.js';
 import { type RunningServer, startServer } from './helpers/server.js';
 
 let server: RunningServer;
@@ -84,6 +84,72 @@ describe('webhooks and effects through the real latch binary', () => {
     expect(shown.code, shown.stderr).toBe(0);
     expect(shown.stdout).toContain('delivered');
   }, 60_000);
+
+  it('latch logs --type delivery shows the attempts in order and --tail follows them, each once', async () => {
+    expect((await run(['env', 'create', 'production', '--project', 'shop'])).code).toBe(0);
+    const key = await run(['keys', 'create', 'logs-enqueuer', '-s', 'effects:write']);
+    expect(key.code, key.stderr).toBe(0);
+    const token = key.stdout.trim();
+    const orgs = (await run(['org', 'list', '--json'])).json() as { id: string; name: string }[];
+    const org = orgs.find((o) => o.name === 'Hookco')!.id;
+    const enqueue = async (n: number) => {
+      const res = await fetch(`${server.url}/api/v1/orgs/${org}/projects/shop/effects`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          url: rx.url('/logs'),
+          payload: { n, note: 'not-for-logs' },
+          environment: 'production',
+        }),
+      });
+      expect(res.status).toBe(202);
+    };
+    rx.answer('/logs', { status: 500 });
+    await enqueue(0);
+    await enqueue(1);
+    // One 500 then a retry 5 s later: three attempts in all.
+    await waitFor('the deliveries', () => rx.at('/logs').length >= 3, 30_000);
+    const logs = (args: string[]) => run(['logs', '--env', 'production', '--project', 'shop', ...args]);
+    let listed: Record<string, unknown>[] = [];
+    for (let i = 0; i < 100 && listed.length < 3; i++) {
+      const res = await logs(['--type', 'delivery', '--json']);
+      expect(res.code, res.stderr).toBe(0);
+      listed = res.stdout.trim()
+        ? res.stdout
+            .trim()
+            .split('\n')
+            .map((l) => JSON.parse(l))
+        : [];
+      if (listed.length < 3) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(listed).toHaveLength(3);
+    expect(listed.every((e) => e.type === 'delivery' && e.action === 'effect')).toBe(true);
+    expect(listed.map((e) => e.outcome).sort()).toEqual(['delivered', 'delivered', 'failed']);
+    expect(JSON.stringify(listed)).not.toContain('not-for-logs');
+    const human = await logs(['--type', 'delivery']);
+    expect(human.stdout).toMatch(/delivery\s+effect\s+failed\s+attempt 1 · HTTP 500/);
+    expect(human.stdout).toMatch(/delivery\s+effect\s+delivered\s+attempt 2 · HTTP 200/);
+
+    // --tail: the backlog, then a new delivery live; each event once.
+    const tail = spawnLatch(
+      ['logs', '--env', 'production', '--project', 'shop', '--type', 'delivery', '--tail', '--json'],
+      {
+        configDir: home.path,
+      },
+    );
+    const lines = () =>
+      tail.out.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { id: string });
+    await waitFor('the backlog', () => lines().length >= 3);
+    await enqueue(2);
+    await waitFor('the live delivery', () => lines().length >= 4, 30_000);
+    await stop(tail.child);
+    const ids = lines().map((e) => e.id);
+    expect(ids.slice(0, 3)).toEqual(listed.map((e) => e.id));
+    expect(new Set(ids).size).toBe(ids.length);
+  }, 90_000);
 
   it('kill -9 during 1,000 deliveries: after a restart every one is delivered at least once', async () => {
     const key = await run(['keys', 'create', 'enqueuer', '-s', 'effects:write,effects:read']);

@@ -109,6 +109,16 @@ describe('per-environment databases and master-key rotation, with the real serve
   it('rotates the master key while the server runs; the old key then refuses to start', async () => {
     expect((await run(['secrets', 'set', 'PAYMENT_KEY', 'pk_rotating', '--env', 'production'])).code).toBe(0);
     expect((await run(['deploy', '--env', 'production', '--yes'])).code).toBe(0);
+    // A webhook endpoint's signing secret is sealed under the master key itself: it moves too.
+    const hook = await run([
+      'webhooks',
+      'create',
+      '--url',
+      'http://127.0.0.1:9/hook',
+      '--events',
+      'release.created',
+    ]);
+    expect(hook.code, hook.stderr).toBe(0);
     const keyFile = join(data.path, 'master.key');
     const oldKey = readFileSync(keyFile, 'utf8');
     const newKeyFile = join(app.path, 'new.key');
@@ -123,6 +133,7 @@ describe('per-environment databases and master-key rotation, with the real serve
     expect(rotated.code, rotated.stderr).toBe(0);
     expect(rotated.stderr).toMatch(/Re-wrapped \d+ data keys? in PostgreSQL at/);
     expect(rotated.stderr).toContain('no secret value was re-encrypted');
+    expect(rotated.stderr).toContain('Sealed the signing secrets of 1 webhook endpoint under the new key');
     expect(readFileSync(keyFile, 'utf8')).toBe(readFileSync(newKeyFile, 'utf8'));
 
     // The running server keeps serving, and follows the new key for new environments.

@@ -27,7 +27,7 @@ export const LogTypeList = Text.max(200)
 export const LogPosition = z
   .string()
   .max(80)
-  .regex(/^\d{1,20}-[0-2]-\d{1,20}$/, 'must be the id of an event this stream sent');
+  .regex(/^\d{1,20}-[0-3]-\d{1,20}$/, 'must be the id of an event this stream sent');
 
 export const LogFilterQuery = z.strictObject({
   type: LogTypeList.optional(),

@@ -11,6 +11,7 @@ import { StartupError } from './startup-error.js';
 export type RotateOptions = { newKeyFile: string; dataDir?: string };
 export type RotateResult = {
   rewrapped: number;
+  webhookSecrets: number;
   keyId: string;
   keyFileUpdated: string | null;
   database: string;
@@ -65,7 +66,7 @@ export async function rotateMasterKeyCommand(
         `${target.label} holds no Latchkey secrets tables; nothing was changed. Check the database URL.`,
       );
     }
-    const { rewrapped } = await rotateMasterKey(database.db, oldKey, newKey).catch((err) => {
+    const { rewrapped, webhookSecrets } = await rotateMasterKey(database.db, oldKey, newKey).catch((err) => {
       if (err instanceof MasterKeyMismatch) {
         throw new StartupError(
           `${fromEnv ? 'LATCH_MASTER_KEY' : devKeyFile} (key id ${masterKeyId(oldKey)}) is not the master key of ${target.label}; nothing was changed.`,
@@ -80,7 +81,7 @@ export async function rotateMasterKeyCommand(
       await rename(`${devKeyFile}.new`, devKeyFile);
       keyFileUpdated = devKeyFile;
     }
-    return { rewrapped, keyId: masterKeyId(newKey), keyFileUpdated, database: target.label };
+    return { rewrapped, webhookSecrets, keyId: masterKeyId(newKey), keyFileUpdated, database: target.label };
   } finally {
     await resources.releaseAll();
   }

@@ -1,5 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createWorker } from '../../src/services/effects/worker.js';
+import { rotateMasterKey } from '../../src/services/secrets/master-key.js';
+import { poolOf } from '../../src/store/db.js';
 import { makeProject } from '../api-keys/fixtures.js';
 import { useTestApp } from '../helpers/app.js';
 import { startReceiver } from '../helpers/webhook-receiver.js';
@@ -273,6 +277,63 @@ describe('outbound webhooks', () => {
       headers: t.auth(p.owner.token),
     });
     expect(after.json().items.find((e: { id: string }) => e.id === ep.id).previousSecretExpiresAt).toBeNull();
+  });
+
+  it('rotate-master-key seals the signing secrets (current and previous) under the new key', async () => {
+    const p = await makeProject(t);
+    const ep = await endpointFor(p.owner.token, p.orgId, ['api_key.created']);
+    const rotated = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/orgs/${p.orgId}/webhooks/${ep.id}/rotate-secret`,
+      headers: t.auth(p.owner.token),
+    });
+    const fresh = rotated.json().secret as string;
+    const stored = async () =>
+      (
+        await t.database.db.execute(
+          sql`SELECT secret_enc, previous_secret_enc FROM webhook_endpoints WHERE id = ${ep.id}`,
+        )
+      ).rows[0]!;
+    const before = await stored();
+    const oldKey = t.config.masterKey!;
+    const newKey = randomBytes(32);
+    await expect(rotateMasterKey(t.database.db, randomBytes(32), newKey)).rejects.toThrow();
+    expect(await stored()).toEqual(before);
+    const { webhookSecrets } = await rotateMasterKey(t.database.db, oldKey, newKey);
+    expect(webhookSecrets).toBeGreaterThanOrEqual(1);
+    const after = await stored();
+    expect(after.secret_enc).not.toEqual(before.secret_enc);
+    expect(after.previous_secret_enc).not.toEqual(before.previous_secret_enc);
+    for (const blob of [after.secret_enc, after.previous_secret_enc] as Buffer[]) {
+      for (const secret of [ep.secret, fresh])
+        expect(blob.includes(Buffer.from(secret.slice(6)))).toBe(false);
+    }
+    try {
+      // A node started with the new key signs with both secrets during the overlap.
+      const node = createWorker({
+        pool: poolOf(t.database.db),
+        clock: t.clock,
+        masterKey: newKey,
+        policy: { requireHttps: false, allowPrivate: true },
+      });
+      for (const secret of [ep.secret, fresh]) {
+        rx.trust(ep.path, secret);
+        await p.createKey();
+        await node.drain();
+        expect(rx.at(ep.path).at(-1)!.verified, secret === fresh ? 'new secret' : 'old secret').toBe(true);
+      }
+      // One still on the old key opens nothing: the attempt fails and waits for a node that can.
+      await p.createKey();
+      const received = rx.at(ep.path).length;
+      await drain();
+      expect(rx.at(ep.path)).toHaveLength(received);
+      const [last] = (await effectsOf(ep.id)).slice(-1);
+      expect(last).toMatchObject({ state: 'retrying' });
+      expect(String(last!.last_error)).toContain('does not open with this master key');
+    } finally {
+      // The shared app keeps its key: put the database back under it for the other tests.
+      await rotateMasterKey(t.database.db, newKey, oldKey);
+    }
   });
 
   it('test sends a ping; delete cancels what waits; another org sees 404', async () => {

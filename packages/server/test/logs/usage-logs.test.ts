@@ -3,6 +3,7 @@ import { emptyColumns, insertUsage, insertUsageByUnnest } from '../../src/servic
 import { makeProject, type ProjectFixture } from '../api-keys/fixtures.js';
 import { useTestApp } from '../helpers/app.js';
 import { readSse, type SseFrame } from '../helpers/sse.js';
+import { startReceiver } from '../helpers/webhook-receiver.js';
 import { addMember } from '../members/fixtures.js';
 
 const t = useTestApp();
@@ -18,6 +19,11 @@ beforeAll(async () => {
 afterAll(async () => {
   await t.app.close();
 });
+let rx: Awaited<ReturnType<typeof startReceiver>>;
+beforeAll(async () => {
+  rx = await startReceiver();
+});
+afterAll(() => rx.close());
 
 type Item = Record<string, unknown>;
 const item = (keyId: string, over: Item = {}): Item => ({
@@ -284,6 +290,7 @@ describe('GET …/environments/:env/logs', () => {
     const mine = (await logsOf(f, `?type=verify,denied,rate_limited&key=${key.id}`)).json().items;
     expect(mine).toHaveLength(2);
     expect((await logsOf(f, '?type=bogus')).statusCode).toBe(400);
+    // No effect was sent for this environment.
     expect((await logsOf(f, '?type=delivery')).json().items).toEqual([]);
     // Paging by position: two pages of 4 and 3, nothing twice.
     const first = (await logsOf(f, '?limit=4')).json();
@@ -352,5 +359,115 @@ describe('GET …/environments/:env/logs/stream', () => {
     expect(resumed.map((x) => x.data.latencyMs)).toEqual([0, 1, 2, 3]);
     const ids = [...seen, ...resumed].map((x) => x.id);
     expect(new Set(ids).size).toBe(ids.length);
+  });
+});
+
+describe('deliveries in the log (--type delivery)', () => {
+  const drain = () => t.app.services.effectsWorker.drain();
+  const enqueue = (f: ProjectFixture, body: Record<string, unknown>) =>
+    t.app.inject({ method: 'POST', url: `${f.base}/effects`, headers: t.auth(f.owner.token), payload: body });
+
+  it("lists every attempt of the environment's app effects and webhook events, in order, with no payload", async () => {
+    const f = await makeProject(t);
+    const hook = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/orgs/${f.orgId}/webhooks`,
+      headers: t.auth(f.owner.token),
+      payload: { url: rx.url('/logs-hook'), events: ['api_key.created'] },
+    });
+    expect(hook.statusCode, hook.body).toBe(201);
+    const endpoint = hook.json().id as string;
+    rx.answer('/logs-app', { status: 503 });
+    const app = await enqueue(f, {
+      url: rx.url('/logs-app'),
+      payload: { secretish: 'do-not-log-me' },
+      environment: 'production',
+    });
+    expect(app.statusCode, app.body).toBe(202);
+    // An effect for no environment is in nobody's environment log.
+    expect((await enqueue(f, { url: rx.url('/logs-none'), payload: {} })).statusCode).toBe(202);
+    await drain(); // app: 503 (attempt 1)
+    const key = await f.createKey();
+    t.clock.advance(10_000);
+    await drain(); // app: delivered (attempt 2); the api_key.created webhook: delivered
+    expect(rx.at('/logs-hook')).toHaveLength(1);
+
+    const res = await logsOf(f, '?type=delivery');
+    expect(res.statusCode, res.body).toBe(200);
+    const items = res.json().items as Record<string, unknown>[];
+    expect(items.map((e) => [e.action, e.outcome, e.detail])).toEqual(
+      expect.arrayContaining([
+        ['effect', 'failed', 'attempt 1 · HTTP 503'],
+        ['effect', 'delivered', 'attempt 2 · HTTP 200'],
+        ['api_key.created', 'delivered', 'attempt 1 · HTTP 200'],
+      ]),
+    );
+    expect(items).toHaveLength(3);
+    expect(items[0]).toMatchObject({ type: 'delivery', action: 'effect', outcome: 'failed' });
+    expect(items.find((e) => e.action === 'api_key.created')!.target).toBe(`webhook_endpoint:${endpoint}`);
+    expect(items[0]!.target).toBe(`effect:${app.json().id}`);
+    expect(typeof items[0]!.latencyMs).toBe('number');
+    expect(JSON.stringify(items)).not.toContain('do-not-log-me');
+    expect(JSON.stringify(items)).not.toContain(key.token);
+    // In the one stream with the rest, in position order; a key filter shows no deliveries.
+    const all = (await logsOf(f)).json().items as { id: string; type: string }[];
+    expect(all.filter((e) => e.type === 'delivery').map((e) => e.id)).toEqual(items.map((e) => e.id));
+    const ids = all.map((e) => e.id);
+    const sorted = [...ids].sort((a, b) => {
+      const [ax, as, ai] = a.split('-').map(BigInt);
+      const [bx, bs, bi] = b.split('-').map(BigInt);
+      return ax !== bx ? (ax! < bx! ? -1 : 1) : as !== bs ? (as! < bs! ? -1 : 1) : ai! < bi! ? -1 : 1;
+    });
+    expect(ids).toEqual(sorted);
+    expect((await logsOf(f, `?type=delivery&key=${key.id}`)).json().items).toEqual([]);
+    // Another environment of the project (makeProject made staging too) sees none of them.
+    const staging = await t.app.inject({
+      url: `${f.base}/environments/staging/logs?type=delivery`,
+      headers: t.auth(f.owner.token),
+    });
+    expect(staging.json().items).toEqual([]);
+  });
+
+  it('the stream sends deliveries live and resumes after Last-Event-ID with none lost or repeated', async () => {
+    const f = await makeProject(t);
+    const path = `${url}${f.base}/environments/production/logs/stream?type=delivery`;
+    const send = async (n: number, from: number) => {
+      for (let i = 0; i < n; i++) {
+        const res = await enqueue(f, {
+          url: rx.url('/logs-live'),
+          payload: { n: from + i },
+          environment: 'production',
+        });
+        expect(res.statusCode, res.body).toBe(202);
+      }
+      await drain();
+    };
+    await send(2, 0);
+    const logs = (fs: SseFrame[]) => fs.filter((x) => x.event === 'log');
+    const first = await readSse(path, f.owner.token, (fs) => logs(fs).length >= 4);
+    await new Promise((r) => setTimeout(r, 100));
+    await send(2, 2);
+    await first.done;
+    first.close();
+    const seen = logs(first.frames);
+    expect(seen.map((x) => x.data.type)).toEqual(['delivery', 'delivery', 'delivery', 'delivery']);
+    expect(seen.every((x) => /^\d+-3-\d+$/.test(x.id!))).toBe(true);
+
+    await send(3, 4);
+    const again = await readSse(path, f.owner.token, (fs) => logs(fs).length >= 3, {
+      'last-event-id': seen.at(-1)!.id!,
+    });
+    await again.done;
+    again.close();
+    const resumed = logs(again.frames);
+    expect(resumed).toHaveLength(3);
+    const ids = [...seen, ...resumed].map((x) => x.id);
+    expect(new Set(ids).size).toBe(7);
+    const stored = await t.database.pool.query<{ pos: string }>(
+      `SELECT a.log_xid::text || '-3-' || a.log_id AS pos FROM effect_attempts a
+       JOIN effects e ON e.id = a.effect_id WHERE e.url = $1 AND e.org_id = $2 ORDER BY a.log_xid, a.log_id`,
+      [rx.url('/logs-live'), f.orgId],
+    );
+    expect(ids).toEqual(stored.rows.map((r) => r.pos));
   });
 });

@@ -25,6 +25,16 @@ export function formatEvent(e: LogEvent, c: Colors): string {
     ];
     return `${time(e.at)}  ${kind} ${parts.filter(Boolean).join('  ')}`;
   }
+  if (e.type === 'delivery') {
+    const parts = [
+      e.action ?? '',
+      e.outcome === 'delivered' ? c.green(e.outcome) : c.red(e.outcome ?? ''),
+      e.detail ?? '',
+      e.latencyMs === null ? '' : `${e.latencyMs.toFixed(0)} ms`,
+      e.target ? c.dim(e.target) : '',
+    ];
+    return `${time(e.at)}  ${kind} ${parts.filter(Boolean).join('  ')}`;
+  }
   const parts = [e.action ?? '', e.detail ?? '', e.actor ? c.dim(`by ${e.actor}`) : ''];
   return `${time(e.at)}  ${kind} ${parts.filter(Boolean).join('  ')}`;
 }

@@ -18,7 +18,7 @@ export const spec = defineCommand({
     until: { flags: '--until <when>', description: 'up to a duration ago or an ISO time' },
     type: {
       flags: '--type <types>',
-      description: `comma-separated: ${LOG_EVENT_TYPES.join(', ')} (delivery: nothing until webhook effects exist)`,
+      description: `comma-separated: ${LOG_EVENT_TYPES.join(', ')} (delivery: attempts of the environment's effects and webhooks)`,
     },
     key: { flags: '--key <id>', description: 'only this API key (its verifications and audit events)' },
     project: PROJECT_OPTION,

@@ -14,7 +14,13 @@ export const spec = defineCommand({
   bare: true,
 });
 
-type RotateResult = { rewrapped: number; keyId: string; keyFileUpdated: string | null; database: string };
+type RotateResult = {
+  rewrapped: number;
+  webhookSecrets?: number;
+  keyId: string;
+  keyFileUpdated: string | null;
+  database: string;
+};
 type Rotating = {
   rotateMasterKeyCommand(opts: { newKeyFile: string; dataDir?: string }): Promise<RotateResult>;
 };
@@ -43,8 +49,10 @@ export async function run(opts: OptionsOf<typeof spec>): Promise<void> {
     throw err;
   }
   const n = result.rewrapped;
+  const w = result.webhookSecrets ?? 0;
   const lines = [
     `Re-wrapped ${n} data key${n === 1 ? '' : 's'} in ${result.database} with the new master key (key id ${result.keyId}), in one transaction; no secret value was re-encrypted.`,
+    `Sealed the signing secrets of ${w} webhook endpoint${w === 1 ? '' : 's'} under the new key (in the same transaction); nodes still on the old key hold their deliveries until restarted with the new one.`,
     'The old key no longer opens anything in this database.',
     result.keyFileUpdated
       ? `Updated ${result.keyFileUpdated}; the dev server picks it up by itself.`

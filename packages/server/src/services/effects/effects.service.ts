@@ -334,10 +334,11 @@ export function createEffectsService({
         }
         // One copy per message: replaying twice does not multiply a message already waiting.
         const res = await tx.execute(sql`
-          INSERT INTO effects (id, message_id, org_id, endpoint_id, kind, event_type, url, payload, state, schedule,
-            next_attempt_at, created_at, updated_at)
-          SELECT 'eff_' || replace(gen_random_uuid()::text, '-', ''), src.message_id, src.org_id, src.endpoint_id,
-            'webhook', src.event_type, ${endpoint.url}, src.payload, 'pending', src.schedule, ${DUE_NOW}, ${now}, ${now}
+          INSERT INTO effects (id, message_id, org_id, project_id, environment_id, endpoint_id, kind, event_type, url,
+            payload, state, schedule, next_attempt_at, created_at, updated_at)
+          SELECT 'eff_' || replace(gen_random_uuid()::text, '-', ''), src.message_id, src.org_id, src.project_id,
+            src.environment_id, src.endpoint_id, 'webhook', src.event_type, ${endpoint.url}, src.payload, 'pending',
+            src.schedule, ${DUE_NOW}, ${now}, ${now}
           FROM (SELECT DISTINCT ON (message_id) * FROM effects
                 WHERE endpoint_id = ${endpoint.id} AND created_at >= ${new Date(input.since)}
                 ORDER BY message_id, created_at) src

@@ -1,6 +1,6 @@
 import { DEFAULT_RETRY_SCHEDULE, type WebhookEvent } from '@latchkey/core';
 import type { DbOrTx } from '../../store/db.js';
-import { enqueueEvent } from './queue.js';
+import { type EventEnvironment, enqueueEvent } from './queue.js';
 
 /**
  * Audit actions that are platform events. Every change writes its audit entry in its own
@@ -40,6 +40,17 @@ export function eventBody(type: string, at: Date, data: Record<string, unknown>)
   return JSON.stringify({ type, timestamp: at.toISOString(), data });
 }
 
+/** Where the change happened, as its audit entry says (the same rule `latch logs` reads audit by). */
+function environmentOf(entry: { target?: { type: string; id: string }; data: Record<string, unknown> }): {
+  environment?: EventEnvironment;
+} {
+  if (entry.target?.type === 'environment') return { environment: { id: entry.target.id } };
+  const { project, environment } = entry.data;
+  if (typeof project === 'string' && typeof environment === 'string')
+    return { environment: { project, name: environment } };
+  return {};
+}
+
 export async function enqueueForAudit(
   tx: DbOrTx,
   entry: {
@@ -64,6 +75,7 @@ export async function enqueueForAudit(
     // The disabled endpoint itself is not told (it is not answering anyway).
     ...(type === 'endpoint.disabled' && entry.target ? { exceptEndpoint: entry.target.id } : {}),
     ...(entry.endpoints ? { endpoints: entry.endpoints } : {}),
+    ...environmentOf(entry),
     body: () =>
       eventBody(type, at, {
         ...entry.data,

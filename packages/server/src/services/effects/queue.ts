@@ -101,6 +101,8 @@ export async function enqueueEvent(
     exceptEndpoint?: string;
     /** The subscribed endpoints, when the caller already read them (recordAudit's append does). */
     endpoints?: { id: string; url: string }[];
+    /** The environment the change happened in (its id, or its project and names), for `latch logs`. */
+    environment?: EventEnvironment;
   },
 ): Promise<number> {
   const endpoints =
@@ -112,17 +114,37 @@ export async function enqueueEvent(
           AND id IS DISTINCT FROM ${event.exceptEndpoint ?? null}`)
     ).rows as { id: string; url: string }[]);
   if (endpoints.length === 0) return 0;
+  const where = await environmentOf(tx, event.orgId, event.environment);
   for (const ep of endpoints) {
     const id = newId('eff');
     const messageId = id.replace(/^eff_/, 'msg_');
     await tx.execute(sql`
-      INSERT INTO effects (id, message_id, org_id, endpoint_id, kind, event_type, url, payload, state, schedule,
-        next_attempt_at, created_at, updated_at)
-      VALUES (${id}, ${messageId}, ${event.orgId}, ${ep.id}, 'webhook', ${event.type}, ${ep.url},
-        ${event.body(messageId)}, 'pending', ${`{${event.schedule.join(',')}}`}::int[], ${DUE_NOW}, ${event.at}, ${event.at})`);
+      INSERT INTO effects (id, message_id, org_id, project_id, environment_id, endpoint_id, kind, event_type, url,
+        payload, state, schedule, next_attempt_at, created_at, updated_at)
+      VALUES (${id}, ${messageId}, ${event.orgId}, ${where?.project_id ?? null}, ${where?.id ?? null}, ${ep.id},
+        'webhook', ${event.type}, ${ep.url}, ${event.body(messageId)}, 'pending',
+        ${`{${event.schedule.join(',')}}`}::int[], ${DUE_NOW}, ${event.at}, ${event.at})`);
   }
   await publish(tx, { kind: WAKE_EVENT });
   return endpoints.length;
+}
+
+export type EventEnvironment = { id: string } | { project: string; name: string };
+
+/** Only read when an endpoint wants the event: orgs without endpoints pay nothing for it. */
+async function environmentOf(
+  tx: DbOrTx,
+  orgId: string,
+  env: EventEnvironment | undefined,
+): Promise<{ id: string; project_id: string } | undefined> {
+  if (!env) return undefined;
+  const res = await tx.execute(
+    'id' in env
+      ? sql`SELECT id, project_id FROM environments WHERE id = ${env.id} AND org_id = ${orgId}`
+      : sql`SELECT e.id, e.project_id FROM environments e JOIN projects p ON p.id = e.project_id
+            WHERE p.org_id = ${orgId} AND p.name = ${env.project} AND e.name = ${env.name}`,
+  );
+  return res.rows[0] as { id: string; project_id: string } | undefined;
 }
 
 /** Claims up to `limit` due effects for this node, leased until `leaseUntil`. */
@@ -199,10 +221,11 @@ export async function finish(
          next_attempt_at = coalesce($10, next_attempt_at), updated_at = $11,
          delivered_at = CASE WHEN $9 = 'delivered' THEN $11 ELSE delivered_at END
        WHERE id = $1 AND locked_by = $3 AND state = 'in_flight'
-       RETURNING id),
+       RETURNING id, environment_id),
      att AS (
-       INSERT INTO effect_attempts (effect_id, attempt, node, started_at, latency_ms, status, outcome, error, response_snippet)
-       SELECT $1, $2, $3, $4, $5, $6, $12, $7, $8 FROM eff
+       INSERT INTO effect_attempts (effect_id, attempt, node, started_at, latency_ms, status, outcome, error,
+         response_snippet, environment_id)
+       SELECT $1, $2, $3, $4, $5, $6, $12, $7, $8, eff.environment_id FROM eff
        ON CONFLICT DO NOTHING),
      ep AS (
        UPDATE webhook_endpoints SET failing_since = CASE WHEN $13 THEN NULL ELSE coalesce(failing_since, $4) END

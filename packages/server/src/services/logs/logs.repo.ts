@@ -46,11 +46,29 @@ function detailOf(action: string, data: Record<string, unknown> | null): string 
   return null;
 }
 
+/** `attempt 2 · HTTP 500` or `attempt 1 · timeout`: never the payload nor the receiver's answer. */
+function deliveryDetail(data: Record<string, unknown> | null): string | null {
+  if (!data) return null;
+  const result =
+    typeof data.status === 'number'
+      ? `HTTP ${data.status}`
+      : typeof data.error === 'string'
+        ? data.error.slice(0, 120)
+        : null;
+  return [`attempt ${data.attempt}`, result].filter(Boolean).join(' · ');
+}
+
+function typeOf(r: Row): LogEventType {
+  if (r.source === SOURCE.usage) return usageType(r.outcome!);
+  if (r.source === SOURCE.delivery) return 'delivery';
+  return r.action!.startsWith('release.') ? 'release' : 'audit';
+}
+
 function toEvent(r: Row): LogEvent {
   const usage = r.source === SOURCE.usage;
   return {
     id: encodePosition({ xid: r.xid, source: r.source as Position['source'], id: r.id }),
-    type: usage ? usageType(r.outcome!) : r.action!.startsWith('release.') ? 'release' : 'audit',
+    type: typeOf(r),
     at: r.at.toISOString(),
     keyId: r.key_id,
     keyName: r.key_name,
@@ -62,7 +80,11 @@ function toEvent(r: Row): LogEvent {
     action: r.action,
     actor: r.actor,
     target: r.target,
-    detail: usage ? null : detailOf(r.action!, r.data),
+    detail: usage
+      ? null
+      : r.source === SOURCE.delivery
+        ? deliveryDetail(r.data)
+        : detailOf(r.action!, r.data),
   };
 }
 
@@ -85,8 +107,8 @@ export async function readLog(
   };
   const dir = read.newest ? 'DESC' : 'ASC';
   const after = read.after
-    ? (col: string, source: number) =>
-        `AND (${col}, ${source}, id) > (${p(read.after!.xid)}::xid8, ${p(read.after!.source)}::int, ${p(read.after!.id)}::bigint)`
+    ? (col: string, source: number, idCol = 'id') =>
+        `AND (${col}, ${source}, ${idCol}) > (${p(read.after!.xid)}::xid8, ${p(read.after!.source)}::int, ${p(read.after!.id)}::bigint)`
     : () => '';
   const time = (col: string) =>
     `${read.since ? `AND ${col} >= ${p(read.since)}` : ''} ${read.until ? `AND ${col} < ${p(read.until)}` : ''}`;
@@ -134,6 +156,20 @@ export async function readLog(
         ${time('created_at')} ${actions}
         ${filter.keyId ? `AND target_type = 'api_key' AND target_id = ${p(filter.keyId)}` : ''}
       ORDER BY log_xid ${dir}, id ${dir} LIMIT ${limit})`);
+  }
+  // Delivery attempts of the environment's effects (app effects sent to it, webhook events of its
+  // changes). A filter by key shows that key's events only, and deliveries belong to none.
+  if (filter.types.has('delivery') && !filter.keyId) {
+    parts.push(`(SELECT ${SOURCE.delivery} AS source, a.log_xid::text AS xid, a.log_id AS id, a.started_at AS at,
+        NULL::text AS key_id, NULL::text AS key_name, NULL::text AS route, a.outcome,
+        a.latency_ms::real AS latency_ms, 1 AS count, NULL::text AS client_addr,
+        coalesce(f.event_type, 'effect') AS action, NULL::text AS actor,
+        CASE WHEN f.endpoint_id IS NULL THEN 'effect:' || f.id ELSE 'webhook_endpoint:' || f.endpoint_id END AS target,
+        jsonb_build_object('attempt', a.attempt, 'status', a.status, 'error', a.error) AS data
+      FROM effect_attempts a JOIN effects f ON f.id = a.effect_id, s
+      WHERE a.environment_id = ${p(scope.environmentId)} AND a.log_xid < s.xmin
+        ${after('a.log_xid', SOURCE.delivery, 'a.log_id')} ${time('a.started_at')}
+      ORDER BY a.log_xid ${dir}, a.log_id ${dir} LIMIT ${limit})`);
   }
   const snapshot = 'WITH s AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin)';
   if (parts.length === 0 || read.limit === 0) {

@@ -2,7 +2,16 @@ import { eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../store/db.js';
 import { environmentKeys, serverMeta } from '../../store/schema.js';
 import { recordAudit } from '../audit/audit.service.js';
-import { masterKeyCheck, masterKeyId, sameCheck, unwrapDataKey, wrapDataKey } from './crypto.js';
+import { SECRET_LABEL } from '../effects/worker.js';
+import {
+  masterKeyCheck,
+  masterKeyId,
+  openUnderMasterKey,
+  sameCheck,
+  sealUnderMasterKey,
+  unwrapDataKey,
+  wrapDataKey,
+} from './crypto.js';
 
 export const MASTER_KEY_CHECK = 'master_key_check';
 
@@ -64,7 +73,7 @@ export async function rotateMasterKey(
   oldKey: Buffer,
   newKey: Buffer,
   now: Date = new Date(),
-): Promise<{ rewrapped: number }> {
+): Promise<{ rewrapped: number; webhookSecrets: number }> {
   return db.transaction(async (tx) => {
     // FOR UPDATE: waits for transactions creating data keys (they hold it FOR SHARE) and blocks new ones.
     const [row] = await tx
@@ -84,6 +93,7 @@ export async function rotateMasterKey(
         .set({ wrappedKey: wrapDataKey(newKey, dataKey, ctx), rewrappedAt: now })
         .where(eq(environmentKeys.environmentId, r.environmentId));
     }
+    const webhookSecrets = await resealWebhookSecrets(tx, oldKey, newKey);
     await tx
       .insert(serverMeta)
       .values({ key: MASTER_KEY_CHECK, value: masterKeyCheck(newKey), updatedAt: now })
@@ -96,11 +106,40 @@ export async function rotateMasterKey(
       {
         orgId: null,
         action: 'master_key.rotated',
-        data: { rewrapped: rows.length, fromKeyId: masterKeyId(oldKey), toKeyId: masterKeyId(newKey) },
+        data: {
+          rewrapped: rows.length,
+          webhookEndpoints: webhookSecrets,
+          fromKeyId: masterKeyId(oldKey),
+          toKeyId: masterKeyId(newKey),
+        },
       },
     );
     // Running servers learn of it on their next data-key creation (see keyring.ts); this is for logs.
     await tx.execute(sql`SELECT pg_notify('latch_events', '{"kind":"master_key.rotated"}')`);
-    return { rewrapped: rows.length };
+    return { rewrapped: rows.length, webhookSecrets };
   });
+}
+
+/**
+ * Webhook signing secrets are sealed under the master key itself (the worker must sign with
+ * them), so they are opened with the old key and sealed again under the new one, the previous
+ * secret of a rotation too. A secret that does not open stops the rotation: nothing changes.
+ */
+async function resealWebhookSecrets(tx: DbOrTx, oldKey: Buffer, newKey: Buffer): Promise<number> {
+  const res = await tx.execute(
+    sql`SELECT id, secret_enc, previous_secret_enc FROM webhook_endpoints ORDER BY id FOR UPDATE`,
+  );
+  const reseal = (id: string, blob: unknown): Buffer => {
+    const value = openUnderMasterKey(oldKey, Buffer.from(blob as Buffer), SECRET_LABEL, id);
+    if (value === null)
+      throw new MasterKeyMismatch(`the signing secret of webhook endpoint ${id} does not open`);
+    return sealUnderMasterKey(newKey, value, SECRET_LABEL, id);
+  };
+  for (const r of res.rows as { id: string; secret_enc: Buffer; previous_secret_enc: Buffer | null }[]) {
+    const previous = r.previous_secret_enc ? reseal(r.id, r.previous_secret_enc) : null;
+    await tx.execute(sql`
+      UPDATE webhook_endpoints SET secret_enc = ${reseal(r.id, r.secret_enc)}, previous_secret_enc = ${previous}
+      WHERE id = ${r.id}`);
+  }
+  return res.rows.length;
 }

@@ -148,3 +148,88 @@ describe('dashboard: platform keys and service accounts', () => {
     ]);
   });
 });
+
+const ENV = '/api/v1/orgs/Acme/projects/shop/environments/production';
+const MANIFEST = {
+  project: 'shop',
+  apiKeys: { scopes: { orders: { grants: { Order: ['read'] } } } },
+  routes: [],
+};
+
+describe('dashboard: releases, access log and credential hygiene', () => {
+  beforeAll(async () => {
+    const ok = async (method: string, path: string, body?: unknown) => {
+      const res = await apiIn(page, method, path, body);
+      expect(res.status, `${method} ${path}: ${JSON.stringify(res.json)}`).toBeLessThan(300);
+    };
+    await page.goto(`${server.url}/#/account`);
+    await ok('POST', '/api/v1/orgs/Acme/projects', { name: 'shop' });
+    await ok('POST', '/api/v1/orgs/Acme/projects/shop/environments', { name: 'production' });
+    await ok('PUT', `${ENV}/secrets/STRIPE_KEY`, { value: 'sk_test_one' });
+    await ok('POST', `${ENV}/deploy`, { message: 'first' });
+    await ok('PUT', `${ENV}/secrets/STRIPE_KEY`, { value: 'sk_test_two' });
+    await ok('PUT', `${ENV}/secrets/DB_URL`, { value: 'postgres://db/shop' });
+    await ok('POST', `${ENV}/deploy`, { message: 'second', manifest: MANIFEST });
+  });
+
+  it('compares any two releases: names, versions and scopes, never values', async () => {
+    await page.goto(`${server.url}/#/orgs/Acme/projects/shop/env/production`);
+    await page.getByLabel('From release').selectOption('1');
+    await page.getByLabel('To release').selectOption('2');
+    await page.getByRole('button', { name: 'Compare' }).click();
+    const changes = page.getByRole('region', { name: 'Changes from v1 to v2' });
+    await changes.getByText('secret STRIPE_KEY (v1 → v2)').waitFor();
+    await changes.getByText('secret DB_URL (v1)').waitFor();
+    await changes.getByText('scope orders').waitFor();
+    expect(await changes.textContent()).not.toContain('sk_test');
+    await checkPage(page, 'release-diff');
+    await page.getByLabel('From release').selectOption('2');
+    await page.getByRole('button', { name: 'Compare' }).click();
+    await page.getByText('v2 and v2 are identical.').waitFor();
+  });
+
+  it('records a reveal in the access log, reached from the audit page, filtered by name and env', async () => {
+    await page.goto(`${server.url}/#/orgs/Acme/projects/shop/env/production`);
+    await page.getByRole('button', { name: 'Reveal STRIPE_KEY' }).click();
+    await page.getByText('sk_test_two').waitFor();
+
+    await page.goto(`${server.url}/#/orgs/Acme/audit`);
+    await page.getByRole('link', { name: 'access log' }).click();
+    await page.getByRole('heading', { name: 'Access log of Acme' }).waitFor();
+    await page.getByLabel('Secret name').fill('STRIPE_KEY');
+    await page.getByLabel('Environment').fill('production');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    const row = page.getByRole('row').filter({ hasText: 'STRIPE_KEY' });
+    await row.getByText('ada@example.com').waitFor();
+    await row.getByText('shop / production').waitFor();
+    expect(await page.content()).not.toContain('sk_test_two');
+    await checkPage(page, 'access-log');
+
+    await page.getByLabel('Secret name').fill('DB_URL');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.getByText('No reads match.').waitFor();
+    // A name that cannot be a secret's: the API's error, word for word.
+    await page.getByLabel('Secret name').fill('lower-case');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toContain('UPPER_SNAKE_CASE');
+    expect(await alert.textContent()).toContain('Error code: INVALID_INPUT');
+  });
+
+  it('rotates an expiring PAT from the hygiene view: the new token shown once, the old one refused', async () => {
+    const created = await apiIn(page, 'POST', '/api/v1/pats', { name: 'old-laptop', expiresIn: '3d' });
+    expect(created.status).toBe(201);
+    const old = created.json.token as string;
+    await page.goto(`${server.url}/#/orgs/Acme/hygiene`);
+    const row = page.getByRole('row').filter({ hasText: 'old-laptop' });
+    await row.getByText('expires within 7 days').waitFor();
+    await confirmIn('old-laptop', 'Rotate', 'The current token stops working at once.');
+    await page.getByText('Copy the new secret of the PAT old-laptop now').waitFor();
+    const fresh = await shownOnce();
+    expect(fresh).toMatch(/^lk_pat_/);
+    expect((await bearer(old)).status).toBe(401);
+    expect((await bearer(fresh)).status).toBe(200);
+    await checkPage(page, 'hygiene-rotate');
+  });
+});

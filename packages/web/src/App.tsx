@@ -1,5 +1,6 @@
 import { api, csrfToken, endpoints } from './api.js';
 import { heldIn, type PermissionSet } from './held.js';
+import { AccessLogPage } from './pages/AccessLog.js';
 import { AccountPage } from './pages/Account.js';
 import { AuditPage } from './pages/Audit.js';
 import { EnvironmentPage } from './pages/Environment.js';
@@ -84,6 +85,7 @@ function Page({
   if (first === 'orgs' && section === 'members') return <MembersPage org={org} />;
   if (first === 'orgs' && section === 'keys') return <KeysPage org={org} held={held} />;
   if (first === 'orgs' && section === 'hygiene') return <HygienePage org={org} />;
+  if (first === 'orgs' && section === 'access-log') return <AccessLogPage org={org} />;
   if (first === 'orgs' && section === 'audit') return <AuditPage org={org} />;
   if (first === 'orgs' && section === 'projects' && project && sub === 'env' && env)
     return <EnvironmentPage org={org} project={project} env={env} />;

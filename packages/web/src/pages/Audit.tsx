@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { api, endpoints } from '../api.js';
+import { href } from '../router.js';
 import { ErrorBox, MoreButton, Section, useAction, usePaged, when } from '../ui.js';
 
 type Filters = { actor: string; action: string; target: string };
@@ -20,6 +21,10 @@ export function AuditPage({ org }: { org: string }) {
   return (
     <>
       <h1>Audit log of {org}</h1>
+      <p>
+        Every change, in a hash chain. Reads of secret values are in the{' '}
+        <a href={href('orgs', org, 'access-log')}>access log</a>.
+      </p>
       <Section title="Chain verification">
         <button
           type="button"

@@ -2,8 +2,9 @@ import { flattenRoutes } from '../../../core/src/manifest/routes.js';
 import type { Manifest } from '../../../core/src/manifest/schema.js';
 import { api, endpoints } from '../api.js';
 import { href } from '../router.js';
-import { ErrorBox, Section, useLoad } from '../ui.js';
+import { ErrorBox, MoreButton, Section, useLoad, usePaged } from '../ui.js';
 import { ApiKeys } from './ApiKeys.js';
+import { ReleaseDiff } from './ReleaseDiff.js';
 import { Secrets } from './Secrets.js';
 
 type Where = { org: string; project: string; env: string };
@@ -92,24 +93,27 @@ function RouteTable({ manifest, scopes }: { manifest: Record<string, unknown>; s
 }
 
 function Releases({ org, project, env }: Where) {
-  const releases = useLoad(
-    () => api.call(endpoints.releases.list, { params: { org, project }, query: { env, limit: 20 } }),
+  const releases = usePaged(
+    (cursor) =>
+      api.call(endpoints.releases.list, { params: { org, project }, query: { env, limit: 20, cursor } }),
     [org, project, env],
   );
   return (
     <Section title="Releases">
       <ErrorBox error={releases.error} />
-      {releases.data && releases.data.items.length === 0 ? (
+      {!releases.loading && releases.items.length === 0 ? (
         <p className="muted">No release yet: `latch deploy` makes the first.</p>
       ) : null}
       <ul className="plain">
-        {releases.data?.items.map((r) => (
+        {releases.items.map((r) => (
           <li key={r.id}>
             v{r.number} {r.current ? <strong>(current)</strong> : null} · {r.variables} secrets ·{' '}
             {r.message ?? ''} · {r.createdBy ?? ''} · {new Date(r.createdAt).toLocaleString()}
           </li>
         ))}
       </ul>
+      <MoreButton hasMore={releases.hasMore} more={releases.more} />
+      <ReleaseDiff org={org} project={project} env={env} numbers={releases.items.map((r) => r.number)} />
     </Section>
   );
 }

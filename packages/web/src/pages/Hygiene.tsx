@@ -1,5 +1,5 @@
 import { api, endpoints } from '../api.js';
-import { ConfirmButton, ErrorBox, Section, useAction, useLoad, when } from '../ui.js';
+import { ConfirmButton, ErrorBox, Section, useAction, useLoad, useShownOnce, when } from '../ui.js';
 
 const DAY = 24 * 3600 * 1000;
 
@@ -13,6 +13,9 @@ type Cred = {
   lastUsedAt: string | null;
   createdAt: string;
   revoke: () => Promise<unknown>;
+  /** Gives it a new secret, shown once; what happens to the old one is `rotateNote`. */
+  rotate: () => Promise<{ token: string }>;
+  rotateNote: string;
 };
 
 /** Why a live credential needs a look: expiring within 7 days, never used, or unused for 30 days. */
@@ -27,6 +30,7 @@ export function findings(c: Pick<Cred, 'expiresAt' | 'lastUsedAt' | 'createdAt'>
 
 export function HygienePage({ org }: { org: string }) {
   const action = useAction();
+  const once = useShownOnce();
   const creds = useLoad(async () => {
     const out: Cred[] = [];
     for (const pat of await api.all(endpoints.pats.list)) {
@@ -36,6 +40,8 @@ export function HygienePage({ org }: { org: string }) {
         kind: 'PAT',
         where: 'your account',
         revoke: () => api.call(endpoints.pats.revoke, { params: { id: pat.id } }),
+        rotate: () => api.call(endpoints.pats.rotate, { params: { id: pat.id } }),
+        rotateNote: 'The current token stops working at once.',
       });
     }
     for (const project of await api.all(endpoints.projects.list, { params: { org } })) {
@@ -47,6 +53,12 @@ export function HygienePage({ org }: { org: string }) {
           where: `${project.name} / ${key.environment}`,
           revoke: () =>
             api.call(endpoints.apiKeys.revoke, { params: { org, project: project.id, id: key.id } }),
+          rotate: () =>
+            api.call(endpoints.apiKeys.rotate, {
+              params: { org, project: project.id, id: key.id },
+              body: { gracePeriod: '24h' },
+            }),
+          rotateNote: 'The current secret keeps working for 24 hours.',
         });
       }
     }
@@ -60,6 +72,7 @@ export function HygienePage({ org }: { org: string }) {
     <>
       <h1>Credential hygiene in {org}</h1>
       <ErrorBox error={creds.error ?? action.error} />
+      {once.panel}
       <Section title="Needs a look">
         {creds.data && flagged.length === 0 ? <p className="muted">Nothing to clean up.</p> : null}
         <div className="table-wrap">
@@ -71,7 +84,7 @@ export function HygienePage({ org }: { org: string }) {
                 <th scope="col">Why</th>
                 <th scope="col">Expires</th>
                 <th scope="col">Last used</th>
-                <th scope="col">Action</th>
+                <th scope="col">Actions</th>
               </tr>
             </thead>
             <tbody>
@@ -84,7 +97,21 @@ export function HygienePage({ org }: { org: string }) {
                   <td>{why.join(', ')}</td>
                   <td>{when(c.expiresAt)}</td>
                   <td>{when(c.lastUsedAt)}</td>
-                  <td>
+                  <td className="actions">
+                    <ConfirmButton
+                      label="Rotate"
+                      confirm={`Rotate the ${c.kind} ${c.name} (${c.prefix})? ${c.rotateNote}`}
+                      onConfirm={() =>
+                        action.run(async () => {
+                          const fresh = await c.rotate();
+                          once.show({
+                            token: fresh.token,
+                            what: `the new secret of the ${c.kind} ${c.name}`,
+                          });
+                          creds.reload();
+                        })
+                      }
+                    />
                     <ConfirmButton
                       label="Revoke"
                       confirm={`Revoke the ${c.kind} ${c.name} (${c.prefix})?`}

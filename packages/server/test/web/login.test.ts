@@ -363,12 +363,25 @@ describe('after sign-in', () => {
     const res = await t.app.inject({ url: '/login' });
     expect(res.headers).toMatchObject({
       'content-security-policy':
-        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' http://127.0.0.1:* http://[::1]:*; frame-ancestors 'none'",
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self' http://127.0.0.1:*; base-uri 'none'; frame-ancestors 'none'",
       'x-frame-options': 'DENY',
       'referrer-policy': 'no-referrer',
       'cache-control': 'no-store',
     });
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+  });
+
+  it("links the dashboard's hashed stylesheet, served immutable, with no inline style or script", async () => {
+    const res = await t.app.inject({ url: '/login' });
+    const links = [...res.body.matchAll(/<link rel="stylesheet" href="([^"]+)">/g)].map((m) => m[1]);
+    expect(links).toHaveLength(1);
+    expect(links[0]).toMatch(/^\/assets\/index-[\w-]+\.css$/);
+    expect(res.body).not.toMatch(/<style|<script|\sstyle=/i);
+    const css = await t.app.inject({ url: links[0]! });
+    expect(css.statusCode).toBe(200);
+    expect(css.headers['content-type']).toMatch(/^text\/css/);
+    expect(css.headers['cache-control']).toMatch(/immutable/);
+    expect(css.body).toContain('main.page');
   });
 });
 

@@ -1,7 +1,8 @@
+import type { FastifyReply } from 'fastify';
 import type { RouteModule } from '../../app.js';
 import { issueCsrfToken, verifyCsrf } from '../../http/csrf.js';
 import { authorizationRedirect } from '../../services/oauth/code-flow.js';
-import { consentPage, messagePage } from '../web/pages.js';
+import { consentPage, messagePage, returnToCliPage } from '../web/pages.js';
 import { currentUser, fields, refuseCsrf, requestMeta, sendPage, toLogin, webScope } from '../web/respond.js';
 
 /** The authorization request parameters that survive a detour through the sign-in page. */
@@ -21,6 +22,16 @@ const cannotSignIn = (message: string) =>
     message,
     hint: 'Run `latch login` again; if this keeps happening, update the CLI.',
   });
+
+/**
+ * Back to the CLI's loopback listener after the consent form. A 303 for 127.0.0.1, which the
+ * pages' form-action allows; CSP cannot name an IPv6 literal, so for `[::1]` the browser would
+ * refuse the redirect, and the page gives a link instead (a followed link is not a form action).
+ */
+function toLoopback(reply: FastifyReply, location: string, approved: boolean) {
+  if (new URL(location).hostname !== '[::1]') return reply.redirect(location, 303);
+  return sendPage(reply, 200, returnToCliPage({ location, approved }));
+}
 
 /**
  * RFC 6749 §4.1 + RFC 7636 + RFC 8252: the loopback browser flow. GET validates and shows consent
@@ -43,7 +54,7 @@ export const authorizeRoutes: RouteModule = (app, { services, config }) =>
       if (!verifyCsrf(req, form.csrf, { secure: config.secureCookies })) return refuseCsrf(reply);
       const check = services.oauth.checkAuthorizationRequest(form);
       if (check.kind === 'show') return sendPage(reply, 400, cannotSignIn(check.message));
-      if (check.kind === 'redirect') return reply.redirect(check.location, 303);
+      if (check.kind === 'redirect') return toLoopback(reply, check.location, false);
       const user = await currentUser(req, services, config);
       if (!user) {
         const query = new URLSearchParams();
@@ -63,13 +74,13 @@ export const authorizeRoutes: RouteModule = (app, { services, config }) =>
           },
           meta,
         );
-        return reply.redirect(authorizationRedirect(r.redirectUri, { code, state: r.state }), 303);
+        return toLoopback(reply, authorizationRedirect(r.redirectUri, { code, state: r.state }), true);
       }
       await services.oauth.denyAuthorization(
         { clientId: r.client.id, userId: user.user.id, deviceName: r.deviceName },
         meta,
       );
       const denied = { error: 'access_denied', error_description: 'The request was denied.', state: r.state };
-      return reply.redirect(authorizationRedirect(r.redirectUri, denied), 303);
+      return toLoopback(reply, authorizationRedirect(r.redirectUri, denied), false);
     });
   });

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyReply } from 'fastify';
@@ -6,6 +6,9 @@ import type { RouteModule } from '../../app.js';
 import { sessionCsrfToken } from '../../http/csrf.js';
 import { sessionSecretOf } from '../../http/session-auth.js';
 import { escapeHtml } from './html.js';
+import { findWebDist } from './web-dist.js';
+
+export { findWebDist };
 
 /**
  * The dashboard (packages/web, a React app built by Vite) at `/`. Its HTML is answered per request
@@ -32,16 +35,6 @@ const HTML_HEADERS = {
   'Cache-Control': 'no-store',
   'X-Content-Type-Options': 'nosniff',
 };
-
-/**
- * Where the built dashboard is: packages/web/dist, seen from the server's dist (the CLI loads the
- * built server) or from its sources (tests, tsx).
- */
-export function findWebDist(): string | null {
-  const here = import.meta.dirname;
-  const candidates = [path.resolve(here, '../../web/dist'), path.resolve(here, '../../../../web/dist')];
-  return candidates.find((dir) => existsSync(path.join(dir, 'index.html'))) ?? null;
-}
 
 const META_MARK = '<meta name="latch-csrf" content="">';
 

@@ -66,7 +66,7 @@ ${mode.ssoStart ? html`<hr><p><a href="${mode.ssoStart}">Sign in with SSO</a> in
 <form method="post" action="/logout">${csrfField(opts.csrf)}<button class="secondary" type="submit">Sign out</button></form>`;
       break;
   }
-  return layout(title, html`<h2>${title}</h2>${invitedTo(inv)}${errorLine(opts.error)}${body}`);
+  return layout(title, html`<h1>${title}</h1>${invitedTo(inv)}${errorLine(opts.error)}${body}`);
 }
 
 /** Expired, used, declined or revoked: what happened, and what to do instead. */
@@ -96,7 +96,7 @@ export function inviteClosedPage(inv: Invitation, state: Invitation['status']): 
 export function joinedPage(opts: { orgName: string; role: string; email: string; publicUrl: string }): Html {
   return layout(
     `Joined ${opts.orgName}`,
-    html`<h2>Welcome to ${opts.orgName}</h2>
+    html`<h1>Welcome to ${opts.orgName}</h1>
 <p>You are signed in as <strong>${opts.email}</strong> and joined <strong>${opts.orgName}</strong> as ${withArticle(opts.role as Invitation['role'])}.</p>
 <p class="muted">To use the CLI, run <code>latch login --api-url ${opts.publicUrl}</code> in a terminal.</p>`,
   );
@@ -105,7 +105,7 @@ export function joinedPage(opts: { orgName: string; role: string; email: string;
 export function forgotPasswordPage(opts: { csrf: string; email: string; error: string | null }): Html {
   return layout(
     'Reset your password',
-    html`<h2>Reset your password</h2>
+    html`<h1>Reset your password</h1>
 <p>Enter the email of your account. We send a link to choose a new password.</p>${errorLine(opts.error)}
 <form method="post" action="/reset-password">${csrfField(opts.csrf)}
 <label for="email">Email</label>
@@ -122,7 +122,7 @@ export function resetPasswordPage(opts: {
 }): Html {
   return layout(
     'Choose a new password',
-    html`<h2>Choose a new password</h2><p>For <strong>${opts.email}</strong>.</p>${errorLine(opts.error)}
+    html`<h1>Choose a new password</h1><p>For <strong>${opts.email}</strong>.</p>${errorLine(opts.error)}
 <form method="post" action="${opts.action}">${csrfField(opts.csrf)}
 ${passwordFields('New password')}
 <button type="submit">Set the password</button></form>

@@ -17,7 +17,7 @@ export function messagePage(opts: {
 }): Html {
   return layout(
     opts.title,
-    html`<h2>${opts.title}</h2><p>${opts.message}</p>
+    html`<h1>${opts.title}</h1><p>${opts.message}</p>
 ${opts.hint ? html`<p class="muted">${opts.hint}</p>` : ''}
 ${opts.code ? html`<p class="muted">Error code: <code>${opts.code}</code></p>` : ''}`,
   );
@@ -48,7 +48,7 @@ export function loginPage(opts: {
     : '';
   return layout(
     'Sign in',
-    html`<h2>Sign in</h2>${errorLine(opts.error)}${sso}${dev}
+    html`<h1>Sign in</h1>${errorLine(opts.error)}${sso}${dev}
 <form method="post" action="/login">${csrfField(opts.csrf)}${hidden('next', opts.next)}
 <input type="hidden" name="method" value="password">
 <label for="email">Email</label>
@@ -63,7 +63,7 @@ ${opts.forgotPassword ? html`<p class="muted"><a href="/reset-password">Forgot y
 export function signedInPage(opts: { csrf: string; email: string }): Html {
   return layout(
     'Signed in',
-    html`<h2>Signed in</h2><p>You are signed in as <strong>${opts.email}</strong>.</p>
+    html`<h1>Signed in</h1><p>You are signed in as <strong>${opts.email}</strong>.</p>
 <p><a class="button" href="/">Open the dashboard</a></p>
 <p class="muted">In a terminal, run <code>latch login</code> to use the CLI.</p>
 <form method="post" action="/logout">${csrfField(opts.csrf)}<button class="secondary" type="submit">Sign out</button></form>`,
@@ -73,7 +73,7 @@ export function signedInPage(opts: { csrf: string; email: string }): Html {
 export function setupPage(opts: { csrf: string; token: string; email: string; error: string | null }): Html {
   return layout(
     'Set up Latchkey',
-    html`<h2>Create the first owner</h2>
+    html`<h1>Create the first owner</h1>
 <p>This server has no users yet. The account you create here owns it.</p>${errorLine(opts.error)}
 <form method="post" action="/setup">${csrfField(opts.csrf)}${hidden('token', opts.token)}
 <label for="email">Email</label>
@@ -94,7 +94,7 @@ export function loginCommand(publicUrl: string): string {
 export function setupDonePage(opts: { email: string; publicUrl: string }): Html {
   return layout(
     'Setup complete',
-    html`<h2>Setup complete</h2><p>You are signed in as <strong>${opts.email}</strong>, the owner of this server.</p>
+    html`<h1>Setup complete</h1><p>You are signed in as <strong>${opts.email}</strong>, the owner of this server.</p>
 <p class="muted">Next, in a terminal: <code>${loginCommand(opts.publicUrl)}</code>.</p>`,
   );
 }
@@ -107,7 +107,7 @@ export function deviceEntryPage(opts: {
 }): Html {
   return layout(
     'Connect a device',
-    html`<h2>Connect a device</h2>
+    html`<h1>Connect a device</h1>
 <p>Enter the code shown in your terminal. You are signed in as <strong>${opts.email}</strong>.</p>${errorLine(opts.error)}
 <form method="post" action="/device">${csrfField(opts.csrf)}
 <label for="user_code">Code</label>
@@ -121,7 +121,7 @@ export function deviceConfirmPage(opts: { csrf: string; device: PendingDevice; e
   const { device } = opts;
   return layout(
     'Approve device',
-    html`<h2>Approve this device?</h2>
+    html`<h1>Approve this device?</h1>
 <p><strong>${device.clientName}</strong> on the machine <strong>${device.deviceName}</strong> asks to sign in as
 <strong>${opts.email}</strong>.</p>
 <p>Check that this code matches the one in your terminal:</p><p class="code">${device.userCode}</p>
@@ -151,7 +151,7 @@ export function consentPage(opts: { csrf: string; request: AuthorizationRequest;
   const r = opts.request;
   return layout(
     'Authorize',
-    html`<h2>Sign in to ${r.client.name}?</h2>
+    html`<h1>Sign in to ${r.client.name}?</h1>
 <p><strong>${r.client.name}</strong> on the machine <strong>${r.deviceName}</strong> asks to sign in as
 <strong>${opts.email}</strong>.</p>
 <p class="muted">Approving gives it a personal access token that can do everything you can, for 120 days.
@@ -162,5 +162,16 @@ ${hidden('code_challenge', r.codeChallenge)}${hidden('code_challenge_method', 'S
 ${hidden('state', r.state)}${hidden('device_name', r.deviceName)}
 <div class="row"><button type="submit" name="decision" value="approve">Approve</button>
 <button class="secondary" type="submit" name="decision" value="deny">Deny</button></div></form>`,
+  );
+}
+
+/** The way back to the CLI when the browser may not be redirected there (an `[::1]` listener). */
+export function returnToCliPage(opts: { location: string; approved: boolean }): Html {
+  return layout(
+    opts.approved ? 'Approved' : 'Not approved',
+    html`<h1>${opts.approved ? 'Approved' : 'Not approved'}</h1>
+<p>${opts.approved ? 'Finish signing in: hand the answer back to your terminal.' : 'Tell your terminal that the sign-in did not go ahead.'}</p>
+<p><a class="button" href="${opts.location}">Return to the CLI</a></p>
+<p class="muted">Then you can close this tab.</p>`,
   );
 }

@@ -11,13 +11,23 @@ import type { Html } from './html.js';
 import { messagePage } from './pages.js';
 
 /**
- * Pages need no script and load nothing from elsewhere. form-action also lists the loopback
- * addresses because the consent form's answer is a redirect to the CLI's loopback listener, and
- * browsers apply form-action to redirects that follow a form submission.
+ * Pages need no script and load nothing from elsewhere: their one stylesheet is the dashboard's
+ * hashed asset on this origin. form-action also lists 127.0.0.1 because the consent form's answer
+ * is a redirect to the CLI's loopback listener, and browsers apply form-action to redirects that
+ * follow a form submission. CSP has no syntax for IPv6 literals (Chromium reports `[::1]` as an
+ * invalid source), so an `[::1]` redirect URI gets a link instead of a redirect (authorize.ts).
  */
+export const PAGE_CSP = [
+  "default-src 'none'",
+  "style-src 'self'",
+  "img-src 'self'",
+  "form-action 'self' http://127.0.0.1:*",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
 const PAGE_HEADERS = {
-  'Content-Security-Policy':
-    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' http://127.0.0.1:* http://[::1]:*; frame-ancestors 'none'",
+  'Content-Security-Policy': PAGE_CSP,
   'X-Frame-Options': 'DENY',
   'Referrer-Policy': 'no-referrer',
   'Cache-Control': 'no-store',

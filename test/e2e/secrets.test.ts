@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { escapeReferences } from '@latchkey/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deviceLogin } from './helpers/device-login.js';
 import { latch, spawnLatch, tempDir, waitFor } from './helpers/latch.js';
@@ -121,7 +122,8 @@ describe('secrets, releases and runs through the real latch binary', () => {
     writeFileSync(
       source,
       `# from a teammate\n${Object.entries(tricky)
-        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        // A literal `${` is written `$${` in what is imported, since `${NAME}` references a secret.
+        .map(([k, v]) => `${k}=${JSON.stringify(escapeReferences(v))}`)
         .join('\n')}\n`,
     );
     const imported = await run(['secrets', 'import', source, '--env', 'staging', '--json']);

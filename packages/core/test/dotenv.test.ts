@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatDotenv, parseDotenv, secretNameError, secretValueError, utf8Length } from '../src/index.js';
+import {
+  escapeReferences,
+  formatDotenv,
+  parseDotenv,
+  secretNameError,
+  secretValueError,
+  utf8Length,
+} from '../src/index.js';
 
 describe('secret names and values', () => {
   it('accepts UPPER_SNAKE_CASE only, and says the rule', () => {
@@ -62,14 +69,15 @@ describe('.env parsing', () => {
     expect(issues[3]!.message).toContain('never closed');
   });
 
-  it('format then parse gives back any values', () => {
+  it('format then parse gives back any values, with a literal ${ escaped as a reference escape', () => {
     const name = fc.stringMatching(/^[A-Z][A-Z0-9_]{0,10}$/);
     const value = fc.string({ unit: 'grapheme', maxLength: 40 }).filter((v) => !v.includes('\0'));
     fc.assert(
       fc.property(fc.dictionary(name, value), (values) => {
         const { entries, issues } = parseDotenv(formatDotenv(values));
         expect(issues).toEqual([]);
-        expect(Object.fromEntries(entries.map((e) => [e.name, e.value]))).toEqual(values);
+        const escaped = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, escapeReferences(v)]));
+        expect(Object.fromEntries(entries.map((e) => [e.name, e.value]))).toEqual(escaped);
       }),
     );
   });

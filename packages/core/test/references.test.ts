@@ -4,6 +4,7 @@ import {
   describeChain,
   escapeReferences,
   type Lookup,
+  literalValue,
   parseReferences,
   resolveReferences,
   type SecretKey,
@@ -75,6 +76,16 @@ describe('parsing references', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('a value without references reads literally: escaping then literalValue is the identity (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom('$', '{', '}', 'A', '.', ' ') }), (s) => {
+        expect(literalValue(escapeReferences(s))).toBe(s);
+      }),
+      { numRuns: 500 },
+    );
+    expect(literalValue('a ${B} $${C}')).toBe('a ${B} $${C}');
   });
 });
 

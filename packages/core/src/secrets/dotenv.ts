@@ -1,3 +1,4 @@
+import { escapeReferences } from './references.js';
 import { secretNameError, secretValueError } from './rules.js';
 
 export type DotenvEntry = { name: string; value: string; line: number };
@@ -99,10 +100,17 @@ function readQuoted(
 
 const PLAIN = /^[A-Za-z0-9_./:@+,=%-]*$/;
 
-/** One `NAME=value` line per entry, quoting (and escaping) only where parseDotenv needs it. */
+/**
+ * One `NAME=value` line per entry, quoting (and escaping) only where parseDotenv needs it. The
+ * values are literal (resolved), while an imported value's `${…}` is a secret reference, so every
+ * literal `${` is written as `$${`: importing the file again stores values that resolve to these.
+ */
 export function formatDotenv(values: Record<string, string>): string {
   return Object.entries(values)
-    .map(([name, value]) => `${name}=${PLAIN.test(value) ? value : quoteValue(value)}`)
+    .map(([name, literal]) => {
+      const value = escapeReferences(literal);
+      return `${name}=${PLAIN.test(value) ? value : quoteValue(value)}`;
+    })
     .join('\n')
     .concat(Object.keys(values).length ? '\n' : '');
 }

@@ -65,6 +65,16 @@ export function escapeReferences(literal: string): string {
   return literal.replaceAll('${', () => '$${');
 }
 
+/**
+ * What a value without references reads as: its `$${` escapes become `${`. A value that holds
+ * references (or a malformed `${`) is returned unchanged: those are resolved, not read literally.
+ */
+export function literalValue(value: string): string {
+  if (!value.includes('$${')) return value;
+  const parsed = parseReferences(value);
+  return parsed.ok && parsed.references.length === 0 ? parsed.parts.join('') : value;
+}
+
 /** Does the value hold at least one reference (a cheap test before resolving)? */
 export function hasReferences(value: string): boolean {
   const parsed = parseReferences(value);

@@ -4,6 +4,7 @@ import {
   type DeployPreview,
   diffReleases,
   environmentNameError,
+  literalValue,
   type Manifest,
   type Release,
   type ReleaseComparison,
@@ -467,7 +468,8 @@ export function createReleasesService(deps: {
           // A value with references is read as resolved when the release was made (pinned).
           values[r.name] = r.resolved
             ? decryptResolved(key!, r.resolved, { ...resolvedContext(p, current!.id), name: r.name }, p.where)
-            : decryptValue(key!, r.ciphertext!, valueContext(p, r.name, r.version), p.where);
+            : // Pinned as stored (no references): only its `$${` escapes are read as `${`.
+              literalValue(decryptValue(key!, r.ciphertext!, valueContext(p, r.name, r.version), p.where));
           for (const f of r.refs ?? [])
             referenced.add(f.environment === p.env.name ? f.name : `${f.environment}.${f.name}`);
         }

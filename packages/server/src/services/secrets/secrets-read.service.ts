@@ -2,6 +2,7 @@ import {
   AppError,
   can,
   hasReferences,
+  literalValue,
   MASKED_VALUE,
   type SecretHistory,
   type SecretList,
@@ -140,7 +141,7 @@ export function createSecretsReadService({
         throw secretNotFound(name, p, row?.version);
       }
       const stored = await decrypt(db, p, row);
-      let value = stored;
+      let value = opts.raw === 'true' ? stored : literalValue(stored);
       let references: string[] = [];
       // Resolved against the newest values (what the next deploy would pin); raw=true shows it as stored.
       if (opts.raw !== 'true' && hasReferences(stored)) {

@@ -104,4 +104,26 @@ describe('secret references through the real latch binary (issue 15 item 3)', ()
     const list = await run(['secrets', 'list', '--env', 'staging', '--json']);
     expect(list.json().map((s: { name: string }) => s.name)).toEqual(['A', 'B']);
   });
+
+  it('a reference that stopped resolving is refused at deploy, and --dry-run warns of it first', async () => {
+    expect((await run(['secrets', 'set', 'D', 'dee', '--env', 'production'])).code).toBe(0);
+    expect((await run(['secrets', 'set', 'E', `e-${ref('D')}`, '--env', 'production'])).code).toBe(0);
+    const unset = await run(['secrets', 'unset', 'D', '--env', 'production', '--yes']);
+    expect(unset.code, unset.stderr).toBe(0);
+
+    const dry = await run(['deploy', '--env', 'production', '--dry-run']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stderr).toContain(
+      'The deploy would be refused (REFERENCE_MISSING): Cannot deploy refs/production',
+    );
+    expect(dry.stderr).toContain('D is not set in');
+    const refused = await run(['deploy', '--env', 'production', '--yes', '--json']);
+    expect(refused.code).toBe(1);
+    expect(JSON.parse(refused.stderr.trim().split('\n').at(-1) as string).error).toMatchObject({
+      code: 'REFERENCE_MISSING',
+    });
+    expect(refused.stderr).not.toContain('dee');
+    // The release in force is untouched.
+    expect((await run(['run', '--env', 'production', '--', ...show('E')])).stdout.trim()).toBe('<unset>');
+  });
 });

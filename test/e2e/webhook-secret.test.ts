@@ -81,6 +81,24 @@ afterAll(async () => {
 });
 
 describe('a webhook secret named in the manifest, verified by the example app from its release', () => {
+  it('deploy --dry-run says the deploy would be refused for a manifest secret the environment lacks', async () => {
+    const dry = await as(['deploy', '--env', 'production', '--config', config, '--dry-run']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stderr).toContain(
+      'The deploy would be refused (INVALID_INPUT): The access manifest references a secret that production does not have: GITHUB_WEBHOOK_SECRET.',
+    );
+    expect(dry.stderr).toContain('latch secrets set GITHUB_WEBHOOK_SECRET --env production');
+    expect(dry.stderr).toContain('Dry run: no release was made.');
+    const json = await as(['deploy', '--env', 'production', '--config', config, '--dry-run', '--json']);
+    expect(json.code, json.stderr).toBe(0);
+    expect(json.json().refusals).toEqual([
+      expect.objectContaining({
+        code: 'INVALID_INPUT',
+        message: expect.stringContaining('GITHUB_WEBHOOK_SECRET'),
+      }),
+    ]);
+  });
+
   it('deploy refuses a manifest whose secret the environment lacks, and changes nothing', async () => {
     const refused = await as(['deploy', '--env', 'production', '--config', config, '--yes']);
     expect(refused.code).not.toBe(0);

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { afterEach, describe, expect, it } from 'vitest';
 import { run as deploy } from '../src/commands/releases/deploy.js';
 import { run as rollback } from '../src/commands/releases/rollback.js';
+import { run as get } from '../src/commands/secrets/get.js';
 import { run as set } from '../src/commands/secrets/set.js';
 import { runChild } from '../src/lib/child.js';
 
@@ -50,6 +51,14 @@ describe('secrets commands: parsing', () => {
       name: 'run',
       opts: { command: ['node', '-e', '0', '--version'], env: 'staging', inherit: false },
     });
+  });
+
+  it('gives --raw to `secrets get`', async () => {
+    expect((await parse(['secrets', 'get', 'API_URL', '--raw', '--env', 'prod']))[0]).toMatchObject({
+      name: 'get',
+      opts: { name: 'API_URL', raw: true, env: 'prod' },
+    });
+    expect((await parse(['secrets', 'get', 'API_URL']))[0]?.opts.raw).toBeUndefined();
   });
 
   it('passes options that `latch server` also has on to `server rotate-master-key`', async () => {
@@ -198,5 +207,43 @@ describe('secrets set and deploy against a fake server', () => {
     expect(refused.exitCode).toBe(2);
     expect(refused.hint).toContain('--yes');
     expect(refused.message).toContain('v1, creating environment staging');
+  });
+
+  it('secrets get asks for the resolved value, and for the stored one with --raw (also in --json)', async () => {
+    const stored = 'https://$' + '{HOST}/v1';
+    const { api, dir } = await signedIn((req) => {
+      const raw = req.query.get('raw') === 'true';
+      return {
+        body: {
+          name: 'API_URL',
+          version: 3,
+          value: raw ? stored : 'https://api.example.com/v1',
+          references: raw ? [] : ['HOST'],
+          managed: false,
+          environment: { id: 'env_1', name: 'prod' },
+          updatedAt: '2026-01-01T00:00:00.000Z',
+          updatedBy: 'ana@example.com',
+        },
+      };
+    });
+    const path = '/api/v1/orgs/org_team/projects/acme/environments/prod/secrets/API_URL';
+    const env = { LATCH_PROJECT: 'acme' };
+
+    const plain = testIo({}, { configDir: dir, env });
+    await get({ name: 'API_URL', env: 'prod' }, plain);
+    expect(api.seen[0]).toMatchObject({ method: 'GET', path });
+    expect(api.seen[0]?.query.has('raw')).toBe(false);
+    expect(plain.stdoutText()).toBe('https://api.example.com/v1\n');
+
+    const raw = testIo({}, { configDir: dir, env });
+    await get({ name: 'API_URL', env: 'prod', raw: true }, raw);
+    expect(api.seen[1]?.query.get('raw')).toBe('true');
+    expect(raw.stdoutText()).toBe(`${stored}\n`);
+
+    const json = testIo({ json: true }, { configDir: dir, env });
+    await get({ name: 'API_URL', env: 'prod', raw: true, version: '3' }, json);
+    expect(api.seen[2]?.query.get('raw')).toBe('true');
+    expect(api.seen[2]?.query.get('version')).toBe('3');
+    expect(JSON.parse(json.stdoutText())).toMatchObject({ name: 'API_URL', value: stored, references: [] });
   });
 });

@@ -90,6 +90,11 @@ export const DeployPreview = z.object({
   undoing: z
     .array(z.string())
     .describe('the secrets whose rolled-back value the deploy would bring back (set before the rollback)'),
+  refusals: z
+    .array(z.object({ code: z.string(), message: z.string(), hint: z.string().optional() }))
+    .describe(
+      'why the deploy would be refused, as it would say it (a manifest secret the environment lacks, a bad reference); names only',
+    ),
 });
 export type DeployPreview = z.infer<typeof DeployPreview>;
 

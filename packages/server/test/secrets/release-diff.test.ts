@@ -105,4 +105,56 @@ describe('deploy preview, empty deploys, release diffs (issue 15)', () => {
       'API_KEY',
     ]);
   });
+
+  it('the preview reports what the deploy would refuse, in its words, and still shows the diff', async () => {
+    const owner = await t.signUp();
+    const s = await secretsSetup(t, owner, ['production']);
+    const env = `${envsUrl(s.org.id, 'acme')}/production`;
+    const withHook = exampleManifest();
+    withHook.routes[2]!.routes = {
+      'POST /github': {
+        handler: 'githubWebhook',
+        verify: { scheme: 'github', secret: { $secret: 'GITHUB_WEBHOOK_SECRET' } },
+      },
+    } as never;
+    await s.set('PLAIN', 'p');
+
+    const preview = await call(t, owner.token, 'POST', `${env}/deploy/preview`, { manifest: withHook });
+    expect(preview.statusCode, preview.body).toBe(200);
+    const deploy = await call(t, owner.token, 'POST', `${env}/deploy`, { manifest: withHook });
+    expect(deploy.statusCode).toBe(400);
+    const refused = deploy.json().error;
+    // Same code, message and hint as the deploy's own refusal.
+    expect(preview.json().refusals).toEqual([
+      { code: refused.code, message: refused.message, hint: refused.hint },
+    ]);
+    expect(refused.message).toContain('production does not have: GITHUB_WEBHOOK_SECRET');
+    expect(preview.json().diff.secrets.added).toEqual([{ name: 'PLAIN', version: 1 }]);
+
+    // Set: nothing to refuse. The manifest in force (no body) is checked too.
+    await s.set('GITHUB_WEBHOOK_SECRET', 'whsec');
+    expect(
+      (await call(t, owner.token, 'POST', `${env}/deploy/preview`, { manifest: withHook })).json().refusals,
+    ).toEqual([]);
+    await s.deploy('production', { manifest: withHook });
+    await call(t, owner.token, 'DELETE', `${s.url('production')}/GITHUB_WEBHOOK_SECRET`);
+    const inForce = (await call(t, owner.token, 'POST', `${env}/deploy/preview`, {})).json();
+    expect(inForce.refusals.map((r: { code: string }) => r.code)).toEqual(['INVALID_INPUT']);
+  });
+
+  it('the preview reports a reference the deploy could not resolve (names only)', async () => {
+    const owner = await t.signUp();
+    const s = await secretsSetup(t, owner, ['production']);
+    const env = `${envsUrl(s.org.id, 'acme')}/production`;
+    await s.set('HOST', 'api.example.com');
+    expect((await s.set('URL', 'https://$' + '{HOST}/v1')).statusCode).toBe(200);
+    await call(t, owner.token, 'DELETE', `${s.url('production')}/HOST`);
+    const preview = (await call(t, owner.token, 'POST', `${env}/deploy/preview`, {})).json();
+    const deploy = (await call(t, owner.token, 'POST', `${env}/deploy`, {})).json();
+    expect(deploy.error.code).toBe('REFERENCE_MISSING');
+    expect(preview.refusals).toEqual([
+      { code: 'REFERENCE_MISSING', message: deploy.error.message, hint: deploy.error.hint },
+    ]);
+    expect(JSON.stringify(preview)).not.toContain('api.example.com');
+  });
 });

@@ -60,6 +60,7 @@ async function preview(
         diff: NO_CHANGES,
         undoesRollback: null,
         undoing: [],
+        refusals: [],
       };
     }
     if (err instanceof ApiError && err.code === 'FORBIDDEN') return null;
@@ -83,6 +84,10 @@ function showPreview(io: Io, where: string, p: DeployPreview | null): string {
     io.warn(
       `v${p.live!.number} is a rollback to v${p.undoesRollback}. Deploying will undo that rollback: it brings back the newer ${p.undoing.join(', ')} from before it. To keep the rollback, run \`latch releases rollback --env ${p.environment.name} --to v${p.undoesRollback}\` (it restores the working set) instead.`,
     );
+  }
+  // Older servers send no refusals. The deploy itself still checks: this only says so first.
+  for (const r of p.refusals ?? []) {
+    io.warn(`The deploy would be refused (${r.code}): ${r.message}${r.hint ? ` ${r.hint}` : ''}`);
   }
   return p.environment.exists ? `v${p.next}` : `v1, creating environment ${p.environment.name}`;
 }

@@ -11,6 +11,7 @@ export const spec = defineCommand({
   },
   options: {
     version: { flags: '--version <n>', description: 'an older version' },
+    raw: { flags: '--raw', description: 'the stored value, secret references left unresolved' },
     env: { flags: '--env <name>', description: 'environment (default: the only one)' },
     project: PROJECT_OPTION,
   },
@@ -22,7 +23,8 @@ export async function run(opts: OptionsOf<typeof spec> & { cwd?: string }, io: I
   const version = opts.version ? Number(opts.version) : undefined;
   const secret = await io.api.call(endpoints.secrets.get, {
     params: { org: target.sel.org.ref, project: target.sel.project, env: target.env, name: opts.name.trim() },
-    query: version ? { version } : {},
+    // Without --raw the server resolves references against the newest values (not the release).
+    query: { ...(version ? { version } : {}), ...(opts.raw ? { raw: 'true' as const } : {}) },
   });
   io.result(secret, (s) => s.value);
 }

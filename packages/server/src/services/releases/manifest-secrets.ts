@@ -10,12 +10,22 @@ export function refuseMissingManifestSecrets(
   pinned: readonly { name: string }[],
   envName: string,
 ): void {
-  if (!manifest) return;
+  const refusal = missingManifestSecrets(manifest, pinned, envName);
+  if (refusal) throw refusal;
+}
+
+/** The refusal `refuseMissingManifestSecrets` would throw, or null; the deploy preview reports it. */
+export function missingManifestSecrets(
+  manifest: Manifest | null | undefined,
+  pinned: readonly { name: string }[],
+  envName: string,
+): AppError | null {
+  if (!manifest) return null;
   const have = new Set(pinned.map((p) => p.name));
   const missing = manifestSecretNames(manifest).filter((n) => !have.has(n));
-  if (missing.length === 0) return;
+  if (missing.length === 0) return null;
   const list = missing.join(', ');
-  throw new AppError(
+  return new AppError(
     'INVALID_INPUT',
     `The access manifest references ${missing.length === 1 ? 'a secret' : 'secrets'} that ${envName} does not have: ${list}.`,
     {

@@ -38,7 +38,7 @@ import {
   valueContext,
 } from '../secrets/shared.js';
 import { releaseSide, undoneByDeploy, unknownRelease, workingSide } from './compare.js';
-import { refuseMissingManifestSecrets } from './manifest-secrets.js';
+import { missingManifestSecrets, refuseMissingManifestSecrets } from './manifest-secrets.js';
 import * as repo from './releases.repo.js';
 import { diff, parseReleaseRef, toRelease } from './shape.js';
 
@@ -358,15 +358,21 @@ export function createReleasesService(deps: {
       const live = env ? await repo.current(db, env.id) : null;
       const inForce = env ? ((await manifests.currentVersion(env.id))?.manifest ?? null) : null;
       const next = await workingSide(db, env?.id ?? null, body.manifest, inForce);
+      // What the deploy would refuse, in its words, so `deploy --dry-run` can say so beforehand.
+      const refusals: AppError[] = [];
+      const missing = missingManifestSecrets(next.manifest, next.secrets, env?.name ?? name);
+      if (missing) refusals.push(missing);
       if (env) {
         // With references resolved, a value that changed only through them shows as changed.
-        // Best effort: what cannot be resolved compares by version, and the deploy says why.
+        // Best effort: what cannot be resolved compares by version, and the refusal says why.
         try {
-          const resolution = await resolveWorking(db, actor, placeOf(project, env), next.rows, 'preview');
+          const p = placeOf(project, env);
+          const resolution = await resolveWorking(db, actor, p, next.rows, `deploy ${p.where}`);
           next.secrets = next.secrets.map((x) => ({ ...x, refs: resolution.get(x.name)?.from ?? [] }));
         } catch (err) {
           if (!(err instanceof AppError) || err.code === 'INTEGRITY_ERROR' || err.code === 'INTERNAL')
             throw err;
+          if (err.code.startsWith('REFERENCE_')) refusals.push(err);
         }
       }
       const d = diffReleases(await releaseSide(db, live), next);
@@ -381,6 +387,11 @@ export function createReleasesService(deps: {
         diff: d,
         undoesRollback: undoing.length > 0 ? live!.rollbackOf : null,
         undoing,
+        refusals: refusals.map((e) => ({
+          code: e.code,
+          message: e.message,
+          ...(e.hint ? { hint: e.hint } : {}),
+        })),
       };
     },
 

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestDatabase } from '../../packages/server/src/store/test-database.js';
 import { startReceiver } from '../../packages/server/test/helpers/webhook-receiver.js';
@@ -13,6 +14,7 @@ const data = tempDir('effects-data');
 // A short attempt timeout keeps the lease (timeout + 5 s) short, so the restart below takes over
 // the killed node's attempts within seconds.
 const env = { LATCH_EFFECTS_TIMEOUT_SECONDS: '2', LATCH_EFFECTS_CONCURRENCY: '4' } as Record<string, string>;
+let pingId = '';
 const run = (args: string[]) => latch(args, { configDir: home.path });
 
 beforeAll(async () => {
@@ -83,6 +85,39 @@ describe('webhooks and effects through the real latch binary', () => {
     const shown = await run(['effects', 'show', ping.json().id]);
     expect(shown.code, shown.stderr).toBe(0);
     expect(shown.stdout).toContain('delivered');
+    pingId = ping.json().id;
+  }, 60_000);
+
+  it('effects purge: refuses waiting states, counts on --dry-run, needs --yes without a terminal', async () => {
+    const bad = await run(['effects', 'purge', '--state', 'pending', '--older-than', '7d']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('dead, delivered or cancelled');
+    // The ping was delivered seconds ago: age it by 8 days so a 7d purge takes it.
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    await client.query("UPDATE effects SET updated_at = now() - interval '8 days' WHERE id = $1", [pingId]);
+    const dry = await run([
+      'effects',
+      'purge',
+      '--state',
+      'delivered',
+      '--older-than',
+      '7d',
+      '--dry-run',
+      '--json',
+    ]);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.json()).toEqual({ count: 1, dryRun: true });
+    const refused = await run(['effects', 'purge', '--state', 'delivered', '--older-than', '7d']);
+    expect(refused.code).toBe(2);
+    const left = await client.query('SELECT count(*)::int AS n FROM effects WHERE id = $1', [pingId]);
+    expect(left.rows[0].n).toBe(1);
+    const done = await run(['effects', 'purge', '--state', 'delivered', '--older-than', '7d', '--yes']);
+    expect(done.code, done.stderr).toBe(0);
+    expect(done.stderr).toContain('Deleted 1 delivered effect');
+    const gone = await client.query('SELECT count(*)::int AS n FROM effects WHERE id = $1', [pingId]);
+    expect(gone.rows[0].n).toBe(0);
+    await client.end();
   }, 60_000);
 
   it('latch logs --type delivery shows the attempts in order and --tail follows them, each once', async () => {

@@ -56,6 +56,11 @@ export const EFFECT_GROUPS: GroupSpec[] = [
         summary: 'cancel a pending or retrying effect',
         load: () => import('../commands/effects/cancel.js'),
       },
+      {
+        name: 'purge',
+        summary: 'delete finished effects older than a duration (effects:manage)',
+        load: () => import('../commands/effects/purge.js'),
+      },
     ],
   },
 ];

@@ -180,4 +180,14 @@ export const ReplayBody = z.strictObject({
   since: z.iso.datetime({ offset: true }),
 });
 export const ReplayResult = z.object({ enqueued: z.number() });
+/** Purge of finished effects; the state and duration are checked by the service (hints there). */
+export const PurgeBody = z.strictObject({
+  state: z.string().max(40),
+  /** A duration (`7d`, `12h`, at least 1h): effects last updated longer ago than this go. */
+  olderThan: z.string().max(20),
+  endpoint: Id.optional(),
+  environment: Text.optional(),
+  dryRun: z.boolean().optional(),
+});
+export const PurgeResult = z.object({ count: z.number(), dryRun: z.boolean() });
 export const EffectProjectParams = ProjectParams;

@@ -201,6 +201,7 @@ export async function seed(t: TestApp): Promise<Seed> {
       idempotencyKey: 'sweep-1',
     },
     'POST /api/v1/orgs/:org/effects/replay': { endpoint: webhook.id, since: '2020-01-01T00:00:00Z' },
+    'POST /api/v1/orgs/:org/effects/purge': { state: 'dead', olderThan: '7d', dryRun: true },
     'POST /api/v1/verify': { key: apiKey.token, environment: 'production', scope: 'read' },
     'POST /api/v1/orgs/:org/audit/verify': {},
     'POST /api/v1/orgs/:org/projects/:project/usage': {

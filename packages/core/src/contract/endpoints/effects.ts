@@ -9,6 +9,8 @@ import {
   EffectsStatusQuery,
   EnqueuedEffect,
   EnqueueEffectBody,
+  PurgeBody,
+  PurgeResult,
   ReplayBody,
   ReplayResult,
 } from '../effects.js';
@@ -84,5 +86,15 @@ export const effects = {
     body: ReplayBody,
     response: { 202: ReplayResult },
     errors: [],
+  }),
+  purge: endpoint({
+    method: 'POST',
+    path: `${base}/purge`,
+    summary: 'Delete finished (dead, delivered, cancelled) effects older than a duration, or count them',
+    permission: 'effects:manage',
+    params: OrgParams,
+    body: PurgeBody,
+    response: { 200: PurgeResult },
+    errors: ['INVALID_INPUT'],
   }),
 } as const;

@@ -9,6 +9,7 @@ export const effectRoutes: RouteModule = (app, { services }) => {
   register(app, effects.status, async (req) => fx.status(req.actor, req.query));
   register(app, effects.list, async (req) => fx.list(req.actor, req.query));
   register(app, effects.replay, async (req) => fx.replay(req.actor, req.body));
+  register(app, effects.purge, async (req) => fx.purge(req.actor, req.body));
   register(app, effects.show, async (req) => fx.show(req.actor, req.params.id));
   register(app, effects.retry, async (req) => fx.retry(req.actor, req.params.id));
   register(app, effects.cancel, async (req) => fx.cancel(req.actor, req.params.id));

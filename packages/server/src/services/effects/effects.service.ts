@@ -3,7 +3,9 @@ import {
   type Effect,
   type EffectDetail,
   type EffectsStatus,
+  HOUR,
   MAX_EFFECT_PAYLOAD_BYTES,
+  parseDuration,
 } from '@latchkey/core';
 import { sql } from 'drizzle-orm';
 import type { Clock } from '../../clock.js';
@@ -18,6 +20,8 @@ import { policySchedule } from './schedule.js';
 import { checkUrl, type TargetPolicy } from './target.js';
 
 const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
+const PURGEABLE = ['dead', 'delivered', 'cancelled'] as const;
+const MIN_PURGE_AGE_MS = HOUR;
 
 export function toEffect(r: EffectRow & { project_name?: string | null }): Effect {
   const waiting = r.state === 'pending' || r.state === 'retrying';
@@ -354,6 +358,65 @@ export function createEffectsService({
         if (enqueued > 0)
           await tx.execute(sql`SELECT pg_notify('latch_events', '{"kind":"effects.enqueued"}')`);
         return { enqueued };
+      });
+    },
+
+    /**
+     * Deletes finished effects last updated before now minus `olderThan` (their attempts go by
+     * the foreign key's cascade, and with them their delivery lines in `latch logs`). One
+     * transaction and one audit entry carrying the count; a dry run only counts.
+     */
+    async purge(
+      actor: Actor,
+      input: {
+        state: string;
+        olderThan: string;
+        endpoint?: string | undefined;
+        environment?: string | undefined;
+        dryRun?: boolean | undefined;
+      },
+    ): Promise<{ count: number; dryRun: boolean }> {
+      const org = requirePermission(actor, 'effects:manage');
+      if (!(PURGEABLE as readonly string[]).includes(input.state)) {
+        throw new AppError('INVALID_INPUT', `Effects in state "${input.state}" cannot be purged.`, {
+          hint: 'Purge only finished effects: --state dead, delivered or cancelled. Cancel waiting ones first.',
+          details: { field: 'state', allowed: [...PURGEABLE] },
+        });
+      }
+      const ms = parseDuration(input.olderThan);
+      if (ms === null || ms < MIN_PURGE_AGE_MS) {
+        throw new AppError(
+          'INVALID_INPUT',
+          ms === null
+            ? `"${input.olderThan}" is not a duration.`
+            : `--older-than ${input.olderThan} is too short: the minimum is 1h.`,
+          { hint: 'Use e.g. --older-than 7d, 48h or 1h.', details: { field: 'olderThan' } },
+        );
+      }
+      const envSql = await environmentFilter(actor, org, input.environment);
+      const before = new Date(clock.now().getTime() - ms);
+      const where = sql`org_id = ${org.id} AND state = ${input.state} AND updated_at < ${before}
+        ${input.endpoint ? sql`AND endpoint_id = ${input.endpoint}` : sql``} ${envSql}`;
+      if (input.dryRun) {
+        const res = await db.execute(sql`SELECT count(*)::int AS n FROM effects WHERE ${where}`);
+        return { count: (res.rows[0]?.n as number) ?? 0, dryRun: true };
+      }
+      return db.transaction(async (tx) => {
+        const res = await tx.execute(sql`DELETE FROM effects WHERE ${where} RETURNING id`);
+        const count = res.rows.length;
+        await recordAudit(tx, actor, {
+          orgId: org.id,
+          action: 'effects.purged',
+          target: { type: 'org', id: org.id },
+          data: {
+            state: input.state,
+            olderThan: input.olderThan,
+            count,
+            ...(input.endpoint ? { endpoint: input.endpoint } : {}),
+            ...(input.environment ? { environment: input.environment } : {}),
+          },
+        });
+        return { count, dryRun: false };
       });
     },
   };

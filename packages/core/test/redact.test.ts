@@ -50,6 +50,24 @@ describe('redactTokens', () => {
     );
   });
 
+  it('redacts webhook signing secrets (whsec_ and base64), alone or among tokens', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 24, maxLength: 64 }), fc.string(), (bytes, around) => {
+        const secret = `whsec_${Buffer.from(bytes).toString('base64')}`;
+        const out = redactTokens(`${around}secret=${secret} ${around}`);
+        expect(out).toContain(`whsec_${REDACTED}`);
+        expect(out).not.toContain(secret.slice(6, 30));
+      }),
+      { numRuns: 200 },
+    );
+    const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+    expect(redactTokens(`{"secret":"${secret}","token":"${pat}"}`)).toBe(
+      `{"secret":"whsec_${REDACTED}","token":"lk_pat_${REDACTED}"}`,
+    );
+    // The prefix alone, or too short to be a secret, is left as it is.
+    for (const text of ['whsec_', 'whsec_abc', 'whsec_ is the prefix']) expect(redactTokens(text)).toBe(text);
+  });
+
   it('redacts deep values, keys included, and leaves non-plain objects alone', () => {
     const date = new Date(0);
     expect(redactTokensDeep({ a: [pat, 1, null], [key]: { b: `see ${sa}` }, date })).toEqual({

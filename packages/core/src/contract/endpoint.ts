@@ -31,8 +31,9 @@ export type EndpointDef = {
   /** The codes this endpoint's own logic answers with; those of authentication and parsing are added. */
   errors: readonly ErrorCode[];
   /**
-   * The answer carries a new secret (a token): the credential invariant test drives every such
-   * endpoint, and the server refuses to start when an unmarked one answers with a token.
+   * The answer carries a new secret (a token, or a webhook signing secret): it is sent with
+   * `Cache-Control: no-store`, the credential invariant test drives every such endpoint, and the
+   * server refuses to start when an unmarked one answers with a `token` or `secret` field.
    */
   returnsCredential?: true;
 };

@@ -9,6 +9,15 @@ const isBase62 = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || 
 
 export const REDACTED = '[redacted]';
 
+/**
+ * A webhook signing secret (Standard Webhooks: `whsec_` and base64, 24 bytes or more): no
+ * checksum to verify, so any such run is taken for one. It grants no access to Latchkey, but
+ * whoever holds it can forge deliveries the receiver will trust.
+ */
+const SIGNING_SECRET_PREFIX = 'whsec_';
+const SIGNING_SECRET_RE = /whsec_[A-Za-z0-9+/]{32,}={0,2}/g;
+const SIGNING_SECRET_REDACTED = `${SIGNING_SECRET_PREFIX}${REDACTED}`;
+
 /** Where the tokens in `run` are, as [start, end) pairs: prefix and body, checksum verified. */
 function tokensIn(run: string): [number, number][] {
   const found: [number, number][] = [];
@@ -34,13 +43,17 @@ function tokensIn(run: string): [number, number][] {
 
 /**
  * Replaces every token-shaped substring (any Latchkey token prefix or app API key prefix, with a
- * valid checksum: what tokenPrefix recognises) by its prefix and `[redacted]`, wherever it
- * sits in the text: in a path segment, a query value, a sentence. For error messages, log lines
+ * valid checksum: what tokenPrefix recognises), and every webhook signing secret, by its prefix
+ * and `[redacted]`, wherever it sits in the text: in a path segment, a query value, a sentence.
+ * For error messages, log lines
  * and audit entries, so a credential pasted in the wrong place is never echoed or recorded.
  */
 export function redactTokens(text: string): string {
-  if (text.length < BODY_LENGTH + 2) return text;
-  return text.replace(CANDIDATE_RE, (run) => {
+  const cleaned = text.includes(SIGNING_SECRET_PREFIX)
+    ? text.replace(SIGNING_SECRET_RE, SIGNING_SECRET_REDACTED)
+    : text;
+  if (cleaned.length < BODY_LENGTH + 2) return cleaned;
+  return cleaned.replace(CANDIDATE_RE, (run) => {
     const found = tokensIn(run);
     if (found.length === 0) return run;
     let out = '';

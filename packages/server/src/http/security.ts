@@ -41,8 +41,9 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     permission?: RoutePermission;
     /**
-     * The answer carries a credential's secret (a new or rotated token). Required on every route
-     * whose success schema has a `token` field, so no such route escapes the invariant tests.
+     * The answer carries a credential's secret (a new or rotated token, a webhook signing secret).
+     * Required on every route whose success schema has a `token` or `secret` field, so no such
+     * route escapes the invariant tests.
      */
     returnsCredential?: boolean;
     /** Replaces tokens.authenticate for one route (the verification API caches its callers). */
@@ -67,8 +68,9 @@ function isStringField(schema: unknown): boolean {
 }
 
 /**
- * Does a (zod) response schema carry a token's secret anywhere: a string field named `token` or
- * `*_token`? (An object under `token`, like /me's description of the caller's token, is not one.)
+ * Does a (zod) response schema carry a credential's secret anywhere: a string field named `token`,
+ * `*_token`, `secret` or `*_secret` (a webhook signing secret)? (An object under `token`, like
+ * /me's description of the caller's token, is not one.)
  */
 export function schemaHasToken(schema: unknown, seen = new Set<unknown>()): boolean {
   const def = defOf(schema);
@@ -77,7 +79,7 @@ export function schemaHasToken(schema: unknown, seen = new Set<unknown>()): bool
   const shape = def.shape as Record<string, unknown> | undefined;
   if (def.type === 'object' && shape) {
     return Object.entries(shape).some(
-      ([k, v]) => (/(^|_)token$/i.test(k) && isStringField(v)) || schemaHasToken(v, seen),
+      ([k, v]) => (/(^|_)(token|secret)$/i.test(k) && isStringField(v)) || schemaHasToken(v, seen),
     );
   }
   const inner = [def.innerType, def.in, def.out, def.element, def.left, def.right, def.getter];
@@ -112,7 +114,7 @@ export function collectRouteTable(app: FastifyInstance): {
     const returnsCredential = config?.returnsCredential === true;
     if (!returnsCredential && successSchemas(route).some((s) => schemaHasToken(s))) {
       throw new Error(
-        `Route ${methods.join(',')} ${route.url} answers with a token but is not marked config.returnsCredential.`,
+        `Route ${methods.join(',')} ${route.url} answers with a token or signing secret but is not marked config.returnsCredential.`,
       );
     }
     const permission = config?.permission;

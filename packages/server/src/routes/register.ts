@@ -83,8 +83,14 @@ export function register<D extends EndpointDef>(
     },
     ...(options.serializerCompiler ? { serializerCompiler: options.serializerCompiler } : {}),
     // Not async: a handler that answers synchronously (the verification cache) stays promise-free.
-    handler:
-      status === 200
+    handler: endpoint.returnsCredential
+      ? (req, reply) => {
+          // A secret shown once must not be kept by a browser, proxy or CLI cache either.
+          reply.header('cache-control', 'no-store');
+          if (status !== 200) reply.code(status);
+          return typed(req, reply);
+        }
+      : status === 200
         ? typed
         : (req, reply) => {
             reply.code(status);

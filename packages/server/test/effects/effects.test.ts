@@ -1,5 +1,8 @@
 import { sql } from 'drizzle-orm';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deliver, deliveryAgents } from '../../src/services/effects/deliver.js';
+import { finishBatch } from '../../src/services/effects/queue.js';
 import { isPrivateAddress, resolveTarget } from '../../src/services/effects/target.js';
 import { createWorker } from '../../src/services/effects/worker.js';
 import { poolOf } from '../../src/store/db.js';
@@ -197,6 +200,204 @@ describe('app-enqueued effects', () => {
   });
 });
 
+/** The pool, with every statement that records attempts counted (and the first one held back). */
+function countingPool(holdFirstMs: number) {
+  const pool = poolOf(t.database.db);
+  const counted = { finishes: 0 };
+  const proxy = new Proxy(pool, {
+    get(target, prop, receiver) {
+      if (prop !== 'query') return Reflect.get(target, prop, receiver);
+      return async (text: string, values?: unknown[]) => {
+        if (typeof text === 'string' && text.includes('INSERT INTO effect_attempts')) {
+          counted.finishes++;
+          if (counted.finishes === 1) await new Promise((r) => setTimeout(r, holdFirstMs));
+        }
+        return target.query(text, values);
+      };
+    },
+  }) as pg.Pool;
+  return { pool: proxy, counted };
+}
+
+describe('recording attempts in batches', () => {
+  it('attempts that finish together are recorded in one statement, each with its own outcome', async () => {
+    const p = await makeProject(t);
+    // What earlier tests left due is delivered first: the counts below are this test's own.
+    await t.app.services.effectsWorker.drain();
+    const { pool, counted } = countingPool(500);
+    const w = createWorker({
+      pool,
+      clock: t.clock,
+      masterKey: null,
+      policy: { requireHttps: false, allowPrivate: true },
+      concurrency: 32,
+    });
+    rx.answer('/batch-fail', ...Array.from({ length: 30 }, () => ({ status: 500 })));
+    rx.answer('/batch-dead', ...Array.from({ length: 10 }, () => ({ status: 503 })));
+    const ids: Record<string, string[]> = { ok: [], fail: [], dead: [] };
+    for (let i = 0; i < 10; i++) {
+      for (const [kind, path, retry] of [
+        ['ok', '/batch-ok', undefined],
+        ['fail', '/batch-fail', { maxAttempts: 3, backoffSeconds: [60] }],
+        ['dead', '/batch-dead', { maxAttempts: 1 }],
+      ] as const) {
+        const res = await enqueue(p.owner.token, p.base, {
+          url: rx.url(path),
+          payload: { i },
+          ...(retry ? { retry } : {}),
+        });
+        ids[kind]!.push(res.json().id);
+      }
+    }
+    const before = t.clock.now().getTime();
+    expect(await w.drain()).toBe(30);
+    // The first statement was held: the 29 attempts that finished meanwhile went in one or two more.
+    expect(counted.finishes).toBeGreaterThanOrEqual(2);
+    expect(counted.finishes).toBeLessThanOrEqual(4);
+    const rows = (
+      await t.database.db.execute(sql`
+        SELECT e.id, e.state, e.attempts, e.last_status, e.locked_by, e.next_attempt_at, e.delivered_at,
+          (SELECT count(*)::int FROM effect_attempts a WHERE a.effect_id = e.id) AS recorded,
+          (SELECT a.outcome FROM effect_attempts a WHERE a.effect_id = e.id) AS outcome
+        FROM effects e WHERE e.project_id = ${p.projectId}`)
+    ).rows;
+    const byId = new Map(rows.map((r) => [r.id as string, r]));
+    for (const id of ids.ok!) {
+      expect(byId.get(id)).toMatchObject({
+        state: 'delivered',
+        attempts: 1,
+        last_status: 200,
+        locked_by: null,
+      });
+      expect(byId.get(id)).toMatchObject({ recorded: 1, outcome: 'delivered' });
+      expect(byId.get(id)!.delivered_at).not.toBeNull();
+    }
+    for (const id of ids.fail!) {
+      const r = byId.get(id)!;
+      expect(r).toMatchObject({
+        state: 'retrying',
+        attempts: 1,
+        last_status: 500,
+        recorded: 1,
+        outcome: 'failed',
+      });
+      // 60 s ± 10 % after the attempt.
+      const wait = new Date(r.next_attempt_at as string).getTime() - before;
+      expect(wait).toBeGreaterThanOrEqual(54_000);
+      expect(wait).toBeLessThanOrEqual(66_100);
+    }
+    for (const id of ids.dead!) {
+      expect(byId.get(id)).toMatchObject({ state: 'dead', attempts: 1, last_status: 503, recorded: 1 });
+    }
+    // The retries follow their schedule in later batches, then the effects are dead.
+    t.clock.advance(70_000);
+    expect(await w.drain()).toBe(10);
+    t.clock.advance(70_000);
+    expect(await w.drain()).toBe(10);
+    const states = await t.database.db.execute(sql`
+      SELECT state, attempts, count(*)::int AS n FROM effects WHERE id = ANY(${`{${ids.fail!.join(',')}}`}::text[])
+      GROUP BY state, attempts`);
+    expect(states.rows).toEqual([{ state: 'dead', attempts: 3, n: 10 }]);
+  }, 60_000);
+
+  it('a batch records only the attempts whose lease this node holds; endpoints end as if recorded in order', async () => {
+    const p = await makeProject(t);
+    const created = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/orgs/${p.orgId}/webhooks`,
+      headers: t.auth(p.owner.token),
+      payload: { url: rx.url('/never-sent'), events: ['api_key.created'] },
+    });
+    const endpointId = created.json().id as string;
+    const effectIds: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const ping = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/orgs/${p.orgId}/webhooks/${endpointId}/test`,
+        headers: t.auth(p.owner.token),
+      });
+      effectIds.push(ping.json().id);
+    }
+    const pool = poolOf(t.database.db);
+    const lease = async (ids: string[], node: string) =>
+      t.database.db.execute(sql`
+        UPDATE effects SET state = 'in_flight', locked_by = ${node}, attempts = attempts + 1,
+          locked_until = ${new Date(t.clock.now().getTime() + 60_000)}
+        WHERE id = ANY(${`{${ids.join(',')}}`}::text[])`);
+    const at = (s: number) => new Date(t.clock.now().getTime() + s * 1000);
+    const attempt = (id: string, startedAt: Date, ok: boolean, n = 1) => ({
+      attempt: {
+        effectId: id,
+        attempt: n,
+        node: 'node_a',
+        startedAt,
+        latencyMs: 3,
+        status: ok ? 200 : 500,
+        error: ok ? null : 'HTTP 500 \u0000 with a NUL',
+        snippet: ok ? 'ok' : null,
+      },
+      outcome: {
+        state: ok ? ('delivered' as const) : ('retrying' as const),
+        nextAt: ok ? null : at(60),
+        endpointId,
+        now: at(1),
+      },
+    });
+    const failingSince = async () =>
+      (await t.database.db.execute(sql`SELECT failing_since FROM webhook_endpoints WHERE id = ${endpointId}`))
+        .rows[0]!.failing_since;
+    const [e1, e2, e3, e4, e5] = effectIds as [string, string, string, string, string];
+    await lease([e1, e2, e3], 'node_a');
+    await lease([e4], 'node_b');
+    // Failure, success, failure (and one whose lease node_b holds): failing since the last failure.
+    const first = await finishBatch(pool, 'node_a', [
+      attempt(e1, at(0), false),
+      attempt(e2, at(0.1), true),
+      attempt(e3, at(0.2), false),
+      attempt(e4, at(0.3), true),
+    ]);
+    expect(first.map((r) => r?.failingSince?.toISOString() ?? r)).toEqual([
+      at(0.2).toISOString(),
+      at(0.2).toISOString(),
+      at(0.2).toISOString(),
+      undefined,
+    ]);
+    expect(new Date(String(await failingSince())).toISOString()).toBe(at(0.2).toISOString());
+    const states = async () =>
+      Object.fromEntries(
+        (
+          await t.database.db.execute(sql`
+            SELECT e.id, e.state, e.locked_by, (SELECT count(*)::int FROM effect_attempts a WHERE a.effect_id = e.id) AS n
+            FROM effects e WHERE e.endpoint_id = ${endpointId}`)
+        ).rows.map((r) => [r.id, `${r.state}/${r.locked_by ?? '-'}/${r.n}`]),
+      );
+    expect(await states()).toEqual({
+      [e1]: 'retrying/-/1',
+      [e2]: 'delivered/-/1',
+      [e3]: 'retrying/-/1',
+      [e4]: 'in_flight/node_b/0',
+      [e5]: 'pending/-/0',
+    });
+    const nul = await t.database.db.execute(sql`SELECT error FROM effect_attempts WHERE effect_id = ${e1}`);
+    expect(nul.rows[0]!.error).toBe('HTTP 500 \uFFFD with a NUL');
+    // Already failing: a later failure keeps the first date; a success last clears it.
+    await lease([e5], 'node_a');
+    const second = await finishBatch(pool, 'node_a', [attempt(e5, at(5), false)]);
+    expect(second[0]?.failingSince?.toISOString()).toBe(at(0.2).toISOString());
+    expect(new Date(String(await failingSince())).toISOString()).toBe(at(0.2).toISOString());
+    await lease([e1, e5], 'node_a');
+    const third = await finishBatch(pool, 'node_a', [
+      attempt(e1, at(6), false, 2),
+      attempt(e5, at(7), true, 2),
+    ]);
+    expect(third).toEqual([{ failingSince: null }, { failingSince: null }]);
+    expect(await failingSince()).toBeNull();
+    expect(await states()).toMatchObject({ [e1]: 'retrying/-/2', [e5]: 'delivered/-/2' });
+    // Nothing to record is no statement at all.
+    expect(await finishBatch(pool, 'node_a', [])).toEqual([]);
+  });
+});
+
 describe('delivery targets (SSRF)', () => {
   it('knows private, loopback and link-local addresses, mapped IPv4 included', () => {
     for (const a of [
@@ -215,6 +416,39 @@ describe('delivery targets (SSRF)', () => {
       expect(isPrivateAddress(a), a).toBe(true);
     }
     for (const a of ['8.8.8.8', '1.1.1.1', '2606:4700::1111']) expect(isPrivateAddress(a), a).toBe(false);
+  });
+
+  it('a kept-alive connection is reused, but never for a target the policy refuses', async () => {
+    const agents = deliveryAgents(4);
+    const url = rx.url('/pooled');
+    const open = { requireHttps: false, allowPrivate: true };
+    // A socket is handed back to the pool just after its answer ends.
+    const idle = async () => {
+      await new Promise((r) => setImmediate(r));
+      return Object.values(agents.http.freeSockets).flat();
+    };
+    try {
+      expect((await deliver({ url, headers: {}, body: '{}' }, open, 2000, agents)).ok).toBe(true);
+      const [socket, ...more] = await idle();
+      expect(socket).toBeDefined();
+      expect(more).toEqual([]);
+      const sent = rx.at('/pooled').length;
+      // The same receiver, now refused (a production node without LATCH_WEBHOOKS_ALLOW_PRIVATE):
+      // the open connection to it does not matter, the address is checked before anything is sent.
+      const refused = await deliver(
+        { url, headers: {}, body: '{}' },
+        { requireHttps: false, allowPrivate: false },
+        2000,
+        agents,
+      );
+      expect(refused).toMatchObject({ ok: false, status: null });
+      expect(refused.error).toMatch(/private, loopback or link-local/);
+      expect(rx.at('/pooled')).toHaveLength(sent);
+      expect((await deliver({ url, headers: {}, body: '{}' }, open, 2000, agents)).ok).toBe(true);
+      expect(await idle()).toEqual([socket]);
+    } finally {
+      agents.http.destroy();
+    }
   });
 
   it('production: https only, and the resolved address is checked (localhost resolves to loopback)', async () => {

@@ -1,17 +1,24 @@
 import {
+  endpointList,
   missingPermissions,
   type PermissionSet,
   permissionList,
   ROLE_PERMISSIONS,
   type Role,
   scopeReach,
+  WEBHOOK_EVENTS,
 } from '@latchkey/core';
-import { describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { defaultConfig } from '../../src/config.js';
 import type { RouteInfo } from '../../src/http/security.js';
+import { EVENTS_CHANNEL } from '../../src/store/notify.js';
 import { makeProject, type ProjectFixture } from '../api-keys/fixtures.js';
 import { useTestApp } from '../helpers/app.js';
+import { capturedLogger } from '../helpers/logs.js';
+import { startReceiver } from '../helpers/webhook-receiver.js';
 import {
   addMember,
   call,
@@ -26,9 +33,18 @@ import { Browser, devSignIn } from '../web/browser.js';
  * calls, what comes back can do no more than the caller, and (unless the caller is a person's own
  * unscoped credential, which stands for the person) stops working no later than the caller does.
  * The routes come from the route table, so a newly marked route fails here until it has a driver.
+ * Webhook signing secrets grant no access, so they have no reach to compare: what is proved of
+ * them is that only a caller allowed to manage webhooks gets one, and that it is shown once.
  */
 
-const t = useTestApp();
+// The production logger at its most talkative, so "never logged" covers every line it writes.
+const logs = capturedLogger('trace');
+const t = useTestApp({}, { logger: logs.logger });
+let rx: Awaited<ReturnType<typeof startReceiver>>;
+beforeAll(async () => {
+  rx = await startReceiver();
+});
+afterAll(() => rx.close());
 const ROLES: Role[] = ['owner', 'admin', 'developer', 'viewer'];
 const EVERYTHING = permissionList(ROLE_PERMISSIONS.owner);
 
@@ -36,8 +52,11 @@ type Caller = { label: string; token: string; bounded: boolean };
 type Reach = { permissions: PermissionSet; expiresAt: Date | null; scopes: string[] | null };
 /** One request a caller makes to a credential route. */
 type Attempt = { url: string; body: Record<string, unknown> };
-/** Platform credentials act on /api/v1 and have a measurable reach; app API keys call the app. */
-type Minted = { kind: 'platform' | 'app' };
+/**
+ * Platform credentials act on /api/v1 and have a measurable reach; app API keys call the app;
+ * a webhook signing secret only signs deliveries.
+ */
+type Minted = { kind: 'platform' | 'app' | 'signing-secret' };
 
 type World = {
   p: ProjectFixture;
@@ -48,6 +67,8 @@ type World = {
   /** The owner's PATs (one unscoped and long-lived, one narrow) and one key per service account. */
   patTargets: string[];
   saKeyTargets: { account: string; id: string }[];
+  /** A webhook endpoint of the org, for rotate-secret. */
+  webhookTargets: string[];
 };
 
 async function reachOf(world: World, token: string): Promise<Reach> {
@@ -112,7 +133,13 @@ async function buildWorld(): Promise<World> {
   for (const account of ['admin-bot', 'developer-bot', 'viewer-bot']) {
     saKeyTargets.push({ account, id: (await createServiceAccountKey(t, owner.token, org, account)).id });
   }
-  return { p, callers, platformTargets, apiKeyTargets, patTargets, saKeyTargets };
+  const webhook = await call(t, owner.token, 'POST', `/api/v1/orgs/${org}/webhooks`, {
+    url: rx.url('/world'),
+    events: ['api_key.created'],
+  });
+  expect(webhook.statusCode, webhook.body).toBe(201);
+  const webhookTargets = [webhook.json().id as string];
+  return { p, callers, platformTargets, apiKeyTargets, patTargets, saKeyTargets, webhookTargets };
 }
 
 /**
@@ -181,6 +208,26 @@ const DRIVERS: Record<string, (w: World) => { attempts: Attempt[]; kind: Minted[
       body: { gracePeriod: '1h' },
     })),
   }),
+  'POST /api/v1/orgs/:org/webhooks': (w) => ({
+    kind: 'signing-secret',
+    attempts: [
+      {
+        url: `/api/v1/orgs/${w.p.orgId}/webhooks`,
+        body: { url: rx.url('/minted'), events: [...WEBHOOK_EVENTS] },
+      },
+      {
+        url: `/api/v1/orgs/${w.p.orgId}/webhooks`,
+        body: { url: rx.url('/minted'), events: ['member.added'] },
+      },
+    ],
+  }),
+  'POST /api/v1/orgs/:org/webhooks/:id/rotate-secret': (w) => ({
+    kind: 'signing-secret',
+    attempts: w.webhookTargets.map((id) => ({
+      url: `/api/v1/orgs/${w.p.orgId}/webhooks/${id}/rotate-secret`,
+      body: {},
+    })),
+  }),
 };
 
 /** Checks one answer against the caller's reach; returns whether a credential was handed out. */
@@ -189,8 +236,17 @@ async function check(w: World, caller: Caller, route: string, kind: Minted['kind
   const where = `${caller.label} → ${route} ${JSON.stringify(attempt.body)}`;
   if (res.statusCode >= 300) {
     expect([400, 403, 404, 409], `${where}: ${res.body}`).toContain(res.statusCode);
-    expect(res.body, where).not.toMatch(/"token"/);
+    expect(res.body, where).not.toMatch(/"token"|"secret"|whsec_/);
     return false;
+  }
+  // Shown once: nothing between the server and the caller may keep a copy.
+  expect(res.headers['cache-control'], where).toBe('no-store');
+  if (kind === 'signing-secret') {
+    expect(res.json().secret, where).toMatch(/^whsec_[A-Za-z0-9+/]{32}$/);
+    expect(res.body, where).not.toMatch(/"token"/);
+    const holder = await reachOf(w, caller.token);
+    expect(holder.permissions.webhooks, where).toMatch(/write|manage/);
+    return true;
   }
   const body = res.json() as { token: string; expiresAt: string | null };
   const mintedExpiry = body.expiresAt ? new Date(body.expiresAt) : null;
@@ -280,28 +336,148 @@ describe('every route that returns a credential', () => {
   });
 });
 
-describe('the server refuses to start', () => {
-  it('when a route answers with a token but is not marked returnsCredential', async () => {
-    const { routeModules } = await import('../../src/routes/index.js');
-    const { z } = await import('zod');
-    routeModules.push((app) => {
-      app.post(
-        '/api/v1/orgs/:org/sneaky',
-        {
-          config: { permission: 'org:read' },
-          schema: {
-            response: { 201: z.object({ id: z.string(), nested: z.object({ token: z.string() }) }) },
-          },
-        },
-        async () => ({ id: 'x', nested: { token: 'y' } }),
-      );
-    });
+/** Every string a GET route of the table answers with, for the org's webhook endpoint and effects. */
+async function everyReadable(token: string, values: Record<string, string>): Promise<string[]> {
+  const streamed = new Set(endpointList.filter((e) => e.endpoint.stream).map((e) => e.id));
+  const bodies: string[] = [];
+  for (const route of t.app.routeTable) {
+    if (route.method !== 'GET' || streamed.has(route.id)) continue;
+    const names = [...route.url.matchAll(/:([A-Za-z]+)/g)].map((m) => m[1]!);
+    if (!names.every((n) => n in values)) continue;
+    const url = route.url.replace(/:([A-Za-z]+)/g, (_m, n: string) => encodeURIComponent(values[n]!));
+    const res = await call(t, token, 'GET', url);
+    bodies.push(`${route.id} ${res.statusCode} ${JSON.stringify(res.headers)} ${res.body}`);
+  }
+  return bodies;
+}
+
+describe('a webhook signing secret', () => {
+  it('is shown once: never logged, never in audit entries, events, effects or deliveries, never readable again', async () => {
+    const p = await makeProject(t);
+    const org = p.orgId;
+    const fromLine = logs.lines.length;
+    // Everything published on the cross-node bus while the secrets exist.
+    const listener = new pg.Client({ ...t.database.pool.options });
+    await listener.connect();
+    const published: string[] = [];
+    listener.on('notification', (n) => published.push(n.payload ?? ''));
+    await listener.query(`LISTEN ${EVENTS_CHANNEL}`);
     try {
-      await expect(buildApp({ database: t.database, config: defaultConfig() })).rejects.toThrow(
-        /POST \/api\/v1\/orgs\/:org\/sneaky answers with a token but is not marked config\.returnsCredential/,
+      const created = await call(t, p.owner.token, 'POST', `/api/v1/orgs/${org}/webhooks`, {
+        url: rx.url('/shown-once'),
+        events: ['api_key.created', 'secret.changed'],
+      });
+      expect(created.statusCode, created.body).toBe(201);
+      expect(created.headers['cache-control']).toBe('no-store');
+      const endpoint = created.json().id as string;
+      const first = created.json().secret as string;
+      rx.trust('/shown-once', first);
+      await p.createKey();
+      await t.app.services.effectsWorker.drain();
+      const rotated = await call(
+        t,
+        p.owner.token,
+        'POST',
+        `/api/v1/orgs/${org}/webhooks/${endpoint}/rotate-secret`,
       );
+      expect(rotated.statusCode, rotated.body).toBe(200);
+      expect(rotated.headers['cache-control']).toBe('no-store');
+      const second = rotated.json().secret as string;
+      rx.trust('/shown-once', second);
+      await p.createKey();
+      expect(
+        (await call(t, p.owner.token, 'POST', `/api/v1/orgs/${org}/webhooks/${endpoint}/test`)).statusCode,
+      ).toBe(202);
+      await t.app.services.effectsWorker.drain();
+
+      // The secrets shown are the ones deliveries are signed with (a third-party verifier says so).
+      const got = rx.at('/shown-once');
+      expect(got.length).toBeGreaterThanOrEqual(3);
+      expect(got.every((r) => r.verified)).toBe(true);
+      const shown = [first, second];
+      const leaks = (where: string, text: string) => {
+        for (const secret of shown) {
+          // The base64 body, and its raw bytes as hex (how bytea reads back), are both looked for.
+          const body = secret.slice('whsec_'.length);
+          expect(text.includes(body), `${where} holds a signing secret`).toBe(false);
+          expect(text.includes(Buffer.from(body, 'base64').toString('hex')), `${where} holds its bytes`).toBe(
+            false,
+          );
+        }
+      };
+      for (const r of got) leaks(`delivery to ${r.path}`, JSON.stringify(r.headers) + r.body);
+      leaks('the bus', published.join('\n'));
+      expect(published.length).toBeGreaterThan(0);
+
+      const lines = logs.lines.slice(fromLine);
+      expect(lines.some((l) => l.includes('rotate-secret'))).toBe(true);
+      leaks('the log', lines.join('\n'));
+
+      // Not readable again: every GET route that can name this org, endpoint and effects.
+      const effects = (
+        await t.database.db.execute(sql`SELECT id FROM effects WHERE endpoint_id = ${endpoint}`)
+      ).rows.map((r) => r.id as string);
+      expect(effects.length).toBeGreaterThanOrEqual(3);
+      const readable = await everyReadable(p.owner.token, {
+        org,
+        id: endpoint,
+        project: p.projectId,
+        environment: 'production',
+      });
+      readable.push(...(await everyReadable(p.owner.token, { org, id: effects[0]! })));
+      expect(readable.filter((r) => / 200 /.test(r)).length).toBeGreaterThan(10);
+      for (const body of readable) leaks(body.split(' ')[0]!, body);
+
+      // Nowhere in the database as text: audit entries, effects and their attempts, event logs,
+      // every table. (The secret kept to sign with is sealed under the master key.)
+      const tables = (
+        await t.database.db.execute(
+          sql`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`,
+        )
+      ).rows.map((r) => r.table_name as string);
+      expect(tables).toEqual(expect.arrayContaining(['audit_events', 'effects', 'effect_attempts']));
+      for (const table of tables) {
+        for (const secret of shown) {
+          const body = secret.slice('whsec_'.length);
+          const hex = Buffer.from(body, 'base64').toString('hex');
+          const found = await t.database.db.execute(
+            sql`SELECT count(*)::int AS n FROM ${sql.identifier(table)} x
+                WHERE strpos(x::text, ${body}) > 0 OR strpos(x::text, ${hex}) > 0`,
+          );
+          expect(found.rows[0]!.n, `${table} holds a signing secret`).toBe(0);
+        }
+      }
     } finally {
-      routeModules.pop();
+      await listener.end();
     }
   });
+});
+
+describe('the server refuses to start', () => {
+  it.each(['token', 'secret', 'signing_secret'])(
+    'when a route answers with a `%s` but is not marked returnsCredential',
+    async (field) => {
+      const { routeModules } = await import('../../src/routes/index.js');
+      const { z } = await import('zod');
+      routeModules.push((app) => {
+        app.post(
+          '/api/v1/orgs/:org/sneaky',
+          {
+            config: { permission: 'org:read' },
+            schema: {
+              response: { 201: z.object({ id: z.string(), nested: z.object({ [field]: z.string() }) }) },
+            },
+          },
+          async () => ({ id: 'x', nested: { [field]: 'y' } }),
+        );
+      });
+      try {
+        await expect(buildApp({ database: t.database, config: defaultConfig() })).rejects.toThrow(
+          /POST \/api\/v1\/orgs\/:org\/sneaky answers with a token or signing secret but is not marked config\.returnsCredential/,
+        );
+      } finally {
+        routeModules.pop();
+      }
+    },
+  );
 });

@@ -13,8 +13,9 @@ const base = '/api/v1/orgs/:org/webhooks';
 
 /**
  * An org's outbound webhook endpoints; each delivery is signed with Standard Webhooks. The signing
- * secret (create, rotate-secret) proves deliveries come from us; it grants no access to Latchkey,
- * so these are not `returnsCredential` routes (that marks tokens the credential invariant drives).
+ * secret (create, rotate-secret) grants no access to Latchkey, but whoever holds it can forge
+ * deliveries a receiver trusts: those two answers are `returnsCredential` (not cached, and the
+ * credential invariant test proves the secret is shown once and never logged or recorded).
  */
 export const webhooks = {
   list: endpoint({
@@ -31,6 +32,7 @@ export const webhooks = {
     method: 'POST',
     path: base,
     summary: 'Create a webhook endpoint (its signing secret is in this answer only)',
+    returnsCredential: true,
     permission: 'webhooks:write',
     params: OrgParams,
     body: CreateWebhookBody,
@@ -69,6 +71,7 @@ export const webhooks = {
     method: 'POST',
     path: `${base}/:id/rotate-secret`,
     summary: 'New signing secret; the old one also signs for 24 hours (the new one is in this answer only)',
+    returnsCredential: true,
     permission: 'webhooks:write',
     params: WebhookParams,
     response: { 200: WebhookEndpointWithSecret },

@@ -17,8 +17,26 @@ export type DeliveryResult = {
   retryAfter: string | undefined;
 };
 
-// Keep-alive: a busy endpoint is one connection per worker slot rather than one per delivery.
-const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+export type Agents = { http: http.Agent; https: https.Agent };
+
+/**
+ * The connections a worker delivers over. Keep-alive: a busy endpoint is a few reused connections
+ * rather than a TCP (and TLS) handshake per delivery. At most `perHost` at once to one receiver
+ * (the worker's concurrency: no attempt waits for a connection), idle ones kept up to 32 per host
+ * and closed by Node before the receiver's own `Keep-Alive: timeout` ends them. A pooled
+ * connection goes to an address that was checked when it was opened, and every delivery is
+ * checked again before it is sent (resolveTarget), so reuse never reaches a refused target.
+ */
+export function deliveryAgents(perHost = 32): Agents {
+  const options = {
+    keepAlive: true,
+    maxSockets: perHost,
+    maxFreeSockets: Math.min(perHost, 32),
+    maxTotalSockets: Math.max(perHost, 256),
+    scheduling: 'lifo' as const,
+  };
+  return { http: new http.Agent(options), https: new https.Agent(options) };
+}
 
 export function snippetOf(text: string): string {
   const cut = Buffer.from(text, 'utf8').subarray(0, SNIPPET_BYTES).toString('utf8');
@@ -32,7 +50,8 @@ export function snippetOf(text: string): string {
 export async function deliver(
   target: { url: string; headers: Record<string, string>; body: string },
   policy: TargetPolicy,
-  timeoutMs = DELIVERY_TIMEOUT_MS,
+  timeoutMs: number,
+  agents: Agents,
 ): Promise<DeliveryResult> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);

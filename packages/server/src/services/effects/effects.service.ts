@@ -127,27 +127,31 @@ export function createEffectsService({
           }
         : undefined;
       const now = clock.now();
+      const key = input.idempotencyKey ?? null;
+      const effect = {
+        orgId: org.id,
+        projectId: project.id,
+        environmentId,
+        kind: 'app' as const,
+        url,
+        headers: input.headers ?? {},
+        payload,
+        schedule: policySchedule(retry),
+        idempotencyKey: key,
+        at: now,
+      };
+      if (!key) {
+        // One statement, atomic alone: no transaction, one round trip.
+        const row = (await insertEffect(db, effect)) as EffectRow;
+        return { ...toEffect({ ...row, project_name: project.name }), duplicate: false };
+      }
       return db.transaction(async (tx) => {
-        const key = input.idempotencyKey ?? null;
-        if (key) {
-          // An older key is released; a key within 24 hours answers with the first effect.
-          await tx.execute(sql`
-            UPDATE effects SET idempotency_key = NULL
-            WHERE project_id = ${project.id} AND idempotency_key = ${key}
-              AND created_at < ${new Date(now.getTime() - IDEMPOTENCY_WINDOW_MS)}`);
-        }
-        const row = await insertEffect(tx, {
-          orgId: org.id,
-          projectId: project.id,
-          environmentId,
-          kind: 'app',
-          url,
-          headers: input.headers ?? {},
-          payload,
-          schedule: policySchedule(retry),
-          idempotencyKey: key,
-          at: now,
-        });
+        // An older key is released; a key within 24 hours answers with the first effect.
+        await tx.execute(sql`
+          UPDATE effects SET idempotency_key = NULL
+          WHERE project_id = ${project.id} AND idempotency_key = ${key}
+            AND created_at < ${new Date(now.getTime() - IDEMPOTENCY_WINDOW_MS)}`);
+        const row = await insertEffect(tx, effect);
         if (!row) {
           const res = await tx.execute(
             sql`SELECT * FROM effects WHERE project_id = ${project.id} AND idempotency_key = ${key}`,

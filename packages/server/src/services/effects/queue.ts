@@ -2,12 +2,12 @@ import { sql } from 'drizzle-orm';
 import type pg from 'pg';
 import { newId } from '../../ids.js';
 import type { DbOrTx } from '../../store/db.js';
-import { publish } from '../../store/notify.js';
+import { EVENTS_CHANNEL } from '../../store/notify.js';
 
 /**
  * The queue's SQL. Enqueues run inside the caller's transaction (a change and its event commit
- * together) and notify the workers on commit; the workers' claim, finish and return run on the
- * pool, one round trip each.
+ * together) and notify the workers on commit, each in one statement; the workers' claim, finish
+ * and return run on the pool: a claim and a batch of finished attempts are one round trip each.
  */
 export const WAKE_EVENT = 'effects.enqueued';
 /**
@@ -69,21 +69,30 @@ export function rowOf(r: Record<string, unknown>): EffectRow {
   };
 }
 
-/** Inserts one effect; null when its idempotency key is already taken (the caller reads that one). */
+const WAKE = JSON.stringify({ kind: WAKE_EVENT });
+
+/**
+ * Inserts one effect and wakes the workers (on commit), in one statement: atomic alone, so an
+ * enqueue without an idempotency key needs no transaction. Null when its idempotency key is
+ * already taken (the caller reads that one; nobody is woken).
+ */
 export async function insertEffect(tx: DbOrTx, e: NewEffect): Promise<EffectRow | null> {
   const id = newId('eff');
   const result = await tx.execute(sql`
-    INSERT INTO effects (id, message_id, org_id, project_id, environment_id, endpoint_id, kind, event_type,
-      url, headers, payload, state, schedule, next_attempt_at, idempotency_key, created_at, updated_at)
-    VALUES (${id}, ${e.messageId ?? id.replace(/^eff_/, 'msg_')}, ${e.orgId}, ${e.projectId ?? null},
-      ${e.environmentId ?? null}, ${e.endpointId ?? null}, ${e.kind}, ${e.eventType ?? null}, ${e.url},
-      ${JSON.stringify(e.headers ?? {})}::jsonb, ${e.payload}, 'pending', ${`{${e.schedule.join(',')}}`}::int[],
-      ${DUE_NOW}, ${e.idempotencyKey ?? null}, ${e.at}, ${e.at})
-    ON CONFLICT DO NOTHING
-    RETURNING *`);
-  const row = result.rows[0] ? rowOf(result.rows[0]) : undefined;
-  if (row) await publish(tx, { kind: WAKE_EVENT });
-  return row ?? null;
+    WITH ins AS (
+      INSERT INTO effects (id, message_id, org_id, project_id, environment_id, endpoint_id, kind, event_type,
+        url, headers, payload, state, schedule, next_attempt_at, idempotency_key, created_at, updated_at)
+      VALUES (${id}, ${e.messageId ?? id.replace(/^eff_/, 'msg_')}, ${e.orgId}, ${e.projectId ?? null},
+        ${e.environmentId ?? null}, ${e.endpointId ?? null}, ${e.kind}, ${e.eventType ?? null}, ${e.url},
+        ${JSON.stringify(e.headers ?? {})}::jsonb, ${e.payload}, 'pending', ${`{${e.schedule.join(',')}}`}::int[],
+        ${DUE_NOW}, ${e.idempotencyKey ?? null}, ${e.at}, ${e.at})
+      ON CONFLICT DO NOTHING
+      RETURNING *)
+    SELECT ins.*, pg_notify(${EVENTS_CHANNEL}, ${WAKE}) AS woken FROM ins`);
+  const found = result.rows[0];
+  if (!found) return null;
+  const { woken: _woken, ...row } = found;
+  return rowOf(row);
 }
 
 /**
@@ -114,51 +123,55 @@ export async function enqueueEvent(
           AND id IS DISTINCT FROM ${event.exceptEndpoint ?? null}`)
     ).rows as { id: string; url: string }[]);
   if (endpoints.length === 0) return 0;
-  const where = await environmentOf(tx, event.orgId, event.environment);
-  for (const ep of endpoints) {
+  const rows = endpoints.map((ep) => {
     const id = newId('eff');
     const messageId = id.replace(/^eff_/, 'msg_');
-    await tx.execute(sql`
+    return { id, message_id: messageId, endpoint_id: ep.id, url: ep.url, payload: event.body(messageId) };
+  });
+  // One statement (a round trip inside the change's transaction, whatever the number of
+  // endpoints): the environment looked up, one effect per endpoint, the workers woken on commit.
+  await tx.execute(sql`
+    WITH env AS (${environmentOf(event.orgId, event.environment)} LIMIT 1),
+    ins AS (
       INSERT INTO effects (id, message_id, org_id, project_id, environment_id, endpoint_id, kind, event_type, url,
         payload, state, schedule, next_attempt_at, created_at, updated_at)
-      VALUES (${id}, ${messageId}, ${event.orgId}, ${where?.project_id ?? null}, ${where?.id ?? null}, ${ep.id},
-        'webhook', ${event.type}, ${ep.url}, ${event.body(messageId)}, 'pending',
-        ${`{${event.schedule.join(',')}}`}::int[], ${DUE_NOW}, ${event.at}, ${event.at})`);
-  }
-  await publish(tx, { kind: WAKE_EVENT });
+      SELECT x.id, x.message_id, ${event.orgId}, (SELECT project_id FROM env), (SELECT id FROM env), x.endpoint_id,
+        'webhook', ${event.type}, x.url, x.payload, 'pending', ${`{${event.schedule.join(',')}}`}::int[],
+        ${DUE_NOW}, ${event.at}, ${event.at}
+      FROM json_to_recordset(${JSON.stringify(rows)}::json)
+        AS x(id text, message_id text, endpoint_id text, url text, payload text)
+      RETURNING 1)
+    SELECT pg_notify(${EVENTS_CHANNEL}, ${WAKE}) FROM (SELECT 1 FROM ins LIMIT 1) n`);
   return endpoints.length;
 }
 
 export type EventEnvironment = { id: string } | { project: string; name: string };
 
-/** Only read when an endpoint wants the event: orgs without endpoints pay nothing for it. */
-async function environmentOf(
-  tx: DbOrTx,
-  orgId: string,
-  env: EventEnvironment | undefined,
-): Promise<{ id: string; project_id: string } | undefined> {
-  if (!env) return undefined;
-  const res = await tx.execute(
-    'id' in env
-      ? sql`SELECT id, project_id FROM environments WHERE id = ${env.id} AND org_id = ${orgId}`
-      : sql`SELECT e.id, e.project_id FROM environments e JOIN projects p ON p.id = e.project_id
-            WHERE p.org_id = ${orgId} AND p.name = ${env.project} AND e.name = ${env.name}`,
-  );
-  return res.rows[0] as { id: string; project_id: string } | undefined;
+/** The environment a change happened in, as a query of (id, project_id): no row when unknown. */
+function environmentOf(orgId: string, env: EventEnvironment | undefined) {
+  if (!env) return sql`SELECT NULL::text AS id, NULL::text AS project_id WHERE false`;
+  return 'id' in env
+    ? sql`SELECT id, project_id FROM environments WHERE id = ${env.id} AND org_id = ${orgId}`
+    : sql`SELECT e.id, e.project_id FROM environments e JOIN projects p ON p.id = e.project_id
+          WHERE p.org_id = ${orgId} AND p.name = ${env.project} AND e.name = ${env.name}`;
 }
+
+/**
+ * The claim: the oldest due rows, read from the partial index effects_due (pending and retrying
+ * only, so delivered rows cost it nothing), skipping rows another node has locked. Parameters:
+ * now, limit, node, lease end.
+ */
+export const CLAIM_SQL = `WITH due AS (
+     SELECT id FROM effects WHERE state IN ('pending', 'retrying') AND next_attempt_at <= $1
+     ORDER BY next_attempt_at, created_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+   UPDATE effects e SET state = 'in_flight', locked_by = $3, locked_until = $4, attempts = e.attempts + 1,
+     updated_at = $1
+   FROM due WHERE e.id = due.id
+   RETURNING e.*`;
 
 /** Claims up to `limit` due effects for this node, leased until `leaseUntil`. */
 export async function claim(pool: pg.Pool, node: string, now: Date, leaseUntil: Date, limit: number) {
-  const { rows } = await pool.query<EffectRow>(
-    `WITH due AS (
-       SELECT id FROM effects WHERE state IN ('pending', 'retrying') AND next_attempt_at <= $1
-       ORDER BY next_attempt_at, created_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-     UPDATE effects e SET state = 'in_flight', locked_by = $3, locked_until = $4, attempts = e.attempts + 1,
-       updated_at = $1
-     FROM due WHERE e.id = due.id
-     RETURNING e.*`,
-    [now, limit, node, leaseUntil],
-  );
+  const { rows } = await pool.query<EffectRow>(CLAIM_SQL, [now, limit, node, leaseUntil]);
   return rows;
 }
 
@@ -198,60 +211,102 @@ export type AttemptRecord = {
   snippet: string | null;
 };
 
+export type AttemptOutcome = {
+  state: 'delivered' | 'retrying' | 'dead';
+  nextAt: Date | null;
+  endpointId: string | null;
+  now: Date;
+};
+
+/** What recording an attempt found: undefined when this node no longer held the lease. */
+export type Finished = { failingSince: Date | null } | undefined;
+
+// PostgreSQL text cannot hold NUL: a receiver's answer (or an error) with one would make the
+// whole batch fail, so it is replaced as it is stored.
+const storable = (v: string | null) => (v?.includes('\u0000') ? v.replaceAll('\u0000', '\uFFFD') : v);
+
 /**
- * Records an attempt and the effect's new state in one statement; only while this node still
- * holds the lease (a node whose lease ran out must not overwrite the one that took over).
- * Returns the endpoint's failing_since after the update (webhooks), or undefined when the lease
- * was lost.
+ * Records a batch of attempts by one node and their effects' new states in one statement, one
+ * round trip however many finished together (the worker sends whatever finished while the
+ * previous batch was being written). Each effect is updated only while this node still holds its
+ * lease (a node whose lease ran out must not overwrite the one that took over); its attempt is
+ * recorded only if it was. A webhook endpoint's failing_since ends up as if the batch's attempts
+ * had been recorded one by one in order: cleared by a success, else set by the first failure
+ * after the last success (or kept, when it was already failing). Returns, for each attempt in
+ * order, the endpoint's failing_since after the batch (null for app effects and endpoints not
+ * failing), or undefined when the lease was lost.
  */
-export async function finish(
+export async function finishBatch(
   pool: pg.Pool,
-  a: AttemptRecord,
-  outcome: {
-    state: 'delivered' | 'retrying' | 'dead';
-    nextAt: Date | null;
-    endpointId: string | null;
-    now: Date;
-  },
-): Promise<{ failingSince: Date | null } | undefined> {
-  const delivered = outcome.state === 'delivered';
-  const { rows } = await pool.query<{ failing_since: Date | null }>(
-    `WITH eff AS (
-       UPDATE effects SET state = $9, locked_by = NULL, locked_until = NULL, last_status = $6, last_error = $7,
-         next_attempt_at = coalesce($10, next_attempt_at), updated_at = $11,
-         delivered_at = CASE WHEN $9 = 'delivered' THEN $11 ELSE delivered_at END
-       WHERE id = $1 AND locked_by = $3 AND state = 'in_flight'
-       RETURNING id, environment_id),
+  node: string,
+  batch: { attempt: AttemptRecord; outcome: AttemptOutcome }[],
+): Promise<Finished[]> {
+  if (batch.length === 0) return [];
+  const col = <T>(f: (b: (typeof batch)[number]) => T) => batch.map(f);
+  const { rows } = await pool.query<{ updated: string[]; endpoints: { id: string; since: string | null }[] }>(
+    `WITH v AS (
+       SELECT * FROM unnest($2::text[], $3::int[], $4::timestamptz[], $5::int[], $6::int[], $7::text[],
+         $8::text[], $9::text[], $10::timestamptz[], $11::text[], $12::timestamptz[])
+         WITH ORDINALITY AS v(effect_id, attempt, started_at, latency_ms, status, error, snippet, state,
+           next_at, endpoint_id, now, seq)),
+     eff AS (
+       UPDATE effects e SET state = v.state, locked_by = NULL, locked_until = NULL, last_status = v.status,
+         last_error = v.error, next_attempt_at = coalesce(v.next_at, e.next_attempt_at), updated_at = v.now,
+         delivered_at = CASE WHEN v.state = 'delivered' THEN v.now ELSE e.delivered_at END
+       FROM v WHERE e.id = v.effect_id AND e.locked_by = $1 AND e.state = 'in_flight'
+       RETURNING e.id, e.environment_id),
+     done AS (SELECT v.*, eff.environment_id FROM v JOIN eff ON eff.id = v.effect_id),
      att AS (
        INSERT INTO effect_attempts (effect_id, attempt, node, started_at, latency_ms, status, outcome, error,
          response_snippet, environment_id)
-       SELECT $1, $2, $3, $4, $5, $6, $12, $7, $8, eff.environment_id FROM eff
+       SELECT effect_id, attempt, $1, started_at, latency_ms, status,
+         CASE WHEN state = 'delivered' THEN 'delivered' ELSE 'failed' END, error, snippet, environment_id
+       FROM done ORDER BY seq
        ON CONFLICT DO NOTHING),
+     per_endpoint AS (
+       SELECT endpoint_id, max(seq) FILTER (WHERE state = 'delivered') AS last_ok, max(seq) AS last
+       FROM done WHERE endpoint_id IS NOT NULL GROUP BY endpoint_id),
+     ends AS (
+       SELECT p.endpoint_id, p.last_ok IS NOT NULL AS any_ok, p.last_ok IS NOT DISTINCT FROM p.last AS ok_last,
+         (SELECT min(d.started_at) FROM done d WHERE d.endpoint_id = p.endpoint_id AND d.state <> 'delivered'
+            AND d.seq > coalesce(p.last_ok, 0)) AS fail_from
+       FROM per_endpoint p),
      ep AS (
-       UPDATE webhook_endpoints SET failing_since = CASE WHEN $13 THEN NULL ELSE coalesce(failing_since, $4) END
-       WHERE id = $14 AND EXISTS (SELECT 1 FROM eff) AND (failing_since IS NOT NULL OR NOT $13)
-       RETURNING failing_since)
-     SELECT (SELECT count(*) FROM eff)::int AS updated, (SELECT failing_since FROM ep) AS failing_since`,
+       UPDATE webhook_endpoints w SET failing_since = CASE WHEN ends.ok_last THEN NULL
+           WHEN ends.any_ok THEN ends.fail_from ELSE coalesce(w.failing_since, ends.fail_from) END
+       FROM ends WHERE w.id = ends.endpoint_id AND (w.failing_since IS NOT NULL OR NOT ends.ok_last)
+       RETURNING w.id, w.failing_since)
+     SELECT (SELECT coalesce(array_agg(id), '{}') FROM eff) AS updated,
+       (SELECT coalesce(json_agg(json_build_object('id', id, 'since', failing_since)), '[]') FROM ep) AS endpoints`,
     [
-      a.effectId,
-      a.attempt,
-      a.node,
-      a.startedAt,
-      a.latencyMs,
-      a.status,
-      a.error,
-      a.snippet,
-      outcome.state,
-      outcome.nextAt,
-      outcome.now,
-      delivered ? 'delivered' : 'failed',
-      delivered,
-      outcome.endpointId,
+      node,
+      col((b) => b.attempt.effectId),
+      col((b) => b.attempt.attempt),
+      col((b) => b.attempt.startedAt),
+      col((b) => b.attempt.latencyMs),
+      col((b) => b.attempt.status),
+      col((b) => storable(b.attempt.error)),
+      col((b) => storable(b.attempt.snippet)),
+      col((b) => b.outcome.state),
+      col((b) => b.outcome.nextAt),
+      col((b) => b.outcome.endpointId),
+      col((b) => b.outcome.now),
     ],
   );
-  const row = rows[0] as unknown as { updated: number; failing_since: Date | null };
-  if (!row || row.updated === 0) return undefined;
-  return { failingSince: row.failing_since };
+  const row = rows[0]!;
+  const updated = new Set(row.updated);
+  const since = new Map(row.endpoints.map((e) => [e.id, e.since === null ? null : new Date(e.since)]));
+  return batch.map((b) =>
+    updated.has(b.attempt.effectId)
+      ? { failingSince: (b.outcome.endpointId && since.get(b.outcome.endpointId)) || null }
+      : undefined,
+  );
+}
+
+/** One attempt alone (finishBatch of one). */
+export async function finish(pool: pg.Pool, a: AttemptRecord, outcome: AttemptOutcome): Promise<Finished> {
+  const [result] = await finishBatch(pool, a.node, [{ attempt: a, outcome }]);
+  return result;
 }
 
 export type EndpointSecrets = {

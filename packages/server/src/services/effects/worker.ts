@@ -3,13 +3,15 @@ import type pg from 'pg';
 import type { Clock } from '../../clock.js';
 import type { EventBus } from '../../store/notify.js';
 import { openUnderMasterKey } from '../secrets/crypto.js';
-import { DELIVERY_TIMEOUT_MS, type DeliveryResult, deliver } from './deliver.js';
+import { DELIVERY_TIMEOUT_MS, type DeliveryResult, deliver, deliveryAgents } from './deliver.js';
 import * as queue from './queue.js';
 import { DISABLE_AFTER_MS, delayAfter, parseRetryAfter, withJitter } from './schedule.js';
 import { signatureHeaders } from './signing.js';
 import type { TargetPolicy } from './target.js';
 
 export const SECRET_LABEL = 'webhook-secret/v1';
+/** At most this many attempts are recorded in one statement. */
+const MAX_BATCH = 256;
 
 export type WorkerOptions = {
   pool: pg.Pool;
@@ -37,8 +39,9 @@ export type Worker = ReturnType<typeof createWorker>;
 
 /**
  * The delivery loop of one node. Claims due effects (SKIP LOCKED: nodes never take the same one),
- * holds each under a lease longer than an attempt can take, and records every attempt. Wakes on a
- * NOTIFY from an enqueue (delivery starts within milliseconds) and polls for due retries.
+ * holds each under a lease longer than an attempt can take, and records every attempt (those that
+ * finish together in one statement). Wakes on a NOTIFY from an enqueue (delivery starts within
+ * milliseconds) and polls for due retries.
  */
 export function createWorker(o: WorkerOptions) {
   const node = `node_${randomBytes(6).toString('hex')}`;
@@ -48,6 +51,7 @@ export function createWorker(o: WorkerOptions) {
   const leaseMs = timeoutMs + 5_000;
   const pollMs = o.pollMs ?? 1_000;
   const random = o.random ?? Math.random;
+  const agents = deliveryAgents(concurrency);
   const inFlight = new Set<Promise<void>>();
   let running = false;
   let looping: Promise<void> | null = null;
@@ -60,6 +64,46 @@ export function createWorker(o: WorkerOptions) {
     again = true;
     wakeUp?.();
   };
+
+  // Finished attempts are written in batches: whatever finished while the previous batch was being
+  // written goes in the next (one round trip for all of them, none waits for a timer).
+  type Queued = {
+    attempt: queue.AttemptRecord;
+    outcome: queue.AttemptOutcome;
+    done: (r: queue.Finished) => void;
+    fail: (err: unknown) => void;
+  };
+  let toRecord: Queued[] = [];
+  let recording = false;
+
+  function record(attempt: queue.AttemptRecord, outcome: queue.AttemptOutcome): Promise<queue.Finished> {
+    return new Promise((done, fail) => {
+      toRecord.push({ attempt, outcome, done, fail });
+      if (!recording) {
+        recording = true;
+        void flush();
+      }
+    });
+  }
+
+  async function flush(): Promise<void> {
+    while (toRecord.length > 0) {
+      const batch = toRecord.slice(0, MAX_BATCH);
+      toRecord = toRecord.slice(MAX_BATCH);
+      try {
+        const results = await queue.finishBatch(o.pool, node, batch);
+        for (const [i, q] of batch.entries()) q.done(results[i]);
+      } catch (err) {
+        // One attempt the database refuses must not take the others with it: each alone.
+        if (batch.length === 1) batch[0]!.fail(err);
+        else
+          for (const q of batch) {
+            await queue.finishBatch(o.pool, node, [q]).then(([r]) => q.done(r), q.fail);
+          }
+      }
+    }
+    recording = false;
+  }
 
   function secretsOf(ep: queue.EndpointSecrets, now: Date): string[] {
     if (!o.masterKey) throw new Error('no master key: webhook secrets cannot be opened');
@@ -101,7 +145,7 @@ export function createWorker(o: WorkerOptions) {
             ),
           };
         else headers['idempotency-key'] = e.message_id;
-        result = await deliver({ url: e.url, headers, body: e.payload }, o.policy, timeoutMs);
+        result = await deliver({ url: e.url, headers, body: e.payload }, o.policy, timeoutMs, agents);
       } catch (err) {
         result = {
           ok: false,
@@ -126,8 +170,7 @@ export function createWorker(o: WorkerOptions) {
         nextAt = new Date(now.getTime() + Math.max(withJitter(delay, random), asked) * 1000);
       }
     }
-    const finished = await queue.finish(
-      o.pool,
+    const finished = await record(
       {
         effectId: e.id,
         attempt: e.attempts,
@@ -196,6 +239,8 @@ export function createWorker(o: WorkerOptions) {
         };
       });
       wakeUp = null;
+      // The attempts of one recorded batch free their slots together: let them all, then claim once.
+      await new Promise<void>((r) => setImmediate(r));
     }
   }
 
@@ -237,6 +282,9 @@ export function createWorker(o: WorkerOptions) {
       ]);
       clearTimeout(timer);
       await queue.returnLeases(o.pool, node, o.clock.now());
+      // Idle keep-alive connections would hold the process open after a clean stop.
+      agents.http.destroy();
+      agents.https.destroy();
     },
 
     /** Tests: claims and attempts everything due now (by the injected clock), until nothing is. */

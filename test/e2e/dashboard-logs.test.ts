@@ -6,7 +6,7 @@ import { createTestDatabase } from '../../packages/server/src/store/test-databas
 import { launchChromium, type RealBrowser } from './helpers/chromium.js';
 import { apiIn, checkPage, devSignIn } from './helpers/dashboard-checks.js';
 import { tempDir } from './helpers/latch.js';
-import { collectComplaints, SLOW } from './helpers/page-checks.js';
+import { collectComplaints, SLOW, tabTo } from './helpers/page-checks.js';
 import { type RunningServer, startServer } from './helpers/server.js';
 
 // Issue 14's live environment logs: the dashboard's logs page in a real Chromium against a real
@@ -149,7 +149,10 @@ describe('dashboard: live environment logs', { timeout: 180_000 }, () => {
 
   it('pauses (new events wait on the server) and resumes without losing or repeating any', async () => {
     const before = await events.all().count();
-    await page.getByRole('button', { name: 'Pause' }).click();
+    // By keyboard: Tab to the button, Enter pauses (and Space resumes, below).
+    await tabTo(page, '.stream-bar button', 40);
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Pause');
+    await page.keyboard.press('Enter');
     await stateIs('Paused');
     await ok('PUT', `${ENV}/secrets/PAUSED_ONE`, { value: 'x' });
     await use('GET /v1/while-paused');
@@ -157,7 +160,8 @@ describe('dashboard: live environment logs', { timeout: 180_000 }, () => {
     await new Promise((r) => setTimeout(r, 2500));
     expect(await events.withText('PAUSED_ONE').count()).toBe(0);
     expect(await events.withText('GET /v1/while-paused').count()).toBe(0);
-    await page.getByRole('button', { name: 'Resume' }).click();
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Resume');
+    await page.keyboard.press('Space');
     await stateIs('Live');
     await events.withText('PAUSED_ONE').waitFor();
     await events.withText('GET /v1/while-paused').waitFor();

@@ -1,3 +1,4 @@
+import { lazy, Suspense } from 'react';
 import { api, csrfToken, endpoints } from './api.js';
 import { heldIn, type PermissionSet } from './held.js';
 import { AccessLogPage } from './pages/AccessLog.js';
@@ -10,6 +11,9 @@ import { MembersPage } from './pages/Members.js';
 import { MatrixPage, ProjectsPage } from './pages/Projects.js';
 import { href, useRoute } from './router.js';
 import { ErrorBox, useLoad } from './ui.js';
+
+// The live logs page (and its stream parser) loads when first opened: not in the first page's JS.
+const LogsPage = lazy(() => import('./pages/Logs.js').then((m) => ({ default: m.LogsPage })));
 
 export function App() {
   const route = useRoute();
@@ -79,7 +83,7 @@ function Page({
   org: string | undefined;
   held: PermissionSet | null;
 }) {
-  const [first, , section, project, sub, env] = route;
+  const [first, , section, project, sub, env, tab] = route;
   // The start page is the account: every signed-in person has one, whatever their orgs.
   if (first !== 'orgs' || !org) return <AccountPage />;
   if (first === 'orgs' && section === 'members') return <MembersPage org={org} />;
@@ -87,6 +91,12 @@ function Page({
   if (first === 'orgs' && section === 'hygiene') return <HygienePage org={org} />;
   if (first === 'orgs' && section === 'access-log') return <AccessLogPage org={org} />;
   if (first === 'orgs' && section === 'audit') return <AuditPage org={org} />;
+  if (first === 'orgs' && section === 'projects' && project && sub === 'env' && env && tab === 'logs')
+    return (
+      <Suspense fallback={<p className="muted">Loading the logs page…</p>}>
+        <LogsPage key={`${org}/${project}/${env}`} org={org} project={project} env={env} />
+      </Suspense>
+    );
   if (first === 'orgs' && section === 'projects' && project && sub === 'env' && env)
     return <EnvironmentPage org={org} project={project} env={env} />;
   if (first === 'orgs' && section === 'projects' && project && sub === 'matrix')

@@ -23,6 +23,10 @@ export function EnvironmentPage(where: Where) {
           (all projects)
         </a>
       </h1>
+      <p>
+        <a href={href('orgs', where.org, 'projects', where.project, 'env', where.env, 'logs')}>Logs</a>: this
+        environment's verifications, denials, audit events, releases and deliveries, live.
+      </p>
       <ApiKeys {...where} scopes={scopes} />
       <Secrets {...where} />
       <Releases {...where} />

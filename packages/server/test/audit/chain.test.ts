@@ -1,8 +1,8 @@
 import canonicalize from 'canonicalize';
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { recordAudit } from '../../src/services/audit/audit.service.js';
+import { recordAudit, recordAuditWithChange } from '../../src/services/audit/audit.service.js';
 import { chainUnchainedRows } from '../../src/services/audit/chain-backfill.js';
 import { type ChainedContent, encodeChained, GENESIS_HASH } from '../../src/services/audit/chain-encoding.js';
 import { openDatabase } from '../../src/store/db.js';
@@ -163,6 +163,77 @@ describe('appending', () => {
     );
     const { service } = auditLog(t.database);
     expect(await service.internal.verifyChain(org)).toMatchObject({ ok: true, rows: 20 });
+  });
+});
+
+describe('a change and its row in one statement (recordAuditWithChange)', () => {
+  // A table of the test's own stands for the change (api-keys.service.ts writes a key this way).
+  const probe = async () =>
+    t.database.db.execute(sql`CREATE TABLE IF NOT EXISTS audit_change_probe (id text PRIMARY KEY, org text)`);
+  const change = (id: string, org: string) => (guard: SQL) =>
+    sql`INSERT INTO audit_change_probe (id, org) SELECT ${id}::text, ${org}::text WHERE ${guard} RETURNING 1`;
+
+  it('interleaves with transactional appends under many parallel writers: no fork, no gap', async () => {
+    await probe();
+    const database = openDatabase(t.url, { max: 24 });
+    try {
+      const org = newOrgId();
+      const writers = 32;
+      const perWriter = 8;
+      await Promise.all(
+        Array.from({ length: writers }, async (_, w) => {
+          for (let i = 0; i < perWriter; i++) {
+            if ((w + i) % 2) {
+              const done = await recordAuditWithChange(
+                database.db,
+                system,
+                { orgId: org, action: 'test.one_statement', data: { w, i } },
+                change(`${org}-${w}-${i}`, org),
+              );
+              expect(done).toBe(true);
+            } else {
+              await database.db.transaction(async (tx) => {
+                await recordAudit(tx, system, { orgId: org, action: 'test.parallel', data: { w, i } });
+                await tx.execute(sql`SELECT pg_sleep(0.001)`);
+              });
+            }
+          }
+        }),
+      );
+      const rows = await rowsOf(database, org);
+      expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: writers * perWriter }, (_, i) => i + 1));
+      for (let i = 1; i < rows.length; i++) expect(rows[i]!.prev.equals(rows[i - 1]!.hash)).toBe(true);
+      const changed = await database.db.execute<{ n: number }>(
+        sql`SELECT count(*)::int AS n FROM audit_change_probe WHERE org = ${org}`,
+      );
+      expect(changed.rows[0]!.n).toBe((writers * perWriter) / 2);
+      const { service } = auditLog(database);
+      expect(await service.internal.verifyChain(org)).toMatchObject({ ok: true, rows: writers * perWriter });
+    } finally {
+      await database.close();
+    }
+  });
+
+  it('writes neither the change nor its row when the change fails, or when its guard does not hold', async () => {
+    await probe();
+    const org = newOrgId();
+    await appendMany(t.database, org, 2);
+    const entry = { orgId: org, action: 'test.one_statement', data: {} };
+    expect(await recordAuditWithChange(t.database.db, system, entry, change(`${org}-x`, org))).toBe(true);
+    // The same id again: the change fails, and so does its append.
+    await expect(
+      recordAuditWithChange(t.database.db, system, entry, change(`${org}-x`, org)),
+    ).rejects.toThrow();
+    // A guard that does not hold (as when a webhook endpoint wants the event): nothing written.
+    const never = (guard: SQL) =>
+      sql`INSERT INTO audit_change_probe (id, org) SELECT ${`${org}-y`}::text, ${org}::text WHERE ${guard} AND false RETURNING 1`;
+    expect(await recordAuditWithChange(t.database.db, system, entry, never)).toBe(false);
+    const rows = await rowsOf(t.database, org);
+    expect(rows.map((r) => r.seq)).toEqual([1, 2, 3]);
+    const { service } = auditLog(t.database);
+    expect(await service.internal.verifyChain(org)).toMatchObject({ ok: true, rows: 3, head: { seq: 3 } });
+    await appendMany(t.database, org, 1);
+    expect(await service.internal.verifyChain(org)).toMatchObject({ ok: true, rows: 4 });
   });
 });
 

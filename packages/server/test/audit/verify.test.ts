@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { recordAudit } from '../../src/services/audit/audit.service.js';
 import { type ChainedContent, GENESIS_HASH, hashChained } from '../../src/services/audit/chain-encoding.js';
 import { verifyFast } from '../../src/services/audit/verify-fast.js';
 import { useTestDatabase } from '../helpers/db.js';
@@ -310,6 +311,41 @@ describe('the fast path (binary COPY, hashing in worker threads)', () => {
       expect(await log.service.internal.verifyChain(org, { reference: true }), reason).toEqual(result);
     }
   }, 60_000);
+
+  it('proves rows whose text needs escaping, is not ASCII or is missing, as the append wrote them', async () => {
+    const org = newOrgId();
+    const awkward = ['a"b', 'back\\slash', 'new\nline\ttab', '\u0001\u001f\u007f', 'é 😀 \u2028', ''];
+    for (const [i, text] of awkward.entries()) {
+      await t.database.db.transaction((tx) =>
+        recordAudit(
+          tx,
+          {
+            type: 'user',
+            id: text || null,
+            label: `${text}@example.com`,
+            ip: i % 2 ? null : '::1',
+            requestId: text,
+          },
+          {
+            orgId: org,
+            action: `test.${i}`,
+            ...(i % 3 ? { target: { type: text || 'thing', id: `${text}:${i}` } } : {}),
+            data: { [text]: text, list: [text, i, null], nested: { b: true, a: -1.5 } },
+          },
+        ),
+      );
+    }
+    for (const threads of [0, 2]) {
+      expect(await verifyFast(t.database.pool, org, await head(org), { threads })).toEqual({
+        ok: true,
+        rows: awkward.length,
+      });
+    }
+    await exec(
+      sql`UPDATE audit_events SET actor_label = 'a"c@example.com' WHERE org_id = ${org} AND seq = 1`,
+    );
+    expect(await verifyFast(t.database.pool, org, await head(org), { threads: 0 })).toEqual({ ok: false });
+  });
 
   it('answers not ok when the head read before the snapshot is not the one in it', async () => {
     const { org } = await chainOfTen();

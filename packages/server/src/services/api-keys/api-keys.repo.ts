@@ -22,6 +22,39 @@ export async function insert(db: DbOrTx, row: typeof apiKeys.$inferInsert): Prom
   return created!;
 }
 
+/** A new key, as it reads back once inserted: the columns the insert leaves out are null. */
+export type NewApiKey = Omit<
+  ApiKeyRow,
+  'previousHash' | 'previousExpiresAt' | 'rotatedAt' | 'lastUsedAt' | 'revokedAt'
+>;
+
+/**
+ * The INSERT of a new key for a statement that chains its audit row to it (audit.service.ts
+ * recordAuditWithChange): written only where `guard` holds.
+ */
+export function insertWhere(key: NewApiKey, guard: SQL): SQL {
+  return sql`INSERT INTO api_keys (id, org_id, project_id, environment_id, name, scope, key_hash,
+      display_prefix, metadata, created_by_type, created_by, created_at, expires_at)
+    SELECT ${key.id}::text, ${key.orgId}::text, ${key.projectId}::text, ${key.environmentId}::text,
+      ${key.name}::text, ${key.scope}::text, ${key.keyHash}::bytea, ${key.displayPrefix}::text,
+      ${JSON.stringify(key.metadata)}::jsonb, ${key.createdByType}::text, ${key.createdBy}::text,
+      ${key.createdAt}::timestamptz, ${key.expiresAt}::timestamptz
+    WHERE ${guard}
+    RETURNING 1`;
+}
+
+/** The row insertWhere wrote, as a read would return it. */
+export function newKeyRow(key: NewApiKey): ApiKeyRow {
+  return {
+    ...key,
+    previousHash: null,
+    previousExpiresAt: null,
+    rotatedAt: null,
+    lastUsedAt: null,
+    revokedAt: null,
+  };
+}
+
 /** What verification reads of a key, found by the hash of either of its secrets. */
 export type VerifyRow = {
   id: string;

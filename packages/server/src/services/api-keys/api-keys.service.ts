@@ -22,7 +22,7 @@ import type { Db } from '../../store/db.js';
 import type { EventBus } from '../../store/notify.js';
 import { decodeCursor, type Page, toPage } from '../../store/pagination.js';
 import { type Actor, type OrgContext, type Principal, requirePermission } from '../actor.js';
-import { recordAudit } from '../audit/audit.service.js';
+import { recordAudit, recordAuditWithChange } from '../audit/audit.service.js';
 import { cappedDefault, requireMayMint } from '../delegation.js';
 import type { LastUsedRecorder } from '../last-used.js';
 import * as repo from './api-keys.repo.js';
@@ -137,38 +137,48 @@ export function createApiKeysService(deps: Deps) {
         org,
       });
       const token = generateToken(project.keyPrefix);
-      const row = await db.transaction(async (tx) => {
-        const key = await repo.insert(tx, {
-          id: newId('ak'),
-          orgId: org.id,
-          projectId: project.id,
-          environmentId: env.id,
-          name: input.name,
-          scope: input.scope,
-          keyHash: hashToken(token),
-          displayPrefix: displayPrefix(token),
-          metadata: input.metadata ?? {},
-          createdByType: actor.principal.kind,
-          createdBy: actor.principal.kind === 'user' ? actor.principal.userId : actor.principal.credential.id,
-          createdAt: now,
-          expiresAt,
-        });
-        await recordAudit(tx, actor, {
-          orgId: org.id,
-          action: 'api_key.created',
-          target: { type: 'api_key', id: key.id },
-          data: {
-            name: key.name,
-            prefix: key.displayPrefix,
-            project: project.name,
-            environment: env.name,
-            scope: key.scope,
-            expiresAt: key.expiresAt?.toISOString() ?? null,
-            metadataKeys: Object.keys(key.metadata ?? {}),
-          },
-        });
-        return key;
-      });
+      const values: repo.NewApiKey = {
+        id: newId('ak'),
+        orgId: org.id,
+        projectId: project.id,
+        environmentId: env.id,
+        name: input.name,
+        scope: input.scope,
+        keyHash: hashToken(token),
+        displayPrefix: displayPrefix(token),
+        metadata: input.metadata ?? {},
+        createdByType: actor.principal.kind,
+        createdBy: actor.principal.kind === 'user' ? actor.principal.userId : actor.principal.credential.id,
+        createdAt: now,
+        expiresAt,
+      };
+      const audit = {
+        orgId: org.id,
+        action: 'api_key.created',
+        target: { type: 'api_key', id: values.id },
+        data: {
+          name: values.name,
+          prefix: values.displayPrefix,
+          project: project.name,
+          environment: env.name,
+          scope: values.scope,
+          expiresAt: values.expiresAt?.toISOString() ?? null,
+          // Sorted: the same whichever way the key was written (jsonb reorders keys).
+          metadataKeys: Object.keys(values.metadata).sort(),
+        },
+      };
+      // The key and its audit row in one statement (one round trip instead of four) unless a
+      // webhook endpoint wants api_key.created: then in a transaction that also enqueues it.
+      const written = await recordAuditWithChange(db, actor, audit, (guard) =>
+        repo.insertWhere(values, guard),
+      );
+      const row = written
+        ? repo.newKeyRow(values)
+        : await db.transaction(async (tx) => {
+            const key = await repo.insert(tx, values);
+            await recordAudit(tx, actor, audit);
+            return key;
+          });
       const createdBy = actor.principal.kind === 'user' ? actor.principal.email : null;
       return { ...toApiKey({ key: row, environment: env.name, createdBy }, now), token };
     },

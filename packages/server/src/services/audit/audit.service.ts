@@ -1,8 +1,9 @@
 import { redactTokens, redactTokensDeep } from '@latchkey/core';
+import type { SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../store/db.js';
 import type { Actor } from '../actor.js';
 import { enqueueForAudit, eventOfAction } from '../effects/events.js';
-import { appendAudit } from './chain-append.js';
+import { type AppendRow, appendAudit, appendChainedWithChange, type Subscribers } from './chain-append.js';
 
 export type AuditActor = {
   type: 'user' | 'platform_key' | 'service_account' | 'system' | 'anonymous';
@@ -58,39 +59,44 @@ export function assertAuditSafe(data: unknown, path = 'data'): void {
 let appended = 0;
 export const auditRowsWritten = () => appended;
 
-/**
- * Writes one audit row, appended to its org's hash chain (chain-append.ts). Always called with
- * the transaction that makes the change, so the change and its record commit or roll back
- * together.
- */
-export async function recordAudit(tx: DbOrTx, actor: Actor | AuditActor, entry: AuditEntry): Promise<void> {
+/** The row an entry is appended as, checked and redacted; and the webhook event it is, if any. */
+function rowOf(actor: Actor | AuditActor, entry: AuditEntry) {
   const who = 'principal' in actor ? auditActorOf(actor) : actor;
   assertAuditSafe(entry.data ?? {});
   const data = redactTokensDeep(entry.data ?? {});
   const text = (s: string | null | undefined) => (s == null ? null : redactTokens(s));
   const type = eventOfAction(entry.action);
-  const endpoints = await appendAudit(
-    tx,
-    {
-      orgId: entry.orgId,
-      actorType: who.type,
-      actorId: who.id,
-      actorLabel: text(who.label),
-      action: entry.action,
-      targetType: entry.target?.type ?? null,
-      targetId: text(entry.target?.id),
-      data,
-      ip: who.ip ?? null,
-      requestId: who.requestId ?? null,
-    },
+  const row: AppendRow = {
+    orgId: entry.orgId,
+    actorType: who.type,
+    actorId: who.id,
+    actorLabel: text(who.label),
+    action: entry.action,
+    targetType: entry.target?.type ?? null,
+    targetId: text(entry.target?.id),
+    data,
+    ip: who.ip ?? null,
+    requestId: who.requestId ?? null,
+  };
+  const subscribers: Subscribers | undefined =
     type && entry.orgId
       ? {
           type,
           // The disabled endpoint itself is not told (it is not answering anyway).
           exceptEndpoint: type === 'endpoint.disabled' && entry.target ? entry.target.id : null,
         }
-      : undefined,
-  );
+      : undefined;
+  return { row, subscribers, data, actor: { type: who.type, label: row.actorLabel } };
+}
+
+/**
+ * Writes one audit row, appended to its org's hash chain (chain-append.ts). Always called with
+ * the transaction that makes the change, so the change and its record commit or roll back
+ * together.
+ */
+export async function recordAudit(tx: DbOrTx, actor: Actor | AuditActor, entry: AuditEntry): Promise<void> {
+  const { row, subscribers, data, actor: who } = rowOf(actor, entry);
+  const endpoints = await appendAudit(tx, row, subscribers);
   appended++;
   // A platform event (webhooks) for this change, in this same transaction.
   await enqueueForAudit(tx, {
@@ -98,7 +104,25 @@ export async function recordAudit(tx: DbOrTx, actor: Actor | AuditActor, entry: 
     action: entry.action,
     ...(entry.target ? { target: entry.target } : {}),
     data,
-    actor: { type: who.type, label: text(who.label) },
+    actor: who,
     ...(endpoints ? { endpoints } : {}),
   });
+}
+
+/**
+ * A change and its audit row in one statement and one round trip, no transaction
+ * (chain-append.ts appendChainedWithChange): `change(guard)` must write only where `guard`
+ * holds. Answers false, having written nothing, when a webhook endpoint wants the change's
+ * event; the caller then makes the change in a transaction with recordAudit, which enqueues it.
+ */
+export async function recordAuditWithChange(
+  db: DbOrTx,
+  actor: Actor | AuditActor,
+  entry: AuditEntry,
+  change: (guard: SQL) => SQL,
+): Promise<boolean> {
+  const { row, subscribers } = rowOf(actor, entry);
+  const done = await appendChainedWithChange(db, row, change, subscribers);
+  if (done) appended++;
+  return done;
 }

@@ -36,6 +36,60 @@ export async function appendChained(
   subscribers?: Subscribers,
 ): Promise<Appended> {
   // One statement, so also atomic for the few callers that record reads outside a transaction.
+  const res = await tx.execute<{ seq: string; hash: Buffer }>(sql`
+    WITH ${appendCtes(row, null)}
+    SELECT seq, hash, ${
+      // The change's webhook subscribers, read here rather than by a statement of their own: one
+      // round trip less for every change that is a platform event (effects/queue.ts enqueueEvent).
+      subscribers && row.orgId !== null
+        ? sql`(SELECT coalesce(json_agg(json_build_object('id', id, 'url', url)), '[]'::json)
+            FROM ${subscribersOf(row.orgId, subscribers)})`
+        : sql`NULL::json`
+    } AS endpoints FROM row`);
+  const r = res.rows[0]! as { seq: string; hash: Buffer; endpoints: Endpoint[] | null };
+  return { seq: Number(r.seq), hash: r.hash, ...(r.endpoints ? { endpoints: r.endpoints } : {}) };
+}
+
+/**
+ * A change and its audit row in one statement, outside any transaction: `change(guard)` is a
+ * data-modifying statement (an `INSERT … SELECT … WHERE ${guard}`) that the append is chained
+ * to, so the change, the row and the chain head commit together or not at all, in one round
+ * trip where a transaction takes four (begin, change, append, commit). The head's row lock is
+ * taken and held to the statement's commit exactly as in a transaction (appendChained).
+ *
+ * Only when no webhook endpoint subscribes to the change's event: those need their effects
+ * enqueued in the same transaction (recordAudit). The guard is false then, nothing is written,
+ * and it answers false: the caller makes the change the usual way. Also false, writing nothing,
+ * in the benchmark's plain-audit mode.
+ */
+export async function appendChainedWithChange(
+  db: DbOrTx,
+  row: AppendRow,
+  change: (guard: SQL) => SQL,
+  subscribers?: Subscribers,
+): Promise<boolean> {
+  if (plainForBenchmark) return false;
+  const guard =
+    subscribers && row.orgId !== null
+      ? sql`NOT EXISTS (SELECT 1 FROM ${subscribersOf(row.orgId, subscribers)})`
+      : sql`true`;
+  const res = await db.execute<{ n: number }>(sql`
+    WITH change AS (${change(guard)}), ${appendCtes(row, sql`EXISTS (SELECT 1 FROM change)`)}
+    SELECT count(*)::int AS n FROM row`);
+  return res.rows[0]!.n === 1;
+}
+
+/** The enabled endpoints of an org that want an event, as a FROM item. */
+function subscribersOf(orgId: string, s: Subscribers): SQL {
+  return sql`webhook_endpoints WHERE org_id = ${orgId} AND enabled AND ${s.type} = ANY(events)
+    AND id IS DISTINCT FROM ${s.exceptEndpoint}`;
+}
+
+/**
+ * The two CTEs of an append, `head` (the chain head's upsert, which takes its lock, hands out
+ * the seq and hashes) and `row` (the audit row), written only when `when` holds (null: always).
+ */
+function appendCtes(row: AppendRow, when: SQL | null): SQL {
   const chain = chainKey(row.orgId);
   // Stored as jsonb and hashed as read back: the round trip drops undefined fields and turns
   // dates into strings exactly as the verifier will see them.
@@ -45,10 +99,10 @@ export async function appendChained(
   const hashOf = (prevHex: SQL, at: SQL) =>
     sql`sha256(convert_to(${beforePrev}::text || ${prevHex} || ${beforeTime}::text
       || to_char(${at} AT TIME ZONE 'UTC', ${sql.raw(ISO_MS)}) || ${ENCODING_END}::text, 'UTF8'))`;
-  const res = await tx.execute<{ seq: string; hash: Buffer }>(sql`
-    WITH head AS (
+  const first = sql`${chain}::text, 1, ${GENESIS_HASH}::bytea, ${t0}, ${hashOf(sql`${GENESIS_HASH.toString('hex')}::text`, t0)}`;
+  return sql`head AS (
       INSERT INTO audit_chain_heads AS h (chain, seq, prev_hash, at, hash)
-      VALUES (${chain}, 1, ${GENESIS_HASH}, ${t0}, ${hashOf(sql`${GENESIS_HASH.toString('hex')}::text`, t0)})
+      ${when ? sql`SELECT ${first} WHERE ${when}` : sql`VALUES (${first})`}
       ON CONFLICT (chain) DO UPDATE SET
         seq = h.seq + 1,
         prev_hash = h.hash,
@@ -63,18 +117,7 @@ export async function appendChained(
         head.at, head.seq, head.prev_hash, head.hash
       FROM head
       RETURNING seq, hash
-    )
-    SELECT seq, hash, ${
-      // The change's webhook subscribers, read here rather than by a statement of their own: one
-      // round trip less for every change that is a platform event (effects/queue.ts enqueueEvent).
-      subscribers && row.orgId !== null
-        ? sql`(SELECT coalesce(json_agg(json_build_object('id', id, 'url', url)), '[]'::json)
-            FROM webhook_endpoints WHERE org_id = ${row.orgId} AND enabled AND ${subscribers.type} = ANY(events)
-              AND id IS DISTINCT FROM ${subscribers.exceptEndpoint})`
-        : sql`NULL::json`
-    } AS endpoints FROM row`);
-  const r = res.rows[0]! as { seq: string; hash: Buffer; endpoints: Endpoint[] | null };
-  return { seq: Number(r.seq), hash: r.hash, ...(r.endpoints ? { endpoints: r.endpoints } : {}) };
+    )`;
 }
 
 let plainForBenchmark = false;

@@ -28,10 +28,16 @@ function ensure(n: number): void {
   out = bigger;
 }
 
-// Byte loops, not Buffer#copy: the pieces are short, and each copy() call makes a view.
+// Byte loops, not Buffer#copy: the pieces are short, and each copy() call makes a view. The
+// loops run on locals: the module's `out`, `src` and `o` are read once and `o` written once, not
+// per byte (context slots cost several times a local in V8's hot loops).
 function put(s: number, e: number): void {
   ensure(e - s);
-  for (let i = s; i < e; i++) out[o++] = src[i]!;
+  const b = out;
+  const x = src;
+  let p = o;
+  for (let i = s; i < e; i++) b[p++] = x[i]!;
+  o = p;
 }
 
 function byte(b: number): void {
@@ -40,8 +46,10 @@ function byte(b: number): void {
 }
 
 function ws(i: number): number {
-  while (i < limit) {
-    const b = src[i];
+  const x = src;
+  const end = limit;
+  while (i < end) {
+    const b = x[i];
     if (b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09) break;
     i++;
   }
@@ -50,9 +58,11 @@ function ws(i: number): number {
 
 /** The end of the string starting at i (its opening quote), past the closing quote. */
 function stringEnd(i: number): number {
+  const x = src;
+  const end = limit;
   i++;
-  while (i < limit) {
-    const b = src[i];
+  while (i < end) {
+    const b = x[i];
     if (b === 0x22) return i + 1;
     i += b === 0x5c ? 2 : 1;
   }
@@ -217,7 +227,9 @@ function object(i: number): number {
     // Nested objects are done by now, so one scratch buffer serves every level.
     const n = o - regionStart;
     if (tmp.length < n) tmp = Buffer.allocUnsafe(Math.max(2 * tmp.length, n));
-    for (let k = 0; k < n; k++) tmp[k] = out[regionStart + k]!;
+    const b = out;
+    const t = tmp;
+    for (let k = 0; k < n; k++) t[k] = b[regionStart + k]!;
     // Insertion sort of the member records: objects are small.
     for (let m = base + 4; m < top; m += 4) {
       const r0 = members[m]!;
@@ -229,7 +241,10 @@ function object(i: number): number {
         const c = compareKeys(members[k - 4]!, members[k - 3]!, r0, r1);
         if (c === 0) throw new SyntaxError('duplicate key');
         if (c < 0) break;
-        members.copyWithin(k, k - 4, k);
+        members[k] = members[k - 4]!;
+        members[k + 1] = members[k - 3]!;
+        members[k + 2] = members[k - 2]!;
+        members[k + 3] = members[k - 1]!;
         k -= 4;
       }
       members[k] = r0;
@@ -237,12 +252,13 @@ function object(i: number): number {
       members[k + 2] = r2;
       members[k + 3] = r3;
     }
-    o = regionStart;
+    let q = regionStart;
     for (let m = base; m < top; m += 4) {
-      if (m > base) out[o++] = 0x2c;
+      if (m > base) b[q++] = 0x2c;
       const end = members[m + 3]! - regionStart;
-      for (let j = members[m + 2]! - regionStart; j < end; j++) out[o++] = tmp[j]!;
+      for (let j = members[m + 2]! - regionStart; j < end; j++) b[q++] = t[j]!;
     }
+    o = q;
   }
   top = base;
   byte(0x7d);
@@ -309,66 +325,51 @@ const HEX = lit('0123456789abcdef');
 const PG_EPOCH_MS = 946_684_800_000;
 const SHORT_ESCAPES: Record<number, number> = { 8: 0x62, 12: 0x66, 10: 0x6e, 13: 0x72, 9: 0x74 };
 
-function literal(b: Buffer): void {
-  ensure(b.length);
-  for (let i = 0; i < b.length; i++) out[o++] = b[i]!;
+/** Writes a literal at q in b (which has room); answers where it ends. */
+function literal(b: Buffer, q: number, l: Buffer): number {
+  for (let i = 0; i < l.length; i++) b[q++] = l[i]!;
+  return q;
 }
 
 /**
- * A text column's bytes as a JSON string, the way JSON.stringify (and to_json) writes it:
- * " and \ and control characters escaped, everything else (valid UTF-8) as it is.
+ * A text column's bytes x[s, e) as a JSON string at q in b, the way JSON.stringify (and to_json)
+ * writes it: " and \ and control characters escaped, everything else (valid UTF-8) as it is; a
+ * NULL (e < 0) as null. One pass; b has room for the worst case (6 bytes per byte).
  */
-function jsonString(s: number, e: number): void {
-  if (e < 0) {
-    literal(L_NULL);
-    return;
-  }
-  let plain = true;
+function jsonString(b: Buffer, q: number, x: Buffer, s: number, e: number): number {
+  if (e < 0) return literal(b, q, L_NULL);
+  b[q++] = 0x22;
   for (let i = s; i < e; i++) {
-    const b = src[i]!;
-    if (b < 0x20 || b === 0x22 || b === 0x5c) {
-      plain = false;
-      break;
+    const c = x[i]!;
+    if (c >= 0x20 && c !== 0x22 && c !== 0x5c) b[q++] = c;
+    else {
+      b[q++] = 0x5c;
+      if (c === 0x22 || c === 0x5c) b[q++] = c;
+      else {
+        const short = SHORT_ESCAPES[c];
+        if (short !== undefined) b[q++] = short;
+        else {
+          b[q++] = 0x75;
+          b[q++] = 0x30;
+          b[q++] = 0x30;
+          b[q++] = HEX[c >> 4]!;
+          b[q++] = HEX[c & 15]!;
+        }
+      }
     }
   }
-  if (plain) {
-    ensure(e - s + 2);
-    out[o++] = 0x22;
-    for (let i = s; i < e; i++) out[o++] = src[i]!;
-    out[o++] = 0x22;
-    return;
-  }
-  ensure(6 * (e - s) + 2);
-  out[o++] = 0x22;
-  for (let i = s; i < e; i++) {
-    const b = src[i]!;
-    if (b === 0x22 || b === 0x5c) {
-      out[o++] = 0x5c;
-      out[o++] = b;
-    } else if (b < 0x20) {
-      out[o++] = 0x5c;
-      const short = SHORT_ESCAPES[b];
-      if (short !== undefined) out[o++] = short;
-      else {
-        out[o++] = 0x75;
-        out[o++] = 0x30;
-        out[o++] = 0x30;
-        out[o++] = HEX[b >> 4]!;
-        out[o++] = HEX[b & 15]!;
-      }
-    } else out[o++] = b;
-  }
-  out[o++] = 0x22;
+  b[q++] = 0x22;
+  return q;
 }
 
-function hex(s: number, e: number): void {
-  if (e < 0) return; // coalesce(encode(prev_hash, 'hex'), '')
-  ensure(2 * (e - s));
+/** x[s, e) in lowercase hex; nothing for a NULL (coalesce(encode(prev_hash, 'hex'), '')). */
+function hex(b: Buffer, q: number, x: Buffer, s: number, e: number): number {
   for (let i = s; i < e; i++) {
-    const b = src[i]!;
-    out[o++] = HEX[b >> 4]!;
-    out[o++] = HEX[b & 15]!;
+    const c = x[i]!;
+    b[q++] = HEX[c >> 4]!;
+    b[q++] = HEX[c & 15]!;
   }
+  return q;
 }
 
 /** A big-endian int64 as a number, without a BigInt per row. */
@@ -377,30 +378,38 @@ function int64(b: Buffer, at: number): number {
 }
 
 let lastSecond = Number.NaN;
-let lastSecondText = '';
+/** "YYYY-MM-DDTHH:MM:SS." of lastSecond. */
+const secondText = Buffer.alloc(20);
 
 /** created_at as to_char(… 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') writes it (milliseconds cut, not rounded). */
-function time(at: number): void {
+function time(b: Buffer, q: number, x: Buffer, at: number): number {
   // Exact as a double: microseconds since 2000 stay far below 2^53 for any real time.
-  const micros = int64(src, at);
+  const micros = int64(x, at);
   const ms = Math.floor(micros / 1000) + PG_EPOCH_MS;
   // Rows of one chain come in time order, many within the same second: its text is reused.
   const second = Math.floor(ms / 1000);
   if (second !== lastSecond) {
     lastSecond = second;
-    lastSecondText = new Date(second * 1000).toISOString().slice(0, 20);
+    secondText.write(new Date(second * 1000).toISOString().slice(0, 20), 0, 'latin1');
   }
-  ensure(24);
-  o += out.write(lastSecondText, o, 'latin1');
+  q = literal(b, q, secondText);
   const m = ms - second * 1000;
-  out[o++] = 0x30 + Math.floor(m / 100);
-  out[o++] = 0x30 + (Math.floor(m / 10) % 10);
-  out[o++] = 0x30 + (m % 10);
-  out[o++] = 0x5a;
+  b[q++] = 0x30 + Math.floor(m / 100);
+  b[q++] = 0x30 + (Math.floor(m / 10) % 10);
+  b[q++] = 0x30 + (m % 10);
+  b[q++] = 0x5a;
+  return q;
+}
+
+/** x[a, a + 32) equals y[b, b + 32). A loop: a native compare() per row costs more. */
+function same32(x: Uint8Array, a: number, y: Uint8Array, b: number): boolean {
+  for (let k = 0; k < 32; k++) if (x[a + k] !== y[b + k]) return false;
+  return true;
 }
 
 /**
- * Checks a run of binary COPY tuples (no header or trailer) of FAST_SELECT's columns: each row's
+ * Checks a run of binary COPY tuples of FAST_SELECT's columns, each in its CopyData message as
+ * the server sent it (copy-out.ts; the COPY header and trailer cut off): each row's
  * SHA-256 over its canonical encoding (chain-encoding.ts encodeChained, written here from the
  * column bytes) must equal its hash, its prev_hash the hash of the row before it in the run, its
  * seq one more; `checkpoint` also names a seq whose hash must match. Stops at the first row that
@@ -409,6 +418,23 @@ function time(at: number): void {
  * hash.
  */
 export function checkChunk(buf: Buffer, checkpoint: { seq: number; hash: Uint8Array } | null): ChunkSummary {
+  try {
+    return checkRows(buf, checkpoint);
+  } catch {
+    // Bytes that are not the tuples expected (framing, field count or lengths): not proven here,
+    // so the reference walk reads the chain the slow way and decides.
+    return {
+      rows: 0,
+      firstSeq: 0,
+      lastSeq: 0,
+      firstPrev: new Uint8Array(0),
+      lastHash: new Uint8Array(0),
+      ok: false,
+    };
+  }
+}
+
+function checkRows(buf: Buffer, checkpoint: { seq: number; hash: Uint8Array } | null): ChunkSummary {
   const summary: ChunkSummary = {
     rows: 0,
     firstSeq: 0,
@@ -423,10 +449,15 @@ export function checkChunk(buf: Buffer, checkpoint: { seq: number; hash: Uint8Ar
   };
   const f = new Int32Array(2 * FAST_COLUMNS);
   let p = 0;
-  let prevHashStart = -1;
-  let prevHashEnd = -1;
+  let lastHashAt = -1;
   const cpHash = checkpoint ? Buffer.from(checkpoint.hash) : null;
   while (p < buf.length) {
+    // A CopyData message ('d', its length), holding one tuple: its field count, then each
+    // field's length and bytes.
+    if (buf[p] !== 0x64) throw new Error('unexpected COPY message');
+    const rowStart = p;
+    const messageEnd = p + 1 + buf.readUInt32BE(p + 1);
+    p += 5;
     if (buf.readInt16BE(p) !== FAST_COLUMNS) throw new Error('unexpected COPY tuple');
     p += 2;
     for (let k = 0; k < FAST_COLUMNS; k++) {
@@ -436,71 +467,86 @@ export function checkChunk(buf: Buffer, checkpoint: { seq: number; hash: Uint8Ar
       f[2 * k + 1] = len < 0 ? -1 : p + len;
       if (len > 0) p += len;
     }
+    if (p !== messageEnd) throw new Error('unexpected COPY message');
     // Columns: 0 seq, 1 action, 2 actor_id, 3 ip, 4 actor_label, 5 request_id, 6 actor_type,
     // 7 data, 8 org_id, 9 prev_hash, 10 target_id, 11 target_type, 12 created_at, 13 hash.
-    if (f[1]! < 0 || f[3]! < 0 || f[13]! < 0 || f[15]! < 0 || f[25]! < 0 || f[27]! - f[26]! !== 32)
+    if (
+      f[1]! < 0 ||
+      f[3]! < 0 ||
+      f[13]! < 0 ||
+      f[15]! < 0 ||
+      f[25]! < 0 ||
+      f[27]! - f[26]! !== 32 ||
+      (f[19]! >= 0 && f[19]! - f[18]! !== 32)
+    )
       return fail();
     const seq = int64(buf, f[0]!);
     if (summary.rows === 0) {
       summary.firstSeq = seq;
       summary.firstPrev =
         f[19]! < 0 ? new Uint8Array(0) : Uint8Array.prototype.slice.call(buf, f[18]!, f[19]!);
-    } else if (
-      seq !== summary.lastSeq + 1 ||
-      f[19]! < 0 ||
-      buf.compare(buf, prevHashStart, prevHashEnd, f[18]!, f[19]!) !== 0
-    ) {
+    } else if (seq !== summary.lastSeq + 1 || f[19]! < 0 || !same32(buf, lastHashAt, buf, f[18]!)) {
       return fail();
     }
     summary.rows++;
     summary.lastSeq = seq;
 
-    src = buf;
-    o = 0;
-    literal(L_ACTION);
-    jsonString(f[2]!, f[3]!);
-    literal(L_ACTOR_ID);
-    jsonString(f[4]!, f[5]!);
-    literal(L_IP);
-    jsonString(f[6]!, f[7]!);
-    literal(L_LABEL);
-    jsonString(f[8]!, f[9]!);
-    literal(L_REQUEST);
-    jsonString(f[10]!, f[11]!);
-    literal(L_TYPE);
-    jsonString(f[12]!, f[13]!);
-    literal(L_DATA);
+    // Room for the whole encoding up front (escapes write at most 6 bytes per byte, hex 2), so
+    // the envelope is written without a check per piece; `data` checks its own (numbers may grow).
+    ensureRoom(6 * (p - rowStart) + 256);
+    let b = out;
+    let q = literal(b, 0, L_ACTION);
+    q = jsonString(b, q, buf, f[2]!, f[3]!);
+    q = literal(b, q, L_ACTOR_ID);
+    q = jsonString(b, q, buf, f[4]!, f[5]!);
+    q = literal(b, q, L_IP);
+    q = jsonString(b, q, buf, f[6]!, f[7]!);
+    q = literal(b, q, L_LABEL);
+    q = jsonString(b, q, buf, f[8]!, f[9]!);
+    q = literal(b, q, L_REQUEST);
+    q = jsonString(b, q, buf, f[10]!, f[11]!);
+    q = literal(b, q, L_TYPE);
+    q = jsonString(b, q, buf, f[12]!, f[13]!);
+    q = literal(b, q, L_DATA);
+    o = q;
     try {
       writeCanonical(buf, f[14]!, f[15]!);
     } catch {
       return fail();
     }
-    src = buf;
-    literal(L_ORG);
-    jsonString(f[16]!, f[17]!);
-    literal(L_PREV);
-    hex(f[18]!, f[19]!);
-    literal(L_TARGET);
-    if (f[21]! < 0 && f[23]! < 0) literal(L_TIME_NULL);
+    q = o;
+    // What is left is bounded by the row's own bytes again; out may have grown for the data.
+    ensureRoom(q + 6 * (p - rowStart) + 256);
+    b = out;
+    q = literal(b, q, L_ORG);
+    q = jsonString(b, q, buf, f[16]!, f[17]!);
+    q = literal(b, q, L_PREV);
+    q = hex(b, q, buf, f[18]!, f[19]!);
+    q = literal(b, q, L_TARGET);
+    if (f[21]! < 0 && f[23]! < 0) q = literal(b, q, L_TIME_NULL);
     else {
-      literal(L_TARGET_ID);
-      jsonString(f[20]!, f[21]!);
-      literal(L_TYPE);
-      jsonString(f[22]!, f[23]!);
-      literal(L_TIME);
+      q = literal(b, q, L_TARGET_ID);
+      q = jsonString(b, q, buf, f[20]!, f[21]!);
+      q = literal(b, q, L_TYPE);
+      q = jsonString(b, q, buf, f[22]!, f[23]!);
+      q = literal(b, q, L_TIME);
     }
-    time(f[24]!);
-    literal(L_END);
-    const digest = oneShotHash('sha256', out.subarray(0, o), 'buffer') as unknown as Buffer;
-    if (
-      digest.compare(buf, f[26]!, f[27]!) !== 0 ||
-      (cpHash && seq === checkpoint!.seq && !cpHash.equals(digest))
-    ) {
+    q = time(b, q, buf, f[24]!);
+    q = literal(b, q, L_END);
+    const digest = oneShotHash('sha256', b.subarray(0, q), 'buffer') as unknown as Buffer;
+    if (!same32(digest, 0, buf, f[26]!) || (cpHash && seq === checkpoint!.seq && !cpHash.equals(digest))) {
       return fail();
     }
-    prevHashStart = f[26]!;
-    prevHashEnd = f[27]!;
+    lastHashAt = f[26]!;
   }
-  if (summary.rows > 0) summary.lastHash = Uint8Array.prototype.slice.call(buf, prevHashStart, prevHashEnd);
+  if (summary.rows > 0) summary.lastHash = Uint8Array.prototype.slice.call(buf, lastHashAt, lastHashAt + 32);
   return summary;
+}
+
+/** out holds at least n bytes, keeping what it holds. */
+function ensureRoom(n: number): void {
+  if (out.length >= n) return;
+  const bigger = Buffer.allocUnsafe(Math.max(out.length * 2, n));
+  out.copy(bigger);
+  out = bigger;
 }

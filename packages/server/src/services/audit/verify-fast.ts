@@ -1,10 +1,10 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type pg from 'pg';
-import { to as copyTo } from 'pg-copy-streams';
 import { chainKey } from './chain-append.js';
 import { GENESIS_HASH } from './chain-encoding.js';
-import { type ChunkSummary, checkChunk, FAST_COLUMNS, FAST_SELECT } from './chain-fast.js';
+import { type ChunkSummary, checkChunk, FAST_SELECT } from './chain-fast.js';
+import { CopyOutMessages } from './copy-out.js';
 
 /** Rows per chunk handed to a hashing thread (a few MB). */
 const CHUNK_ROWS = 8192;
@@ -12,6 +12,7 @@ const CHUNK_ROWS = 8192;
 const THREADS_FROM_ROWS = 100_000;
 /** The binary COPY header: signature, flags, header-extension length. */
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+const COPY_DATA = 0x64; // 'd'
 
 export type FastOutcome = { ok: true; rows: number } | { ok: false };
 
@@ -57,7 +58,7 @@ export async function verifyFast(
       : null;
     const summaries = await readChunks(
       client.query(
-        copyTo(
+        new CopyOutMessages(
           `COPY (SELECT ${FAST_SELECT} FROM audit_events
             WHERE ${orgSql} AND seq IS NOT NULL ORDER BY seq) TO STDOUT (FORMAT binary)`,
         ),
@@ -91,9 +92,12 @@ function same(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /**
- * Cuts a binary COPY stream into chunks of whole tuples and checks each as it is cut, keeping at
- * most a few chunks in flight (so reading waits for hashing, not memory). The chunk given to
- * `check` is a copy it may keep.
+ * Cuts the COPY's protocol messages (copy-out.ts) into chunks of whole CopyData messages, one
+ * tuple each, and checks each chunk as it is cut, keeping at most a few in flight (so reading
+ * waits for hashing, not memory). Per message only its header is read here: the tuples are
+ * taken apart by checkChunk, in the hashing threads. The first message also carries the binary
+ * COPY header, which is checked and cut off here; the last holds the trailer. The chunk given
+ * to `check` is a copy it may keep.
  */
 async function readChunks(
   stream: AsyncIterable<Buffer>,
@@ -101,22 +105,20 @@ async function readChunks(
 ): Promise<ChunkSummary[]> {
   let acc = Buffer.allocUnsafe(1 << 20);
   let len = 0;
-  let scan = -1; // where the next tuple starts, once the header is read
+  let scan = 0; // where the next message starts
+  let chunkStart = 0;
   let rowsInChunk = 0;
+  let header = false;
   let ended = false;
   let failed = false;
   const results: Promise<ChunkSummary>[] = [];
   const inFlight: Promise<ChunkSummary>[] = [];
 
-  let scanStart = 0;
   const cut = async (end: number) => {
-    const chunk = Buffer.allocUnsafeSlow(end - scanStart);
-    acc.copy(chunk, 0, scanStart, end);
-    acc.copy(acc, 0, end, len);
-    len -= end;
-    scan -= end;
-    scanStart = 0;
+    const chunk = Buffer.allocUnsafeSlow(end - chunkStart);
+    acc.copy(chunk, 0, chunkStart, end);
     rowsInChunk = 0;
+    chunkStart = end;
     if (failed) return;
     const p = Promise.resolve(check(chunk));
     // Awaited below (Promise.all); until then a failed thread must not count as unhandled.
@@ -131,6 +133,13 @@ async function readChunks(
 
   for await (const data of stream) {
     if (ended) continue;
+    // Keep only what is not cut yet.
+    if (chunkStart > 0) {
+      acc.copy(acc, 0, chunkStart, len);
+      len -= chunkStart;
+      scan -= chunkStart;
+      chunkStart = 0;
+    }
     if (len + data.length > acc.length) {
       const bigger = Buffer.allocUnsafe(Math.max(acc.length * 2, len + data.length));
       acc.copy(bigger, 0, 0, len);
@@ -138,33 +147,40 @@ async function readChunks(
     }
     data.copy(acc, len);
     len += data.length;
-    if (scan < 0) {
-      if (len < SIGNATURE.length + 8) continue;
-      if (!acc.subarray(0, SIGNATURE.length).equals(SIGNATURE)) throw new Error('not a binary COPY stream');
-      scan = SIGNATURE.length + 8 + acc.readInt32BE(SIGNATURE.length + 4);
-      scanStart = scan;
-    }
-    // Step over every complete tuple in the buffer.
-    for (;;) {
-      if (scan + 2 > len) break;
-      const fields = acc.readInt16BE(scan);
-      if (fields === -1) {
+    // Step over every complete message in the buffer.
+    while (scan + 5 <= len) {
+      const end = scan + 1 + acc.readUInt32BE(scan + 1);
+      if (end > len) break;
+      if (acc[scan] !== COPY_DATA) {
+        // CopyOutResponse, or a notice: not part of the rows. Cut around it.
+        if (rowsInChunk > 0) await cut(scan);
+        chunkStart = end;
+        scan = end;
+        continue;
+      }
+      if (!header) {
+        // The binary COPY header leads the first CopyData: checked, then cut off by rewriting
+        // that message's header over the signature's last bytes.
+        const body = scan + 5;
+        if (
+          end - body < SIGNATURE.length + 8 ||
+          !acc.subarray(body, body + SIGNATURE.length).equals(SIGNATURE)
+        )
+          throw new Error('not a binary COPY stream');
+        const skip = SIGNATURE.length + 8 + acc.readInt32BE(body + SIGNATURE.length + 4);
+        const at = scan + skip;
+        acc[at] = COPY_DATA;
+        acc.writeUInt32BE(end - at - 1, at + 1);
+        chunkStart = at;
+        scan = at;
+        header = true;
+        continue;
+      }
+      if (end - scan === 7 && acc.readInt16BE(scan + 5) === -1) {
         ended = true;
         break;
       }
-      if (fields !== FAST_COLUMNS) throw new Error('unexpected COPY tuple');
-      let p = scan + 2;
-      let whole = true;
-      for (let k = 0; k < FAST_COLUMNS; k++) {
-        if (p + 4 > len) {
-          whole = false;
-          break;
-        }
-        const n = acc.readInt32BE(p);
-        p += 4 + (n > 0 ? n : 0);
-      }
-      if (!whole || p > len) break;
-      scan = p;
+      scan = end;
       if (++rowsInChunk === CHUNK_ROWS) await cut(scan);
     }
     if (ended && rowsInChunk > 0) await cut(scan);

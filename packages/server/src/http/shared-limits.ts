@@ -87,15 +87,21 @@ type Counter = {
 };
 
 const FLUSH_MS = 50;
+/** Keys per script call: one call holds Redis for well under a millisecond. */
+const BATCH_KEYS = 1000;
 
 /**
  * The per-request limits (per address, per credential) shared through Redis without a round trip
  * on the request path: a node decides synchronously from the cluster's count as of its last
  * answer from Redis plus what it spent since, and sends what it spent in the background: at once
- * when a key has spent 1% of its limit here, otherwise within 50 ms. A node therefore learns what
- * the others spent only when it next hears from Redis, so the cluster can overshoot a limit by up
- * to 1% of it per node, or 50 ms of a node's traffic on a key, whichever is smaller. While Redis
- * is unreachable each node enforces its share (limit / nodes) of what it spent itself.
+ * when a key has spent 1% of its limit here, otherwise within 50 ms, every key spent on in those
+ * 50 ms together in one script call (a flood of new addresses is then one command per interval,
+ * not one per address). A node therefore learns what the others spent only when it next hears
+ * from Redis, so the cluster can overshoot a limit by up to 1% of it per node, or 50 ms of a
+ * node's traffic on a key, whichever is smaller. A key Redis has answered for that stands under
+ * 1% of its limit is forgotten here (Redis holds it), so a flood of new addresses holds memory
+ * for one interval, not a whole window. While Redis is unreachable each node enforces its share
+ * (limit / nodes) of what it spent itself.
  */
 export function createSharedSyncLimiter(
   rule: RateLimitRule,
@@ -104,13 +110,14 @@ export function createSharedSyncLimiter(
   clock: Clock,
   store: LimitStore,
 ): SyncLimiter & { close(): void } {
-  const remote = remoteLimiter(store, name, rule);
+  // rate-limiter-flexible's key format, so a strict limiter of the same name would meet these.
+  const keyPrefix = `${store.prefix}${name}:`;
   const policy = `"${name}";q=${rule.points};w=${rule.durationSeconds}`;
   const remaining = `"${name}";r=`;
   const durationMs = rule.durationSeconds * 1000;
   const sendAt = Math.max(1, Math.floor(rule.points / 100));
   const counters = new Map<string, Counter>();
-  const dirty = new Set<string>();
+  const dirty = new Map<string, Counter>();
   let nextSweep = 0;
   let timer: NodeJS.Timeout | null = null;
 
@@ -127,32 +134,61 @@ export function createSharedSyncLimiter(
     return c;
   }
 
-  function send(key: string, c: Counter): void {
-    const delta = c.pending;
-    if (delta === 0) return;
-    c.pending = 0;
-    c.inflight += delta;
+  /** Sends the pending points of these counters (`names[i]` is `batch[i]`'s key) in one call. */
+  function send(names: string[], batch: Counter[]): void {
+    const deltas = batch.map((c) => {
+      const delta = c.pending;
+      c.pending = 0;
+      c.inflight += delta;
+      return delta;
+    });
     // One connection answers in order, so an answer counts every earlier send of this node.
-    remote.penalty(key, delta).then(
-      (res) => {
-        c.inflight -= delta;
-        c.global = res.consumedPoints;
-        c.resetAt = clock.now().getTime() + res.msBeforeNext;
-      },
-      (err) => {
-        c.inflight -= delta;
-        store.failed(err);
-      },
-    );
+    store
+      .incrementMany(
+        names.map((n) => keyPrefix + n),
+        deltas,
+        rule.durationSeconds,
+      )
+      .then(
+        (answer) => {
+          const now = clock.now().getTime();
+          for (let i = 0; i < batch.length; i++) {
+            const c = batch[i]!;
+            c.inflight -= deltas[i]!;
+            c.global = answer[2 * i]!;
+            c.resetAt = now + answer[2 * i + 1]!;
+            // Settled, and under 1% of the limit across the cluster: Redis holds all there is to
+            // know, so this node forgets it. Were it to come back, this node would start it from
+            // zero again, short by less than 1% of the limit until its next answer: within the
+            // bound above. A flood of new addresses then costs memory for 50 ms, not a window.
+            if (c.pending === 0 && c.inflight === 0 && c.global < sendAt && counters.get(names[i]!) === c)
+              counters.delete(names[i]!);
+          }
+        },
+        (err) => {
+          for (let i = 0; i < batch.length; i++) batch[i]!.inflight -= deltas[i]!;
+          store.failed(err);
+        },
+      );
   }
 
   function flush(): void {
     timer = null;
-    for (const key of dirty) {
-      const c = counters.get(key);
-      if (c) send(key, c);
+    let keys: string[] = [];
+    let batch: Counter[] = [];
+    for (const [key, c] of dirty) {
+      // Sent at once since it was marked, or reset: nothing left to send.
+      if (c.pending === 0) continue;
+      keys.push(key);
+      batch.push(c);
+      if (batch.length === BATCH_KEYS) {
+        send(keys, batch);
+        keys = [];
+        batch = [];
+      }
     }
     dirty.clear();
+    if (batch.length) send(keys, batch);
   }
 
   const self = {
@@ -162,9 +198,9 @@ export function createSharedSyncLimiter(
       c.pending += points;
       c.local += points;
       const used = c.global + c.inflight + c.pending;
-      if (c.pending >= sendAt) send(key, c);
+      if (c.pending >= sendAt) send([key], [c]);
       else {
-        dirty.add(key);
+        dirty.set(key, c);
         if (timer === null) {
           timer = setTimeout(flush, FLUSH_MS);
           timer.unref();
@@ -186,8 +222,11 @@ export function createSharedSyncLimiter(
         reply.header('ratelimit', `${remaining}${limit - spent};t=${Math.ceil(msBeforeNext / 1000)}`);
     },
     reset(key: string) {
+      const c = counters.get(key);
+      if (c) c.pending = 0;
       counters.delete(key);
-      remote.delete(key).catch((err) => store.failed(err));
+      dirty.delete(key);
+      store.redis.del(keyPrefix + key).catch((err) => store.failed(err));
     },
     close() {
       if (timer) clearTimeout(timer);

@@ -1,5 +1,5 @@
 import { AppError } from '@latchkey/core';
-import { and, desc, eq, lt, or, type SQL } from 'drizzle-orm';
+import { asc, desc, type SQL, sql } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 
 export type Cursor = { at: Date; id: string };
@@ -38,12 +38,26 @@ export function decodeCursor(cursor: string | undefined): Cursor | null {
   });
 }
 
-/** WHERE and ORDER BY for keyset pagination on (createdAt desc, id desc). */
+/**
+ * WHERE and ORDER BY for keyset pagination on (createdAt desc, id desc). The condition is a row
+ * comparison, `(created_at, id) < (at, id)`, not the equivalent `created_at < at OR (…)`: PostgreSQL
+ * uses a row comparison as a range on an index over (…, created_at DESC, id DESC), so a page deep
+ * in a long list starts at its cursor, where the OR form walked the index from the first row
+ * (bench/sizing: 500,000 keys in one project).
+ */
 export function keyset(createdAt: PgColumn, id: PgColumn, cursor: Cursor | null) {
   const where: SQL | undefined = cursor
-    ? or(lt(createdAt, cursor.at), and(eq(createdAt, cursor.at), lt(id, cursor.id)))
+    ? sql`(${createdAt}, ${id}) < (${cursor.at.toISOString()}::timestamptz, ${cursor.id})`
     : undefined;
   return { where, orderBy: [desc(createdAt), desc(id)] };
+}
+
+/** The same on (createdAt asc, id asc), oldest first: for lists read in the order things joined. */
+export function keysetAscending(createdAt: PgColumn, id: PgColumn, cursor: Cursor | null) {
+  const where: SQL | undefined = cursor
+    ? sql`(${createdAt}, ${id}) > (${cursor.at.toISOString()}::timestamptz, ${cursor.id})`
+    : undefined;
+  return { where, orderBy: [asc(createdAt), asc(id)] };
 }
 
 /** Fetch limit+1 rows, then cut: the extra row tells whether there is a next page. */

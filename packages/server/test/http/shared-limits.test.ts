@@ -2,7 +2,10 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../src/clock.js';
 import { defaultConfig, type ServerConfig } from '../../src/config.js';
+import { createLimitStore } from '../../src/http/limit-store.js';
+import { createSharedSyncLimiter } from '../../src/http/shared-limits.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { useTestDatabase } from '../helpers/db.js';
 import { capturedLogger } from '../helpers/logs.js';
@@ -133,6 +136,64 @@ describe.skipIf(!reachable)('rate limits shared by three nodes through Redis', (
     } finally {
       await lonely.app.close();
     }
+  });
+});
+
+describe.skipIf(!reachable)('per-request limits batched to Redis', () => {
+  const prefix = `latch:test:${randomBytes(6).toString('hex')}:`;
+  const log = { warn: () => {}, info: () => {} };
+  // Three stores, three connections: three nodes' limiters, without the rest of the app.
+  const stores = [0, 1, 2].map(() => createLimitStore({ url: redisUrl, prefix, nodeCount: () => 3, log }));
+  const rule = { points: 300, durationSeconds: 60 };
+  const limiters = stores.map((s) => createSharedSyncLimiter(rule, 'requests', 'address', systemClock, s));
+  const settle = () => new Promise((r) => setTimeout(r, 120));
+  beforeAll(async () => {
+    for (const s of stores) expect(await s.ready(2000)).toBe(true);
+  });
+  afterAll(async () => {
+    for (const l of limiters) l.close();
+    for (const s of stores) await s.close();
+  });
+
+  it("sends many new keys from several nodes, and Redis holds each one's sum", async () => {
+    const keys = Array.from({ length: 3000 }, (_, i) => `ip:10.1.${i >> 8}.${i & 255}`);
+    for (const l of limiters) for (const k of keys) l.consume(k);
+    await settle();
+    const r = stores[0]!.redis;
+    const sample = [keys[0]!, keys[1234]!, keys[2999]!].map((k) => `${prefix}address:${k}`);
+    expect(await Promise.all(sample.map((k) => r.get(k)))).toEqual(['3', '3', '3']);
+    const ttl = await r.pttl(sample[0]!);
+    expect(ttl).toBeGreaterThan(50_000);
+    expect(ttl).toBeLessThanOrEqual(60_000);
+  });
+
+  it('holds a limit across the nodes when every node spends below its send-at-once mark', {
+    timeout: 30_000,
+  }, async () => {
+    const key = 'ip:192.0.2.77';
+    let allowed = 0;
+    let refusedEverywhere = false;
+    for (let round = 0; round < 80 && !refusedEverywhere; round++) {
+      let refused = 0;
+      // 2 points a node per 50 ms interval: under 1% of 300, so only the batches carry them.
+      for (const l of limiters) {
+        for (let i = 0; i < 2; i++) {
+          try {
+            l.consume(key);
+            allowed++;
+          } catch (err) {
+            expect((err as { code?: string }).code).toBe('RATE_LIMITED');
+            refused++;
+          }
+        }
+      }
+      refusedEverywhere = refused === 6;
+      await settle();
+    }
+    expect(refusedEverywhere).toBe(true);
+    // In memory each node would allow 300. Shared: at most one interval's spending over.
+    expect(allowed).toBeGreaterThanOrEqual(300);
+    expect(allowed).toBeLessThanOrEqual(306);
   });
 });
 

@@ -45,6 +45,42 @@ describe('orgs', () => {
     expect(audit.rows).toEqual([{ action: 'org.created', actor_id: alice.userId }]);
   });
 
+  it('lists your orgs a page at a time, in the order you joined them', async () => {
+    const alice = await t.signUp();
+    for (const name of ['Page One', 'Page Two', 'Page Three', 'Page Four']) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/orgs',
+        headers: t.auth(alice.token),
+        payload: { name: `${name} ${alice.userId.slice(-6)}` },
+      });
+      expect(res.statusCode).toBe(201);
+    }
+    const list = (query: string) =>
+      t.app.inject({ url: `/api/v1/orgs?${query}`, headers: t.auth(alice.token) });
+    const all = (await list('limit=500')).json();
+    expect(all.items).toHaveLength(5);
+    expect(all.nextCursor).toBeNull();
+    // Joined at sign-up, before anything else.
+    expect(all.items[0]).toMatchObject({ personal: true });
+    const pages: { items: { id: string }[]; nextCursor: string | null }[] = [];
+    let cursor = '';
+    do {
+      const res = await list(`limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(res.statusCode).toBe(200);
+      pages.push(res.json());
+      cursor = pages[pages.length - 1]!.nextCursor ?? '';
+    } while (cursor);
+    expect(pages.map((p) => p.items.length)).toEqual([2, 2, 1]);
+    expect(pages.flatMap((p) => p.items.map((o) => o.id))).toEqual(
+      all.items.map((o: { id: string }) => o.id),
+    );
+
+    const bad = await list('cursor=bm90LWEtY3Vyc29y');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.code).toBe('INVALID_INPUT');
+  });
+
   it('answers 404 for an org you are not in, the same as for one that does not exist', async () => {
     const alice = await t.signUp();
     const bob = await t.signUp();

@@ -1,4 +1,4 @@
-import { OrgParams, page } from '../common.js';
+import { OrgParams, PageQuery, page } from '../common.js';
 import { endpoint } from '../endpoint.js';
 import { CreateOrgBody, DeletedOrg, Org } from '../identity.js';
 
@@ -6,8 +6,9 @@ export const orgs = {
   list: endpoint({
     method: 'GET',
     path: '/api/v1/orgs',
-    summary: "The caller's orgs",
+    summary: "The caller's orgs, in the order they joined them",
     permission: 'self',
+    query: PageQuery,
     response: { 200: page(Org) },
     errors: [],
   }),

@@ -1,5 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../store/db.js';
+import { type Cursor, keysetAscending } from '../../store/pagination.js';
 import { memberships, orgs } from '../../store/schema.js';
 
 export type OrgRow = typeof orgs.$inferSelect;
@@ -15,12 +16,24 @@ export async function findForMember(db: DbOrTx, userId: string, ref: string) {
   return row ?? null;
 }
 
-export async function listForMember(db: DbOrTx, userId: string) {
-  return db
-    .select({ org: orgs, role: memberships.role })
-    .from(orgs)
-    .innerJoin(memberships, and(eq(memberships.orgId, orgs.id), eq(memberships.userId, userId)))
-    .orderBy(orgs.createdAt, orgs.id);
+/**
+ * A member's orgs in the order they joined them (a creator joins at creation), a page at a time:
+ * keyed on the membership, so each page is a range of index memberships_user_joined (0027)
+ * however many orgs the user is in. Without a page: all of them.
+ */
+export async function listForMember(
+  db: DbOrTx,
+  userId: string,
+  page?: { limit: number; cursor: Cursor | null },
+) {
+  const ks = keysetAscending(memberships.createdAt, memberships.orgId, page?.cursor ?? null);
+  const query = db
+    .select({ org: orgs, role: memberships.role, joinedAt: memberships.createdAt })
+    .from(memberships)
+    .innerJoin(orgs, eq(orgs.id, memberships.orgId))
+    .where(and(eq(memberships.userId, userId), ks.where))
+    .orderBy(...ks.orderBy);
+  return page ? query.limit(page.limit + 1) : query;
 }
 
 export async function nameTaken(db: DbOrTx, name: string): Promise<boolean> {

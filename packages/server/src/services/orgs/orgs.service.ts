@@ -3,6 +3,7 @@ import {
   effectivePermissions,
   missingPermissions,
   type Org,
+  type PageQuery,
   type PermissionSet,
   ROLE_PERMISSIONS,
   type Role,
@@ -10,6 +11,7 @@ import {
 import type { Clock } from '../../clock.js';
 import { newId } from '../../ids.js';
 import type { Db, DbOrTx } from '../../store/db.js';
+import { decodeCursor, type Page, toPage } from '../../store/pagination.js';
 import { type Actor, type OrgContext, type Principal, requirePermission } from '../actor.js';
 import { type AuditActor, recordAudit } from '../audit/audit.service.js';
 import { requireUnscopedUser } from '../delegation.js';
@@ -104,6 +106,26 @@ export function createOrgsService({ db, clock }: { db: Db; clock: Clock }) {
       }
       const rows = await repo.listForMember(db, p.userId);
       return rows.map((r) => toOrg(r.org, r.role as Role));
+    },
+
+    /** `list`, a page at a time (GET /api/v1/orgs). */
+    async listPage(actor: Actor, query: PageQuery): Promise<Page<Org>> {
+      const p = actor.principal;
+      if (p.kind !== 'user') {
+        const org = await repo.findByRef(db, p.orgId);
+        return {
+          items: org ? [toOrg(org, p.kind === 'service_account' ? p.role : null)] : [],
+          nextCursor: null,
+        };
+      }
+      const cursor = decodeCursor(query.cursor);
+      const rows = await repo.listForMember(db, p.userId, { limit: query.limit, cursor });
+      return toPage(
+        rows,
+        query.limit,
+        (r) => toOrg(r.org, r.role as Role),
+        (r) => ({ at: r.joinedAt, id: r.org.id }),
+      );
     },
 
     async get(actor: Actor): Promise<Org> {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReceiver } from '../../packages/server/test/helpers/webhook-receiver.js';
 import { launchChromium, type RealBrowser } from './helpers/chromium.js';
 import { apiIn, devSignIn } from './helpers/dashboard-checks.js';
-import { checkPage, collectComplaints, SLOW } from './helpers/page-checks.js';
+import { checkPage, collectComplaints, SLOW, tabTo } from './helpers/page-checks.js';
 import { type RunningServer, startServer } from './helpers/server.js';
 
 // Issue 14's effects and webhooks pages in a real Chromium against a real `latch dev`: a webhook
@@ -315,9 +315,17 @@ describe('dashboard: effects', { timeout: 120_000 }, () => {
     const replay = page.getByRole('region', { name: 'Replay' });
     await replay.getByLabel('Endpoint to replay').selectOption({ label: hookUrl });
     await replay.getByLabel('Since').selectOption('1h');
-    await replay.getByRole('button', { name: 'Replay', exact: true }).click();
+    // By keyboard: from the window to the button, and the question takes focus on its safe answer.
+    await replay.getByLabel('Since').focus();
+    await tabTo(page, 'section[aria-label="Replay"] button.danger');
+    await page.keyboard.press('Enter');
     await replay.getByText(`Send again everything ${hookUrl} was sent in the last hour?`).waitFor();
-    await replay.getByRole('button', { name: 'Yes, replay' }).click();
+    await until('the question to take focus', () =>
+      page.evaluate(() => document.activeElement?.textContent === 'Cancel'),
+    );
+    await page.keyboard.press('Shift+Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Yes, replay');
+    await page.keyboard.press('Enter');
     await replay
       .getByRole('status')
       .filter({ hasText: `4 deliveries enqueued again for ${hookUrl} (the last hour).` })

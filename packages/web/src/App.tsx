@@ -4,11 +4,13 @@ import { heldIn, type PermissionSet } from './held.js';
 import { AccessLogPage } from './pages/AccessLog.js';
 import { AccountPage } from './pages/Account.js';
 import { AuditPage } from './pages/Audit.js';
+import { EffectPage, EffectsPage } from './pages/Effects.js';
 import { EnvironmentPage } from './pages/Environment.js';
 import { HygienePage } from './pages/Hygiene.js';
 import { KeysPage } from './pages/Keys.js';
 import { MembersPage } from './pages/Members.js';
 import { MatrixPage, ProjectsPage } from './pages/Projects.js';
+import { WebhooksPage } from './pages/Webhooks.js';
 import { href, useRoute } from './router.js';
 import { ErrorBox, useLoad } from './ui.js';
 
@@ -39,6 +41,8 @@ export function App() {
               <a href={href('orgs', current, 'members')}>Members</a>
               <a href={href('orgs', current, 'keys')}>Keys</a>
               <a href={href('orgs', current, 'hygiene')}>Credential hygiene</a>
+              <a href={href('orgs', current, 'webhooks')}>Webhooks</a>
+              <a href={href('orgs', current, 'effects')}>Effects</a>
               <a href={href('orgs', current, 'audit')}>Audit log</a>
             </>
           ) : null}
@@ -97,6 +101,11 @@ function Page({
         <LogsPage key={`${org}/${project}/${env}`} org={org} project={project} env={env} />
       </Suspense>
     );
+  if (first === 'orgs' && section === 'webhooks') return <WebhooksPage org={org} held={held} />;
+  // `#/orgs/acme/effects/eff_…`: one effect and its attempts.
+  if (first === 'orgs' && section === 'effects' && project)
+    return <EffectPage org={org} id={project} held={held} />;
+  if (first === 'orgs' && section === 'effects') return <EffectsPage org={org} held={held} />;
   if (first === 'orgs' && section === 'projects' && project && sub === 'env' && env)
     return <EnvironmentPage org={org} project={project} env={env} />;
   if (first === 'orgs' && section === 'projects' && project && sub === 'matrix')

@@ -1,4 +1,4 @@
-import { type ReactNode, useCallback, useEffect, useState } from 'react';
+import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
 import { describeError } from './api.js';
 
 /** An API error as the API worded it: message, hint and code. */
@@ -66,9 +66,23 @@ export function ConfirmButton({
   onConfirm: () => unknown;
 }) {
   const [asking, setAsking] = useState(false);
+  // A keyboard user keeps their place: the question takes focus (on its safe answer) and gives it
+  // back to the button after. Set by the clicks only, so nothing grabs focus when it first renders.
+  const [focus, setFocus] = useState<'keep' | 'open' | null>(null);
+  const keep = useRef<HTMLButtonElement>(null);
+  const open = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (!focus) return;
+    (focus === 'keep' ? keep : open).current?.focus();
+    setFocus(null);
+  }, [focus]);
+  const ask = (next: boolean) => {
+    setAsking(next);
+    setFocus(next ? 'keep' : 'open');
+  };
   if (!asking)
     return (
-      <button type="button" className="danger" onClick={() => setAsking(true)}>
+      <button ref={open} type="button" className="danger" onClick={() => ask(true)}>
         {label}
       </button>
     );
@@ -80,12 +94,12 @@ export function ConfirmButton({
         className="danger"
         onClick={async () => {
           await onConfirm();
-          setAsking(false);
+          ask(false);
         }}
       >
         Yes, {label.toLowerCase()}
       </button>
-      <button type="button" className="secondary" onClick={() => setAsking(false)}>
+      <button ref={keep} type="button" className="secondary" onClick={() => ask(false)}>
         Cancel
       </button>
     </fieldset>

@@ -7,7 +7,6 @@
 //
 // PostgreSQL: LATCH_BENCH_DATABASE_URL, else 127.0.0.1:5432, else an embedded one; a fresh
 // database is made and dropped. BENCH_DURATION (seconds per run, default 3), BENCH_ROUNDS (5).
-import { execSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +14,8 @@ import {
   adminDatabase,
   adminQuery,
   describeMachine,
-  root,
+  runForResult,
+  uptime,
   withDatabase,
   writeResults,
 } from '../lib/common.mjs';
@@ -25,30 +25,17 @@ const work = mkdtempSync(join(tmpdir(), 'latch-bench-access-'));
 const admin = await adminDatabase(work);
 const name = `latch_bench_access_${Date.now()}`;
 await adminQuery(admin.url, `CREATE DATABASE ${name}`);
-const uptime = () => execSync('uptime').toString().trim();
 const before = uptime();
-let out = '';
+let result;
 try {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=source', '--import', 'tsx', join(root, 'bench/access-log/measure.ts')],
-    {
-      cwd: root,
-      env: { ...process.env, DATABASE_URL: withDatabase(admin.url, name) },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  child.stdout.on('data', (d) => {
-    out += d;
+  result = await runForResult('bench/access-log/measure.ts', {
+    env: { DATABASE_URL: withDatabase(admin.url, name) },
   });
-  const code = await new Promise((resolve) => child.on('exit', resolve));
-  if (code !== 0) throw new Error(`measure.ts exited with ${code}:\n${out}`);
 } finally {
   await adminQuery(admin.url, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
   await admin.stop();
   rmSync(work, { recursive: true, force: true });
 }
-const result = JSON.parse(/RESULT (\{.*\})/.exec(out)[1]);
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 const pct = (n) => `${(n * 100).toFixed(1)}%`;
 const rows = Object.entries(result).map(([c, r]) => {

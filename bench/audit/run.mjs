@@ -13,7 +13,6 @@
 // PostgreSQL: LATCH_BENCH_DATABASE_URL (a superuser URL), else the machine's at 127.0.0.1:5432,
 // else an embedded one. A fresh database is made and dropped. BENCH_DURATION (seconds per load
 // run, default 5), BENCH_ROUNDS (default 5) and BENCH_ROWS (default 1,000,000) shorten it.
-import { execSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,7 +22,11 @@ import {
   adminDatabase,
   adminQuery,
   describeMachine,
-  root,
+  fmt,
+  median,
+  startTs,
+  stopTs,
+  uptime,
   withDatabase,
   writeResults,
 } from '../lib/common.mjs';
@@ -32,29 +35,9 @@ const duration = Number(process.env.BENCH_DURATION) || 5;
 const rounds = Number(process.env.BENCH_ROUNDS) || 5;
 const work = mkdtempSync(join(tmpdir(), 'latch-bench-audit-'));
 
-function runTs(script, databaseUrl, marker) {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(root, script)], {
-    cwd: root,
-    env: { ...process.env, DATABASE_URL: databaseUrl },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    child.stdout.on('data', (d) => {
-      out += d;
-      const line = new RegExp(`${marker} (\\{.*\\})\\n`).exec(out)?.[1];
-      if (line) resolve({ child, ...JSON.parse(line) });
-    });
-    child.on('exit', (code) => reject(new Error(`${script} exited (${code}) before it answered:\n${out}`)));
-  });
-}
-
-const median = (xs) => {
-  const v = [...xs].sort((a, b) => a - b);
-  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-};
-const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
-const uptime = () => execSync('uptime').toString().trim();
+/** A TypeScript file of bench/audit on `databaseUrl`, once it prints `<marker> <json>`. */
+const runTs = (script, databaseUrl, marker) =>
+  startTs(script, { env: { DATABASE_URL: databaseUrl }, marker });
 
 async function setMode(server, plain) {
   const res = await fetch(`${server.url}/bench/audit-mode`, {
@@ -143,8 +126,7 @@ try {
     );
   }
   await setMode(server, false);
-  server.child.kill('SIGTERM');
-  await new Promise((r) => server.child.once('exit', r));
+  await stopTs(server);
   server = null;
 
   const uptimeC = uptime();
@@ -223,10 +205,7 @@ try {
   console.error(`audit: ${err.message}`);
   process.exitCode = 1;
 } finally {
-  if (server) {
-    server.child.kill('SIGTERM');
-    await new Promise((r) => server.child.once('exit', r));
-  }
+  await stopTs(server);
   await adminQuery(admin.url, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {});
   await adminQuery(admin.url, `DROP DATABASE IF EXISTS ${dbName}_p WITH (FORCE)`).catch(() => {});
   await admin.stop();

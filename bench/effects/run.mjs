@@ -9,7 +9,6 @@
 // PostgreSQL: LATCH_BENCH_DATABASE_URL, else 127.0.0.1:5432, else embedded. A fresh database is
 // made and dropped. BENCH_DELIVERIES (default 3000), BENCH_ROUNDS (3: bare and effects rounds
 // interleaved), BENCH_SECONDS (10), BENCH_REQUESTS (300).
-import { execSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,37 +16,24 @@ import {
   adminDatabase,
   adminQuery,
   describeMachine,
-  root,
+  fmt,
+  runForResult,
+  uptime,
   withDatabase,
   writeResults,
 } from '../lib/common.mjs';
 
-const uptimeBefore = execSync('uptime').toString().trim();
+const uptimeBefore = uptime();
 const work = mkdtempSync(join(tmpdir(), 'latch-bench-effects-'));
 const machine = describeMachine();
 const admin = await adminDatabase(work);
 const name = `latch_bench_effects_${Date.now()}`;
 await adminQuery(admin.url, `CREATE DATABASE ${name}`);
-const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 try {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=source', '--import', 'tsx', join(root, 'bench/effects/bench.ts')],
-    {
-      cwd: root,
-      env: { ...process.env, DATABASE_URL: withDatabase(admin.url, name) },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  let out = '';
-  child.stdout.on('data', (d) => {
-    out += d;
+  const r = await runForResult('bench/effects/bench.ts', {
+    env: { DATABASE_URL: withDatabase(admin.url, name) },
   });
-  const code = await new Promise((r) => child.on('close', r));
-  const line = /RESULT (\{.*\})/.exec(out)?.[1];
-  if (code !== 0 || !line) throw new Error(`bench.ts failed (${code}):\n${out}`);
-  const r = JSON.parse(line);
-  const load = execSync('uptime').toString().trim();
+  const load = uptime();
   const overhead = r.withMs / r.plainMs - 1;
   const pctOf = (x) => `${fmt(x * 100)}%`;
   const signed = (x) => `${x >= 0 ? '+' : ''}${fmt(x * 100, 1)}%`;

@@ -1,5 +1,7 @@
-// What the benchmarks share: where their PostgreSQL comes from, how the machine is described, and
-// how each one rewrites its own section of bench/RESULTS.md.
+// What the benchmarks share: where their PostgreSQL comes from, how the machine is described, how
+// they start and stop their processes, the numbers' helpers, and how each one rewrites its own
+// section of bench/RESULTS.md.
+import { execSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -58,6 +60,79 @@ export function withDatabase(url, name) {
 export function describeMachine() {
   const model = cpus()[0]?.model?.trim() ?? 'unknown CPU';
   return `${cpus().length} CPUs, ${model}, Node ${process.version}, load average ${loadavg()[0].toFixed(2)} at start`;
+}
+
+/** `uptime`'s line, recorded before and after the runs: the load averages while they ran. */
+export const uptime = () => execSync('uptime').toString().trim();
+
+/** The median (NaN for no values). */
+export function median(values) {
+  const v = [...values].sort((x, y) => x - y);
+  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+}
+
+/** A number for the tables: thousands separated, `d` decimals. */
+export const fmt = (n, d = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+
+/**
+ * Runs a TypeScript file (`file` from the repo root) with tsx and resolves, once it prints
+ * `<marker> <json>` on a line, with the process (`child`) and that JSON. `source` (the default)
+ * runs the packages from their sources, as the servers do; `source: false` uses the built ones,
+ * as an app does. `stdin: 'pipe'` holds the child's stdin open, for the servers that go when it
+ * closes (bench/verify-http/server.ts), so none outlives a killed run.
+ */
+export function startTs(file, { env = {}, marker = 'READY', source = true, stdin = 'ignore' } = {}) {
+  const flags = source ? ['--conditions=source', '--import', 'tsx'] : ['--import', 'tsx'];
+  const child = spawn(process.execPath, [...flags, join(root, file)], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: [stdin, 'pipe', 'inherit'],
+  });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    child.stdout.on('data', (d) => {
+      out += d;
+      const line = new RegExp(`${marker} (\\{.*\\})\\n`).exec(out)?.[1];
+      if (line) resolve({ child, ...JSON.parse(line) });
+    });
+    child.on('exit', (code) => reject(new Error(`${file} exited (${code}) before it was ready:\n${out}`)));
+  });
+}
+
+/**
+ * Runs a TypeScript file (from the repo root) from the packages' sources to its end and resolves
+ * with the JSON of its `RESULT <json>` line; rejects if it fails or prints none. `echo` passes its
+ * output on as it comes.
+ */
+export function runForResult(file, { env = {}, echo = false } = {}) {
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(root, file)], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => {
+    out += d;
+    if (echo) process.stdout.write(d);
+  });
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const line = /RESULT (\{.*\})/.exec(out)?.[1];
+      if (code === 0 && line) resolve(JSON.parse(line));
+      else reject(new Error(`${file} failed (exit ${code})${echo ? '' : `:\n${out}`}`));
+    });
+  });
+}
+
+/** SIGTERM to a process startTs started; resolves once it has gone (at once if it had, or for none). */
+export function stopTs(proc) {
+  return new Promise((resolve) => {
+    if (!proc || proc.child.exitCode !== null) return resolve();
+    proc.child.once('exit', () => resolve());
+    proc.child.kill('SIGTERM');
+  });
 }
 
 /** Replaces (or appends) the `## <name>` section of bench/RESULTS.md, leaving the others alone. */

@@ -7,7 +7,6 @@
 // polled until it refuses the key. Reports median, p99 and max per observer.
 //
 //   node bench/revocation/run.mjs        (BENCH_TRIALS, default 100)
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -17,41 +16,21 @@ import {
   adminDatabase,
   adminQuery,
   describeMachine,
-  root,
+  fmt,
+  startTs,
+  stopTs,
   withDatabase,
   writeResults,
 } from '../lib/common.mjs';
 
 const trials = Number(process.env.BENCH_TRIALS) || 100;
 const work = mkdtempSync(join(tmpdir(), 'latch-bench-revocation-'));
-const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
-function startNode(databaseUrl) {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=source', '--import', 'tsx', join(root, 'bench/verify-http/server.ts')],
-    {
-      cwd: root,
-      env: { ...process.env, DATABASE_URL: databaseUrl, BENCH_SEED: join(work, 'seed.json') },
-      stdio: ['pipe', 'pipe', 'inherit'],
-    },
-  );
-  let out = '';
-  return new Promise((resolve, reject) => {
-    child.stdout.on('data', (d) => {
-      out += d;
-      const line = /READY (\{.*\})\n/.exec(out)?.[1];
-      if (line) resolve({ child, ...JSON.parse(line) });
-    });
-    child.on('exit', (code) => reject(new Error(`node exited (${code}):\n${out}`)));
-  });
-}
-
-const stopNode = (n) =>
-  new Promise((resolve) => {
-    if (n.child.exitCode !== null) return resolve();
-    n.child.once('exit', () => resolve());
-    n.child.kill('SIGTERM');
+/** A node: the verify-http benchmark's server on the shared database and seed. */
+const startNode = (databaseUrl) =>
+  startTs('bench/verify-http/server.ts', {
+    env: { DATABASE_URL: databaseUrl, BENCH_SEED: join(work, 'seed.json') },
+    stdin: 'pipe',
   });
 
 const summary = (times) => {
@@ -160,7 +139,7 @@ try {
   );
 } finally {
   for (const v of verifiers) await v.close().catch(() => {});
-  for (const n of nodes) await stopNode(n);
+  for (const n of nodes) await stopTs(n);
   await adminQuery(admin.url, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {});
   await admin.stop();
   rmSync(work, { recursive: true, force: true });

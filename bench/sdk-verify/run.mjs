@@ -17,50 +17,34 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { adminDatabase, adminQuery, describeMachine, withDatabase, writeResults } from '../lib/common.mjs';
+import {
+  adminDatabase,
+  adminQuery,
+  describeMachine,
+  fmt,
+  root,
+  startTs,
+  stopTs,
+  withDatabase,
+  writeResults,
+} from '../lib/common.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..', '..');
 const duration = Number(process.env.BENCH_DURATION) || 10;
 const TRIALS = 20;
 const onlyA = process.env.BENCH_PARTS === 'a';
 const work = mkdtempSync(join(tmpdir(), 'latch-bench-sdk-'));
-const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
 // ---- processes ----
 
 /**
- * Runs a TypeScript file of this folder; resolves with its `<word> <json>` line. The server runs
- * from sources; the app and the in-process loop use the built SDK (`npm run bench` builds it).
+ * Runs a TypeScript file of this folder (startTs); resolves with its `<marker> <json>` line. The
+ * server runs from sources; the app and the in-process loop use the built SDK (`npm run bench`
+ * builds it).
  */
-function start(file, env, word = 'READY', source = false) {
-  const flags = source ? ['--conditions=source', '--import', 'tsx'] : ['--import', 'tsx'];
-  const child = spawn(process.execPath, [...flags, join(here, file)], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    child.stdout.on('data', (d) => {
-      out += d;
-      const line = new RegExp(`${word} (\\{.*\\})\\n`).exec(out)?.[1];
-      if (line) resolve({ child, ...JSON.parse(line) });
-    });
-    child.on('exit', (code) => reject(new Error(`${file} exited (${code}) before answering:\n${out}`)));
-  });
-}
-
-function stop(proc) {
-  return new Promise((resolve) => {
-    if (!proc || proc.child.exitCode !== null) return resolve();
-    proc.child.once('exit', () => resolve());
-    proc.child.kill('SIGTERM');
-  });
-}
+const start = (file, env, marker = 'READY', source = false) =>
+  startTs(`bench/sdk-verify/${file}`, { env, marker, source });
 
 function latch(args, env) {
   return new Promise((resolve, reject) => {
@@ -205,8 +189,8 @@ try {
   );
   if (!onlyA) await partsBandC(cached, a, sdkEnv, key);
 } finally {
-  await stop(app);
-  await stop(server);
+  await stopTs(app);
+  await stopTs(server);
   await adminQuery(admin.url, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {});
   await admin.stop();
   rmSync(work, { recursive: true, force: true });

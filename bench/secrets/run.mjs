@@ -11,50 +11,30 @@
 // PostgreSQL: LATCH_BENCH_DATABASE_URL (a superuser URL), else the machine's at 127.0.0.1:5432,
 // else an embedded one. A fresh database is made and dropped. BENCH_RUNS (default 30) and
 // BENCH_DURATION (seconds per load run, default 5) shorten it for a quick look.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative } from 'node:path';
 import autocannon from 'autocannon';
-import { adminDatabase, adminQuery, describeMachine, withDatabase, writeResults } from '../lib/common.mjs';
+import {
+  adminDatabase,
+  adminQuery,
+  describeMachine,
+  fmt,
+  median,
+  root,
+  startTs,
+  stopTs,
+  withDatabase,
+  writeResults,
+} from '../lib/common.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const latch = join(root, 'packages', 'cli', 'dist', 'latch.js');
 const runs = Number(process.env.BENCH_RUNS) || 30;
 const duration = Number(process.env.BENCH_DURATION) || 5;
 const rounds = 3;
 const work = mkdtempSync(join(tmpdir(), 'latch-bench-secrets-'));
-
-function startServer(databaseUrl) {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=source', '--import', 'tsx', join(root, 'bench/secrets/server.ts')],
-    {
-      cwd: root,
-      env: { ...process.env, DATABASE_URL: databaseUrl },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  let out = '';
-  return new Promise((resolve, reject) => {
-    child.stdout.on('data', (d) => {
-      out += d;
-      const line = /READY (\{.*\})\n/.exec(out)?.[1];
-      if (line) resolve({ child, ...JSON.parse(line) });
-    });
-    child.on('exit', (code) =>
-      reject(new Error(`benchmark server exited (${code}) before it was ready:\n${out}`)),
-    );
-  });
-}
-
-const median = (xs) => {
-  const v = [...xs].sort((a, b) => a - b);
-  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-};
-const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
 /** Interleaved runs (with 3 warm-up rounds), so background load hits every row alike. */
 function timeCommands(rows) {
@@ -101,7 +81,7 @@ let server;
 try {
   await adminQuery(admin.url, `CREATE DATABASE ${dbName}`);
   console.log(`Database: fresh ${dbName} on ${admin.label}. Seeding 200 + 1,000 secrets…`);
-  server = await startServer(databaseUrl);
+  server = await startTs('bench/secrets/server.ts', { env: { DATABASE_URL: databaseUrl } });
   const configDir = join(work, 'config');
   const env = {
     ...process.env,
@@ -208,10 +188,7 @@ try {
   console.error(`secrets: ${err.message}`);
   process.exitCode = 1;
 } finally {
-  if (server) {
-    server.child.kill('SIGTERM');
-    await new Promise((r) => server.child.once('exit', r));
-  }
+  await stopTs(server);
   await adminQuery(admin.url, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {});
   await admin.stop();
   rmSync(work, { recursive: true, force: true });

@@ -11,7 +11,6 @@
 //
 // Redis: BENCH_REDIS_URL, else REDIS_URL, else redis://127.0.0.1:6379. PostgreSQL as in
 // verify-http. BENCH_ROUNDS (default 10) and BENCH_ROUND_SECONDS (default 3) shape the rounds.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,7 +20,10 @@ import {
   adminDatabase,
   adminQuery,
   describeMachine,
-  root,
+  fmt,
+  median,
+  startTs,
+  stopTs,
   withDatabase,
   writeResults,
 } from '../lib/common.mjs';
@@ -31,38 +33,11 @@ const roundSeconds = Number(process.env.BENCH_ROUND_SECONDS) || 3;
 const redisUrl = process.env.BENCH_REDIS_URL || process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 const work = mkdtempSync(join(tmpdir(), 'latch-bench-limits-'));
 
-function startServer(databaseUrl, env) {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=source', '--import', 'tsx', join(root, 'bench/verify-http/server.ts')],
-    {
-      cwd: root,
-      env: {
-        ...process.env,
-        DATABASE_URL: databaseUrl,
-        BENCH_SEED: join(work, 'seed.json'),
-        LATCH_TRUST_PROXY: '1',
-        ...env,
-      },
-      stdio: ['pipe', 'pipe', 'inherit'],
-    },
-  );
-  let out = '';
-  return new Promise((resolve, reject) => {
-    child.stdout.on('data', (d) => {
-      out += d;
-      const line = /READY (\{.*\})\n/.exec(out)?.[1];
-      if (line) resolve({ child, ...JSON.parse(line) });
-    });
-    child.on('exit', (code) => reject(new Error(`benchmark server exited (${code}):\n${out}`)));
-  });
-}
-
-const stopServer = (s) =>
-  new Promise((resolve) => {
-    if (s.child.exitCode !== null) return resolve();
-    s.child.once('exit', () => resolve());
-    s.child.kill('SIGTERM');
+/** The verify-http benchmark's server on the shared database and seed, trusting X-Forwarded-For. */
+const startServer = (databaseUrl, env) =>
+  startTs('bench/verify-http/server.ts', {
+    env: { DATABASE_URL: databaseUrl, BENCH_SEED: join(work, 'seed.json'), LATCH_TRUST_PROXY: '1', ...env },
+    stdin: 'pipe',
   });
 
 let addressCounter = 0;
@@ -94,12 +69,6 @@ async function load(s, shape, duration) {
   if (bad > 0) throw new Error(`${shape}: ${bad} failed requests (non-2xx ${result.non2xx})`);
   return { rps: result.requests.average, p99: result.latency.p99 };
 }
-
-const median = (values) => {
-  const v = [...values].sort((x, y) => x - y);
-  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-};
-const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
 async function redisKeys(prefix) {
   const { Redis } = await import('ioredis');
@@ -184,7 +153,7 @@ try {
     ].join('\n'),
   );
 } finally {
-  for (const s of servers) await stopServer(s);
+  for (const s of servers) await stopTs(s);
   await adminQuery(admin.url, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {});
   await admin.stop();
   rmSync(work, { recursive: true, force: true });

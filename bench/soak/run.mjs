@@ -20,7 +20,6 @@
 // bench/soak/samples.json and the verdicts to the soak section of bench/RESULTS.md; shorter ones
 // write the samples to $TMPDIR/latch-soak-samples.json. SOAK_OUT names another samples file.
 // Exits non-zero when a target is missed.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -31,7 +30,11 @@ import {
   adminDatabase,
   adminQuery,
   describeMachine,
+  fmt,
+  median,
   root,
+  startTs,
+  stopTs,
   withDatabase,
   writeResults,
 } from '../lib/common.mjs';
@@ -45,39 +48,10 @@ const out =
   process.env.SOAK_OUT ||
   (record ? join(root, 'bench/soak/samples.json') : join(tmpdir(), 'latch-soak-samples.json'));
 const work = mkdtempSync(join(tmpdir(), 'latch-bench-soak-'));
-const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
-const median = (values) => {
-  const v = [...values].sort((x, y) => x - y);
-  if (v.length === 0) return Number.NaN;
-  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-};
 const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))];
 
-/** Runs a TypeScript file of bench/; resolves with its `READY <json>` line and the process. */
-function start(file, env, source) {
-  const flags = source ? ['--conditions=source', '--import', 'tsx'] : ['--import', 'tsx'];
-  const child = spawn(process.execPath, [...flags, join(root, 'bench', file)], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let text = '';
-  return new Promise((resolve, reject) => {
-    child.stdout.on('data', (d) => {
-      text += d;
-      const line = /READY (\{.*\})\n/.exec(text)?.[1];
-      if (line) resolve({ child, ...JSON.parse(line) });
-    });
-    child.on('exit', (code) => reject(new Error(`${file} exited (${code}) before answering:\n${text}`)));
-  });
-}
-
-const stopProcess = (p) =>
-  new Promise((resolve) => {
-    if (!p || p.child.exitCode !== null) return resolve();
-    p.child.once('exit', () => resolve());
-    p.child.kill('SIGTERM');
-  });
+/** Runs a TypeScript file of bench/ (startTs): from the sources with `source`, else the built SDK. */
+const start = (file, env, source = false) => startTs(`bench/${file}`, { env, source });
 
 /** Resident set size in MiB, from /proc (what the kernel charges the process, heap or not). */
 function rssMiB(pid) {
@@ -297,8 +271,8 @@ try {
 } finally {
   for (const d of drivers) await d.stop().catch(() => {});
   await monitor.end().catch(() => {});
-  await stopProcess(app);
-  await stopProcess(server);
+  await stopTs(app);
+  await stopTs(server);
   await adminQuery(admin.url, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {});
   await admin.stop();
   rmSync(work, { recursive: true, force: true });

@@ -10,17 +10,20 @@
 //   node bench/usage/run.mjs      (or `npm run bench usage`)
 //
 // PostgreSQL as bench/lib/common.mjs finds it; a fresh database is made and dropped.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { adminDatabase, adminQuery, describeMachine, withDatabase, writeResults } from '../lib/common.mjs';
+import { join } from 'node:path';
+import {
+  adminDatabase,
+  adminQuery,
+  describeMachine,
+  fmt,
+  runForResult,
+  withDatabase,
+  writeResults,
+} from '../lib/common.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..', '..');
 const work = mkdtempSync(join(tmpdir(), 'latch-bench-usage-'));
-const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
 const machine = describeMachine();
 const admin = await adminDatabase(work);
@@ -28,26 +31,9 @@ const name = `bench_usage_${Date.now()}`;
 await adminQuery(admin.url, `CREATE DATABASE ${name}`);
 let result;
 try {
-  result = await new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--conditions=source', '--import', 'tsx', join(here, 'bench.ts')],
-      {
-        cwd: root,
-        env: { ...process.env, DATABASE_URL: withDatabase(admin.url, name) },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      process.stdout.write(d);
-    });
-    child.on('exit', (code) => {
-      const line = /RESULT (\{.*\})\n/.exec(out)?.[1];
-      if (code === 0 && line) resolve(JSON.parse(line));
-      else reject(new Error(`bench.ts exited ${code}`));
-    });
+  result = await runForResult('bench/usage/bench.ts', {
+    env: { DATABASE_URL: withDatabase(admin.url, name) },
+    echo: true,
   });
 } finally {
   await adminQuery(admin.url, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});

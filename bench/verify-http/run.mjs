@@ -14,17 +14,24 @@
 // BENCH_ROUND_SECONDS (default 3) shape (a); BENCH_DURATION (seconds per run of (b) and (c),
 // default 10) and BENCH_BULK_KEYS (default 1000000) shorten them for a quick look. BENCH_PARTS=a
 // runs part (a) only and prints it without touching bench/RESULTS.md.
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { adminDatabase, adminQuery, describeMachine, withDatabase, writeResults } from '../lib/common.mjs';
+import {
+  adminDatabase,
+  adminQuery,
+  describeMachine,
+  fmt,
+  median,
+  startTs,
+  stopTs,
+  withDatabase,
+  writeResults,
+} from '../lib/common.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const duration = Number(process.env.BENCH_DURATION) || 10;
 const bulkKeys = Number(process.env.BENCH_BULK_KEYS) || 1_000_000;
 const realKeys = 20_000;
@@ -35,35 +42,13 @@ const work = mkdtempSync(join(tmpdir(), 'latch-bench-verify-'));
 
 // ---- server process ----
 
-function startServer(databaseUrl, env) {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=source', '--import', 'tsx', join(root, 'bench/verify-http/server.ts')],
-    {
-      cwd: root,
-      env: { ...process.env, DATABASE_URL: databaseUrl, BENCH_SEED: join(work, 'seed.json'), ...env },
-      stdio: ['pipe', 'pipe', 'inherit'],
-    },
-  );
-  let out = '';
-  return new Promise((resolve, reject) => {
-    child.stdout.on('data', (d) => {
-      out += d;
-      const line = /READY (\{.*\})\n/.exec(out)?.[1];
-      if (line) resolve({ child, pid: child.pid, ...JSON.parse(line) });
-    });
-    child.on('exit', (code) =>
-      reject(new Error(`benchmark server exited (${code}) before it was ready:\n${out}`)),
-    );
+/** The benchmark server (server.ts) on `databaseUrl`, with its pid for the CPU-time readings. */
+async function startServer(databaseUrl, env) {
+  const server = await startTs('bench/verify-http/server.ts', {
+    env: { DATABASE_URL: databaseUrl, BENCH_SEED: join(work, 'seed.json'), ...env },
+    stdin: 'pipe',
   });
-}
-
-function stopServer(server) {
-  return new Promise((resolve) => {
-    if (server.child.exitCode !== null) return resolve();
-    server.child.once('exit', () => resolve());
-    server.child.kill('SIGTERM');
-  });
+  return { ...server, pid: server.child.pid };
 }
 
 // ---- load ----
@@ -99,7 +84,6 @@ async function load(opts, pid) {
 
 const json = (token) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
 const cpu = (r) => (r.cpuUs === null ? 'n/a' : fmt(r.cpuUs, 1));
-const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
 async function cachedVsBare(s) {
   const verify = {
@@ -144,11 +128,6 @@ async function cachedVsBare(s) {
       ]
     : null;
   return out;
-}
-
-function median(values) {
-  const v = [...values].sort((x, y) => x - y);
-  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
 }
 
 async function cacheMiss(s) {
@@ -263,7 +242,7 @@ try {
   console.log(
     `  verify: ${fmt(ratio * 100, 1)}% of the bare instance, ${fmt(ratioInApp * 100, 1)}% of the bare route in the app (median of ${rounds} rounds; target ≥ 85%)`,
   );
-  await stopServer(server);
+  await stopTs(server);
   server = undefined;
   if (onlyA) {
     console.log(
@@ -297,7 +276,7 @@ try {
     console.log(
       `  create over HTTP ${fmt(c.create.rps)} keys/s (p99 ${c.create.p99} ms); raw INSERT ${fmt(c.rawRps)} tx/s → ${fmt(createRatio * 100, 1)}%`,
     );
-    await stopServer(server);
+    await stopTs(server);
     server = undefined;
 
     const keysInDb = Number((await adminQuery(databaseUrl, 'SELECT count(*) AS n FROM api_keys')).rows[0].n);
@@ -344,7 +323,7 @@ try {
     );
   }
 } finally {
-  if (server) await stopServer(server);
+  if (server) await stopTs(server);
   await adminQuery(admin.url, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {});
   await admin.stop();
   rmSync(work, { recursive: true, force: true });

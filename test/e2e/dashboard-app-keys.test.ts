@@ -1,51 +1,24 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, type RealBrowser } from './helpers/chromium.js';
 import { deviceLogin } from './helpers/device-login.js';
-import { latch, stop, tempDir, waitFor } from './helpers/latch.js';
+import { type ExampleApp, setUpExampleProject, startExampleApp } from './helpers/example-app.js';
+import { stop, tempDir, waitFor } from './helpers/latch.js';
 import { checkPage, collectComplaints, SLOW } from './helpers/page-checks.js';
 import { type RunningServer, startServer } from './helpers/server.js';
 
 // Issue 14's API-key scenario: create, rotate and revoke a key in the dashboard (real Chromium,
 // real `latch dev`), and the example app (examples/tasks-api, the SDK) follows each step.
 const EMAIL = 'ada@example.com';
-const example = resolve(import.meta.dirname, '../../examples/tasks-api');
 const owner = tempDir('dash-keys-owner');
 let server: RunningServer;
 let chromium: RealBrowser;
 let page: Page;
 let complaints: string[];
-let app: { child: ChildProcess; url: string };
+let app: ExampleApp;
 
-const as = (args: string[]) => latch([...args, '--project', 'acme'], { configDir: owner.path });
 const status = async (key: string) =>
   (await fetch(`${app.url}/v1/projects`, { headers: { authorization: `Bearer ${key}` } })).status;
-
-async function startApp(token: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve(example, 'server.ts')], {
-    cwd: example,
-    env: { ...process.env, PORT: '0', LATCH_API_URL: server.url, LATCH_TOKEN: token },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d) => {
-    out += d;
-  });
-  child.stderr.on('data', (d) => {
-    out += d;
-  });
-  const url = await waitFor(
-    'the app to listen',
-    () => {
-      if (child.exitCode !== null) throw new Error(`app exited early:\n${out}`);
-      return /Tasks API listening on (http:\/\/\S+)/.exec(out)?.[1];
-    },
-    SLOW,
-  );
-  return { child, url };
-}
 
 /** The key shown once in the dashboard, then hidden. */
 async function shownOnce(): Promise<string> {
@@ -57,28 +30,8 @@ async function shownOnce(): Promise<string> {
 beforeAll(async () => {
   server = await startServer();
   await deviceLogin(server.url, owner.path, EMAIL);
-  for (const args of [
-    ['org', 'create', 'Acme', '--use'],
-    ['projects', 'create', 'acme'],
-  ]) {
-    const res = await latch(args, { configDir: owner.path });
-    expect(res.code, res.stderr).toBe(0);
-  }
-  expect((await as(['env', 'create', 'production'])).code).toBe(0);
-  const pushed = await as([
-    'scopes',
-    'push',
-    '--config',
-    resolve(example, 'latch.config.ts'),
-    '--env',
-    'production',
-  ]);
-  expect(pushed.code, pushed.stderr).toBe(0);
-  const appKey = await latch(['keys', 'create', 'tasks-api', '-s', 'api_keys:read,logs:write'], {
-    configDir: owner.path,
-  });
-  expect(appKey.code, appKey.stderr).toBe(0);
-  app = await startApp(appKey.stdout.trim());
+  const appToken = await setUpExampleProject(owner.path, { org: 'Acme' });
+  app = await startExampleApp({ apiUrl: server.url, token: appToken, timeoutMs: SLOW });
   chromium = await launchChromium();
   page = await chromium.newPage();
   page.setDefaultTimeout(SLOW);

@@ -1,10 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { resolve } from 'node:path';
 import { generateToken } from '@latchkey/core';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../packages/server/src/store/test-database.js';
 import { deviceLogin } from './helpers/device-login.js';
+import { type ExampleApp, setUpExampleProject, startExampleApp } from './helpers/example-app.js';
 import { latch, stop, tempDir, waitFor } from './helpers/latch.js';
 import { type RunningServer, startServer } from './helpers/server.js';
 
@@ -13,12 +12,10 @@ import { type RunningServer, startServer } from './helpers/server.js';
  * refusing connections. Keys verified before keep working through the app, unknown keys get 503,
  * both /health endpoints say what is degraded, and everything recovers on its own.
  */
-const root = resolve(import.meta.dirname, '../..');
-const example = resolve(root, 'examples/tasks-api');
 const owner = tempDir('outage-owner');
 let database: TestDatabase;
 let server: RunningServer;
-let app: { child: ChildProcess; url: string; logs: () => string };
+let app: ExampleApp;
 
 const as = (args: string[]) => latch([...args, '--project', 'acme'], { configDir: owner.path });
 const call = (path: string, key?: string) =>
@@ -45,44 +42,7 @@ beforeAll(async () => {
   database = await createTestDatabase(inject('adminUrl'));
   server = await startServer({ env: { LATCH_DATABASE_URL: database.url } });
   await deviceLogin(server.url, owner.path, 'ada@example.com');
-  for (const args of [
-    ['org', 'create', 'Acme Inc', '--use'],
-    ['projects', 'create', 'acme'],
-  ]) {
-    const res = await latch(args, { configDir: owner.path });
-    expect(res.code, res.stderr).toBe(0);
-  }
-  expect((await as(['env', 'create', 'production'])).code).toBe(0);
-  const pushed = await as([
-    'scopes',
-    'push',
-    '--config',
-    resolve(example, 'latch.config.ts'),
-    '--env',
-    'production',
-  ]);
-  expect(pushed.code, pushed.stderr).toBe(0);
-  const key = await latch(['keys', 'create', 'tasks-api', '-s', 'api_keys:read,logs:write'], {
-    configDir: owner.path,
-  });
-  expect(key.code, key.stderr).toBe(0);
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve(example, 'server.ts')], {
-    cwd: example,
-    env: { ...process.env, PORT: '0', LATCH_API_URL: server.url, LATCH_TOKEN: key.stdout.trim() },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d) => {
-    out += d;
-  });
-  child.stderr.on('data', (d) => {
-    out += d;
-  });
-  const url = await waitFor('the app to listen', () => {
-    if (child.exitCode !== null) throw new Error(`app exited early:\n${out}`);
-    return /Tasks API listening on (http:\/\/\S+)/.exec(out)?.[1];
-  });
-  app = { child, url, logs: () => out };
+  app = await startExampleApp({ apiUrl: server.url, token: await setUpExampleProject(owner.path) });
   await waitFor('the app to connect', async () => (await appHealth()).latchkey === 'connected');
 }, 120_000);
 

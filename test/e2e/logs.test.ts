@@ -1,14 +1,13 @@
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createVerifier, type Verifier } from '../../packages/sdk/src/index.js';
 import { createTestDatabase } from '../../packages/server/src/store/test-database.js';
 import { deviceLogin } from './helpers/device-login.js';
+import { setUpExampleProject } from './helpers/example-app.js';
 import { latch, spawnLatch, stop, tempDir, waitFor } from './helpers/latch.js';
 import { type RunningServer, startServer } from './helpers/server.js';
 
-const example = resolve(import.meta.dirname, '../../examples/tasks-api');
 const owner = tempDir('logs-owner');
 const dataDir = tempDir('logs-data').path;
 let db: { url: string; drop(): Promise<void> };
@@ -35,33 +34,13 @@ beforeAll(async () => {
   port = await freePort();
   server = await boot();
   await deviceLogin(server.url, owner.path, 'ada@example.com');
-  for (const args of [
-    ['org', 'create', 'Acme Inc', '--use'],
-    ['projects', 'create', 'acme'],
-  ]) {
-    const res = await latch(args, { configDir: owner.path });
-    expect(res.code, res.stderr).toBe(0);
-  }
-  expect((await as(['env', 'create', 'production'])).code).toBe(0);
-  const pushed = await as([
-    'scopes',
-    'push',
-    '--config',
-    resolve(example, 'latch.config.ts'),
-    '--env',
-    'production',
-  ]);
-  expect(pushed.code, pushed.stderr).toBe(0);
+  const sdkToken = await setUpExampleProject(owner.path);
   const key = await as(['api-keys', 'create', 'Reader', '--scope', 'read', '--env', 'production', '--json']);
   expect(key.code, key.stderr).toBe(0);
   reader = key.json();
-  const sdkKey = await latch(['keys', 'create', 'tasks-api', '-s', 'api_keys:read,logs:write'], {
-    configDir: owner.path,
-  });
-  expect(sdkKey.code, sdkKey.stderr).toBe(0);
   verifier = createVerifier({
     apiUrl: server.url,
-    token: sdkKey.stdout.trim(),
+    token: sdkToken,
     project: 'acme',
     environment: 'production',
     usage: { flushIntervalMs: 100 },

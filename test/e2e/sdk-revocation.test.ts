@@ -1,40 +1,16 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { resolve } from 'node:path';
 import { generateToken } from '@latchkey/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deviceLogin } from './helpers/device-login.js';
+import { type ExampleApp, setUpExampleProject, startExampleApp } from './helpers/example-app.js';
 import { latch, stop, tempDir, waitFor } from './helpers/latch.js';
 import { type RunningServer, startServer } from './helpers/server.js';
 
-const root = resolve(import.meta.dirname, '../..');
-const example = resolve(root, 'examples/tasks-api');
 const owner = tempDir('sdk-owner');
 let server: RunningServer;
-let app: { child: ChildProcess; url: string; logs: () => string };
+let app: ExampleApp;
 let appToken: string;
 
 const as = (args: string[]) => latch([...args, '--project', 'acme'], { configDir: owner.path });
-
-/** The example app as its README runs it, against the real server process. */
-async function startApp(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve(example, 'server.ts')], {
-    cwd: example,
-    env: { ...process.env, PORT: '0', LATCH_API_URL: server.url, LATCH_TOKEN: appToken, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d) => {
-    out += d;
-  });
-  child.stderr.on('data', (d) => {
-    out += d;
-  });
-  const url = await waitFor('the app to listen', () => {
-    if (child.exitCode !== null) throw new Error(`app exited early:\n${out}`);
-    return /Tasks API listening on (http:\/\/\S+)/.exec(out)?.[1];
-  });
-  return { child, url, logs: () => out };
-}
 
 const call = (path: string, key?: string, init: RequestInit = {}) =>
   fetch(app.url + path, {
@@ -51,29 +27,12 @@ async function createKey(name: string, scope: string): Promise<{ id: string; tok
 beforeAll(async () => {
   server = await startServer();
   await deviceLogin(server.url, owner.path, 'ada@example.com');
-  for (const args of [
-    ['org', 'create', 'Acme Inc', '--use'],
-    ['projects', 'create', 'acme'],
-  ]) {
-    const res = await latch(args, { configDir: owner.path });
-    expect(res.code, res.stderr).toBe(0);
-  }
-  expect((await as(['env', 'create', 'production'])).code).toBe(0);
-  const pushed = await as([
-    'scopes',
-    'push',
-    '--config',
-    resolve(example, 'latch.config.ts'),
-    '--env',
-    'production',
-  ]);
-  expect(pushed.code, pushed.stderr).toBe(0);
-  const key = await latch(['keys', 'create', 'tasks-api', '-s', 'api_keys:read,logs:write'], {
-    configDir: owner.path,
+  appToken = await setUpExampleProject(owner.path);
+  app = await startExampleApp({
+    apiUrl: server.url,
+    token: appToken,
+    env: { LATCH_OFFLINE_GRACE_MS: '60000' },
   });
-  expect(key.code, key.stderr).toBe(0);
-  appToken = key.stdout.trim();
-  app = await startApp({ LATCH_OFFLINE_GRACE_MS: '60000' });
   await waitFor(
     'the app to connect to Latchkey',
     async () => (await (await call('/health')).json()).latchkey === 'connected',

@@ -1,17 +1,18 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deviceLogin } from './helpers/device-login.js';
+import {
+  EXAMPLE_CONFIG as config,
+  type ExampleApp,
+  setUpExampleProject,
+  startExampleApp,
+} from './helpers/example-app.js';
 import { latch, stop, tempDir, waitFor } from './helpers/latch.js';
 import { type RunningServer, startServer } from './helpers/server.js';
 
-const root = resolve(import.meta.dirname, '../..');
-const example = resolve(root, 'examples/tasks-api');
-const config = resolve(example, 'latch.config.ts');
 const owner = tempDir('webhook-owner');
 let server: RunningServer;
-let app: { child: ChildProcess; url: string; logs: () => string } | undefined;
+let app: ExampleApp | undefined;
 let appToken: string;
 
 const as = (args: string[], input?: string) =>
@@ -29,49 +30,14 @@ const deliver = (signature: string) =>
     body,
   });
 
-/** The example app as its README runs it, loading its release's secrets (LATCH_LOAD_SECRETS=1). */
-async function startApp() {
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve(example, 'server.ts')], {
-    cwd: example,
-    env: {
-      ...process.env,
-      PORT: '0',
-      LATCH_API_URL: server.url,
-      LATCH_TOKEN: appToken,
-      LATCH_LOAD_SECRETS: '1',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d) => {
-    out += d;
-  });
-  child.stderr.on('data', (d) => {
-    out += d;
-  });
-  const url = await waitFor('the app to listen', () => {
-    if (child.exitCode !== null) throw new Error(`app exited early:\n${out}`);
-    return /Tasks API listening on (http:\/\/\S+)/.exec(out)?.[1];
-  });
-  return { child, url, logs: () => out };
-}
-
 beforeAll(async () => {
   server = await startServer();
   await deviceLogin(server.url, owner.path, 'lin@example.com');
-  for (const args of [
-    ['org', 'create', 'Hooks Inc', '--use'],
-    ['projects', 'create', 'acme'],
-  ]) {
-    const res = await latch(args, { configDir: owner.path });
-    expect(res.code, res.stderr).toBe(0);
-  }
-  expect((await as(['env', 'create', 'production'])).code).toBe(0);
-  const key = await latch(['keys', 'create', 'tasks-api', '-s', 'api_keys:read,logs:write,secrets:read'], {
-    configDir: owner.path,
+  appToken = await setUpExampleProject(owner.path, {
+    org: 'Hooks Inc',
+    pushScopes: false,
+    keyScopes: 'api_keys:read,logs:write,secrets:read',
   });
-  expect(key.code, key.stderr).toBe(0);
-  appToken = key.stdout.trim();
 });
 
 afterAll(async () => {
@@ -118,7 +84,8 @@ describe('a webhook secret named in the manifest, verified by the example app fr
     ).toBe(0);
     const v1 = await as(['deploy', '--env', 'production', '--config', config, '--yes']);
     expect(v1.code, v1.stderr).toBe(0);
-    app = await startApp();
+    // As its README runs it, loading its release's secrets.
+    app = await startExampleApp({ apiUrl: server.url, token: appToken, env: { LATCH_LOAD_SECRETS: '1' } });
 
     const good = await deliver(sign('first-hook-secret'));
     expect(good.status).toBe(200);

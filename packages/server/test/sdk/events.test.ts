@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeProject, type ProjectFixture } from '../api-keys/fixtures.js';
 import { useTestApp } from '../helpers/app.js';
+import { readSse, type SseFrame } from '../helpers/sse.js';
 import { createKey } from '../keys/fixtures.js';
 import { addMember } from '../members/fixtures.js';
 
@@ -20,46 +21,13 @@ afterAll(async () => {
   await t.app.close();
 });
 
-type Frame = { id?: string; event: string; data: Record<string, unknown> };
-
-/** Reads server-sent events until `until` says stop. */
-async function stream(
+/** Reads server-sent events from this app's `path` until `until` says stop. */
+const stream = (
   token: string,
   path: string,
-  until: (frames: Frame[]) => boolean,
+  until: (frames: SseFrame[]) => boolean,
   headers: Record<string, string> = {},
-) {
-  const ac = new AbortController();
-  const res = await fetch(url + path, {
-    headers: { authorization: `Bearer ${token}`, ...headers },
-    signal: ac.signal,
-  });
-  const frames: Frame[] = [];
-  if (!res.ok || !res.body) return { res, frames, close: () => ac.abort() };
-  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  const done = (async () => {
-    while (!until(frames)) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += value;
-      let end = buffer.indexOf('\n\n');
-      while (end !== -1) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        end = buffer.indexOf('\n\n');
-        const f: Partial<Frame> = {};
-        for (const line of block.split('\n')) {
-          if (line.startsWith('id: ')) f.id = line.slice(4);
-          if (line.startsWith('event: ')) f.event = line.slice(7);
-          if (line.startsWith('data: ')) f.data = JSON.parse(line.slice(6));
-        }
-        if (f.event) frames.push(f as Frame);
-      }
-    }
-  })();
-  return { res, frames, done, close: () => ac.abort() };
-}
+) => readSse(url + path, token, until, headers);
 
 const hex = (token: string) => createHash('sha256').update(token).digest('hex');
 const eventsPath = (env = 'production') => `${p.base}/events?environment=${env}`;

@@ -44,21 +44,6 @@ export async function findForUpdate(db: DbOrTx, orgId: string, id: string): Prom
   return row ?? null;
 }
 
-export async function rotate(
-  db: DbOrTx,
-  id: string,
-  next: {
-    tokenHash: Buffer;
-    displayPrefix: string;
-    previousHash: Buffer;
-    previousExpiresAt: Date;
-    rotatedAt: Date;
-  },
-): Promise<TokenRow> {
-  const [row] = await db.update(tokens).set(next).where(eq(tokens.id, id)).returning();
-  return row!;
-}
-
 export async function markRevoked(db: DbOrTx, id: string, at: Date): Promise<TokenRow> {
   // A revoked key's replaced secret dies with it: clearing the grace period keeps `status` honest.
   const [row] = await db

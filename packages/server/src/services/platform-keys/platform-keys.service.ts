@@ -3,17 +3,13 @@ import {
   type CreatedPlatformKey,
   can,
   credentialStatus,
-  displayPrefix,
   expiryFrom,
-  generateToken,
-  hashToken,
   isPermission,
   LEVELS,
   missingPermissions,
   type PageQuery,
   type PlatformKey,
   parseGracePeriod,
-  planRotation,
   RESOURCES,
   ROLE_PERMISSIONS,
   rotatingUntil,
@@ -27,7 +23,7 @@ import { decodeCursor, type Page, toPage } from '../../store/pagination.js';
 import { type Actor, type OrgContext, permissionDenied, requirePermission } from '../actor.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { cappedDefault, requireMayMint } from '../delegation.js';
-import * as tokensRepo from '../tokens/tokens.repo.js';
+import { issueToken, rotateToken } from '../tokens/issue.js';
 import * as repo from './platform-keys.repo.js';
 
 export type PlatformKeysService = ReturnType<typeof createPlatformKeysService>;
@@ -158,14 +154,11 @@ export function createPlatformKeysService({ db, clock }: { db: Db; clock: Clock 
         expiryFlag: '--expires',
         org,
       });
-      const token = generateToken(TOKEN_PREFIXES.platformKey);
       return db.transaction(async (tx) => {
         // user_id stays null: it cascades on user deletion, and a key must outlive that as "suspended".
-        const key = await tokensRepo.insert(tx, {
+        const { key, token } = await issueToken(tx, TOKEN_PREFIXES.platformKey, {
           id: newId('key'),
           kind: 'platform_key',
-          tokenHash: hashToken(token),
-          displayPrefix: displayPrefix(token),
           name: input.name,
           orgId: org.id,
           scopes,
@@ -232,17 +225,11 @@ export function createPlatformKeysService({ db, clock }: { db: Db; clock: Clock 
         const { org, row } = await lockChangeable(tx, actor, id, 'Rotating');
         const now = clock.now();
         requireMayReceive(actor, org, row.key);
-        const plan = planRotation(row.key, now, grace, {
+        const { key, token, plan } = await rotateToken(tx, row.key, TOKEN_PREFIXES.platformKey, {
+          now,
+          graceMs: grace,
           label: 'Platform key',
           createCommand: 'latch keys create',
-        });
-        const token = generateToken(TOKEN_PREFIXES.platformKey);
-        const key = await repo.rotate(tx, row.key.id, {
-          tokenHash: hashToken(token),
-          displayPrefix: displayPrefix(token),
-          previousHash: row.key.tokenHash,
-          previousExpiresAt: plan.previousExpiresAt,
-          rotatedAt: plan.rotatedAt,
         });
         await recordAudit(tx, actor, {
           orgId: org.id,

@@ -2,15 +2,11 @@ import {
   AppError,
   type CreatedServiceAccountKey,
   credentialStatus,
-  displayPrefix,
   expiryFrom,
-  generateToken,
-  hashToken,
   missingPermissions,
   type PageQuery,
   parseGracePeriod,
   permissionList,
-  planRotation,
   ROLE_PERMISSIONS,
   type Role,
   rotatingUntil,
@@ -27,8 +23,7 @@ import { type Actor, type OrgContext, requirePermission } from '../actor.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { cappedDefault, requireMayMint } from '../delegation.js';
 import { withArticle } from '../members/authority.js';
-import * as pkRepo from '../platform-keys/platform-keys.repo.js';
-import * as tokensRepo from '../tokens/tokens.repo.js';
+import { issueToken, rotateToken } from '../tokens/issue.js';
 import * as repo from './service-accounts.repo.js';
 
 export type ServiceAccountsService = ReturnType<typeof createServiceAccountsService>;
@@ -186,7 +181,6 @@ export function createServiceAccountsService({ db, clock }: { db: Db; clock: Clo
       const asked = expiryFrom(input.expiresIn, 'key', now, 'latch service-accounts keys create <account>');
       const expiresAt = input.expiresIn === undefined ? cappedDefault(actor, asked) : asked;
       const creator = creatorOf(actor);
-      const token = generateToken(TOKEN_PREFIXES.serviceAccountKey);
       return db.transaction(async (tx) => {
         const account = await repo.findLocked(tx, org.id, ref, 'share');
         if (!account) throw accountNotFound(ref, org);
@@ -198,11 +192,9 @@ export function createServiceAccountsService({ db, clock }: { db: Db; clock: Clo
           expiryFlag: '--expires',
           org,
         });
-        const key = await tokensRepo.insert(tx, {
+        const { key, token } = await issueToken(tx, TOKEN_PREFIXES.serviceAccountKey, {
           id: newId('sak'),
           kind: 'service_account_key',
-          tokenHash: hashToken(token),
-          displayPrefix: displayPrefix(token),
           name: input.name ?? account.name,
           orgId: org.id,
           serviceAccountId: account.id,
@@ -267,17 +259,11 @@ export function createServiceAccountsService({ db, clock }: { db: Db; clock: Clo
           wanted: { permissions: ROLE_PERMISSIONS[account.role], expiresAt: row.key.expiresAt },
           org,
         });
-        const plan = planRotation(row.key, now, grace, {
+        const { key, token, plan } = await rotateToken(tx, row.key, TOKEN_PREFIXES.serviceAccountKey, {
+          now,
+          graceMs: grace,
           label: 'Service-account key',
           createCommand: `latch service-accounts keys create ${account.name}`,
-        });
-        const token = generateToken(TOKEN_PREFIXES.serviceAccountKey);
-        const key = await pkRepo.rotate(tx, row.key.id, {
-          tokenHash: hashToken(token),
-          displayPrefix: displayPrefix(token),
-          previousHash: row.key.tokenHash,
-          previousExpiresAt: plan.previousExpiresAt,
-          rotatedAt: plan.rotatedAt,
         });
         await recordAudit(tx, actor, {
           orgId: org.id,

@@ -4,6 +4,7 @@ import { type Cursor, keyset } from '../../store/pagination.js';
 import { serviceAccounts, tokens, users } from '../../store/schema.js';
 
 export type TokenRow = typeof tokens.$inferSelect;
+export type NewTokenRow = typeof tokens.$inferInsert;
 
 export async function findByHash(db: DbOrTx, hash: Buffer) {
   const [row] = await db
@@ -39,9 +40,25 @@ export async function findForAuth(db: DbOrTx, hash: Buffer) {
   return row ?? null;
 }
 
-export async function insert(db: DbOrTx, row: typeof tokens.$inferInsert): Promise<TokenRow> {
+export async function insert(db: DbOrTx, row: NewTokenRow): Promise<TokenRow> {
   const [created] = await db.insert(tokens).values(row).returning();
   return created!;
+}
+
+/** A new secret for a credential; the one it replaces (`previousHash`) works until `previousExpiresAt`. */
+export async function rotate(
+  db: DbOrTx,
+  id: string,
+  next: {
+    tokenHash: Buffer;
+    displayPrefix: string;
+    previousHash: Buffer;
+    previousExpiresAt: Date;
+    rotatedAt: Date;
+  },
+): Promise<TokenRow> {
+  const [row] = await db.update(tokens).set(next).where(eq(tokens.id, id)).returning();
+  return row!;
 }
 
 export async function listPats(db: DbOrTx, userId: string, limit: number, cursor: Cursor | null) {

@@ -2,15 +2,12 @@ import {
   AppError,
   type CreatedPat,
   credentialStatus,
-  displayPrefix,
   expiryFrom,
-  generateToken,
   hashToken,
   isPermission,
   type PageQuery,
   type Pat,
   parseToken,
-  planRotation,
   scopeReach,
   TOKEN_PREFIXES,
 } from '@latchkey/core';
@@ -20,8 +17,8 @@ import { decodeCursor, type Page, toPage } from '../../store/pagination.js';
 import { type Actor, requireUser } from '../actor.js';
 import { type AuditActor, recordAudit } from '../audit/audit.service.js';
 import { cappedDefault, requireMayMint, requireUnscopedUser } from '../delegation.js';
-import * as keyRepo from '../platform-keys/platform-keys.repo.js';
 import { createAuthenticator, type TokensDeps } from './authenticate.js';
+import { issueToken, rotateToken } from './issue.js';
 import * as repo from './tokens.repo.js';
 
 export type TokensService = ReturnType<typeof createTokensService>;
@@ -85,12 +82,9 @@ export function createTokensService(deps: TokensDeps) {
         expiryFlag: '--expires',
       });
     }
-    const token = generateToken(TOKEN_PREFIXES.pat);
-    const row = await repo.insert(tx, {
+    const { key: row, token } = await issueToken(tx, TOKEN_PREFIXES.pat, {
       id: newId('pat'),
       kind: 'pat',
-      tokenHash: hashToken(token),
-      displayPrefix: displayPrefix(token),
       name: input.name,
       userId,
       scopes,
@@ -184,17 +178,12 @@ export function createTokensService(deps: TokensDeps) {
           doing: `receive the new token of PAT ${row.name}`,
           wanted: { permissions: scopeReach(row.scopes), expiresAt: row.expiresAt },
         });
-        const plan = planRotation(row, now, 0, {
+        // No grace period: the replaced PAT ends at once.
+        const { key: rotated, token } = await rotateToken(tx, row, TOKEN_PREFIXES.pat, {
+          now,
+          graceMs: 0,
           label: 'Personal access token',
           createCommand: 'latch pats create <name>',
-        });
-        const token = generateToken(TOKEN_PREFIXES.pat);
-        const rotated = await keyRepo.rotate(tx, row.id, {
-          tokenHash: hashToken(token),
-          displayPrefix: displayPrefix(token),
-          previousHash: row.tokenHash,
-          previousExpiresAt: plan.previousExpiresAt,
-          rotatedAt: plan.rotatedAt,
         });
         await recordAudit(tx, actor, {
           orgId: null,

@@ -220,6 +220,18 @@ describe('dashboard: live environment logs', { timeout: 180_000 }, () => {
     expect(await events.withText('BEFORE_RESTART').count()).toBe(1);
   });
 
+  it('keeps the newest 500 events and says so', async () => {
+    const answer = await verifier.verify(reader.token, { scope: 'orders', report: false });
+    // One report of 520 distinct routes: 520 events at once.
+    for (let i = 0; i < 520; i++) verifier.recordAnswer(answer, `GET /v1/bulk/${i}`, 1);
+    await verifier.flushUsage();
+    await page.getByText(/^Showing the newest 500 of \d+ events received\.$/).waitFor();
+    expect(await events.all().count()).toBe(500);
+    // The last of them made it, the oldest rows went.
+    await events.withText('GET /v1/bulk/519').waitFor();
+    expect(await events.withText('BEFORE_RESTART').count()).toBe(0);
+  });
+
   it("shows the API's error and hint for an environment it cannot read; the browser raised no complaint", async () => {
     await page.goto(`${server.url}/#/orgs/Acme/projects/shop/env/nowhere/logs`);
     const alert = page

@@ -454,7 +454,8 @@ export function EffectPage({ org, id, held }: { org: string; id: string; held: P
               </dd>
               <dt>URL</dt>
               <dd>{e.url}</dd>
-              <dt>webhook-id</dt>
+              {/* The receiver's idempotency key: a webhook's `webhook-id`, an app callback's header. */}
+              <dt>{e.kind === 'webhook' ? 'webhook-id' : 'Idempotency-Key'}</dt>
               <dd>
                 <code>{e.messageId}</code>
               </dd>

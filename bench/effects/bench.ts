@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
+import type pg from 'pg';
 import { buildApp } from '../../packages/server/src/app.js';
 import { CLAIM_SQL } from '../../packages/server/src/services/effects/queue.js';
 import { openDatabase } from '../../packages/server/src/store/db.js';
@@ -91,6 +92,32 @@ async function bareRound(): Promise<number> {
   return rate;
 }
 
+// Where the worker's time goes: its claims and recorded batches, counted and timed on the pool.
+type Tally = { n: number; rows: number; ms: number };
+const tally = () => ({ claim: { n: 0, rows: 0, ms: 0 } as Tally, finish: { n: 0, rows: 0, ms: 0 } as Tally });
+let db = tally();
+const query = database.pool.query.bind(database.pool) as (
+  text: unknown,
+  values?: unknown[],
+) => Promise<pg.QueryResult>;
+database.pool.query = (async (text: unknown, values?: unknown[]) => {
+  const kind =
+    text === CLAIM_SQL
+      ? 'claim'
+      : typeof text === 'string' && text.includes('INSERT INTO effect_attempts')
+        ? 'finish'
+        : null;
+  if (!kind) return query(text, values);
+  const t = performance.now();
+  const res = await query(text, values);
+  const s = db[kind];
+  s.n++;
+  s.ms += performance.now() - t;
+  s.rows += kind === 'claim' ? (res.rowCount ?? 0) : ((values?.[1] as unknown[] | undefined)?.length ?? 0);
+  return res;
+}) as typeof database.pool.query;
+const perRound: { claims: Tally; finishes: Tally; seconds: number }[] = [];
+
 // (a) effects: N enqueued (through the service, as the API does) while the worker is stopped, then
 // the worker delivers them all; done when it has recorded N deliveries (told by its observer, so
 // the measurement adds no polling query).
@@ -131,6 +158,7 @@ async function effectsRound(): Promise<number> {
     }
   }
   target = delivered + N;
+  db = tally();
   const all = new Promise<void>((r) => {
     reached = r;
   });
@@ -142,7 +170,9 @@ async function effectsRound(): Promise<number> {
       setTimeout(() => reject(new Error(`effects: ${delivered} of ${target} delivered`)), 300_000),
     ),
   ]);
-  const rate = N / ((performance.now() - t) / 1000);
+  const seconds = (performance.now() - t) / 1000;
+  const rate = N / seconds;
+  perRound.push({ claims: db.claim, finishes: db.finish, seconds });
   await worker.stop();
   const got = await stats();
   if (got.count < N) throw new Error(`effects: ${got.count} of ${N} arrived`);
@@ -210,7 +240,18 @@ worker.start();
 await atRate(2, '/warm');
 await new Promise((r) => setTimeout(r, 500));
 await stats();
+// Requests waiting for one of the pool's 20 connections (sampled every 50 ms): a slow database
+// shows here first.
+let poolWaitingMax = 0;
+let poolWaitingSum = 0;
+let poolSamples = 0;
+const sampler = setInterval(() => {
+  poolWaitingMax = Math.max(poolWaitingMax, database.pool.waitingCount);
+  poolWaitingSum += database.pool.waitingCount;
+  poolSamples++;
+}, 50);
 const measured = await atRate(SECONDS, '/rate');
+clearInterval(sampler);
 await new Promise((r) => setTimeout(r, 1000));
 const rate = await stats();
 await worker.stop();
@@ -285,6 +326,9 @@ console.log(
     withRounds: withMs,
     enqueuedEvents: enqueued.rows[0]!.n,
     claimPlan,
+    perRound,
+    poolWaitingMax,
+    poolWaitingMean: poolWaitingSum / Math.max(1, poolSamples),
   })}`,
 );
 receiver.kill();

@@ -53,6 +53,12 @@ export function createWorker(o: WorkerOptions) {
   const random = o.random ?? Math.random;
   const agents = deliveryAgents(concurrency);
   const inFlight = new Set<Promise<void>>();
+  // Attempts answered and not yet written (their batch is on its way to the database).
+  const recordings = new Set<Promise<void>>();
+  const settled = async () => {
+    await Promise.allSettled([...inFlight]);
+    await Promise.allSettled([...recordings]);
+  };
   let running = false;
   let looping: Promise<void> | null = null;
   let wakeUp: (() => void) | null = null;
@@ -119,7 +125,14 @@ export function createWorker(o: WorkerOptions) {
     return list;
   }
 
-  async function attempt(e: queue.EffectRow, ep: queue.EndpointSecrets | undefined): Promise<void> {
+  /**
+   * One attempt; resolves when its answer is in (its slot is free again) with `recorded`, which
+   * settles once the attempt is written, in a batch with others.
+   */
+  async function attempt(
+    e: queue.EffectRow,
+    ep: queue.EndpointSecrets | undefined,
+  ): Promise<{ recorded: Promise<void> }> {
     const startedAt = o.clock.now();
     let result: DeliveryResult;
     if (e.kind === 'webhook' && !ep?.enabled) {
@@ -170,7 +183,7 @@ export function createWorker(o: WorkerOptions) {
         nextAt = new Date(now.getTime() + Math.max(withJitter(delay, random), asked) * 1000);
       }
     }
-    const finished = await record(
+    const recorded = record(
       {
         effectId: e.id,
         attempt: e.attempts,
@@ -182,21 +195,28 @@ export function createWorker(o: WorkerOptions) {
         snippet: result.snippet,
       },
       { state, nextAt, endpointId: e.endpoint_id, now },
-    );
-    observe?.({
-      outcome: state === 'delivered' ? 'delivered' : state === 'dead' ? 'dead' : 'failed',
-      latencyMs: result.latencyMs,
-      sinceEnqueueMs: Date.now() - e.created_at.getTime(),
+    ).then(async (finished) => {
+      observe?.({
+        outcome: state === 'delivered' ? 'delivered' : state === 'dead' ? 'dead' : 'failed',
+        latencyMs: result.latencyMs,
+        sinceEnqueueMs: Date.now() - e.created_at.getTime(),
+      });
+      const since = finished?.failingSince;
+      if (!result.ok && since && ep?.enabled && now.getTime() - since.getTime() >= DISABLE_AFTER_MS) {
+        await o.onEndpointFailing?.(ep.id, since);
+      }
     });
-    const since = finished?.failingSince;
-    if (!result.ok && since && ep?.enabled && now.getTime() - since.getTime() >= DISABLE_AFTER_MS) {
-      await o.onEndpointFailing?.(ep.id, since);
-    }
+    return { recorded };
   }
 
-  /** Claims what is due and starts it; resolves once the claimed batch has started. */
+  /**
+   * Claims what is due and starts it; resolves once the claimed batch has started. A slot is free
+   * once its answer is in, while its attempt is still being written (the lease is held until
+   * then, so no node takes the effect again); claimed but unwritten attempts stay under twice the
+   * concurrency, so a slow database slows the claims too.
+   */
   async function fill(): Promise<number> {
-    const free = concurrency - inFlight.size;
+    const free = concurrency - inFlight.size - Math.max(0, recordings.size - concurrency);
     if (free <= 0) return 0;
     const now = o.clock.now();
     const claimed = await queue.claim(o.pool, node, now, new Date(now.getTime() + leaseMs), free);
@@ -204,8 +224,15 @@ export function createWorker(o: WorkerOptions) {
     const endpointIds = [...new Set(claimed.map((e) => e.endpoint_id).filter((id): id is string => !!id))];
     const endpoints = await queue.endpointSecrets(o.pool, endpointIds);
     for (const e of claimed) {
+      const failed = (err: unknown) => o.log?.error({ err, effect: e.id }, 'effect attempt failed to record');
       const p: Promise<void> = attempt(e, e.endpoint_id ? endpoints.get(e.endpoint_id) : undefined)
-        .catch((err) => o.log?.error({ err, effect: e.id }, 'effect attempt failed to record'))
+        .then(({ recorded }) => {
+          const r: Promise<void> = recorded.catch(failed).finally(() => {
+            recordings.delete(r);
+            wake();
+          });
+          recordings.add(r);
+        }, failed)
         .finally(() => {
           inFlight.delete(p);
           wake();
@@ -264,8 +291,8 @@ export function createWorker(o: WorkerOptions) {
     },
 
     /**
-     * Stops claiming, lets attempts in flight finish (up to `graceMs`), then returns whatever is
-     * still unfinished to the queue for another node or the next start.
+     * Stops claiming, lets attempts in flight finish and be written (up to `graceMs`), then
+     * returns whatever is still unfinished to the queue for another node or the next start.
      */
     async stop(graceMs = timeoutMs): Promise<void> {
       if (!running) return;
@@ -275,7 +302,7 @@ export function createWorker(o: WorkerOptions) {
       await looping;
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
-        Promise.allSettled([...inFlight]),
+        settled(),
         new Promise<void>((r) => {
           timer = setTimeout(r, graceMs);
         }),
@@ -292,7 +319,7 @@ export function createWorker(o: WorkerOptions) {
       let total = 0;
       for (;;) {
         const n = await fill();
-        await Promise.allSettled([...inFlight]);
+        await settled();
         if (n === 0) return total;
         total += n;
       }

@@ -158,6 +158,56 @@ export function Section({ title, children }: { title: string; children: ReactNod
   );
 }
 
+/** A list's table: a header cell per column, then the rows (`<tr>`s) given. */
+export function Table({ columns, children }: { columns: string[]; children: ReactNode }) {
+  return (
+    <div className="table-wrap">
+      <table>
+        <thead>
+          <tr>
+            {columns.map((c) => (
+              <th scope="col" key={c}>
+                {c}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
+    </div>
+  );
+}
+
+/** A select's options, each value its own label. */
+export function Options({ values }: { values: readonly string[] }) {
+  return (
+    <>
+      {values.map((v) => (
+        <option key={v} value={v}>
+          {v}
+        </option>
+      ))}
+    </>
+  );
+}
+
+/** How long a rotated key's replaced secret keeps working (`0`: it ends at once). */
+export function GraceSelect({ value, onChange }: { value: string; onChange: (v: string) => void }) {
+  return (
+    <label>
+      Rotation grace period
+      <select value={value} onChange={(e) => onChange(e.target.value)}>
+        <option value="0">none</option>
+        <option value="1h">1 hour</option>
+        <option value="24h">24 hours</option>
+        <option value="7d">7 days</option>
+      </select>
+    </label>
+  );
+}
+
+export const graceWords = (grace: string) => (grace === '0' ? 'no time at all' : grace);
+
 export const when = (iso: string | null | undefined, never = 'never') =>
   iso ? new Date(iso).toLocaleString() : never;
 

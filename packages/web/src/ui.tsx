@@ -208,6 +208,38 @@ export function GraceSelect({ value, onChange }: { value: string; onChange: (v: 
 
 export const graceWords = (grace: string) => (grace === '0' ? 'no time at all' : grace);
 
+/**
+ * A list's text filters, applied on "Filter": `form` has a field per label (in the labels'
+ * order), `filters` holds what was applied and `given` only the non-blank ones, for the query.
+ */
+export function useFilters<K extends string>(labels: Record<K, string>) {
+  const fields = Object.keys(labels) as K[];
+  const [draft, setDraft] = useState(
+    () => Object.fromEntries(fields.map((f) => [f, ''])) as Record<K, string>,
+  );
+  const [filters, setFilters] = useState(draft);
+  const given = Object.fromEntries(Object.entries<string>(filters).filter(([, v]) => v.trim() !== ''));
+  const form = (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        setFilters(draft);
+      }}
+    >
+      <div className="fields">
+        {fields.map((field) => (
+          <label key={field}>
+            {labels[field]}
+            <input value={draft[field]} onChange={(e) => setDraft({ ...draft, [field]: e.target.value })} />
+          </label>
+        ))}
+        <button type="submit">Filter</button>
+      </div>
+    </form>
+  );
+  return { filters, given, form };
+}
+
 export const when = (iso: string | null | undefined, never = 'never') =>
   iso ? new Date(iso).toLocaleString() : never;
 

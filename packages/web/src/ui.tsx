@@ -172,6 +172,88 @@ export function Section({ title, children }: { title: string; children: ReactNod
   );
 }
 
+/** A list's table: a header cell per column, then the rows (`<tr>`s) given. */
+export function Table({ columns, children }: { columns: string[]; children: ReactNode }) {
+  return (
+    <div className="table-wrap">
+      <table>
+        <thead>
+          <tr>
+            {columns.map((c) => (
+              <th scope="col" key={c}>
+                {c}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
+    </div>
+  );
+}
+
+/** A select's options, each value its own label. */
+export function Options({ values }: { values: readonly string[] }) {
+  return (
+    <>
+      {values.map((v) => (
+        <option key={v} value={v}>
+          {v}
+        </option>
+      ))}
+    </>
+  );
+}
+
+/** How long a rotated key's replaced secret keeps working (`0`: it ends at once). */
+export function GraceSelect({ value, onChange }: { value: string; onChange: (v: string) => void }) {
+  return (
+    <label>
+      Rotation grace period
+      <select value={value} onChange={(e) => onChange(e.target.value)}>
+        <option value="0">none</option>
+        <option value="1h">1 hour</option>
+        <option value="24h">24 hours</option>
+        <option value="7d">7 days</option>
+      </select>
+    </label>
+  );
+}
+
+export const graceWords = (grace: string) => (grace === '0' ? 'no time at all' : grace);
+
+/**
+ * A list's text filters, applied on "Filter": `form` has a field per label (in the labels'
+ * order), `filters` holds what was applied and `given` only the non-blank ones, for the query.
+ */
+export function useFilters<K extends string>(labels: Record<K, string>) {
+  const fields = Object.keys(labels) as K[];
+  const [draft, setDraft] = useState(
+    () => Object.fromEntries(fields.map((f) => [f, ''])) as Record<K, string>,
+  );
+  const [filters, setFilters] = useState(draft);
+  const given = Object.fromEntries(Object.entries<string>(filters).filter(([, v]) => v.trim() !== ''));
+  const form = (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        setFilters(draft);
+      }}
+    >
+      <div className="fields">
+        {fields.map((field) => (
+          <label key={field}>
+            {labels[field]}
+            <input value={draft[field]} onChange={(e) => setDraft({ ...draft, [field]: e.target.value })} />
+          </label>
+        ))}
+        <button type="submit">Filter</button>
+      </div>
+    </form>
+  );
+  return { filters, given, form };
+}
+
 export const when = (iso: string | null | undefined, never = 'never') =>
   iso ? new Date(iso).toLocaleString() : never;
 

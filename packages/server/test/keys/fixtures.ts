@@ -52,7 +52,14 @@ export async function createServiceAccountKey(
     body,
   );
   expect(res.statusCode, res.body).toBe(201);
-  return res.json() as { id: string; token: string; name: string; status: string; expiresAt: string | null };
+  return res.json() as {
+    id: string;
+    token: string;
+    name: string;
+    prefix: string;
+    status: string;
+    expiresAt: string | null;
+  };
 }
 
 /** Status code and error code of a GET made with `token`: the usual way to ask "does this key work?". */

@@ -275,4 +275,53 @@ describe('service-account keys never outlive, or outreach, the credential that m
     expect(made.statusCode, made.body).toBe(201);
     expect(made.json().expiresAt).toBeNull();
   });
+
+  it("records each key change with the account, the key's name and prefix, and never its secret", async () => {
+    const owner = await t.signUp();
+    const orgId = owner.personalOrgId;
+    const sa = await createServiceAccount(t, owner.token, orgId, 'audited', 'viewer');
+    const key = await createServiceAccountKey(t, owner.token, orgId, 'audited', {
+      name: 'ci',
+      expiresIn: '30d',
+    });
+    const base = `/api/v1/orgs/${orgId}/service-accounts/audited/keys/${key.id}`;
+    const rotated = await call(t, owner.token, 'POST', `${base}/rotate`, { gracePeriod: '1h' });
+    expect(rotated.statusCode, rotated.body).toBe(200);
+    const validUntil = new Date(t.clock.now().getTime() + 3_600_000).toISOString();
+    expect((await call(t, owner.token, 'DELETE', base)).statusCode).toBe(200);
+
+    const rows = (await auditRows(t, orgId)).filter((r) => r.action.startsWith('service_account_key.'));
+    const who = { serviceAccount: { id: sa.id, name: 'audited' }, name: 'ci' };
+    const newPrefix = rotated.json().prefix;
+    expect(
+      rows.map(({ action, target_type, target_id, data }) => ({ action, target_type, target_id, data })),
+    ).toEqual([
+      {
+        action: 'service_account_key.created',
+        target_type: 'service_account_key',
+        target_id: key.id,
+        data: { ...who, prefix: key.prefix, expiresAt: key.expiresAt },
+      },
+      {
+        action: 'service_account_key.rotated',
+        target_type: 'service_account_key',
+        target_id: key.id,
+        data: {
+          ...who,
+          prefix: newPrefix,
+          previousPrefix: key.prefix,
+          gracePeriod: '1h',
+          previousValidUntil: validUntil,
+        },
+      },
+      {
+        action: 'service_account_key.revoked',
+        target_type: 'service_account_key',
+        target_id: key.id,
+        data: { ...who, prefix: newPrefix },
+      },
+    ]);
+    expect(JSON.stringify(rows)).not.toContain(key.token);
+    expect(JSON.stringify(rows)).not.toContain(rotated.json().token);
+  });
 });

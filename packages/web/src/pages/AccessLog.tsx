@@ -1,10 +1,8 @@
-import { useState } from 'react';
 import { api, endpoints } from '../api.js';
 import { href } from '../router.js';
-import { ErrorBox, MoreButton, Section, usePaged, when } from '../ui.js';
+import { ErrorBox, MoreButton, Section, Table, useFilters, usePaged, when } from '../ui.js';
 
-type Filters = { name: string; env: string; actor: string };
-const LABELS: Record<keyof Filters, string> = {
+const LABELS = {
   name: 'Secret name',
   env: 'Environment',
   actor: 'Reader (email or key name)',
@@ -12,9 +10,7 @@ const LABELS: Record<keyof Filters, string> = {
 
 /** Who read which secret values (names only, never values), newest first; filters by name, env, reader. */
 export function AccessLogPage({ org }: { org: string }) {
-  const [draft, setDraft] = useState<Filters>({ name: '', env: '', actor: '' });
-  const [filters, setFilters] = useState<Filters>(draft);
-  const given = Object.fromEntries(Object.entries(filters).filter(([, v]) => v.trim() !== ''));
+  const { filters, given, form } = useFilters(LABELS);
   const entries = usePaged(
     (cursor) =>
       api.call(endpoints.accessLog.list, { params: { org }, query: { limit: 50, cursor, ...given } }),
@@ -29,55 +25,24 @@ export function AccessLogPage({ org }: { org: string }) {
         the <a href={href('orgs', org, 'audit')}>audit log</a>.
       </p>
       <Section title="Reads">
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            setFilters(draft);
-          }}
-        >
-          <div className="fields">
-            {(Object.keys(LABELS) as (keyof Filters)[]).map((field) => (
-              <label key={field}>
-                {LABELS[field]}
-                <input
-                  value={draft[field]}
-                  onChange={(e) => setDraft({ ...draft, [field]: e.target.value })}
-                />
-              </label>
-            ))}
-            <button type="submit">Filter</button>
-          </div>
-        </form>
+        {form}
         <ErrorBox error={entries.error} />
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Reader</th>
-                <th scope="col">What</th>
-                <th scope="col">Where</th>
-                <th scope="col">Names</th>
-              </tr>
-            </thead>
-            <tbody>
-              {entries.items.map((e) => (
-                <tr key={e.id}>
-                  <td>{when(e.at)}</td>
-                  <td>
-                    {e.actor.label ?? e.actor.type}
-                    {e.actor.ip ? <span className="muted"> from {e.actor.ip}</span> : null}
-                  </td>
-                  <td>
-                    <code>{e.action}</code>
-                  </td>
-                  <td>{[e.project, e.environment].filter(Boolean).join(' / ')}</td>
-                  <td>{e.names.join(', ')}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table columns={['When', 'Reader', 'What', 'Where', 'Names']}>
+          {entries.items.map((e) => (
+            <tr key={e.id}>
+              <td>{when(e.at)}</td>
+              <td>
+                {e.actor.label ?? e.actor.type}
+                {e.actor.ip ? <span className="muted"> from {e.actor.ip}</span> : null}
+              </td>
+              <td>
+                <code>{e.action}</code>
+              </td>
+              <td>{[e.project, e.environment].filter(Boolean).join(' / ')}</td>
+              <td>{e.names.join(', ')}</td>
+            </tr>
+          ))}
+        </Table>
         {!entries.loading && entries.items.length === 0 ? <p className="muted">No reads match.</p> : null}
         <MoreButton hasMore={entries.hasMore} more={entries.more} />
       </Section>

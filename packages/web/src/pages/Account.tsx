@@ -5,6 +5,7 @@ import {
   ErrorBox,
   MoreButton,
   Section,
+  Table,
   useAction,
   usePaged,
   useShownOnce,
@@ -64,47 +65,33 @@ function Pats() {
       <ErrorBox error={action.error} />
       {once.panel}
       <ErrorBox error={pats.error} />
-      <div className="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Prefix</th>
-              <th scope="col">Status</th>
-              <th scope="col">Expires</th>
-              <th scope="col">Last used</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {pats.items.map((pat) => (
-              <tr key={pat.id}>
-                <td>{pat.name}</td>
-                <td>
-                  <code>{pat.prefix}</code>
-                </td>
-                <td>{pat.status}</td>
-                <td>{when(pat.expiresAt)}</td>
-                <td>{when(pat.lastUsedAt)}</td>
-                <td>
-                  {pat.status === 'revoked' || pat.status === 'expired' ? null : (
-                    <ConfirmButton
-                      label="Revoke"
-                      confirm={`Revoke the token ${pat.name} (${pat.prefix})? Anything using it stops working.`}
-                      onConfirm={() =>
-                        action.run(async () => {
-                          await api.call(endpoints.pats.revoke, { params: { id: pat.id } });
-                          pats.reload();
-                        })
-                      }
-                    />
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table columns={['Name', 'Prefix', 'Status', 'Expires', 'Last used', 'Actions']}>
+        {pats.items.map((pat) => (
+          <tr key={pat.id}>
+            <td>{pat.name}</td>
+            <td>
+              <code>{pat.prefix}</code>
+            </td>
+            <td>{pat.status}</td>
+            <td>{when(pat.expiresAt)}</td>
+            <td>{when(pat.lastUsedAt)}</td>
+            <td>
+              {pat.status === 'revoked' || pat.status === 'expired' ? null : (
+                <ConfirmButton
+                  label="Revoke"
+                  confirm={`Revoke the token ${pat.name} (${pat.prefix})? Anything using it stops working.`}
+                  onConfirm={() =>
+                    action.run(async () => {
+                      await api.call(endpoints.pats.revoke, { params: { id: pat.id } });
+                      pats.reload();
+                    })
+                  }
+                />
+              )}
+            </td>
+          </tr>
+        ))}
+      </Table>
       {!pats.loading && pats.items.length === 0 ? <p className="muted">No tokens yet.</p> : null}
       <MoreButton hasMore={pats.hasMore} more={pats.more} />
     </Section>

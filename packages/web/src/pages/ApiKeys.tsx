@@ -3,8 +3,12 @@ import { api, endpoints } from '../api.js';
 import {
   ConfirmButton,
   ErrorBox,
+  GraceSelect,
+  graceWords,
   MoreButton,
+  Options,
   Section,
+  Table,
   useAction,
   usePaged,
   useShownOnce,
@@ -67,11 +71,7 @@ export function ApiKeys({ org, project, env, scopes }: Props) {
             <label>
               Scope
               <select value={chosen} onChange={(e) => setScope(e.target.value)}>
-                {scopes.map((s) => (
-                  <option key={s} value={s}>
-                    {s}
-                  </option>
-                ))}
+                <Options values={scopes} />
               </select>
             </label>
             <button type="submit" disabled={action.busy}>
@@ -87,92 +87,62 @@ export function ApiKeys({ org, project, env, scopes }: Props) {
           Filter by scope
           <select value={scopeFilter} onChange={(e) => setScopeFilter(e.target.value)}>
             <option value="">all scopes</option>
-            {scopes.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
+            <Options values={scopes} />
           </select>
         </label>
         <label>
           Filter by status
           <select value={statusFilter} onChange={(e) => setStatusFilter(e.target.value as Status | '')}>
             <option value="">any status</option>
-            {STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
+            <Options values={STATUSES} />
           </select>
         </label>
-        <label>
-          Rotation grace period
-          <select value={grace} onChange={(e) => setGrace(e.target.value)}>
-            <option value="0">none</option>
-            <option value="1h">1 hour</option>
-            <option value="24h">24 hours</option>
-            <option value="7d">7 days</option>
-          </select>
-        </label>
+        <GraceSelect value={grace} onChange={setGrace} />
       </div>
       <ErrorBox error={keys.error} />
-      <div className="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Prefix</th>
-              <th scope="col">Scope</th>
-              <th scope="col">Status</th>
-              <th scope="col">Last used</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {keys.items.map((k) => (
-              <tr key={k.id}>
-                <td>{k.name}</td>
-                <td>
-                  <code>{k.prefix}</code>
-                </td>
-                <td>{k.scope}</td>
-                <td>{k.status}</td>
-                <td>{when(k.lastUsedAt)}</td>
-                <td className="actions">
-                  {k.status === 'revoked' || k.status === 'expired' ? null : (
-                    <>
-                      <ConfirmButton
-                        label="Rotate"
-                        confirm={`Rotate ${k.name}? Its current secret keeps working for ${grace === '0' ? 'no time at all' : grace}.`}
-                        onConfirm={() =>
-                          action.run(async () => {
-                            const key = await api.call(endpoints.apiKeys.rotate, {
-                              params: { org, project, id: k.id },
-                              body: { gracePeriod: grace },
-                            });
-                            once.show({ token: key.token, what: `the key ${key.name}` });
-                            keys.reload();
-                          })
-                        }
-                      />
-                      <ConfirmButton
-                        label="Revoke"
-                        confirm={`Revoke ${k.name} (${k.prefix})? Apps using it are refused at once.`}
-                        onConfirm={() =>
-                          action.run(async () => {
-                            await api.call(endpoints.apiKeys.revoke, { params: { org, project, id: k.id } });
-                            keys.reload();
-                          })
-                        }
-                      />
-                    </>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table columns={['Name', 'Prefix', 'Scope', 'Status', 'Last used', 'Actions']}>
+        {keys.items.map((k) => (
+          <tr key={k.id}>
+            <td>{k.name}</td>
+            <td>
+              <code>{k.prefix}</code>
+            </td>
+            <td>{k.scope}</td>
+            <td>{k.status}</td>
+            <td>{when(k.lastUsedAt)}</td>
+            <td className="actions">
+              {k.status === 'revoked' || k.status === 'expired' ? null : (
+                <>
+                  <ConfirmButton
+                    label="Rotate"
+                    confirm={`Rotate ${k.name}? Its current secret keeps working for ${graceWords(grace)}.`}
+                    onConfirm={() =>
+                      action.run(async () => {
+                        const key = await api.call(endpoints.apiKeys.rotate, {
+                          params: { org, project, id: k.id },
+                          body: { gracePeriod: grace },
+                        });
+                        once.show({ token: key.token, what: `the key ${key.name}` });
+                        keys.reload();
+                      })
+                    }
+                  />
+                  <ConfirmButton
+                    label="Revoke"
+                    confirm={`Revoke ${k.name} (${k.prefix})? Apps using it are refused at once.`}
+                    onConfirm={() =>
+                      action.run(async () => {
+                        await api.call(endpoints.apiKeys.revoke, { params: { org, project, id: k.id } });
+                        keys.reload();
+                      })
+                    }
+                  />
+                </>
+              )}
+            </td>
+          </tr>
+        ))}
+      </Table>
       <MoreButton hasMore={keys.hasMore} more={keys.more} />
     </Section>
   );

@@ -11,8 +11,12 @@ import {
 import {
   ConfirmButton,
   ErrorBox,
+  GraceSelect,
+  graceWords,
   MoreButton,
+  Options,
   Section,
+  Table,
   useAction,
   usePaged,
   useShownOnce,
@@ -48,22 +52,6 @@ function ExpirySelect({ value, onChange }: { value: string; onChange: (v: string
   );
 }
 
-function GraceSelect({ value, onChange }: { value: string; onChange: (v: string) => void }) {
-  return (
-    <label>
-      Rotation grace period
-      <select value={value} onChange={(e) => onChange(e.target.value)}>
-        <option value="0">none</option>
-        <option value="1h">1 hour</option>
-        <option value="24h">24 hours</option>
-        <option value="7d">7 days</option>
-      </select>
-    </label>
-  );
-}
-
-const graceWords = (grace: string) => (grace === '0' ? 'no time at all' : grace);
-
 /** Scopes as one level per resource, offering only the resources and levels the signed-in user holds. */
 function ScopePicker({
   held,
@@ -89,11 +77,7 @@ function ScopePicker({
               onChange={(e) => onChange({ ...value, [resource]: e.target.value as Level })}
             >
               <option value="none">none</option>
-              {levels.map((l) => (
-                <option key={l} value={l}>
-                  {l}
-                </option>
-              ))}
+              <Options values={levels} />
             </select>
           </div>
         ))}
@@ -158,73 +142,59 @@ function PlatformKeys({ org, held }: { org: string; held: PermissionSet | null }
       {once.panel}
       <GraceSelect value={grace} onChange={setGrace} />
       <ErrorBox error={keys.error} />
-      <div className="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Prefix</th>
-              <th scope="col">Scopes</th>
-              <th scope="col">Status</th>
-              <th scope="col">Created by</th>
-              <th scope="col">Expires</th>
-              <th scope="col">Last used</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {keys.items.map((k) => (
-              <tr key={k.id}>
-                <td>{k.name}</td>
-                <td>
-                  <code>{k.prefix}</code>
-                </td>
-                <td>
-                  {k.scopes.map((s) => (
-                    <code key={s} className="tag">
-                      {s}
-                    </code>
-                  ))}
-                </td>
-                <td>{k.status}</td>
-                <td>{k.createdBy ?? 'a deleted user'}</td>
-                <td>{when(k.expiresAt)}</td>
-                <td>{when(k.lastUsedAt)}</td>
-                <td className="actions">
-                  {LIVE(k.status) ? (
-                    <>
-                      <ConfirmButton
-                        label="Rotate"
-                        confirm={`Rotate ${k.name} (${k.prefix})? Its current secret keeps working for ${graceWords(grace)}.`}
-                        onConfirm={() =>
-                          action.run(async () => {
-                            const key = await api.call(endpoints.platformKeys.rotate, {
-                              params: { org, id: k.id },
-                              body: { gracePeriod: grace },
-                            });
-                            once.show({ token: key.token, what: `the platform key ${key.name}` });
-                            keys.reload();
-                          })
-                        }
-                      />
-                      <ConfirmButton
-                        label="Revoke"
-                        confirm={`Revoke the platform key ${k.name} (${k.prefix})? Anything using it is refused at once.`}
-                        onConfirm={() =>
-                          action.run(async () => {
-                            await api.call(endpoints.platformKeys.revoke, { params: { org, id: k.id } });
-                            keys.reload();
-                          })
-                        }
-                      />
-                    </>
-                  ) : null}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table
+        columns={['Name', 'Prefix', 'Scopes', 'Status', 'Created by', 'Expires', 'Last used', 'Actions']}
+      >
+        {keys.items.map((k) => (
+          <tr key={k.id}>
+            <td>{k.name}</td>
+            <td>
+              <code>{k.prefix}</code>
+            </td>
+            <td>
+              {k.scopes.map((s) => (
+                <code key={s} className="tag">
+                  {s}
+                </code>
+              ))}
+            </td>
+            <td>{k.status}</td>
+            <td>{k.createdBy ?? 'a deleted user'}</td>
+            <td>{when(k.expiresAt)}</td>
+            <td>{when(k.lastUsedAt)}</td>
+            <td className="actions">
+              {LIVE(k.status) ? (
+                <>
+                  <ConfirmButton
+                    label="Rotate"
+                    confirm={`Rotate ${k.name} (${k.prefix})? Its current secret keeps working for ${graceWords(grace)}.`}
+                    onConfirm={() =>
+                      action.run(async () => {
+                        const key = await api.call(endpoints.platformKeys.rotate, {
+                          params: { org, id: k.id },
+                          body: { gracePeriod: grace },
+                        });
+                        once.show({ token: key.token, what: `the platform key ${key.name}` });
+                        keys.reload();
+                      })
+                    }
+                  />
+                  <ConfirmButton
+                    label="Revoke"
+                    confirm={`Revoke the platform key ${k.name} (${k.prefix})? Anything using it is refused at once.`}
+                    onConfirm={() =>
+                      action.run(async () => {
+                        await api.call(endpoints.platformKeys.revoke, { params: { org, id: k.id } });
+                        keys.reload();
+                      })
+                    }
+                  />
+                </>
+              ) : null}
+            </td>
+          </tr>
+        ))}
+      </Table>
       {!keys.loading && keys.items.length === 0 ? <p className="muted">No platform keys yet.</p> : null}
       <MoreButton hasMore={keys.hasMore} more={keys.more} />
     </Section>
@@ -272,11 +242,7 @@ function ServiceAccounts({ org, held }: { org: string; held: PermissionSet | nul
             <label>
               Role (up to your own)
               <select value={chosen} onChange={(e) => setRole(e.target.value as SaRole)}>
-                {roles.map((r) => (
-                  <option key={r} value={r}>
-                    {r}
-                  </option>
-                ))}
+                <Options values={roles} />
               </select>
             </label>
             <button type="submit" disabled={action.busy}>
@@ -288,52 +254,39 @@ function ServiceAccounts({ org, held }: { org: string; held: PermissionSet | nul
         <p className="muted">Your role cannot create service accounts here (needs service_accounts:write).</p>
       ) : null}
       <ErrorBox error={action.error ?? accounts.error} />
-      <div className="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Role</th>
-              <th scope="col">Active keys</th>
-              <th scope="col">Created by</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {accounts.items.map((sa) => (
-              <tr key={sa.id}>
-                <td>{sa.name}</td>
-                <td>{sa.role}</td>
-                <td>{sa.activeKeys}</td>
-                <td>{sa.createdBy ?? 'a deleted user'}</td>
-                <td className="actions">
-                  <button
-                    type="button"
-                    className="secondary"
-                    aria-expanded={open === sa.id}
-                    onClick={() => setOpen(open === sa.id ? null : sa.id)}
-                  >
-                    {open === sa.id ? `Hide keys of ${sa.name}` : `Keys of ${sa.name}`}
-                  </button>
-                  {holds(held, 'service_accounts', 'manage') ? (
-                    <ConfirmButton
-                      label="Delete"
-                      confirm={`Delete the service account ${sa.name} and revoke its ${sa.activeKeys} active key(s)?`}
-                      onConfirm={() =>
-                        action.run(async () => {
-                          await api.call(endpoints.serviceAccounts.delete, { params: { org, id: sa.id } });
-                          if (open === sa.id) setOpen(null);
-                          accounts.reload();
-                        })
-                      }
-                    />
-                  ) : null}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table columns={['Name', 'Role', 'Active keys', 'Created by', 'Actions']}>
+        {accounts.items.map((sa) => (
+          <tr key={sa.id}>
+            <td>{sa.name}</td>
+            <td>{sa.role}</td>
+            <td>{sa.activeKeys}</td>
+            <td>{sa.createdBy ?? 'a deleted user'}</td>
+            <td className="actions">
+              <button
+                type="button"
+                className="secondary"
+                aria-expanded={open === sa.id}
+                onClick={() => setOpen(open === sa.id ? null : sa.id)}
+              >
+                {open === sa.id ? `Hide keys of ${sa.name}` : `Keys of ${sa.name}`}
+              </button>
+              {holds(held, 'service_accounts', 'manage') ? (
+                <ConfirmButton
+                  label="Delete"
+                  confirm={`Delete the service account ${sa.name} and revoke its ${sa.activeKeys} active key(s)?`}
+                  onConfirm={() =>
+                    action.run(async () => {
+                      await api.call(endpoints.serviceAccounts.delete, { params: { org, id: sa.id } });
+                      if (open === sa.id) setOpen(null);
+                      accounts.reload();
+                    })
+                  }
+                />
+              ) : null}
+            </td>
+          </tr>
+        ))}
+      </Table>
       {!accounts.loading && accounts.items.length === 0 ? (
         <p className="muted">No service accounts yet.</p>
       ) : null}
@@ -408,65 +361,51 @@ function ServiceAccountKeys({
       ) : null}
       <ErrorBox error={action.error ?? keys.error} />
       {once.panel}
-      <div className="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Prefix</th>
-              <th scope="col">Status</th>
-              <th scope="col">Expires</th>
-              <th scope="col">Last used</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {keys.items.map((k) => (
-              <tr key={k.id}>
-                <td>{k.name}</td>
-                <td>
-                  <code>{k.prefix}</code>
-                </td>
-                <td>{k.status}</td>
-                <td>{when(k.expiresAt)}</td>
-                <td>{when(k.lastUsedAt)}</td>
-                <td className="actions">
-                  {canWrite && LIVE(k.status) ? (
-                    <>
-                      <ConfirmButton
-                        label="Rotate"
-                        confirm={`Rotate ${k.name} (${k.prefix})? Its current secret keeps working for ${graceWords(grace)}.`}
-                        onConfirm={() =>
-                          action.run(async () => {
-                            const key = await api.call(endpoints.serviceAccounts.rotateKey, {
-                              params: { ...params, keyId: k.id },
-                              body: { gracePeriod: grace },
-                            });
-                            once.show({ token: key.token, what: `the key ${key.name} of ${account.name}` });
-                            changed();
-                          })
-                        }
-                      />
-                      <ConfirmButton
-                        label="Revoke"
-                        confirm={`Revoke the key ${k.name} (${k.prefix}) of ${account.name}? Anything using it is refused at once.`}
-                        onConfirm={() =>
-                          action.run(async () => {
-                            await api.call(endpoints.serviceAccounts.revokeKey, {
-                              params: { ...params, keyId: k.id },
-                            });
-                            changed();
-                          })
-                        }
-                      />
-                    </>
-                  ) : null}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table columns={['Name', 'Prefix', 'Status', 'Expires', 'Last used', 'Actions']}>
+        {keys.items.map((k) => (
+          <tr key={k.id}>
+            <td>{k.name}</td>
+            <td>
+              <code>{k.prefix}</code>
+            </td>
+            <td>{k.status}</td>
+            <td>{when(k.expiresAt)}</td>
+            <td>{when(k.lastUsedAt)}</td>
+            <td className="actions">
+              {canWrite && LIVE(k.status) ? (
+                <>
+                  <ConfirmButton
+                    label="Rotate"
+                    confirm={`Rotate ${k.name} (${k.prefix})? Its current secret keeps working for ${graceWords(grace)}.`}
+                    onConfirm={() =>
+                      action.run(async () => {
+                        const key = await api.call(endpoints.serviceAccounts.rotateKey, {
+                          params: { ...params, keyId: k.id },
+                          body: { gracePeriod: grace },
+                        });
+                        once.show({ token: key.token, what: `the key ${key.name} of ${account.name}` });
+                        changed();
+                      })
+                    }
+                  />
+                  <ConfirmButton
+                    label="Revoke"
+                    confirm={`Revoke the key ${k.name} (${k.prefix}) of ${account.name}? Anything using it is refused at once.`}
+                    onConfirm={() =>
+                      action.run(async () => {
+                        await api.call(endpoints.serviceAccounts.revokeKey, {
+                          params: { ...params, keyId: k.id },
+                        });
+                        changed();
+                      })
+                    }
+                  />
+                </>
+              ) : null}
+            </td>
+          </tr>
+        ))}
+      </Table>
       {!keys.loading && keys.items.length === 0 ? <p className="muted">No keys yet.</p> : null}
       <MoreButton hasMore={keys.hasMore} more={keys.more} />
     </section>

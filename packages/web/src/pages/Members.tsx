@@ -1,7 +1,17 @@
 import { useState } from 'react';
 import { ROLES } from '../../../core/src/permissions/permissions.js';
 import { api, endpoints } from '../api.js';
-import { ConfirmButton, ErrorBox, MoreButton, Section, useAction, usePaged, when } from '../ui.js';
+import {
+  ConfirmButton,
+  ErrorBox,
+  MoreButton,
+  Options,
+  Section,
+  Table,
+  useAction,
+  usePaged,
+  when,
+} from '../ui.js';
 
 type Role = (typeof ROLES)[number];
 
@@ -24,59 +34,43 @@ export function MembersPage({ org }: { org: string }) {
       <ErrorBox error={action.error} />
       <Section title="Members">
         <ErrorBox error={members.error} />
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Email</th>
-                <th scope="col">Role</th>
-                <th scope="col">Joined</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {members.items.map((m) => (
-                <tr key={m.userId}>
-                  <td>{m.email}</td>
-                  <td>
-                    <select
-                      aria-label={`Role of ${m.email}`}
-                      value={m.role}
-                      onChange={(e) =>
-                        action.run(async () => {
-                          await api.call(endpoints.members.update, {
-                            params: { org, member: m.userId },
-                            body: { role: e.target.value as Role },
-                          });
-                          members.reload();
-                        })
-                      }
-                    >
-                      {ROLES.map((r) => (
-                        <option key={r} value={r}>
-                          {r}
-                        </option>
-                      ))}
-                    </select>
-                  </td>
-                  <td>{when(m.joinedAt)}</td>
-                  <td>
-                    <ConfirmButton
-                      label="Remove"
-                      confirm={`Remove ${m.email} from ${org}? Their access to its projects ends.`}
-                      onConfirm={() =>
-                        action.run(async () => {
-                          await api.call(endpoints.members.remove, { params: { org, member: m.userId } });
-                          members.reload();
-                        })
-                      }
-                    />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table columns={['Email', 'Role', 'Joined', 'Actions']}>
+          {members.items.map((m) => (
+            <tr key={m.userId}>
+              <td>{m.email}</td>
+              <td>
+                <select
+                  aria-label={`Role of ${m.email}`}
+                  value={m.role}
+                  onChange={(e) =>
+                    action.run(async () => {
+                      await api.call(endpoints.members.update, {
+                        params: { org, member: m.userId },
+                        body: { role: e.target.value as Role },
+                      });
+                      members.reload();
+                    })
+                  }
+                >
+                  <Options values={ROLES} />
+                </select>
+              </td>
+              <td>{when(m.joinedAt)}</td>
+              <td>
+                <ConfirmButton
+                  label="Remove"
+                  confirm={`Remove ${m.email} from ${org}? Their access to its projects ends.`}
+                  onConfirm={() =>
+                    action.run(async () => {
+                      await api.call(endpoints.members.remove, { params: { org, member: m.userId } });
+                      members.reload();
+                    })
+                  }
+                />
+              </td>
+            </tr>
+          ))}
+        </Table>
         <MoreButton hasMore={members.hasMore} more={members.more} />
       </Section>
       <Section title="Invitations">
@@ -102,11 +96,7 @@ export function MembersPage({ org }: { org: string }) {
             <label>
               Role
               <select value={role} onChange={(e) => setRole(e.target.value as Role)}>
-                {ROLES.map((r) => (
-                  <option key={r} value={r}>
-                    {r}
-                  </option>
-                ))}
+                <Options values={ROLES} />
               </select>
             </label>
             <button type="submit" disabled={action.busy}>

@@ -17,13 +17,14 @@ import {
 } from '@latchkey/core';
 import type { Clock } from '../../clock.js';
 import { newId } from '../../ids.js';
-import type { Db } from '../../store/db.js';
+import type { Db, Tx } from '../../store/db.js';
 import { decodeCursor, type Page, toPage } from '../../store/pagination.js';
 import { type Actor, type OrgContext, requirePermission } from '../actor.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { cappedDefault, requireMayMint } from '../delegation.js';
 import { withArticle } from '../members/authority.js';
 import { issueToken, rotateToken } from '../tokens/issue.js';
+import type { TokenRow } from '../tokens/tokens.repo.js';
 import * as repo from './service-accounts.repo.js';
 
 export type ServiceAccountsService = ReturnType<typeof createServiceAccountsService>;
@@ -72,6 +73,28 @@ function accountNotFound(ref: string, org: OrgContext): AppError {
 function keyNotFound(account: repo.ServiceAccountRow, keyId: string): AppError {
   return new AppError('NOT_FOUND', `Service account ${account.name} has no key ${keyId}.`, {
     hint: `Run \`latch service-accounts keys list ${account.name}\`.`,
+  });
+}
+
+/** The audit row of a change to an account's key: the account, the key's name and prefix, `more`. */
+function auditKey(
+  tx: Tx,
+  actor: Actor,
+  account: repo.ServiceAccountRow,
+  key: TokenRow,
+  action: 'created' | 'rotated' | 'revoked',
+  more: Record<string, unknown> = {},
+): Promise<void> {
+  return recordAudit(tx, actor, {
+    orgId: account.orgId,
+    action: `service_account_key.${action}`,
+    target: { type: 'service_account_key', id: key.id },
+    data: {
+      serviceAccount: { id: account.id, name: account.name },
+      name: key.name,
+      prefix: key.displayPrefix,
+      ...more,
+    },
   });
 }
 
@@ -202,17 +225,7 @@ export function createServiceAccountsService({ db, clock }: { db: Db; clock: Clo
           createdAt: now,
           expiresAt,
         });
-        await recordAudit(tx, actor, {
-          orgId: org.id,
-          action: 'service_account_key.created',
-          target: { type: 'service_account_key', id: key.id },
-          data: {
-            serviceAccount: { id: account.id, name: account.name },
-            name: key.name,
-            prefix: key.displayPrefix,
-            expiresAt: expiresAt?.toISOString() ?? null,
-          },
-        });
+        await auditKey(tx, actor, account, key, 'created', { expiresAt: expiresAt?.toISOString() ?? null });
         return { ...toKey({ key, creatorEmail: creator.email }, account, now), token };
       });
     },
@@ -265,18 +278,10 @@ export function createServiceAccountsService({ db, clock }: { db: Db; clock: Clo
           label: 'Service-account key',
           createCommand: `latch service-accounts keys create ${account.name}`,
         });
-        await recordAudit(tx, actor, {
-          orgId: org.id,
-          action: 'service_account_key.rotated',
-          target: { type: 'service_account_key', id: key.id },
-          data: {
-            serviceAccount: { id: account.id, name: account.name },
-            name: key.name,
-            prefix: key.displayPrefix,
-            previousPrefix: row.key.displayPrefix,
-            gracePeriod: plan.gracePeriod,
-            previousValidUntil: plan.previousExpiresAt.toISOString(),
-          },
+        await auditKey(tx, actor, account, key, 'rotated', {
+          previousPrefix: row.key.displayPrefix,
+          gracePeriod: plan.gracePeriod,
+          previousValidUntil: plan.previousExpiresAt.toISOString(),
         });
         return { ...toKey({ ...row, key }, account, now), token };
       });
@@ -293,16 +298,7 @@ export function createServiceAccountsService({ db, clock }: { db: Db; clock: Clo
         const now = clock.now();
         if (row.key.revokedAt) return toKey(row, account, now);
         const key = await repo.markKeyRevoked(tx, row.key.id, now);
-        await recordAudit(tx, actor, {
-          orgId: org.id,
-          action: 'service_account_key.revoked',
-          target: { type: 'service_account_key', id: key.id },
-          data: {
-            serviceAccount: { id: account.id, name: account.name },
-            name: key.name,
-            prefix: key.displayPrefix,
-          },
-        });
+        await auditKey(tx, actor, account, key, 'revoked');
         return toKey({ ...row, key }, account, now);
       });
     },

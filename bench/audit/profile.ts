@@ -14,7 +14,7 @@ import { openDatabase } from '../../packages/server/src/store/db.js';
 import { migrate } from '../../packages/server/src/store/migrate.js';
 import { benchConfig, seedOwner } from '../lib/app.js';
 
-const N = Number(process.env.PROFILE_REQUESTS) || 200;
+const N = Number(process.env.PROFILE_REQUESTS) || 600;
 type Stat = { n: number; ms: number };
 let stats = new Map<string, Stat>();
 const original = pg.Client.prototype.query;
@@ -23,14 +23,24 @@ const original = pg.Client.prototype.query;
   const text = typeof args[0] === 'string' ? args[0] : (args[0]?.text ?? '?');
   const key = String(text).replace(/\s+/g, ' ').slice(0, 90);
   const t0 = performance.now();
-  // biome-ignore lint/suspicious/noExplicitAny: as above
-  const out = (original as any).apply(this, args);
   const done = () => {
     const s = stats.get(key) ?? { n: 0, ms: 0 };
     s.n++;
     s.ms += performance.now() - t0;
     stats.set(key, s);
   };
+  // pg-pool's own query (autocommit statements on the pool) passes a callback: timed through it.
+  const last = args.length - 1;
+  if (typeof args[last] === 'function') {
+    const callback = args[last];
+    // biome-ignore lint/suspicious/noExplicitAny: as above
+    args[last] = (...r: any[]) => {
+      done();
+      return callback(...r);
+    };
+  }
+  // biome-ignore lint/suspicious/noExplicitAny: as above
+  const out = (original as any).apply(this, args);
   if (out && typeof out.then === 'function') out.then(done, done);
   return out;
 };
@@ -76,42 +86,65 @@ for (const make of Object.values(kinds)) {
   for (let i = 0; i < 20; i++) await app.inject({ ...make(), headers: auth }); // warm-up
 }
 
-const ROUNDS = 5;
-const per = Math.ceil(N / ROUNDS);
+// Many short rounds, each interleaving the baseline and every kind in small groups in a rotating
+// order, so a change of load on the shared machine (other engineers' suites) hits all of them
+// alike within a round; the ratio is the median over rounds.
+const ROUNDS = Number(process.env.PROFILE_ROUNDS) || 15;
+const GROUP = 5;
+const per = Math.max(GROUP, Math.ceil(N / ROUNDS / GROUP) * GROUP);
 type Acc = { wall: number; cpu: number; n: number; stats: Map<string, Stat> };
 const acc: Record<string, Acc> = {};
 let rawWall = 0;
 let rawN = 0;
 // Per round: ratio raw-INSERT time / request time, so the median is taken over rounds.
 const ratios: Record<string, number[]> = {};
+const rawPerRound: number[] = [];
+const names = ['raw', ...Object.keys(kinds)];
 for (let round = 0; round < ROUNDS; round++) {
-  // The baseline's own statements are not the app's: counted apart, then dropped.
-  stats = new Map();
-  const r0 = performance.now();
-  for (let i = 0; i < per; i++) await insertRaw();
-  const rawMs = (performance.now() - r0) / per;
-  rawWall += rawMs * per;
-  rawN += per;
-  for (const [kind, make] of Object.entries(kinds)) {
-    acc[kind] ??= { wall: 0, cpu: 0, n: 0, stats: new Map() };
-    const a = acc[kind];
-    stats = a.stats;
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    for (let i = 0; i < per; i++) {
-      const res = await app.inject({ ...make(), headers: auth });
-      if (res.statusCode >= 300) throw new Error(`${kind}: ${res.statusCode} ${res.body}`);
+  const wallOf: Record<string, number> = {};
+  for (let g = 0; g < per / GROUP; g++) {
+    for (let j = 0; j < names.length; j++) {
+      const kind = names[(round + g + j) % names.length]!;
+      if (kind === 'raw') {
+        // The baseline's own statements are not the app's: counted apart, then dropped.
+        stats = new Map();
+        const r0 = performance.now();
+        for (let i = 0; i < GROUP; i++) await insertRaw();
+        wallOf.raw = (wallOf.raw ?? 0) + performance.now() - r0;
+        continue;
+      }
+      const make = kinds[kind]!;
+      acc[kind] ??= { wall: 0, cpu: 0, n: 0, stats: new Map() };
+      const a = acc[kind];
+      stats = a.stats;
+      const cpu0 = process.cpuUsage();
+      const t0 = performance.now();
+      for (let i = 0; i < GROUP; i++) {
+        const res = await app.inject({ ...make(), headers: auth });
+        if (res.statusCode >= 300) throw new Error(`${kind}: ${res.statusCode} ${res.body}`);
+      }
+      const wall = performance.now() - t0;
+      const cpu = process.cpuUsage(cpu0);
+      wallOf[kind] = (wallOf[kind] ?? 0) + wall;
+      a.wall += wall;
+      a.cpu += (cpu.user + cpu.system) / 1000;
+      a.n += GROUP;
     }
-    const wall = performance.now() - t0;
-    const cpu = process.cpuUsage(cpu0);
-    a.wall += wall;
-    a.cpu += (cpu.user + cpu.system) / 1000;
-    a.n += per;
+  }
+  rawWall += wallOf.raw!;
+  rawN += per;
+  rawPerRound.push(wallOf.raw! / per);
+  for (const kind of Object.keys(kinds)) {
     ratios[kind] ??= [];
-    ratios[kind].push(rawMs / (wall / per));
+    ratios[kind].push(wallOf.raw! / wallOf[kind]!);
   }
 }
 const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+/** The middle half of the rounds' values (25th to 75th percentile): how much they spread. */
+const quartiles = (xs: number[]) => {
+  const v = [...xs].sort((x, y) => x - y);
+  return [v[Math.floor((v.length - 1) / 4)]!, v[Math.ceil((3 * (v.length - 1)) / 4)]!];
+};
 const result: Record<string, unknown> = {};
 for (const [kind, a] of Object.entries(acc)) {
   const statements = [...a.stats].sort((x, y) => y[1].ms - x[1].ms);
@@ -123,9 +156,10 @@ for (const [kind, a] of Object.entries(acc)) {
     statements: statements.map(([k, v]) => ({ sql: k, perRequest: v.n / a.n, ms: v.ms / v.n })),
     rawRatio: median(ratios[kind]!),
     rawRatios: ratios[kind],
+    rawQuartiles: quartiles(ratios[kind]!),
   };
 }
-result.raw = { wallMs: rawWall / rawN };
+result.raw = { wallMs: rawWall / rawN, perRound: rawPerRound, rounds: ROUNDS, per };
 await raw.end();
 console.log(`RESULT ${JSON.stringify(result)}`);
 await app.close();

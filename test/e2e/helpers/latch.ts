@@ -85,14 +85,17 @@ export function tempDir(name: string): { path: string; remove(): void } {
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
+type Falsy<T> = T | undefined | null | false;
+
 export async function waitFor<T>(
   what: string,
-  fn: () => T | undefined | null | false,
+  fn: () => Falsy<T> | Promise<Falsy<T>>,
   timeoutMs = 20_000,
 ): Promise<T> {
   const start = Date.now();
   for (;;) {
-    const v = fn();
+    // Awaited: an async condition's promise is always truthy, so it must be settled before judging.
+    const v = await fn();
     if (v) return v;
     if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));

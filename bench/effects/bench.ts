@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import type pg from 'pg';
 import { buildApp } from '../../packages/server/src/app.js';
-import { CLAIM_SQL } from '../../packages/server/src/services/effects/queue.js';
+import { CLAIM_PLAN, CLAIM_SQL } from '../../packages/server/src/services/effects/queue.js';
 import { openDatabase } from '../../packages/server/src/store/db.js';
 import { migrate } from '../../packages/server/src/store/migrate.js';
 import { benchConfig, seedOwner } from '../lib/app.js';
@@ -144,8 +144,9 @@ async function effectsRound(): Promise<number> {
     const c = await database.pool.connect();
     try {
       await c.query('BEGIN');
+      for (const setting of CLAIM_PLAN.settings) await c.query(setting);
       const now = new Date();
-      const res = await c.query(`EXPLAIN (ANALYZE, COSTS OFF) ${CLAIM_SQL}`, [
+      const res = await c.query(`EXPLAIN (ANALYZE, COSTS OFF) ${CLAIM_PLAN.sql}`, [
         now,
         CONCURRENCY,
         'node_explain',

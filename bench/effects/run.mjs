@@ -59,7 +59,7 @@ try {
         `| ${i + 1} | ${fmt(x.seconds, 2)} | ${fmt(x.claims.n)} (${fmt(x.claims.rows / x.claims.n, 1)}, ${fmt(x.claims.ms / x.claims.n, 2)}) | ${fmt(x.finishes.n)} (${fmt(x.finishes.rows / x.finishes.n, 1)}, ${fmt(x.finishes.ms / x.finishes.n, 2)}) |`,
     ),
     '',
-    `The claim on a backlog of ${fmt(r.n)} (\`EXPLAIN ANALYZE\`, rolled back):`,
+    `The claim on a backlog of ${fmt(r.n)} (its statement with claim_effects' settings, \`EXPLAIN ANALYZE\`, rolled back):`,
     '',
     '```',
     ...r.claimPlan,

@@ -157,17 +157,23 @@ function environmentOf(orgId: string, env: EventEnvironment | undefined) {
 }
 
 /**
- * The claim: the oldest due rows, read from the partial index effects_due (pending and retrying
- * only, so delivered rows cost it nothing), skipping rows another node has locked. Parameters:
- * now, limit, node, lease end.
+ * The claim: the oldest due rows, read in order from the partial index effects_due (pending and
+ * retrying only, so delivered rows cost it nothing), skipping rows another node has locked. It
+ * is the function claim_effects (migration 0025), which pins that plan. Parameters: now, limit,
+ * node, lease end.
  */
-export const CLAIM_SQL = `WITH due AS (
+export const CLAIM_SQL = 'SELECT * FROM claim_effects($1, $2, $3, $4)';
+/** The function's statement and settings, for EXPLAIN (bench/effects). */
+export const CLAIM_PLAN = {
+  settings: ['SET LOCAL enable_bitmapscan = off', 'SET LOCAL enable_sort = off'],
+  sql: `WITH due AS (
      SELECT id FROM effects WHERE state IN ('pending', 'retrying') AND next_attempt_at <= $1
      ORDER BY next_attempt_at, created_at LIMIT $2 FOR UPDATE SKIP LOCKED)
    UPDATE effects e SET state = 'in_flight', locked_by = $3, locked_until = $4, attempts = e.attempts + 1,
      updated_at = $1
    FROM due WHERE e.id = due.id
-   RETURNING e.*`;
+   RETURNING e.*`,
+};
 
 /** Claims up to `limit` due effects for this node, leased until `leaseUntil`. */
 export async function claim(pool: pg.Pool, node: string, now: Date, leaseUntil: Date, limit: number) {

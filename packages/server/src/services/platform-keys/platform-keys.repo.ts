@@ -43,13 +43,3 @@ export async function findForUpdate(db: DbOrTx, orgId: string, id: string): Prom
     .limit(1);
   return row ?? null;
 }
-
-export async function markRevoked(db: DbOrTx, id: string, at: Date): Promise<TokenRow> {
-  // A revoked key's replaced secret dies with it: clearing the grace period keeps `status` honest.
-  const [row] = await db
-    .update(tokens)
-    .set({ revokedAt: at, previousExpiresAt: null })
-    .where(eq(tokens.id, id))
-    .returning();
-  return row!;
-}

@@ -24,6 +24,7 @@ import { type Actor, type OrgContext, permissionDenied, requirePermission } from
 import { recordAudit } from '../audit/audit.service.js';
 import { cappedDefault, requireMayMint } from '../delegation.js';
 import { issueToken, rotateToken } from '../tokens/issue.js';
+import * as tokensRepo from '../tokens/tokens.repo.js';
 import * as repo from './platform-keys.repo.js';
 
 export type PlatformKeysService = ReturnType<typeof createPlatformKeysService>;
@@ -199,7 +200,7 @@ export function createPlatformKeysService({ db, clock }: { db: Db; clock: Clock 
         const { org, row } = await lockChangeable(tx, actor, id, 'Revoking');
         const now = clock.now();
         if (row.key.revokedAt) return toPlatformKey(row, now);
-        const key = await repo.markRevoked(tx, row.key.id, now);
+        const key = await tokensRepo.markKeyRevoked(tx, row.key.id, now);
         await recordAudit(tx, actor, {
           orgId: org.id,
           action: 'platform_key.revoked',

@@ -143,13 +143,3 @@ export async function findKeyForUpdate(
     .limit(1);
   return row ?? null;
 }
-
-export async function markKeyRevoked(db: DbOrTx, id: string, at: Date): Promise<TokenRow> {
-  // A revoked key's replaced secret dies with it (as for platform keys).
-  const [row] = await db
-    .update(tokens)
-    .set({ revokedAt: at, previousExpiresAt: null })
-    .where(eq(tokens.id, id))
-    .returning();
-  return row!;
-}

@@ -24,7 +24,7 @@ import { recordAudit } from '../audit/audit.service.js';
 import { cappedDefault, requireMayMint } from '../delegation.js';
 import { withArticle } from '../members/authority.js';
 import { issueToken, rotateToken } from '../tokens/issue.js';
-import type { TokenRow } from '../tokens/tokens.repo.js';
+import * as tokensRepo from '../tokens/tokens.repo.js';
 import * as repo from './service-accounts.repo.js';
 
 export type ServiceAccountsService = ReturnType<typeof createServiceAccountsService>;
@@ -81,7 +81,7 @@ function auditKey(
   tx: Tx,
   actor: Actor,
   account: repo.ServiceAccountRow,
-  key: TokenRow,
+  key: tokensRepo.TokenRow,
   action: 'created' | 'rotated' | 'revoked',
   more: Record<string, unknown> = {},
 ): Promise<void> {
@@ -297,7 +297,7 @@ export function createServiceAccountsService({ db, clock }: { db: Db; clock: Clo
         if (!row) throw keyNotFound(account, keyId);
         const now = clock.now();
         if (row.key.revokedAt) return toKey(row, account, now);
-        const key = await repo.markKeyRevoked(tx, row.key.id, now);
+        const key = await tokensRepo.markKeyRevoked(tx, row.key.id, now);
         await auditKey(tx, actor, account, key, 'revoked');
         return toKey({ ...row, key }, account, now);
       });

@@ -45,6 +45,19 @@ export async function insert(db: DbOrTx, row: NewTokenRow): Promise<TokenRow> {
   return created!;
 }
 
+/**
+ * Revokes a platform or service-account key. Its replaced secret dies with it: clearing the
+ * grace period keeps `status` honest.
+ */
+export async function markKeyRevoked(db: DbOrTx, id: string, at: Date): Promise<TokenRow> {
+  const [row] = await db
+    .update(tokens)
+    .set({ revokedAt: at, previousExpiresAt: null })
+    .where(eq(tokens.id, id))
+    .returning();
+  return row!;
+}
+
 /** A new secret for a credential; the one it replaces (`previousHash`) works until `previousExpiresAt`. */
 export async function rotate(
   db: DbOrTx,

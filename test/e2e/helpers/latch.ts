@@ -85,16 +85,17 @@ export function tempDir(name: string): { path: string; remove(): void } {
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
-type Falsy<T> = T | undefined | null | false;
-
+/**
+ * Polls `fn` (sync or async) every 50 ms until it gives a truthy value. An async `fn` is awaited:
+ * its promise, always truthy, must never count as the answer.
+ */
 export async function waitFor<T>(
   what: string,
-  fn: () => Falsy<T> | Promise<Falsy<T>>,
+  fn: () => T | undefined | null | false | Promise<T | undefined | null | false>,
   timeoutMs = 20_000,
 ): Promise<T> {
   const start = Date.now();
   for (;;) {
-    // Awaited: an async condition's promise is always truthy, so it must be settled before judging.
     const v = await fn();
     if (v) return v;
     if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);

@@ -122,7 +122,7 @@ try {
     `(b) a release of 1,000 secrets over HTTP, encrypted vs plaintext, ${rounds} alternating rounds of ${duration} s…`,
   );
   const real = `${server.url}/api/v1/orgs/${server.orgId}/projects/bench/environments/read1000/released-secrets`;
-  const plain = `${server.url}/api/v1/orgs/${server.orgId}/projects/bench/environments/read1000/bench-plain-secrets`;
+  const plain = `${server.url}/bench/orgs/${server.orgId}/projects/bench/environments/read1000/plain-secrets`;
   const [a, b] = await Promise.all([
     fetch(real, { headers: { authorization: `Bearer ${server.token}` } }),
     fetch(plain, { headers: { authorization: `Bearer ${server.token}` } }),
@@ -171,7 +171,7 @@ try {
       ...[node, run, version].map((r) => `| \`${r.name}\` | ${fmt(r.median, 1)} | ${fmt(r.mean, 1)} |`),
       `| **added by \`latch run\`** (median) | **${fmt(added, 1)}** | |`,
       '',
-      `**(b) Reading a release of 1,000 secrets** through \`GET …/released-secrets\` (decrypt each value) vs a baseline route serving the same 1,000 values unencrypted from the same rows (a plaintext column the benchmark adds to its throwaway database), with the same auth, project and environment look-ups, release query, audit write and response schema; autocannon 8, ${rounds} alternating rounds of ${duration} s after a warm-up, medians.`,
+      `**(b) Reading a release of 1,000 secrets** through \`GET …/released-secrets\` (decrypt each value) vs a baseline route serving the same 1,000 values unencrypted from the same rows (a plaintext column the benchmark adds to its throwaway database), with the same auth, project and environment look-ups, release query, access-log entry and response schema; autocannon 8, ${rounds} alternating rounds of ${duration} s after a warm-up, medians.`,
       '',
       '| connections | encrypted req/s | p50 ms | p99 ms | plaintext req/s | p50 ms | p99 ms | **encrypted / plaintext** |',
       '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',

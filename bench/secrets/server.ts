@@ -6,7 +6,8 @@
  *
  * The baseline route serves the same release's values from the same table without encryption:
  * the bench adds a plaintext column to its throwaway database (never in the product schema) and
- * reads it with the same auth, query shape, audit write and response schema as the real route.
+ * reads it with the same auth, query shape, access-log entry and response schema as the real route.
+ * It is mounted outside /api/v1, which admits only the contract table's endpoints.
  */
 import { randomBytes } from 'node:crypto';
 import { ReleasedSecrets } from '@latchkey/core';
@@ -15,7 +16,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { buildApp } from '../../packages/server/src/app.js';
 import { defaultConfig } from '../../packages/server/src/config.js';
 import { routeModules } from '../../packages/server/src/routes/index.js';
-import { recordAudit } from '../../packages/server/src/services/audit/audit.service.js';
+import { recordAccess } from '../../packages/server/src/services/access-log/access-log.service.js';
 import * as releasesRepo from '../../packages/server/src/services/releases/releases.repo.js';
 import { decryptValue } from '../../packages/server/src/services/secrets/crypto.js';
 import { openDatabase } from '../../packages/server/src/store/db.js';
@@ -32,15 +33,15 @@ const config = defaultConfig({
 });
 
 const plain = sql<string>`bench_plain`;
-routeModules.push((instance) => {
+routeModules.push((instance, ctx) => {
   instance
     .withTypeProvider<ZodTypeProvider>()
     .get(
-      '/api/v1/orgs/:org/projects/:project/environments/:env/bench-plain-secrets',
+      '/bench/orgs/:org/projects/:project/environments/:env/plain-secrets',
       { config: { permission: 'secrets:read' }, schema: { response: { 200: ReleasedSecrets } } },
       async (req) => {
         const { project, env } = req.params as { project: string; env: string };
-        // The same look-ups, release query, audit write and response schema as the real route.
+        // The same look-ups, release query, access entry and response schema as the real route.
         const p = await app.services.secrets.locate(req.actor, project, env);
         const current = (await releasesRepo.current(database.db, p.env.id))!;
         const rows = await database.db
@@ -51,17 +52,13 @@ routeModules.push((instance) => {
           .orderBy(releaseSecrets.name);
         const values: Record<string, string> = {};
         for (const r of rows) values[r.name] = r.value;
-        await recordAudit(database.db, req.actor, {
+        await recordAccess(database.db, ctx.clock, req.actor, {
           orgId: p.env.orgId,
-          action: 'secrets.read',
-          target: { type: 'environment', id: p.env.id },
-          data: {
-            project: p.project.name,
-            environment: p.env.name,
-            source: 'release',
-            release: current.number,
-            count: rows.length,
-          },
+          action: 'secrets.released',
+          project: p.project.name,
+          environment: p.env.name,
+          names: rows.map((r) => r.name),
+          data: { source: 'release', release: current.number, count: rows.length },
         });
         return {
           environment: { id: p.env.id, name: p.env.name },

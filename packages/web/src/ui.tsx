@@ -1,4 +1,4 @@
-import { type ReactNode, useCallback, useEffect, useState } from 'react';
+import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
 import { describeError } from './api.js';
 
 /** An API error as the API worded it: message, hint and code. */
@@ -55,6 +55,8 @@ export function useAction() {
 
 /**
  * A destructive action in two steps: the button, then a confirmation that names what it destroys.
+ * For keyboard users the focus moves into the confirmation, on Cancel (the harmless choice, so a
+ * second Enter destroys nothing); Escape cancels; both ways it returns to the button.
  */
 export function ConfirmButton({
   label,
@@ -66,26 +68,47 @@ export function ConfirmButton({
   onConfirm: () => unknown;
 }) {
   const [asking, setAsking] = useState(false);
+  const trigger = useRef<HTMLButtonElement>(null);
+  const cancel = useRef<HTMLButtonElement>(null);
+  const refocus = useRef(false);
+  useEffect(() => {
+    if (asking) cancel.current?.focus();
+    else if (refocus.current) {
+      refocus.current = false;
+      trigger.current?.focus();
+    }
+  }, [asking]);
+  const close = () => {
+    refocus.current = true;
+    setAsking(false);
+  };
   if (!asking)
     return (
-      <button type="button" className="danger" onClick={() => setAsking(true)}>
+      <button type="button" className="danger" ref={trigger} onClick={() => setAsking(true)}>
         {label}
       </button>
     );
   return (
-    <fieldset className="confirm">
+    <fieldset
+      className="confirm"
+      onKeyDown={(e) => {
+        if (e.key !== 'Escape') return;
+        e.preventDefault();
+        close();
+      }}
+    >
       <legend>{confirm}</legend>
       <button
         type="button"
         className="danger"
         onClick={async () => {
           await onConfirm();
-          setAsking(false);
+          close();
         }}
       >
-        Yes, {label.toLowerCase()}
+        Yes, {label.charAt(0).toLowerCase() + label.slice(1)}
       </button>
-      <button type="button" className="secondary" onClick={() => setAsking(false)}>
+      <button type="button" className="secondary" ref={cancel} onClick={close}>
         Cancel
       </button>
     </fieldset>

@@ -160,9 +160,9 @@ describe('a second person, invited in the dashboard, accepts', { timeout: 180_00
     await checkPage(page, 'audit-members');
   });
 
-  it('a long list pages: 50 tokens, then "Load more" brings the rest', async () => {
+  it('long lists page: 50 tokens, then "Load more" brings the rest; the hygiene view too', async () => {
     for (let i = 0; i < 52; i++) {
-      const made = await apiIn(page, 'POST', '/api/v1/pats', { name: `bulk-${i}`, expiresIn: '30d' });
+      const made = await apiIn(page, 'POST', '/api/v1/pats', { name: `bulk-${i}`, expiresIn: '3d' });
       expect(made.status).toBe(201);
     }
     await page.goto(`${server.url}/#/account`);
@@ -172,6 +172,17 @@ describe('a second person, invited in the dashboard, accepts', { timeout: 180_00
     await page.getByRole('button', { name: 'Load more' }).click();
     await rows.nth(51).waitFor();
     expect(await rows.count()).toBe(52);
+    expect(await page.getByRole('button', { name: 'Load more' }).count()).toBe(0);
+
+    // All 52 expire within 7 days: the hygiene view flags each, 50 at a time.
+    await page.goto(`${server.url}/#/orgs/Acme/hygiene`);
+    const flagged = page.getByRole('region', { name: 'Needs a look' }).locator('tbody tr');
+    await flagged.nth(49).waitFor();
+    expect(await flagged.count()).toBe(50);
+    expect(await flagged.first().textContent()).toContain('expires within 7 days');
+    await page.getByRole('button', { name: 'Load more' }).click();
+    await flagged.nth(51).waitFor();
+    expect(await flagged.count()).toBe(52);
     expect(await page.getByRole('button', { name: 'Load more' }).count()).toBe(0);
     expect(complaints).toEqual([]);
   });

@@ -170,9 +170,32 @@ describe('a secret set in the dashboard, deployed by the CLI', { timeout: 180_00
     expect(await secretRow('STRIPE_KEY').count()).toBe(0);
   });
 
+  it('rolls production back to v1 from the releases list, confirmed; the secret is back and live', async () => {
+    await page.reload();
+    const releases = page.getByRole('region', { name: 'Releases' });
+    const v1 = releases.getByRole('listitem').filter({ hasText: /^v1 / });
+    await v1.getByRole('button', { name: 'Roll back to v1', exact: true }).click();
+    await v1
+      .getByText(
+        "Roll back production to v1? A new release with v1's secrets and manifest replaces v2 at once",
+      )
+      .waitFor();
+    expect(await releases.getByRole('listitem').count()).toBe(2);
+    await v1.getByRole('button', { name: 'Yes, roll back to v1' }).click();
+    await releases.getByRole('listitem').filter({ hasText: /^v3 / }).getByText('(current)').waitFor();
+    await secretRow('STRIPE_KEY').getByRole('cell', { name: 'live', exact: true }).waitFor();
+    expect((await run(['secrets', 'get', 'STRIPE_KEY', '--env', 'production'])).stdout).toBe(`${FIRST}\n`);
+  });
+
   it('the audit log shows each step, by the dashboard and by the CLI, and the chain verifies', async () => {
     await page.goto(`${server.url}/#/orgs/Acme/audit`);
-    for (const action of ['secret.set', 'release.created', 'secret.rolled_back', 'secret.unset']) {
+    for (const action of [
+      'secret.set',
+      'release.created',
+      'secret.rolled_back',
+      'secret.unset',
+      'release.rolled_back',
+    ]) {
       const row = page
         .getByRole('row')
         .filter({ has: page.getByRole('cell', { name: action, exact: true }) });

@@ -29,9 +29,11 @@ export function App() {
   const held = me.data ? heldIn(role, me.data.token.scopes) : null;
   return (
     <>
-      <a className="skip" href="#main">
+      {/* A button, not a `#main` link: the address's hash is the route, so following the link
+          would open a page called "main". */}
+      <button type="button" className="skip" onClick={() => document.getElementById('main')?.focus()}>
         Skip to content
-      </a>
+      </button>
       <header>
         <span className="brand">Latchkey</span>
         <nav aria-label="Main">
@@ -70,7 +72,7 @@ export function App() {
           </button>
         </form>
       </header>
-      <main id="main">
+      <main id="main" tabIndex={-1}>
         <ErrorBox error={me.error ?? orgs.error} />
         <Page route={route} org={current} held={held} />
       </main>

@@ -55,6 +55,8 @@ export function useAction() {
 
 /**
  * A destructive action in two steps: the button, then a confirmation that names what it destroys.
+ * For keyboard users the focus moves into the confirmation, on Cancel (the harmless choice, so a
+ * second Enter destroys nothing); Escape cancels; both ways it returns to the button.
  */
 export function ConfirmButton({
   label,
@@ -66,40 +68,47 @@ export function ConfirmButton({
   onConfirm: () => unknown;
 }) {
   const [asking, setAsking] = useState(false);
-  // A keyboard user keeps their place: the question takes focus (on its safe answer) and gives it
-  // back to the button after. Set by the clicks only, so nothing grabs focus when it first renders.
-  const [focus, setFocus] = useState<'keep' | 'open' | null>(null);
-  const keep = useRef<HTMLButtonElement>(null);
-  const open = useRef<HTMLButtonElement>(null);
+  const trigger = useRef<HTMLButtonElement>(null);
+  const cancel = useRef<HTMLButtonElement>(null);
+  const refocus = useRef(false);
   useEffect(() => {
-    if (!focus) return;
-    (focus === 'keep' ? keep : open).current?.focus();
-    setFocus(null);
-  }, [focus]);
-  const ask = (next: boolean) => {
-    setAsking(next);
-    setFocus(next ? 'keep' : 'open');
+    if (asking) cancel.current?.focus();
+    else if (refocus.current) {
+      refocus.current = false;
+      trigger.current?.focus();
+    }
+  }, [asking]);
+  const close = () => {
+    refocus.current = true;
+    setAsking(false);
   };
   if (!asking)
     return (
-      <button ref={open} type="button" className="danger" onClick={() => ask(true)}>
+      <button type="button" className="danger" ref={trigger} onClick={() => setAsking(true)}>
         {label}
       </button>
     );
   return (
-    <fieldset className="confirm">
+    <fieldset
+      className="confirm"
+      onKeyDown={(e) => {
+        if (e.key !== 'Escape') return;
+        e.preventDefault();
+        close();
+      }}
+    >
       <legend>{confirm}</legend>
       <button
         type="button"
         className="danger"
         onClick={async () => {
           await onConfirm();
-          ask(false);
+          close();
         }}
       >
-        Yes, {label.toLowerCase()}
+        Yes, {label.charAt(0).toLowerCase() + label.slice(1)}
       </button>
-      <button ref={keep} type="button" className="secondary" onClick={() => ask(false)}>
+      <button type="button" className="secondary" ref={cancel} onClick={close}>
         Cancel
       </button>
     </fieldset>

@@ -1,8 +1,9 @@
+import { useState } from 'react';
 import { flattenRoutes } from '../../../core/src/manifest/routes.js';
 import type { Manifest } from '../../../core/src/manifest/schema.js';
 import { api, endpoints } from '../api.js';
 import { href } from '../router.js';
-import { ErrorBox, MoreButton, Section, useLoad, usePaged } from '../ui.js';
+import { ConfirmButton, ErrorBox, MoreButton, Section, useAction, useLoad, usePaged } from '../ui.js';
 import { ApiKeys } from './ApiKeys.js';
 import { ReleaseDiff } from './ReleaseDiff.js';
 import { Secrets } from './Secrets.js';
@@ -15,6 +16,8 @@ export function EnvironmentPage(where: Where) {
     [where.org, where.project, where.env],
   );
   const scopes = manifest.data?.ok ? manifest.data.data.scopes : [];
+  // A release rollback sets the working secrets back too: the secrets list loads again.
+  const [rolledBack, setRolledBack] = useState(0);
   return (
     <>
       <h1>
@@ -28,8 +31,8 @@ export function EnvironmentPage(where: Where) {
         environment's verifications, denials, audit events, releases and deliveries, live.
       </p>
       <ApiKeys {...where} scopes={scopes} />
-      <Secrets {...where} />
-      <Releases {...where} />
+      <Secrets key={rolledBack} {...where} />
+      <Releases {...where} onRolledBack={() => setRolledBack((n) => n + 1)} />
       <Section title="Declared scopes and routes">
         <ErrorBox error={manifest.error} />
         {manifest.data && !manifest.data.ok ? (
@@ -96,15 +99,18 @@ function RouteTable({ manifest, scopes }: { manifest: Record<string, unknown>; s
   );
 }
 
-function Releases({ org, project, env }: Where) {
+function Releases({ onRolledBack, ...where }: Where & { onRolledBack: () => void }) {
+  const { org, project, env } = where;
   const releases = usePaged(
     (cursor) =>
       api.call(endpoints.releases.list, { params: { org, project }, query: { env, limit: 20, cursor } }),
     [org, project, env],
   );
+  const action = useAction();
+  const live = releases.items.find((r) => r.current)?.number;
   return (
     <Section title="Releases">
-      <ErrorBox error={releases.error} />
+      <ErrorBox error={releases.error ?? action.error} />
       {!releases.loading && releases.items.length === 0 ? (
         <p className="muted">No release yet: `latch deploy` makes the first.</p>
       ) : null}
@@ -112,7 +118,23 @@ function Releases({ org, project, env }: Where) {
         {releases.items.map((r) => (
           <li key={r.id}>
             v{r.number} {r.current ? <strong>(current)</strong> : null} · {r.variables} secrets ·{' '}
-            {r.message ?? ''} · {r.createdBy ?? ''} · {new Date(r.createdAt).toLocaleString()}
+            {r.message ?? ''} · {r.createdBy ?? ''} · {new Date(r.createdAt).toLocaleString()}{' '}
+            {r.current ? null : (
+              <ConfirmButton
+                label={`Roll back to v${r.number}`}
+                confirm={`Roll back ${env} to v${r.number}? A new release with v${r.number}'s secrets and manifest replaces v${live ?? '?'} at once, and the working secrets are set back to it.`}
+                onConfirm={() =>
+                  action.run(async () => {
+                    await api.call(endpoints.releases.rollback, {
+                      params: { ...where, release: String(r.number) },
+                      body: {},
+                    });
+                    releases.reload();
+                    onRolledBack();
+                  })
+                }
+              />
+            )}
           </li>
         ))}
       </ul>

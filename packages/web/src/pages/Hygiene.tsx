@@ -1,7 +1,19 @@
+import { useState } from 'react';
 import { api, endpoints } from '../api.js';
-import { ConfirmButton, ErrorBox, Section, useAction, useLoad, useShownOnce, when } from '../ui.js';
+import {
+  ConfirmButton,
+  ErrorBox,
+  MoreButton,
+  Section,
+  useAction,
+  useLoad,
+  useShownOnce,
+  when,
+} from '../ui.js';
 
 const DAY = 24 * 3600 * 1000;
+/** Rows shown at first and per "Load more". */
+const PAGE = 50;
 
 type Cred = {
   kind: 'PAT' | 'API key';
@@ -64,6 +76,9 @@ export function HygienePage({ org }: { org: string }) {
     }
     return out;
   }, [org]);
+  // The findings come from every page of PATs and API keys (no endpoint lists the org's
+  // credentials at once), so the list pages on screen.
+  const [shown, setShown] = useState(PAGE);
   const now = Date.now();
   const flagged = (creds.data ?? [])
     .map((c) => ({ c, why: findings(c, now) }))
@@ -88,7 +103,7 @@ export function HygienePage({ org }: { org: string }) {
               </tr>
             </thead>
             <tbody>
-              {flagged.map(({ c, why }) => (
+              {flagged.slice(0, shown).map(({ c, why }) => (
                 <tr key={c.id}>
                   <td>
                     {c.kind} {c.name} <code>{c.prefix}</code>
@@ -128,6 +143,7 @@ export function HygienePage({ org }: { org: string }) {
             </tbody>
           </table>
         </div>
+        <MoreButton hasMore={flagged.length > shown} more={() => setShown((n) => n + PAGE)} />
       </Section>
     </>
   );

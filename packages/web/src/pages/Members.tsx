@@ -39,21 +39,19 @@ export function MembersPage({ org }: { org: string }) {
             <tr key={m.userId}>
               <td>{m.email}</td>
               <td>
-                <select
-                  aria-label={`Role of ${m.email}`}
-                  value={m.role}
-                  onChange={(e) =>
+                <RoleChange
+                  org={org}
+                  member={m}
+                  change={(role) =>
                     action.run(async () => {
                       await api.call(endpoints.members.update, {
                         params: { org, member: m.userId },
-                        body: { role: e.target.value as Role },
+                        body: { role },
                       });
                       members.reload();
                     })
                   }
-                >
-                  <Options values={ROLES} />
-                </select>
+                />
               </td>
               <td>{when(m.joinedAt)}</td>
               <td>
@@ -134,6 +132,67 @@ export function MembersPage({ org }: { org: string }) {
         </ul>
         <MoreButton hasMore={invites.hasMore} more={invites.more} />
       </Section>
+    </>
+  );
+}
+
+/**
+ * A member's role: picking another asks first, naming the member and both roles (a demotion takes
+ * rights away). The focus stays on the picker, so arrow keys still move through the roles.
+ */
+function RoleChange({
+  org,
+  member,
+  change,
+}: {
+  org: string;
+  member: { email: string; role: Role };
+  change: (role: Role) => Promise<boolean>;
+}) {
+  const [wanted, setWanted] = useState<Role | null>(null);
+  return (
+    <>
+      <select
+        aria-label={`Role of ${member.email}`}
+        value={wanted ?? member.role}
+        onChange={(e) => {
+          const role = e.target.value as Role;
+          setWanted(role === member.role ? null : role);
+        }}
+      >
+        {ROLES.map((r) => (
+          <option key={r} value={r}>
+            {r}
+          </option>
+        ))}
+      </select>
+      {wanted ? (
+        <fieldset
+          className="confirm"
+          onKeyDown={(e) => {
+            if (e.key !== 'Escape') return;
+            e.preventDefault();
+            setWanted(null);
+          }}
+        >
+          <legend>
+            Change the role of {member.email} in {org} from {member.role} to {wanted}?
+          </legend>
+          <button
+            type="button"
+            className="danger"
+            onClick={async () => {
+              await change(wanted);
+              setWanted(null);
+            }}
+          >
+            Yes, change role
+          </button>
+          <button type="button" className="secondary" onClick={() => setWanted(null)}>
+            Cancel
+          </button>
+        </fieldset>
+      ) : null}
     </>
   );
 }

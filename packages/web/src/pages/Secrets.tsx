@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { api, endpoints } from '../api.js';
-import { ErrorBox, MoreButton, Section, useAction, useLoad, usePaged, when } from '../ui.js';
+import { ConfirmButton, ErrorBox, MoreButton, Section, useAction, usePaged, when } from '../ui.js';
 
 type Where = { org: string; project: string; env: string };
 
@@ -76,7 +76,7 @@ export function Secrets({ org, project, env }: Where) {
                     ? 'live'
                     : s.status === 'pending'
                       ? 'differs from the live release'
-                      : 'removed, still live'}
+                      : 'unset, still in the live release'}
                 </td>
                 <td>
                   {when(s.updatedAt)} {s.updatedBy ?? ''}
@@ -107,6 +107,20 @@ export function Secrets({ org, project, env }: Where) {
                   >
                     History
                   </button>
+                  {s.status === 'pending_removal' ? null : (
+                    <ConfirmButton
+                      label={`Unset ${s.name}`}
+                      confirm={`Unset ${s.name} in ${env}? Its value leaves the app at the next deploy (the history keeps it).`}
+                      onConfirm={() =>
+                        action.run(async () => {
+                          await api.call(endpoints.secrets.unset, {
+                            params: { org, project, env, name: s.name },
+                          });
+                          list.reload();
+                        })
+                      }
+                    />
+                  )}
                 </td>
               </tr>
             ))}
@@ -129,25 +143,28 @@ export function Secrets({ org, project, env }: Where) {
 }
 
 function History({ where, name, onRolledBack }: { where: Where; name: string; onRolledBack: () => void }) {
-  const history = useLoad(
-    () => api.call(endpoints.secrets.history, { params: { ...where, name }, query: { limit: 50 } }),
+  const history = usePaged(
+    (cursor) =>
+      api.call(endpoints.secrets.history, { params: { ...where, name }, query: { limit: 50, cursor } }),
     [where.org, where.project, where.env, name],
   );
   const action = useAction();
+  const newest = history.items[0]?.version;
   return (
-    <div className="panel">
+    <section className="panel" aria-label={`History of ${name}`}>
       <h3>History of {name}</h3>
       <ErrorBox error={history.error ?? action.error} />
       <ul className="plain">
-        {history.data?.items.map((v, i) => (
+        {history.items.map((v, i) => (
           <li key={v.version}>
-            v{v.version} {v.action} {when(v.createdAt)} {v.createdBy ?? ''}
+            v{v.version} {v.action}
+            {v.rolledBackTo ? ` to v${v.rolledBackTo}` : ''} {when(v.createdAt)} {v.createdBy ?? ''}
             {v.releases.length ? ` · in releases ${v.releases.map((r) => `v${r}`).join(', ')}` : ''}{' '}
             {i > 0 && v.action !== 'unset' ? (
-              <button
-                type="button"
-                className="secondary"
-                onClick={() =>
+              <ConfirmButton
+                label={`Roll back to v${v.version}`}
+                confirm={`Roll back ${name} to v${v.version}? Its current value (v${newest}) is replaced by v${v.version}'s, as a new version; deploy to make it live.`}
+                onConfirm={() =>
                   action.run(async () => {
                     await api.call(endpoints.secrets.rollback, {
                       params: { ...where, name },
@@ -157,13 +174,12 @@ function History({ where, name, onRolledBack }: { where: Where; name: string; on
                     onRolledBack();
                   })
                 }
-              >
-                Roll back to v{v.version}
-              </button>
+              />
             ) : null}
           </li>
         ))}
       </ul>
-    </div>
+      <MoreButton hasMore={history.hasMore} more={history.more} />
+    </section>
   );
 }

@@ -122,7 +122,8 @@ async function load(s, shape, duration, withRedis = false) {
   // machine, where req/s follows whatever CPU share the processes get in that round.
   const cpuUs =
     cpu0 === null || cpu1 === null ? null : ((cpu1 - cpu0 + redis1 - redis0) * 1000) / result.requests.total;
-  return { rps: result.requests.average, p99: result.latency.p99, cpuUs };
+  const redisUs = ((redis1 - redis0) * 1000) / result.requests.total;
+  return { rps: result.requests.average, p99: result.latency.p99, cpuUs, redisUs };
 }
 
 const median = (values) => {
@@ -190,6 +191,7 @@ try {
         ? {
             memory: median(runs.memory.map((r) => r.cpuUs)),
             shared: median(runs.shared.map((r) => r.cpuUs)),
+            redis: median(runs.shared.map((r) => r.redisUs)),
             ratio: median(cpuRatios),
             ratios: cpuRatios,
           }
@@ -201,7 +203,7 @@ try {
     );
     if (r.cpu)
       console.log(
-        `    CPU per request: in memory ${fmt(r.cpu.memory, 1)} µs, shared ${fmt(r.cpu.shared, 1)} µs (server + Redis) → ${fmt(r.cpu.ratio * 100, 1)}% by CPU`,
+        `    CPU per request: in memory ${fmt(r.cpu.memory, 1)} µs, shared ${fmt(r.cpu.shared, 1)} µs (server + Redis, of it Redis ${fmt(r.cpu.redis, 1)} µs) → ${fmt(r.cpu.ratio * 100, 1)}% by CPU`,
       );
   }
   const keys = await redisKeys(prefix);
@@ -215,11 +217,11 @@ try {
       '',
       'Cached `POST /api/v1/verify` on two server processes that differ only in `REDIS_URL`: limits in memory vs every limit shared through Redis (per address and per credential counted locally and sent in the background, every key spent on in a 50 ms interval in one Lua script call; sign-in, device-code and token limits one atomic Redis increment each). Ratio: median over rounds of shared req/s / in-memory req/s in the same round. Target (issue 16): ≥ 90%.',
       '',
-      '| traffic | in memory req/s | shared req/s | in memory p99 ms | shared p99 ms | shared / memory | CPU µs/req in memory | CPU µs/req shared (server + Redis) | shared / memory by CPU |',
-      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      '| traffic | in memory req/s | shared req/s | in memory p99 ms | shared p99 ms | shared / memory | CPU µs/req in memory | CPU µs/req shared (server + Redis) | of it Redis | shared / memory by CPU |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
       ...Object.entries(results).map(
         ([shape, r]) =>
-          `| ${shape} | ${fmt(r.memory.rps)} | ${fmt(r.shared.rps)} | ${r.memory.p99} | ${r.shared.p99} | **${fmt(r.ratio * 100, 1)}%** | ${r.cpu ? fmt(r.cpu.memory, 1) : 'n/a'} | ${r.cpu ? fmt(r.cpu.shared, 1) : 'n/a'} | ${r.cpu ? `**${fmt(r.cpu.ratio * 100, 1)}%**` : 'n/a'} |`,
+          `| ${shape} | ${fmt(r.memory.rps)} | ${fmt(r.shared.rps)} | ${r.memory.p99} | ${r.shared.p99} | **${fmt(r.ratio * 100, 1)}%** | ${r.cpu ? fmt(r.cpu.memory, 1) : 'n/a'} | ${r.cpu ? fmt(r.cpu.shared, 1) : 'n/a'} | ${r.cpu ? fmt(r.cpu.redis, 1) : 'n/a'} | ${r.cpu ? `**${fmt(r.cpu.ratio * 100, 1)}%**` : 'n/a'} |`,
       ),
       '',
       "By CPU: requests per CPU second of the shared server plus Redis, as a share of the in-memory server's, median of per-round ratios. It is what the ratio of req/s would be if each server had the CPU to itself, and it moves far less with the load average than req/s does.",

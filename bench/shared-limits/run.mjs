@@ -12,8 +12,8 @@
 // Redis: BENCH_REDIS_URL, else REDIS_URL, else redis://127.0.0.1:6379. PostgreSQL as in
 // verify-http. BENCH_ROUNDS (default 10) and BENCH_ROUND_SECONDS (default 3) shape the rounds.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import {
@@ -40,13 +40,37 @@ const startServer = (databaseUrl, env) =>
     stdin: 'pipe',
   });
 
+/** CPU time (ms) the process has used, from /proc: null where there is no /proc. */
+function cpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime, in 10 ms ticks
+  } catch {
+    return null;
+  }
+}
+
+// Redis' own CPU (INFO cpu), so the shared server's cost counts the work it hands to Redis too.
+let redisClient;
+async function redisCpuMs() {
+  if (!redisClient) {
+    const { Redis } = await import('ioredis');
+    redisClient = new Redis(redisUrl);
+  }
+  const info = await redisClient.info('cpu');
+  const field = (name) => Number(new RegExp(`^${name}:([0-9.]+)`, 'm').exec(info)?.[1] ?? Number.NaN);
+  return (field('used_cpu_sys') + field('used_cpu_user')) * 1000;
+}
+
 let addressCounter = 0;
 const nextAddress = () => {
   const n = ++addressCounter;
   return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
 };
 
-async function load(s, shape, duration) {
+async function load(s, shape, duration, withRedis = false) {
+  const cpu0 = cpuMs(s.child.pid);
+  const redis0 = withRedis ? await redisCpuMs() : 0;
   const headers = { authorization: `Bearer ${s.pat}`, 'content-type': 'application/json' };
   const body = JSON.stringify({ key: s.key });
   const result = await autocannon({
@@ -67,7 +91,14 @@ async function load(s, shape, duration) {
   });
   const bad = result.non2xx + result.errors + result.timeouts;
   if (bad > 0) throw new Error(`${shape}: ${bad} failed requests (non-2xx ${result.non2xx})`);
-  return { rps: result.requests.average, p99: result.latency.p99 };
+  const cpu1 = cpuMs(s.child.pid);
+  const redis1 = withRedis ? await redisCpuMs() : 0;
+  // Server (and Redis) CPU per request: far less sensitive than req/s to other work on a shared
+  // machine, where req/s follows whatever CPU share the processes get in that round.
+  const cpuUs =
+    cpu0 === null || cpu1 === null ? null : ((cpu1 - cpu0 + redis1 - redis0) * 1000) / result.requests.total;
+  const redisUs = ((redis1 - redis0) * 1000) / result.requests.total;
+  return { rps: result.requests.average, p99: result.latency.p99, cpuUs, redisUs };
 }
 
 async function redisKeys(prefix) {
@@ -112,19 +143,37 @@ try {
     for (let i = 0; i < rounds; i++) {
       const order = i % 2 ? ['shared', 'memory'] : ['memory', 'shared'];
       for (const name of order)
-        runs[name].push(await load(name === 'memory' ? memory : shared, shape, roundSeconds));
+        runs[name].push(
+          await load(name === 'memory' ? memory : shared, shape, roundSeconds, name === 'shared'),
+        );
     }
     const ratios = runs.shared.map((r, i) => r.rps / runs.memory[i].rps);
+    const hasCpu = [...runs.shared, ...runs.memory].every((r) => r.cpuUs !== null);
+    // Requests per CPU second, shared as a share of in memory.
+    const cpuRatios = hasCpu ? runs.shared.map((r, i) => runs.memory[i].cpuUs / r.cpuUs) : null;
     results[shape] = {
       memory: { rps: median(runs.memory.map((r) => r.rps)), p99: median(runs.memory.map((r) => r.p99)) },
       shared: { rps: median(runs.shared.map((r) => r.rps)), p99: median(runs.shared.map((r) => r.p99)) },
       ratio: median(ratios),
       ratios,
+      cpu: hasCpu
+        ? {
+            memory: median(runs.memory.map((r) => r.cpuUs)),
+            shared: median(runs.shared.map((r) => r.cpuUs)),
+            redis: median(runs.shared.map((r) => r.redisUs)),
+            ratio: median(cpuRatios),
+            ratios: cpuRatios,
+          }
+        : null,
     };
     const r = results[shape];
     console.log(
       `  ${shape}: in memory ${fmt(r.memory.rps)} req/s, shared ${fmt(r.shared.rps)} req/s → ${fmt(r.ratio * 100, 1)}% (target ≥ 90%)`,
     );
+    if (r.cpu)
+      console.log(
+        `    CPU per request: in memory ${fmt(r.cpu.memory, 1)} µs, shared ${fmt(r.cpu.shared, 1)} µs (server + Redis, of it Redis ${fmt(r.cpu.redis, 1)} µs) → ${fmt(r.cpu.ratio * 100, 1)}% by CPU`,
+      );
   }
   const keys = await redisKeys(prefix);
   console.log(`  Redis held ${fmt(keys)} limit keys of this run (deleted now).`);
@@ -137,22 +186,30 @@ try {
       '',
       'Cached `POST /api/v1/verify` on two server processes that differ only in `REDIS_URL`: limits in memory vs every limit shared through Redis (per address and per credential counted locally and sent in the background, every key spent on in a 50 ms interval in one Lua script call; sign-in, device-code and token limits one atomic Redis increment each). Ratio: median over rounds of shared req/s / in-memory req/s in the same round. Target (issue 16): ≥ 90%.',
       '',
-      '| traffic | in memory req/s | shared req/s | in memory p99 ms | shared p99 ms | shared / memory |',
-      '| --- | ---: | ---: | ---: | ---: | ---: |',
+      '| traffic | in memory req/s | shared req/s | in memory p99 ms | shared p99 ms | shared / memory | CPU µs/req in memory | CPU µs/req shared (server + Redis) | of it Redis | shared / memory by CPU |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
       ...Object.entries(results).map(
         ([shape, r]) =>
-          `| ${shape} | ${fmt(r.memory.rps)} | ${fmt(r.shared.rps)} | ${r.memory.p99} | ${r.shared.p99} | **${fmt(r.ratio * 100, 1)}%** |`,
+          `| ${shape} | ${fmt(r.memory.rps)} | ${fmt(r.shared.rps)} | ${r.memory.p99} | ${r.shared.p99} | **${fmt(r.ratio * 100, 1)}%** | ${r.cpu ? fmt(r.cpu.memory, 1) : 'n/a'} | ${r.cpu ? fmt(r.cpu.shared, 1) : 'n/a'} | ${r.cpu ? fmt(r.cpu.redis, 1) : 'n/a'} | ${r.cpu ? `**${fmt(r.cpu.ratio * 100, 1)}%**` : 'n/a'} |`,
       ),
+      '',
+      "By CPU: requests per CPU second of the shared server plus Redis, as a share of the in-memory server's, median of per-round ratios. It is what the ratio of req/s would be if each server had the CPU to itself, and it moves far less with the load average than req/s does.",
       '',
       `Per round (shared / memory): ${Object.entries(results)
         .map(([shape, r]) => `${shape}: ${r.ratios.map((x) => `${fmt(x * 100, 0)}%`).join(' ')}`)
-        .join('; ')}.`,
+        .join('; ')}. By CPU: ${Object.entries(results)
+        .map(
+          ([shape, r]) =>
+            `${shape}: ${r.cpu ? r.cpu.ratios.map((x) => `${fmt(x * 100, 0)}%`).join(' ') : 'n/a'}`,
+        )
+        .join('; ')}. Load average ${fmt(loadavg()[0], 2)} at the end.`,
       '',
       `"new addresses" sends every request from a new X-Forwarded-For address, so each one makes a new per-address key in Redis (${fmt(keys)} keys in this run): the worst case for the background sends: one script call per 50 ms (up to 1,000 keys each) carries them all.`,
       '',
     ].join('\n'),
   );
 } finally {
+  redisClient?.disconnect();
   for (const s of servers) await stopTs(s);
   await adminQuery(admin.url, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {});
   await admin.stop();

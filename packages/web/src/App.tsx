@@ -144,7 +144,7 @@ function Page({
     return <EffectPage org={org} id={project} held={held} />;
   if (first === 'orgs' && section === 'effects') return <EffectsPage org={org} held={held} />;
   if (first === 'orgs' && section === 'projects' && project && sub === 'env' && env)
-    return <EnvironmentPage org={org} project={project} env={env} />;
+    return <EnvironmentPage org={org} project={project} env={env} held={held} />;
   if (first === 'orgs' && section === 'projects' && project && sub === 'matrix')
     return <MatrixPage org={org} project={project} />;
   return <ProjectsPage org={org} />;

@@ -398,4 +398,41 @@ describe('dashboard: what a viewer is offered', { timeout: 120_000 }, () => {
     // The one refused request was the bad URL's 400, which Chromium reports as a failed load.
     expect(complaints.filter((c) => !/status of 400/.test(c))).toEqual([]);
   });
+
+  it('a viewer sees secret names only: no set, reveal, history, unset or rollback', async () => {
+    const bob = await launchChromium();
+    const env = '/api/v1/orgs/Beta/projects/till/environments/production';
+    try {
+      const bobPage = await bob.newPage();
+      await devSignIn(bobPage, server.url, 'bob@example.com');
+      const steps: [string, string, unknown][] = [
+        ['POST', '/api/v1/orgs/Beta/projects', { name: 'till' }],
+        ['POST', '/api/v1/orgs/Beta/projects/till/environments', { name: 'production' }],
+        ['PUT', `${env}/secrets/STRIPE_KEY`, { value: 'sk_beta_one' }],
+        ['POST', `${env}/deploy`, { message: 'first' }],
+        ['PUT', `${env}/secrets/STRIPE_KEY`, { value: 'sk_beta_two' }],
+        ['POST', `${env}/deploy`, { message: 'second' }],
+      ];
+      for (const [method, path, body] of steps) {
+        const res = await apiIn(bobPage, method, path, body);
+        expect(res.status, `${method} ${path}: ${JSON.stringify(res.json)}`).toBeLessThan(300);
+      }
+    } finally {
+      await bob.close();
+    }
+    await visit('/orgs/Beta/projects/till/env/production');
+    const row = page.getByRole('row').filter({ hasText: 'STRIPE_KEY' });
+    await row.getByText('live', { exact: true }).waitFor();
+    await page
+      .getByText(
+        'Your role cannot set secrets here (needs secrets:write); values and history need secrets:read.',
+      )
+      .waitFor();
+    await page.getByText('(current)').waitFor();
+    expect(await row.getByRole('button').count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Set secret' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Roll back to v1' }).count()).toBe(0);
+    expect(await page.content()).not.toContain('sk_beta');
+    await checkPage(page, 'secrets-viewer');
+  });
 });

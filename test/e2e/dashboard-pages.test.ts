@@ -147,6 +147,32 @@ describe('dashboard: platform keys and service accounts', () => {
       'viewer',
     ]);
   });
+
+  it('switches org only on an explicit choice; a navigation focuses the new page heading', async () => {
+    const focused = () => page.evaluate(() => document.activeElement?.textContent ?? '');
+    await page.goto(`${server.url}/#/orgs/Acme/keys`);
+    await page.reload();
+    await page.getByRole('heading', { name: 'Platform keys and service accounts of Acme' }).waitFor();
+    // The first load leaves focus alone (the skip button comes first for Tab).
+    expect(await page.evaluate(() => document.activeElement?.tagName)).toBe('BODY');
+    // Arrow keys (or a pick) only change the select: the page stays until Enter or Switch.
+    const org = page.getByLabel('Org', { exact: true });
+    await org.selectOption('Beta');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(page.url()).toContain('#/orgs/Acme/keys');
+    await page.getByRole('heading', { name: 'Platform keys and service accounts of Acme' }).waitFor();
+    await org.press('Enter');
+    await page.getByRole('heading', { name: 'Projects of Beta' }).waitFor();
+    expect(page.url()).toContain('#/orgs/Beta/projects');
+    await expect.poll(focused).toBe('Projects of Beta');
+    await org.selectOption('Acme');
+    await page.getByRole('button', { name: 'Switch', exact: true }).click();
+    await expect.poll(focused).toBe('Projects of Acme');
+    // A nav link followed by keyboard: the new page's heading has focus, so it is announced.
+    await page.getByRole('link', { name: 'Members', exact: true }).press('Enter');
+    await expect.poll(focused).toBe('Members of Acme');
+    await checkPage(page, 'org-switch');
+  });
 });
 
 const ENV = '/api/v1/orgs/Acme/projects/shop/environments/production';

@@ -1,4 +1,4 @@
-import { lazy, Suspense } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { api, csrfToken, endpoints } from './api.js';
 import { heldIn, type PermissionSet } from './held.js';
 import { AccessLogPage } from './pages/AccessLog.js';
@@ -11,7 +11,7 @@ import { KeysPage } from './pages/Keys.js';
 import { MembersPage } from './pages/Members.js';
 import { MatrixPage, ProjectsPage } from './pages/Projects.js';
 import { WebhooksPage } from './pages/Webhooks.js';
-import { href, useRoute } from './router.js';
+import { href, useFocusOnNavigation, useRoute } from './router.js';
 import { ErrorBox, useLoad } from './ui.js';
 
 // The live logs page (and its stream parser) loads when first opened: not in the first page's JS.
@@ -19,6 +19,7 @@ const LogsPage = lazy(() => import('./pages/Logs.js').then((m) => ({ default: m.
 
 export function App() {
   const route = useRoute();
+  useFocusOnNavigation(route);
   const me = useLoad(() => api.call(endpoints.me.get), []);
   const org = route[0] === 'orgs' ? route[1] : undefined;
   // Again when the org in the address changes: it may be one made since (from the CLI).
@@ -50,20 +51,7 @@ export function App() {
           ) : null}
           <a href={href('account')}>Account</a>
         </nav>
-        <label className="org-switch">
-          <span>Org</span>
-          <select
-            value={current ?? ''}
-            onChange={(e) => window.location.assign(href('orgs', e.target.value, 'projects'))}
-          >
-            {orgs.data?.map((o) => (
-              <option key={o.id} value={o.name}>
-                {o.name}
-                {o.personal ? ' (personal)' : ''}
-              </option>
-            ))}
-          </select>
-        </label>
+        <OrgSwitch current={current} orgs={orgs.data ?? []} />
         <form method="post" action="/logout" className="signout">
           <input type="hidden" name="csrf" value={csrfToken()} />
           <span className="muted">{me.data?.user?.email}</span>
@@ -77,6 +65,53 @@ export function App() {
         <Page route={route} org={current} held={held} />
       </main>
     </>
+  );
+}
+
+/**
+ * The org switcher opens the picked org only on an explicit choice (the Switch button, or Enter):
+ * a <select> changes value on every arrow key, which would leave each org in passing.
+ */
+function OrgSwitch({
+  current,
+  orgs,
+}: {
+  current: string | undefined;
+  orgs: { id: string; name: string; personal: boolean }[];
+}) {
+  const [choice, setChoice] = useState(current ?? '');
+  useEffect(() => setChoice(current ?? ''), [current]);
+  return (
+    <form
+      className="org-switch"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (choice && choice !== current) window.location.assign(href('orgs', choice, 'projects'));
+      }}
+    >
+      <label>
+        <span>Org</span>
+        {/* Named outright: a wrapping label's name would take in the picked option's text. */}
+        <select
+          aria-label="Org"
+          value={choice}
+          onChange={(e) => setChoice(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter') e.currentTarget.form?.requestSubmit();
+          }}
+        >
+          {orgs.map((o) => (
+            <option key={o.id} value={o.name}>
+              {o.name}
+              {o.personal ? ' (personal)' : ''}
+            </option>
+          ))}
+        </select>
+      </label>
+      <button type="submit" className="secondary" disabled={!choice || choice === current}>
+        Switch
+      </button>
+    </form>
   );
 }
 
@@ -109,7 +144,7 @@ function Page({
     return <EffectPage org={org} id={project} held={held} />;
   if (first === 'orgs' && section === 'effects') return <EffectsPage org={org} held={held} />;
   if (first === 'orgs' && section === 'projects' && project && sub === 'env' && env)
-    return <EnvironmentPage org={org} project={project} env={env} />;
+    return <EnvironmentPage org={org} project={project} env={env} held={held} />;
   if (first === 'orgs' && section === 'projects' && project && sub === 'matrix')
     return <MatrixPage org={org} project={project} />;
   return <ProjectsPage org={org} />;

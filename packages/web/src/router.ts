@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 
 /**
  * Hash routes (`#/orgs/acme/members`): the server answers only `/` with the app, so no dashboard
@@ -21,3 +21,21 @@ export function useRoute(): string[] {
 }
 
 export const href = (...parts: string[]) => `#/${parts.map(encodeURIComponent).join('/')}`;
+
+/**
+ * After a hash navigation (not the first load), focus moves to the new page's main heading, so a
+ * screen reader announces the page and Tab starts from it; the shell's `main` when the page has
+ * none yet (a lazily loaded page still loading).
+ */
+export function useFocusOnNavigation(route: string[]) {
+  const key = route.join('/');
+  const shown = useRef(key);
+  useEffect(() => {
+    if (shown.current === key) return;
+    shown.current = key;
+    const heading = document.querySelector<HTMLElement>('main h1') ?? document.getElementById('main');
+    if (!heading) return;
+    if (!heading.hasAttribute('tabindex')) heading.tabIndex = -1;
+    heading.focus();
+  }, [key]);
+}

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { flattenRoutes } from '../../../core/src/manifest/routes.js';
 import type { Manifest } from '../../../core/src/manifest/schema.js';
 import { api, endpoints } from '../api.js';
+import { holds, type PermissionSet } from '../held.js';
 import { href } from '../router.js';
 import { ConfirmButton, ErrorBox, MoreButton, Section, useAction, useLoad, usePaged } from '../ui.js';
 import { ApiKeys } from './ApiKeys.js';
@@ -10,7 +11,7 @@ import { Secrets } from './Secrets.js';
 
 type Where = { org: string; project: string; env: string };
 
-export function EnvironmentPage(where: Where) {
+export function EnvironmentPage({ held, ...where }: Where & { held: PermissionSet | null }) {
   const manifest = useLoad(
     () => api.attempt(endpoints.manifests.get, { params: where }),
     [where.org, where.project, where.env],
@@ -31,8 +32,12 @@ export function EnvironmentPage(where: Where) {
         environment's verifications, denials, audit events, releases and deliveries, live.
       </p>
       <ApiKeys {...where} scopes={scopes} />
-      <Secrets key={rolledBack} {...where} />
-      <Releases {...where} onRolledBack={() => setRolledBack((n) => n + 1)} />
+      <Secrets key={rolledBack} {...where} held={held} />
+      <Releases
+        {...where}
+        canRollBack={holds(held, 'deploy', 'manage')}
+        onRolledBack={() => setRolledBack((n) => n + 1)}
+      />
       <Section title="Declared scopes and routes">
         <ErrorBox error={manifest.error} />
         {manifest.data && !manifest.data.ok ? (
@@ -99,7 +104,11 @@ function RouteTable({ manifest, scopes }: { manifest: Record<string, unknown>; s
   );
 }
 
-function Releases({ onRolledBack, ...where }: Where & { onRolledBack: () => void }) {
+function Releases({
+  onRolledBack,
+  canRollBack,
+  ...where
+}: Where & { onRolledBack: () => void; canRollBack: boolean }) {
   const { org, project, env } = where;
   const releases = usePaged(
     (cursor) =>
@@ -119,7 +128,7 @@ function Releases({ onRolledBack, ...where }: Where & { onRolledBack: () => void
           <li key={r.id}>
             v{r.number} {r.current ? <strong>(current)</strong> : null} · {r.variables} secrets ·{' '}
             {r.message ?? ''} · {r.createdBy ?? ''} · {new Date(r.createdAt).toLocaleString()}{' '}
-            {r.current ? null : (
+            {r.current || !canRollBack ? null : (
               <ConfirmButton
                 label={`Roll back to v${r.number}`}
                 confirm={`Roll back ${env} to v${r.number}? A new release with v${r.number}'s secrets and manifest replaces v${live ?? '?'} at once, and the working secrets are set back to it.`}

@@ -1,10 +1,15 @@
 import { useState } from 'react';
 import { api, endpoints } from '../api.js';
+import { holds, type PermissionSet } from '../held.js';
 import { ConfirmButton, ErrorBox, MoreButton, Section, useAction, usePaged, when } from '../ui.js';
 
 type Where = { org: string; project: string; env: string };
 
-export function Secrets({ org, project, env }: Where) {
+export function Secrets({ org, project, env, held }: Where & { held: PermissionSet | null }) {
+  // Names are listed with environments:read; values and history need secrets:read, changes
+  // secrets:write. Only what would pass is offered (the API refuses the rest anyway).
+  const canRead = holds(held, 'secrets', 'read');
+  const canWrite = holds(held, 'secrets', 'write');
   const list = usePaged(
     (cursor) =>
       api.call(endpoints.secrets.list, { params: { org, project, env }, query: { limit: 100, cursor } }),
@@ -17,37 +22,44 @@ export function Secrets({ org, project, env }: Where) {
   const [history, setHistory] = useState<string | null>(null);
   return (
     <Section title="Secrets">
-      <form
-        onSubmit={async (e) => {
-          e.preventDefault();
-          await action.run(async () => {
-            await api.call(endpoints.secrets.set, { params: { org, project, env, name }, body: { value } });
-            setName('');
-            setValue('');
-            list.reload();
-          });
-        }}
-      >
-        <div className="fields">
-          <label>
-            Name
-            <input value={name} onChange={(e) => setName(e.target.value)} required />
-          </label>
-          <label>
-            Value
-            <input
-              type="password"
-              autoComplete="off"
-              value={value}
-              onChange={(e) => setValue(e.target.value)}
-              required
-            />
-          </label>
-          <button type="submit" disabled={action.busy}>
-            Set secret
-          </button>
-        </div>
-      </form>
+      {canWrite ? (
+        <form
+          onSubmit={async (e) => {
+            e.preventDefault();
+            await action.run(async () => {
+              await api.call(endpoints.secrets.set, { params: { org, project, env, name }, body: { value } });
+              setName('');
+              setValue('');
+              list.reload();
+            });
+          }}
+        >
+          <div className="fields">
+            <label>
+              Name
+              <input value={name} onChange={(e) => setName(e.target.value)} required />
+            </label>
+            <label>
+              Value
+              <input
+                type="password"
+                autoComplete="off"
+                value={value}
+                onChange={(e) => setValue(e.target.value)}
+                required
+              />
+            </label>
+            <button type="submit" disabled={action.busy}>
+              Set secret
+            </button>
+          </div>
+        </form>
+      ) : held ? (
+        <p className="muted">
+          Your role cannot set secrets here (needs secrets:write)
+          {canRead ? '' : '; values and history need secrets:read'}.
+        </p>
+      ) : null}
       <ErrorBox error={action.error ?? list.error} />
       <div className="table-wrap">
         <table>
@@ -82,7 +94,7 @@ export function Secrets({ org, project, env }: Where) {
                   {when(s.updatedAt)} {s.updatedBy ?? ''}
                 </td>
                 <td className="actions">
-                  {s.masked !== null && revealed[s.name] === undefined ? (
+                  {canRead && s.masked !== null && revealed[s.name] === undefined ? (
                     <button
                       type="button"
                       className="secondary"
@@ -99,15 +111,17 @@ export function Secrets({ org, project, env }: Where) {
                       Reveal
                     </button>
                   ) : null}
-                  <button
-                    type="button"
-                    className="secondary"
-                    aria-label={`History of ${s.name}`}
-                    onClick={() => setHistory(history === s.name ? null : s.name)}
-                  >
-                    History
-                  </button>
-                  {s.status === 'pending_removal' ? null : (
+                  {canRead ? (
+                    <button
+                      type="button"
+                      className="secondary"
+                      aria-label={`History of ${s.name}`}
+                      onClick={() => setHistory(history === s.name ? null : s.name)}
+                    >
+                      History
+                    </button>
+                  ) : null}
+                  {s.status === 'pending_removal' || !canWrite ? null : (
                     <ConfirmButton
                       label={`Unset ${s.name}`}
                       confirm={`Unset ${s.name} in ${env}? Its value leaves the app at the next deploy (the history keeps it).`}
@@ -132,6 +146,7 @@ export function Secrets({ org, project, env }: Where) {
         <History
           where={{ org, project, env }}
           name={history}
+          canWrite={canWrite}
           onRolledBack={() => {
             list.reload();
             setRevealed({});
@@ -142,7 +157,17 @@ export function Secrets({ org, project, env }: Where) {
   );
 }
 
-function History({ where, name, onRolledBack }: { where: Where; name: string; onRolledBack: () => void }) {
+function History({
+  where,
+  name,
+  canWrite,
+  onRolledBack,
+}: {
+  where: Where;
+  name: string;
+  canWrite: boolean;
+  onRolledBack: () => void;
+}) {
   const history = usePaged(
     (cursor) =>
       api.call(endpoints.secrets.history, { params: { ...where, name }, query: { limit: 50, cursor } }),
@@ -160,7 +185,7 @@ function History({ where, name, onRolledBack }: { where: Where; name: string; on
             v{v.version} {v.action}
             {v.rolledBackTo ? ` to v${v.rolledBackTo}` : ''} {when(v.createdAt)} {v.createdBy ?? ''}
             {v.releases.length ? ` · in releases ${v.releases.map((r) => `v${r}`).join(', ')}` : ''}{' '}
-            {i > 0 && v.action !== 'unset' ? (
+            {canWrite && i > 0 && v.action !== 'unset' ? (
               <ConfirmButton
                 label={`Roll back to v${v.version}`}
                 confirm={`Roll back ${name} to v${v.version}? Its current value (v${newest}) is replaced by v${v.version}'s, as a new version; deploy to make it live.`}

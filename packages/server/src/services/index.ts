@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { ServerConfig } from '../config.js';
 import { type Db, poolOf } from '../store/db.js';
+import { createLookupCache, noLookupCache } from '../store/lookups.js';
 import type { EventBus } from '../store/notify.js';
 import { createAccessLogService } from './access-log/access-log.service.js';
 import { createApiKeysService } from './api-keys/api-keys.service.js';
@@ -53,8 +54,11 @@ export function createServices({ db, clock, config, bus }: ServiceDeps) {
   const external = upstream ? createOidcBearer({ db, clock, upstream }) : null;
   // One recorder for every path that reports a credential's use, so its throttle is shared.
   const lastUsed = createLastUsedRecorder({ db, clock });
-  const tokens = createTokensService({ db, clock, lastUsed, external });
-  const orgs = createOrgsService({ db, clock });
+  // The look-ups nearly every request makes (credential, org standing, project, environment,
+  // manifest), memoised per node; without a bus to hear other nodes' changes by, none are.
+  const lookups = bus ? createLookupCache(poolOf(db), bus) : noLookupCache;
+  const tokens = createTokensService({ db, clock, lastUsed, external, lookups });
+  const orgs = createOrgsService({ db, clock, lookups });
   const identityCore = createIdentityService({ db, clock, config, orgs });
   const sso = createSsoService({ db, clock, config, identity: identityCore, upstream });
   const identityLinks = createIdentityLinksService({ db, clock });
@@ -84,17 +88,17 @@ export function createServices({ db, clock, config, bus }: ServiceDeps) {
   const issuerKeys = createIssuerKeys({ clock, allowLoopbackHttp });
   const trustPolicies = createTrustPoliciesService({ db, clock, issuerKeys, allowLoopbackHttp });
   const tokenExchange = createTokenExchange({ db, clock, issuerKeys });
-  const projects = createProjectsService({ db, clock });
-  const environments = createEnvironmentsService({ db, clock, projects });
-  const manifests = createManifestsService({ db, clock, projects, environments });
+  const projects = createProjectsService({ db, clock, lookups });
+  const environments = createEnvironmentsService({ db, clock, projects, lookups });
+  const manifests = createManifestsService({ db, clock, projects, environments, lookups });
   const removal = createRemovalService({ db, environments });
   const apiKeys = createApiKeysService({
     db,
     clock,
     bus,
     lastUsed,
-    authenticate: tokens.authenticate,
-    resolveOrg: orgs.resolve,
+    authenticate: tokens.authenticateFresh,
+    resolveOrg: orgs.resolveFresh,
     projects,
     environments,
     manifests,
@@ -118,6 +122,7 @@ export function createServices({ db, clock, config, bus }: ServiceDeps) {
   const effectsParts = createEffectsParts({ db, clock, config, bus, projects });
   return {
     ...effectsParts,
+    lookups,
     lastUsed,
     tokens,
     orgs,

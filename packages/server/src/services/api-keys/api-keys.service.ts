@@ -48,11 +48,16 @@ type Deps = {
   clock: Clock;
   bus?: EventBus | undefined;
   lastUsed: LastUsedRecorder;
+  /** From the database, not memoised: the caller cache below keeps the answers for its own second. */
   authenticate(token: string): Promise<Principal>;
   resolveOrg(principal: Principal, orgRef: string): Promise<OrgContext>;
   projects: { resolve(actor: Actor, ref: string): Promise<repo.ProjectRow> };
   environments: { resolve(actor: Actor, projectId: string, ref: string): Promise<repo.EnvironmentRow> };
-  manifests: { current(environmentId: string): Promise<Manifest | null> };
+  manifests: {
+    current(environmentId: string): Promise<Manifest | null>;
+    /** Not memoised: verification caches manifests itself, evicted by the bus's manifest events. */
+    currentFresh(environmentId: string): Promise<Manifest | null>;
+  };
   /** 0 turns the verification cache off (benchmarks of the cache-miss path). */
   cacheEntries?: number | undefined;
   /** How long cached verifications keep serving while the listener is away (default 5 minutes). */
@@ -75,7 +80,7 @@ export function createApiKeysService(deps: Deps) {
     bus: deps.bus,
     callers,
     lastUsed,
-    currentManifest: (environmentId) => deps.manifests.current(environmentId),
+    currentManifest: (environmentId) => deps.manifests.currentFresh(environmentId),
     cacheEntries: deps.cacheEntries ?? DEFAULT_CACHE_ENTRIES,
     outageGraceMs,
   });

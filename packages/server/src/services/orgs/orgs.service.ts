@@ -11,6 +11,7 @@ import {
 import type { Clock } from '../../clock.js';
 import { newId } from '../../ids.js';
 import type { Db, DbOrTx } from '../../store/db.js';
+import { type LookupCache, noLookupCache } from '../../store/lookups.js';
 import { decodeCursor, type Page, toPage } from '../../store/pagination.js';
 import { type Actor, type OrgContext, type Principal, requirePermission } from '../actor.js';
 import { type AuditActor, recordAudit } from '../audit/audit.service.js';
@@ -54,45 +55,78 @@ async function freeName(db: DbOrTx, base: string): Promise<string> {
   return `${clean}-${newId('x').slice(2, 10)}`;
 }
 
-export function createOrgsService({ db, clock }: { db: Db; clock: Clock }) {
+type OrgReads = {
+  membership(userId: string, ref: string): ReturnType<typeof repo.findForMember>;
+  org(ref: string): Promise<repo.OrgRow | null>;
+};
+
+/**
+ * The org context a request acts in; 404 when the principal is not in it. A platform key acts
+ * with its creator's current role, capped by its scopes, and is suspended the moment the
+ * creator no longer holds every scope (left the org, or was demoted).
+ */
+function resolverOf(read: OrgReads) {
+  return async function resolve(principal: Principal, ref: string): Promise<OrgContext> {
+    if (principal.kind === 'user') {
+      const member = await read.membership(principal.userId, ref);
+      if (!member) throw notFoundOrg(ref);
+      const role = member.role as Role;
+      return contextOf(member.org, role, effectivePermissions(role, principal.credential.scopes));
+    }
+    const org = await read.org(ref);
+    if (!org || org.id !== principal.orgId) throw notFoundOrg(ref);
+    if (principal.kind === 'service_account') {
+      return contextOf(
+        org,
+        principal.role,
+        effectivePermissions(principal.role, principal.credential.scopes),
+      );
+    }
+    const scopes = principal.credential.scopes ?? [];
+    const creator = principal.createdBy ? await read.membership(principal.createdBy, org.id) : null;
+    const missing = creator ? missingPermissions(ROLE_PERMISSIONS[creator.role as Role], scopes) : scopes;
+    if (!creator || missing.length > 0) {
+      throw new AppError(
+        'KEY_SUSPENDED',
+        creator
+          ? `This platform key is suspended: its creator no longer has ${missing.join(', ')} in ${org.name}.`
+          : `This platform key is suspended: its creator is no longer a member of ${org.name}.`,
+        {
+          hint: 'Automation that must outlive people should use a service account key (`latch service-accounts`).',
+        },
+      );
+    }
+    return contextOf(org, null, effectivePermissions(creator.role as Role, scopes));
+  };
+}
+
+export function createOrgsService({
+  db,
+  clock,
+  lookups = noLookupCache,
+}: {
+  db: Db;
+  clock: Clock;
+  /** Memoises the rows `resolve` reads; the standing itself is worked out again on every call. */
+  lookups?: LookupCache;
+}) {
+  const fresh: OrgReads = {
+    membership: (userId, ref) => repo.findForMember(db, userId, ref),
+    org: (ref) => repo.findByRef(db, ref),
+  };
+  const memberships = lookups.memo<Awaited<ReturnType<typeof repo.findForMember>>>();
+  const orgs = lookups.memo<repo.OrgRow | null>();
+  const found = <T>(row: T | null) => row !== null;
+  const memoised: OrgReads = {
+    membership: (userId, ref) =>
+      memberships.get(`${userId}\n${ref}`, () => fresh.membership(userId, ref), found),
+    org: (ref) => orgs.get(ref, () => fresh.org(ref), found),
+  };
+
   return {
-    /**
-     * The org context a request acts in; 404 when the principal is not in it. A platform key acts
-     * with its creator's current role, capped by its scopes, and is suspended the moment the
-     * creator no longer holds every scope (left the org, or was demoted).
-     */
-    async resolve(principal: Principal, ref: string): Promise<OrgContext> {
-      if (principal.kind === 'user') {
-        const found = await repo.findForMember(db, principal.userId, ref);
-        if (!found) throw notFoundOrg(ref);
-        const role = found.role as Role;
-        return contextOf(found.org, role, effectivePermissions(role, principal.credential.scopes));
-      }
-      const org = await repo.findByRef(db, ref);
-      if (!org || org.id !== principal.orgId) throw notFoundOrg(ref);
-      if (principal.kind === 'service_account') {
-        return contextOf(
-          org,
-          principal.role,
-          effectivePermissions(principal.role, principal.credential.scopes),
-        );
-      }
-      const scopes = principal.credential.scopes ?? [];
-      const creator = principal.createdBy ? await repo.findForMember(db, principal.createdBy, org.id) : null;
-      const missing = creator ? missingPermissions(ROLE_PERMISSIONS[creator.role as Role], scopes) : scopes;
-      if (!creator || missing.length > 0) {
-        throw new AppError(
-          'KEY_SUSPENDED',
-          creator
-            ? `This platform key is suspended: its creator no longer has ${missing.join(', ')} in ${org.name}.`
-            : `This platform key is suspended: its creator is no longer a member of ${org.name}.`,
-          {
-            hint: 'Automation that must outlive people should use a service account key (`latch service-accounts`).',
-          },
-        );
-      }
-      return contextOf(org, null, effectivePermissions(creator.role as Role, scopes));
-    },
+    resolve: resolverOf(memoised),
+    /** The same, always from the database (for a cache of its own, which must not stack on this one). */
+    resolveFresh: resolverOf(fresh),
 
     async orgOf(id: string) {
       return repo.findByRef(db, id);

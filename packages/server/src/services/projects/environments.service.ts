@@ -9,6 +9,7 @@ import {
 import type { Clock } from '../../clock.js';
 import { newId } from '../../ids.js';
 import type { Db, DbOrTx, Tx } from '../../store/db.js';
+import { type LookupCache, noLookupCache } from '../../store/lookups.js';
 import { decodeCursor, type Page, toPage } from '../../store/pagination.js';
 import { type Actor, requirePermission } from '../actor.js';
 import { recordAudit } from '../audit/audit.service.js';
@@ -84,11 +85,14 @@ export function createEnvironmentsService({
   db,
   clock,
   projects,
+  lookups = noLookupCache,
 }: {
   db: Db;
   clock: Clock;
   projects: Pick<ProjectsService, 'resolve'>;
+  lookups?: LookupCache;
 }) {
+  const rows = lookups.memo<EnvironmentRow | null>();
   const deletingHooks: EnvironmentDeletingHook[] = [];
   const createdHooks: EnvironmentCreatedHook[] = [];
   const deletedHooks: EnvironmentDeletedHook[] = [];
@@ -122,7 +126,8 @@ export function createEnvironmentsService({
 
   /**
    * The environment `ref` (name or id) of a project in the actor's org; 404 otherwise. Like
-   * `projects.resolve`, it checks no permission: the calling service checks its own.
+   * `projects.resolve`, it checks no permission: the calling service checks its own. Memoised
+   * outside a transaction, like `projects.resolve`.
    */
   async function resolve(
     actor: Actor,
@@ -131,7 +136,10 @@ export function createEnvironmentsService({
     tx: DbOrTx = db,
   ): Promise<EnvironmentRow> {
     const org = orgOf(actor);
-    const row = await repo.findByRef(tx, projectId, ref.trim());
+    const trimmed = ref.trim();
+    const load = () => repo.findByRef(tx, projectId, trimmed);
+    const row =
+      tx === db ? await rows.get(`${projectId}\n${trimmed}`, load, (r) => r !== null) : await load();
     if (!row || row.orgId !== org.id) {
       const project = await projects.resolve(actor, projectId, tx);
       throw environmentNotFound(ref, project);

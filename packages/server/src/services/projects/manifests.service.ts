@@ -11,6 +11,7 @@ import {
 import type { Clock } from '../../clock.js';
 import { newId } from '../../ids.js';
 import type { Db, DbOrTx } from '../../store/db.js';
+import { type LookupCache, noLookupCache } from '../../store/lookups.js';
 import { type Actor, requirePermission } from '../actor.js';
 import { auditActorOf, recordAudit } from '../audit/audit.service.js';
 import * as environmentsRepo from './environments.repo.js';
@@ -51,18 +52,32 @@ export function createManifestsService({
   clock,
   projects,
   environments,
+  lookups = noLookupCache,
 }: {
   db: Db;
   clock: Clock;
   projects: Pick<ProjectsService, 'resolve'>;
   environments: Pick<EnvironmentsService, 'resolve'>;
+  lookups?: LookupCache;
 }) {
+  const inForce = lookups.memo<Manifest | null>();
+  async function currentFresh(environmentId: string, tx: DbOrTx = db): Promise<Manifest | null> {
+    const row = await repo.current(tx, environmentId);
+    return row ? (row.manifest as Manifest) : null;
+  }
+
   return {
-    /** The manifest in force for an environment, or null when none was pushed. */
+    /**
+     * The manifest in force for an environment, or null when none was pushed; memoised outside a
+     * transaction (a push is an insert, which drops the memo like any change it depends on).
+     */
     async current(environmentId: string, tx: DbOrTx = db): Promise<Manifest | null> {
-      const row = await repo.current(tx, environmentId);
-      return row ? (row.manifest as Manifest) : null;
+      if (tx !== db) return currentFresh(environmentId, tx);
+      return inForce.get(environmentId, () => currentFresh(environmentId));
     },
+
+    /** The same, always from the database: for a cache of its own (verification's), which must not stack on the memo. */
+    currentFresh,
 
     /** The same with its version number, for callers that record which version they used. */
     async currentVersion(environmentId: string, tx: DbOrTx = db) {

@@ -10,6 +10,7 @@ import {
 import type { Clock } from '../../clock.js';
 import { newId } from '../../ids.js';
 import type { Db, DbOrTx } from '../../store/db.js';
+import { type LookupCache, noLookupCache } from '../../store/lookups.js';
 import { decodeCursor, type Page, toPage } from '../../store/pagination.js';
 import { type Actor, type OrgContext, requirePermission } from '../actor.js';
 import { recordAudit } from '../audit/audit.service.js';
@@ -69,15 +70,28 @@ function prefixTaken(keyPrefix: string): AppError {
   });
 }
 
-export function createProjectsService({ db, clock }: { db: Db; clock: Clock }) {
+export function createProjectsService({
+  db,
+  clock,
+  lookups = noLookupCache,
+}: {
+  db: Db;
+  clock: Clock;
+  lookups?: LookupCache;
+}) {
+  const rows = lookups.memo<ProjectRow | null>();
+
   /**
    * The project `ref` (id or name, any case) in the actor's org, for other services to build on.
    * No permission check of its own: the calling service checks the one its action needs (an
-   * `api_keys:write` key may create keys without holding `projects:read`).
+   * `api_keys:write` key may create keys without holding `projects:read`). Memoised outside a
+   * transaction (one reads its own writes, and must).
    */
   async function resolve(actor: Actor, ref: string, tx: DbOrTx = db): Promise<ProjectRow> {
     const org = orgOf(actor);
-    const row = await repo.findByRef(tx, org.id, ref.trim());
+    const trimmed = ref.trim();
+    const load = () => repo.findByRef(tx, org.id, trimmed);
+    const row = tx === db ? await rows.get(`${org.id}\n${trimmed}`, load, (r) => r !== null) : await load();
     // Another org's project answers exactly like one that does not exist.
     if (!row) {
       throw new AppError('NOT_FOUND', `No project ${ref} in ${org.name}.`, {

@@ -10,6 +10,7 @@ import {
 } from '@latchkey/core';
 import type { Clock } from '../../clock.js';
 import type { Db } from '../../store/db.js';
+import { type LookupCache, noLookupCache } from '../../store/lookups.js';
 import type { Principal } from '../actor.js';
 import type { LastUsedRecorder } from '../last-used.js';
 import * as repo from './tokens.repo.js';
@@ -49,9 +50,13 @@ export type TokensDeps = {
   lastUsed: LastUsedRecorder;
   /** Bearer tokens that are not Latchkey's (the upstream OIDC provider's), when SSO is set up. */
   external?: ExternalAuthenticator | null;
+  /** Memoises the credential rows; whether one may be used now is decided again on every call. */
+  lookups?: LookupCache;
 };
 
-export function createAuthenticator({ db, clock, lastUsed, external }: TokensDeps) {
+export function createAuthenticator({ db, clock, lastUsed, external, lookups = noLookupCache }: TokensDeps) {
+  const credentials = lookups.memo<Found | null>();
+
   /** Revoked, deleted, expired or rotated out: each answers with its own code and next step. */
   function refuseIfDead(found: Found, hash: Buffer, kind: PlatformTokenKind, now: Date): void {
     const { token: row, serviceAccount } = found;
@@ -107,9 +112,10 @@ export function createAuthenticator({ db, clock, lastUsed, external }: TokensDep
 
   /**
    * Resolves a bearer token to its principal. The shape and checksum are checked first, so garbage
-   * never reaches the database; only the SHA-256 of the token is ever looked up.
+   * never reaches the database; only the SHA-256 of the token is ever looked up (and the memo is
+   * keyed by it). `fresh`: read the database even when the row is memoised.
    */
-  return async function authenticate(token: string): Promise<Principal> {
+  async function authenticate(token: string, fresh: boolean): Promise<Principal> {
     const parsed = parseToken(token);
     // Not ours by shape: with SSO set up, it may be the upstream provider's (a JWT or opaque token).
     if (!parsed && external && !latchkeyShaped(token)) return external(token);
@@ -129,7 +135,10 @@ export function createAuthenticator({ db, clock, lastUsed, external }: TokensDep
       );
     }
     const hash = hashToken(token);
-    const found = await repo.findForAuth(db, hash);
+    const load = () => repo.findForAuth(db, hash);
+    const found = fresh
+      ? await load()
+      : await credentials.get(hash.toString('base64'), load, (f) => f !== null);
     // The prefix must agree with the row: a PAT hash can never be presented as a key, or the reverse.
     if (!found || found.token.kind !== ROW_KIND[kind])
       throw invalid('The token is not recognised.', RENEW_HINT[kind]);
@@ -138,5 +147,11 @@ export function createAuthenticator({ db, clock, lastUsed, external }: TokensDep
     const principal = principalOf(found, kind);
     lastUsed.touch('token', found.token.id, now.getTime());
     return principal;
+  }
+
+  return {
+    authenticate: (token: string) => authenticate(token, false),
+    /** Always from the database: for a cache of its own, which must not stack on the memo. */
+    authenticateFresh: (token: string) => authenticate(token, true),
   };
 }

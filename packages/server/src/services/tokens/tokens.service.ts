@@ -25,7 +25,7 @@ export type TokensService = ReturnType<typeof createTokensService>;
 
 export function createTokensService(deps: TokensDeps) {
   const { db, clock } = deps;
-  const authenticate = createAuthenticator(deps);
+  const { authenticate, authenticateFresh } = createAuthenticator(deps);
 
   function statusOf(row: repo.TokenRow, now: Date): Pat['status'] {
     const status = credentialStatus(row, now);
@@ -109,6 +109,7 @@ export function createTokensService(deps: TokensDeps) {
 
   return {
     authenticate,
+    authenticateFresh,
     issuePat,
     toPat,
 

@@ -55,12 +55,20 @@ const seeded = await seedOwner(app, database, {
 const auth = { authorization: `Bearer ${seeded.pat}`, 'content-type': 'application/json' };
 const base = `/api/v1/orgs/${seeded.orgId}/projects/${seeded.project.id}`;
 
+const createKey = () => ({
+  method: 'POST' as const,
+  url: `${base}/api-keys`,
+  payload: JSON.stringify({ name: 'bench create', scope: 'read', environment: 'production' }),
+});
 const kinds: Record<string, () => { method: 'POST' | 'PUT'; url: string; payload: string }> = {
-  'POST api-keys': () => ({
-    method: 'POST',
-    url: `${base}/api-keys`,
-    payload: JSON.stringify({ name: 'bench create', scope: 'read', environment: 'production' }),
-  }),
+  'POST api-keys': createKey,
+  // The same with the node's memo of look-ups (store/lookups.ts) emptied first: a caller this node
+  // has not seen within the memo's second pays the credential, org, project, environment and
+  // manifest look-ups again.
+  'POST api-keys, look-ups not memoised': () => {
+    app.services.lookups.clear();
+    return createKey();
+  },
   'PUT secret': () => ({
     method: 'PUT',
     url: `${base}/environments/production/secrets/BENCH_${Math.floor(Math.random() * 100)}`,

@@ -126,6 +126,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     services.logs.stopRetention();
     await services.lastUsed.close();
     services.mailer?.close();
+    services.lookups.close();
     await bus.close();
   });
   // Every node registers in the database, so it knows how many share each limit.

@@ -1,4 +1,6 @@
+import type { SQL } from 'drizzle-orm';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import type { PgDialect } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import * as schema from './schema.js';
 
@@ -31,4 +33,29 @@ export function openDatabase(url: string, opts: { max?: number; queryTimeoutMs?:
 /** The pool under a drizzle handle, for the few reads that stream rows without the ORM (audit verification). */
 export function poolOf(db: Db): pg.Pool {
   return (db as unknown as { $client: pg.Pool }).$client;
+}
+
+// Statement names by their SQL text, so each connection parses and plans a hot statement once.
+const statementNames = new Map<string, string>();
+const MAX_NAMED = 64;
+
+/**
+ * Runs `query` as a named (prepared) statement when `db` is the pool, not a transaction: for the
+ * few big statements on every write (the change and its audit row, chain-append.ts), whose
+ * parse and plan cost PostgreSQL as much as a small insert. Its text must come from a fixed
+ * template (values as parameters), so there are only a few; past MAX_NAMED, unnamed again.
+ */
+export async function executeNamed<R extends pg.QueryResultRow>(
+  db: DbOrTx,
+  query: SQL,
+): Promise<{ rows: R[] }> {
+  const pool = (db as unknown as { $client?: unknown }).$client;
+  if (!(pool instanceof pg.Pool)) return (await db.execute(query)) as unknown as { rows: R[] };
+  const { sql: text, params } = (db as unknown as { dialect: PgDialect }).dialect.sqlToQuery(query);
+  let name = statementNames.get(text);
+  if (name === undefined && statementNames.size < MAX_NAMED) {
+    name = `latch_${statementNames.size + 1}`;
+    statementNames.set(text, name);
+  }
+  return pool.query<R>(name ? { name, text, values: params } : { text, values: params });
 }

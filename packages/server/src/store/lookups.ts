@@ -45,6 +45,8 @@ export type LookupCache = {
   clear(): void;
   /** Entries across all memos, for tests. */
   size(): number;
+  /** Stops listening (the app closes; its pool may live on). */
+  close(): void;
 };
 
 /** No cache: every look-up reads the database (no bus to hear other nodes' changes by). */
@@ -52,7 +54,41 @@ export const noLookupCache: LookupCache = {
   memo: () => ({ get: (_key, load) => load() }),
   clear() {},
   size: () => 0,
+  close() {},
 };
+
+type Watcher = { changed(client: pg.PoolClient): void; released(client: pg.PoolClient): void };
+const watchers = new WeakMap<pg.Pool, Set<Watcher>>();
+
+/**
+ * Hears the triggers' NOTICE on every connection of `pool`, and each connection's return to it.
+ * One set of listeners per pool, however many caches (apps) share it.
+ */
+function watch(pool: pg.Pool, watcher: Watcher): () => void {
+  let set = watchers.get(pool);
+  if (set === undefined) {
+    const all = new Set<Watcher>();
+    set = all;
+    watchers.set(pool, all);
+    const hooked = new WeakSet<pg.PoolClient>();
+    // Every check-out, so connections opened before the cache existed are heard too.
+    pool.on('acquire', (client) => {
+      if (hooked.has(client)) return;
+      hooked.add(client);
+      client.on('notice', (msg) => {
+        if (msg.message === LOOKUPS_CHANGED) for (const w of all) w.changed(client);
+      });
+    });
+    pool.on('release', (_err, client) => {
+      for (const w of all) w.released(client);
+    });
+    pool.on('remove', (client) => {
+      for (const w of all) w.released(client as pg.PoolClient);
+    });
+  }
+  set.add(watcher);
+  return () => set.delete(watcher);
+}
 
 export function createLookupCache(pool: pg.Pool, bus: EventBus, now = () => performance.now()): LookupCache {
   const memos: Map<string, Entry<unknown>>[] = [];
@@ -60,31 +96,24 @@ export function createLookupCache(pool: pg.Pool, bus: EventBus, now = () => perf
   let generation = 0;
   // This node's connections that changed a looked-up row and are not yet back in the pool.
   const writing = new Set<pg.PoolClient>();
-  const hooked = new WeakSet<pg.PoolClient>();
 
   function clear() {
     generation++;
     for (const m of memos) m.clear();
   }
 
-  pool.on('acquire', (client) => {
-    if (hooked.has(client)) return;
-    hooked.add(client);
-    client.on('notice', (msg) => {
-      if (msg.message !== LOOKUPS_CHANGED) return;
+  const unwatch = watch(pool, {
+    changed(client) {
       writing.add(client);
       clear();
-    });
+    },
+    // Back in the pool after its transaction ended: once more, so a load that read the rows
+    // before the commit (and so began before this) keeps nothing.
+    released(client) {
+      if (writing.delete(client)) clear();
+    },
   });
-  // Released after its transaction ended: once more, so a load that read the rows before the
-  // commit (and so began before this) keeps nothing.
-  pool.on('release', (_err, client) => {
-    if (writing.delete(client)) clear();
-  });
-  pool.on('remove', (client) => {
-    if (writing.delete(client)) clear();
-  });
-  bus.subscribe({
+  const unsubscribe = bus.subscribe({
     event(event) {
       if (event.kind === LOOKUPS_EVENT) clear();
     },
@@ -119,5 +148,10 @@ export function createLookupCache(pool: pg.Pool, bus: EventBus, now = () => perf
     },
     clear,
     size: () => memos.reduce((n, m) => n + m.size, 0),
+    close() {
+      unwatch();
+      unsubscribe();
+      clear();
+    },
   };
 }

@@ -1,5 +1,5 @@
 import { type SQL, sql } from 'drizzle-orm';
-import type { DbOrTx } from '../../store/db.js';
+import { type DbOrTx, executeNamed } from '../../store/db.js';
 import { type ChainedContent, ENCODING_END, encodeAround, GENESIS_HASH } from './chain-encoding.js';
 
 export type AppendRow = Omit<ChainedContent, 'createdAt'>;
@@ -73,9 +73,12 @@ export async function appendChainedWithChange(
     subscribers && row.orgId !== null
       ? sql`NOT EXISTS (SELECT 1 FROM ${subscribersOf(row.orgId, subscribers)})`
       : sql`true`;
-  const res = await db.execute<{ n: number }>(sql`
+  const res = await executeNamed<{ n: number }>(
+    db,
+    sql`
     WITH change AS (${change(guard)}), ${appendCtes(row, sql`EXISTS (SELECT 1 FROM change)`)}
-    SELECT count(*)::int AS n FROM row`);
+    SELECT count(*)::int AS n FROM row`,
+  );
   return res.rows[0]!.n === 1;
 }
 

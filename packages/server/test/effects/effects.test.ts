@@ -285,6 +285,10 @@ describe('claiming in batches', () => {
       expect(['pending', 'retrying']).toContain(r.state);
       expect(r).toMatchObject({ attempts: 0, locked_by: null });
     }
+    // Not left due for the next tests' drains.
+    await t.database.db.execute(
+      sql`UPDATE effects SET state = 'cancelled' WHERE id = ANY(${`{${ids.join(',')}}`}::text[])`,
+    );
   });
 });
 

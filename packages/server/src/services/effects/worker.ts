@@ -14,6 +14,8 @@ export const SECRET_LABEL = 'webhook-secret/v1';
 const MAX_BATCH = 256;
 /** The longest a freed slot waits for others before it is filled alone. */
 const COALESCE_MS = 5;
+/** The longest a claimed effect waits for a free slot before it is given back. */
+const MAX_READY_MS = 3_000;
 
 export type WorkerOptions = {
   pool: pg.Pool;
@@ -50,13 +52,12 @@ export function createWorker(o: WorkerOptions) {
   const concurrency = o.concurrency ?? 32;
   const timeoutMs = o.timeoutMs ?? DELIVERY_TIMEOUT_MS;
   // Effects are claimed up to one window ahead of the attempts in flight (claimed while slots are
-  // still busy, a claim's round trip does not leave them idle). One waits in `ready` at most until
-  // a window of attempts ends (one timeout), then is attempted (another): the lease covers both,
-  // so a live node never loses a lease it is still using. One that waited longer (a database too
-  // slow to record what finished) is given back instead of attempted.
+  // still busy, a claim's round trip does not leave them idle). One starts within MAX_READY_MS of
+  // its claim or is given back (slots held by slow receivers: another node may take it), and its
+  // attempt ends within the timeout: the lease covers both and 5 s to record it, so a live node
+  // never loses a lease it is still using (and a dead node's leases end 3 s later than before).
   const ahead = concurrency;
-  const leaseMs = 2 * timeoutMs + 5_000;
-  const maxReadyMs = timeoutMs + 2_000;
+  const leaseMs = MAX_READY_MS + timeoutMs + 5_000;
   const pollMs = o.pollMs ?? 1_000;
   const random = o.random ?? Math.random;
   const agents = deliveryAgents(concurrency);
@@ -251,11 +252,12 @@ export function createWorker(o: WorkerOptions) {
     const want = room();
     if (want <= 0) return 0;
     const now = o.clock.now();
+    // Before the claim: its lease runs from then.
+    const claimedAt = performance.now();
     const claimed = await queue.claim(o.pool, node, now, new Date(now.getTime() + leaseMs), want);
     if (claimed.length === 0) return 0;
     const endpointIds = [...new Set(claimed.map((e) => e.endpoint_id).filter((id): id is string => !!id))];
     const endpoints = await queue.endpointSecrets(o.pool, endpointIds);
-    const claimedAt = performance.now();
     for (const e of claimed) {
       ready.push({ e, ep: e.endpoint_id ? endpoints.get(e.endpoint_id) : undefined, claimedAt });
     }
@@ -267,7 +269,7 @@ export function createWorker(o: WorkerOptions) {
     const stale: string[] = [];
     while (!stopping && ready.length > 0 && freeSlots() > 0) {
       const { e, ep, claimedAt } = ready.shift()!;
-      if (performance.now() - claimedAt > maxReadyMs) {
+      if (performance.now() - claimedAt > MAX_READY_MS) {
         stale.push(e.id);
         continue;
       }

@@ -100,16 +100,21 @@ const query = database.pool.query.bind(database.pool) as (
   text: unknown,
   values?: unknown[],
 ) => Promise<pg.QueryResult>;
-database.pool.query = (async (text: unknown, values?: unknown[]) => {
+database.pool.query = (async (arg: unknown, params?: unknown[]) => {
+  // The worker's statements are named (prepared) query configs.
+  const config =
+    typeof arg === 'object' && arg !== null ? (arg as { text: string; values?: unknown[] }) : null;
+  const text = config ? config.text : arg;
+  const values = config ? config.values : params;
   const kind =
     text === CLAIM_SQL
       ? 'claim'
       : typeof text === 'string' && text.includes('INSERT INTO effect_attempts')
         ? 'finish'
         : null;
-  if (!kind) return query(text, values);
+  if (!kind) return query(arg, params);
   const t = performance.now();
-  const res = await query(text, values);
+  const res = await query(arg, params);
   const s = db[kind];
   s.n++;
   s.ms += performance.now() - t;

@@ -39,8 +39,21 @@ export function deliveryAgents(perHost = 32): Agents {
 }
 
 export function snippetOf(text: string): string {
+  if (text === '') return text;
   const cut = Buffer.from(text, 'utf8').subarray(0, SNIPPET_BYTES).toString('utf8');
   return redactTokens(cut.replace(/\uFFFD$/, ''));
+}
+
+// A URL is parsed once per worker process, not per delivery (most go to a few URLs); bounded.
+const urls = new Map<string, URL>();
+function parsed(raw: string): URL {
+  let url = urls.get(raw);
+  if (!url) {
+    url = new URL(raw);
+    if (urls.size >= 1024) urls.clear();
+    urls.set(raw, url);
+  }
+  return url;
 }
 
 /**
@@ -66,7 +79,8 @@ export async function deliver(
   let url: URL;
   let pinned: Awaited<ReturnType<typeof resolveTarget>>;
   try {
-    url = new URL(target.url);
+    url = parsed(target.url);
+    // Checked at every delivery (a name is resolved again each time: no DNS answer is cached).
     pinned = await resolveTarget(url, policy);
   } catch (err) {
     return fail((err as Error).message);

@@ -162,7 +162,22 @@ function environmentOf(orgId: string, env: EventEnvironment | undefined) {
  * is the function claim_effects (migration 0025), which pins that plan. Parameters: now, limit,
  * node, lease end.
  */
-export const CLAIM_SQL = 'SELECT * FROM claim_effects($1, $2, $3, $4)';
+export const CLAIM_SQL = `SELECT id, message_id, endpoint_id, kind, url, headers, payload, attempts, schedule, created_at
+  FROM claim_effects($1, $2, $3, $4)`;
+/** What an attempt needs of a claimed effect (only these are sent and parsed). */
+export type ClaimedEffect = Pick<
+  EffectRow,
+  | 'id'
+  | 'message_id'
+  | 'endpoint_id'
+  | 'kind'
+  | 'url'
+  | 'headers'
+  | 'payload'
+  | 'attempts'
+  | 'schedule'
+  | 'created_at'
+>;
 /** The function's statement and settings, for EXPLAIN (bench/effects). */
 export const CLAIM_PLAN = {
   settings: ['SET LOCAL enable_bitmapscan = off', 'SET LOCAL enable_sort = off'],
@@ -177,7 +192,11 @@ export const CLAIM_PLAN = {
 
 /** Claims up to `limit` due effects for this node, leased until `leaseUntil`. */
 export async function claim(pool: pg.Pool, node: string, now: Date, leaseUntil: Date, limit: number) {
-  const { rows } = await pool.query<EffectRow>(CLAIM_SQL, [now, limit, node, leaseUntil]);
+  const { rows } = await pool.query<ClaimedEffect>({
+    name: 'effects_claim',
+    text: CLAIM_SQL,
+    values: [now, limit, node, leaseUntil],
+  });
   return rows;
 }
 
@@ -195,13 +214,16 @@ export async function reclaimExpired(pool: pg.Pool, now: Date): Promise<number> 
   return rowCount ?? 0;
 }
 
-/** On a clean stop: this node's unfinished attempts go back, due now, for any node to take. */
-export async function returnLeases(pool: pg.Pool, node: string, now: Date): Promise<number> {
+/**
+ * On a clean stop: this node's unfinished attempts go back, due now, for any node to take (or
+ * only those of `ids`: claimed effects the node will not attempt).
+ */
+export async function returnLeases(pool: pg.Pool, node: string, now: Date, ids?: string[]): Promise<number> {
   const { rowCount } = await pool.query(
     `UPDATE effects SET state = 'retrying', locked_by = NULL, locked_until = NULL,
        attempts = greatest(attempts - 1, 0), next_attempt_at = $2, updated_at = $2
-     WHERE state = 'in_flight' AND locked_by = $1`,
-    [node, now],
+     WHERE state = 'in_flight' AND locked_by = $1 AND ($3::text[] IS NULL OR id = ANY($3))`,
+    [node, now, ids ?? null],
   );
   return rowCount ?? 0;
 }
@@ -231,26 +253,7 @@ export type Finished = { failingSince: Date | null } | undefined;
 // whole batch fail, so it is replaced as it is stored.
 const storable = (v: string | null) => (v?.includes('\u0000') ? v.replaceAll('\u0000', '\uFFFD') : v);
 
-/**
- * Records a batch of attempts by one node and their effects' new states in one statement, one
- * round trip however many finished together (the worker sends whatever finished while the
- * previous batch was being written). Each effect is updated only while this node still holds its
- * lease (a node whose lease ran out must not overwrite the one that took over); its attempt is
- * recorded only if it was. A webhook endpoint's failing_since ends up as if the batch's attempts
- * had been recorded one by one in order: cleared by a success, else set by the first failure
- * after the last success (or kept, when it was already failing). Returns, for each attempt in
- * order, the endpoint's failing_since after the batch (null for app effects and endpoints not
- * failing), or undefined when the lease was lost.
- */
-export async function finishBatch(
-  pool: pg.Pool,
-  node: string,
-  batch: { attempt: AttemptRecord; outcome: AttemptOutcome }[],
-): Promise<Finished[]> {
-  if (batch.length === 0) return [];
-  const col = <T>(f: (b: (typeof batch)[number]) => T) => batch.map(f);
-  const { rows } = await pool.query<{ updated: string[]; endpoints: { id: string; since: string | null }[] }>(
-    `WITH v AS (
+const FINISH_SQL = `WITH v AS (
        SELECT * FROM unnest($2::text[], $3::int[], $4::timestamptz[], $5::int[], $6::int[], $7::text[],
          $8::text[], $9::text[], $10::timestamptz[], $11::text[], $12::timestamptz[])
          WITH ORDINALITY AS v(effect_id, attempt, started_at, latency_ms, status, error, snippet, state,
@@ -283,21 +286,47 @@ export async function finishBatch(
        FROM ends WHERE w.id = ends.endpoint_id AND (w.failing_since IS NOT NULL OR NOT ends.ok_last)
        RETURNING w.id, w.failing_since)
      SELECT (SELECT coalesce(array_agg(id), '{}') FROM eff) AS updated,
-       (SELECT coalesce(json_agg(json_build_object('id', id, 'since', failing_since)), '[]') FROM ep) AS endpoints`,
-    [
-      node,
-      col((b) => b.attempt.effectId),
-      col((b) => b.attempt.attempt),
-      col((b) => b.attempt.startedAt),
-      col((b) => b.attempt.latencyMs),
-      col((b) => b.attempt.status),
-      col((b) => storable(b.attempt.error)),
-      col((b) => storable(b.attempt.snippet)),
-      col((b) => b.outcome.state),
-      col((b) => b.outcome.nextAt),
-      col((b) => b.outcome.endpointId),
-      col((b) => b.outcome.now),
-    ],
+       (SELECT coalesce(json_agg(json_build_object('id', id, 'since', failing_since)), '[]') FROM ep) AS endpoints`;
+
+/**
+ * Records a batch of attempts by one node and their effects' new states in one statement, one
+ * round trip however many finished together (the worker sends whatever finished while the
+ * previous batch was being written). Each effect is updated only while this node still holds its
+ * lease (a node whose lease ran out must not overwrite the one that took over); its attempt is
+ * recorded only if it was. A webhook endpoint's failing_since ends up as if the batch's attempts
+ * had been recorded one by one in order: cleared by a success, else set by the first failure
+ * after the last success (or kept, when it was already failing). Returns, for each attempt in
+ * order, the endpoint's failing_since after the batch (null for app effects and endpoints not
+ * failing), or undefined when the lease was lost.
+ */
+export async function finishBatch(
+  pool: pg.Pool,
+  node: string,
+  batch: { attempt: AttemptRecord; outcome: AttemptOutcome }[],
+): Promise<Finished[]> {
+  if (batch.length === 0) return [];
+  const col = <T>(f: (b: (typeof batch)[number]) => T) => batch.map(f);
+  const { rows } = await pool.query<{ updated: string[]; endpoints: { id: string; since: string | null }[] }>(
+    {
+      // Prepared once per connection: the statement is long, and parsing and planning it anew for
+      // every batch cost the database more than a small batch's rows did.
+      name: 'effects_finish',
+      text: FINISH_SQL,
+      values: [
+        node,
+        col((b) => b.attempt.effectId),
+        col((b) => b.attempt.attempt),
+        col((b) => b.attempt.startedAt),
+        col((b) => b.attempt.latencyMs),
+        col((b) => b.attempt.status),
+        col((b) => storable(b.attempt.error)),
+        col((b) => storable(b.attempt.snippet)),
+        col((b) => b.outcome.state),
+        col((b) => b.outcome.nextAt),
+        col((b) => b.outcome.endpointId),
+        col((b) => b.outcome.now),
+      ],
+    },
   );
   const row = rows[0]!;
   const updated = new Set(row.updated);

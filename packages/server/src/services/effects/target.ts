@@ -49,8 +49,8 @@ export function isPrivateAddress(address: string): boolean {
 const isLoopbackHost = (host: string) => host === 'localhost' || host === '[::1]' || /^127\./.test(host);
 
 /** At create/update time: the URL's form (the address is checked again at every delivery). */
-export function checkUrl(raw: string, policy: TargetPolicy): URL {
-  const url = new URL(raw);
+export function checkUrl(raw: string | URL, policy: TargetPolicy): URL {
+  const url = typeof raw === 'string' ? new URL(raw) : raw;
   if (
     policy.requireHttps &&
     url.protocol !== 'https:' &&
@@ -81,7 +81,7 @@ export type Resolved = { address: string; family: 4 | 6 };
 
 /** The address to connect to, refused (AppError) when policy forbids it. */
 export async function resolveTarget(url: URL, policy: TargetPolicy): Promise<Resolved> {
-  checkUrl(url.href, policy);
+  checkUrl(url, policy);
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const literal = isIP(host);
   const all = literal

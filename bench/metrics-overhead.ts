@@ -38,7 +38,7 @@ function time(label: string, fn: () => void): number {
 
 // The recorder exactly as a route gets it: createMetrics on a real Fastify instance.
 const app = Fastify();
-const stats = { outcomes: {} as Record<VerifyCode, number>, cacheHits: 0, cacheMisses: 0 };
+const stats = { outcomes: {} as Record<VerifyCode, number>, cacheHits: 0, cacheMisses: 0, missQueries: 0 };
 for (const code of VERIFY_CODES) stats.outcomes[code] = 0;
 const fakePool = { totalCount: 0, idleCount: 0, waitingCount: 0 } as never;
 createMetrics(app, {

@@ -5,6 +5,12 @@ import * as apiKeysRepo from './api-keys/api-keys.repo.js';
 import * as tokensRepo from './tokens/tokens.repo.js';
 
 const FLUSH_EVERY_MS = 5_000;
+/**
+ * Rows per statement. A busy node has thousands of first uses pending after 5 s (every new key it
+ * verifies is one); one statement for all of them would hold the event loop while its JSON is
+ * built and a database core while it runs, and every request in flight would wait behind it.
+ */
+const FLUSH_CHUNK = 500;
 
 /** Which table the credential lives in: app API keys, or PATs and org keys. */
 export type CredentialTable = 'api_key' | 'token';
@@ -31,7 +37,8 @@ export function createLastUsedRecorder({
   log?: ((err: unknown) => void) | undefined;
 }) {
   const throttle = createUseThrottle();
-  let pending = { api_key: new Map<string, Date>(), token: new Map<string, Date>() };
+  // Epoch ms, not Dates: thousands can be pending, and a number is the smaller thing to keep.
+  let pending = { api_key: new Map<string, number>(), token: new Map<string, number>() };
   let timer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> | undefined;
   let closed = false;
@@ -46,16 +53,24 @@ export function createLastUsedRecorder({
     const batch = pending;
     pending = { api_key: new Map(), token: new Map() };
     flushing = Promise.all(
-      (['api_key', 'token'] as const).map((table) =>
-        write(
-          table,
-          [...batch[table]].map(([id, at]) => ({ id, at })),
-        ).catch((err) => {
-          // Let these credentials try again at their next use rather than a minute later.
-          for (const id of batch[table].keys()) throttle.forget(id);
-          log?.(err);
-        }),
-      ),
+      (['api_key', 'token'] as const).map(async (table) => {
+        const uses = [...batch[table]];
+        for (let i = 0; i < uses.length; i += FLUSH_CHUNK) {
+          const chunk = uses.slice(i, i + FLUSH_CHUNK);
+          try {
+            await write(
+              table,
+              chunk.map(([id, at]) => ({ id, at: new Date(at) })),
+            );
+          } catch (err) {
+            // Let these credentials try again at their next use rather than a minute later; the
+            // rest of the batch would most likely fail the same way (the database is away).
+            for (const [id] of uses.slice(i)) throttle.forget(id);
+            log?.(err);
+            return;
+          }
+        }
+      }),
     )
       .then(() => {})
       .finally(() => {
@@ -68,7 +83,7 @@ export function createLastUsedRecorder({
     /** One use, written later. `at`: epoch ms, when the caller already read the clock. */
     touch(table: CredentialTable, id: string, at: number = clock.now().getTime()): void {
       if (!throttle.take(id, at)) return;
-      pending[table].set(id, new Date(at));
+      pending[table].set(id, at);
       if (!timer && !closed) {
         timer = setInterval(() => void flush(), FLUSH_EVERY_MS);
         timer.unref();

@@ -4,6 +4,8 @@ import { type Found, KeyCache, Lru } from '../../src/services/api-keys/key-cache
 
 const found = (id: string): Found => ({
   previous: false,
+  answer: undefined,
+  answers: undefined,
   record: {
     id,
     orgId: 'org',

@@ -113,6 +113,59 @@ describe('POST /api/v1/verify', () => {
     expect((await p.verify({ key: writer.token, scope: 'billing' })).code).toBe('INSUFFICIENT_SCOPE');
   });
 
+  it('looks up the cache misses of one event-loop turn in one statement, each answered as its own', async () => {
+    const p = await makeProject(t);
+    const other = await makeProject(t);
+    const [a, b, old] = [await p.createKey(), await p.createKey(), await p.createKey()];
+    const rotated = (
+      await call(t, p.owner.token, 'POST', `${p.base}/api-keys/${old.id}/rotate`, { gracePeriod: '1h' })
+    ).json();
+    const foreign = await other.createKey();
+    const verify = (key: string) => t.app.services.apiKeys.verify(p.owner.actor, { key });
+    const before = { ...t.app.services.apiKeys.verifyStats };
+    let answers: { code: string; keyId: string | null; rotatingUntil: string | null }[] = [];
+    const queries = await queriesDuring(async () => {
+      answers = await Promise.all(
+        [a.token, b.token, old.token, rotated.token, generateToken(p.prefix), foreign.token, a.token].map(
+          verify,
+        ),
+      );
+    });
+    expect(answers.map((x) => [x.code, x.keyId])).toEqual([
+      ['VALID', a.id],
+      ['VALID', b.id],
+      ['VALID', old.id],
+      ['VALID', old.id],
+      ['NOT_FOUND', null],
+      ['NOT_FOUND', null], // someone else's key, as if it did not exist
+      ['VALID', a.id],
+    ]);
+    // The replaced secret is known as such: its answer carries the grace period's end.
+    expect(answers[2]!.rotatingUntil).toBe(rotated.rotatingUntil);
+    expect(queries.filter((q) => /api_keys/.test(q))).toHaveLength(1);
+    const stats = t.app.services.apiKeys.verifyStats;
+    expect(stats.missQueries - before.missQueries).toBe(1);
+    // Seven misses (the repeated key joined the first one's load), one statement.
+    expect(stats.cacheMisses - before.cacheMisses).toBe(7);
+  });
+
+  it('answers every miss of a failed batched look-up with the error, and looks up again afterwards', async () => {
+    const p = await makeProject(t);
+    const [a, b] = [await p.createKey(), await p.createKey()];
+    const verify = (key: string) => t.app.services.apiKeys.verify(p.owner.actor, { key });
+    await verify(a.token); // the caller's standing is cached, so the failing query is the keys'
+    const c = await p.createKey();
+    const query = vi.spyOn(t.database.pool, 'query').mockRejectedValueOnce(new Error('connection lost'));
+    try {
+      const settled = await Promise.allSettled([verify(b.token), verify(c.token)]);
+      expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected']);
+    } finally {
+      query.mockRestore();
+    }
+    expect((await verify(b.token)).code).toBe('VALID');
+    expect((await verify(c.token)).code).toBe('VALID');
+  });
+
   it('decides an answer once per key and question, and decides again when the clock or the key moves', async () => {
     const p = await makeProject(t);
     const key = await p.createKey({ expiresIn: '2h' });

@@ -72,10 +72,16 @@ export type KeyRecord = {
 
 /**
  * A secret's lookup result: the key, and whether this secret is the replaced one (in grace).
- * `answers` holds the verifier's decided answers for this secret (by requested environment and
- * scope); they go when the entry is evicted, which is exactly when the key changes.
+ * `answer` and `answers` hold the verifier's decided answers for this secret, to the plain
+ * question and by requested environment and scope; they go when the entry is evicted, which is
+ * exactly when the key changes.
  */
-export type Found = { record: KeyRecord; previous: boolean; answers?: Map<string, DecidedAnswer> };
+export type Found = {
+  record: KeyRecord;
+  previous: boolean;
+  answer: DecidedAnswer | undefined;
+  answers: Map<string, DecidedAnswer> | undefined;
+};
 
 /** An answer that stays right until `until` (epoch ms) or until any manifest changes. */
 export type DecidedAnswer<R = unknown> = { result: R; until: number; manifestEpoch: number; used: boolean };

@@ -3,8 +3,8 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReceiver } from '../../packages/server/test/helpers/webhook-receiver.js';
 import { launchChromium, type RealBrowser } from './helpers/chromium.js';
-import { apiIn, devSignIn } from './helpers/dashboard-checks.js';
-import { checkPage, collectComplaints, SLOW, tabTo } from './helpers/page-checks.js';
+import { apiIn, devSignIn, okIn, signedInAtAcmeShop } from './helpers/dashboard-checks.js';
+import { checkPage, SLOW, tabTo } from './helpers/page-checks.js';
 import { type RunningServer, startServer } from './helpers/server.js';
 
 // Issue 14's effects and webhooks pages in a real Chromium against a real `latch dev`: a webhook
@@ -21,11 +21,7 @@ const secrets: string[] = [];
 
 type EffectJson = { id: string; messageId: string; state: string; endpointId: string | null };
 
-async function ok(method: string, path: string, body?: unknown) {
-  const res = await apiIn(page, method, path, body);
-  expect(res.status, `${method} ${path}: ${JSON.stringify(res.json)}`).toBeLessThan(300);
-  return res.json;
-}
+const ok = (method: string, path: string, body?: unknown) => okIn(page, method, path, body);
 const effects = async (query = '') =>
   ((await ok('GET', `/api/v1/orgs/Acme/effects?limit=100${query}`)).items as EffectJson[]) ?? [];
 
@@ -76,14 +72,7 @@ beforeAll(async () => {
   hookUrl = rx.url('/hooks');
   server = await startServer();
   browser = await launchChromium();
-  page = await browser.newPage();
-  page.setDefaultTimeout(SLOW);
-  await page.setViewportSize({ width: 1200, height: 900 });
-  complaints = collectComplaints(page);
-  await devSignIn(page, server.url, 'ada@example.com');
-  await ok('POST', '/api/v1/orgs', { name: 'Acme' });
-  await ok('POST', '/api/v1/orgs/Acme/projects', { name: 'shop' });
-  await ok('POST', '/api/v1/orgs/Acme/projects/shop/environments', { name: 'production' });
+  ({ page, complaints } = await signedInAtAcmeShop(browser, server.url, 'ada@example.com'));
 }, 180_000);
 afterAll(async () => {
   await browser?.close();

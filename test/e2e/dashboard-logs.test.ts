@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createVerifier, type Verifier } from '../../packages/sdk/src/index.js';
 import { createTestDatabase } from '../../packages/server/src/store/test-database.js';
 import { launchChromium, type RealBrowser } from './helpers/chromium.js';
-import { apiIn, checkPage, devSignIn } from './helpers/dashboard-checks.js';
+import { okIn, signedInAtAcmeShop } from './helpers/dashboard-checks.js';
 import { tempDir } from './helpers/latch.js';
-import { collectComplaints, SLOW, tabTo } from './helpers/page-checks.js';
+import { checkPage, tabTo } from './helpers/page-checks.js';
 import { type RunningServer, startServer } from './helpers/server.js';
 
 // Issue 14's live environment logs: the dashboard's logs page in a real Chromium against a real
@@ -41,11 +41,7 @@ async function freePort(): Promise<number> {
 
 const boot = () => startServer({ dataDir, env: { LATCH_DATABASE_URL: db.url, LATCH_PORT: String(port) } });
 
-async function ok(method: string, path: string, body?: unknown) {
-  const res = await apiIn(page, method, path, body);
-  expect(res.status, `${method} ${path}: ${JSON.stringify(res.json)}`).toBeLessThan(300);
-  return res.json;
-}
+const ok = (method: string, path: string, body?: unknown) => okIn(page, method, path, body);
 
 /** One use of the Reader key on a route, reported by the SDK as the route layer does. */
 async function use(route: string, scope = 'orders') {
@@ -67,14 +63,7 @@ beforeAll(async () => {
   port = await freePort();
   server = await boot();
   browser = await launchChromium();
-  page = await browser.newPage();
-  page.setDefaultTimeout(SLOW);
-  await page.setViewportSize({ width: 1200, height: 900 });
-  complaints = collectComplaints(page);
-  await devSignIn(page, server.url, 'ada@example.com');
-  await ok('POST', '/api/v1/orgs', { name: 'Acme' });
-  await ok('POST', '/api/v1/orgs/Acme/projects', { name: 'shop' });
-  await ok('POST', '/api/v1/orgs/Acme/projects/shop/environments', { name: 'production' });
+  ({ page, complaints } = await signedInAtAcmeShop(browser, server.url, 'ada@example.com'));
   await ok('POST', `${ENV}/deploy`, { message: 'first', manifest: MANIFEST });
   reader = (await ok('POST', '/api/v1/orgs/Acme/projects/shop/api-keys', {
     name: 'Reader',

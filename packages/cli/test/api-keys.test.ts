@@ -1,5 +1,5 @@
 import { ApiError, generateToken } from '@latchkey/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { run as create, parseMeta } from '../src/commands/api-keys/create.js';
 import { run as list } from '../src/commands/api-keys/list.js';
 import { run as revoke } from '../src/commands/api-keys/revoke.js';
@@ -7,13 +7,9 @@ import { run as rotate } from '../src/commands/api-keys/rotate.js';
 import { ConfigStore } from '../src/lib/config.js';
 import { toFailure } from '../src/lib/errors.js';
 import { type CliError, EXIT } from '../src/lib/exit.js';
-import { apiKeyOf, environmentOf, type Handler, patToken, startFakeApi, tempDir, testIo } from './helpers.js';
+import { apiKeyOf, environmentOf, type Handler, patToken, tempDir, testIo, useFakeApi } from './helpers.js';
 
-let close: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await close?.();
-  close = undefined;
-});
+const fake = useFakeApi();
 
 const base = '/api/v1/orgs/org_team/projects/acme';
 const KEY = apiKeyOf({
@@ -23,8 +19,7 @@ const KEY = apiKeyOf({
 const ENVS = ['production', 'staging'].map((name) => environmentOf(name));
 
 async function signedIn(handler: Handler) {
-  const api = await startFakeApi(handler);
-  close = api.close;
+  const api = await fake(handler);
   const dir = tempDir();
   new ConfigStore(dir).update({
     apiUrl: api.url,

@@ -12,6 +12,8 @@ import {
   isErrorBody,
   validateAnswer,
 } from '@latchkey/core';
+import { afterEach, expect } from 'vitest';
+import { CliError } from '../src/lib/exit.js';
 import { createIo, type GlobalOptions, type Io, type IoDeps } from '../src/lib/io.js';
 
 /** What the fake saw: method, path, query, headers and the parsed body (JSON or form). */
@@ -109,6 +111,34 @@ export async function startFakeApi(
       if (violations.length) throw new Error(`The fake answered off-contract:\n${violations.join('\n')}`);
     },
   };
+}
+
+/**
+ * The fake API of the test under way: `fake(handler)` starts one, closed after the test (where
+ * its close finds an off-contract answer, the test fails). Called once at the top of a file.
+ */
+export function useFakeApi(): (handler: Handler) => ReturnType<typeof startFakeApi> {
+  let close: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    const closing = close;
+    close = undefined;
+    await closing?.();
+  });
+  return async (handler) => {
+    const api = await startFakeApi(handler);
+    close = api.close;
+    return api;
+  };
+}
+
+/** The CliError a command fails with (and that it does fail). */
+export async function failure(p: Promise<unknown>): Promise<CliError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(CliError);
+  return err as CliError;
 }
 
 export function tempDir(): string {

@@ -4,10 +4,18 @@ import { run as create, parseMeta } from '../src/commands/api-keys/create.js';
 import { run as list } from '../src/commands/api-keys/list.js';
 import { run as revoke } from '../src/commands/api-keys/revoke.js';
 import { run as rotate } from '../src/commands/api-keys/rotate.js';
-import { ConfigStore } from '../src/lib/config.js';
 import { toFailure } from '../src/lib/errors.js';
 import { type CliError, EXIT } from '../src/lib/exit.js';
-import { apiKeyOf, environmentOf, type Handler, patToken, tempDir, testIo, useFakeApi } from './helpers.js';
+import {
+  apiKeyOf,
+  environmentOf,
+  type Handler,
+  patToken,
+  signedInDir,
+  tempDir,
+  testIo,
+  useFakeApi,
+} from './helpers.js';
 
 const fake = useFakeApi();
 
@@ -20,12 +28,7 @@ const ENVS = ['production', 'staging'].map((name) => environmentOf(name));
 
 async function signedIn(handler: Handler) {
   const api = await fake(handler);
-  const dir = tempDir();
-  new ConfigStore(dir).update({
-    apiUrl: api.url,
-    token: patToken(),
-    activeOrg: { id: 'org_team', name: 'Acme' },
-  });
+  const dir = signedInDir(api.url);
   return { api, io: (globals = {}) => testIo(globals, { configDir: dir, env: { LATCH_PROJECT: 'acme' } }) };
 }
 

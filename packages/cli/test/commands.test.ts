@@ -7,18 +7,13 @@ import { run as invite } from '../src/commands/team/invite.js';
 import { ConfigStore } from '../src/lib/config.js';
 import { CliError, EXIT } from '../src/lib/exit.js';
 import { registerCommands } from '../src/registry.js';
-import { ORGS, patToken, type startFakeApi, tempDir, testIo, useFakeApi } from './helpers.js';
+import { ORGS, signedInDir, type startFakeApi, testIo, useFakeApi } from './helpers.js';
 
 const fake = useFakeApi();
 
 async function signedIn(handler: Parameters<typeof startFakeApi>[0]) {
   const api = await fake(handler);
-  const dir = tempDir();
-  new ConfigStore(dir).update({
-    apiUrl: api.url,
-    token: patToken(),
-    activeOrg: { id: 'org_team', name: 'Acme' },
-  });
+  const dir = signedInDir(api.url);
   return { api, dir };
 }
 

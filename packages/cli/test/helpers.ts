@@ -13,6 +13,7 @@ import {
   validateAnswer,
 } from '@latchkey/core';
 import { afterEach, expect } from 'vitest';
+import { ConfigStore } from '../src/lib/config.js';
 import { CliError } from '../src/lib/exit.js';
 import { createIo, type GlobalOptions, type Io, type IoDeps } from '../src/lib/io.js';
 
@@ -174,6 +175,13 @@ export function testIo(
 }
 
 export const patToken = () => generateToken('lk_pat_');
+
+/** A fresh config dir holding a login to the API at `apiUrl`: a PAT, active org Acme. */
+export function signedInDir(apiUrl: string): string {
+  const dir = tempDir();
+  new ConfigStore(dir).update({ apiUrl, token: patToken(), activeOrg: { id: 'org_team', name: 'Acme' } });
+  return dir;
+}
 
 export const ME = (tokenId = 'pat_1', expiresAt: string | null = '2027-03-22T10:00:00.000Z') => ({
   user: { id: 'usr_1', email: 'ana@example.com', name: 'Ana' },

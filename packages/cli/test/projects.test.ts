@@ -12,18 +12,13 @@ import { run as routes } from '../src/commands/scopes/routes.js';
 import { ConfigStore } from '../src/lib/config.js';
 import { EXIT } from '../src/lib/exit.js';
 import { findLink, requireProject, writeLink } from '../src/lib/project.js';
-import { environmentOf, failure, type Handler, patToken, tempDir, testIo, useFakeApi } from './helpers.js';
+import { environmentOf, failure, type Handler, signedInDir, tempDir, testIo, useFakeApi } from './helpers.js';
 
 const fake = useFakeApi();
 
 async function signedIn(handler: Handler) {
   const api = await fake(handler);
-  const dir = tempDir();
-  new ConfigStore(dir).update({
-    apiUrl: api.url,
-    token: patToken(),
-    activeOrg: { id: 'org_team', name: 'Acme' },
-  });
+  const dir = signedInDir(api.url);
   return { api, dir };
 }
 

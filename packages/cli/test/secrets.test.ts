@@ -11,11 +11,10 @@ const onSignal = (signal: NodeJS.Signals, handler: (s: NodeJS.Signals) => void) 
   return () => void process.off(signal, handler);
 };
 
-import { ConfigStore } from '../src/lib/config.js';
 import type { CliError } from '../src/lib/exit.js';
 
 import { registerCommands } from '../src/registry.js';
-import { environmentOf, patToken, type startFakeApi, tempDir, testIo, useFakeApi } from './helpers.js';
+import { environmentOf, signedInDir, type startFakeApi, tempDir, testIo, useFakeApi } from './helpers.js';
 
 const fake = useFakeApi();
 
@@ -87,12 +86,7 @@ describe('latch run: the child process', () => {
 describe('secrets set and deploy against a fake server', () => {
   async function signedIn(handler: Parameters<typeof startFakeApi>[0]) {
     const api = await fake(handler);
-    const dir = tempDir();
-    new ConfigStore(dir).update({
-      apiUrl: api.url,
-      token: patToken(),
-      activeOrg: { id: 'org_team', name: 'Acme' },
-    });
+    const dir = signedInDir(api.url);
     return { api, dir };
   }
 

@@ -8,6 +8,20 @@ export const LATCH_BIN = resolve(import.meta.dirname, '../../../packages/cli/dis
 // biome-ignore lint/suspicious/noExplicitAny: tests read the CLI's --json output field by field
 export type RunResult = { code: number; stdout: string; stderr: string; json<T = any>(): T };
 
+/**
+ * The environment `latch` runs with: this process's, minus CI and any LATCH_TOKEN (a test sets
+ * what it means to), with `env` over it (an empty value unsets), its own config dir and no colour.
+ */
+function latchEnv(opts: { env?: Record<string, string | undefined>; configDir: string }) {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ ...process.env, CI: '', LATCH_TOKEN: '', ...opts.env })) {
+    if (v !== undefined && v !== '') env[k] = v;
+  }
+  env.LATCH_CONFIG_DIR = opts.configDir;
+  env.NO_COLOR = '1';
+  return env;
+}
+
 /** Runs the real `latch` binary as a user would, with its own config dir and no TTY. */
 export function latch(
   args: string[],
@@ -21,14 +35,8 @@ export function latch(
   },
 ): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries({ ...process.env, CI: '', LATCH_TOKEN: '', ...opts.env })) {
-      if (v !== undefined && v !== '') env[k] = v;
-    }
-    env.LATCH_CONFIG_DIR = opts.configDir;
-    env.NO_COLOR = '1';
     const child = spawn(process.execPath, [LATCH_BIN, ...args], {
-      env,
+      env: latchEnv(opts),
       stdio: ['pipe', 'pipe', 'pipe'],
       ...(opts.cwd ? { cwd: opts.cwd } : {}),
     });
@@ -58,14 +66,8 @@ export function spawnLatch(
   args: string[],
   opts: { env?: Record<string, string | undefined>; configDir: string; cwd?: string },
 ) {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...process.env, CI: '', LATCH_TOKEN: '', ...opts.env })) {
-    if (v !== undefined && v !== '') env[k] = v;
-  }
-  env.LATCH_CONFIG_DIR = opts.configDir;
-  env.NO_COLOR = '1';
   const child = spawn(process.execPath, [LATCH_BIN, ...args], {
-    env,
+    env: latchEnv(opts),
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(opts.cwd ? { cwd: opts.cwd } : {}),
   });

@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createVerifier, type Verifier } from '../../packages/sdk/src/index.js';
@@ -7,7 +6,7 @@ import { launchChromium, type RealBrowser } from './helpers/chromium.js';
 import { okIn, signedInAtAcmeShop } from './helpers/dashboard-checks.js';
 import { tempDir } from './helpers/latch.js';
 import { checkPage, tabTo } from './helpers/page-checks.js';
-import { type RunningServer, startServer } from './helpers/server.js';
+import { freePort, type RunningServer, startServer } from './helpers/server.js';
 
 // Issue 14's live environment logs: the dashboard's logs page in a real Chromium against a real
 // `latch dev` process, fed by a real SDK verifier (usage reports) and by API calls (audit
@@ -29,15 +28,6 @@ let page: Page;
 let complaints: string[];
 let verifier: Verifier;
 let reader: { id: string; token: string };
-
-/** A port free right now: the server comes back on the same one, under the open page. */
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const p = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return p;
-}
 
 const boot = () => startServer({ dataDir, env: { LATCH_DATABASE_URL: db.url, LATCH_PORT: String(port) } });
 

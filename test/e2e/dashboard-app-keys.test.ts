@@ -4,7 +4,7 @@ import { launchChromium, type RealBrowser } from './helpers/chromium.js';
 import { deviceLogin } from './helpers/device-login.js';
 import { type ExampleApp, setUpExampleProject, startExampleApp } from './helpers/example-app.js';
 import { stop, tempDir, waitFor } from './helpers/latch.js';
-import { checkPage, collectComplaints, SLOW } from './helpers/page-checks.js';
+import { checkPage, openPage, SLOW } from './helpers/page-checks.js';
 import { type RunningServer, startServer } from './helpers/server.js';
 
 // Issue 14's API-key scenario: create, rotate and revoke a key in the dashboard (real Chromium,
@@ -33,10 +33,7 @@ beforeAll(async () => {
   const appToken = await setUpExampleProject(owner.path, { org: 'Acme' });
   app = await startExampleApp({ apiUrl: server.url, token: appToken, timeoutMs: SLOW });
   chromium = await launchChromium();
-  page = await chromium.newPage();
-  page.setDefaultTimeout(SLOW);
-  await page.setViewportSize({ width: 1200, height: 900 });
-  complaints = collectComplaints(page);
+  ({ page, complaints } = await openPage(chromium));
 }, 240_000);
 afterAll(async () => {
   if (app) await stop(app.child);

@@ -6,7 +6,7 @@ import { launchChromium, type RealBrowser } from './helpers/chromium.js';
 import { devSignIn } from './helpers/dashboard-checks.js';
 import { deviceLogin } from './helpers/device-login.js';
 import { latch, tempDir } from './helpers/latch.js';
-import { checkPage, collectComplaints, SLOW } from './helpers/page-checks.js';
+import { checkPage, openPage } from './helpers/page-checks.js';
 import { type RunningServer, startServer } from './helpers/server.js';
 
 // Issue 14's "set a secret, deploy, see the pending marker clear": the secret is set in the
@@ -61,10 +61,7 @@ beforeAll(async () => {
     }),
   );
   chromium = await launchChromium();
-  page = await chromium.newPage();
-  page.setDefaultTimeout(SLOW);
-  await page.setViewportSize({ width: 1200, height: 900 });
-  complaints = collectComplaints(page);
+  ({ page, complaints } = await openPage(chromium));
   page.on('response', (res) => {
     if (res.status() >= 400) failed.push(`${res.status()} ${new URL(res.url()).pathname}`);
   });

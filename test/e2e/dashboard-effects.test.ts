@@ -3,8 +3,9 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReceiver } from '../../packages/server/test/helpers/webhook-receiver.js';
 import { launchChromium, type RealBrowser } from './helpers/chromium.js';
-import { apiIn, devSignIn } from './helpers/dashboard-checks.js';
-import { checkPage, collectComplaints, SLOW, tabTo } from './helpers/page-checks.js';
+import { apiIn, devSignIn, okIn, signedInAtAcmeShop } from './helpers/dashboard-checks.js';
+import { waitFor } from './helpers/latch.js';
+import { checkPage, SLOW, tabTo } from './helpers/page-checks.js';
 import { type RunningServer, startServer } from './helpers/server.js';
 
 // Issue 14's effects and webhooks pages in a real Chromium against a real `latch dev`: a webhook
@@ -21,11 +22,7 @@ const secrets: string[] = [];
 
 type EffectJson = { id: string; messageId: string; state: string; endpointId: string | null };
 
-async function ok(method: string, path: string, body?: unknown) {
-  const res = await apiIn(page, method, path, body);
-  expect(res.status, `${method} ${path}: ${JSON.stringify(res.json)}`).toBeLessThan(300);
-  return res.json;
-}
+const ok = (method: string, path: string, body?: unknown) => okIn(page, method, path, body);
 const effects = async (query = '') =>
   ((await ok('GET', `/api/v1/orgs/Acme/effects?limit=100${query}`)).items as EffectJson[]) ?? [];
 
@@ -37,15 +34,6 @@ async function visit(hash: string) {
   const target = `${server.url}/#${hash}`;
   if (page.url() === target) await page.reload();
   else await page.goto(target);
-}
-
-/** Polls a condition (sync or async; helpers/latch's waitFor takes only sync ones) until it holds. */
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = SLOW) {
-  const start = Date.now();
-  while (!(await check())) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 async function shownOnce(): Promise<string> {
@@ -76,14 +64,7 @@ beforeAll(async () => {
   hookUrl = rx.url('/hooks');
   server = await startServer();
   browser = await launchChromium();
-  page = await browser.newPage();
-  page.setDefaultTimeout(SLOW);
-  await page.setViewportSize({ width: 1200, height: 900 });
-  complaints = collectComplaints(page);
-  await devSignIn(page, server.url, 'ada@example.com');
-  await ok('POST', '/api/v1/orgs', { name: 'Acme' });
-  await ok('POST', '/api/v1/orgs/Acme/projects', { name: 'shop' });
-  await ok('POST', '/api/v1/orgs/Acme/projects/shop/environments', { name: 'production' });
+  ({ page, complaints } = await signedInAtAcmeShop(browser, server.url, 'ada@example.com'));
 }, 180_000);
 afterAll(async () => {
   await browser?.close();
@@ -202,7 +183,7 @@ describe('dashboard: effects', { timeout: 120_000 }, () => {
       environment: 'production',
     });
     expect(enqueued.status, JSON.stringify(enqueued.json)).toBe(202);
-    await until('the app effect to die', async () => (await effects('&state=dead')).length === 1, SLOW);
+    await waitFor('the app effect to die', async () => (await effects('&state=dead')).length === 1, SLOW);
 
     await visit('/orgs/Acme/effects');
     const status = page.getByRole('region', { name: 'Status' });
@@ -279,10 +260,10 @@ describe('dashboard: effects', { timeout: 120_000 }, () => {
       .getByRole('status')
       .filter({ hasText: /is due now/ })
       .waitFor();
-    await until('the retried ping', () => rx.at('/hooks').length > before, SLOW);
+    await waitFor('the retried ping', () => rx.at('/hooks').length > before, SLOW);
     const got = rx.at('/hooks').at(-1)!;
     expect(got.verified).toBe(true);
-    await until('delivered', async () => (await effects('&state=retrying')).length === 0, SLOW);
+    await waitFor('delivered', async () => (await effects('&state=retrying')).length === 0, SLOW);
     await page.getByRole('button', { name: 'Refresh' }).click();
     await page.getByText('No effects match.').waitFor();
   });
@@ -320,8 +301,10 @@ describe('dashboard: effects', { timeout: 120_000 }, () => {
     await tabTo(page, 'section[aria-label="Replay"] button.danger');
     await page.keyboard.press('Enter');
     await replay.getByText(`Send again everything ${hookUrl} was sent in the last hour?`).waitFor();
-    await until('the question to take focus', () =>
-      page.evaluate(() => document.activeElement?.textContent === 'Cancel'),
+    await waitFor(
+      'the question to take focus',
+      () => page.evaluate(() => document.activeElement?.textContent === 'Cancel'),
+      SLOW,
     );
     await page.keyboard.press('Shift+Tab');
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Yes, replay');
@@ -330,7 +313,7 @@ describe('dashboard: effects', { timeout: 120_000 }, () => {
       .getByRole('status')
       .filter({ hasText: `4 deliveries enqueued again for ${hookUrl} (the last hour).` })
       .waitFor();
-    await until('the replayed deliveries', () => rx.at('/hooks').length >= before + 4, SLOW);
+    await waitFor('the replayed deliveries', () => rx.at('/hooks').length >= before + 4, SLOW);
     const replayed = rx.at('/hooks').slice(before);
     expect(replayed.every((r) => r.verified)).toBe(true);
     expect(new Set(replayed.map((r) => r.headers['webhook-id']))).toEqual(messages);
@@ -372,7 +355,7 @@ describe('dashboard: what a viewer is offered', { timeout: 120_000 }, () => {
     const invitation = (mine.json.items as { id: string }[])[0]!;
     await ok('POST', `/api/v1/invitations/${invitation.id}/accept`);
 
-    await until(
+    await waitFor(
       'the failed member.added',
       async () =>
         ((await ok('GET', '/api/v1/orgs/Beta/effects?state=retrying')).items as unknown[]).length === 1,

@@ -1,13 +1,12 @@
-import { createServer } from 'node:net';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createVerifier, type Verifier } from '../../packages/sdk/src/index.js';
 import { createTestDatabase } from '../../packages/server/src/store/test-database.js';
 import { launchChromium, type RealBrowser } from './helpers/chromium.js';
-import { apiIn, checkPage, devSignIn } from './helpers/dashboard-checks.js';
+import { okIn, signedInAtAcmeShop } from './helpers/dashboard-checks.js';
 import { tempDir } from './helpers/latch.js';
-import { collectComplaints, SLOW, tabTo } from './helpers/page-checks.js';
-import { type RunningServer, startServer } from './helpers/server.js';
+import { checkPage, tabTo } from './helpers/page-checks.js';
+import { freePort, type RunningServer, startServer } from './helpers/server.js';
 
 // Issue 14's live environment logs: the dashboard's logs page in a real Chromium against a real
 // `latch dev` process, fed by a real SDK verifier (usage reports) and by API calls (audit
@@ -30,22 +29,9 @@ let complaints: string[];
 let verifier: Verifier;
 let reader: { id: string; token: string };
 
-/** A port free right now: the server comes back on the same one, under the open page. */
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const p = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return p;
-}
-
 const boot = () => startServer({ dataDir, env: { LATCH_DATABASE_URL: db.url, LATCH_PORT: String(port) } });
 
-async function ok(method: string, path: string, body?: unknown) {
-  const res = await apiIn(page, method, path, body);
-  expect(res.status, `${method} ${path}: ${JSON.stringify(res.json)}`).toBeLessThan(300);
-  return res.json;
-}
+const ok = (method: string, path: string, body?: unknown) => okIn(page, method, path, body);
 
 /** One use of the Reader key on a route, reported by the SDK as the route layer does. */
 async function use(route: string, scope = 'orders') {
@@ -67,14 +53,7 @@ beforeAll(async () => {
   port = await freePort();
   server = await boot();
   browser = await launchChromium();
-  page = await browser.newPage();
-  page.setDefaultTimeout(SLOW);
-  await page.setViewportSize({ width: 1200, height: 900 });
-  complaints = collectComplaints(page);
-  await devSignIn(page, server.url, 'ada@example.com');
-  await ok('POST', '/api/v1/orgs', { name: 'Acme' });
-  await ok('POST', '/api/v1/orgs/Acme/projects', { name: 'shop' });
-  await ok('POST', '/api/v1/orgs/Acme/projects/shop/environments', { name: 'production' });
+  ({ page, complaints } = await signedInAtAcmeShop(browser, server.url, 'ada@example.com'));
   await ok('POST', `${ENV}/deploy`, { message: 'first', manifest: MANIFEST });
   reader = (await ok('POST', '/api/v1/orgs/Acme/projects/shop/api-keys', {
     name: 'Reader',

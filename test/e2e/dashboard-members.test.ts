@@ -2,7 +2,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, type RealBrowser } from './helpers/chromium.js';
 import { apiIn, devSignIn } from './helpers/dashboard-checks.js';
-import { checkPage, collectComplaints, SLOW } from './helpers/page-checks.js';
+import { checkPage, openPage } from './helpers/page-checks.js';
 import { type RunningServer, startServer } from './helpers/server.js';
 
 // Issue 14's "invite a second person who accepts": Ada invites from the Members page of a real
@@ -33,15 +33,10 @@ beforeAll(async () => {
   server = await startServer();
   ada = await launchChromium();
   bob = await launchChromium();
-  page = await ada.newPage();
-  page.setDefaultTimeout(SLOW);
-  await page.setViewportSize({ width: 1200, height: 900 });
-  complaints = collectComplaints(page);
+  ({ page, complaints } = await openPage(ada));
   await devSignIn(page, server.url, ADA);
   expect((await apiIn(page, 'POST', '/api/v1/orgs', { name: 'Acme' })).status).toBe(201);
-  bobPage = await bob.newPage();
-  bobPage.setDefaultTimeout(SLOW);
-  await bobPage.setViewportSize({ width: 1200, height: 900 });
+  ({ page: bobPage } = await openPage(bob));
 }, 180_000);
 afterAll(async () => {
   await bob?.close();

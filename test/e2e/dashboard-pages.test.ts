@@ -1,7 +1,8 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, type RealBrowser } from './helpers/chromium.js';
-import { apiIn, checkPage, devSignIn } from './helpers/dashboard-checks.js';
+import { apiIn, devSignIn } from './helpers/dashboard-checks.js';
+import { checkPage, openPage } from './helpers/page-checks.js';
 import { type RunningServer, startServer } from './helpers/server.js';
 
 // The dashboard pages for keys, service accounts, logs, releases, effects and webhooks, in a real
@@ -33,8 +34,7 @@ async function confirmIn(rowText: string | RegExp, label: string, names: string)
 beforeAll(async () => {
   server = await startServer();
   browser = await launchChromium();
-  page = await browser.newPage();
-  await page.setViewportSize({ width: 1200, height: 900 });
+  ({ page } = await openPage(browser));
   await devSignIn(page, server.url, 'ada@example.com');
   expect((await apiIn(page, 'POST', '/api/v1/orgs', { name: 'Acme' })).status).toBe(201);
 });

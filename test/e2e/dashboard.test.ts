@@ -1,10 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, type RealBrowser } from './helpers/chromium.js';
 import { latch, tempDir } from './helpers/latch.js';
+import { checkPage } from './helpers/page-checks.js';
 import { type RunningServer, startServer } from './helpers/server.js';
 
 // The dashboard in a real Chromium against the real `latch dev` process: one browser for the file.
@@ -13,8 +11,6 @@ let browser: RealBrowser;
 let page: Page;
 let pat = '';
 const home = tempDir('dashboard-cli');
-const shots = join(import.meta.dirname, 'screenshots');
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 /** Content-Security-Policy reports from the browser: must stay empty. */
 const cspViolations: string[] = [];
 
@@ -36,31 +32,11 @@ async function asPat(method: string, path: string, body?: unknown) {
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 
-/** axe-core in the page (evaluated through the DevTools protocol, which the page's CSP does not govern). */
-async function axeViolations(): Promise<{ id: string; impact: string; nodes: string[] }[]> {
-  await page.evaluate(AXE);
-  return page.evaluate(async () => {
-    type Violation = { id: string; impact: string; nodes: { target: string[] }[] };
-    const axe = (window as unknown as { axe: { run(): Promise<{ violations: Violation[] }> } }).axe;
-    const result = await axe.run();
-    return result.violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      nodes: v.nodes.map((n) => n.target.join(' ')),
-    }));
-  });
-}
-
 /** Opens a dashboard route, waits for `text`, and checks it with axe and at 375 px wide. */
 async function visit(route: string, text: string, shot: string) {
   await page.goto(`${server.url}/#/${route}`);
   await page.getByText(text, { exact: false }).first().waitFor();
-  expect(await axeViolations(), route).toEqual([]);
-  await page.setViewportSize({ width: 375, height: 800 });
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth);
-  expect(overflow, `${route} overflows at 375 px`).toBeLessThanOrEqual(375);
-  await page.setViewportSize({ width: 1200, height: 900 });
-  await page.screenshot({ path: join(shots, `${shot}.png`), fullPage: true });
+  await checkPage(page, shot);
 }
 
 beforeAll(async () => {

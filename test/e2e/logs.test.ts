@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createVerifier, type Verifier } from '../../packages/sdk/src/index.js';
@@ -6,7 +5,7 @@ import { createTestDatabase } from '../../packages/server/src/store/test-databas
 import { deviceLogin } from './helpers/device-login.js';
 import { setUpExampleProject } from './helpers/example-app.js';
 import { latch, spawnLatch, stop, tempDir, waitFor } from './helpers/latch.js';
-import { type RunningServer, startServer } from './helpers/server.js';
+import { freePort, type RunningServer, startServer } from './helpers/server.js';
 
 const owner = tempDir('logs-owner');
 const dataDir = tempDir('logs-data').path;
@@ -17,15 +16,6 @@ let verifier: Verifier;
 let reader: { id: string; token: string };
 
 const as = (args: string[]) => latch([...args, '--project', 'acme'], { configDir: owner.path });
-
-/** A port free right now: the server must come back on the same one after kill -9. */
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const p = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return p;
-}
 
 const boot = () => startServer({ dataDir, env: { LATCH_DATABASE_URL: db.url, LATCH_PORT: String(port) } });
 

@@ -1,8 +1,8 @@
 import { generateToken } from '@latchkey/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { run as list } from '../src/commands/audit/list.js';
 import { CliError, EXIT } from '../src/lib/exit.js';
-import { startFakeApi, testIo } from './helpers.js';
+import { testIo, useFakeApi } from './helpers.js';
 
 const entry = (id: number, names: string[]) => ({
   id: String(id),
@@ -15,15 +15,10 @@ const entry = (id: number, names: string[]) => ({
   data: { version: 1 },
 });
 
-let close: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await close?.();
-  close = undefined;
-});
+const fakeApi = useFakeApi();
 
 async function fake(body: { items: ReturnType<typeof entry>[]; nextCursor: string | null }) {
-  const api = await startFakeApi(() => ({ body }));
-  close = api.close;
+  const api = await fakeApi(() => ({ body }));
   return { api, env: { LATCH_TOKEN: generateToken('lk_pat_'), LATCH_API_URL: api.url } };
 }
 

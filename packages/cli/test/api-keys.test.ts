@@ -1,19 +1,23 @@
 import { ApiError, generateToken } from '@latchkey/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { run as create, parseMeta } from '../src/commands/api-keys/create.js';
 import { run as list } from '../src/commands/api-keys/list.js';
 import { run as revoke } from '../src/commands/api-keys/revoke.js';
 import { run as rotate } from '../src/commands/api-keys/rotate.js';
-import { ConfigStore } from '../src/lib/config.js';
 import { toFailure } from '../src/lib/errors.js';
 import { type CliError, EXIT } from '../src/lib/exit.js';
-import { apiKeyOf, environmentOf, type Handler, patToken, startFakeApi, tempDir, testIo } from './helpers.js';
+import {
+  apiKeyOf,
+  environmentOf,
+  type Handler,
+  patToken,
+  signedInDir,
+  tempDir,
+  testIo,
+  useFakeApi,
+} from './helpers.js';
 
-let close: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await close?.();
-  close = undefined;
-});
+const fake = useFakeApi();
 
 const base = '/api/v1/orgs/org_team/projects/acme';
 const KEY = apiKeyOf({
@@ -23,14 +27,8 @@ const KEY = apiKeyOf({
 const ENVS = ['production', 'staging'].map((name) => environmentOf(name));
 
 async function signedIn(handler: Handler) {
-  const api = await startFakeApi(handler);
-  close = api.close;
-  const dir = tempDir();
-  new ConfigStore(dir).update({
-    apiUrl: api.url,
-    token: patToken(),
-    activeOrg: { id: 'org_team', name: 'Acme' },
-  });
+  const api = await fake(handler);
+  const dir = signedInDir(api.url);
   return { api, io: (globals = {}) => testIo(globals, { configDir: dir, env: { LATCH_PROJECT: 'acme' } }) };
 }
 

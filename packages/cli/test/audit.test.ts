@@ -1,20 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { run as list } from '../src/commands/audit/list.js';
 import { sinceToIso } from '../src/commands/audit/since.js';
 import { CliError, EXIT } from '../src/lib/exit.js';
-import { type Handler, patToken, startFakeApi, testIo } from './helpers.js';
+import { patToken, testIo, useFakeApi } from './helpers.js';
 
-let close: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await close?.();
-  close = undefined;
-});
-
-async function fake(handler: Handler) {
-  const api = await startFakeApi(handler);
-  close = api.close;
-  return api;
-}
+const fake = useFakeApi();
 
 const EVENT = (seq: number, action: string) => ({
   id: String(seq),

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { run as orgList } from '../src/commands/org/list.js';
 import { run as orgUse } from '../src/commands/org/use.js';
 import { run as patsCreate } from '../src/commands/pats/create.js';
@@ -7,23 +7,13 @@ import { run as invite } from '../src/commands/team/invite.js';
 import { ConfigStore } from '../src/lib/config.js';
 import { CliError, EXIT } from '../src/lib/exit.js';
 import { registerCommands } from '../src/registry.js';
-import { ORGS, patToken, startFakeApi, tempDir, testIo } from './helpers.js';
+import { ORGS, signedInDir, type startFakeApi, testIo, useFakeApi } from './helpers.js';
 
-let close: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await close?.();
-  close = undefined;
-});
+const fake = useFakeApi();
 
 async function signedIn(handler: Parameters<typeof startFakeApi>[0]) {
-  const api = await startFakeApi(handler);
-  close = api.close;
-  const dir = tempDir();
-  new ConfigStore(dir).update({
-    apiUrl: api.url,
-    token: patToken(),
-    activeOrg: { id: 'org_team', name: 'Acme' },
-  });
+  const api = await fake(handler);
+  const dir = signedInDir(api.url);
   return { api, dir };
 }
 

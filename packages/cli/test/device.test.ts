@@ -1,19 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEVICE_GRANT, deviceSignIn } from '../src/lib/auth/device.js';
 import { createApi } from '../src/lib/client.js';
 import { CliError } from '../src/lib/exit.js';
 import { startSpinner } from '../src/lib/spinner.js';
-import { startFakeApi } from './helpers.js';
+import { useFakeApi } from './helpers.js';
 
-let close: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await close?.();
-  close = undefined;
-});
+const fake = useFakeApi();
 
 /** Scripts the token endpoint's answers in order; the device-code answer is fixed. */
 async function fakeDeviceServer(answers: string[], device: { interval?: number; expires_in?: number } = {}) {
-  const api = await startFakeApi((req) => {
+  const api = await fake((req) => {
     if (req.path === '/oauth/device/code') {
       return {
         body: {
@@ -31,7 +27,6 @@ async function fakeDeviceServer(answers: string[], device: { interval?: number; 
       return { body: { access_token: 'lk_pat_x', token_type: 'Bearer', expires_in: 100 } };
     return { status: 400, body: { error: next, error_description: `desc of ${next}` } };
   });
-  close = api.close;
   return api;
 }
 

@@ -12,6 +12,9 @@ import {
   isErrorBody,
   validateAnswer,
 } from '@latchkey/core';
+import { afterEach, expect } from 'vitest';
+import { ConfigStore } from '../src/lib/config.js';
+import { CliError } from '../src/lib/exit.js';
 import { createIo, type GlobalOptions, type Io, type IoDeps } from '../src/lib/io.js';
 
 /** What the fake saw: method, path, query, headers and the parsed body (JSON or form). */
@@ -111,6 +114,34 @@ export async function startFakeApi(
   };
 }
 
+/**
+ * The fake API of the test under way: `fake(handler)` starts one, closed after the test (where
+ * its close finds an off-contract answer, the test fails). Called once at the top of a file.
+ */
+export function useFakeApi(): (handler: Handler) => ReturnType<typeof startFakeApi> {
+  let close: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    const closing = close;
+    close = undefined;
+    await closing?.();
+  });
+  return async (handler) => {
+    const api = await startFakeApi(handler);
+    close = api.close;
+    return api;
+  };
+}
+
+/** The CliError a command fails with (and that it does fail). */
+export async function failure(p: Promise<unknown>): Promise<CliError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(CliError);
+  return err as CliError;
+}
+
 export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'latch-test-'));
 }
@@ -144,6 +175,13 @@ export function testIo(
 }
 
 export const patToken = () => generateToken('lk_pat_');
+
+/** A fresh config dir holding a login to the API at `apiUrl`: a PAT, active org Acme. */
+export function signedInDir(apiUrl: string): string {
+  const dir = tempDir();
+  new ConfigStore(dir).update({ apiUrl, token: patToken(), activeOrg: { id: 'org_team', name: 'Acme' } });
+  return dir;
+}
 
 export const ME = (tokenId = 'pat_1', expiresAt: string | null = '2027-03-22T10:00:00.000Z') => ({
   user: { id: 'usr_1', email: 'ana@example.com', name: 'Ana' },

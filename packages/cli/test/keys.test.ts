@@ -1,6 +1,6 @@
 import { ApiError, EXPIRY_BOUNDS, generateToken } from '@latchkey/core';
 import { Command } from 'commander';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { run as keysCreate } from '../src/commands/keys/create.js';
 import { run as keysRevoke } from '../src/commands/keys/revoke.js';
 import { run as keysRotate } from '../src/commands/keys/rotate.js';
@@ -11,28 +11,9 @@ import { toFailure } from '../src/lib/errors.js';
 import { CliError, EXIT } from '../src/lib/exit.js';
 import { checkDuration, parseScopes } from '../src/lib/flags.js';
 import { registerCommands } from '../src/registry.js';
-import { type Handler, startFakeApi, tempDir, testIo } from './helpers.js';
+import { failure, tempDir, testIo, useFakeApi } from './helpers.js';
 
-let close: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await close?.();
-  close = undefined;
-});
-
-async function fake(handler: Handler) {
-  const api = await startFakeApi(handler);
-  close = api.close;
-  return api;
-}
-
-async function failure(p: Promise<unknown>): Promise<CliError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(CliError);
-  return err as CliError;
-}
+const fake = useFakeApi();
 
 const KEY = {
   id: 'key_1',

@@ -1,16 +1,12 @@
 import { generateToken } from '@latchkey/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { run as login } from '../src/commands/auth/login.js';
 import { run as status } from '../src/commands/auth/status.js';
 import { ConfigStore } from '../src/lib/config.js';
 import { CliError, EXIT } from '../src/lib/exit.js';
-import { type Handler, ME, ORGS, patToken, startFakeApi, tempDir, testIo } from './helpers.js';
+import { type Handler, ME, ORGS, patToken, tempDir, testIo, useFakeApi } from './helpers.js';
 
-let close: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await close?.();
-  close = undefined;
-});
+const fake = useFakeApi();
 
 const server: Handler = (req) => {
   if (req.path === '/api/v1/me') return { body: ME('pat_42') };
@@ -29,8 +25,7 @@ async function fail(p: Promise<unknown>): Promise<CliError> {
 
 describe('latch login --token', () => {
   it('checks the token with /me, stores it with user and the personal org as active', async () => {
-    const api = await startFakeApi(server);
-    close = api.close;
+    const api = await fake(server);
     const dir = tempDir();
     const token = patToken();
     const io = testIo({ apiUrl: api.url }, { configDir: dir });
@@ -52,8 +47,7 @@ describe('latch login --token', () => {
   });
 
   it('keeps an active org the user still belongs to', async () => {
-    const api = await startFakeApi(server);
-    close = api.close;
+    const api = await fake(server);
     const dir = tempDir();
     new ConfigStore(dir).update({ activeOrg: { id: 'org_team', name: 'Acme' } });
     await login({ token: patToken() }, testIo({ apiUrl: api.url }, { configDir: dir }));
@@ -61,8 +55,7 @@ describe('latch login --token', () => {
   });
 
   it('refuses a malformed token locally, before any request (exit 2)', async () => {
-    const api = await startFakeApi(server);
-    close = api.close;
+    const api = await fake(server);
     const token = patToken();
     const typo = `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`;
     const err = await fail(login({ token: typo }, testIo({ apiUrl: api.url })));
@@ -85,7 +78,7 @@ describe('latch login --token', () => {
   });
 
   it('an expired pasted token says to create a new one or sign in in the browser, not to run login again', async () => {
-    const api = await startFakeApi(() => ({
+    const api = await fake(() => ({
       status: 401,
       body: {
         error: {
@@ -96,7 +89,6 @@ describe('latch login --token', () => {
         },
       },
     }));
-    close = api.close;
     const dir = tempDir();
     const err = await fail(login({ token: patToken() }, testIo({ apiUrl: api.url }, { configDir: dir })));
     expect(err.exitCode).toBe(EXIT.auth);
@@ -109,11 +101,10 @@ describe('latch login --token', () => {
   });
 
   it('stores nothing when the server rejects the token', async () => {
-    const api = await startFakeApi(() => ({
+    const api = await fake(() => ({
       status: 401,
       body: { error: { code: 'TOKEN_REVOKED', message: 'The token was revoked' } },
     }));
-    close = api.close;
     const dir = tempDir();
     await login({ token: patToken() }, testIo({ apiUrl: api.url }, { configDir: dir })).catch(() => {});
     expect(new ConfigStore(dir).data).toEqual({});
@@ -122,8 +113,7 @@ describe('latch login --token', () => {
 
 describe('latch auth status', () => {
   it('shows user, masked token, expiry, active org and API URL; --json gives an object', async () => {
-    const api = await startFakeApi(server);
-    close = api.close;
+    const api = await fake(server);
     const dir = tempDir();
     const token = patToken();
     new ConfigStore(dir).update({ apiUrl: api.url, token, activeOrg: { id: 'org_team', name: 'Acme' } });
@@ -156,11 +146,10 @@ describe('latch auth status', () => {
       reason: 'UNAUTHENTICATED',
       tokenSource: null,
     });
-    const api = await startFakeApi(() => ({
+    const api = await fake(() => ({
       status: 401,
       body: { error: { code: 'TOKEN_REVOKED', message: 'The token was revoked.' } },
     }));
-    close = api.close;
     const rejected = testIo({ json: true, apiUrl: api.url }, { env: { LATCH_TOKEN: patToken() } });
     await expect(status({}, rejected)).rejects.toThrow();
     expect(JSON.parse(rejected.stdoutText())).toMatchObject({
@@ -171,8 +160,7 @@ describe('latch auth status', () => {
   });
 
   it('never sends a stored token to another server', async () => {
-    const api = await startFakeApi(server);
-    close = api.close;
+    const api = await fake(server);
     const dir = tempDir();
     new ConfigStore(dir).update({ apiUrl: 'http://127.0.0.1:7420', token: patToken() });
     const err = await status({}, testIo({ apiUrl: api.url }, { configDir: dir })).catch((e: unknown) => e);

@@ -1,15 +1,11 @@
 import { readFileSync, statSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { run as logout } from '../src/commands/auth/logout.js';
 import { ConfigStore } from '../src/lib/config.js';
 import { CliError, EXIT } from '../src/lib/exit.js';
-import { patToken, startFakeApi, tempDir, testIo } from './helpers.js';
+import { patToken, startFakeApi, tempDir, testIo, useFakeApi } from './helpers.js';
 
-let close: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await close?.();
-  close = undefined;
-});
+const fake = useFakeApi();
 
 function signedInConfig(apiUrl: string, token: string): string {
   const dir = tempDir();
@@ -27,8 +23,7 @@ function signedInConfig(apiUrl: string, token: string): string {
 
 describe('latch logout', () => {
   it('revokes the token at the server, then keeps only apiUrl, activeOrg and other settings', async () => {
-    const api = await startFakeApi(() => ({ status: 200, body: {} }));
-    close = api.close;
+    const api = await fake(() => ({ status: 200, body: {} }));
     const token = patToken();
     const dir = signedInConfig(api.url, token);
     const io = testIo({}, { configDir: dir });
@@ -55,8 +50,7 @@ describe('latch logout', () => {
   });
 
   it('with LATCH_TOKEN set, changes nothing (exit 2) and says how to sign out the stored login', async () => {
-    const api = await startFakeApi(() => ({ status: 200, body: {} }));
-    close = api.close;
+    const api = await fake(() => ({ status: 200, body: {} }));
     const dir = signedInConfig(api.url, patToken());
     const before = new ConfigStore(dir).data;
     const io = testIo({}, { configDir: dir, env: { LATCH_TOKEN: patToken() } });

@@ -1,22 +1,18 @@
 import { createHash } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { browserCommand, openBrowser } from '../src/lib/auth/browser.js';
 import { chooseFlow } from '../src/lib/auth/choose.js';
 import { loopbackSignIn } from '../src/lib/auth/loopback.js';
 import { createApi } from '../src/lib/client.js';
 import { CliError } from '../src/lib/exit.js';
-import { startFakeApi } from './helpers.js';
+import { useFakeApi } from './helpers.js';
 
-let close: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await close?.();
-  close = undefined;
-});
+const fake = useFakeApi();
 
 /** A fake authorization server that checks PKCE like the real one must. */
 async function fakeAuthServer() {
   const challenges = new Map<string, string>();
-  const api = await startFakeApi((req) => {
+  const api = await fake((req) => {
     if (req.path !== '/oauth/token') return { status: 404, body: {} };
     const f = req.form!;
     const expected = challenges.get(f.get('code') ?? '');
@@ -26,7 +22,6 @@ async function fakeAuthServer() {
     if (!expected || expected !== actual) return { status: 400, body: { error: 'invalid_grant' } };
     return { body: { access_token: 'lk_pat_from_code', token_type: 'Bearer', expires_in: 100 } };
   });
-  close = api.close;
   return { ...api, challenges };
 }
 

@@ -1,9 +1,9 @@
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CliError, EXIT } from '../src/lib/exit.js';
+import { EXIT } from '../src/lib/exit.js';
 import { findConfigFile, type Importer, loadConfigFile, loadManifest } from '../src/lib/manifest-file.js';
-import { tempDir } from './helpers.js';
+import { failure, tempDir } from './helpers.js';
 
 const MANIFEST = {
   project: 'acme',
@@ -28,15 +28,6 @@ function project(files: Record<string, string>): string {
     writeFileSync(join(dir, name), text);
   }
   return dir;
-}
-
-async function failure(p: Promise<unknown>): Promise<CliError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(CliError);
-  return err as CliError;
 }
 
 describe('loading latch.config', () => {

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { run as envDelete } from '../src/commands/env/delete.js';
 import { run as envList } from '../src/commands/env/list.js';
 import { run as projectsCreate } from '../src/commands/projects/create.js';
@@ -10,35 +10,16 @@ import { run as scopesList } from '../src/commands/scopes/list.js';
 import { run as push } from '../src/commands/scopes/push.js';
 import { run as routes } from '../src/commands/scopes/routes.js';
 import { ConfigStore } from '../src/lib/config.js';
-import { CliError, EXIT } from '../src/lib/exit.js';
+import { EXIT } from '../src/lib/exit.js';
 import { findLink, requireProject, writeLink } from '../src/lib/project.js';
-import { environmentOf, type Handler, patToken, startFakeApi, tempDir, testIo } from './helpers.js';
+import { environmentOf, failure, type Handler, signedInDir, tempDir, testIo, useFakeApi } from './helpers.js';
 
-let close: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await close?.();
-  close = undefined;
-});
+const fake = useFakeApi();
 
 async function signedIn(handler: Handler) {
-  const api = await startFakeApi(handler);
-  close = api.close;
-  const dir = tempDir();
-  new ConfigStore(dir).update({
-    apiUrl: api.url,
-    token: patToken(),
-    activeOrg: { id: 'org_team', name: 'Acme' },
-  });
+  const api = await fake(handler);
+  const dir = signedInDir(api.url);
   return { api, dir };
-}
-
-async function failure(p: Promise<unknown>): Promise<CliError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(CliError);
-  return err as CliError;
 }
 
 const PROJECT = (name = 'acme') => ({

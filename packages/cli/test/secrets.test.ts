@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { run as deploy } from '../src/commands/releases/deploy.js';
 import { run as rollback } from '../src/commands/releases/rollback.js';
 import { run as get } from '../src/commands/secrets/get.js';
@@ -11,17 +11,12 @@ const onSignal = (signal: NodeJS.Signals, handler: (s: NodeJS.Signals) => void) 
   return () => void process.off(signal, handler);
 };
 
-import { ConfigStore } from '../src/lib/config.js';
 import type { CliError } from '../src/lib/exit.js';
 
 import { registerCommands } from '../src/registry.js';
-import { environmentOf, patToken, startFakeApi, tempDir, testIo } from './helpers.js';
+import { environmentOf, signedInDir, type startFakeApi, tempDir, testIo, useFakeApi } from './helpers.js';
 
-let close: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await close?.();
-  close = undefined;
-});
+const fake = useFakeApi();
 
 /** The CLI's own program shape: with a command word, `--version` belongs to the command. */
 async function parse(argv: string[]) {
@@ -90,14 +85,8 @@ describe('latch run: the child process', () => {
 
 describe('secrets set and deploy against a fake server', () => {
   async function signedIn(handler: Parameters<typeof startFakeApi>[0]) {
-    const api = await startFakeApi(handler);
-    close = api.close;
-    const dir = tempDir();
-    new ConfigStore(dir).update({
-      apiUrl: api.url,
-      token: patToken(),
-      activeOrg: { id: 'org_team', name: 'Acme' },
-    });
+    const api = await fake(handler);
+    const dir = signedInDir(api.url);
     return { api, dir };
   }
 

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { run as apiKeysRevoke } from '../src/commands/api-keys/revoke.js';
 import { run as envDelete } from '../src/commands/env/delete.js';
 import { run as keysRevoke } from '../src/commands/keys/revoke.js';
@@ -14,23 +14,20 @@ import { run as members } from '../src/commands/team/members.js';
 import { run as teamRemove } from '../src/commands/team/remove.js';
 import { run as teamRole } from '../src/commands/team/role.js';
 import { ConfigStore } from '../src/lib/config.js';
-import { CliError, EXIT } from '../src/lib/exit.js';
+import { EXIT } from '../src/lib/exit.js';
 import {
   apiKeyOf,
   environmentOf,
+  failure,
   type Handler,
   patToken,
   type Seen,
-  startFakeApi,
   tempDir,
   testIo,
+  useFakeApi,
 } from './helpers.js';
 
-let close: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await close?.();
-  close = undefined;
-});
+const fake = useFakeApi();
 
 const T = '2026-01-01T00:00:00.000Z';
 const page = (items: unknown[]) => ({ body: { items, nextCursor: null } });
@@ -90,8 +87,7 @@ const PLATFORM_KEY = {
 
 /** A signed-in CLI (stored login pat_1, active org Acme) against a fake; `asked` records questions. */
 async function signedIn(handler: Handler, opts: { tty?: boolean; answer?: boolean; typed?: string } = {}) {
-  const api = await startFakeApi(handler);
-  close = api.close;
+  const api = await fake(handler);
   const dir = tempDir();
   new ConfigStore(dir).update({
     apiUrl: api.url,
@@ -116,15 +112,6 @@ async function signedIn(handler: Handler, opts: { tty?: boolean; answer?: boolea
     });
   const changes = () => api.seen.filter((s: Seen) => s.method !== 'GET');
   return { api, io, asked, dir, changes };
-}
-
-async function failure(p: Promise<unknown>): Promise<CliError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(CliError);
-  return err as CliError;
 }
 
 describe('check first, then ask (issue 17 item 11)', () => {

@@ -1,31 +1,13 @@
 import { generateToken } from '@latchkey/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { run as login } from '../src/commands/auth/login.js';
 import { run as create } from '../src/commands/trust-policies/create.js';
 import { run as test } from '../src/commands/trust-policies/test.js';
 import { ConfigStore } from '../src/lib/config.js';
-import { CliError, EXIT } from '../src/lib/exit.js';
-import { type Handler, startFakeApi, tempDir, testIo } from './helpers.js';
+import { EXIT } from '../src/lib/exit.js';
+import { failure, tempDir, testIo, useFakeApi } from './helpers.js';
 
-let close: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await close?.();
-  close = undefined;
-});
-async function fake(handler: Handler) {
-  const api = await startFakeApi(handler);
-  close = api.close;
-  return api;
-}
-async function failure(p: Promise<unknown>): Promise<CliError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(CliError);
-  return err as CliError;
-}
-
+const fake = useFakeApi();
 const POLICY = {
   id: 'tp_1',
   name: 'api deploys',

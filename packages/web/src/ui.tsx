@@ -181,33 +181,61 @@ export function Section({ title, children }: { title: string; children: ReactNod
   );
 }
 
-/** A list's table: a header cell per column, then the rows (`<tr>`s) given. */
-export function Table({ columns, children }: { columns: string[]; children: ReactNode }) {
+/**
+ * A list's table: a header cell per column, then the rows (`<tr>`s) given. With `region`, the
+ * table scrolls within a region of that name that takes keyboard focus, so it scrolls by keyboard
+ * on a narrow screen (a long, live list); without, it scrolls as part of the page.
+ */
+export function Table({
+  columns,
+  region,
+  children,
+}: {
+  columns: string[];
+  region?: string;
+  children: ReactNode;
+}) {
+  const table = (
+    <table>
+      <thead>
+        <tr>
+          {columns.map((c) => (
+            <th scope="col" key={c}>
+              {c}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>{children}</tbody>
+    </table>
+  );
+  if (!region) return <div className="table-wrap">{table}</div>;
   return (
-    <div className="table-wrap">
-      <table>
-        <thead>
-          <tr>
-            {columns.map((c) => (
-              <th scope="col" key={c}>
-                {c}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>{children}</tbody>
-      </table>
-    </div>
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must take focus to scroll by keyboard
+    <section className="table-wrap" aria-label={region} tabIndex={0}>
+      {table}
+    </section>
   );
 }
 
-/** A select's options, each value its own label. */
-export function Options({ values }: { values: readonly string[] }) {
+/**
+ * A select's options: each value its own label, or `label(v)` (and `value(v)` for values that are
+ * not strings themselves, such as an endpoint named by its URL).
+ */
+export function Options<T>({
+  values,
+  value = String,
+  label = String,
+}: {
+  values: readonly T[];
+  value?: (v: T) => string;
+  label?: (v: T) => ReactNode;
+}) {
   return (
     <>
       {values.map((v) => (
-        <option key={v} value={v}>
-          {v}
+        <option key={value(v)} value={value(v)}>
+          {label(v)}
         </option>
       ))}
     </>

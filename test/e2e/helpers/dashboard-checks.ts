@@ -1,40 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
+import type { RealBrowser } from './chromium.js';
+import { openPage } from './page-checks.js';
 
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-const shots = join(import.meta.dirname, '..', 'screenshots');
-
-/** axe-core in the page (evaluated through the DevTools protocol, which the page's CSP does not govern). */
-export async function axeViolations(page: Page): Promise<{ id: string; impact: string; nodes: string[] }[]> {
-  await page.evaluate(AXE);
-  return page.evaluate(async () => {
-    type Violation = { id: string; impact: string; nodes: { target: string[] }[] };
-    const axe = (window as unknown as { axe: { run(): Promise<{ violations: Violation[] }> } }).axe;
-    const result = await axe.run();
-    return result.violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      nodes: v.nodes.map((n) => n.target.join(' ')),
-    }));
-  });
-}
-
-/**
- * The page as it stands: no axe violations, no horizontal overflow at 375 px, and a screenshot
- * (test/e2e/screenshots, a CI artifact).
- */
-export async function checkPage(page: Page, name: string) {
-  expect(await axeViolations(page), name).toEqual([]);
-  const size = page.viewportSize() ?? { width: 1200, height: 900 };
-  await page.setViewportSize({ width: 375, height: 800 });
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth);
-  expect(overflow, `${name} overflows at 375 px`).toBeLessThanOrEqual(375);
-  await page.setViewportSize(size);
-  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
-}
+// The dashboard's browser tests: sign-in and API calls from the signed-in page. The page checks
+// themselves (axe, 375 px, screenshots) are page-checks.ts's, shared with the server pages.
 
 /** Dev sign-in on a `latch dev` server as `email`; lands on the dashboard. */
 export async function devSignIn(page: Page, url: string, email: string) {
@@ -67,4 +37,24 @@ export async function apiIn(
     },
     { method, path, body },
   );
+}
+
+/** `apiIn` that must succeed (a 2xx); its JSON body. */
+export async function okIn(page: Page, method: string, path: string, body?: unknown) {
+  const res = await apiIn(page, method, path, body);
+  expect(res.status, `${method} ${path}: ${JSON.stringify(res.json)}`).toBeLessThan(300);
+  return res.json;
+}
+
+/**
+ * A new page of `browser` (see `openPage`) signed in to the dashboard at `url` as `email`, who
+ * then creates the org Acme with its project shop and environment production.
+ */
+export async function signedInAtAcmeShop(browser: RealBrowser, url: string, email: string) {
+  const opened = await openPage(browser);
+  await devSignIn(opened.page, url, email);
+  await okIn(opened.page, 'POST', '/api/v1/orgs', { name: 'Acme' });
+  await okIn(opened.page, 'POST', '/api/v1/orgs/Acme/projects', { name: 'shop' });
+  await okIn(opened.page, 'POST', '/api/v1/orgs/Acme/projects/shop/environments', { name: 'production' });
+  return opened;
 }

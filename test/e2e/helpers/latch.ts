@@ -8,6 +8,20 @@ export const LATCH_BIN = resolve(import.meta.dirname, '../../../packages/cli/dis
 // biome-ignore lint/suspicious/noExplicitAny: tests read the CLI's --json output field by field
 export type RunResult = { code: number; stdout: string; stderr: string; json<T = any>(): T };
 
+/**
+ * The environment `latch` runs with: this process's, minus CI and any LATCH_TOKEN (a test sets
+ * what it means to), with `env` over it (an empty value unsets), its own config dir and no colour.
+ */
+function latchEnv(opts: { env?: Record<string, string | undefined>; configDir: string }) {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ ...process.env, CI: '', LATCH_TOKEN: '', ...opts.env })) {
+    if (v !== undefined && v !== '') env[k] = v;
+  }
+  env.LATCH_CONFIG_DIR = opts.configDir;
+  env.NO_COLOR = '1';
+  return env;
+}
+
 /** Runs the real `latch` binary as a user would, with its own config dir and no TTY. */
 export function latch(
   args: string[],
@@ -21,14 +35,8 @@ export function latch(
   },
 ): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries({ ...process.env, CI: '', LATCH_TOKEN: '', ...opts.env })) {
-      if (v !== undefined && v !== '') env[k] = v;
-    }
-    env.LATCH_CONFIG_DIR = opts.configDir;
-    env.NO_COLOR = '1';
     const child = spawn(process.execPath, [LATCH_BIN, ...args], {
-      env,
+      env: latchEnv(opts),
       stdio: ['pipe', 'pipe', 'pipe'],
       ...(opts.cwd ? { cwd: opts.cwd } : {}),
     });
@@ -58,14 +66,8 @@ export function spawnLatch(
   args: string[],
   opts: { env?: Record<string, string | undefined>; configDir: string; cwd?: string },
 ) {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...process.env, CI: '', LATCH_TOKEN: '', ...opts.env })) {
-    if (v !== undefined && v !== '') env[k] = v;
-  }
-  env.LATCH_CONFIG_DIR = opts.configDir;
-  env.NO_COLOR = '1';
   const child = spawn(process.execPath, [LATCH_BIN, ...args], {
-    env,
+    env: latchEnv(opts),
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(opts.cwd ? { cwd: opts.cwd } : {}),
   });
@@ -85,23 +87,8 @@ export function tempDir(name: string): { path: string; remove(): void } {
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
-/**
- * Polls `fn` (sync or async) every 50 ms until it gives a truthy value. An async `fn` is awaited:
- * its promise, always truthy, must never count as the answer.
- */
-export async function waitFor<T>(
-  what: string,
-  fn: () => T | undefined | null | false | Promise<T | undefined | null | false>,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+// The one polling wait of every test, kept beside the server tests' helpers.
+export { waitFor } from '../../../packages/server/test/helpers/wait-for.js';
 
 export function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
   return new Promise((r) => {

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
+import type { RealBrowser } from './chromium.js';
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 /** Where screenshots go: gitignored, kept by CI as an artifact. */
@@ -42,6 +43,17 @@ export function collectComplaints(page: Page): string[] {
   });
   page.on('pageerror', (err) => complaints.push(`exception on ${page.url()}: ${err.message}`));
   return complaints;
+}
+
+/**
+ * A new page of `browser` as the browser tests use one: a desktop window, waits of up to SLOW,
+ * and its complaints collected (a test ends by expecting none).
+ */
+export async function openPage(browser: RealBrowser): Promise<{ page: Page; complaints: string[] }> {
+  const page = await browser.newPage();
+  page.setDefaultTimeout(SLOW);
+  await page.setViewportSize({ width: 1200, height: 900 });
+  return { page, complaints: collectComplaints(page) };
 }
 
 /**

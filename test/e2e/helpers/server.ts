@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import { afterAll, inject } from 'vitest';
 import { createTestDatabase } from '../../../packages/server/src/store/test-database.js';
 import { spawnLatch, stop, tempDir, waitFor } from './latch.js';
@@ -58,4 +59,13 @@ export async function startServer(
     dataDir: data,
     stop: (signal) => stop(proc.child, signal),
   };
+}
+
+/** A port free right now: for a server that must come back on the same one (after a stop or a kill -9). */
+export async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const p = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return p;
 }

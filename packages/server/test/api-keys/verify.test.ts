@@ -3,6 +3,7 @@ import { generateToken, HOUR } from '@latchkey/core';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it, vi } from 'vitest';
 import { useTestApp } from '../helpers/app.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { addMember } from '../members/fixtures.js';
 import { actorIn, call, MANIFEST, makeProject } from './fixtures.js';
 
@@ -19,14 +20,6 @@ async function queriesDuring(fn: () => Promise<unknown>): Promise<string[]> {
   } finally {
     query.mockRestore();
     connect.mockRestore();
-  }
-}
-
-async function until(what: string, check: () => Promise<boolean>, ms = 2000) {
-  const start = Date.now();
-  while (!(await check())) {
-    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
   }
 }
 
@@ -257,9 +250,10 @@ describe('POST /api/v1/verify', () => {
     expect((await p.verify({ key: key.token })).grants).toEqual(MANIFEST.apiKeys.scopes.read.grants);
     const next = { project: p.name, apiKeys: { scopes: { read: { grants: { Project: ['read'] } } } } };
     await t.app.services.manifests.push(await actorIn(t, p.owner, p.orgId), p.projectId, 'production', next);
-    await until(
+    await waitFor(
       'the new grants',
       async () => JSON.stringify((await p.verify({ key: key.token })).grants) === '{"Project":["read"]}',
+      2000,
     );
   });
 
@@ -268,13 +262,13 @@ describe('POST /api/v1/verify', () => {
     const key = await p.createKey();
     expect((await p.verify({ key: key.token })).code).toBe('VALID');
     await t.database.db.execute(sql`UPDATE api_keys SET revoked_at = now() WHERE id = ${key.id}`);
-    await until('REVOKED', async () => (await p.verify({ key: key.token })).code === 'REVOKED');
+    await waitFor('REVOKED', async () => (await p.verify({ key: key.token })).code === 'REVOKED', 2000);
     const other = await p.createKey();
     expect((await p.verify({ key: other.token })).code).toBe('VALID');
     await t.database.db.execute(
       sql`DELETE FROM environments WHERE project_id = ${p.projectId} AND name = 'production'`,
     );
-    await until('NOT_FOUND', async () => (await p.verify({ key: other.token })).code === 'NOT_FOUND');
+    await waitFor('NOT_FOUND', async () => (await p.verify({ key: other.token })).code === 'NOT_FOUND', 2000);
   });
 });
 

@@ -4,6 +4,7 @@ import { createTestApp, type SignedUp, type TestApp } from '../helpers/app.js';
 import { useTestDatabase } from '../helpers/db.js';
 import { admin, startProxy } from '../helpers/db-outage.js';
 import { capturedLogger } from '../helpers/logs.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const db = useTestDatabase();
 let proxy: Awaited<ReturnType<typeof startProxy>>;
@@ -31,15 +32,6 @@ afterAll(async () => {
 const createOrg = (name: string) =>
   t.app.inject({ method: 'POST', url: '/api/v1/orgs', headers: t.auth(me.token), payload: { name } });
 
-async function until(ok: () => Promise<boolean>, ms: number): Promise<number> {
-  const started = Date.now();
-  while (Date.now() - started < ms) {
-    if (await ok()) return Date.now() - started;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`not recovered within ${ms} ms`);
-}
-
 describe('a database outage', () => {
   it('answers 503 DATABASE_UNAVAILABLE with Retry-After while connections are refused, then recovers', async () => {
     expect((await createOrg('Before')).statusCode).toBe(201);
@@ -66,7 +58,11 @@ describe('a database outage', () => {
     } finally {
       await admin(`ALTER DATABASE "${db.name}" ALLOW_CONNECTIONS true`);
     }
-    await until(async () => (await createOrg(`After ${Date.now()}`)).statusCode === 201, 10_000);
+    await waitFor(
+      'org creation to recover',
+      async () => (await createOrg(`After ${Date.now()}`)).statusCode === 201,
+      10_000,
+    );
   });
 
   it('answers 503 within the query timeout when the network drops packets, then recovers', async () => {
@@ -83,6 +79,10 @@ describe('a database outage', () => {
     } finally {
       proxy.heal();
     }
-    await until(async () => (await createOrg(`After partition ${Date.now()}`)).statusCode === 201, 15_000);
+    await waitFor(
+      'org creation to recover after the partition',
+      async () => (await createOrg(`After partition ${Date.now()}`)).statusCode === 201,
+      15_000,
+    );
   });
 });

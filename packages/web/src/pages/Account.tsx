@@ -1,11 +1,11 @@
 import { useState } from 'react';
 import { api, endpoints } from '../api.js';
+import { CredentialTable, isLive } from '../credential-columns.js';
 import {
   ConfirmButton,
   ErrorBox,
   MoreButton,
   Section,
-  Table,
   useAction,
   usePaged,
   useShownOnce,
@@ -65,33 +65,24 @@ function Pats() {
       <ErrorBox error={action.error} />
       {once.panel}
       <ErrorBox error={pats.error} />
-      <Table columns={['Name', 'Prefix', 'Status', 'Expires', 'Last used', 'Actions']}>
-        {pats.items.map((pat) => (
-          <tr key={pat.id}>
-            <td>{pat.name}</td>
-            <td>
-              <code>{pat.prefix}</code>
-            </td>
-            <td>{pat.status}</td>
-            <td>{when(pat.expiresAt)}</td>
-            <td>{when(pat.lastUsedAt)}</td>
-            <td>
-              {pat.status === 'revoked' || pat.status === 'expired' ? null : (
-                <ConfirmButton
-                  label="Revoke"
-                  confirm={`Revoke the token ${pat.name} (${pat.prefix})? Anything using it stops working.`}
-                  onConfirm={() =>
-                    action.run(async () => {
-                      await api.call(endpoints.pats.revoke, { params: { id: pat.id } });
-                      pats.reload();
-                    })
-                  }
-                />
-              )}
-            </td>
-          </tr>
-        ))}
-      </Table>
+      <CredentialTable
+        items={pats.items}
+        columns={['Name', 'Prefix', 'Status', 'Expires', 'Last used']}
+        actions={(pat) =>
+          isLive(pat) ? (
+            <ConfirmButton
+              label="Revoke"
+              confirm={`Revoke the token ${pat.name} (${pat.prefix})? Anything using it stops working.`}
+              onConfirm={() =>
+                action.run(async () => {
+                  await api.call(endpoints.pats.revoke, { params: { id: pat.id } });
+                  pats.reload();
+                })
+              }
+            />
+          ) : null
+        }
+      />
       {!pats.loading && pats.items.length === 0 ? <p className="muted">No tokens yet.</p> : null}
       <MoreButton hasMore={pats.hasMore} more={pats.more} />
     </Section>

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { api, endpoints } from '../api.js';
+import { CredentialTable, isLive } from '../credential-columns.js';
 import {
   ConfirmButton,
   ErrorBox,
@@ -8,11 +9,9 @@ import {
   MoreButton,
   Options,
   Section,
-  Table,
   useAction,
   usePaged,
   useShownOnce,
-  when,
 } from '../ui.js';
 
 type Props = { org: string; project: string; env: string; scopes: string[] };
@@ -100,49 +99,40 @@ export function ApiKeys({ org, project, env, scopes }: Props) {
         <GraceSelect value={grace} onChange={setGrace} />
       </div>
       <ErrorBox error={keys.error} />
-      <Table columns={['Name', 'Prefix', 'Scope', 'Status', 'Last used', 'Actions']}>
-        {keys.items.map((k) => (
-          <tr key={k.id}>
-            <td>{k.name}</td>
-            <td>
-              <code>{k.prefix}</code>
-            </td>
-            <td>{k.scope}</td>
-            <td>{k.status}</td>
-            <td>{when(k.lastUsedAt)}</td>
-            <td className="actions">
-              {k.status === 'revoked' || k.status === 'expired' ? null : (
-                <>
-                  <ConfirmButton
-                    label="Rotate"
-                    confirm={`Rotate ${k.name}? Its current secret keeps working for ${graceWords(grace)}.`}
-                    onConfirm={() =>
-                      action.run(async () => {
-                        const key = await api.call(endpoints.apiKeys.rotate, {
-                          params: { org, project, id: k.id },
-                          body: { gracePeriod: grace },
-                        });
-                        once.show({ token: key.token, what: `the key ${key.name}` });
-                        keys.reload();
-                      })
-                    }
-                  />
-                  <ConfirmButton
-                    label="Revoke"
-                    confirm={`Revoke ${k.name} (${k.prefix})? Apps using it are refused at once.`}
-                    onConfirm={() =>
-                      action.run(async () => {
-                        await api.call(endpoints.apiKeys.revoke, { params: { org, project, id: k.id } });
-                        keys.reload();
-                      })
-                    }
-                  />
-                </>
-              )}
-            </td>
-          </tr>
-        ))}
-      </Table>
+      <CredentialTable
+        items={keys.items}
+        columns={['Name', 'Prefix', ['Scope', (k) => k.scope], 'Status', 'Last used']}
+        actions={(k) =>
+          isLive(k) ? (
+            <>
+              <ConfirmButton
+                label="Rotate"
+                confirm={`Rotate ${k.name}? Its current secret keeps working for ${graceWords(grace)}.`}
+                onConfirm={() =>
+                  action.run(async () => {
+                    const key = await api.call(endpoints.apiKeys.rotate, {
+                      params: { org, project, id: k.id },
+                      body: { gracePeriod: grace },
+                    });
+                    once.show({ token: key.token, what: `the key ${key.name}` });
+                    keys.reload();
+                  })
+                }
+              />
+              <ConfirmButton
+                label="Revoke"
+                confirm={`Revoke ${k.name} (${k.prefix})? Apps using it are refused at once.`}
+                onConfirm={() =>
+                  action.run(async () => {
+                    await api.call(endpoints.apiKeys.revoke, { params: { org, project, id: k.id } });
+                    keys.reload();
+                  })
+                }
+              />
+            </>
+          ) : null
+        }
+      />
       <MoreButton hasMore={keys.hasMore} more={keys.more} />
     </Section>
   );

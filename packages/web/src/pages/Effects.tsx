@@ -8,7 +8,18 @@ import {
 import { api, endpoints } from '../api.js';
 import { holds, type PermissionSet } from '../held.js';
 import { href } from '../router.js';
-import { ConfirmButton, ErrorBox, MoreButton, Section, useAction, useLoad, usePaged, when } from '../ui.js';
+import {
+  ConfirmButton,
+  ErrorBox,
+  MoreButton,
+  Options,
+  Section,
+  Table,
+  useAction,
+  useLoad,
+  usePaged,
+  when,
+} from '../ui.js';
 
 /** The states as `latch effects status` words them. */
 export const STATE_WORDS: Record<EffectState, string> = {
@@ -52,6 +63,16 @@ export const answer = (status: number | null, error: string | null) => {
   const code = status === null ? null : `HTTP ${status}`;
   return [code, error === code ? null : error].filter(Boolean).join(' · ') || '-';
 };
+
+/** An endpoint in a select: its id as the value, named by its URL. */
+const byId = (h: { id: string }) => h.id;
+const byUrl = (h: { url: string }) => h.url;
+
+const EffectLink = ({ org, id }: { org: string; id: string }) => (
+  <a href={href('orgs', org, 'effects', id)}>
+    <code>{id}</code>
+  </a>
+);
 
 type Filters = { env: string; state: EffectState | ''; endpoint: string };
 
@@ -124,11 +145,7 @@ export function EffectsPage({ org, held }: { org: string; held: PermissionSet | 
               onChange={(e) => setDraft({ ...draft, state: e.target.value as EffectState | '' })}
             >
               <option value="">any</option>
-              {EFFECT_STATES.map((s) => (
-                <option key={s} value={s}>
-                  {STATE_WORDS[s]}
-                </option>
-              ))}
+              <Options values={EFFECT_STATES} label={(s) => STATE_WORDS[s]} />
             </select>
           </label>
           {hooks.error ? (
@@ -147,11 +164,7 @@ export function EffectsPage({ org, held }: { org: string; held: PermissionSet | 
                 onChange={(e) => setDraft({ ...draft, endpoint: e.target.value })}
               >
                 <option value="">any</option>
-                {hooks.data?.map((h) => (
-                  <option key={h.id} value={h.id}>
-                    {h.url}
-                  </option>
-                ))}
+                <Options values={hooks.data ?? []} value={byId} label={byUrl} />
               </select>
             </label>
           )}
@@ -172,59 +185,52 @@ export function EffectsPage({ org, held }: { org: string; held: PermissionSet | 
             {notice}
           </p>
         ) : null}
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Created</th>
-                <th scope="col">Effect</th>
-                <th scope="col">What</th>
-                <th scope="col">URL</th>
-                <th scope="col">State</th>
-                <th scope="col">Attempts</th>
-                <th scope="col">Last answer</th>
-                <th scope="col">Next attempt</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.items.map((e) => (
-                <tr key={e.id}>
-                  <td>{when(e.createdAt)}</td>
-                  <td>
-                    <a href={href('orgs', org, 'effects', e.id)}>
-                      <code>{e.id}</code>
-                    </a>
-                  </td>
-                  <td>
-                    <code>{what(e)}</code>
-                    {e.project ? <span className="muted"> ({e.project})</span> : null}
-                  </td>
-                  <td>{e.url}</td>
-                  <td className={e.state === 'dead' ? 'bad' : undefined}>{STATE_WORDS[e.state]}</td>
-                  <td>
-                    {e.attempts} of {e.maxAttempts}
-                  </td>
-                  <td>{answer(e.lastStatus, e.lastError)}</td>
-                  <td>{next(e.nextAttemptAt)}</td>
-                  <td className="actions">
-                    {canWrite ? (
-                      <EffectActions
-                        org={org}
-                        effect={e}
-                        run={action.run}
-                        onDone={(message) => {
-                          setNotice(message);
-                          refresh();
-                        }}
-                      />
-                    ) : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          columns={[
+            'Created',
+            'Effect',
+            'What',
+            'URL',
+            'State',
+            'Attempts',
+            'Last answer',
+            'Next attempt',
+            'Actions',
+          ]}
+        >
+          {list.items.map((e) => (
+            <tr key={e.id}>
+              <td>{when(e.createdAt)}</td>
+              <td>
+                <EffectLink org={org} id={e.id} />
+              </td>
+              <td>
+                <code>{what(e)}</code>
+                {e.project ? <span className="muted"> ({e.project})</span> : null}
+              </td>
+              <td>{e.url}</td>
+              <td className={e.state === 'dead' ? 'bad' : undefined}>{STATE_WORDS[e.state]}</td>
+              <td>
+                {e.attempts} of {e.maxAttempts}
+              </td>
+              <td>{answer(e.lastStatus, e.lastError)}</td>
+              <td>{next(e.nextAttemptAt)}</td>
+              <td className="actions">
+                {canWrite ? (
+                  <EffectActions
+                    org={org}
+                    effect={e}
+                    run={action.run}
+                    onDone={(message) => {
+                      setNotice(message);
+                      refresh();
+                    }}
+                  />
+                ) : null}
+              </td>
+            </tr>
+          ))}
+        </Table>
         {!list.loading && list.items.length === 0 ? <p className="muted">No effects match.</p> : null}
         <MoreButton hasMore={list.hasMore} more={list.more} />
       </Section>
@@ -262,34 +268,19 @@ function StatusView({ org, s }: { org: string; s: EffectsStatus }) {
       {s.latestFailures.length === 0 ? (
         <p className="muted">No failing or dead deliveries.</p>
       ) : (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Effect</th>
-                <th scope="col">URL</th>
-                <th scope="col">HTTP status</th>
-                <th scope="col">Error</th>
-              </tr>
-            </thead>
-            <tbody>
-              {s.latestFailures.map((f) => (
-                <tr key={f.id}>
-                  <td>{when(f.at)}</td>
-                  <td>
-                    <a href={href('orgs', org, 'effects', f.id)}>
-                      <code>{f.id}</code>
-                    </a>
-                  </td>
-                  <td>{f.url}</td>
-                  <td>{f.status ?? '-'}</td>
-                  <td>{f.error ?? '-'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table columns={['When', 'Effect', 'URL', 'HTTP status', 'Error']}>
+          {s.latestFailures.map((f) => (
+            <tr key={f.id}>
+              <td>{when(f.at)}</td>
+              <td>
+                <EffectLink org={org} id={f.id} />
+              </td>
+              <td>{f.url}</td>
+              <td>{f.status ?? '-'}</td>
+              <td>{f.error ?? '-'}</td>
+            </tr>
+          ))}
+        </Table>
       )}
     </>
   );
@@ -366,21 +357,13 @@ function Replay({
         <label>
           Endpoint to replay
           <select value={chosen.id} onChange={(e) => setEndpoint(e.target.value)}>
-            {hooks.map((h) => (
-              <option key={h.id} value={h.id}>
-                {h.url}
-              </option>
-            ))}
+            <Options values={hooks} value={byId} label={byUrl} />
           </select>
         </label>
         <label>
           Since
           <select value={span.value} onChange={(e) => setSince(e.target.value as typeof since)}>
-            {WINDOWS.map((w) => (
-              <option key={w.value} value={w.value}>
-                {w.words}
-              </option>
-            ))}
+            <Options values={WINDOWS} value={(w) => w.value} label={(w) => w.words} />
           </select>
         </label>
       </div>
@@ -491,34 +474,21 @@ export function EffectPage({ org, id, held }: { org: string; id: string; held: P
             ) : null}
           </Section>
           <Section title="Attempts">
-            <div className="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">#</th>
-                    <th scope="col">Started</th>
-                    <th scope="col">Outcome</th>
-                    <th scope="col">HTTP status</th>
-                    <th scope="col">Latency</th>
-                    <th scope="col">Error</th>
-                    <th scope="col">Response (start)</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {e.attemptLog.map((a) => (
-                    <tr key={a.attempt}>
-                      <td>{a.attempt}</td>
-                      <td>{when(a.startedAt)}</td>
-                      <td>{a.outcome}</td>
-                      <td>{a.status ?? '-'}</td>
-                      <td>{a.latencyMs === null ? '-' : `${a.latencyMs} ms`}</td>
-                      <td>{a.error ?? '-'}</td>
-                      <td>{a.responseSnippet ? <code>{a.responseSnippet}</code> : '-'}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <Table
+              columns={['#', 'Started', 'Outcome', 'HTTP status', 'Latency', 'Error', 'Response (start)']}
+            >
+              {e.attemptLog.map((a) => (
+                <tr key={a.attempt}>
+                  <td>{a.attempt}</td>
+                  <td>{when(a.startedAt)}</td>
+                  <td>{a.outcome}</td>
+                  <td>{a.status ?? '-'}</td>
+                  <td>{a.latencyMs === null ? '-' : `${a.latencyMs} ms`}</td>
+                  <td>{a.error ?? '-'}</td>
+                  <td>{a.responseSnippet ? <code>{a.responseSnippet}</code> : '-'}</td>
+                </tr>
+              ))}
+            </Table>
             {e.attemptLog.length === 0 ? <p className="muted">Not attempted yet.</p> : null}
           </Section>
         </>

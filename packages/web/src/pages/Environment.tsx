@@ -4,7 +4,7 @@ import type { Manifest } from '../../../core/src/manifest/schema.js';
 import { api, endpoints } from '../api.js';
 import { holds, type PermissionSet } from '../held.js';
 import { href } from '../router.js';
-import { ConfirmButton, ErrorBox, MoreButton, Section, useAction, useLoad, usePaged } from '../ui.js';
+import { ConfirmButton, ErrorBox, MoreButton, Section, Table, useAction, useLoad, usePaged } from '../ui.js';
 import { ApiKeys } from './ApiKeys.js';
 import { ReleaseDiff } from './ReleaseDiff.js';
 import { Secrets } from './Secrets.js';
@@ -76,30 +76,18 @@ function RouteTable({ manifest, scopes }: { manifest: Record<string, unknown>; s
           <em>none</em>
         )}
       </p>
-      <div className="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Method</th>
-              <th scope="col">Path</th>
-              <th scope="col">Auth</th>
-              <th scope="col">Handler</th>
-            </tr>
-          </thead>
-          <tbody>
-            {routes.map((r) => (
-              <tr key={`${r.method} ${r.path}`}>
-                <td>{r.method}</td>
-                <td>
-                  <code>{r.path}</code>
-                </td>
-                <td>{r.auth}</td>
-                <td>{r.handler}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table columns={['Method', 'Path', 'Auth', 'Handler']}>
+        {routes.map((r) => (
+          <tr key={`${r.method} ${r.path}`}>
+            <td>{r.method}</td>
+            <td>
+              <code>{r.path}</code>
+            </td>
+            <td>{r.auth}</td>
+            <td>{r.handler}</td>
+          </tr>
+        ))}
+      </Table>
     </>
   );
 }

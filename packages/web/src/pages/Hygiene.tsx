@@ -5,6 +5,7 @@ import {
   ErrorBox,
   MoreButton,
   Section,
+  Table,
   useAction,
   useLoad,
   useShownOnce,
@@ -90,59 +91,45 @@ export function HygienePage({ org }: { org: string }) {
       {once.panel}
       <Section title="Needs a look">
         {creds.data && flagged.length === 0 ? <p className="muted">Nothing to clean up.</p> : null}
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Credential</th>
-                <th scope="col">Where</th>
-                <th scope="col">Why</th>
-                <th scope="col">Expires</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {flagged.slice(0, shown).map(({ c, why }) => (
-                <tr key={c.id}>
-                  <td>
-                    {c.kind} {c.name} <code>{c.prefix}</code>
-                  </td>
-                  <td>{c.where}</td>
-                  <td>{why.join(', ')}</td>
-                  <td>{when(c.expiresAt)}</td>
-                  <td>{when(c.lastUsedAt)}</td>
-                  <td className="actions">
-                    <ConfirmButton
-                      label="Rotate"
-                      confirm={`Rotate the ${c.kind} ${c.name} (${c.prefix})? ${c.rotateNote}`}
-                      onConfirm={() =>
-                        action.run(async () => {
-                          const fresh = await c.rotate();
-                          once.show({
-                            token: fresh.token,
-                            what: `the new secret of the ${c.kind} ${c.name}`,
-                          });
-                          creds.reload();
-                        })
-                      }
-                    />
-                    <ConfirmButton
-                      label="Revoke"
-                      confirm={`Revoke the ${c.kind} ${c.name} (${c.prefix})?`}
-                      onConfirm={() =>
-                        action.run(async () => {
-                          await c.revoke();
-                          creds.reload();
-                        })
-                      }
-                    />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table columns={['Credential', 'Where', 'Why', 'Expires', 'Last used', 'Actions']}>
+          {flagged.slice(0, shown).map(({ c, why }) => (
+            <tr key={c.id}>
+              <td>
+                {c.kind} {c.name} <code>{c.prefix}</code>
+              </td>
+              <td>{c.where}</td>
+              <td>{why.join(', ')}</td>
+              <td>{when(c.expiresAt)}</td>
+              <td>{when(c.lastUsedAt)}</td>
+              <td className="actions">
+                <ConfirmButton
+                  label="Rotate"
+                  confirm={`Rotate the ${c.kind} ${c.name} (${c.prefix})? ${c.rotateNote}`}
+                  onConfirm={() =>
+                    action.run(async () => {
+                      const fresh = await c.rotate();
+                      once.show({
+                        token: fresh.token,
+                        what: `the new secret of the ${c.kind} ${c.name}`,
+                      });
+                      creds.reload();
+                    })
+                  }
+                />
+                <ConfirmButton
+                  label="Revoke"
+                  confirm={`Revoke the ${c.kind} ${c.name} (${c.prefix})?`}
+                  onConfirm={() =>
+                    action.run(async () => {
+                      await c.revoke();
+                      creds.reload();
+                    })
+                  }
+                />
+              </td>
+            </tr>
+          ))}
+        </Table>
         <MoreButton hasMore={flagged.length > shown} more={() => setShown((n) => n + PAGE)} />
       </Section>
     </>

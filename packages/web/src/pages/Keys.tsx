@@ -1,5 +1,6 @@
 import { useId, useState } from 'react';
 import { api, endpoints } from '../api.js';
+import { CredentialTable, isLive } from '../credential-columns.js';
 import {
   grantableLevels,
   grantableRoles,
@@ -20,12 +21,10 @@ import {
   useAction,
   usePaged,
   useShownOnce,
-  when,
 } from '../ui.js';
 
 const SA_ROLES = ['admin', 'developer', 'viewer'] as const;
 type SaRole = (typeof SA_ROLES)[number];
-const LIVE = (status: string) => status !== 'revoked' && status !== 'expired';
 
 /** Platform keys (`lk_key_…`) and service accounts with their keys (`lk_sa_…`) of one org. */
 export function KeysPage({ org, held }: { org: string; held: PermissionSet | null }) {
@@ -142,59 +141,56 @@ function PlatformKeys({ org, held }: { org: string; held: PermissionSet | null }
       {once.panel}
       <GraceSelect value={grace} onChange={setGrace} />
       <ErrorBox error={keys.error} />
-      <Table
-        columns={['Name', 'Prefix', 'Scopes', 'Status', 'Created by', 'Expires', 'Last used', 'Actions']}
-      >
-        {keys.items.map((k) => (
-          <tr key={k.id}>
-            <td>{k.name}</td>
-            <td>
-              <code>{k.prefix}</code>
-            </td>
-            <td>
-              {k.scopes.map((s) => (
+      <CredentialTable
+        items={keys.items}
+        columns={[
+          'Name',
+          'Prefix',
+          [
+            'Scopes',
+            (k) =>
+              k.scopes.map((s) => (
                 <code key={s} className="tag">
                   {s}
                 </code>
-              ))}
-            </td>
-            <td>{k.status}</td>
-            <td>{k.createdBy ?? 'a deleted user'}</td>
-            <td>{when(k.expiresAt)}</td>
-            <td>{when(k.lastUsedAt)}</td>
-            <td className="actions">
-              {LIVE(k.status) ? (
-                <>
-                  <ConfirmButton
-                    label="Rotate"
-                    confirm={`Rotate ${k.name} (${k.prefix})? Its current secret keeps working for ${graceWords(grace)}.`}
-                    onConfirm={() =>
-                      action.run(async () => {
-                        const key = await api.call(endpoints.platformKeys.rotate, {
-                          params: { org, id: k.id },
-                          body: { gracePeriod: grace },
-                        });
-                        once.show({ token: key.token, what: `the platform key ${key.name}` });
-                        keys.reload();
-                      })
-                    }
-                  />
-                  <ConfirmButton
-                    label="Revoke"
-                    confirm={`Revoke the platform key ${k.name} (${k.prefix})? Anything using it is refused at once.`}
-                    onConfirm={() =>
-                      action.run(async () => {
-                        await api.call(endpoints.platformKeys.revoke, { params: { org, id: k.id } });
-                        keys.reload();
-                      })
-                    }
-                  />
-                </>
-              ) : null}
-            </td>
-          </tr>
-        ))}
-      </Table>
+              )),
+          ],
+          'Status',
+          ['Created by', (k) => k.createdBy ?? 'a deleted user'],
+          'Expires',
+          'Last used',
+        ]}
+        actions={(k) =>
+          isLive(k) ? (
+            <>
+              <ConfirmButton
+                label="Rotate"
+                confirm={`Rotate ${k.name} (${k.prefix})? Its current secret keeps working for ${graceWords(grace)}.`}
+                onConfirm={() =>
+                  action.run(async () => {
+                    const key = await api.call(endpoints.platformKeys.rotate, {
+                      params: { org, id: k.id },
+                      body: { gracePeriod: grace },
+                    });
+                    once.show({ token: key.token, what: `the platform key ${key.name}` });
+                    keys.reload();
+                  })
+                }
+              />
+              <ConfirmButton
+                label="Revoke"
+                confirm={`Revoke the platform key ${k.name} (${k.prefix})? Anything using it is refused at once.`}
+                onConfirm={() =>
+                  action.run(async () => {
+                    await api.call(endpoints.platformKeys.revoke, { params: { org, id: k.id } });
+                    keys.reload();
+                  })
+                }
+              />
+            </>
+          ) : null
+        }
+      />
       {!keys.loading && keys.items.length === 0 ? <p className="muted">No platform keys yet.</p> : null}
       <MoreButton hasMore={keys.hasMore} more={keys.more} />
     </Section>
@@ -361,51 +357,42 @@ function ServiceAccountKeys({
       ) : null}
       <ErrorBox error={action.error ?? keys.error} />
       {once.panel}
-      <Table columns={['Name', 'Prefix', 'Status', 'Expires', 'Last used', 'Actions']}>
-        {keys.items.map((k) => (
-          <tr key={k.id}>
-            <td>{k.name}</td>
-            <td>
-              <code>{k.prefix}</code>
-            </td>
-            <td>{k.status}</td>
-            <td>{when(k.expiresAt)}</td>
-            <td>{when(k.lastUsedAt)}</td>
-            <td className="actions">
-              {canWrite && LIVE(k.status) ? (
-                <>
-                  <ConfirmButton
-                    label="Rotate"
-                    confirm={`Rotate ${k.name} (${k.prefix})? Its current secret keeps working for ${graceWords(grace)}.`}
-                    onConfirm={() =>
-                      action.run(async () => {
-                        const key = await api.call(endpoints.serviceAccounts.rotateKey, {
-                          params: { ...params, keyId: k.id },
-                          body: { gracePeriod: grace },
-                        });
-                        once.show({ token: key.token, what: `the key ${key.name} of ${account.name}` });
-                        changed();
-                      })
-                    }
-                  />
-                  <ConfirmButton
-                    label="Revoke"
-                    confirm={`Revoke the key ${k.name} (${k.prefix}) of ${account.name}? Anything using it is refused at once.`}
-                    onConfirm={() =>
-                      action.run(async () => {
-                        await api.call(endpoints.serviceAccounts.revokeKey, {
-                          params: { ...params, keyId: k.id },
-                        });
-                        changed();
-                      })
-                    }
-                  />
-                </>
-              ) : null}
-            </td>
-          </tr>
-        ))}
-      </Table>
+      <CredentialTable
+        items={keys.items}
+        columns={['Name', 'Prefix', 'Status', 'Expires', 'Last used']}
+        actions={(k) =>
+          canWrite && isLive(k) ? (
+            <>
+              <ConfirmButton
+                label="Rotate"
+                confirm={`Rotate ${k.name} (${k.prefix})? Its current secret keeps working for ${graceWords(grace)}.`}
+                onConfirm={() =>
+                  action.run(async () => {
+                    const key = await api.call(endpoints.serviceAccounts.rotateKey, {
+                      params: { ...params, keyId: k.id },
+                      body: { gracePeriod: grace },
+                    });
+                    once.show({ token: key.token, what: `the key ${key.name} of ${account.name}` });
+                    changed();
+                  })
+                }
+              />
+              <ConfirmButton
+                label="Revoke"
+                confirm={`Revoke the key ${k.name} (${k.prefix}) of ${account.name}? Anything using it is refused at once.`}
+                onConfirm={() =>
+                  action.run(async () => {
+                    await api.call(endpoints.serviceAccounts.revokeKey, {
+                      params: { ...params, keyId: k.id },
+                    });
+                    changed();
+                  })
+                }
+              />
+            </>
+          ) : null
+        }
+      />
       {!keys.loading && keys.items.length === 0 ? <p className="muted">No keys yet.</p> : null}
       <MoreButton hasMore={keys.hasMore} more={keys.more} />
     </section>

@@ -3,7 +3,7 @@ import { LOG_EVENT_TYPES, type LogEvent, type LogEventType } from '../../../core
 import { api, endpoints } from '../api.js';
 import { followLog, type StreamState } from '../log-stream.js';
 import { href } from '../router.js';
-import { ErrorBox, Section, useLoad, when } from '../ui.js';
+import { ErrorBox, Options, Section, Table, useLoad, when } from '../ui.js';
 
 type Where = { org: string; project: string; env: string };
 
@@ -209,11 +209,11 @@ export function LogsPage(where: Where) {
               API key
               <select value={draft.key} onChange={(e) => setDraft({ ...draft, key: e.target.value })}>
                 <option value="">All keys</option>
-                {keys.data?.map((k) => (
-                  <option key={k.id} value={k.id}>
-                    {k.name} ({k.prefix}…)
-                  </option>
-                ))}
+                <Options
+                  values={keys.data ?? []}
+                  value={(k) => k.id}
+                  label={(k) => `${k.name} (${k.prefix}…)`}
+                />
               </select>
             </label>
             <label>
@@ -222,11 +222,7 @@ export function LogsPage(where: Where) {
                 value={draft.since}
                 onChange={(e) => setDraft({ ...draft, since: e.target.value as Since })}
               >
-                {(Object.keys(SINCE) as Since[]).map((s) => (
-                  <option key={s} value={s}>
-                    {SINCE[s].label}
-                  </option>
-                ))}
+                <Options values={Object.keys(SINCE) as Since[]} label={(s) => SINCE[s].label} />
               </select>
             </label>
             <button type="submit" disabled={draft.types.length === 0}>
@@ -258,27 +254,14 @@ export function LogsPage(where: Where) {
           {announce}
         </p>
         <ErrorBox error={error} />
-        {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must take focus to scroll by keyboard */}
-        <section className="table-wrap events" aria-label="Events, newest first" tabIndex={0}>
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Time</th>
-                <th scope="col">Type</th>
-                <th scope="col">Key</th>
-                <th scope="col">Route or action</th>
-                <th scope="col">Outcome</th>
-                <th scope="col">Latency</th>
-                <th scope="col">By</th>
-              </tr>
-            </thead>
-            <tbody>
-              {shown.map((e) => (
-                <EventRow key={e.id} e={e} keyName={keyName} />
-              ))}
-            </tbody>
-          </table>
-        </section>
+        <Table
+          region="Events, newest first"
+          columns={['Time', 'Type', 'Key', 'Route or action', 'Outcome', 'Latency', 'By']}
+        >
+          {shown.map((e) => (
+            <EventRow key={e.id} e={e} keyName={keyName} />
+          ))}
+        </Table>
         {rows.length === 0 && state === 'live' && !paused ? (
           <p className="muted">No events yet: they appear here as they happen.</p>
         ) : null}

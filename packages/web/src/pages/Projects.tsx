@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { api, endpoints } from '../api.js';
 import { href } from '../router.js';
-import { ErrorBox, MoreButton, Section, useAction, useLoad, usePaged } from '../ui.js';
+import { ErrorBox, MoreButton, Section, Table, useAction, useLoad, usePaged } from '../ui.js';
 
 export function ProjectsPage({ org }: { org: string }) {
   const projects = usePaged(
@@ -79,37 +79,23 @@ export function MatrixPage({ org, project }: { org: string; project: string }) {
       </h1>
       <ErrorBox error={matrix.error} />
       {matrix.data ? (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Secret</th>
-                {matrix.data.lists.map((l) => (
-                  <th scope="col" key={l.env}>
-                    {l.env}
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {matrix.data.names.map((name) => (
-                <tr key={name}>
-                  <th scope="row">
-                    <code>{name}</code>
-                  </th>
-                  {matrix.data?.lists.map((l) => {
-                    const status = l.names.get(name);
-                    return (
-                      <td key={l.env} className={status ? '' : 'missing'}>
-                        {status ?? 'missing'}
-                      </td>
-                    );
-                  })}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table columns={['Secret', ...matrix.data.lists.map((l) => l.env)]}>
+          {matrix.data.names.map((name) => (
+            <tr key={name}>
+              <th scope="row">
+                <code>{name}</code>
+              </th>
+              {matrix.data?.lists.map((l) => {
+                const status = l.names.get(name);
+                return (
+                  <td key={l.env} className={status ? '' : 'missing'}>
+                    {status ?? 'missing'}
+                  </td>
+                );
+              })}
+            </tr>
+          ))}
+        </Table>
       ) : null}
     </>
   );

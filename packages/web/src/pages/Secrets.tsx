@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { api, endpoints } from '../api.js';
 import { holds, type PermissionSet } from '../held.js';
-import { ConfirmButton, ErrorBox, MoreButton, Section, useAction, usePaged, when } from '../ui.js';
+import { ConfirmButton, ErrorBox, MoreButton, Section, Table, useAction, usePaged, when } from '../ui.js';
 
 type Where = { org: string; project: string; env: string };
 
@@ -61,86 +61,71 @@ export function Secrets({ org, project, env, held }: Where & { held: PermissionS
         </p>
       ) : null}
       <ErrorBox error={action.error ?? list.error} />
-      <div className="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Value</th>
-              <th scope="col">Status</th>
-              <th scope="col">Updated</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.items.map((s) => (
-              <tr key={s.name}>
-                <td>
-                  <code>{s.name}</code>
-                </td>
-                <td>
-                  <code data-testid={`secret-value-${s.name}`}>
-                    {revealed[s.name] ?? s.masked ?? '(hidden)'}
-                  </code>
-                </td>
-                <td>
-                  {s.status === 'live'
-                    ? 'live'
-                    : s.status === 'pending'
-                      ? 'differs from the live release'
-                      : 'unset, still in the live release'}
-                </td>
-                <td>
-                  {when(s.updatedAt)} {s.updatedBy ?? ''}
-                </td>
-                <td className="actions">
-                  {canRead && s.masked !== null && revealed[s.name] === undefined ? (
-                    <button
-                      type="button"
-                      className="secondary"
-                      aria-label={`Reveal ${s.name}`}
-                      onClick={() =>
-                        action.run(async () => {
-                          const got = await api.call(endpoints.secrets.get, {
-                            params: { org, project, env, name: s.name },
-                          });
-                          setRevealed((r) => ({ ...r, [s.name]: got.value }));
-                        })
-                      }
-                    >
-                      Reveal
-                    </button>
-                  ) : null}
-                  {canRead ? (
-                    <button
-                      type="button"
-                      className="secondary"
-                      aria-label={`History of ${s.name}`}
-                      onClick={() => setHistory(history === s.name ? null : s.name)}
-                    >
-                      History
-                    </button>
-                  ) : null}
-                  {s.status === 'pending_removal' || !canWrite ? null : (
-                    <ConfirmButton
-                      label={`Unset ${s.name}`}
-                      confirm={`Unset ${s.name} in ${env}? Its value leaves the app at the next deploy (the history keeps it).`}
-                      onConfirm={() =>
-                        action.run(async () => {
-                          await api.call(endpoints.secrets.unset, {
-                            params: { org, project, env, name: s.name },
-                          });
-                          list.reload();
-                        })
-                      }
-                    />
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table columns={['Name', 'Value', 'Status', 'Updated', 'Actions']}>
+        {list.items.map((s) => (
+          <tr key={s.name}>
+            <td>
+              <code>{s.name}</code>
+            </td>
+            <td>
+              <code data-testid={`secret-value-${s.name}`}>{revealed[s.name] ?? s.masked ?? '(hidden)'}</code>
+            </td>
+            <td>
+              {s.status === 'live'
+                ? 'live'
+                : s.status === 'pending'
+                  ? 'differs from the live release'
+                  : 'unset, still in the live release'}
+            </td>
+            <td>
+              {when(s.updatedAt)} {s.updatedBy ?? ''}
+            </td>
+            <td className="actions">
+              {canRead && s.masked !== null && revealed[s.name] === undefined ? (
+                <button
+                  type="button"
+                  className="secondary"
+                  aria-label={`Reveal ${s.name}`}
+                  onClick={() =>
+                    action.run(async () => {
+                      const got = await api.call(endpoints.secrets.get, {
+                        params: { org, project, env, name: s.name },
+                      });
+                      setRevealed((r) => ({ ...r, [s.name]: got.value }));
+                    })
+                  }
+                >
+                  Reveal
+                </button>
+              ) : null}
+              {canRead ? (
+                <button
+                  type="button"
+                  className="secondary"
+                  aria-label={`History of ${s.name}`}
+                  onClick={() => setHistory(history === s.name ? null : s.name)}
+                >
+                  History
+                </button>
+              ) : null}
+              {s.status === 'pending_removal' || !canWrite ? null : (
+                <ConfirmButton
+                  label={`Unset ${s.name}`}
+                  confirm={`Unset ${s.name} in ${env}? Its value leaves the app at the next deploy (the history keeps it).`}
+                  onConfirm={() =>
+                    action.run(async () => {
+                      await api.call(endpoints.secrets.unset, {
+                        params: { org, project, env, name: s.name },
+                      });
+                      list.reload();
+                    })
+                  }
+                />
+              )}
+            </td>
+          </tr>
+        ))}
+      </Table>
       <MoreButton hasMore={list.hasMore} more={list.more} />
       {history ? (
         <History

@@ -8,6 +8,7 @@ import {
   ErrorBox,
   MoreButton,
   Section,
+  Table,
   useAction,
   useLoad,
   usePaged,
@@ -73,100 +74,87 @@ export function WebhooksPage({ org, held }: { org: string; held: PermissionSet |
       {once.panel}
       <Section title="Endpoints">
         <ErrorBox error={action.error ?? hooks.error} />
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">URL</th>
-                <th scope="col">Events</th>
-                <th scope="col">State</th>
-                <th scope="col">Last delivery</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {hooks.items.map((h) => (
-                <tr key={h.id}>
-                  <td>
-                    {h.url}
-                    {h.description ? <div className="muted">{h.description}</div> : null}
-                    <div className="muted">
-                      <code>{h.id}</code>
-                    </div>
-                  </td>
-                  <td>
-                    {h.events.map((e) => (
-                      <code key={e} className="tag">
-                        {e}
-                      </code>
-                    ))}
-                  </td>
-                  <td>
-                    <EndpointState h={h} />
-                  </td>
-                  <td>
-                    <LastDelivery org={org} id={h.id} tick={tick} />
-                    {pings[h.id] ? (
-                      <p role="status" className="notice">
-                        {pings[h.id]?.text}{' '}
-                        {pings[h.id]?.effect ? (
-                          <a href={href('orgs', org, 'effects', pings[h.id]?.effect ?? '')}>Attempts</a>
-                        ) : null}
-                      </p>
+        <Table columns={['URL', 'Events', 'State', 'Last delivery', 'Actions']}>
+          {hooks.items.map((h) => (
+            <tr key={h.id}>
+              <td>
+                {h.url}
+                {h.description ? <div className="muted">{h.description}</div> : null}
+                <div className="muted">
+                  <code>{h.id}</code>
+                </div>
+              </td>
+              <td>
+                {h.events.map((e) => (
+                  <code key={e} className="tag">
+                    {e}
+                  </code>
+                ))}
+              </td>
+              <td>
+                <EndpointState h={h} />
+              </td>
+              <td>
+                <LastDelivery org={org} id={h.id} tick={tick} />
+                {pings[h.id] ? (
+                  <p role="status" className="notice">
+                    {pings[h.id]?.text}{' '}
+                    {pings[h.id]?.effect ? (
+                      <a href={href('orgs', org, 'effects', pings[h.id]?.effect ?? '')}>Attempts</a>
                     ) : null}
-                  </td>
-                  <td className="actions">
-                    {canWrite ? (
-                      <>
-                        <button
-                          type="button"
-                          className="secondary"
-                          aria-expanded={editing === h.id}
-                          onClick={() => setEditing(editing === h.id ? null : h.id)}
-                        >
-                          {editing === h.id ? 'Close edit' : 'Edit'}
-                        </button>
-                        <button type="button" className="secondary" onClick={() => ping(h)}>
-                          Send test ping
-                        </button>
-                        <ConfirmButton
-                          label="Rotate secret"
-                          confirm={`Rotate the signing secret of ${h.url}? The old and the new secret both sign deliveries for 24 hours.`}
-                          onConfirm={() =>
-                            action.run(async () => {
-                              const r = await api.call(endpoints.webhooks.rotateSecret, {
-                                params: { org, id: h.id },
-                              });
-                              once.show({
-                                token: r.secret,
-                                what: `the new signing secret of ${r.url}`,
-                                stored: `Both secrets sign each delivery (two signatures) until ${when(r.previousSecretExpiresAt)}, 24 hours: switch your receiver to the new one before then.`,
-                              });
-                              hooks.reload();
-                            })
-                          }
-                        />
-                      </>
-                    ) : null}
-                    {holds(held, 'webhooks', 'manage') ? (
-                      <ConfirmButton
-                        label="Delete"
-                        confirm={`Delete the webhook endpoint ${h.url}? Its waiting deliveries are cancelled.`}
-                        onConfirm={() =>
-                          action.run(async () => {
-                            await api.call(endpoints.webhooks.delete, { params: { org, id: h.id } });
-                            if (editing === h.id) setEditing(null);
-                            hooks.reload();
-                          })
-                        }
-                      />
-                    ) : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+                  </p>
+                ) : null}
+              </td>
+              <td className="actions">
+                {canWrite ? (
+                  <>
+                    <button
+                      type="button"
+                      className="secondary"
+                      aria-expanded={editing === h.id}
+                      onClick={() => setEditing(editing === h.id ? null : h.id)}
+                    >
+                      {editing === h.id ? 'Close edit' : 'Edit'}
+                    </button>
+                    <button type="button" className="secondary" onClick={() => ping(h)}>
+                      Send test ping
+                    </button>
+                    <ConfirmButton
+                      label="Rotate secret"
+                      confirm={`Rotate the signing secret of ${h.url}? The old and the new secret both sign deliveries for 24 hours.`}
+                      onConfirm={() =>
+                        action.run(async () => {
+                          const r = await api.call(endpoints.webhooks.rotateSecret, {
+                            params: { org, id: h.id },
+                          });
+                          once.show({
+                            token: r.secret,
+                            what: `the new signing secret of ${r.url}`,
+                            stored: `Both secrets sign each delivery (two signatures) until ${when(r.previousSecretExpiresAt)}, 24 hours: switch your receiver to the new one before then.`,
+                          });
+                          hooks.reload();
+                        })
+                      }
+                    />
+                  </>
+                ) : null}
+                {holds(held, 'webhooks', 'manage') ? (
+                  <ConfirmButton
+                    label="Delete"
+                    confirm={`Delete the webhook endpoint ${h.url}? Its waiting deliveries are cancelled.`}
+                    onConfirm={() =>
+                      action.run(async () => {
+                        await api.call(endpoints.webhooks.delete, { params: { org, id: h.id } });
+                        if (editing === h.id) setEditing(null);
+                        hooks.reload();
+                      })
+                    }
+                  />
+                ) : null}
+              </td>
+            </tr>
+          ))}
+        </Table>
         {!hooks.loading && hooks.items.length === 0 ? (
           <p className="muted">No webhook endpoints yet.</p>
         ) : null}

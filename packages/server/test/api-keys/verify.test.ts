@@ -159,6 +159,21 @@ describe('POST /api/v1/verify', () => {
     expect((await verify(c.token)).code).toBe('VALID');
   });
 
+  it("reads a steady caller's standing again before its second is up, so its requests never wait for it", async () => {
+    const p = await makeProject(t);
+    const key = await p.createKey();
+    expect((await p.verify({ key: key.token })).code).toBe('VALID'); // caller, standing and key cached
+    t.clock.advance(800);
+    // Still fresh: answered from memory, and the refresh starts in the background.
+    expect((await p.verify({ key: key.token })).code).toBe('VALID');
+    await new Promise((r) => setTimeout(r, 200));
+    t.clock.advance(400); // 1.2 s after the first read: without the refresh, this request would wait
+    const queries = await queriesDuring(async () => {
+      expect((await p.verify({ key: key.token })).code).toBe('VALID');
+    });
+    expect(queries).toEqual([]);
+  });
+
   it('decides an answer once per key and question, and decides again when the clock or the key moves', async () => {
     const p = await makeProject(t);
     const key = await p.createKey({ expiresIn: '2h' });

@@ -19,6 +19,12 @@ import { Lru } from './key-cache.js';
  * verifications keep answering; that is the bound on how stale a caller's standing can get.
  */
 const TTL_MS = 1_000;
+/**
+ * In the last part of its second an entry still answers and a refresh starts in the background,
+ * so a caller that keeps verifying never waits for its own standing to be read again (every
+ * second, all its requests in flight would). What is served is still at most TTL_MS old.
+ */
+const REFRESH_AHEAD_MS = 250;
 const MAX_ENTRIES = 10_000;
 const MAX_ORGS_PER_CALLER = 64;
 
@@ -88,6 +94,28 @@ export function createCallerCache(deps: {
     return notExpired(entry, now);
   }
 
+  function dueSoon(entry: Timed<unknown>): boolean {
+    return entry.until - deps.clock.now().getTime() < REFRESH_AHEAD_MS;
+  }
+
+  /**
+   * The caller's principal read again. Its standing in orgs carries over to the new principal
+   * object: each of those entries keeps its own second, so nothing is served older than before.
+   */
+  function refreshPrincipal(token: string, key: string): Promise<Principal> {
+    return load(
+      key,
+      () => deps.authenticate(token),
+      (entry) => {
+        const before = principals.get(key)?.value;
+        principals.set(key, entry);
+        const orgs = before === undefined ? undefined : standing.get(before);
+        if (orgs !== undefined && before?.credential.id === entry.value.credential.id)
+          standing.set(entry.value, orgs);
+      },
+    );
+  }
+
   function notExpired(entry: Timed<Principal>, now = deps.clock.now().getTime()): boolean {
     const expiresAt = entry.value.credential.expiresAt;
     return expiresAt === null || expiresAt.getTime() > now;
@@ -100,19 +128,18 @@ export function createCallerCache(deps: {
      */
     authenticate(token: string, connection?: object): Principal | Promise<Principal> {
       const last = connection === undefined ? undefined : connections.get(connection);
-      if (last !== undefined && last.token === token && usable(last.entry)) return last.entry.value;
+      if (last !== undefined && last.token === token && usable(last.entry)) {
+        if (dueSoon(last.entry)) refreshPrincipal(token, digest('sha256', token, 'base64')).catch(() => {});
+        return last.entry.value;
+      }
       const key = digest('sha256', token, 'base64');
       const hit = principals.get(key);
       if (hit !== undefined && usable(hit)) {
         if (connection !== undefined) connections.set(connection, { token, entry: hit });
+        if (dueSoon(hit)) refreshPrincipal(token, key).catch(() => {});
         return hit.value;
       }
-      const refresh = () =>
-        load(
-          key,
-          () => deps.authenticate(token),
-          (entry) => principals.set(key, entry),
-        );
+      const refresh = () => refreshPrincipal(token, key);
       if (hit !== undefined && notExpired(hit) && staleNow(hit, refresh)) return hit.value;
       return staleOnOutage(refresh(), hit, (e) => notExpired(e));
     },
@@ -120,9 +147,12 @@ export function createCallerCache(deps: {
     /** May the caller read API keys in this org? Not being a member is a plain no here, not an error. */
     mayReadKeysIn(principal: Principal, orgId: string): boolean | Promise<boolean> {
       const hit = standing.get(principal)?.get(orgId);
-      if (hit !== undefined && hit.until > deps.clock.now().getTime()) return hit.value;
-      const refresh = () =>
-        load(
+      if (hit !== undefined && hit.until > deps.clock.now().getTime()) {
+        if (dueSoon(hit)) refresh().catch(() => {});
+        return hit.value;
+      }
+      function refresh(): Promise<boolean> {
+        return load(
           `${principal.credential.id}\n${orgId}`,
           async () => {
             try {
@@ -143,6 +173,7 @@ export function createCallerCache(deps: {
             orgs.set(orgId, entry);
           },
         );
+      }
       if (staleNow(hit, refresh)) return hit.value;
       return staleOnOutage(refresh(), hit, () => true);
     },

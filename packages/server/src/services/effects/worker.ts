@@ -299,8 +299,8 @@ export function createWorker(o: WorkerOptions) {
   }
 
   // Claims are coalesced: a claim costs the database about as much for one row as for a window's
-  // worth, so freed slots are gathered until half the window is free (or nothing is in flight, or
-  // COALESCE_MS passed since the first freed slot), rather than one claim per answer.
+  // worth, so room is gathered until it is half a window (or nothing is in flight, or a slot has
+  // had nothing to start for COALESCE_MS), rather than one claim per answer.
   const claimAt = Math.max(1, Math.floor(concurrency / 2));
   let freedAt: number | null = null;
 
@@ -316,9 +316,13 @@ export function createWorker(o: WorkerOptions) {
         }
         const free = room();
         if (free > 0 && maybeDue) {
-          freedAt ??= performance.now();
-          const waited = performance.now() - freedAt;
-          if (free >= claimAt || (inFlight.size === 0 && ready.length === 0) || waited >= COALESCE_MS) {
+          // Only a slot with nothing claimed to start in it waits on the clock; while claimed
+          // effects are ready, the claim waits for half a window of room, however long that takes.
+          const idle = ready.length === 0 && freeSlots() > 0;
+          if (idle) freedAt ??= performance.now();
+          else freedAt = null;
+          const waited = freedAt === null ? 0 : performance.now() - freedAt;
+          if (free >= claimAt || (idle && (inFlight.size === 0 || waited >= COALESCE_MS))) {
             freedAt = null;
             // Cleared before the claim: whatever is announced while it runs is claimed next.
             maybeDue = false;
@@ -327,7 +331,7 @@ export function createWorker(o: WorkerOptions) {
             // next enqueue, retry or poll says otherwise).
             if (started === free) maybeDue = true;
             if (started > 0 && room() >= claimAt) continue;
-          } else wait = COALESCE_MS - waited;
+          } else if (idle) wait = COALESCE_MS - waited;
         }
       } catch (err) {
         maybeDue = true;

@@ -203,14 +203,13 @@ describe('app-enqueued effects', () => {
 /** The pool, with every statement that records attempts counted (and the first one held back). */
 function countingPool(holdFirstMs: number) {
   const pool = poolOf(t.database.db);
-  const counted = { finishes: 0, claims: 0 };
+  const counted = { finishes: 0 };
   const proxy = new Proxy(pool, {
     get(target, prop, receiver) {
       if (prop !== 'query') return Reflect.get(target, prop, receiver);
       return async (query: string | { text: string }, values?: unknown[]) => {
         // The worker's statements are named (prepared) query configs.
         const text = typeof query === 'string' ? query : query.text;
-        if (text.includes('claim_effects')) counted.claims++;
         if (text.includes('INSERT INTO effect_attempts')) {
           counted.finishes++;
           if (counted.finishes === 1) await new Promise((r) => setTimeout(r, holdFirstMs));
@@ -221,76 +220,6 @@ function countingPool(holdFirstMs: number) {
   }) as pg.Pool;
   return { pool: proxy, counted };
 }
-
-describe('claiming in batches', () => {
-  it('a running worker gathers freed slots into one claim, rather than one claim per answer', async () => {
-    const p = await makeProject(t);
-    await t.app.services.effectsWorker.drain();
-    const { pool, counted } = countingPool(0);
-    const w = createWorker({
-      pool,
-      clock: t.clock,
-      masterKey: null,
-      policy: { requireHttps: false, allowPrivate: true },
-      concurrency: 8,
-    });
-    // Answers spread out in time: each frees its slot alone.
-    const n = 160;
-    rx.answer('/spread', ...Array.from({ length: n }, (_, i) => ({ delayMs: 1 + ((i * 7) % 13) })));
-    const actor = {
-      ...p.owner.actor,
-      org: await t.app.services.orgs.resolve(p.owner.actor.principal, p.orgId),
-    };
-    for (let i = 0; i < n; i++)
-      await t.app.services.effects.enqueue(actor, p.projectId, { url: rx.url('/spread'), payload: { i } });
-    let delivered = 0;
-    w.onAttempt(({ outcome }) => {
-      if (outcome === 'delivered') delivered++;
-    });
-    w.start();
-    for (let i = 0; i < 1500 && delivered < n; i++) await new Promise((r) => setTimeout(r, 10));
-    await w.stop();
-    expect(delivered).toBe(n);
-    expect(new Set(rx.at('/spread').map((r) => JSON.parse(r.body).i)).size).toBe(n);
-    // One claim per answer would be about n; gathered, a claim takes at least a few rows.
-    expect(counted.claims).toBeLessThanOrEqual(n / 4);
-  }, 60_000);
-
-  it('effects claimed ahead of a free slot are not attempted after a clean stop, and go back', async () => {
-    const p = await makeProject(t);
-    await t.app.services.effectsWorker.drain();
-    const w = createWorker({
-      pool: poolOf(t.database.db),
-      clock: t.clock,
-      masterKey: null,
-      policy: { requireHttps: false, allowPrivate: true },
-      concurrency: 2,
-      pollMs: 20,
-    });
-    rx.answer('/hang-ahead', ...Array.from({ length: 6 }, () => ({ hang: true })));
-    const ids: string[] = [];
-    for (let i = 0; i < 6; i++)
-      ids.push((await enqueue(p.owner.token, p.base, { url: rx.url('/hang-ahead'), payload: i })).json().id);
-    w.start();
-    for (let i = 0; i < 100 && rx.at('/hang-ahead').length < 2; i++)
-      await new Promise((r) => setTimeout(r, 20));
-    await w.stop(50);
-    // Two slots: two attempts, whatever was claimed ahead.
-    expect(rx.at('/hang-ahead')).toHaveLength(2);
-    const rows = await t.database.db.execute(
-      sql`SELECT state, attempts, locked_by FROM effects WHERE id = ANY(${`{${ids.join(',')}}`}::text[])`,
-    );
-    expect(rows.rows).toHaveLength(6);
-    for (const r of rows.rows) {
-      expect(['pending', 'retrying']).toContain(r.state);
-      expect(r).toMatchObject({ attempts: 0, locked_by: null });
-    }
-    // Not left due for the next tests' drains.
-    await t.database.db.execute(
-      sql`UPDATE effects SET state = 'cancelled' WHERE id = ANY(${`{${ids.join(',')}}`}::text[])`,
-    );
-  });
-});
 
 describe('recording attempts in batches', () => {
   it('attempts that finish together are recorded in one statement, each with its own outcome', async () => {

@@ -214,16 +214,13 @@ export async function reclaimExpired(pool: pg.Pool, now: Date): Promise<number> 
   return rowCount ?? 0;
 }
 
-/**
- * On a clean stop: this node's unfinished attempts go back, due now, for any node to take (or
- * only those of `ids`: claimed effects the node will not attempt).
- */
-export async function returnLeases(pool: pg.Pool, node: string, now: Date, ids?: string[]): Promise<number> {
+/** On a clean stop: this node's unfinished attempts go back, due now, for any node to take. */
+export async function returnLeases(pool: pg.Pool, node: string, now: Date): Promise<number> {
   const { rowCount } = await pool.query(
     `UPDATE effects SET state = 'retrying', locked_by = NULL, locked_until = NULL,
        attempts = greatest(attempts - 1, 0), next_attempt_at = $2, updated_at = $2
-     WHERE state = 'in_flight' AND locked_by = $1 AND ($3::text[] IS NULL OR id = ANY($3))`,
-    [node, now, ids ?? null],
+     WHERE state = 'in_flight' AND locked_by = $1`,
+    [node, now],
   );
   return rowCount ?? 0;
 }

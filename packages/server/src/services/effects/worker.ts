@@ -12,10 +12,6 @@ import type { TargetPolicy } from './target.js';
 export const SECRET_LABEL = 'webhook-secret/v1';
 /** At most this many attempts are recorded in one statement. */
 const MAX_BATCH = 256;
-/** The longest a freed slot waits for others before it is filled alone. */
-const COALESCE_MS = 5;
-/** The longest a claimed effect waits for a free slot before it is given back. */
-const MAX_READY_MS = 3_000;
 
 export type WorkerOptions = {
   pool: pg.Pool;
@@ -51,42 +47,26 @@ export function createWorker(o: WorkerOptions) {
   const node = `node_${randomBytes(6).toString('hex')}`;
   const concurrency = o.concurrency ?? 32;
   const timeoutMs = o.timeoutMs ?? DELIVERY_TIMEOUT_MS;
-  // Effects are claimed up to one window ahead of the attempts in flight (claimed while slots are
-  // still busy, a claim's round trip does not leave them idle). One starts within MAX_READY_MS of
-  // its claim or is given back (slots held by slow receivers: another node may take it), and its
-  // attempt ends within the timeout: the lease covers both and 5 s to record it, so a live node
-  // never loses a lease it is still using (and a dead node's leases end 3 s later than before).
-  const ahead = concurrency;
-  const leaseMs = MAX_READY_MS + timeoutMs + 5_000;
+  // Longer than any attempt, so a live node never loses a lease it is still using.
+  const leaseMs = timeoutMs + 5_000;
   const pollMs = o.pollMs ?? 1_000;
   const random = o.random ?? Math.random;
   const agents = deliveryAgents(concurrency);
   const inFlight = new Set<Promise<void>>();
-  // Claimed, waiting for a slot.
-  let ready: { e: queue.ClaimedEffect; ep: queue.EndpointSecrets | undefined; claimedAt: number }[] = [];
   // Attempts answered and not yet written (their batch is on its way to the database).
   const recordings = new Set<Promise<void>>();
-  // Until every claimed effect was attempted and written (or, stopping, those in flight).
   const settled = async () => {
-    while (inFlight.size > 0 || recordings.size > 0 || (ready.length > 0 && !stopping)) {
-      startReady();
-      await Promise.allSettled([...inFlight, ...recordings]);
-    }
+    await Promise.allSettled([...inFlight]);
+    await Promise.allSettled([...recordings]);
   };
   let running = false;
-  let stopping = false;
   let looping: Promise<void> | null = null;
   let wakeUp: (() => void) | null = null;
   let again = false;
-  // Whether anything may be due that this node has not claimed: set by an enqueue's NOTIFY, a
-  // retry due at once, the poll and a full claim; cleared by a claim that came back short. A
-  // freed slot alone does not call for a claim when the queue was found empty.
-  let maybeDue = true;
   let unsubscribe: (() => void) | undefined;
   let observe = o.observe;
 
-  const wake = (due = false) => {
-    if (due) maybeDue = true;
+  const wake = () => {
     again = true;
     wakeUp?.();
   };
@@ -222,8 +202,6 @@ export function createWorker(o: WorkerOptions) {
       },
       { state, nextAt, endpointId: e.endpoint_id, now },
     ).then(async (finished) => {
-      // An immediate retry is due as soon as it is written: nothing else would announce it.
-      if (nextAt && nextAt <= now) maybeDue = true;
       observe?.({
         outcome: state === 'delivered' ? 'delivered' : state === 'dead' ? 'dead' : 'failed',
         latencyMs: result.latencyMs,
@@ -238,110 +216,56 @@ export function createWorker(o: WorkerOptions) {
   }
 
   /**
-   * A slot is free once its answer is in, while its attempt is still being written (the lease is
-   * held until then, so no node takes the effect again); claimed but unwritten attempts stay
-   * under twice the concurrency, so a slow database slows the attempts and claims too.
+   * Claims what is due and starts it; resolves once the claimed batch has started. A slot is free
+   * once its answer is in, while its attempt is still being written (the lease is held until
+   * then, so no node takes the effect again); claimed but unwritten attempts stay under twice the
+   * concurrency, so a slow database slows the claims too.
    */
-  const backlog = () => Math.max(0, recordings.size - concurrency);
-  const freeSlots = () => concurrency - inFlight.size - backlog();
-  /** How many more this node may claim: its slots and one window ahead. */
-  const room = () => concurrency + ahead - inFlight.size - ready.length - backlog();
-
-  /** Claims what is due (up to `room`) and starts what there are slots for. */
   async function fill(): Promise<number> {
-    const want = room();
-    if (want <= 0) return 0;
+    const free = concurrency - inFlight.size - Math.max(0, recordings.size - concurrency);
+    if (free <= 0) return 0;
     const now = o.clock.now();
-    // Before the claim: its lease runs from then.
-    const claimedAt = performance.now();
-    const claimed = await queue.claim(o.pool, node, now, new Date(now.getTime() + leaseMs), want);
+    const claimed = await queue.claim(o.pool, node, now, new Date(now.getTime() + leaseMs), free);
     if (claimed.length === 0) return 0;
     const endpointIds = [...new Set(claimed.map((e) => e.endpoint_id).filter((id): id is string => !!id))];
     const endpoints = await queue.endpointSecrets(o.pool, endpointIds);
     for (const e of claimed) {
-      ready.push({ e, ep: e.endpoint_id ? endpoints.get(e.endpoint_id) : undefined, claimedAt });
-    }
-    startReady();
-    return claimed.length;
-  }
-
-  function startReady(): void {
-    const stale: string[] = [];
-    while (!stopping && ready.length > 0 && freeSlots() > 0) {
-      const { e, ep, claimedAt } = ready.shift()!;
-      if (performance.now() - claimedAt > MAX_READY_MS) {
-        stale.push(e.id);
-        continue;
-      }
       const failed = (err: unknown) => o.log?.error({ err, effect: e.id }, 'effect attempt failed to record');
-      const p: Promise<void> = attempt(e, ep)
+      const p: Promise<void> = attempt(e, e.endpoint_id ? endpoints.get(e.endpoint_id) : undefined)
         .then(({ recorded }) => {
           const r: Promise<void> = recorded.catch(failed).finally(() => {
             recordings.delete(r);
-            startReady();
             wake();
           });
           recordings.add(r);
         }, failed)
         .finally(() => {
           inFlight.delete(p);
-          startReady();
           wake();
         });
       inFlight.add(p);
     }
-    if (stale.length > 0) {
-      queue.returnLeases(o.pool, node, o.clock.now(), stale).then(
-        () => wake(true),
-        (err) => o.log?.error({ err }, 'effects worker: returning stale claims failed'),
-      );
-    }
+    return claimed.length;
   }
-
-  // Claims are coalesced: a claim costs the database about as much for one row as for a window's
-  // worth, so freed slots are gathered until half the window is free (or nothing is in flight, or
-  // COALESCE_MS passed since the first freed slot), rather than one claim per answer.
-  const claimAt = Math.max(1, Math.floor(concurrency / 2));
-  let freedAt: number | null = null;
 
   async function loop(): Promise<void> {
     let lastReclaim = 0;
     while (running) {
       again = false;
-      let wait = pollMs;
       try {
         if (Date.now() - lastReclaim >= pollMs) {
           lastReclaim = Date.now();
-          if ((await queue.reclaimExpired(o.pool, o.clock.now())) > 0) maybeDue = true;
+          await queue.reclaimExpired(o.pool, o.clock.now());
         }
-        const free = room();
-        if (free > 0 && maybeDue) {
-          freedAt ??= performance.now();
-          const waited = performance.now() - freedAt;
-          if (free >= claimAt || (inFlight.size === 0 && ready.length === 0) || waited >= COALESCE_MS) {
-            freedAt = null;
-            // Cleared before the claim: whatever is announced while it runs is claimed next.
-            maybeDue = false;
-            const started = await fill();
-            // A full claim means more may be due; a short one emptied what was due (until the
-            // next enqueue, retry or poll says otherwise).
-            if (started === free) maybeDue = true;
-            if (started > 0 && room() >= claimAt) continue;
-          } else wait = COALESCE_MS - waited;
-        }
+        const started = await fill();
+        if (started > 0 && inFlight.size < concurrency) continue;
       } catch (err) {
-        maybeDue = true;
         o.log?.error({ err }, 'effects worker: claim failed');
       }
       if (!running) break;
       if (again) continue;
       await new Promise<void>((resolve) => {
-        const polling = wait === pollMs;
-        const timer = setTimeout(() => {
-          // The poll: due retries and leases returned by other nodes announce themselves to nobody.
-          if (polling) maybeDue = true;
-          resolve();
-        }, wait);
+        const timer = setTimeout(resolve, pollMs);
         wakeUp = () => {
           clearTimeout(timer);
           resolve();
@@ -359,16 +283,15 @@ export function createWorker(o: WorkerOptions) {
     start(): void {
       if (running) return;
       running = true;
-      stopping = false;
       unsubscribe = o.bus?.subscribe({
         event: (ev) => {
-          if (ev.kind === queue.WAKE_EVENT) wake(true);
+          if (ev.kind === queue.WAKE_EVENT) wake();
         },
         // Back after an outage: anything enqueued meanwhile was not announced to this node.
         status(up) {
-          if (up) wake(true);
+          if (up) wake();
         },
-        reset: () => wake(true),
+        reset: () => wake(),
       });
       looping = loop();
     },
@@ -380,8 +303,6 @@ export function createWorker(o: WorkerOptions) {
     async stop(graceMs = timeoutMs): Promise<void> {
       if (!running) return;
       running = false;
-      // Nothing claimed and not yet started is started now: it goes back with the leases below.
-      stopping = true;
       unsubscribe?.();
       wakeUp?.();
       await looping;
@@ -394,7 +315,6 @@ export function createWorker(o: WorkerOptions) {
       ]);
       clearTimeout(timer);
       await queue.returnLeases(o.pool, node, o.clock.now());
-      ready = [];
       // Idle keep-alive connections would hold the process open after a clean stop.
       agents.http.destroy();
       agents.https.destroy();
@@ -402,7 +322,6 @@ export function createWorker(o: WorkerOptions) {
 
     /** Tests: claims and attempts everything due now (by the injected clock), until nothing is. */
     async drain(): Promise<number> {
-      if (!running) stopping = false;
       let total = 0;
       for (;;) {
         const n = await fill();

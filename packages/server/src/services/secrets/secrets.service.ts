@@ -265,20 +265,26 @@ export function createSecretsService({ db, clock, projects, environments, keyrin
         if (managed.length > 0) throw badDotenv(managed);
         // Checked together: an imported value may reference another line of the same file.
         await checkReferences(tx, actor, p, new Map(parsed.entries.map((e) => [e.name, e.value])));
-        for (let i = 0; i < rows.length; i += 500)
-          await tx.insert(secretVersions).values(rows.slice(i, i + 500));
-        if (!dryRun && rows.length > 0) {
-          await recordAudit(tx, actor, {
-            orgId: p.env.orgId,
-            action: 'secrets.imported',
-            target: { type: 'environment', id: p.env.id },
-            data: {
-              project: p.project.name,
-              environment: p.env.name,
-              added: result.added,
-              changed: result.changed,
+        if (rows.length > 0) {
+          // In chunks of 500 rows; the last is written by the audit append itself (recordAudit).
+          const last = Math.floor((rows.length - 1) / 500) * 500;
+          for (let i = 0; i < last; i += 500) await tx.insert(secretVersions).values(rows.slice(i, i + 500));
+          await recordAudit(
+            tx,
+            actor,
+            {
+              orgId: p.env.orgId,
+              action: 'secrets.imported',
+              target: { type: 'environment', id: p.env.id },
+              data: {
+                project: p.project.name,
+                environment: p.env.name,
+                added: result.added,
+                changed: result.changed,
+              },
             },
-          });
+            tx.insert(secretVersions).values(rows.slice(last)).getSQL(),
+          );
         }
         return result;
       });

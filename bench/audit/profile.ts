@@ -47,20 +47,41 @@ const original = pg.Client.prototype.query;
 
 const database = openDatabase(process.env.DATABASE_URL!, { max: 10 });
 await migrate(database.pool);
-const app = await buildApp({ database, config: benchConfig({ masterKey: randomBytes(32) }) });
-const seeded = await seedOwner(app, database, {
+// The worker is off: the requests' own work is measured, and the subscribed endpoint below
+// (never delivered to) adds the enqueue of its secret.changed events, not their deliveries.
+const app = await buildApp({
+  database,
+  config: benchConfig({ masterKey: randomBytes(32), effects: { worker: false } }),
+});
+const manifest = {
   project: 'bench',
   apiKeys: { scopes: { read: { grants: { Project: ['read'], Task: ['read'] } } } },
-});
+};
+const seeded = await seedOwner(app, database, manifest);
 const auth = { authorization: `Bearer ${seeded.pat}`, 'content-type': 'application/json' };
 const base = `/api/v1/orgs/${seeded.orgId}/projects/${seeded.project.id}`;
+// A second org, with a webhook endpoint subscribed to secret.changed: its PUTs enqueue an effect.
+await new Promise((r) => setTimeout(r, 5)); // seedOwner's emails are made of the time
+const subscribed = await seedOwner(app, database, manifest, 'bench2_');
+await app.services.webhooks.create(subscribed.actor, {
+  url: 'https://hooks.example.com/latch',
+  events: ['secret.changed'],
+});
+const subscribedAuth = { authorization: `Bearer ${subscribed.pat}`, 'content-type': 'application/json' };
+const subscribedBase = `/api/v1/orgs/${subscribed.orgId}/projects/${subscribed.project.id}`;
 
-const createKey = () => ({
-  method: 'POST' as const,
+type Request = { method: 'POST' | 'PUT'; url: string; payload: string; headers?: Record<string, string> };
+const createKey = (): Request => ({
+  method: 'POST',
   url: `${base}/api-keys`,
   payload: JSON.stringify({ name: 'bench create', scope: 'read', environment: 'production' }),
 });
-const kinds: Record<string, () => { method: 'POST' | 'PUT'; url: string; payload: string }> = {
+const putSecret = (projectBase: string) => () => ({
+  method: 'PUT' as const,
+  url: `${projectBase}/environments/production/secrets/BENCH_${Math.floor(Math.random() * 100)}`,
+  payload: JSON.stringify({ value: randomBytes(12).toString('base64url') }),
+});
+const kinds: Record<string, () => Request> = {
   'POST api-keys': createKey,
   // The same with the node's memo of look-ups (store/lookups.ts) emptied first: a caller this node
   // has not seen within the memo's second pays the credential, org, project, environment and
@@ -69,11 +90,8 @@ const kinds: Record<string, () => { method: 'POST' | 'PUT'; url: string; payload
     app.services.lookups.clear();
     return createKey();
   },
-  'PUT secret': () => ({
-    method: 'PUT',
-    url: `${base}/environments/production/secrets/BENCH_${Math.floor(Math.random() * 100)}`,
-    payload: JSON.stringify({ value: randomBytes(12).toString('base64url') }),
-  }),
+  'PUT secret': putSecret(base),
+  'PUT secret, endpoint subscribed': () => ({ ...putSecret(subscribedBase)(), headers: subscribedAuth }),
 };
 
 // The baseline in the same process and database: raw single-row INSERT transactions, one at a
@@ -91,7 +109,7 @@ const insertRaw = () =>
   ]);
 for (let i = 0; i < 20; i++) await insertRaw();
 for (const make of Object.values(kinds)) {
-  for (let i = 0; i < 20; i++) await app.inject({ ...make(), headers: auth }); // warm-up
+  for (let i = 0; i < 20; i++) await app.inject({ headers: auth, ...make() }); // warm-up
 }
 
 // Many short rounds, each interleaving the baseline and every kind in small groups in a rotating
@@ -128,7 +146,7 @@ for (let round = 0; round < ROUNDS; round++) {
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       for (let i = 0; i < GROUP; i++) {
-        const res = await app.inject({ ...make(), headers: auth });
+        const res = await app.inject({ headers: auth, ...make() });
         if (res.statusCode >= 300) throw new Error(`${kind}: ${res.statusCode} ${res.body}`);
       }
       const wall = performance.now() - t0;

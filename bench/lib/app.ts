@@ -20,7 +20,7 @@ export function benchConfig(overrides: Partial<ServerConfig> = {}): ServerConfig
 export type BenchApp = Awaited<ReturnType<typeof buildApp>>;
 
 /** A new user and PAT, acting in their personal org, which holds project `bench` with `production`. */
-export async function seedOwner(app: BenchApp, database: Database, manifest: unknown) {
+export async function seedOwner(app: BenchApp, database: Database, manifest: unknown, keyPrefix = 'bench_') {
   const meta = { ip: '127.0.0.1', requestId: null };
   const pat = await database.db.transaction(async (tx) => {
     const user = await app.services.identity.createUser(
@@ -42,7 +42,7 @@ export async function seedOwner(app: BenchApp, database: Database, manifest: unk
     requestId: null,
     ip: null,
   };
-  const project = await app.services.projects.create(actor, { name: 'bench', keyPrefix: 'bench_' });
+  const project = await app.services.projects.create(actor, { name: 'bench', keyPrefix });
   const environment = await app.services.environments.create(actor, project.id, { name: 'production' });
   await app.services.manifests.push(actor, project.id, 'production', manifest);
   return { pat: pat.token, orgId: org!.id, actor, project, environment };

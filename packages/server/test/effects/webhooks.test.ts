@@ -91,6 +91,67 @@ describe('outbound webhooks', () => {
     expect(await effectsOf(ep.id)).toHaveLength(0);
   });
 
+  it('a secret change, its audit row and its event are written together or not at all', async () => {
+    const p = await makeProject(t);
+    const ep = await endpointFor(p.owner.token, p.orgId, ['secret.changed']);
+    const put = (value: string) =>
+      t.app.inject({
+        method: 'PUT',
+        url: `${p.base}/environments/production/secrets/API_TOKEN`,
+        headers: t.auth(p.owner.token),
+        payload: { value },
+      });
+    const counts = async () => {
+      const res = await t.database.db.execute(sql`SELECT
+        (SELECT count(*)::int FROM secret_versions WHERE project_id = ${p.projectId} AND name = 'API_TOKEN') AS versions,
+        (SELECT count(*)::int FROM audit_events WHERE org_id = ${p.orgId} AND action = 'secret.set') AS audits,
+        (SELECT count(*)::int FROM effects WHERE endpoint_id = ${ep.id}) AS effects`);
+      return res.rows[0] as { versions: number; audits: number; effects: number };
+    };
+    expect((await put('one')).statusCode).toBe(200);
+    expect(await counts()).toEqual({ versions: 1, audits: 1, effects: 1 });
+    const [effect] = await effectsOf(ep.id);
+    const env = await t.database.db.execute(
+      sql`SELECT id FROM environments WHERE project_id = ${p.projectId} AND name = 'production'`,
+    );
+    expect(effect).toMatchObject({ event_type: 'secret.changed', environment_id: env.rows[0]!.id });
+    expect(effect!.id).toMatch(/^eff_/);
+    expect(effect!.message_id).toBe(String(effect!.id).replace(/^eff_/, 'msg_'));
+    expect(JSON.parse(String(effect!.payload))).toMatchObject({
+      type: 'secret.changed',
+      data: { name: 'API_TOKEN', version: 1, environment: 'production' },
+    });
+    expect(String(effect!.payload)).not.toContain('one');
+
+    // The effect cannot be written: neither is the version nor its audit row (no change without
+    // its event) ...
+    const failOn = async (table: string, run: () => Promise<void>) => {
+      await t.database.db.execute(
+        sql.raw(`CREATE FUNCTION h3_refuse() RETURNS trigger LANGUAGE plpgsql AS
+        $$ BEGIN RAISE EXCEPTION 'refused for the test'; END $$;
+        CREATE TRIGGER h3_refuse BEFORE INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION h3_refuse()`),
+      );
+      try {
+        await run();
+      } finally {
+        await t.database.db.execute(sql.raw(`DROP TRIGGER h3_refuse ON ${table}; DROP FUNCTION h3_refuse()`));
+      }
+    };
+    await failOn('effects', async () => {
+      expect((await put('two')).statusCode).toBe(500);
+    });
+    expect(await counts()).toEqual({ versions: 1, audits: 1, effects: 1 });
+    // ... and the version cannot be written: no audit row, no event (no event without its change).
+    await failOn('secret_versions', async () => {
+      expect((await put('three')).statusCode).toBe(500);
+    });
+    expect(await counts()).toEqual({ versions: 1, audits: 1, effects: 1 });
+    expect((await put('four')).statusCode).toBe(200);
+    expect(await counts()).toEqual({ versions: 2, audits: 2, effects: 2 });
+    await drain();
+    expect(rx.at(ep.path).map((r) => r.verified)).toEqual([true, true]);
+  });
+
   it('refuses bad input with 400, a code and a hint, changing nothing', async () => {
     const p = await makeProject(t);
     const post = (payload: unknown) =>

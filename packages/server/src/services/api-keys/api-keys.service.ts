@@ -172,8 +172,8 @@ export function createApiKeysService(deps: Deps) {
           metadataKeys: Object.keys(values.metadata).sort(),
         },
       };
-      // The key and its audit row in one statement (one round trip instead of four) unless a
-      // webhook endpoint wants api_key.created: then in a transaction that also enqueues it.
+      // The key, its audit row and its api_key.created effects in one statement (one round trip
+      // instead of four); a transaction only in the audit benchmark's plain mode.
       const written = await recordAuditWithChange(db, actor, audit, (guard) =>
         repo.insertWhere(values, guard),
       );

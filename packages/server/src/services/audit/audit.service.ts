@@ -2,8 +2,9 @@ import { redactTokens, redactTokensDeep } from '@latchkey/core';
 import type { SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../store/db.js';
 import type { Actor } from '../actor.js';
-import { enqueueForAudit, eventOfAction } from '../effects/events.js';
-import { type AppendRow, appendAudit, appendChainedWithChange, type Subscribers } from './chain-append.js';
+import { eventOfAudit } from '../effects/events.js';
+import { eventParts } from '../effects/queue.js';
+import { type AppendRow, appendAudit, appendChainedWithChange, type EventParts } from './chain-append.js';
 
 export type AuditActor = {
   type: 'user' | 'platform_key' | 'service_account' | 'system' | 'anonymous';
@@ -60,12 +61,14 @@ let appended = 0;
 export const auditRowsWritten = () => appended;
 
 /** The row an entry is appended as, checked and redacted; and the webhook event it is, if any. */
-function rowOf(actor: Actor | AuditActor, entry: AuditEntry) {
+function rowOf(
+  actor: Actor | AuditActor,
+  entry: AuditEntry,
+): { row: AppendRow; event: EventParts | undefined } {
   const who = 'principal' in actor ? auditActorOf(actor) : actor;
   assertAuditSafe(entry.data ?? {});
   const data = redactTokensDeep(entry.data ?? {});
   const text = (s: string | null | undefined) => (s == null ? null : redactTokens(s));
-  const type = eventOfAction(entry.action);
   const row: AppendRow = {
     orgId: entry.orgId,
     actorType: who.type,
@@ -78,42 +81,39 @@ function rowOf(actor: Actor | AuditActor, entry: AuditEntry) {
     ip: who.ip ?? null,
     requestId: who.requestId ?? null,
   };
-  const subscribers: Subscribers | undefined =
-    type && entry.orgId
-      ? {
-          type,
-          // The disabled endpoint itself is not told (it is not answering anyway).
-          exceptEndpoint: type === 'endpoint.disabled' && entry.target ? entry.target.id : null,
-        }
-      : undefined;
-  return { row, subscribers, data, actor: { type: who.type, label: row.actorLabel } };
+  const event = eventOfAudit({
+    orgId: entry.orgId,
+    action: entry.action,
+    ...(entry.target ? { target: entry.target } : {}),
+    data,
+    actor: { type: who.type, label: row.actorLabel },
+  });
+  return { row, event: event && ((when) => eventParts(event, when)) };
 }
 
 /**
  * Writes one audit row, appended to its org's hash chain (chain-append.ts). Always called with
  * the transaction that makes the change, so the change and its record commit or roll back
- * together.
+ * together; the change's platform event (webhooks) is enqueued by the same statement. `change`,
+ * a data-modifying statement the row records, is written by that statement too: one round trip
+ * for the change, its audit row and its event.
  */
-export async function recordAudit(tx: DbOrTx, actor: Actor | AuditActor, entry: AuditEntry): Promise<void> {
-  const { row, subscribers, data, actor: who } = rowOf(actor, entry);
-  const endpoints = await appendAudit(tx, row, subscribers);
+export async function recordAudit(
+  tx: DbOrTx,
+  actor: Actor | AuditActor,
+  entry: AuditEntry,
+  change?: SQL,
+): Promise<void> {
+  const { row, event } = rowOf(actor, entry);
+  await appendAudit(tx, row, { change, event });
   appended++;
-  // A platform event (webhooks) for this change, in this same transaction.
-  await enqueueForAudit(tx, {
-    orgId: entry.orgId,
-    action: entry.action,
-    ...(entry.target ? { target: entry.target } : {}),
-    data,
-    actor: who,
-    ...(endpoints ? { endpoints } : {}),
-  });
 }
 
 /**
- * A change and its audit row in one statement and one round trip, no transaction
+ * A change, its audit row and its event in one statement and one round trip, no transaction
  * (chain-append.ts appendChainedWithChange): `change(guard)` must write only where `guard`
- * holds. Answers false, having written nothing, when a webhook endpoint wants the change's
- * event; the caller then makes the change in a transaction with recordAudit, which enqueues it.
+ * holds. Answers false, having written nothing, in the benchmark's plain-audit mode only; the
+ * caller then makes the change in a transaction with recordAudit.
  */
 export async function recordAuditWithChange(
   db: DbOrTx,
@@ -121,8 +121,8 @@ export async function recordAuditWithChange(
   entry: AuditEntry,
   change: (guard: SQL) => SQL,
 ): Promise<boolean> {
-  const { row, subscribers } = rowOf(actor, entry);
-  const done = await appendChainedWithChange(db, row, change, subscribers);
+  const { row, event } = rowOf(actor, entry);
+  const done = await appendChainedWithChange(db, row, change, event);
   if (done) appended++;
   return done;
 }

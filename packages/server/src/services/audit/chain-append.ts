@@ -3,10 +3,19 @@ import { type DbOrTx, executeNamed } from '../../store/db.js';
 import { type ChainedContent, ENCODING_END, encodeAround, GENESIS_HASH } from './chain-encoding.js';
 
 export type AppendRow = Omit<ChainedContent, 'createdAt'>;
-export type Endpoint = { id: string; url: string };
-export type Appended = { seq: number; hash: Buffer; endpoints?: Endpoint[] };
-/** The webhook event a row is (effects/events.ts): its subscribers are read by the same statement. */
-export type Subscribers = { type: string; exceptEndpoint: string | null };
+export type Appended = { seq: number; hash: Buffer };
+/**
+ * The statement parts of the row's platform event (effects/queue.ts eventParts): CTEs that
+ * enqueue it where `when` holds, and the select-list expression that wakes the workers.
+ */
+export type EventParts = (when: SQL) => { ctes: SQL; wake: SQL };
+/** What an append's statement carries besides the row. */
+export type AppendWith = {
+  /** The data-modifying statement the row records (as CTE `change`), written with it. */
+  change?: SQL | undefined;
+  /** The row's platform event, enqueued by the same statement when the row is written. */
+  event?: EventParts | undefined;
+};
 
 /** The audit_chain_heads key of a row's chain: its org, or '' for system events. */
 export function chainKey(orgId: string | null): string {
@@ -29,63 +38,59 @@ const ISO_MS = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
  *
  * The time is the statement's start, cut to milliseconds (the precision the encoding holds), and
  * never earlier than the row before: times along a chain never run backwards.
+ *
+ * The same statement writes the change the row records (`w.change`) and enqueues the change's
+ * platform event (`w.event`): change, audit row and webhook effects in one round trip.
  */
-export async function appendChained(
-  tx: DbOrTx,
-  row: AppendRow,
-  subscribers?: Subscribers,
-): Promise<Appended> {
+export async function appendChained(tx: DbOrTx, row: AppendRow, w: AppendWith = {}): Promise<Appended> {
   // One statement, so also atomic for the few callers that record reads outside a transaction.
-  const res = await tx.execute<{ seq: string; hash: Buffer }>(sql`
-    WITH ${appendCtes(row, null)}
-    SELECT seq, hash, ${
-      // The change's webhook subscribers, read here rather than by a statement of their own: one
-      // round trip less for every change that is a platform event (effects/queue.ts enqueueEvent).
-      subscribers && row.orgId !== null
-        ? sql`(SELECT coalesce(json_agg(json_build_object('id', id, 'url', url)), '[]'::json)
-            FROM ${subscribersOf(row.orgId, subscribers)})`
-        : sql`NULL::json`
-    } AS endpoints FROM row`);
-  const r = res.rows[0]! as { seq: string; hash: Buffer; endpoints: Endpoint[] | null };
-  return { seq: Number(r.seq), hash: r.hash, ...(r.endpoints ? { endpoints: r.endpoints } : {}) };
+  const res = await tx.execute<{ seq: string; hash: Buffer }>(
+    statementOf(
+      w.change ? sql`change AS (${w.change}), ${appendCtes(row, null)}` : appendCtes(row, null),
+      w.event,
+    ),
+  );
+  const r = res.rows[0]!;
+  return { seq: Number(r.seq), hash: r.hash };
 }
 
 /**
  * A change and its audit row in one statement, outside any transaction: `change(guard)` is a
  * data-modifying statement (an `INSERT … SELECT … WHERE ${guard}`) that the append is chained
- * to, so the change, the row and the chain head commit together or not at all, in one round
- * trip where a transaction takes four (begin, change, append, commit). The head's row lock is
- * taken and held to the statement's commit exactly as in a transaction (appendChained).
+ * to, so the change, the row, the chain head and the change's webhook effects (if any endpoint
+ * subscribes to its event) commit together or not at all, in one round trip where a transaction
+ * takes four or more (begin, change, append, commit). The head's row lock is taken and held to
+ * the statement's commit exactly as in a transaction (appendChained).
  *
- * Only when no webhook endpoint subscribes to the change's event: those need their effects
- * enqueued in the same transaction (recordAudit). The guard is false then, nothing is written,
- * and it answers false: the caller makes the change the usual way. Also false, writing nothing,
- * in the benchmark's plain-audit mode.
+ * Answers false, writing nothing, in the benchmark's plain-audit mode only: the caller then makes
+ * the change the usual way, in a transaction with recordAudit.
  */
 export async function appendChainedWithChange(
   db: DbOrTx,
   row: AppendRow,
   change: (guard: SQL) => SQL,
-  subscribers?: Subscribers,
+  event?: EventParts,
 ): Promise<boolean> {
   if (plainForBenchmark) return false;
-  const guard =
-    subscribers && row.orgId !== null
-      ? sql`NOT EXISTS (SELECT 1 FROM ${subscribersOf(row.orgId, subscribers)})`
-      : sql`true`;
-  const res = await executeNamed<{ n: number }>(
+  const res = await executeNamed<{ seq: string | null }>(
     db,
-    sql`
-    WITH change AS (${change(guard)}), ${appendCtes(row, sql`EXISTS (SELECT 1 FROM change)`)}
-    SELECT count(*)::int AS n FROM row`,
+    statementOf(
+      sql`change AS (${change(sql`true`)}), ${appendCtes(row, sql`EXISTS (SELECT 1 FROM change)`)}`,
+      event,
+    ),
   );
-  return res.rows[0]!.n === 1;
+  return res.rows.length === 1;
 }
 
-/** The enabled endpoints of an org that want an event, as a FROM item. */
-function subscribersOf(orgId: string, s: Subscribers): SQL {
-  return sql`webhook_endpoints WHERE org_id = ${orgId} AND enabled AND ${s.type} = ANY(events)
-    AND id IS DISTINCT FROM ${s.exceptEndpoint}`;
+/**
+ * The append statement: `ctes` end with the CTE `row` (the audit row written, RETURNING seq and
+ * hash); the event's CTEs follow, enqueued only when the row was written, and its wake-up is
+ * selected so that it runs. One row (the row's seq and hash) when the row was written, else none.
+ */
+function statementOf(ctes: SQL, event: EventParts | undefined): SQL {
+  const ev = event?.(sql`EXISTS (SELECT 1 FROM row)`);
+  return sql`WITH ${ctes}${ev ? sql`, ${ev.ctes}` : sql``}
+    SELECT seq, hash, ${ev ? ev.wake : sql`NULL`} AS woken FROM row`;
 }
 
 /**
@@ -133,18 +138,22 @@ export function setPlainAuditForBenchmark(on: boolean): void {
   plainForBenchmark = on;
 }
 
-/** The write recordAudit makes; answers the row's webhook subscribers when it was asked for them. */
-export async function appendAudit(
-  tx: DbOrTx,
-  row: AppendRow,
-  subscribers?: Subscribers,
-): Promise<Endpoint[] | undefined> {
-  if (!plainForBenchmark) return (await appendChained(tx, row, subscribers)).endpoints;
-  await tx.execute(sql`
+/**
+ * The write recordAudit makes, in the caller's transaction: the row, with its change and its
+ * event in the same statement. The benchmark's plain mode writes the pre-chain single INSERT
+ * instead, carrying the same change and event, so the two differ by the chain alone.
+ */
+export async function appendAudit(tx: DbOrTx, row: AppendRow, w: AppendWith = {}): Promise<void> {
+  if (!plainForBenchmark) {
+    await appendChained(tx, row, w);
+    return;
+  }
+  const plain = sql`row AS (
     INSERT INTO audit_events (org_id, actor_type, actor_id, actor_label, action, target_type,
       target_id, data, ip, request_id)
     VALUES (${row.orgId}, ${row.actorType}, ${row.actorId}, ${row.actorLabel}, ${row.action},
       ${row.targetType}, ${row.targetId}, ${JSON.stringify(row.data ?? {})}::jsonb, ${row.ip},
-      ${row.requestId})`);
-  return undefined;
+      ${row.requestId})
+    RETURNING seq, hash)`;
+  await tx.execute(statementOf(w.change ? sql`change AS (${w.change}), ${plain}` : plain, w.event));
 }

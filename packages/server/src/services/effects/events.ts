@@ -1,11 +1,10 @@
 import { DEFAULT_RETRY_SCHEDULE, type WebhookEvent } from '@latchkey/core';
-import type { DbOrTx } from '../../store/db.js';
-import { type EventEnvironment, enqueueEvent } from './queue.js';
+import type { EventEnvironment, PlatformEvent } from './queue.js';
 
 /**
- * Audit actions that are platform events. Every change writes its audit entry in its own
- * transaction (recordAudit); the event is enqueued right there, so a change and its event commit
- * or roll back together.
+ * Audit actions that are platform events. Every change writes its audit entry with the change
+ * (recordAudit); the event is enqueued by the same statement, so a change and its event commit or
+ * roll back together.
  */
 const EVENT_OF_ACTION: Record<string, WebhookEvent> = {
   'api_key.created': 'api_key.created',
@@ -51,37 +50,34 @@ function environmentOf(entry: { target?: { type: string; id: string }; data: Rec
   return {};
 }
 
-export async function enqueueForAudit(
-  tx: DbOrTx,
-  entry: {
-    orgId: string | null;
-    action: string;
-    target?: { type: string; id: string };
-    data: Record<string, unknown>;
-    actor: { type: string; label: string | null };
-    /** The subscribers, when the audit append already read them. */
-    endpoints?: { id: string; url: string }[];
-  },
-): Promise<void> {
+/**
+ * The platform event an audit entry is, if any: enqueued by the entry's own append statement
+ * (recordAudit), so a change and its event commit or roll back together.
+ */
+export function eventOfAudit(entry: {
+  orgId: string | null;
+  action: string;
+  target?: { type: string; id: string };
+  data: Record<string, unknown>;
+  actor: { type: string; label: string | null };
+}): PlatformEvent | undefined {
   const type = eventOfAction(entry.action);
-  if (!type || !entry.orgId) return;
+  if (!type || !entry.orgId) return undefined;
   // Audit rows are stamped with the wall clock; so is the event (its first attempt is due at once).
   const at = new Date();
-  await enqueueEvent(tx, {
+  return {
     orgId: entry.orgId,
     type,
     at,
     schedule: [...DEFAULT_RETRY_SCHEDULE],
     // The disabled endpoint itself is not told (it is not answering anyway).
-    ...(type === 'endpoint.disabled' && entry.target ? { exceptEndpoint: entry.target.id } : {}),
-    ...(entry.endpoints ? { endpoints: entry.endpoints } : {}),
+    exceptEndpoint: type === 'endpoint.disabled' && entry.target ? entry.target.id : null,
     ...environmentOf(entry),
-    body: () =>
-      eventBody(type, at, {
-        ...entry.data,
-        ...(entry.target ? { target: entry.target } : {}),
-        actor: entry.actor,
-        action: entry.action,
-      }),
-  });
+    body: eventBody(type, at, {
+      ...entry.data,
+      ...(entry.target ? { target: entry.target } : {}),
+      actor: entry.actor,
+      action: entry.action,
+    }),
+  };
 }

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type pg from 'pg';
 import { newId } from '../../ids.js';
 import type { DbOrTx } from '../../store/db.js';
@@ -95,54 +95,52 @@ export async function insertEffect(tx: DbOrTx, e: NewEffect): Promise<EffectRow 
   return rowOf(row);
 }
 
+/** A platform event, for every enabled endpoint of its org subscribed to its type. */
+export type PlatformEvent = {
+  orgId: string;
+  type: string;
+  /** The Standard Webhooks body, the same for every endpoint (the message id travels as a header). */
+  body: string;
+  at: Date;
+  schedule: number[];
+  /** Not told (endpoint.disabled is not sent to the endpoint that was disabled). */
+  exceptEndpoint?: string | null;
+  /** The environment the change happened in (its id, or its project and names), for `latch logs`. */
+  environment?: EventEnvironment;
+};
+
 /**
- * A platform event to every enabled endpoint of the org subscribed to it, in one statement.
- * Orgs without endpoints pay one indexed read and no notification.
+ * An event's enqueue as parts of another statement (the audit append of its change,
+ * chain-append.ts), so the change, its audit row and its effects are one round trip: CTEs `ev_env`
+ * and `enqueued` (one effect per subscribed endpoint, read by the insert itself: an org without
+ * endpoints pays one indexed read), written only where `when` holds; and `wake`, an expression
+ * for the statement's select list that notifies the workers (on commit) when anything was
+ * enqueued. The ids are made by PostgreSQL (the number of endpoints is known only there), as a
+ * replay's are.
  */
-export async function enqueueEvent(
-  tx: DbOrTx,
-  event: {
-    orgId: string;
-    type: string;
-    body: (messageId: string) => string;
-    at: Date;
-    schedule: number[];
-    exceptEndpoint?: string;
-    /** The subscribed endpoints, when the caller already read them (recordAudit's append does). */
-    endpoints?: { id: string; url: string }[];
-    /** The environment the change happened in (its id, or its project and names), for `latch logs`. */
-    environment?: EventEnvironment;
-  },
-): Promise<number> {
-  const endpoints =
-    event.endpoints ??
-    ((
-      await tx.execute(sql`
-        SELECT id, url FROM webhook_endpoints
-        WHERE org_id = ${event.orgId} AND enabled AND ${event.type} = ANY(events)
-          AND id IS DISTINCT FROM ${event.exceptEndpoint ?? null}`)
-    ).rows as { id: string; url: string }[]);
-  if (endpoints.length === 0) return 0;
-  const rows = endpoints.map((ep) => {
-    const id = newId('eff');
-    const messageId = id.replace(/^eff_/, 'msg_');
-    return { id, message_id: messageId, endpoint_id: ep.id, url: ep.url, payload: event.body(messageId) };
-  });
-  // One statement (a round trip inside the change's transaction, whatever the number of
-  // endpoints): the environment looked up, one effect per endpoint, the workers woken on commit.
-  await tx.execute(sql`
-    WITH env AS (${environmentOf(event.orgId, event.environment)} LIMIT 1),
-    ins AS (
+export function eventParts(event: PlatformEvent, when: SQL = sql`true`): { ctes: SQL; wake: SQL } {
+  const ctes = sql`ev_env AS (${environmentOf(event.orgId, event.environment)} LIMIT 1),
+    enqueued AS (
       INSERT INTO effects (id, message_id, org_id, project_id, environment_id, endpoint_id, kind, event_type, url,
         payload, state, schedule, next_attempt_at, created_at, updated_at)
-      SELECT x.id, x.message_id, ${event.orgId}, (SELECT project_id FROM env), (SELECT id FROM env), x.endpoint_id,
-        'webhook', ${event.type}, x.url, x.payload, 'pending', ${`{${event.schedule.join(',')}}`}::int[],
+      SELECT 'eff_' || w.k, 'msg_' || w.k, ${event.orgId}, (SELECT project_id FROM ev_env), (SELECT id FROM ev_env),
+        w.id, 'webhook', ${event.type}, w.url, ${event.body}, 'pending', ${`{${event.schedule.join(',')}}`}::int[],
         ${DUE_NOW}, ${event.at}, ${event.at}
-      FROM json_to_recordset(${JSON.stringify(rows)}::json)
-        AS x(id text, message_id text, endpoint_id text, url text, payload text)
-      RETURNING 1)
-    SELECT pg_notify(${EVENTS_CHANNEL}, ${WAKE}) FROM (SELECT 1 FROM ins LIMIT 1) n`);
-  return endpoints.length;
+      FROM (SELECT id, url, replace(gen_random_uuid()::text, '-', '') AS k FROM webhook_endpoints
+            WHERE org_id = ${event.orgId} AND enabled AND ${event.type} = ANY(events)
+              AND id IS DISTINCT FROM ${event.exceptEndpoint ?? null}) w
+      WHERE ${when}
+      RETURNING 1)`;
+  return { ctes, wake: sql`(SELECT pg_notify(${EVENTS_CHANNEL}, ${WAKE}) FROM enqueued LIMIT 1)` };
+}
+
+/** A platform event alone, in one statement in the caller's transaction; answers how many effects. */
+export async function enqueueEvent(tx: DbOrTx, event: PlatformEvent): Promise<number> {
+  const { ctes, wake } = eventParts(event);
+  const res = await tx.execute<{ n: number }>(
+    sql`WITH ${ctes} SELECT (SELECT count(*) FROM enqueued)::int AS n, ${wake} AS woken`,
+  );
+  return res.rows[0]!.n;
 }
 
 export type EventEnvironment = { id: string } | { project: string; name: string };

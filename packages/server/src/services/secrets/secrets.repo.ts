@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, inArray, isNotNull, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, isNotNull, lt, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../store/db.js';
 import { environments, releaseSecrets, releases, secretVersions } from '../../store/schema.js';
 
@@ -80,9 +80,32 @@ export async function current(
   return (await (opts.limit ? query.limit(opts.limit) : query)) as SecretVersionRow[];
 }
 
-export async function insert(tx: DbOrTx, row: typeof secretVersions.$inferInsert): Promise<SecretVersionRow> {
-  const [created] = await tx.insert(secretVersions).values(row).returning();
-  return created!;
+/**
+ * The newest version of one name and whether any of its versions carries the managed flag, in
+ * one statement (a write reads both, after locking the environment).
+ */
+export async function latestForWrite(
+  db: DbOrTx,
+  environmentId: string,
+  name: string,
+): Promise<{ latest: SecretVersionRow | null; managed: boolean }> {
+  const [row] = await db
+    .select({
+      version: secretVersions,
+      managed: sql<boolean>`EXISTS (SELECT 1 FROM ${secretVersions} m WHERE m.environment_id = ${environmentId}
+        AND m.name = ${name} AND m.managed)`,
+    })
+    .from(secretVersions)
+    .where(and(eq(secretVersions.environmentId, environmentId), eq(secretVersions.name, name)))
+    .orderBy(desc(secretVersions.version))
+    .limit(1);
+  // No version at all: nothing to be managed either.
+  return row ? { latest: row.version, managed: Boolean(row.managed) } : { latest: null, managed: false };
+}
+
+/** The INSERT of a new version, for the audit append that records it to carry (recordAudit). */
+export function insertStatement(db: DbOrTx, row: typeof secretVersions.$inferInsert): SQL {
+  return db.insert(secretVersions).values(row).getSQL();
 }
 
 /** One name's versions, newest first, below `before` (a version number) for paging. */
@@ -119,20 +142,4 @@ export async function pinningReleases(db: DbOrTx, versionIds: string[]): Promise
     .orderBy(releases.number);
   for (const r of rows) out.set(r.versionId, [...(out.get(r.versionId) ?? []), r.number]);
   return out;
-}
-
-/** Does any version of `name` in this environment carry the managed flag? */
-export async function isManaged(db: DbOrTx, environmentId: string, name: string): Promise<boolean> {
-  const [row] = await db
-    .select({ n: sql<number>`1` })
-    .from(secretVersions)
-    .where(
-      and(
-        eq(secretVersions.environmentId, environmentId),
-        eq(secretVersions.name, name),
-        eq(secretVersions.managed, true),
-      ),
-    )
-    .limit(1);
-  return Boolean(row);
 }

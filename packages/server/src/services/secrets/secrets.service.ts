@@ -113,8 +113,8 @@ export function createSecretsService({ db, clock, projects, environments, keyrin
     extra: { rolledBackTo?: number; checkReferences?: boolean } = {},
   ): Promise<SecretChange> {
     await repo.lockEnvironment(tx, p.env.id);
-    const prev = await repo.latest(tx, p.env.id, name);
-    if (action !== 'managed' && (await repo.isManaged(tx, p.env.id, name))) throw managedSecret(name, p);
+    const { latest: prev, managed } = await repo.latestForWrite(tx, p.env.id, name);
+    if (action !== 'managed' && managed) throw managedSecret(name, p);
     const before = prev ? await plaintext(tx, p, prev) : null;
     // Setting the current value again changes nothing, so it makes no version (and no audit entry).
     if (prev && value !== null && before === value && action === 'set')
@@ -125,22 +125,29 @@ export function createSecretsService({ db, clock, projects, environments, keyrin
     const key = value === null ? null : await keyring.obtain(tx, keyRef(p), p.where);
     const ciphertext =
       key && value !== null ? encryptValue(key, value, valueContext(p, name, version)) : null;
-    await repo.insert(tx, {
+    // The version, its audit row and its secret.changed event (if an endpoint wants it) are one
+    // statement: one round trip inside the environment's lock.
+    const insert = repo.insertStatement(tx, {
       ...newRow(actor, p, name, version, ciphertext, action),
       rolledBackTo: extra.rolledBackTo ?? null,
     });
-    await recordAudit(tx, actor, {
-      orgId: p.env.orgId,
-      action: `secret.${action === 'rollback' ? 'rolled_back' : action === 'managed' ? 'managed_set' : action}`,
-      target: { type: 'secret', id: `${p.env.id}:${name}` },
-      data: {
-        project: p.project.name,
-        environment: p.env.name,
-        name,
-        version,
-        ...(extra.rolledBackTo ? { rolledBackTo: extra.rolledBackTo } : {}),
+    await recordAudit(
+      tx,
+      actor,
+      {
+        orgId: p.env.orgId,
+        action: `secret.${action === 'rollback' ? 'rolled_back' : action === 'managed' ? 'managed_set' : action}`,
+        target: { type: 'secret', id: `${p.env.id}:${name}` },
+        data: {
+          project: p.project.name,
+          environment: p.env.name,
+          name,
+          version,
+          ...(extra.rolledBackTo ? { rolledBackTo: extra.rolledBackTo } : {}),
+        },
       },
-    });
+      insert,
+    );
     return { name, version, action, environment: envRef(p), unchanged: before === value };
   }
 
@@ -258,20 +265,26 @@ export function createSecretsService({ db, clock, projects, environments, keyrin
         if (managed.length > 0) throw badDotenv(managed);
         // Checked together: an imported value may reference another line of the same file.
         await checkReferences(tx, actor, p, new Map(parsed.entries.map((e) => [e.name, e.value])));
-        for (let i = 0; i < rows.length; i += 500)
-          await tx.insert(secretVersions).values(rows.slice(i, i + 500));
-        if (!dryRun && rows.length > 0) {
-          await recordAudit(tx, actor, {
-            orgId: p.env.orgId,
-            action: 'secrets.imported',
-            target: { type: 'environment', id: p.env.id },
-            data: {
-              project: p.project.name,
-              environment: p.env.name,
-              added: result.added,
-              changed: result.changed,
+        if (rows.length > 0) {
+          // In chunks of 500 rows; the last is written by the audit append itself (recordAudit).
+          const last = Math.floor((rows.length - 1) / 500) * 500;
+          for (let i = 0; i < last; i += 500) await tx.insert(secretVersions).values(rows.slice(i, i + 500));
+          await recordAudit(
+            tx,
+            actor,
+            {
+              orgId: p.env.orgId,
+              action: 'secrets.imported',
+              target: { type: 'environment', id: p.env.id },
+              data: {
+                project: p.project.name,
+                environment: p.env.name,
+                added: result.added,
+                changed: result.changed,
+              },
             },
-          });
+            tx.insert(secretVersions).values(rows.slice(last)).getSQL(),
+          );
         }
         return result;
       });

@@ -138,6 +138,26 @@ describe('secrets: set, list, get, unset', () => {
   });
 });
 
+describe('secrets: concurrent sets', () => {
+  it('gives concurrent sets of one name distinct versions, each audited once', async () => {
+    const owner = await t.signUp();
+    const s = await secretsSetup(t, owner);
+    // Each set reads the newest version unlocked; the one that loses the race for a version
+    // number must write nothing and retry under the environment's lock, not fail or fork.
+    const sets = await Promise.all(Array.from({ length: 8 }, (_, i) => s.set('RACED', `value-${i}`)));
+    for (const r of sets) expect(r.statusCode, r.body).toBe(200);
+    const versions = sets.map((r) => r.json().version as number).sort((a, b) => a - b);
+    expect(versions).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+
+    const history = await call(t, owner.token, 'GET', `${s.base}/RACED/history`);
+    expect(history.json().items.map((v: { version: number }) => v.version)).toEqual([8, 7, 6, 5, 4, 3, 2, 1]);
+    const audited = (await auditRows(t, s.org.id)).filter((r) => r.action === 'secret.set');
+    expect(audited.map((r) => (r.data as { version: number }).version).sort((a, b) => a - b)).toEqual(
+      versions,
+    );
+  });
+});
+
 describe('secrets: history and rollback', () => {
   it('keeps every version; reveal shows values (audited); rollback makes a new version', async () => {
     const owner = await t.signUp();

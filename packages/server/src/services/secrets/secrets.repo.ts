@@ -108,6 +108,28 @@ export function insertStatement(db: DbOrTx, row: typeof secretVersions.$inferIns
   return db.insert(secretVersions).values(row).getSQL();
 }
 
+/**
+ * The INSERT of a new version for a statement that chains its audit row to it, outside any
+ * transaction (audit.service.ts recordAuditWithChange): written only where `guard` holds. It
+ * takes the environment's lock as lockEnvironment does (so it waits for a release or an import
+ * under way), and writes nothing if another writer holds that version number already: the
+ * version was computed from an unlocked read, and UNIQUE (environment_id, name, version) is what
+ * keeps two writers from both taking max+1.
+ */
+export function insertUnlessTaken(row: SecretVersionRow, guard: SQL): SQL {
+  return sql`INSERT INTO secret_versions (id, org_id, project_id, environment_id, name, version,
+      ciphertext, action, rolled_back_to, managed, created_by_type, created_by, created_by_label,
+      created_at)
+    SELECT ${row.id}::text, ${row.orgId}::text, ${row.projectId}::text, ${row.environmentId}::text,
+      ${row.name}::text, ${row.version}::integer, ${row.ciphertext}::bytea, ${row.action}::text,
+      ${row.rolledBackTo}::integer, ${row.managed}::boolean, ${row.createdByType}::text,
+      ${row.createdBy}::text, ${row.createdByLabel}::text, ${row.createdAt}::timestamptz
+    WHERE ${guard}
+      AND EXISTS (SELECT 1 FROM environments WHERE id = ${row.environmentId} FOR NO KEY UPDATE)
+    ON CONFLICT (environment_id, name, version) DO NOTHING
+    RETURNING 1`;
+}
+
 /** One name's versions, newest first, below `before` (a version number) for paging. */
 export async function history(
   db: DbOrTx,

@@ -10,6 +10,12 @@ import { CopyOutMessages } from './copy-out.js';
 const CHUNK_ROWS = 8192;
 /** Below this many rows the threads cost more to start than they save. */
 const THREADS_FROM_ROWS = 100_000;
+/**
+ * How long idle hashing threads are kept for the next verification. Starting one costs tens of
+ * ms built and several hundred from source (tsx compiles in every thread), which at 300k rows
+ * was a third of the CPU; verifications come in runs (a scheduled sweep, an operator's retries).
+ */
+const THREADS_IDLE_MS = 60_000;
 /** The binary COPY header: signature, flags, header-extension length. */
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 const COPY_DATA = 0x64; // 'd'
@@ -52,7 +58,7 @@ export async function verifyFast(
     if (stray.rowCount) return { ok: false };
 
     const count = opts.threads ?? (head.seq >= THREADS_FROM_ROWS ? Math.min(availableParallelism(), 4) : 0);
-    threads = count > 0 ? new HashThreads(count) : null;
+    threads = count > 0 ? HashThreads.acquire(count) : null;
     const cp = opts.checkpoint
       ? { seq: opts.checkpoint.seq, hash: Buffer.from(opts.checkpoint.headHash, 'hex') }
       : null;
@@ -83,7 +89,7 @@ export async function verifyFast(
     );
     // A client whose transaction could not be ended is not given to anyone else.
     client.release(!ended);
-    await threads?.close();
+    threads?.release();
   }
 }
 
@@ -189,8 +195,46 @@ async function readChunks(
   return Promise.all(results);
 }
 
-/** A few worker threads running verify-worker.ts, each handed chunks in turn. */
+/**
+ * A few worker threads running verify-worker.ts, each handed chunks in turn. One set is kept
+ * between verifications (THREADS_IDLE_MS), unref'd so it never holds the process open; concurrent
+ * verifications share it, as jobs are told apart by id.
+ */
 class HashThreads {
+  private static kept: HashThreads | null = null;
+  private users = 0;
+  private idle: NodeJS.Timeout | null = null;
+  private broken = false;
+
+  static acquire(count: number): HashThreads {
+    let t = HashThreads.kept;
+    if (!t || t.broken || t.workers.length !== count) {
+      if (t && t.users === 0) void t.close();
+      t = new HashThreads(count);
+      HashThreads.kept = t;
+    }
+    if (t.idle) clearTimeout(t.idle);
+    t.idle = null;
+    // Held open while in use (a verification may be waiting on nothing but them).
+    if (t.users++ === 0) for (const w of t.workers) w.ref();
+    return t;
+  }
+
+  release(): void {
+    this.users--;
+    if (this.users > 0) return;
+    if (this.broken || HashThreads.kept !== this) {
+      void this.close();
+      return;
+    }
+    for (const w of this.workers) w.unref();
+    this.idle = setTimeout(() => {
+      if (HashThreads.kept === this) HashThreads.kept = null;
+      void this.close();
+    }, THREADS_IDLE_MS);
+    this.idle.unref();
+  }
+
   private readonly workers: Worker[];
   private readonly waiting = new Map<
     number,
@@ -198,7 +242,7 @@ class HashThreads {
   >();
   private next = 0;
 
-  constructor(count: number) {
+  private constructor(count: number) {
     // From source (tests, benchmarks) the worker is TypeScript: a small bootstrap registers tsx's
     // loader in the thread first. The build has it as dist/audit-verify-worker.js beside the bundle.
     const fromSource = import.meta.url.endsWith('.ts');
@@ -218,6 +262,8 @@ class HashThreads {
         this.waiting.delete(m.id);
       });
       w.on('error', (err) => {
+        // A thread that failed is not handed to the next verification.
+        this.broken = true;
         for (const p of this.waiting.values()) p.reject(err);
         this.waiting.clear();
       });
@@ -240,7 +286,7 @@ class HashThreads {
     });
   }
 
-  async close(): Promise<void> {
+  private async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }

@@ -8,8 +8,16 @@ import { CopyOutMessages } from './copy-out.js';
 
 /** Rows per chunk handed to a hashing thread (a few MB). */
 const CHUNK_ROWS = 8192;
+/** A chunk buffer's size: a chunk of typical rows and a socket read or two fit without growing. */
+const CHUNK_BYTES = 4 << 20;
 /** Below this many rows the threads cost more to start than they save. */
 const THREADS_FROM_ROWS = 100_000;
+/**
+ * How long idle hashing threads are kept for the next verification. Starting one costs tens of
+ * ms built and several hundred from source (tsx compiles in every thread), which at 300k rows
+ * was a third of the CPU; verifications come in runs (a scheduled sweep, an operator's retries).
+ */
+const THREADS_IDLE_MS = 60_000;
 /** The binary COPY header: signature, flags, header-extension length. */
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 const COPY_DATA = 0x64; // 'd'
@@ -52,10 +60,13 @@ export async function verifyFast(
     if (stray.rowCount) return { ok: false };
 
     const count = opts.threads ?? (head.seq >= THREADS_FROM_ROWS ? Math.min(availableParallelism(), 4) : 0);
-    threads = count > 0 ? new HashThreads(count) : null;
+    threads = count > 0 ? HashThreads.acquire(count) : null;
     const cp = opts.checkpoint
       ? { seq: opts.checkpoint.seq, hash: Buffer.from(opts.checkpoint.headHash, 'hex') }
       : null;
+    // Chunk buffers come back from the check to be filled again: no allocation (and no GC of
+    // external memory) per chunk once a few are in circulation.
+    const spare: ArrayBuffer[] = threads ? threads.spare : [];
     const summaries = await readChunks(
       client.query(
         new CopyOutMessages(
@@ -63,7 +74,13 @@ export async function verifyFast(
             WHERE ${orgSql} AND seq IS NOT NULL ORDER BY seq) TO STDOUT (FORMAT binary)`,
         ),
       ),
-      (chunk) => (threads ? threads.check(chunk, cp) : checkChunk(chunk, cp)),
+      (chunk) => {
+        if (threads) return threads.check(chunk, cp);
+        const s = checkChunk(chunk, cp);
+        spare.push(chunk.buffer as ArrayBuffer);
+        return s;
+      },
+      spare,
     );
 
     let rows = 0;
@@ -83,7 +100,7 @@ export async function verifyFast(
     );
     // A client whose transaction could not be ended is not given to anyone else.
     client.release(!ended);
-    await threads?.close();
+    threads?.release();
   }
 }
 
@@ -96,14 +113,21 @@ function same(a: Uint8Array, b: Uint8Array): boolean {
  * tuple each, and checks each chunk as it is cut, keeping at most a few in flight (so reading
  * waits for hashing, not memory). Per message only its header is read here: the tuples are
  * taken apart by checkChunk, in the hashing threads. The first message also carries the binary
- * COPY header, which is checked and cut off here; the last holds the trailer. The chunk given
- * to `check` is a copy it may keep.
+ * COPY header, which is checked and cut off here; the last holds the trailer. The bytes are
+ * copied once, from the socket's buffers straight into the chunk's (the tail of a message cut
+ * across a chunk's end is moved to the next). The chunk given to `check` is a view of a buffer of
+ * its own (unpooled), which `check` owns and puts back on `spare` when done with it.
  */
 async function readChunks(
   stream: AsyncIterable<Buffer>,
   check: (chunk: Buffer) => ChunkSummary | Promise<ChunkSummary>,
+  spare: ArrayBuffer[],
 ): Promise<ChunkSummary[]> {
-  let acc = Buffer.allocUnsafe(1 << 20);
+  const fresh = (min: number): Buffer => {
+    const ab = spare.pop();
+    return ab && ab.byteLength >= min ? Buffer.from(ab) : Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, min));
+  };
+  let acc = fresh(0);
   let len = 0;
   let scan = 0; // where the next message starts
   let chunkStart = 0;
@@ -114,12 +138,20 @@ async function readChunks(
   const results: Promise<ChunkSummary>[] = [];
   const inFlight: Promise<ChunkSummary>[] = [];
 
+  /** Hands acc[chunkStart, end) on; what follows moves to the front of a fresh buffer. */
   const cut = async (end: number) => {
-    const chunk = Buffer.allocUnsafeSlow(end - chunkStart);
-    acc.copy(chunk, 0, chunkStart, end);
+    const chunk = acc.subarray(chunkStart, end);
+    const next = fresh(len - end);
+    acc.copy(next, 0, end, len);
+    acc = next;
+    len -= end;
+    scan -= end;
+    chunkStart = 0;
     rowsInChunk = 0;
-    chunkStart = end;
-    if (failed) return;
+    if (failed) {
+      spare.push(chunk.buffer as ArrayBuffer);
+      return;
+    }
     const p = Promise.resolve(check(chunk));
     // Awaited below (Promise.all); until then a failed thread must not count as unhandled.
     p.catch(() => {});
@@ -133,17 +165,14 @@ async function readChunks(
 
   for await (const data of stream) {
     if (ended) continue;
-    // Keep only what is not cut yet.
-    if (chunkStart > 0) {
-      acc.copy(acc, 0, chunkStart, len);
+    if (len + data.length > acc.length) {
+      // Keep only what is not cut yet, in a buffer it fits in.
+      const bigger = fresh(len - chunkStart + data.length);
+      acc.copy(bigger, 0, chunkStart, len);
+      acc = bigger;
       len -= chunkStart;
       scan -= chunkStart;
       chunkStart = 0;
-    }
-    if (len + data.length > acc.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(acc.length * 2, len + data.length));
-      acc.copy(bigger, 0, 0, len);
-      acc = bigger;
     }
     data.copy(acc, len);
     len += data.length;
@@ -152,10 +181,12 @@ async function readChunks(
       const end = scan + 1 + acc.readUInt32BE(scan + 1);
       if (end > len) break;
       if (acc[scan] !== COPY_DATA) {
-        // CopyOutResponse, or a notice: not part of the rows. Cut around it.
+        // CopyOutResponse, or a notice: not part of the rows. Cut around it (cut moves the
+        // bytes after scan to the front).
+        const after = end - scan;
         if (rowsInChunk > 0) await cut(scan);
-        chunkStart = end;
-        scan = end;
+        chunkStart = scan + after;
+        scan = chunkStart;
         continue;
       }
       if (!header) {
@@ -189,16 +220,56 @@ async function readChunks(
   return Promise.all(results);
 }
 
-/** A few worker threads running verify-worker.ts, each handed chunks in turn. */
+/**
+ * A few worker threads running verify-worker.ts, each handed chunks in turn. One set is kept
+ * between verifications (THREADS_IDLE_MS), unref'd so it never holds the process open; concurrent
+ * verifications share it, as jobs are told apart by id.
+ */
 class HashThreads {
+  private static kept: HashThreads | null = null;
+  private users = 0;
+  private idle: NodeJS.Timeout | null = null;
+  private broken = false;
+
+  static acquire(count: number): HashThreads {
+    let t = HashThreads.kept;
+    if (!t || t.broken || t.workers.length !== count) {
+      if (t && t.users === 0) void t.close();
+      t = new HashThreads(count);
+      HashThreads.kept = t;
+    }
+    if (t.idle) clearTimeout(t.idle);
+    t.idle = null;
+    // Held open while in use (a verification may be waiting on nothing but them).
+    if (t.users++ === 0) for (const w of t.workers) w.ref();
+    return t;
+  }
+
+  release(): void {
+    this.users--;
+    if (this.users > 0) return;
+    if (this.broken || HashThreads.kept !== this) {
+      void this.close();
+      return;
+    }
+    for (const w of this.workers) w.unref();
+    this.idle = setTimeout(() => {
+      if (HashThreads.kept === this) HashThreads.kept = null;
+      void this.close();
+    }, THREADS_IDLE_MS);
+    this.idle.unref();
+  }
+
   private readonly workers: Worker[];
   private readonly waiting = new Map<
     number,
     { resolve: (s: ChunkSummary) => void; reject: (e: Error) => void }
   >();
   private next = 0;
+  /** Chunk buffers the threads have given back. */
+  readonly spare: ArrayBuffer[] = [];
 
-  constructor(count: number) {
+  private constructor(count: number) {
     // From source (tests, benchmarks) the worker is TypeScript: a small bootstrap registers tsx's
     // loader in the thread first. The build has it as dist/audit-verify-worker.js beside the bundle.
     const fromSource = import.meta.url.endsWith('.ts');
@@ -213,11 +284,14 @@ class HashThreads {
             { eval: true },
           )
         : new Worker(url);
-      w.on('message', (m: { id: number; summary: ChunkSummary }) => {
+      w.on('message', (m: { id: number; summary: ChunkSummary; buf: ArrayBuffer }) => {
+        if (this.spare.length < 8) this.spare.push(m.buf);
         this.waiting.get(m.id)?.resolve(m.summary);
         this.waiting.delete(m.id);
       });
       w.on('error', (err) => {
+        // A thread that failed is not handed to the next verification.
+        this.broken = true;
         for (const p of this.waiting.values()) p.reject(err);
         this.waiting.clear();
       });
@@ -230,17 +304,17 @@ class HashThreads {
     const worker = this.workers[id % this.workers.length]!;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
-      // Chunks are allocated unpooled (readChunks), so each owns its memory and can move.
-      const buf = (
-        chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength
-          ? chunk.buffer
-          : chunk.buffer.slice(chunk.byteOffset, chunk.byteOffset + chunk.byteLength)
-      ) as ArrayBuffer;
-      worker.postMessage({ id, buf, checkpoint }, [buf]);
+      // Chunk buffers are allocated unpooled (readChunks), so each owns its memory and can move;
+      // the thread sends it back with the summary.
+      const buf = chunk.buffer as ArrayBuffer;
+      worker.postMessage(
+        { id, buf, start: chunk.byteOffset, end: chunk.byteOffset + chunk.byteLength, checkpoint },
+        [buf],
+      );
     });
   }
 
-  async close(): Promise<void> {
+  private async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }

@@ -153,10 +153,11 @@ const ORGS_ALL = `
 // The verification look-up as the server runs it (api-keys.repo findByHashes): every cache miss
 // of one event-loop turn in one statement.
 const BY_HASHES = `
-  SELECT k.id, k.org_id, k.project_id, k.environment_id, e.name AS environment, k.name, k.scope,
+  SELECT k.id, k.org_id, k.project_id, k.environment_id,
+         (SELECT e.name FROM environments e WHERE e.id = k.environment_id) AS environment, k.name, k.scope,
          encode(k.key_hash, 'base64') AS key_hash, encode(k.previous_hash, 'base64') AS previous_hash,
          k.metadata, k.expires_at, k.revoked_at, k.previous_expires_at
-    FROM api_keys k JOIN environments e ON e.id = k.environment_id
+    FROM api_keys k
    WHERE k.key_hash = ANY($1::bytea[]) OR k.previous_hash = ANY($1::bytea[])`;
 
 /** Node types and index names of a plan, depth first: enough to see which index serves it. */

@@ -79,12 +79,19 @@ export type VerifyRow = {
 // A named statement: each pooled connection parses and plans it once, then only binds and runs
 // it. This is the cache-miss path of verification, so it skips the query builder too. Both
 // columns have a unique index; `= ANY` over them is two bitmap index scans, whatever the count.
+// The environment's name is a subquery, not a join: joined, the planner reads every environment
+// (a hash over a sequential scan, or in the prepared statement's generic plan a merge join over
+// the whole primary key) to match a handful of keys; the subquery is one primary-key probe per row
+// found (0.05 ms instead of 0.2 ms a statement, at 1,000 and at 10,000 environments).
+// environment_id is NOT NULL with a foreign key, so it always finds the row the join did.
 const BY_HASHES = {
   name: 'latch_api_keys_by_hashes',
-  text: `SELECT k.id, k.org_id, k.project_id, k.environment_id, e.name AS environment, k.name, k.scope,
+  text: `SELECT k.id, k.org_id, k.project_id, k.environment_id,
+                (SELECT e.name FROM environments e WHERE e.id = k.environment_id) AS environment,
+                k.name, k.scope,
                 encode(k.key_hash, 'base64') AS key_hash, encode(k.previous_hash, 'base64') AS previous_hash,
                 k.metadata, k.expires_at, k.revoked_at, k.previous_expires_at
-           FROM api_keys k JOIN environments e ON e.id = k.environment_id
+           FROM api_keys k
           WHERE k.key_hash = ANY($1::bytea[]) OR k.previous_hash = ANY($1::bytea[])`,
 };
 

@@ -65,10 +65,18 @@ describe('memoised request look-ups', () => {
   it('serve a repeated request without its look-ups', async () => {
     const alice = await a.signUp();
     const url = `/api/v1/orgs/${alice.personalOrgId}/projects`;
-    expect((await call(a, alice.token, 'GET', url)).statusCode).toBe(200);
-    const again = await statements(async () => {
+    // The sign-up's own change notices reach the bus asynchronously and empty the memo when they
+    // arrive (as they must), which on a loaded machine can be after the first GET: so a few
+    // tries, each a GET to fill the memo and a second one that must not look anything up.
+    let again: string[] = [];
+    for (let attempt = 0; attempt < 10; attempt++) {
       expect((await call(a, alice.token, 'GET', url)).statusCode).toBe(200);
-    });
+      again = await statements(async () => {
+        expect((await call(a, alice.token, 'GET', url)).statusCode).toBe(200);
+      });
+      if (!again.some((s) => /from "(tokens|orgs)"/.test(s))) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
     expect(again.some((s) => /from "tokens"/.test(s))).toBe(false);
     expect(again.some((s) => /from "orgs"/.test(s))).toBe(false);
   });

@@ -3,6 +3,7 @@ import { type SQL, sql } from 'drizzle-orm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { recordAudit, recordAuditWithChange } from '../../src/services/audit/audit.service.js';
+import { setPlainAuditForBenchmark } from '../../src/services/audit/chain-append.js';
 import { chainUnchainedRows } from '../../src/services/audit/chain-backfill.js';
 import { type ChainedContent, encodeChained, GENESIS_HASH } from '../../src/services/audit/chain-encoding.js';
 import { openDatabase } from '../../src/store/db.js';
@@ -234,6 +235,27 @@ describe('a change and its row in one statement (recordAuditWithChange)', () => 
     expect(await service.internal.verifyChain(org)).toMatchObject({ ok: true, rows: 3, head: { seq: 3 } });
     await appendMany(t.database, org, 1);
     expect(await service.internal.verifyChain(org)).toMatchObject({ ok: true, rows: 4 });
+  });
+
+  it("in the audit benchmark's plain mode, makes the same one statement with an unchained row", async () => {
+    await probe();
+    const org = newOrgId();
+    const entry = { orgId: org, action: 'test.plain', data: {} };
+    const never = (guard: SQL) =>
+      sql`INSERT INTO audit_change_probe (id, org) SELECT ${`${org}-n`}::text, ${org}::text WHERE ${guard} AND false RETURNING 1`;
+    setPlainAuditForBenchmark(true);
+    try {
+      // The baseline must take the same path as the chain (not fall back to a transaction), or
+      // bench/audit's "chained vs plain" would compare two different write paths.
+      expect(await recordAuditWithChange(t.database.db, system, entry, change(`${org}-p`, org))).toBe(true);
+      expect(await recordAuditWithChange(t.database.db, system, entry, never)).toBe(false);
+    } finally {
+      setPlainAuditForBenchmark(false);
+    }
+    const probes = await t.database.db.execute(sql`SELECT id FROM audit_change_probe WHERE org = ${org}`);
+    expect(probes.rows).toEqual([{ id: `${org}-p` }]);
+    const rows = await t.database.db.execute(sql`SELECT action, seq FROM audit_events WHERE org_id = ${org}`);
+    expect(rows.rows).toEqual([{ action: 'test.plain', seq: null }]);
   });
 });
 

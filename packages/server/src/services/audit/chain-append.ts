@@ -62,8 +62,9 @@ export async function appendChained(tx: DbOrTx, row: AppendRow, w: AppendWith = 
  * takes four or more (begin, change, append, commit). The head's row lock is taken and held to
  * the statement's commit exactly as in a transaction (appendChained).
  *
- * Answers false, writing nothing, in the benchmark's plain-audit mode only: the caller then makes
- * the change the usual way, in a transaction with recordAudit.
+ * Answers false, writing nothing, when the change wrote nothing (its own conditions refused it).
+ * The benchmark's plain-audit mode makes the same statement with the pre-chain INSERT in place
+ * of the chain's two CTEs, so the two modes differ by the chain alone.
  */
 export async function appendChainedWithChange(
   db: DbOrTx,
@@ -71,13 +72,11 @@ export async function appendChainedWithChange(
   change: (guard: SQL) => SQL,
   event?: EventParts,
 ): Promise<boolean> {
-  if (plainForBenchmark) return false;
+  const written = sql`EXISTS (SELECT 1 FROM change)`;
+  const ctes = plainForBenchmark ? plainCte(row, written) : appendCtes(row, written);
   const res = await executeNamed<{ seq: string | null }>(
     db,
-    statementOf(
-      sql`change AS (${change(sql`true`)}), ${appendCtes(row, sql`EXISTS (SELECT 1 FROM change)`)}`,
-      event,
-    ),
+    statementOf(sql`change AS (${change(sql`true`)}), ${ctes}`, event),
   );
   return res.rows.length === 1;
 }
@@ -148,12 +147,18 @@ export async function appendAudit(tx: DbOrTx, row: AppendRow, w: AppendWith = {}
     await appendChained(tx, row, w);
     return;
   }
-  const plain = sql`row AS (
+  const plain = plainCte(row, null);
+  await tx.execute(statementOf(w.change ? sql`change AS (${w.change}), ${plain}` : plain, w.event));
+}
+
+/** The benchmark's baseline: the pre-chain single INSERT as CTE `row`, where `when` holds. */
+function plainCte(row: AppendRow, when: SQL | null): SQL {
+  return sql`row AS (
     INSERT INTO audit_events (org_id, actor_type, actor_id, actor_label, action, target_type,
       target_id, data, ip, request_id)
-    VALUES (${row.orgId}, ${row.actorType}, ${row.actorId}, ${row.actorLabel}, ${row.action},
-      ${row.targetType}, ${row.targetId}, ${JSON.stringify(row.data ?? {})}::jsonb, ${row.ip},
-      ${row.requestId})
+    SELECT ${row.orgId}::text, ${row.actorType}::text, ${row.actorId}::text, ${row.actorLabel}::text,
+      ${row.action}::text, ${row.targetType}::text, ${row.targetId}::text,
+      ${JSON.stringify(row.data ?? {})}::jsonb, ${row.ip}::text, ${row.requestId}::text
+    ${when ? sql`WHERE ${when}` : sql``}
     RETURNING seq, hash)`;
-  await tx.execute(statementOf(w.change ? sql`change AS (${w.change}), ${plain}` : plain, w.event));
 }

@@ -117,6 +117,41 @@ export function createSecretsService({ db, clock, projects, environments, keyrin
     };
   }
 
+  /**
+   * The next version of `name` holding `value` (null = unset), ready to insert: read, checked
+   * and encrypted, but not written. `done` instead when there is nothing to write (setting the
+   * current value again makes no version and no audit entry). write() calls it under the
+   * environment's lock, setUnlocked() without one.
+   */
+  async function nextVersion(
+    db: DbOrTx,
+    actor: Actor,
+    p: Place,
+    name: string,
+    value: string | null,
+    action: Action,
+    extra: { rolledBackTo?: number; checkReferences?: boolean },
+  ): Promise<{ done: SecretChange } | { row: repo.SecretVersionRow; change: SecretChange }> {
+    const { latest: prev, managed } = await repo.latestForWrite(db, p.env.id, name);
+    if (action !== 'managed' && managed) throw managedSecret(name, p);
+    const before = prev ? await plaintext(db, p, prev) : null;
+    if (prev && value !== null && before === value && action === 'set')
+      return { done: { name, version: prev.version, action, environment: envRef(p), unchanged: true } };
+    if (value !== null && extra.checkReferences)
+      await checkReferences(db, actor, p, new Map([[name, value]]));
+    const version = (prev?.version ?? 0) + 1;
+    const key = value === null ? null : await keyring.obtain(db, keyRef(p), p.where);
+    const ciphertext =
+      key && value !== null ? encryptValue(key, value, valueContext(p, name, version)) : null;
+    return {
+      row: {
+        ...newRow(actor, p, name, version, ciphertext, action),
+        rolledBackTo: extra.rolledBackTo ?? null,
+      },
+      change: { name, version, action, environment: envRef(p), unchanged: before === value },
+    };
+  }
+
   /** One new version of `name` (value null = unset), audited, in the caller's transaction. */
   async function write(
     tx: DbOrTx,
@@ -128,37 +163,24 @@ export function createSecretsService({ db, clock, projects, environments, keyrin
     extra: { rolledBackTo?: number; checkReferences?: boolean } = {},
   ): Promise<SecretChange> {
     await repo.lockEnvironment(tx, p.env.id);
-    const { latest: prev, managed } = await repo.latestForWrite(tx, p.env.id, name);
-    if (action !== 'managed' && managed) throw managedSecret(name, p);
-    const before = prev ? await plaintext(tx, p, prev) : null;
-    // Setting the current value again changes nothing, so it makes no version (and no audit entry).
-    if (prev && value !== null && before === value && action === 'set')
-      return { name, version: prev.version, action, environment: envRef(p), unchanged: true };
-    if (value !== null && extra.checkReferences)
-      await checkReferences(tx, actor, p, new Map([[name, value]]));
-    const version = (prev?.version ?? 0) + 1;
-    const key = value === null ? null : await keyring.obtain(tx, keyRef(p), p.where);
-    const ciphertext =
-      key && value !== null ? encryptValue(key, value, valueContext(p, name, version)) : null;
+    const next = await nextVersion(tx, actor, p, name, value, action, extra);
+    if ('done' in next) return next.done;
     // The version, its audit row and its secret.changed event (if an endpoint wants it) are one
     // statement: one round trip inside the environment's lock.
-    const insert = repo.insertStatement(tx, {
-      ...newRow(actor, p, name, version, ciphertext, action),
-      rolledBackTo: extra.rolledBackTo ?? null,
-    });
-    await recordAudit(tx, actor, auditOf(p, name, version, action, extra.rolledBackTo), insert);
-    return { name, version, action, environment: envRef(p), unchanged: before === value };
+    const insert = repo.insertStatement(tx, next.row);
+    const audit = auditOf(p, name, next.change.version, action, extra.rolledBackTo);
+    await recordAudit(tx, actor, audit, insert);
+    return next.change;
   }
 
   /**
    * `set` without a transaction, in two round trips where write() takes five: the newest version
    * is read unlocked, and the next one, its audit row and its secret.changed event are written by
    * one statement that takes the environment's lock and writes nothing if another writer took
-   * that version number in between (repo.insertUnlessTaken). Null then, and in the audit
-   * benchmark's plain mode: the caller falls back to write() in a transaction, under the lock.
-   * A concurrent writer the read missed is thus either caught by the version number or, for an
-   * unchanged value, a no-op ordered before that writer; references are checked unlocked as in write()
-   * (a deploy checks them again).
+   * that version number in between (repo.insertUnlessTaken). Null then: the caller falls back to
+   * write() in a transaction, under the lock. A concurrent writer the read missed is thus either
+   * caught by the version number or, for an unchanged value, a no-op ordered before that writer;
+   * references are checked unlocked as in write() (a deploy checks them again).
    */
   async function setUnlocked(
     actor: Actor,
@@ -166,22 +188,13 @@ export function createSecretsService({ db, clock, projects, environments, keyrin
     name: string,
     value: string,
   ): Promise<SecretChange | null> {
-    const { latest: prev, managed } = await repo.latestForWrite(db, p.env.id, name);
-    if (managed) throw managedSecret(name, p);
-    const before = prev ? await plaintext(db, p, prev) : null;
-    if (prev && before === value)
-      return { name, version: prev.version, action: 'set', environment: envRef(p), unchanged: true };
-    await checkReferences(db, actor, p, new Map([[name, value]]));
-    const version = (prev?.version ?? 0) + 1;
-    const key = await keyring.obtain(db, keyRef(p), p.where);
-    const row = {
-      ...newRow(actor, p, name, version, encryptValue(key, value, valueContext(p, name, version)), 'set'),
-      rolledBackTo: null,
-    };
-    const written = await recordAuditWithChange(db, actor, auditOf(p, name, version, 'set'), (guard) =>
-      repo.insertUnlessTaken(row, guard),
+    const next = await nextVersion(db, actor, p, name, value, 'set', { checkReferences: true });
+    if ('done' in next) return next.done;
+    const audit = auditOf(p, name, next.change.version, 'set');
+    const written = await recordAuditWithChange(db, actor, audit, (guard) =>
+      repo.insertUnlessTaken(next.row, guard),
     );
-    return written ? { name, version, action: 'set', environment: envRef(p), unchanged: false } : null;
+    return written ? next.change : null;
   }
 
   return {

@@ -3,10 +3,10 @@ import { defineCommand, type OptionsOf } from '../../lib/command.js';
 
 import { usageError } from '../../lib/exit.js';
 import { checkDuration, nameFrom } from '../../lib/flags.js';
-import { dateTime } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
 import { PROJECT_OPTION } from '../../lib/options.js';
 import { chooseEnvironments, requireProject } from '../../lib/project.js';
+import { printCreated } from '../../lib/shown-once.js';
 
 export const spec = defineCommand({
   args: {
@@ -90,12 +90,11 @@ export async function run(opts: CreateApiKeyOptions, io: Io): Promise<void> {
       ...(metadata ? { metadata } : {}),
     },
   });
-  // The one place the whole key is printed: alone on stdout (or inside the JSON), so
-  // `latch api-keys create sync --scope read > key` captures it and nothing else.
-  io.result(key, (k) => k.token);
-  const expires = key.expiresAt ? `expires ${dateTime(key.expiresAt)}` : 'does not expire';
-  io.note(
-    `${io.err.green('✓')} Created API key ${io.err.bold(key.name)} (${key.id}) for ${sel.project}/${key.environment}: scope ${key.scope}; ${expires}.`,
+  printCreated(
+    io,
+    key,
+    'key',
+    (expires) =>
+      `Created API key ${io.err.bold(key.name)} (${key.id}) for ${sel.project}/${key.environment}: scope ${key.scope}; ${expires}.`,
   );
-  io.warn('Copy the key now: it will not be shown again.');
 }

@@ -4,7 +4,7 @@ import { defineCommand, type OptionsOf } from '../../lib/command.js';
 import { usageError } from '../../lib/exit.js';
 import { checkDuration, nameFrom } from '../../lib/flags.js';
 import type { Io } from '../../lib/io.js';
-import { PROJECT_OPTION } from '../../lib/options.js';
+import { KEY_EXPIRES_OPTION, PROJECT_OPTION } from '../../lib/options.js';
 import { chooseEnvironments, requireProject } from '../../lib/project.js';
 import { printCreated } from '../../lib/shown-once.js';
 
@@ -19,11 +19,7 @@ export const spec = defineCommand({
       description: "one of the environment's declared scopes (`latch scopes list`)",
     },
     env: { flags: '--env <name>', description: 'environment (default: the only one)' },
-    expires: {
-      flags: '--expires <duration>',
-      description:
-        "lifetime: 90d, 12h, or a day count (default: none, or the creating key's or scoped token's own)",
-    },
+    expires: KEY_EXPIRES_OPTION,
     meta: {
       flags: '--meta <key=value...>',
       description: 'metadata returned by every verification (repeatable)',

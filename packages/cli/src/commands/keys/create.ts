@@ -4,6 +4,7 @@ import { defineCommand, type OptionsOf } from '../../lib/command.js';
 import { usageError } from '../../lib/exit.js';
 import { checkDuration, nameFrom, parseScopes } from '../../lib/flags.js';
 import type { Io } from '../../lib/io.js';
+import { KEY_EXPIRES_OPTION } from '../../lib/options.js';
 import { resolveOrg } from '../../lib/org.js';
 import { printCreated } from '../../lib/shown-once.js';
 
@@ -17,11 +18,7 @@ export const spec = defineCommand({
       flags: '-s, --scope <scope...>',
       description: 'permissions the key has, e.g. deploy:write,secrets:read (never more than yours)',
     },
-    expires: {
-      flags: '--expires <duration>',
-      description:
-        "lifetime: 90d, 12h, or a day count (default: none, or the creating key's or scoped token's own)",
-    },
+    expires: KEY_EXPIRES_OPTION,
   },
   help: '\nExamples:\n  latch keys create "GitHub Actions" -s deploy:write,secrets:read --expires 90d\n  LATCH_TOKEN=lk_key_… latch keys list',
 });

@@ -3,6 +3,7 @@ import { defineCommand, type OptionsOf } from '../../../lib/command.js';
 
 import { checkDuration } from '../../../lib/flags.js';
 import type { Io } from '../../../lib/io.js';
+import { KEY_EXPIRES_OPTION } from '../../../lib/options.js';
 import { resolveOrg } from '../../../lib/org.js';
 import { printCreated } from '../../../lib/shown-once.js';
 
@@ -12,11 +13,7 @@ export const spec = defineCommand({
   },
   options: {
     name: { flags: '-n, --name <name>', description: "key name (default: the account's name)" },
-    expires: {
-      flags: '--expires <duration>',
-      description:
-        "lifetime: 90d, 12h, or a day count (default: none, or the creating key's or scoped token's own)",
-    },
+    expires: KEY_EXPIRES_OPTION,
   },
 });
 

@@ -14,26 +14,11 @@
 // else an embedded one. A fresh database is made and dropped. BENCH_DURATION (seconds per load
 // run, default 5), BENCH_ROUNDS (default 5) and BENCH_ROWS (default 1,000,000) shorten it.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import autocannon from 'autocannon';
-import {
-  adminDatabase,
-  adminQuery,
-  describeMachine,
-  fmt,
-  median,
-  startTs,
-  stopTs,
-  uptime,
-  withDatabase,
-  writeResults,
-} from '../lib/common.mjs';
+import { benchDatabase, fmt, median, startTs, stopTs, uptime, writeResults } from '../lib/common.mjs';
 
 const duration = Number(process.env.BENCH_DURATION) || 5;
 const rounds = Number(process.env.BENCH_ROUNDS) || 5;
-const work = mkdtempSync(join(tmpdir(), 'latch-bench-audit-'));
 
 /** A TypeScript file of bench/audit on `databaseUrl`, once it prints `<marker> <json>`. */
 const runTs = (script, databaseUrl, marker) =>
@@ -72,13 +57,10 @@ async function load(server, connections) {
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
 }
 
-const machine = describeMachine();
-const admin = await adminDatabase(work);
-const dbName = `latch_bench_audit_${randomBytes(4).toString('hex')}`;
-const databaseUrl = withDatabase(admin.url, dbName);
+const db = await benchDatabase('audit');
+const { machine, admin, name: dbName, url: databaseUrl } = db;
 let server;
 try {
-  await adminQuery(admin.url, `CREATE DATABASE ${dbName}`);
   console.log(`Database: fresh ${dbName} on ${admin.label}.`);
   server = await runTs('bench/audit/server.ts', databaseUrl, 'READY');
 
@@ -132,8 +114,7 @@ try {
   const uptimeC = uptime();
   console.log(`(c) where a state-changing request's time goes (in process, one at a time)… (${uptimeC})`);
   // A database of its own: the seeded project's key prefix is unique per server.
-  await adminQuery(admin.url, `CREATE DATABASE ${dbName}_p`);
-  const prof = await runTs('bench/audit/profile.ts', withDatabase(admin.url, `${dbName}_p`), 'RESULT');
+  const prof = await runTs('bench/audit/profile.ts', await db.create(`${dbName}_p`), 'RESULT');
   await new Promise((r) => (prof.child.exitCode === null ? prof.child.once('exit', r) : r()));
   const uptimeC2 = uptime();
   const kindsProfiled = Object.entries(prof).filter(([k]) => k !== 'child' && k !== 'raw');
@@ -209,8 +190,5 @@ try {
   process.exitCode = 1;
 } finally {
   await stopTs(server);
-  await adminQuery(admin.url, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {});
-  await adminQuery(admin.url, `DROP DATABASE IF EXISTS ${dbName}_p WITH (FORCE)`).catch(() => {});
-  await admin.stop();
-  rmSync(work, { recursive: true, force: true });
+  await db.cleanUp();
 }

@@ -9,29 +9,14 @@
 // PostgreSQL: LATCH_BENCH_DATABASE_URL, else 127.0.0.1:5432, else embedded. A fresh database is
 // made and dropped. BENCH_DELIVERIES (default 3000), BENCH_ROUNDS (3: bare and effects rounds
 // interleaved), BENCH_SECONDS (10), BENCH_REQUESTS (300: part c sends 4 × that on each side, in 20 ABBA rounds).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import {
-  adminDatabase,
-  adminQuery,
-  describeMachine,
-  fmt,
-  runForResult,
-  uptime,
-  withDatabase,
-  writeResults,
-} from '../lib/common.mjs';
+import { benchDatabase, fmt, runForResult, uptime, writeResults } from '../lib/common.mjs';
 
 const uptimeBefore = uptime();
-const work = mkdtempSync(join(tmpdir(), 'latch-bench-effects-'));
-const machine = describeMachine();
-const admin = await adminDatabase(work);
-const name = `latch_bench_effects_${Date.now()}`;
-await adminQuery(admin.url, `CREATE DATABASE ${name}`);
+const db = await benchDatabase('effects');
+const { machine, admin } = db;
 try {
   const r = await runForResult('bench/effects/bench.ts', {
-    env: { DATABASE_URL: withDatabase(admin.url, name) },
+    env: { DATABASE_URL: db.url },
   });
   const load = uptime();
   const overhead = r.withMs / r.plainMs - 1;
@@ -69,7 +54,5 @@ try {
   console.log(section);
   writeResults('effects', section);
 } finally {
-  await adminQuery(admin.url, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
-  await admin.stop();
-  rmSync(work, { recursive: true, force: true });
+  await db.cleanUp();
 }

@@ -2,8 +2,9 @@
 // they start and stop their processes, the numbers' helpers, and how each one rewrites its own
 // section of bench/RESULTS.md.
 import { execSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -60,6 +61,49 @@ export function withDatabase(url, name) {
 export function describeMachine() {
   const model = cpus()[0]?.model?.trim() ?? 'unknown CPU';
   return `${cpus().length} CPUs, ${model}, Node ${process.version}, load average ${loadavg()[0].toFixed(2)} at start`;
+}
+
+/**
+ * A benchmark's start: the machine's description (read first, so its load average is the other
+ * work's), a scratch folder `work`, a superuser PostgreSQL `admin` (adminDatabase) and on it a
+ * fresh database `name` at `url`. `create(name)` makes another (its URL back). `cleanUp()`, for a
+ * `finally` once the benchmark's processes are stopped, drops them all, stops an embedded
+ * PostgreSQL and removes the folder.
+ */
+export async function benchDatabase(label) {
+  const machine = describeMachine();
+  const work = mkdtempSync(join(tmpdir(), `latch-bench-${label}-`));
+  const made = [];
+  let admin;
+  const cleanUp = async () => {
+    for (const db of made)
+      await adminQuery(admin.url, `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`).catch(() => {});
+    await admin?.stop();
+    rmSync(work, { recursive: true, force: true });
+  };
+  const create = async (db) => {
+    made.push(db);
+    await adminQuery(admin.url, `CREATE DATABASE ${db}`);
+    return withDatabase(admin.url, db);
+  };
+  try {
+    admin = await adminDatabase(work);
+    const name = `latch_bench_${label.replaceAll('-', '_')}_${randomBytes(4).toString('hex')}`;
+    return { machine, work, admin, name, url: await create(name), create, cleanUp };
+  } catch (err) {
+    await cleanUp();
+    throw err;
+  }
+}
+
+/** CPU time (ms) a process has used, from /proc: null where there is no /proc. */
+export function cpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime, in 10 ms ticks
+  } catch {
+    return null;
+  }
 }
 
 /** `uptime`'s line, recorded before and after the runs: the load averages while they ran. */

@@ -14,27 +14,13 @@
 // else an embedded one. A fresh database is made and dropped. BENCH_DURATION (seconds per load
 // run, default 10) shortens it for a quick look; BENCH_PARTS=a runs (a) only and writes nothing.
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import {
-  adminDatabase,
-  adminQuery,
-  describeMachine,
-  fmt,
-  root,
-  startTs,
-  stopTs,
-  withDatabase,
-  writeResults,
-} from '../lib/common.mjs';
+import { benchDatabase, fmt, root, startTs, stopTs, writeResults } from '../lib/common.mjs';
 
 const duration = Number(process.env.BENCH_DURATION) || 10;
 const TRIALS = 20;
 const onlyA = process.env.BENCH_PARTS === 'a';
-const work = mkdtempSync(join(tmpdir(), 'latch-bench-sdk-'));
 
 // ---- processes ----
 
@@ -167,12 +153,9 @@ async function partsBandC(cached, a, sdkEnv, key) {
 
 // ---- main ----
 
-const machineText = describeMachine();
 const day = new Date().toISOString().slice(0, 10);
-const admin = await adminDatabase(work);
-const dbName = `bench_sdk_${randomBytes(4).toString('hex')}`;
-await adminQuery(admin.url, `CREATE DATABASE ${dbName}`);
-const databaseUrl = withDatabase(admin.url, dbName);
+const db = await benchDatabase('sdk');
+const { machine: machineText, work, admin, name: dbName, url: databaseUrl } = db;
 let server;
 let app;
 try {
@@ -191,7 +174,5 @@ try {
 } finally {
   await stopTs(app);
   await stopTs(server);
-  await adminQuery(admin.url, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {});
-  await admin.stop();
-  rmSync(work, { recursive: true, force: true });
+  await db.cleanUp();
 }

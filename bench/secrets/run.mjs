@@ -12,29 +12,15 @@
 // else an embedded one. A fresh database is made and dropped. BENCH_RUNS (default 30) and
 // BENCH_DURATION (seconds per load run, default 5) shorten it for a quick look.
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import autocannon from 'autocannon';
-import {
-  adminDatabase,
-  adminQuery,
-  describeMachine,
-  fmt,
-  median,
-  root,
-  startTs,
-  stopTs,
-  withDatabase,
-  writeResults,
-} from '../lib/common.mjs';
+import { benchDatabase, fmt, median, root, startTs, stopTs, writeResults } from '../lib/common.mjs';
 
 const latch = join(root, 'packages', 'cli', 'dist', 'latch.js');
 const runs = Number(process.env.BENCH_RUNS) || 30;
 const duration = Number(process.env.BENCH_DURATION) || 5;
 const rounds = 3;
-const work = mkdtempSync(join(tmpdir(), 'latch-bench-secrets-'));
 
 /** Interleaved runs (with 3 warm-up rounds), so background load hits every row alike. */
 function timeCommands(rows) {
@@ -73,13 +59,10 @@ if (!existsSync(latch)) {
   console.error(`${relative(root, latch)} is missing. Build it first: npm run build -w @latchkey/cli`);
   process.exit(1);
 }
-const machine = describeMachine();
-const admin = await adminDatabase(work);
-const dbName = `latch_bench_secrets_${randomBytes(4).toString('hex')}`;
-const databaseUrl = withDatabase(admin.url, dbName);
+const db = await benchDatabase('secrets');
+const { machine, work, admin, name: dbName, url: databaseUrl } = db;
 let server;
 try {
-  await adminQuery(admin.url, `CREATE DATABASE ${dbName}`);
   console.log(`Database: fresh ${dbName} on ${admin.label}. Seeding 200 + 1,000 secrets…`);
   server = await startTs('bench/secrets/server.ts', { env: { DATABASE_URL: databaseUrl } });
   const configDir = join(work, 'config');
@@ -189,7 +172,5 @@ try {
   process.exitCode = 1;
 } finally {
   await stopTs(server);
-  await adminQuery(admin.url, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {});
-  await admin.stop();
-  rmSync(work, { recursive: true, force: true });
+  await db.cleanUp();
 }

@@ -12,26 +12,14 @@
 // Redis: BENCH_REDIS_URL, else REDIS_URL, else redis://127.0.0.1:6379. PostgreSQL as in
 // verify-http. BENCH_ROUNDS (default 10) and BENCH_ROUND_SECONDS (default 3) shape the rounds.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import {
-  adminDatabase,
-  adminQuery,
-  describeMachine,
-  fmt,
-  median,
-  startTs,
-  stopTs,
-  withDatabase,
-  writeResults,
-} from '../lib/common.mjs';
+import { benchDatabase, cpuMs, fmt, median, startTs, stopTs, writeResults } from '../lib/common.mjs';
 
 const rounds = Number(process.env.BENCH_ROUNDS) || 10;
 const roundSeconds = Number(process.env.BENCH_ROUND_SECONDS) || 3;
 const redisUrl = process.env.BENCH_REDIS_URL || process.env.REDIS_URL || 'redis://127.0.0.1:6379';
-const work = mkdtempSync(join(tmpdir(), 'latch-bench-limits-'));
 
 /** The verify-http benchmark's server on the shared database and seed, trusting X-Forwarded-For. */
 const startServer = (databaseUrl, env) =>
@@ -39,16 +27,6 @@ const startServer = (databaseUrl, env) =>
     env: { DATABASE_URL: databaseUrl, BENCH_SEED: join(work, 'seed.json'), LATCH_TRUST_PROXY: '1', ...env },
     stdin: 'pipe',
   });
-
-/** CPU time (ms) the process has used, from /proc: null where there is no /proc. */
-function cpuMs(pid) {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime, in 10 ms ticks
-  } catch {
-    return null;
-  }
-}
 
 // Redis' own CPU (INFO cpu), so the shared server's cost counts the work it hands to Redis too.
 let redisClient;
@@ -119,13 +97,10 @@ async function redisKeys(prefix) {
   }
 }
 
-const machineText = describeMachine();
 const day = new Date().toISOString().slice(0, 10);
-const admin = await adminDatabase(work);
-const dbName = `bench_limits_${randomBytes(4).toString('hex')}`;
+const db = await benchDatabase('limits');
+const { machine: machineText, work, admin, name: dbName, url: databaseUrl } = db;
 const prefix = `latch:bench:${randomBytes(4).toString('hex')}:`;
-await adminQuery(admin.url, `CREATE DATABASE ${dbName}`);
-const databaseUrl = withDatabase(admin.url, dbName);
 const servers = [];
 try {
   const memory = await startServer(databaseUrl, {});
@@ -211,7 +186,5 @@ try {
 } finally {
   redisClient?.disconnect();
   for (const s of servers) await stopTs(s);
-  await adminQuery(admin.url, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {});
-  await admin.stop();
-  rmSync(work, { recursive: true, force: true });
+  await db.cleanUp();
 }

@@ -20,24 +20,12 @@
 // bench/soak/samples.json and the verdicts to the soak section of bench/RESULTS.md; shorter ones
 // write the samples to $TMPDIR/latch-soak-samples.json. SOAK_OUT names another samples file.
 // Exits non-zero when a target is missed.
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import {
-  adminDatabase,
-  adminQuery,
-  describeMachine,
-  fmt,
-  median,
-  root,
-  startTs,
-  stopTs,
-  withDatabase,
-  writeResults,
-} from '../lib/common.mjs';
+import { benchDatabase, fmt, median, root, startTs, stopTs, writeResults } from '../lib/common.mjs';
 
 const minutes = Number(process.env.SOAK_MINUTES) || 30;
 const SAMPLE_MS = 10_000;
@@ -47,7 +35,6 @@ const record = minutes >= 30 || process.env.SOAK_RECORD === '1';
 const out =
   process.env.SOAK_OUT ||
   (record ? join(root, 'bench/soak/samples.json') : join(tmpdir(), 'latch-soak-samples.json'));
-const work = mkdtempSync(join(tmpdir(), 'latch-bench-soak-'));
 const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))];
 
 /** Runs a TypeScript file of bench/ (startTs): from the sources with `source`, else the built SDK. */
@@ -156,12 +143,9 @@ function judge(samples, warmupMs) {
   return verdicts;
 }
 
-const machineText = describeMachine();
 const startedAt = new Date();
-const admin = await adminDatabase(work);
-const dbName = `bench_soak_${randomBytes(4).toString('hex')}`;
-await adminQuery(admin.url, `CREATE DATABASE ${dbName}`);
-const databaseUrl = withDatabase(admin.url, dbName);
+const db = await benchDatabase('soak');
+const { machine: machineText, admin, name: dbName, url: databaseUrl } = db;
 let server;
 let app;
 const drivers = [];
@@ -273,8 +257,6 @@ try {
   await monitor.end().catch(() => {});
   await stopTs(app);
   await stopTs(server);
-  await adminQuery(admin.url, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {});
-  await admin.stop();
-  rmSync(work, { recursive: true, force: true });
+  await db.cleanUp();
 }
 process.exit(exitCode);

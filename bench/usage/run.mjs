@@ -10,37 +10,19 @@
 //   node bench/usage/run.mjs      (or `npm run bench usage`)
 //
 // PostgreSQL as bench/lib/common.mjs finds it; a fresh database is made and dropped.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import {
-  adminDatabase,
-  adminQuery,
-  describeMachine,
-  fmt,
-  runForResult,
-  uptime,
-  withDatabase,
-  writeResults,
-} from '../lib/common.mjs';
+import { benchDatabase, fmt, runForResult, uptime, writeResults } from '../lib/common.mjs';
 
-const work = mkdtempSync(join(tmpdir(), 'latch-bench-usage-'));
-
-const machine = describeMachine();
 const uptimeBefore = uptime();
-const admin = await adminDatabase(work);
-const name = `bench_usage_${Date.now()}`;
-await adminQuery(admin.url, `CREATE DATABASE ${name}`);
+const db = await benchDatabase('usage');
+const { machine, admin } = db;
 let result;
 try {
   result = await runForResult('bench/usage/bench.ts', {
-    env: { DATABASE_URL: withDatabase(admin.url, name) },
+    env: { DATABASE_URL: db.url },
     echo: true,
   });
 } finally {
-  await adminQuery(admin.url, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
-  await admin.stop();
-  rmSync(work, { recursive: true, force: true });
+  await db.cleanUp();
 }
 
 const uptimeAfter = uptime();

@@ -15,20 +15,18 @@
 // default 10) and BENCH_BULK_KEYS (default 1000000) shorten them for a quick look. BENCH_PARTS=a
 // runs part (a) only and prints it without touching bench/RESULTS.md.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import {
-  adminDatabase,
   adminQuery,
-  describeMachine,
+  benchDatabase,
+  cpuMs,
   fmt,
   median,
   startTs,
   stopTs,
-  withDatabase,
   writeResults,
 } from '../lib/common.mjs';
 
@@ -38,7 +36,6 @@ const realKeys = 20_000;
 const rounds = Number(process.env.BENCH_ROUNDS) || 15;
 const roundSeconds = Number(process.env.BENCH_ROUND_SECONDS) || 3;
 const onlyA = process.env.BENCH_PARTS === 'a';
-const work = mkdtempSync(join(tmpdir(), 'latch-bench-verify-'));
 
 // ---- server process ----
 
@@ -52,16 +49,6 @@ async function startServer(databaseUrl, env) {
 }
 
 // ---- load ----
-
-/** CPU time (ms) the process has used, from /proc: null where there is no /proc. */
-function cpuMs(pid) {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime, in 10 ms ticks
-  } catch {
-    return null;
-  }
-}
 
 async function load(opts, pid) {
   const before = pid ? cpuMs(pid) : null;
@@ -216,12 +203,9 @@ async function creation(s, databaseUrl) {
 
 // ---- main ----
 
-const machineText = describeMachine();
 const day = new Date().toISOString().slice(0, 10);
-const admin = await adminDatabase(work);
-const dbName = `bench_verify_${randomBytes(4).toString('hex')}`;
-await adminQuery(admin.url, `CREATE DATABASE ${dbName}`);
-const databaseUrl = withDatabase(admin.url, dbName);
+const db = await benchDatabase('verify');
+const { machine: machineText, work, admin, name: dbName, url: databaseUrl } = db;
 let server;
 try {
   console.log(`Database: fresh ${dbName} on ${admin.label}. ${duration} s per run.`);
@@ -324,7 +308,5 @@ try {
   }
 } finally {
   if (server) await stopTs(server);
-  await adminQuery(admin.url, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {});
-  await admin.stop();
-  rmSync(work, { recursive: true, force: true });
+  await db.cleanUp();
 }

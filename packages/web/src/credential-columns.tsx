@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import { Table, when } from './ui.js';
+import { ConfirmButton, graceWords, Table, when } from './ui.js';
 
 /** What every token and key list shows of a credential: PATs, API keys, platform and service-account keys. */
 type Credential = {
@@ -48,5 +48,59 @@ export function CredentialTable<T extends Credential>({
         </tr>
       ))}
     </Table>
+  );
+}
+
+/**
+ * A live key's Rotate and Revoke, each confirmed naming the key. Rotating shows the new secret
+ * once; the replaced one keeps working for `grace` (the confirmation says how long).
+ */
+export function RotateRevoke<K extends { token: string; name: string }>({
+  named,
+  grace,
+  revokeConfirm,
+  run,
+  rotate,
+  revoke,
+  show,
+  what,
+  onChange,
+}: {
+  /** The key as the rotate confirmation names it. */
+  named: string;
+  grace: string;
+  revokeConfirm: string;
+  run: (action: () => Promise<unknown>) => Promise<boolean>;
+  rotate: () => Promise<K>;
+  revoke: () => Promise<unknown>;
+  show: (shown: { token: string; what: string }) => void;
+  /** How the one-time panel names the rotated key. */
+  what: (key: K) => string;
+  onChange: () => void;
+}) {
+  return (
+    <>
+      <ConfirmButton
+        label="Rotate"
+        confirm={`Rotate ${named}? Its current secret keeps working for ${graceWords(grace)}.`}
+        onConfirm={() =>
+          run(async () => {
+            const key = await rotate();
+            show({ token: key.token, what: what(key) });
+            onChange();
+          })
+        }
+      />
+      <ConfirmButton
+        label="Revoke"
+        confirm={revokeConfirm}
+        onConfirm={() =>
+          run(async () => {
+            await revoke();
+            onChange();
+          })
+        }
+      />
+    </>
   );
 }

@@ -172,6 +172,16 @@ export function useShownOnce() {
   return { show, panel };
 }
 
+/** What an action just did, announced by screen readers; nothing while there is nothing to say. */
+export function Notice({ children }: { children: ReactNode }) {
+  if (!children) return null;
+  return (
+    <p role="status" className="notice">
+      {children}
+    </p>
+  );
+}
+
 export function Section({ title, children }: { title: string; children: ReactNode }) {
   return (
     <section aria-label={title}>

@@ -24,3 +24,10 @@ export const MANIFEST_SOURCE_OPTIONS = {
   config: CONFIG_OPTION,
   project: PROJECT_OPTION,
 } as const satisfies Record<string, OptionDef>;
+
+/** `--expires` of a new API, platform or service-account key (each checks it against EXPIRY_BOUNDS.key). */
+export const KEY_EXPIRES_OPTION = {
+  flags: '--expires <duration>',
+  description:
+    "lifetime: 90d, 12h, or a day count (default: none, or the creating key's or scoped token's own)",
+} as const satisfies OptionDef;

@@ -89,3 +89,21 @@ export function useTestApp(overrides: Partial<ServerConfig> = {}, opts: TestAppO
   });
   return handle;
 }
+
+/**
+ * useTestApp, listening on a free port of 127.0.0.1 for what needs a real socket (server-sent
+ * event streams, fetch): `url` is its base URL once the file's tests run. useTestApp's close ends
+ * open streams too (preClose), so none keeps the file from finishing.
+ */
+export function useListeningTestApp(
+  overrides: Partial<ServerConfig> = {},
+  opts: TestAppOptions = {},
+): TestApp & { url: string } {
+  const t = useTestApp(overrides, opts) as TestApp & { url: string };
+  beforeAll(async () => {
+    await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const addr = t.app.server.address();
+    t.url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  });
+  return t;
+}

@@ -1,23 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyColumns, insertUsage, insertUsageByUnnest } from '../../src/services/logs/usage-events.repo.js';
 import { makeProject, type ProjectFixture } from '../api-keys/fixtures.js';
-import { useTestApp } from '../helpers/app.js';
+import { useListeningTestApp } from '../helpers/app.js';
 import { readSse, type SseFrame } from '../helpers/sse.js';
 import { startReceiver } from '../helpers/webhook-receiver.js';
 import { addMember } from '../members/fixtures.js';
 
-const t = useTestApp();
-let url: string;
+const t = useListeningTestApp();
 let p: ProjectFixture;
 
 beforeAll(async () => {
-  await t.app.listen({ host: '127.0.0.1', port: 0 });
-  const addr = t.app.server.address();
-  url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
   p = await makeProject(t);
-});
-afterAll(async () => {
-  await t.app.close();
 });
 let rx: Awaited<ReturnType<typeof startReceiver>>;
 beforeAll(async () => {
@@ -314,7 +307,7 @@ describe('GET …/environments/:env/logs', () => {
     const theirs = (await logsOf(stranger)).json().items;
     expect(JSON.stringify(theirs)).not.toContain(key.id);
     const s = await readSse(
-      `${url}${f.base}/environments/production/logs/stream`,
+      `${t.url}${f.base}/environments/production/logs/stream`,
       stranger.owner.token,
       () => true,
     );
@@ -326,7 +319,7 @@ describe('GET …/environments/:env/logs/stream', () => {
   it('sends the backlog, then new events live, and resumes after Last-Event-ID with none lost or repeated', async () => {
     const f = await makeProject(t);
     const key = await f.createKey();
-    const path = `${url}${f.base}/environments/production/logs/stream?type=verify`;
+    const path = `${t.url}${f.base}/environments/production/logs/stream?type=verify`;
     const send = (n: number) =>
       report(f, [
         item(key.id, {
@@ -430,7 +423,7 @@ describe('deliveries in the log (--type delivery)', () => {
 
   it('the stream sends deliveries live and resumes after Last-Event-ID with none lost or repeated', async () => {
     const f = await makeProject(t);
-    const path = `${url}${f.base}/environments/production/logs/stream?type=delivery`;
+    const path = `${t.url}${f.base}/environments/production/logs/stream?type=delivery`;
     const send = async (n: number, from: number) => {
       for (let i = 0; i < n; i++) {
         const res = await enqueue(f, {

@@ -1,24 +1,16 @@
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { makeProject, type ProjectFixture } from '../api-keys/fixtures.js';
-import { useTestApp } from '../helpers/app.js';
+import { useListeningTestApp } from '../helpers/app.js';
 import { readSse, type SseFrame } from '../helpers/sse.js';
 import { createKey } from '../keys/fixtures.js';
 import { addMember } from '../members/fixtures.js';
 
-const t = useTestApp();
-let url: string;
+const t = useListeningTestApp();
 let p: ProjectFixture;
 
 beforeAll(async () => {
-  await t.app.listen({ host: '127.0.0.1', port: 0 });
-  const addr = t.app.server.address();
-  url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
   p = await makeProject(t);
-});
-afterAll(async () => {
-  // Streams end on close (preClose), or close() would wait for them forever.
-  await t.app.close();
 });
 
 /** Reads server-sent events from this app's `path` until `until` says stop. */
@@ -27,7 +19,7 @@ const stream = (
   path: string,
   until: (frames: SseFrame[]) => boolean,
   headers: Record<string, string> = {},
-) => readSse(url + path, token, until, headers);
+) => readSse(t.url + path, token, until, headers);
 
 const hex = (token: string) => createHash('sha256').update(token).digest('hex');
 const eventsPath = (env = 'production') => `${p.base}/events?environment=${env}`;
@@ -114,10 +106,10 @@ describe('GET …/projects/:project/events (key changes for SDKs)', () => {
   });
 
   it('404 for an unknown environment, another org or project; 401 without a token', async () => {
-    expect((await fetch(url + eventsPath('nope'), { headers: t.auth(p.owner.token) })).status).toBe(404);
+    expect((await fetch(t.url + eventsPath('nope'), { headers: t.auth(p.owner.token) })).status).toBe(404);
     const other = await makeProject(t);
-    expect((await fetch(url + eventsPath(), { headers: t.auth(other.owner.token) })).status).toBe(404);
-    expect((await fetch(url + eventsPath())).status).toBe(401);
+    expect((await fetch(t.url + eventsPath(), { headers: t.auth(other.owner.token) })).status).toBe(404);
+    expect((await fetch(t.url + eventsPath())).status).toBe(401);
   });
 });
 

@@ -1,37 +1,19 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../helpers/app.js';
+import { describe, expect, it } from 'vitest';
+import type { TestApp } from '../helpers/app.js';
 import { useTestDatabase } from '../helpers/db.js';
-import { signInAtIdp, startUpstreamIdp, type UpstreamIdp } from '../helpers/oidc-provider.js';
+import { signInAtIdp } from '../helpers/oidc-provider.js';
+import { useSsoApps } from '../helpers/sso-apps.js';
 import { call } from '../members/fixtures.js';
 import { Browser } from '../web/browser.js';
 
 const PUBLIC_URL = 'http://127.0.0.1:7421';
 const db = useTestDatabase();
-let idp: UpstreamIdp;
-let strict: TestApp; // LATCH_OIDC_ALLOW_SIGNUP off
-let open: TestApp; // sign-up allowed
-
-beforeAll(async () => {
-  idp = await startUpstreamIdp({ redirectUri: `${PUBLIC_URL}/sso/callback` });
-  idp.accounts.set('invitee-sub', { email: 'invitee@example.com', email_verified: true, name: 'Invi Tee' });
-  idp.accounts.set('other-sub', { email: 'other@example.com', email_verified: true });
-  idp.accounts.set('twin-sub', { email: 'twin@example.com', email_verified: true });
-  strict = await createTestApp(db.database, {
-    mode: 'production',
-    publicUrl: PUBLIC_URL,
-    oidc: idp.settings(),
-  });
-  open = await createTestApp(db.database, {
-    mode: 'production',
-    publicUrl: PUBLIC_URL,
-    oidc: idp.settings({ allowSignup: true }),
-  });
-});
-afterAll(async () => {
-  await strict?.app.close();
-  await open?.app.close();
-  await idp?.close();
+// strict: LATCH_OIDC_ALLOW_SIGNUP off; open: sign-up allowed.
+const { idp, strict, open } = useSsoApps(db, PUBLIC_URL, {
+  'invitee-sub': { email: 'invitee@example.com', email_verified: true, name: 'Invi Tee' },
+  'other-sub': { email: 'other@example.com', email_verified: true },
+  'twin-sub': { email: 'twin@example.com', email_verified: true },
 });
 
 /** Up to the provider's redirect back: the callback URL, not yet opened, and the browser holding its state. */

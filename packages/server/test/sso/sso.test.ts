@@ -1,32 +1,27 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { useTestDatabase } from '../helpers/db.js';
-import { signInAtIdp, startUpstreamIdp, type UpstreamIdp } from '../helpers/oidc-provider.js';
+import { signInAtIdp } from '../helpers/oidc-provider.js';
+import { useSsoApps } from '../helpers/sso-apps.js';
 import { Browser } from '../web/browser.js';
 
 const PUBLIC_URL = 'http://127.0.0.1:7420';
 const db = useTestDatabase();
-let idp: UpstreamIdp;
-let strict: TestApp; // existing accounts only
-let open: TestApp; // sign-up allowed for example.com
+// strict: existing accounts only; open: sign-up allowed for example.com.
+const { idp, strict, open } = useSsoApps(
+  db,
+  PUBLIC_URL,
+  {
+    'alice-sub': { email: 'Alice@Example.com', email_verified: true, name: 'Alice' },
+    'mallory-sub': { email: 'alice@example.com', email_verified: false },
+    'newbie-sub': { email: 'newbie@example.com', email_verified: true, name: 'New Bie' },
+    'outsider-sub': { email: 'outsider@elsewhere.org', email_verified: true },
+  },
+  { allowSignup: true, allowedDomains: ['example.com'] },
+);
 
 beforeAll(async () => {
-  idp = await startUpstreamIdp({ redirectUri: `${PUBLIC_URL}/sso/callback` });
-  idp.accounts.set('alice-sub', { email: 'Alice@Example.com', email_verified: true, name: 'Alice' });
-  idp.accounts.set('mallory-sub', { email: 'alice@example.com', email_verified: false });
-  idp.accounts.set('newbie-sub', { email: 'newbie@example.com', email_verified: true, name: 'New Bie' });
-  idp.accounts.set('outsider-sub', { email: 'outsider@elsewhere.org', email_verified: true });
-  strict = await createTestApp(db.database, {
-    mode: 'production',
-    publicUrl: PUBLIC_URL,
-    oidc: idp.settings(),
-  });
-  open = await createTestApp(db.database, {
-    mode: 'production',
-    publicUrl: PUBLIC_URL,
-    oidc: idp.settings({ allowSignup: true, allowedDomains: ['example.com'] }),
-  });
   await db.database.db.transaction((tx) =>
     strict.app.services.identity.createUser(
       tx,
@@ -35,11 +30,6 @@ beforeAll(async () => {
       'test',
     ),
   );
-});
-afterAll(async () => {
-  await strict?.app.close();
-  await open?.app.close();
-  await idp?.close();
 });
 
 /** The whole browser round trip: Latchkey's button, the provider's pages, Latchkey's callback. */

@@ -1,36 +1,20 @@
 import { createHash } from 'node:crypto';
 import { DAY, generateToken } from '@latchkey/core';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/services/identity/passwords.js';
-import { createTestApp, type TestApp } from '../helpers/app.js';
+import type { TestApp } from '../helpers/app.js';
 import { useTestDatabase } from '../helpers/db.js';
-import { linkIn, type SmtpReceiver, startSmtpReceiver } from '../helpers/smtp.js';
+import { MAIL_PUBLIC_URL, useMailApps } from '../helpers/mail-apps.js';
+import { linkIn } from '../helpers/smtp.js';
 import { auditRows, call, createOrg } from '../members/fixtures.js';
 import { Browser, hiddenFields, passwordSignIn } from './browser.js';
 
-const PUBLIC = 'http://127.0.0.1:7420';
+const PUBLIC = MAIL_PUBLIC_URL;
 const PASSWORD = 'correct horse battery staple';
 const db = useTestDatabase();
-let smtp: SmtpReceiver;
-let t: TestApp;
-/** The same server without a mail server: links are handed to the inviter instead. */
-let noMail: TestApp;
-
-beforeAll(async () => {
-  smtp = await startSmtpReceiver();
-  t = await createTestApp(db.database, {
-    mode: 'production',
-    publicUrl: PUBLIC,
-    mail: { smtpUrl: smtp.url, from: 'Latchkey <latch@example.com>' },
-  });
-  noMail = await createTestApp(db.database, { mode: 'production', publicUrl: PUBLIC });
-});
-afterAll(async () => {
-  await t?.app.close();
-  await noMail?.app.close();
-  await smtp?.close();
-});
+/** `noMail`: the same server without a mail server, so links are handed to the inviter instead. */
+const { smtp, t, noMail } = useMailApps(db);
 
 let people = 0;
 const newEmail = (name: string) => `${name}${++people}-${Date.now()}@example.com`;

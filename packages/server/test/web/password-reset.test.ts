@@ -1,35 +1,18 @@
 import { generateToken, HOUR } from '@latchkey/core';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createOperatorResetLink } from '../../src/services/identity/password-reset.service.js';
 import { hashPassword } from '../../src/services/identity/passwords.js';
-import { createTestApp, type TestApp } from '../helpers/app.js';
 import { useTestDatabase } from '../helpers/db.js';
-import { linkIn, type SmtpReceiver, startSmtpReceiver } from '../helpers/smtp.js';
+import { MAIL_PUBLIC_URL, useMailApps } from '../helpers/mail-apps.js';
+import { linkIn } from '../helpers/smtp.js';
 import { Browser, passwordSignIn } from './browser.js';
 
-const PUBLIC = 'http://127.0.0.1:7420';
+const PUBLIC = MAIL_PUBLIC_URL;
 const OLD = 'the old passphrase here';
 const NEW = 'a brand new passphrase';
 const db = useTestDatabase();
-let smtp: SmtpReceiver;
-let t: TestApp;
-let noMail: TestApp;
-
-beforeAll(async () => {
-  smtp = await startSmtpReceiver();
-  t = await createTestApp(db.database, {
-    mode: 'production',
-    publicUrl: PUBLIC,
-    mail: { smtpUrl: smtp.url, from: 'latch@example.com' },
-  });
-  noMail = await createTestApp(db.database, { mode: 'production', publicUrl: PUBLIC });
-});
-afterAll(async () => {
-  await t?.app.close();
-  await noMail?.app.close();
-  await smtp?.close();
-});
+const { smtp, t, noMail } = useMailApps(db);
 
 let people = 0;
 async function account(name: string) {

@@ -1,11 +1,9 @@
 import { useState } from 'react';
 import { api, endpoints } from '../api.js';
-import { CredentialTable, isLive } from '../credential-columns.js';
+import { CredentialTable, isLive, RotateRevoke } from '../credential-columns.js';
 import {
-  ConfirmButton,
   ErrorBox,
   GraceSelect,
-  graceWords,
   MoreButton,
   Options,
   Section,
@@ -104,32 +102,22 @@ export function ApiKeys({ org, project, env, scopes }: Props) {
         columns={['Name', 'Prefix', ['Scope', (k) => k.scope], 'Status', 'Last used']}
         actions={(k) =>
           isLive(k) ? (
-            <>
-              <ConfirmButton
-                label="Rotate"
-                confirm={`Rotate ${k.name}? Its current secret keeps working for ${graceWords(grace)}.`}
-                onConfirm={() =>
-                  action.run(async () => {
-                    const key = await api.call(endpoints.apiKeys.rotate, {
-                      params: { org, project, id: k.id },
-                      body: { gracePeriod: grace },
-                    });
-                    once.show({ token: key.token, what: `the key ${key.name}` });
-                    keys.reload();
-                  })
-                }
-              />
-              <ConfirmButton
-                label="Revoke"
-                confirm={`Revoke ${k.name} (${k.prefix})? Apps using it are refused at once.`}
-                onConfirm={() =>
-                  action.run(async () => {
-                    await api.call(endpoints.apiKeys.revoke, { params: { org, project, id: k.id } });
-                    keys.reload();
-                  })
-                }
-              />
-            </>
+            <RotateRevoke
+              named={k.name}
+              grace={grace}
+              revokeConfirm={`Revoke ${k.name} (${k.prefix})? Apps using it are refused at once.`}
+              run={action.run}
+              rotate={() =>
+                api.call(endpoints.apiKeys.rotate, {
+                  params: { org, project, id: k.id },
+                  body: { gracePeriod: grace },
+                })
+              }
+              revoke={() => api.call(endpoints.apiKeys.revoke, { params: { org, project, id: k.id } })}
+              show={once.show}
+              what={(key) => `the key ${key.name}`}
+              onChange={keys.reload}
+            />
           ) : null
         }
       />

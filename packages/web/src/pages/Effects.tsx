@@ -12,6 +12,7 @@ import {
   ConfirmButton,
   ErrorBox,
   MoreButton,
+  Notice,
   Options,
   Section,
   Table,
@@ -180,11 +181,7 @@ export function EffectsPage({ org, held }: { org: string; held: PermissionSet | 
       </Section>
       <Section title="Deliveries">
         <ErrorBox error={action.error ?? list.error} />
-        {notice ? (
-          <p role="status" className="notice">
-            {notice}
-          </p>
-        ) : null}
+        <Notice>{notice}</Notice>
         <Table
           columns={[
             'Created',
@@ -385,11 +382,7 @@ function Replay({
         }
       />
       <ErrorBox error={action.error} />
-      {result ? (
-        <p role="status" className="notice">
-          {result}
-        </p>
-      ) : null}
+      <Notice>{result}</Notice>
     </Section>
   );
 }
@@ -467,11 +460,7 @@ export function EffectPage({ org, id, held }: { org: string; id: string; held: P
               </div>
             ) : null}
             <ErrorBox error={action.error} />
-            {notice ? (
-              <p role="status" className="notice">
-                {notice}
-              </p>
-            ) : null}
+            <Notice>{notice}</Notice>
           </Section>
           <Section title="Attempts">
             <Table

@@ -1,6 +1,6 @@
 import { useId, useState } from 'react';
 import { api, endpoints } from '../api.js';
-import { CredentialTable, isLive } from '../credential-columns.js';
+import { CredentialTable, isLive, RotateRevoke } from '../credential-columns.js';
 import {
   grantableLevels,
   grantableRoles,
@@ -13,7 +13,6 @@ import {
   ConfirmButton,
   ErrorBox,
   GraceSelect,
-  graceWords,
   MoreButton,
   Options,
   Section,
@@ -162,32 +161,22 @@ function PlatformKeys({ org, held }: { org: string; held: PermissionSet | null }
         ]}
         actions={(k) =>
           isLive(k) ? (
-            <>
-              <ConfirmButton
-                label="Rotate"
-                confirm={`Rotate ${k.name} (${k.prefix})? Its current secret keeps working for ${graceWords(grace)}.`}
-                onConfirm={() =>
-                  action.run(async () => {
-                    const key = await api.call(endpoints.platformKeys.rotate, {
-                      params: { org, id: k.id },
-                      body: { gracePeriod: grace },
-                    });
-                    once.show({ token: key.token, what: `the platform key ${key.name}` });
-                    keys.reload();
-                  })
-                }
-              />
-              <ConfirmButton
-                label="Revoke"
-                confirm={`Revoke the platform key ${k.name} (${k.prefix})? Anything using it is refused at once.`}
-                onConfirm={() =>
-                  action.run(async () => {
-                    await api.call(endpoints.platformKeys.revoke, { params: { org, id: k.id } });
-                    keys.reload();
-                  })
-                }
-              />
-            </>
+            <RotateRevoke
+              named={`${k.name} (${k.prefix})`}
+              grace={grace}
+              revokeConfirm={`Revoke the platform key ${k.name} (${k.prefix})? Anything using it is refused at once.`}
+              run={action.run}
+              rotate={() =>
+                api.call(endpoints.platformKeys.rotate, {
+                  params: { org, id: k.id },
+                  body: { gracePeriod: grace },
+                })
+              }
+              revoke={() => api.call(endpoints.platformKeys.revoke, { params: { org, id: k.id } })}
+              show={once.show}
+              what={(key) => `the platform key ${key.name}`}
+              onChange={keys.reload}
+            />
           ) : null
         }
       />
@@ -362,34 +351,24 @@ function ServiceAccountKeys({
         columns={['Name', 'Prefix', 'Status', 'Expires', 'Last used']}
         actions={(k) =>
           canWrite && isLive(k) ? (
-            <>
-              <ConfirmButton
-                label="Rotate"
-                confirm={`Rotate ${k.name} (${k.prefix})? Its current secret keeps working for ${graceWords(grace)}.`}
-                onConfirm={() =>
-                  action.run(async () => {
-                    const key = await api.call(endpoints.serviceAccounts.rotateKey, {
-                      params: { ...params, keyId: k.id },
-                      body: { gracePeriod: grace },
-                    });
-                    once.show({ token: key.token, what: `the key ${key.name} of ${account.name}` });
-                    changed();
-                  })
-                }
-              />
-              <ConfirmButton
-                label="Revoke"
-                confirm={`Revoke the key ${k.name} (${k.prefix}) of ${account.name}? Anything using it is refused at once.`}
-                onConfirm={() =>
-                  action.run(async () => {
-                    await api.call(endpoints.serviceAccounts.revokeKey, {
-                      params: { ...params, keyId: k.id },
-                    });
-                    changed();
-                  })
-                }
-              />
-            </>
+            <RotateRevoke
+              named={`${k.name} (${k.prefix})`}
+              grace={grace}
+              revokeConfirm={`Revoke the key ${k.name} (${k.prefix}) of ${account.name}? Anything using it is refused at once.`}
+              run={action.run}
+              rotate={() =>
+                api.call(endpoints.serviceAccounts.rotateKey, {
+                  params: { ...params, keyId: k.id },
+                  body: { gracePeriod: grace },
+                })
+              }
+              revoke={() =>
+                api.call(endpoints.serviceAccounts.revokeKey, { params: { ...params, keyId: k.id } })
+              }
+              show={once.show}
+              what={(key) => `the key ${key.name} of ${account.name}`}
+              onChange={changed}
+            />
           ) : null
         }
       />

@@ -7,6 +7,7 @@ import {
   ConfirmButton,
   ErrorBox,
   MoreButton,
+  Notice,
   Section,
   Table,
   useAction,
@@ -97,12 +98,12 @@ export function WebhooksPage({ org, held }: { org: string; held: PermissionSet |
               <td>
                 <LastDelivery org={org} id={h.id} tick={tick} />
                 {pings[h.id] ? (
-                  <p role="status" className="notice">
+                  <Notice>
                     {pings[h.id]?.text}{' '}
                     {pings[h.id]?.effect ? (
                       <a href={href('orgs', org, 'effects', pings[h.id]?.effect ?? '')}>Attempts</a>
                     ) : null}
-                  </p>
+                  </Notice>
                 ) : null}
               </td>
               <td className="actions">

@@ -3,10 +3,10 @@ import { defineCommand, type OptionsOf } from '../../lib/command.js';
 
 import { usageError } from '../../lib/exit.js';
 import { checkDuration, nameFrom } from '../../lib/flags.js';
-import { dateTime } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
-import { PROJECT_OPTION } from '../../lib/options.js';
+import { KEY_EXPIRES_OPTION, PROJECT_OPTION } from '../../lib/options.js';
 import { chooseEnvironments, requireProject } from '../../lib/project.js';
+import { printCreated } from '../../lib/shown-once.js';
 
 export const spec = defineCommand({
   args: {
@@ -19,11 +19,7 @@ export const spec = defineCommand({
       description: "one of the environment's declared scopes (`latch scopes list`)",
     },
     env: { flags: '--env <name>', description: 'environment (default: the only one)' },
-    expires: {
-      flags: '--expires <duration>',
-      description:
-        "lifetime: 90d, 12h, or a day count (default: none, or the creating key's or scoped token's own)",
-    },
+    expires: KEY_EXPIRES_OPTION,
     meta: {
       flags: '--meta <key=value...>',
       description: 'metadata returned by every verification (repeatable)',
@@ -90,12 +86,11 @@ export async function run(opts: CreateApiKeyOptions, io: Io): Promise<void> {
       ...(metadata ? { metadata } : {}),
     },
   });
-  // The one place the whole key is printed: alone on stdout (or inside the JSON), so
-  // `latch api-keys create sync --scope read > key` captures it and nothing else.
-  io.result(key, (k) => k.token);
-  const expires = key.expiresAt ? `expires ${dateTime(key.expiresAt)}` : 'does not expire';
-  io.note(
-    `${io.err.green('✓')} Created API key ${io.err.bold(key.name)} (${key.id}) for ${sel.project}/${key.environment}: scope ${key.scope}; ${expires}.`,
+  printCreated(
+    io,
+    key,
+    'key',
+    (expires) =>
+      `Created API key ${io.err.bold(key.name)} (${key.id}) for ${sel.project}/${key.environment}: scope ${key.scope}; ${expires}.`,
   );
-  io.warn('Copy the key now: it will not be shown again.');
 }

@@ -3,9 +3,10 @@ import { defineCommand, type OptionsOf } from '../../lib/command.js';
 
 import { usageError } from '../../lib/exit.js';
 import { checkDuration, nameFrom, parseScopes } from '../../lib/flags.js';
-import { dateTime } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
+import { KEY_EXPIRES_OPTION } from '../../lib/options.js';
 import { resolveOrg } from '../../lib/org.js';
+import { printCreated } from '../../lib/shown-once.js';
 
 export const spec = defineCommand({
   args: {
@@ -17,11 +18,7 @@ export const spec = defineCommand({
       flags: '-s, --scope <scope...>',
       description: 'permissions the key has, e.g. deploy:write,secrets:read (never more than yours)',
     },
-    expires: {
-      flags: '--expires <duration>',
-      description:
-        "lifetime: 90d, 12h, or a day count (default: none, or the creating key's or scoped token's own)",
-    },
+    expires: KEY_EXPIRES_OPTION,
   },
   help: '\nExamples:\n  latch keys create "GitHub Actions" -s deploy:write,secrets:read --expires 90d\n  LATCH_TOKEN=lk_key_… latch keys list',
 });
@@ -42,12 +39,11 @@ export async function run(opts: CreateKeyOptions, io: Io): Promise<void> {
     params: { org: org.ref },
     body: { name, scopes, ...(expiresIn ? { expiresIn } : {}) },
   });
-  // The one place the whole key is printed: alone on stdout (or inside the JSON), so
-  // `latch keys create ci -s deploy:write > key` captures it and nothing else.
-  io.result(key, (k) => k.token);
-  const expires = key.expiresAt ? `expires ${dateTime(key.expiresAt)}` : 'does not expire';
-  io.note(
-    `${io.err.green('✓')} Created platform key ${io.err.bold(key.name)} (${key.id}) in ${org.label}: ${key.scopes.join(', ')}; ${expires}.`,
+  printCreated(
+    io,
+    key,
+    'key',
+    (expires) =>
+      `Created platform key ${io.err.bold(key.name)} (${key.id}) in ${org.label}: ${key.scopes.join(', ')}; ${expires}.`,
   );
-  io.warn('Copy the key now: it will not be shown again.');
 }

@@ -2,8 +2,8 @@ import { EXPIRY_BOUNDS, endpoints, parseBoundedDuration } from '@latchkey/core';
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
 
 import { usageError } from '../../lib/exit.js';
-import { dateTime } from '../../lib/format.js';
 import type { Io } from '../../lib/io.js';
+import { printCreated } from '../../lib/shown-once.js';
 
 export const spec = defineCommand({
   args: {
@@ -44,14 +44,12 @@ export async function run(opts: CreatePatOptions, io: Io): Promise<void> {
       ...(scopes?.length ? { scopes } : {}),
     },
   });
-  // The one place a whole token is printed: it exists nowhere else and cannot be shown again.
-  // It goes alone on stdout (or inside the JSON), so `latch pats create ci > token` captures it.
-  io.result(pat, (p) => p.token);
-  const expires = pat.expiresAt ? `expires ${dateTime(pat.expiresAt)}` : 'does not expire';
-  io.note(
-    `${io.err.green('✓')} Created personal access token ${io.err.bold(pat.name)} (${pat.id}, ${expires}).`,
+  printCreated(
+    io,
+    pat,
+    'token',
+    (expires) => `Created personal access token ${io.err.bold(pat.name)} (${pat.id}, ${expires}).`,
   );
-  io.warn('Copy the token now: it will not be shown again.');
 }
 
 /** The name may be the first argument (`latch pats create ci`) or --name; both must agree. */

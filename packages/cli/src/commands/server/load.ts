@@ -1,3 +1,4 @@
+import type { OptionDef } from '../../lib/command.js';
 import { CliError } from '../../lib/exit.js';
 
 export type ServerOptions = { port?: number; host?: string; dataDir?: string };
@@ -24,6 +25,13 @@ export async function loadServer(): Promise<ServerModule> {
     throw err;
   }
 }
+
+/** `latch dev` and `latch server` take the same flags: they differ only in what they start. */
+export const SERVER_OPTIONS = {
+  port: { flags: '--port <port>', description: 'port to listen on (0 picks a free one)', int: true },
+  host: { flags: '--host <host>', description: 'address to listen on' },
+  dataDir: { flags: '--data-dir <dir>', description: 'data folder' },
+} as const satisfies Record<string, OptionDef>;
 
 /** Passes only what the user gave: the server owns defaults and LATCH_PORT/HOST/DATA_DIR. */
 export function serverOptions(opts: ServerOptions): ServerOptions {

@@ -1,12 +1,8 @@
 import { defineCommand, type OptionsOf } from '../../lib/command.js';
-import { loadServer, serverOptions } from './load.js';
+import { loadServer, SERVER_OPTIONS, serverOptions } from './load.js';
 
 export const spec = defineCommand({
-  options: {
-    port: { flags: '--port <port>', description: 'port to listen on (0 picks a free one)', int: true },
-    host: { flags: '--host <host>', description: 'address to listen on' },
-    dataDir: { flags: '--data-dir <dir>', description: 'data folder' },
-  },
+  options: SERVER_OPTIONS,
   bare: true,
 });
 

@@ -2,9 +2,10 @@ import { EXPIRY_BOUNDS, endpoints } from '@latchkey/core';
 import { defineCommand, type OptionsOf } from '../../../lib/command.js';
 
 import { checkDuration } from '../../../lib/flags.js';
-import { dateTime } from '../../../lib/format.js';
 import type { Io } from '../../../lib/io.js';
+import { KEY_EXPIRES_OPTION } from '../../../lib/options.js';
 import { resolveOrg } from '../../../lib/org.js';
+import { printCreated } from '../../../lib/shown-once.js';
 
 export const spec = defineCommand({
   args: {
@@ -12,11 +13,7 @@ export const spec = defineCommand({
   },
   options: {
     name: { flags: '-n, --name <name>', description: "key name (default: the account's name)" },
-    expires: {
-      flags: '--expires <duration>',
-      description:
-        "lifetime: 90d, 12h, or a day count (default: none, or the creating key's or scoped token's own)",
-    },
+    expires: KEY_EXPIRES_OPTION,
   },
 });
 
@@ -36,10 +33,11 @@ export async function run(opts: CreateAccountKeyOptions, io: Io): Promise<void> 
     params: { org: org.ref, id: account },
     body: { ...(name ? { name } : {}), ...(expiresIn ? { expiresIn } : {}) },
   });
-  io.result(key, (k) => k.token);
-  const expires = key.expiresAt ? `expires ${dateTime(key.expiresAt)}` : 'does not expire';
-  io.note(
-    `${io.err.green('✓')} Created key ${io.err.bold(key.name)} (${key.id}) for service account ${key.serviceAccount.name}; ${expires}.`,
+  printCreated(
+    io,
+    key,
+    'key',
+    (expires) =>
+      `Created key ${io.err.bold(key.name)} (${key.id}) for service account ${key.serviceAccount.name}; ${expires}.`,
   );
-  io.warn('Copy the key now: it will not be shown again.');
 }

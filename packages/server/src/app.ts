@@ -109,7 +109,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   // Cross-node cache invalidation (LISTEN/NOTIFY); listens once the app is ready, stops on close.
   const bus = createEventBus(database.pool, app.log);
-  const services = createServices({ db: database.db, clock, config, bus });
+  const services = createServices({ db: database.db, verifyPool: database.verifyPool, clock, config, bus });
   // Refuses to build an app that would hand out DATABASE_URLs able to reach other databases.
   await services.appDatabases?.ensureIsolation();
   app.addHook('onReady', () => {

@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import type { Clock } from '../clock.js';
 import type { ServerConfig } from '../config.js';
 import { type Db, poolOf } from '../store/db.js';
@@ -45,10 +46,17 @@ import { createTokenExchange } from './trust-policies/exchange.service.js';
 import { createIssuerKeys } from './trust-policies/issuers.js';
 import { createTrustPoliciesService } from './trust-policies/trust-policies.service.js';
 
-export type ServiceDeps = { db: Db; clock: Clock; config: ServerConfig; bus?: EventBus };
+export type ServiceDeps = {
+  db: Db;
+  /** The database's pool for verification's cache-miss look-ups (store/db.ts). */
+  verifyPool: pg.Pool;
+  clock: Clock;
+  config: ServerConfig;
+  bus?: EventBus;
+};
 
 /** Each service gets only the dependencies it uses (DESIGN rule 5). */
-export function createServices({ db, clock, config, bus }: ServiceDeps) {
+export function createServices({ db, verifyPool, clock, config, bus }: ServiceDeps) {
   // The upstream OIDC provider (LATCH_OIDC_*): browser SSO and OIDC bearer tokens on /api/v1.
   const upstream = config.oidc ? createUpstream(config.oidc) : null;
   const external = upstream ? createOidcBearer({ db, clock, upstream }) : null;
@@ -94,6 +102,7 @@ export function createServices({ db, clock, config, bus }: ServiceDeps) {
   const removal = createRemovalService({ db, environments });
   const apiKeys = createApiKeysService({
     db,
+    verifyPool,
     clock,
     bus,
     lastUsed,
@@ -197,7 +206,7 @@ function createEffectsParts({
   config,
   bus,
   projects,
-}: ServiceDeps & { projects: ReturnType<typeof createProjectsService> }) {
+}: Omit<ServiceDeps, 'verifyPool'> & { projects: ReturnType<typeof createProjectsService> }) {
   const production = config.mode === 'production';
   const policy = { requireHttps: production, allowPrivate: !production || !!config.effects?.allowPrivate };
   const webhooks = createWebhooksService({ db, clock, masterKey: config.masterKey, policy });

@@ -1,7 +1,9 @@
 import { Agent, request } from 'node:http';
-import { generateToken, HOUR } from '@latchkey/core';
+import { generateToken, HOUR, hashToken } from '@latchkey/core';
 import { sql } from 'drizzle-orm';
+import type { Pool } from 'pg';
 import { describe, expect, it, vi } from 'vitest';
+import { findByHashes } from '../../src/services/api-keys/api-keys.repo.js';
 import { useTestApp } from '../helpers/app.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { addMember } from '../members/fixtures.js';
@@ -9,17 +11,21 @@ import { actorIn, call, MANIFEST, makeProject } from './fixtures.js';
 
 const t = useTestApp();
 
-/** SQL text of every query the pool ran while `fn` did its work. */
+/** SQL text of every query the pools (the main one and the look-ups') ran while `fn` did its work. */
 async function queriesDuring(fn: () => Promise<unknown>): Promise<string[]> {
-  const query = vi.spyOn(t.database.pool, 'query');
-  const connect = vi.spyOn(t.database.pool, 'connect');
+  const pools = [t.database.pool, t.database.verifyPool];
+  const spies = pools.map((pool) => ({ query: vi.spyOn(pool, 'query'), connect: vi.spyOn(pool, 'connect') }));
   try {
     await fn();
-    const texts = query.mock.calls.map(([q]) => (typeof q === 'string' ? q : (q as { text: string }).text));
-    return [...texts, ...connect.mock.calls.map(() => 'CONNECT')];
+    return spies.flatMap(({ query, connect }) => [
+      ...query.mock.calls.map(([q]) => (typeof q === 'string' ? q : (q as { text: string }).text)),
+      ...connect.mock.calls.map(() => 'CONNECT'),
+    ]);
   } finally {
-    query.mockRestore();
-    connect.mockRestore();
+    for (const { query, connect } of spies) {
+      query.mockRestore();
+      connect.mockRestore();
+    }
   }
 }
 
@@ -142,13 +148,42 @@ describe('POST /api/v1/verify', () => {
     expect(stats.cacheMisses - before.cacheMisses).toBe(7);
   });
 
+  it('plans the cache-miss look-up once per session, whatever the number of hashes', async () => {
+    const p = await makeProject(t);
+    const keys = await Promise.all([1, 2, 3, 4, 5, 6, 7].map(() => p.createKey()));
+    // One session of the look-up pool, as the verifier's statements get it.
+    const client = await t.database.verifyPool.connect();
+    try {
+      const session = client as unknown as Pool;
+      const plans = async () => {
+        const { rows } = await client.query<{ generic_plans: string; custom_plans: string }>(
+          "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = 'latch_api_keys_by_hashes'",
+        );
+        return { generic: Number(rows[0]?.generic_plans ?? 0), custom: Number(rows[0]?.custom_plans ?? 0) };
+      };
+      const before = await plans(); // earlier tests may have used this session already
+      for (const n of [1, 3, 7, 2, 5, 6, 4, 1])
+        expect(
+          await findByHashes(
+            session,
+            keys.slice(0, n).map((k) => hashToken(k.token)),
+          ),
+        ).toHaveLength(n);
+      expect(await plans()).toEqual({ generic: before.generic + 8, custom: 0 });
+    } finally {
+      client.release();
+    }
+  });
+
   it('answers every miss of a failed batched look-up with the error, and looks up again afterwards', async () => {
     const p = await makeProject(t);
     const [a, b] = [await p.createKey(), await p.createKey()];
     const verify = (key: string) => t.app.services.apiKeys.verify(p.owner.actor, { key });
     await verify(a.token); // the caller's standing is cached, so the failing query is the keys'
     const c = await p.createKey();
-    const query = vi.spyOn(t.database.pool, 'query').mockRejectedValueOnce(new Error('connection lost'));
+    const query = vi
+      .spyOn(t.database.verifyPool, 'query')
+      .mockRejectedValueOnce(new Error('connection lost'));
     try {
       const settled = await Promise.allSettled([verify(b.token), verify(c.token)]);
       expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected']);

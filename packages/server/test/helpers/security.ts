@@ -93,17 +93,16 @@ export async function expectRouteIsGuarded(t: TestApp, fx: SecurityFixture, rout
   expect(none.statusCode, `${where} without a token`).toBe(401);
   expect(none.json().error.code).toBe('UNAUTHENTICATED');
 
-  const query = vi.spyOn(t.database.pool, 'query');
-  const connect = vi.spyOn(t.database.pool, 'connect');
+  const pools = [t.database.pool, t.database.verifyPool];
+  const spies = pools.flatMap((pool) => [vi.spyOn(pool, 'query'), vi.spyOn(pool, 'connect')]);
   try {
     const malformed = await request(t, route, url, fx.malformedToken);
     expect(malformed.statusCode, `${where} with a bad checksum`).toBe(401);
     expect(malformed.json().error.code).toBe('INVALID_TOKEN');
-    expect(query, `${where}: a malformed token must not reach the database`).not.toHaveBeenCalled();
-    expect(connect, `${where}: a malformed token must not reach the database`).not.toHaveBeenCalled();
+    for (const spy of spies)
+      expect(spy, `${where}: a malformed token must not reach the database`).not.toHaveBeenCalled();
   } finally {
-    query.mockRestore();
-    connect.mockRestore();
+    for (const spy of spies) spy.mockRestore();
   }
 
   const expired = await request(t, route, url, fx.expiredToken);

@@ -1,7 +1,7 @@
 import type { ApiKeyStatus } from '@latchkey/core';
 import { and, eq, gt, isNotNull, isNull, lte, or, type SQL, sql } from 'drizzle-orm';
 import type { Pool } from 'pg';
-import type { Db, DbOrTx } from '../../store/db.js';
+import type { DbOrTx } from '../../store/db.js';
 import { type Cursor, keyset } from '../../store/pagination.js';
 import { apiKeys, environments, type projects, users } from '../../store/schema.js';
 
@@ -58,23 +58,25 @@ export function newKeyRow(key: NewApiKey): ApiKeyRow {
 /**
  * What verification reads of a key, found by the hash of either of its secrets. The hashes come
  * back in base64, the verification cache's key, so a row is matched to its look-up without a
- * Buffer (`previous_hash` is null unless the key is rotating).
+ * Buffer (`previousHash` is null unless the key is rotating). A row is its values in the
+ * statement's column order (rowMode 'array'): node-postgres builds each row object from a
+ * dictionary-mode template, slow to make and to read, and every cache miss reads one.
  */
-export type VerifyRow = {
-  id: string;
-  org_id: string;
-  project_id: string;
-  environment_id: string;
-  environment: string;
-  name: string;
-  scope: string;
-  key_hash: string;
-  previous_hash: string | null;
-  metadata: Record<string, string> | null;
-  expires_at: Date | null;
-  revoked_at: Date | null;
-  previous_expires_at: Date | null;
-};
+export type VerifyRow = [
+  id: string,
+  orgId: string,
+  projectId: string,
+  environmentId: string,
+  environment: string,
+  name: string,
+  scope: string,
+  keyHash: string,
+  previousHash: string | null,
+  metadata: Record<string, string> | null,
+  expiresAt: Date | null,
+  revokedAt: Date | null,
+  previousExpiresAt: Date | null,
+];
 
 // A named statement: each pooled connection parses and plans it once, then only binds and runs
 // it. This is the cache-miss path of verification, so it skips the query builder too. Both
@@ -86,6 +88,7 @@ export type VerifyRow = {
 // environment_id is NOT NULL with a foreign key, so it always finds the row the join did.
 const BY_HASHES = {
   name: 'latch_api_keys_by_hashes',
+  rowMode: 'array' as const,
   text: `SELECT k.id, k.org_id, k.project_id, k.environment_id,
                 (SELECT e.name FROM environments e WHERE e.id = k.environment_id) AS environment,
                 k.name, k.scope,
@@ -95,10 +98,11 @@ const BY_HASHES = {
           WHERE k.key_hash = ANY($1::bytea[]) OR k.previous_hash = ANY($1::bytea[])`,
 };
 
-/** Verification's one query: the keys whose current or replaced secret has one of these hashes. */
-export async function findByHashes(db: Db, hashes: Buffer[]): Promise<VerifyRow[]> {
-  // drizzle(pool) keeps the pool as $client; the Db type just does not spell it out.
-  const pool = (db as Db & { $client: Pool }).$client;
+/**
+ * Verification's one query: the keys whose current or replaced secret has one of these hashes.
+ * `pool`: the database's verifyPool (store/db.ts), whose sessions plan it once.
+ */
+export async function findByHashes(pool: Pool, hashes: Buffer[]): Promise<VerifyRow[]> {
   const { rows } = await pool.query<VerifyRow>({ ...BY_HASHES, values: [hashes] });
   return rows;
 }

@@ -16,6 +16,7 @@ import {
   scopesToSet,
   type VerifyResult,
 } from '@latchkey/core';
+import type { Pool } from 'pg';
 import type { Clock } from '../../clock.js';
 import { newId } from '../../ids.js';
 import type { Db } from '../../store/db.js';
@@ -45,6 +46,8 @@ export type ApiKeysService = ReturnType<typeof createApiKeysService>;
 
 type Deps = {
   db: Db;
+  /** The database's verifyPool (store/db.ts), for verification's cache misses. */
+  verifyPool: Pool;
   clock: Clock;
   bus?: EventBus | undefined;
   lastUsed: LastUsedRecorder;
@@ -75,7 +78,7 @@ export function createApiKeysService(deps: Deps) {
     inOutage: () => deps.bus !== undefined && !deps.bus.connected && deps.bus.downSince !== null,
   });
   const verifier = createVerifier({
-    db,
+    verifyPool: deps.verifyPool,
     clock,
     bus: deps.bus,
     callers,

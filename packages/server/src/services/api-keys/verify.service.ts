@@ -13,9 +13,9 @@ import {
   type VerifyCode,
   type VerifyResult,
 } from '@latchkey/core';
+import type { Pool } from 'pg';
 import type { Clock } from '../../clock.js';
 import { andThen, isPromise, type Maybe } from '../../maybe.js';
-import type { Db } from '../../store/db.js';
 import type { BusEvent, EventBus } from '../../store/notify.js';
 import type { Principal } from '../actor.js';
 import type { LastUsedRecorder } from '../last-used.js';
@@ -63,19 +63,24 @@ function isEmpty(o: object): boolean {
   return true;
 }
 
+// Positions in a look-up row (api-keys.repo VerifyRow).
+const KEY_HASH = 7;
+const PREVIOUS_HASH = 8;
+
 function toRecord(row: repo.VerifyRow): KeyRecord {
+  const metadata = row[9];
   return {
-    id: row.id,
-    orgId: shared(row.org_id),
-    projectId: shared(row.project_id),
-    environmentId: shared(row.environment_id),
-    environment: shared(row.environment),
-    name: row.name,
-    scope: shared(row.scope),
-    metadata: row.metadata === null || isEmpty(row.metadata) ? EMPTY_METADATA : row.metadata,
-    expiresAt: row.expires_at?.getTime() ?? null,
-    revokedAt: row.revoked_at?.getTime() ?? null,
-    previousExpiresAt: row.previous_expires_at?.getTime() ?? null,
+    id: row[0],
+    orgId: shared(row[1]),
+    projectId: shared(row[2]),
+    environmentId: shared(row[3]),
+    environment: shared(row[4]),
+    name: row[5],
+    scope: shared(row[6]),
+    metadata: metadata === null || isEmpty(metadata) ? EMPTY_METADATA : metadata,
+    expiresAt: row[10]?.getTime() ?? null,
+    revokedAt: row[11]?.getTime() ?? null,
+    previousExpiresAt: row[12]?.getTime() ?? null,
   };
 }
 
@@ -119,7 +124,8 @@ function newStats(): VerifyStats {
  * also evicted synchronously by the service, so a revoke answered here is honoured here at once.
  */
 export function createVerifier(deps: {
-  db: Db;
+  /** The database's verifyPool (store/db.ts): cache misses go there. */
+  verifyPool: Pool;
   clock: Clock;
   bus: EventBus | undefined;
   callers: CallerCache;
@@ -129,7 +135,7 @@ export function createVerifier(deps: {
   outageGraceMs: number;
   currentManifest(environmentId: string): Promise<Manifest | null>;
 }) {
-  const { db, clock, callers, lastUsed } = deps;
+  const { verifyPool, clock, callers, lastUsed } = deps;
   const keys = new KeyCache(deps.cacheEntries);
   // Manifests are few and change rarely: cached whenever the bus is up, even with the key cache off.
   const manifests = new Lru<{ manifest: Manifest | null }>(10_000);
@@ -239,15 +245,16 @@ export function createVerifier(deps: {
       const batch =
         i === 0 && all.length <= MAX_HASHES_PER_QUERY ? all : all.slice(i, i + MAX_HASHES_PER_QUERY);
       stats.missQueries++;
-      repo.findByHashes(db, batch.map(hashBytes)).then(
+      repo.findByHashes(verifyPool, batch.map(hashBytes)).then(
         (rows) => {
           // A secret that is one key's current secret and another's replaced one (it cannot
           // happen short of a SHA-256 collision) answers as the current one, as before.
           const byHash = new Map<string, Found>();
-          for (const row of rows) byHash.set(row.key_hash, entryOf(row, false));
-          for (const row of rows)
-            if (row.previous_hash !== null && !byHash.has(row.previous_hash))
-              byHash.set(row.previous_hash, entryOf(row, true));
+          for (const row of rows) byHash.set(row[KEY_HASH], entryOf(row, false));
+          for (const row of rows) {
+            const previous = row[PREVIOUS_HASH];
+            if (previous !== null && !byHash.has(previous)) byHash.set(previous, entryOf(row, true));
+          }
           for (const q of batch) q.resolve(byHash.get(q.hashed) ?? null);
         },
         (err: unknown) => {

@@ -42,7 +42,7 @@ const stats = { outcomes: {} as Record<VerifyCode, number>, cacheHits: 0, cacheM
 for (const code of VERIFY_CODES) stats.outcomes[code] = 0;
 const fakePool = { totalCount: 0, idleCount: 0, waitingCount: 0 } as never;
 createMetrics(app, {
-  pool: fakePool,
+  pools: { main: fakePool, verify: fakePool },
   verifyStats: stats,
   limiters: createLimiters(defaultConfig(), systemClock),
   auditRowsWritten: () => 0,

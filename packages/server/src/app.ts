@@ -151,7 +151,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const { routes: routeTable, credentialRoutes } = collectRouteTable(app);
   // Before any route: each route gets its request recorder as it is registered.
   const metrics = createMetrics(app, {
-    pool: database.pool,
+    pools: { main: database.pool, verify: database.verifyPool },
     verifyStats: services.apiKeys.verifyStats,
     limiters,
     auditRowsWritten,

@@ -69,7 +69,8 @@ function snapshotMetric(name: string, help: string, type: 'counter' | 'histogram
 }
 
 export type MetricsSources = {
-  pool: pg.Pool;
+  /** The database's pools by name: `main` (everything) and `verify` (verification's misses). */
+  pools: Record<string, pg.Pool>;
   verifyStats: Readonly<VerifyStats>;
   limiters: Limiters;
   auditRowsWritten: () => number;
@@ -165,7 +166,7 @@ export function createMetrics(app: FastifyInstance, sources: MetricsSources) {
     ),
   );
 
-  const { verifyStats, limiters, pool } = sources;
+  const { verifyStats, limiters, pools } = sources;
   new Counter({
     name: 'latch_verifications_total',
     help: 'API-key verifications answered, by outcome.',
@@ -288,21 +289,30 @@ export function createMetrics(app: FastifyInstance, sources: MetricsSources) {
     },
   });
 
-  const poolGauge = (name: string, help: string, read: () => number) =>
+  const poolGauge = (name: string, help: string, read: (pool: pg.Pool) => number) =>
     new Gauge({
       name,
       help,
+      labelNames: ['pool'],
       registers: [registry],
       collect() {
-        this.set(read());
+        for (const [label, pool] of Object.entries(pools)) this.set({ pool: label }, read(pool));
       },
     });
-  poolGauge('latch_db_pool_connections', 'Database pool connections, idle or in use.', () => pool.totalCount);
-  poolGauge('latch_db_pool_idle_connections', 'Database pool connections idle now.', () => pool.idleCount);
+  poolGauge(
+    'latch_db_pool_connections',
+    'Database pool connections, idle or in use, by pool.',
+    (p) => p.totalCount,
+  );
+  poolGauge(
+    'latch_db_pool_idle_connections',
+    'Database pool connections idle now, by pool.',
+    (p) => p.idleCount,
+  );
   poolGauge(
     'latch_db_pool_waiting_clients',
-    'Queries waiting for a database pool connection.',
-    () => pool.waitingCount,
+    'Queries waiting for a database pool connection, by pool.',
+    (p) => p.waitingCount,
   );
 
   // Sampled every 20 ms; each scrape reports the lag since the previous one.

@@ -145,7 +145,7 @@ describe('/metrics', () => {
       for (const m of line.matchAll(/([a-z_]+)="/g)) labelNames.add(m[1]!);
     }
     expect([...labelNames].sort()).toEqual(
-      ['le', 'limiter', 'method', 'outcome', 'result', 'route', 'stat', 'state', 'status', 'stream'].sort(),
+      ['le', 'limiter', 'method', 'outcome', 'pool', 'result', 'route', 'stat', 'state', 'status', 'stream'].sort(),
     );
   });
 
@@ -189,9 +189,13 @@ describe('/metrics', () => {
     expect(value(await scrape(), sse)).toBe(0);
 
     const text = await scrape();
-    expect(value(text, 'latch_db_pool_connections')).toBeGreaterThan(0);
-    expect(text).toMatch(/^latch_db_pool_idle_connections \d+$/m);
-    expect(text).toMatch(/^latch_db_pool_waiting_clients \d+$/m);
+    expect(value(text, 'latch_db_pool_connections{pool="main"}')).toBeGreaterThan(0);
+    // Verification's own pool: reported from the start, though it connects on the first miss.
+    for (const pool of ['main', 'verify']) {
+      expect(text).toMatch(new RegExp(`^latch_db_pool_connections\\{pool="${pool}"\\} \\d+$`, 'm'));
+      expect(text).toMatch(new RegExp(`^latch_db_pool_idle_connections\\{pool="${pool}"\\} \\d+$`, 'm'));
+      expect(text).toMatch(new RegExp(`^latch_db_pool_waiting_clients\\{pool="${pool}"\\} \\d+$`, 'm'));
+    }
     expect(text).toMatch(/^latch_event_loop_lag_seconds\{stat="p99"\} [\d.e-]+$/m);
     expect(text).toContain('process_cpu_seconds_total');
   });

@@ -40,11 +40,16 @@ export function openDatabase(url: string, opts: { max?: number; queryTimeoutMs?:
   // ORM's statements, whose plans do depend on their values; so these sessions run only the look-up.
   // A few connections are enough: the misses of one event-loop turn share one statement. No
   // connection is opened until the first miss.
-  const verifyPool = new pg.Pool({ ...config, max: Math.min(max, 4) });
-  verifyPool.on('error', () => {});
-  verifyPool.on('connect', (client) => {
-    client.query('SET plan_cache_mode = force_generic_plan').catch(() => {});
+  // Set by the pool's onConnect hook, which it awaits before handing the connection out: no
+  // query races the SET, and no start-up parameter that a connection pooler might refuse.
+  const verifyPool = new pg.Pool({
+    ...config,
+    max: Math.min(max, 4),
+    onConnect: async (client: pg.ClientBase) => {
+      await client.query('SET plan_cache_mode = force_generic_plan');
+    },
   });
+  verifyPool.on('error', () => {});
   const db = drizzle(pool, { schema });
   return {
     db,

@@ -91,8 +91,16 @@ const entryOf = (row: repo.VerifyRow, previous: boolean): Found => ({
   answers: undefined,
 });
 
-type Queued = { hashed: string; resolve(found: Found | null): void; reject(err: unknown): void };
-const hashBytes = (q: Queued) => Buffer.from(q.hashed, 'base64');
+/** A request waiting for a cache miss's row: it is answered (and counted) when the row comes. */
+type Waiter = {
+  input: VerifyInput;
+  within: VerifyWithin;
+  resolve(result: Maybe<VerifyResult>): void;
+  reject(err: unknown): void;
+};
+/** One secret being looked up, for the cache epoch it began in, and who waits for it. */
+type Pending = { hashed: string; epoch: number; waiters: Waiter[] };
+const hashBytes = (p: Pending) => Buffer.from(p.hashed, 'base64');
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -146,7 +154,7 @@ export function createVerifier(deps: {
   let listening = false;
   let trusted = false;
   let staleSince: number | null = null;
-  const inflight = new Map<string, { epoch: number; promise: Promise<Found | null> }>();
+  const inflight = new Map<string, Pending>();
   const stats = newStats();
   const counted = (result: VerifyResult) => {
     stats.outcomes[result.code]++;
@@ -204,24 +212,44 @@ export function createVerifier(deps: {
   }
 
   /**
-   * The key row for a secret not in the cache. `hashed`: its SHA-256 in base64 (shorter than hex,
-   * so cheaper to hash as a map key).
+   * The answer for a secret not in the cache. `hashed`: its SHA-256 in base64 (shorter than hex,
+   * so cheaper to hash as a map key). A miss is the one promise of its request: the batch's
+   * callback stores the row and answers its waiters directly (a chain of .then/.finally per miss
+   * cost several promises and microtasks each, a real share of a miss's CPU).
    */
-  function load(hashed: string): Promise<Found | null> {
-    // A load that began before an eviction may hold the old row: join only loads of this epoch.
-    const running = inflight.get(hashed);
-    if (running && running.epoch === keys.epoch) return running.promise;
-    const epoch = keys.epoch;
-    const promise = lookUp(hashed)
-      .then((found) => {
-        keys.set(hashed, found, epoch);
-        return found;
-      })
-      .finally(() => {
-        if (inflight.get(hashed)?.promise === promise) inflight.delete(hashed);
-      });
-    inflight.set(hashed, { epoch, promise });
-    return promise;
+  function missed(hashed: string, input: VerifyInput, within: VerifyWithin): Promise<VerifyResult> {
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = { input, within, resolve, reject };
+      // A load that began before an eviction may hold the old row: join only loads of this epoch.
+      const running = inflight.get(hashed);
+      if (running !== undefined && running.epoch === keys.epoch) {
+        running.waiters.push(waiter);
+        return;
+      }
+      const pending: Pending = { hashed, epoch: keys.epoch, waiters: [waiter] };
+      inflight.set(hashed, pending);
+      if (queued.length === 0) setImmediate(sendQueued);
+      queued.push(pending);
+    });
+  }
+
+  function settle(pending: Pending, found: Found | null) {
+    keys.set(pending.hashed, found, pending.epoch);
+    if (inflight.get(pending.hashed) === pending) inflight.delete(pending.hashed);
+    for (const w of pending.waiters) {
+      try {
+        const result = known(w.input, w.within, found);
+        if (isPromise(result)) w.resolve(result.then(counted));
+        else w.resolve(counted(result));
+      } catch (err) {
+        w.reject(err);
+      }
+    }
+  }
+
+  function fail(pending: Pending, err: unknown) {
+    if (inflight.get(pending.hashed) === pending) inflight.delete(pending.hashed);
+    for (const w of pending.waiters) w.reject(err);
   }
 
   /**
@@ -230,13 +258,7 @@ export function createVerifier(deps: {
    * statement, not one each (per query, node-postgres and PostgreSQL spend far more CPU than the
    * 0.05 ms index look-up itself). A lone miss waits only for the rest of the current turn.
    */
-  let queued: Queued[] = [];
-  function lookUp(hashed: string): Promise<Found | null> {
-    return new Promise((resolve, reject) => {
-      if (queued.length === 0) setImmediate(sendQueued);
-      queued.push({ hashed, resolve, reject });
-    });
-  }
+  let queued: Pending[] = [];
 
   function sendQueued() {
     const all = queued;
@@ -245,6 +267,7 @@ export function createVerifier(deps: {
       const batch =
         i === 0 && all.length <= MAX_HASHES_PER_QUERY ? all : all.slice(i, i + MAX_HASHES_PER_QUERY);
       stats.missQueries++;
+      // One promise per batch; its misses are answered from here (settle), not through a chain each.
       repo.findByHashes(verifyPool, batch.map(hashBytes)).then(
         (rows) => {
           // A secret that is one key's current secret and another's replaced one (it cannot
@@ -255,10 +278,10 @@ export function createVerifier(deps: {
             const previous = row[PREVIOUS_HASH];
             if (previous !== null && !byHash.has(previous)) byHash.set(previous, entryOf(row, true));
           }
-          for (const q of batch) q.resolve(byHash.get(q.hashed) ?? null);
+          for (const p of batch) settle(p, byHash.get(p.hashed) ?? null);
         },
         (err: unknown) => {
-          for (const q of batch) q.reject(err);
+          for (const p of batch) fail(p, err);
         },
       );
     }
@@ -367,7 +390,7 @@ export function createVerifier(deps: {
     });
   }
 
-  function verifyUncounted(input: VerifyInput, within: VerifyWithin): Maybe<VerifyResult> {
+  function verify(input: VerifyInput, within: VerifyWithin): Maybe<VerifyResult> {
     // One-shot SHA-256 straight to a string (about 2× createHash here); a Buffer only on a miss.
     const hashed = digest('sha256', input.key, 'base64');
     if (staleSince !== null) setCaching();
@@ -376,14 +399,18 @@ export function createVerifier(deps: {
     const found = keys.get(hashed);
     if (found === undefined) {
       const prefix = tokenPrefix(input.key);
-      if (prefix === null) return MALFORMED;
+      if (prefix === null) return counted(MALFORMED);
       // A platform credential is never an app key; no need to look it up.
-      if (PLATFORM_PREFIXES.has(prefix)) return NOT_FOUND;
+      if (PLATFORM_PREFIXES.has(prefix)) return counted(NOT_FOUND);
       stats.cacheMisses++;
-      return andThen(load(hashed), (loaded) => known(input, within, loaded));
+      // Counted when answered.
+      return missed(hashed, input, within);
     }
     stats.cacheHits++;
-    return known(input, within, found);
+    const result = known(input, within, found);
+    if (isPromise(result)) return result.then(counted);
+    stats.outcomes[result.code]++;
+    return result;
   }
 
   return {
@@ -391,12 +418,7 @@ export function createVerifier(deps: {
      * Synchronous when everything is cached (no promise, no microtask: this is the hot path);
      * a promise when the key, the caller's standing or the manifest has to be loaded.
      */
-    verify(input: VerifyInput, within: VerifyWithin): Maybe<VerifyResult> {
-      const result = verifyUncounted(input, within);
-      if (isPromise(result)) return result.then(counted);
-      stats.outcomes[result.code]++;
-      return result;
-    },
+    verify,
 
     /** This node's own changes: evicted before the change is answered, not when NOTIFY comes back. */
     evict(hashes: Buffer[]): void {

@@ -15,7 +15,7 @@ import {
 } from '@latchkey/core';
 import type { Pool } from 'pg';
 import type { Clock } from '../../clock.js';
-import { andThen, isPromise, type Maybe } from '../../maybe.js';
+import { isPromise, type Maybe } from '../../maybe.js';
 import type { BusEvent, EventBus } from '../../store/notify.js';
 import type { Principal } from '../actor.js';
 import type { LastUsedRecorder } from '../last-used.js';
@@ -347,47 +347,67 @@ export function createVerifier(deps: {
       if (memo.used) lastUsed.touch('api_key', found.record.id, now);
       return memo.result;
     }
-    const epoch = manifestEpoch;
-    return andThen(decideNow(input, found, now), (d) => {
-      if (epoch === manifestEpoch) {
-        const decided = { result: d.result, until: d.until, used: d.used, manifestEpoch: epoch };
-        if (asked === '') found.answer = decided;
-        else {
-          found.answers ??= new Map();
-          // Callers choose `environment` and `scope`: a few per key is normal, many is not kept.
-          if (found.answers.size >= MAX_ANSWERS_PER_KEY) found.answers.clear();
-          found.answers.set(asked, decided);
-        }
-      }
-      return d.result;
-    });
+    // Spelled out rather than andThen: a miss decides here, and a closure each costs it.
+    const decided = decideNow(input, found, now, manifestEpoch);
+    if (isPromise(decided)) return decided.then((d) => remember(found, asked, d));
+    return remember(found, asked, decided);
   }
 
+  /** Keeps a decided answer on its cache entry, unless a manifest changed while it was decided. */
+  function remember(found: Found, asked: string, decided: DecidedAnswer<VerifyResult>): VerifyResult {
+    if (decided.manifestEpoch === manifestEpoch) {
+      if (asked === '') found.answer = decided;
+      else {
+        found.answers ??= new Map();
+        // Callers choose `environment` and `scope`: a few per key is normal, many is not kept.
+        if (found.answers.size >= MAX_ANSWERS_PER_KEY) found.answers.clear();
+        found.answers.set(asked, decided);
+      }
+    }
+    return decided.result;
+  }
+
+  /** `epoch`: the manifest epoch the answer is decided in (the manifest is read after it). */
   function decideNow(
     input: VerifyInput,
     found: Found,
     now: number,
-  ): Maybe<Omit<DecidedAnswer<VerifyResult>, 'manifestEpoch'>> {
+    epoch: number,
+  ): Maybe<DecidedAnswer<VerifyResult>> {
     const r = found.record;
-    // Revoked and expired are final: only a change to the key (an eviction) can alter them.
-    const final = (result: VerifyResult) => ({ result, until: Number.POSITIVE_INFINITY, used: false });
     const state = secretState(r, found.previous ? 'previous' : 'current', now);
-    if (state !== 'live') return final(answer(REFUSED_VERIFY_CODE[state], r, null, now));
+    // Revoked and expired are final: only a change to the key (an eviction) can alter them.
+    if (state !== 'live') {
+      const result = answer(REFUSED_VERIFY_CODE[state], r, null, now);
+      return { result, until: Number.POSITIVE_INFINITY, used: false, manifestEpoch: epoch };
+    }
     lastUsed.touch('api_key', r.id, now);
     // The next instant this answer could change: the key expires, or the grace period ends.
     let until = r.expiresAt ?? Number.POSITIVE_INFINITY;
     if (r.previousExpiresAt !== null && r.previousExpiresAt > now)
       until = Math.min(until, r.previousExpiresAt);
-    return andThen(manifestOf(r.environmentId), (manifest) => {
-      const scopes = manifest?.apiKeys?.scopes;
-      const grants = scopes && Object.hasOwn(scopes, r.scope) ? (scopes[r.scope]?.grants ?? null) : null;
-      let code: VerifyCode = 'VALID';
-      if (input.environment !== undefined && input.environment !== r.environment) code = 'WRONG_ENVIRONMENT';
-      else if (input.scope !== undefined && !(manifest && scopeCovers(manifest, r.scope, input.scope))) {
-        code = 'INSUFFICIENT_SCOPE';
-      }
-      return { result: answer(code, r, grants, now), until, used: true };
-    });
+    const manifest = manifestOf(r.environmentId);
+    if (isPromise(manifest)) return manifest.then((m) => granted(input, r, now, until, epoch, m));
+    return granted(input, r, now, until, epoch, manifest);
+  }
+
+  /** A live key's answer under its environment's manifest. */
+  function granted(
+    input: VerifyInput,
+    r: KeyRecord,
+    now: number,
+    until: number,
+    epoch: number,
+    manifest: Manifest | null,
+  ): DecidedAnswer<VerifyResult> {
+    const scopes = manifest?.apiKeys?.scopes;
+    const grants = scopes && Object.hasOwn(scopes, r.scope) ? (scopes[r.scope]?.grants ?? null) : null;
+    let code: VerifyCode = 'VALID';
+    if (input.environment !== undefined && input.environment !== r.environment) code = 'WRONG_ENVIRONMENT';
+    else if (input.scope !== undefined && !(manifest && scopeCovers(manifest, r.scope, input.scope))) {
+      code = 'INSUFFICIENT_SCOPE';
+    }
+    return { result: answer(code, r, grants, now), until, used: true, manifestEpoch: epoch };
   }
 
   function verify(input: VerifyInput, within: VerifyWithin): Maybe<VerifyResult> {

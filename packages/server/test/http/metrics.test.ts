@@ -145,7 +145,19 @@ describe('/metrics', () => {
       for (const m of line.matchAll(/([a-z_]+)="/g)) labelNames.add(m[1]!);
     }
     expect([...labelNames].sort()).toEqual(
-      ['le', 'limiter', 'method', 'outcome', 'pool', 'result', 'route', 'stat', 'state', 'status', 'stream'].sort(),
+      [
+        'le',
+        'limiter',
+        'method',
+        'outcome',
+        'pool',
+        'result',
+        'route',
+        'stat',
+        'state',
+        'status',
+        'stream',
+      ].sort(),
     );
   });
 

@@ -78,6 +78,23 @@ export type VerifyRow = [
   previousExpiresAt: Date | null,
 ];
 
+/** Each column's position in a VerifyRow, so readers name what they take rather than count. */
+export const VERIFY_COLUMN = {
+  id: 0,
+  orgId: 1,
+  projectId: 2,
+  environmentId: 3,
+  environment: 4,
+  name: 5,
+  scope: 6,
+  keyHash: 7,
+  previousHash: 8,
+  metadata: 9,
+  expiresAt: 10,
+  revokedAt: 11,
+  previousExpiresAt: 12,
+} as const;
+
 // A named statement: each pooled connection parses and plans it once, then only binds and runs
 // it. This is the cache-miss path of verification, so it skips the query builder too. Both
 // columns have a unique index; `= ANY` over them is two bitmap index scans, whatever the count.

@@ -63,24 +63,22 @@ function isEmpty(o: object): boolean {
   return true;
 }
 
-// Positions in a look-up row (api-keys.repo VerifyRow).
-const KEY_HASH = 7;
-const PREVIOUS_HASH = 8;
+const C = repo.VERIFY_COLUMN;
 
 function toRecord(row: repo.VerifyRow): KeyRecord {
-  const metadata = row[9];
+  const metadata = row[C.metadata];
   return {
-    id: row[0],
-    orgId: shared(row[1]),
-    projectId: shared(row[2]),
-    environmentId: shared(row[3]),
-    environment: shared(row[4]),
-    name: row[5],
-    scope: shared(row[6]),
+    id: row[C.id],
+    orgId: shared(row[C.orgId]),
+    projectId: shared(row[C.projectId]),
+    environmentId: shared(row[C.environmentId]),
+    environment: shared(row[C.environment]),
+    name: row[C.name],
+    scope: shared(row[C.scope]),
     metadata: metadata === null || isEmpty(metadata) ? EMPTY_METADATA : metadata,
-    expiresAt: row[10]?.getTime() ?? null,
-    revokedAt: row[11]?.getTime() ?? null,
-    previousExpiresAt: row[12]?.getTime() ?? null,
+    expiresAt: row[C.expiresAt]?.getTime() ?? null,
+    revokedAt: row[C.revokedAt]?.getTime() ?? null,
+    previousExpiresAt: row[C.previousExpiresAt]?.getTime() ?? null,
   };
 }
 
@@ -273,9 +271,9 @@ export function createVerifier(deps: {
           // A secret that is one key's current secret and another's replaced one (it cannot
           // happen short of a SHA-256 collision) answers as the current one, as before.
           const byHash = new Map<string, Found>();
-          for (const row of rows) byHash.set(row[KEY_HASH], entryOf(row, false));
+          for (const row of rows) byHash.set(row[C.keyHash], entryOf(row, false));
           for (const row of rows) {
-            const previous = row[PREVIOUS_HASH];
+            const previous = row[C.previousHash];
             if (previous !== null && !byHash.has(previous)) byHash.set(previous, entryOf(row, true));
           }
           for (const p of batch) settle(p, byHash.get(p.hashed) ?? null);

@@ -96,15 +96,28 @@ export async function benchDatabase(label) {
   }
 }
 
-/** CPU time (ms) a process has used, from /proc: null where there is no /proc. */
-export function cpuMs(pid) {
+/**
+ * A process's name and the CPU time (ms, every thread) it has used, from /proc/<pid>/stat: null
+ * where there is no /proc or the process is gone.
+ */
+export function procCpu(pid) {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime, in 10 ms ticks
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The name is in parentheses and may hold spaces; the fields after it are plain.
+    const close = stat.lastIndexOf(')');
+    const fields = stat.slice(close + 2).split(' ');
+    // utime + stime, in 10 ms ticks
+    return {
+      name: stat.slice(stat.indexOf('(') + 1, close),
+      ms: (Number(fields[11]) + Number(fields[12])) * 10,
+    };
   } catch {
     return null;
   }
 }
+
+/** CPU time (ms) a process has used, from /proc: null where there is no /proc. */
+export const cpuMs = (pid) => procCpu(pid)?.ms ?? null;
 
 /** `uptime`'s line, recorded before and after the runs: the load averages while they ran. */
 export const uptime = () => execSync('uptime').toString().trim();

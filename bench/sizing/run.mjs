@@ -13,7 +13,7 @@
 //
 // PostgreSQL as in verify-http (a fresh database, dropped after). BENCH_KEYS, BENCH_ORGS shrink
 // the data for a quick look; BENCH_ROUNDS (default 3) miss rounds per connection count.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -24,6 +24,9 @@ import {
   adminDatabase,
   adminQuery,
   describeMachine,
+  fmt,
+  median,
+  procCpu,
   root,
   withDatabase,
   writeResults,
@@ -80,26 +83,14 @@ const stopServer = (s) =>
     s.child.kill('SIGTERM');
   });
 
-const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
-const median = (values) => {
-  const v = [...values].sort((x, y) => x - y);
-  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-};
 const mib = (bytes) => bytes / 1024 / 1024;
 
 /**
- * CPU time so far (user + system, all threads) of the server, of this process (the load
- * generator) and of every PostgreSQL process, from /proc; null where there is no /proc. With the
- * three on one machine, a closed loop runs the machine flat out, and p99 follows the CPU a request
- * costs all three together, not only the server.
+ * CPU time so far (every thread) of the server, of this process (the load generator) and of every
+ * PostgreSQL process, by pid; null where there is no /proc. With the three on one machine, a closed
+ * loop keeps it busy, and p99 follows the CPU a request costs all three together, not only the
+ * server.
  */
-const CLOCK_TICK = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100;
-  } catch {
-    return 100;
-  }
-})();
 function cpuSeconds(serverPid) {
   let dirs;
   try {
@@ -110,21 +101,11 @@ function cpuSeconds(serverPid) {
   const cpu = new Map();
   for (const dir of dirs) {
     if (!/^\d+$/.test(dir)) continue;
-    let stat;
-    try {
-      stat = readFileSync(`/proc/${dir}/stat`, 'utf8');
-    } catch {
-      continue; // gone meanwhile
-    }
-    const close = stat.lastIndexOf(')');
-    const name = stat.slice(stat.indexOf('(') + 1, close);
-    // Fields after the name, from 3 (state): utime is field 14, stime 15.
-    const fields = stat.slice(close + 2).split(' ');
-    const seconds = (Number(fields[11]) + Number(fields[12])) / CLOCK_TICK;
     const pid = Number(dir);
+    const stat = procCpu(pid); // null: gone meanwhile
     const role =
-      pid === serverPid ? 'server' : pid === process.pid ? 'load' : name === 'postgres' ? 'pg' : null;
-    if (role) cpu.set(pid, { role, seconds });
+      pid === serverPid ? 'server' : pid === process.pid ? 'load' : stat?.name === 'postgres' ? 'pg' : null;
+    if (stat && role) cpu.set(pid, { role, seconds: stat.ms / 1000 });
   }
   return cpu;
 }
